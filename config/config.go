@@ -1,0 +1,359 @@
+// Package config loads pipelines.yaml: ${VAR} and ${VAR:-default} taken from
+// the environment, strict decoding (an unknown key is an error with its
+// line), and each source's block decoded into that source's own settings.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/adoptionlabs/etl/extract"
+)
+
+// File is pipelines.yaml.
+type File struct {
+	Version int        `yaml:"version"`
+	Sink    SinkConfig `yaml:"sink"`
+	Run     RunConfig  `yaml:"run"`
+	State   State      `yaml:"state"`
+	// Sources holds each source's block, decoded by the source.
+	Sources map[string]yaml.Node `yaml:"sources"`
+}
+
+// SinkConfig selects and configures the destination.
+type SinkConfig struct {
+	Type       string           `yaml:"type"`
+	Parquet    ParquetConfig    `yaml:"parquet"`
+	ClickHouse ClickHouseConfig `yaml:"clickhouse"`
+}
+
+// ParquetConfig is the Parquet sink.
+type ParquetConfig struct {
+	Dir string `yaml:"dir"`
+}
+
+// ClickHouseConfig is the ClickHouse sink.
+type ClickHouseConfig struct {
+	DSN string `yaml:"dsn"`
+}
+
+// RunConfig tunes runs.
+type RunConfig struct {
+	BatchRows int `yaml:"batch_rows"`
+	Parallel  int `yaml:"parallel"`
+	// Nightly runs: how far back to re-pull and how long to wait for a day
+	// to settle at the vendor, and the first run's period.
+	Lookback      Duration `yaml:"lookback"`
+	SettleLag     Duration `yaml:"settle_lag"`
+	InitialPeriod Duration `yaml:"initial_period"`
+	ReportPath    string   `yaml:"report_path"`
+	MetricsFile   string   `yaml:"metrics_file"`
+}
+
+// State configures where watermarks and locks live.
+type State struct {
+	Dir      string   `yaml:"dir"`
+	LockTTL  Duration `yaml:"lock_ttl"`
+	Location string   `yaml:"location"` // auto|file|clickhouse
+}
+
+// Duration reads 1d, 7d or Go durations.
+type Duration struct{ time.Duration }
+
+// UnmarshalYAML accepts "3d" as well as "72h".
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	s := strings.TrimSpace(n.Value)
+	if s == "" || s == "0" {
+		d.Duration = 0
+		return nil
+	}
+	var days int
+	if _, err := fmt.Sscanf(s, "%dd", &days); err == nil && fmt.Sprintf("%dd", days) == s {
+		d.Duration = time.Duration(days) * 24 * time.Hour
+		return nil
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("line %d: %q is not a duration (use 1d, 7d or 12h)", n.Line, s)
+	}
+	d.Duration = v
+	return nil
+}
+
+// Source is one configured source.
+type Source struct {
+	Name    string
+	Enabled bool
+	Plugin  extract.Plugin
+	Config  extract.Config
+}
+
+// Config is the loaded, validated configuration.
+type Config struct {
+	Path    string
+	Sink    SinkConfig
+	Run     RunConfig
+	State   State
+	Sources []*Source
+}
+
+// Secrets lists every credential value so logs and errors can redact them.
+func (c *Config) Secrets() []string {
+	var out []string
+	for _, s := range c.Sources {
+		for _, v := range s.Config.Secrets() {
+			if v != "" {
+				out = append(out, v)
+			}
+		}
+	}
+	if u, err := url.Parse(c.Sink.ClickHouse.DSN); err == nil && u.User != nil {
+		if pw, ok := u.User.Password(); ok && pw != "" {
+			out = append(out, pw)
+		}
+	}
+	return out
+}
+
+// Source returns the named source.
+func (c *Config) Source(name string) *Source {
+	for _, s := range c.Sources {
+		if s.Name == name {
+			return s
+		}
+	}
+	return nil
+}
+
+var envRef = regexp.MustCompile(`\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}`)
+
+// Interpolate replaces ${VAR} and ${VAR:-default}; $$ is a literal $.
+func Interpolate(s string, lookup func(string) (string, bool)) string {
+	return envRef.ReplaceAllStringFunc(s, func(m string) string {
+		if m == "$$" {
+			return "$"
+		}
+		g := envRef.FindStringSubmatch(m)
+		if v, ok := lookup(g[1]); ok && v != "" {
+			return v
+		}
+		return g[3]
+	})
+}
+
+func interpolateNode(n *yaml.Node, lookup func(string) (string, bool)) {
+	if n.Kind == yaml.ScalarNode && n.Tag != "!!binary" {
+		if v := Interpolate(n.Value, lookup); v != n.Value {
+			n.Value = v
+			// An env value is data: never let it turn into another YAML type
+			// than the field asks for (decode will convert as needed).
+			if n.Tag == "!!null" {
+				n.Tag = "!!str"
+			}
+		}
+	}
+	for _, c := range n.Content {
+		interpolateNode(c, lookup)
+	}
+}
+
+// Error is a configuration problem: the CLI exits 2 on it.
+type Error struct{ Msg string }
+
+func (e *Error) Error() string { return e.Msg }
+
+func errorf(format string, args ...any) error { return &Error{Msg: fmt.Sprintf(format, args...)} }
+
+// IsConfigError reports whether err is a configuration problem.
+func IsConfigError(err error) bool {
+	var e *Error
+	return errors.As(err, &e)
+}
+
+// Load reads and validates a pipelines.yaml. path is used in messages.
+func Load(path string, data []byte, lookup func(string) (string, bool)) (*Config, error) {
+	if lookup == nil {
+		lookup = os.LookupEnv
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, errorf("%s: %v", path, err)
+	}
+	if len(root.Content) == 0 {
+		return nil, errorf("%s: empty file", path)
+	}
+	interpolateNode(&root, lookup)
+	var f File
+	if err := strictDecode(&root, &f); err != nil {
+		return nil, errorf("%s: %v", path, err)
+	}
+	if f.Version != 1 {
+		return nil, errorf("%s: version: want 1, got %d", path, f.Version)
+	}
+	cfg := &Config{Path: path, Sink: f.Sink, Run: f.Run, State: f.State}
+	cfg.applyDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, errorf("%s: %v", path, err)
+	}
+	names := make([]string, 0, len(f.Sources))
+	for n := range f.Sources {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		node := f.Sources[name]
+		p, ok := extract.Lookup(name)
+		if !ok {
+			return nil, errorf("%s: line %d: sources.%s: unknown source (known: %s)", path, node.Line, name, strings.Join(extract.Names(), ", "))
+		}
+		enabled, err := popEnabled(&node)
+		if err != nil {
+			return nil, errorf("%s: sources.%s: %v", path, name, err)
+		}
+		sc := p.NewConfig()
+		if err := strictDecode(&node, sc); err != nil {
+			return nil, errorf("%s: sources.%s: %v", path, name, err)
+		}
+		if enabled {
+			if err := sc.Validate(); err != nil {
+				return nil, errorf("%s: sources.%s: %v", path, name, err)
+			}
+		}
+		cfg.Sources = append(cfg.Sources, &Source{Name: name, Enabled: enabled, Plugin: p, Config: sc})
+	}
+	return cfg, nil
+}
+
+// popEnabled removes the generic `enabled` key so the source's own settings
+// decode strictly.
+func popEnabled(n *yaml.Node) (bool, error) {
+	if n.Kind != yaml.MappingNode {
+		if n.Kind == 0 || (n.Kind == yaml.ScalarNode && n.Tag == "!!null") {
+			*n = yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+			return true, nil
+		}
+		return false, fmt.Errorf("line %d: want a mapping of settings", n.Line)
+	}
+	enabled := true
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == "enabled" {
+			if err := n.Content[i+1].Decode(&enabled); err != nil {
+				return false, fmt.Errorf("line %d: enabled: want true or false", n.Content[i+1].Line)
+			}
+			n.Content = append(n.Content[:i], n.Content[i+2:]...)
+			break
+		}
+	}
+	return enabled, nil
+}
+
+// strictDecode decodes a node rejecting unknown keys (yaml.v3 only enforces
+// that through a Decoder, hence the round trip).
+func strictDecode(n *yaml.Node, out any) error {
+	b, err := yaml.Marshal(n)
+	if err != nil {
+		return err
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(out); err != nil && !errors.Is(err, io.EOF) {
+		return fixLines(err, n)
+	}
+	return nil
+}
+
+// fixLines maps "line N" of the re-marshalled node back to the file: yaml
+// keeps the node's own line, and the round trip starts at line 1.
+func fixLines(err error, n *yaml.Node) error {
+	offset := n.Line - 1
+	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		offset = n.Content[0].Line - 1
+	}
+	if offset <= 0 {
+		return err
+	}
+	re := regexp.MustCompile(`line (\d+)`)
+	return errors.New(re.ReplaceAllStringFunc(err.Error(), func(m string) string {
+		var l int
+		fmt.Sscanf(m, "line %d", &l)
+		return fmt.Sprintf("line %d", l+offset)
+	}))
+}
+
+func (c *Config) applyDefaults() {
+	if c.Sink.Type == "" {
+		c.Sink.Type = "parquet"
+	}
+	if c.Sink.Parquet.Dir == "" {
+		c.Sink.Parquet.Dir = "./data"
+	}
+	if c.Run.BatchRows == 0 {
+		c.Run.BatchRows = 20000
+	}
+	if c.Run.Parallel == 0 {
+		c.Run.Parallel = 4
+	}
+	if c.Run.InitialPeriod.Duration == 0 {
+		c.Run.InitialPeriod.Duration = 24 * time.Hour
+	}
+	if c.State.Dir == "" {
+		c.State.Dir = "./.etl-state"
+	}
+	if c.State.LockTTL.Duration == 0 {
+		c.State.LockTTL.Duration = 6 * time.Hour
+	}
+	if c.State.Location == "" {
+		c.State.Location = "auto"
+	}
+}
+
+func (c *Config) validate() error {
+	switch c.Sink.Type {
+	case "parquet", "clickhouse":
+	default:
+		return fmt.Errorf("sink.type: %q is not a sink (want parquet or clickhouse)", c.Sink.Type)
+	}
+	if c.Run.BatchRows < 100 || c.Run.BatchRows > 1_000_000 {
+		return fmt.Errorf("run.batch_rows: %d is outside 100..1000000", c.Run.BatchRows)
+	}
+	if c.Run.Parallel < 1 || c.Run.Parallel > 64 {
+		return fmt.Errorf("run.parallel: %d is outside 1..64", c.Run.Parallel)
+	}
+	switch c.State.Location {
+	case "auto", "file", "clickhouse":
+	default:
+		return fmt.Errorf("state.location: %q (want auto, file or clickhouse)", c.State.Location)
+	}
+	return nil
+}
+
+// CheckSink verifies the chosen sink has its settings: called once the CLI
+// has applied --sink and --out.
+func (c *Config) CheckSink() error {
+	switch c.Sink.Type {
+	case "clickhouse":
+		if strings.TrimSpace(c.Sink.ClickHouse.DSN) == "" {
+			return errorf("sink clickhouse needs a DSN: set CLICKHOUSE_DSN (e.g. clickhouse://127.0.0.1:9000/analytics) or sink.clickhouse.dsn in %s", c.Path)
+		}
+		if !strings.HasPrefix(c.Sink.ClickHouse.DSN, "clickhouse://") && !strings.HasPrefix(c.Sink.ClickHouse.DSN, "tcp://") {
+			return errorf("CLICKHOUSE_DSN must start with clickhouse:// (native protocol)")
+		}
+	case "parquet":
+		if strings.TrimSpace(c.Sink.Parquet.Dir) == "" {
+			return errorf("sink parquet needs a directory: --out DIR or sink.parquet.dir")
+		}
+	default:
+		return errorf("--sink %q is not a sink (want parquet or clickhouse)", c.Sink.Type)
+	}
+	return nil
+}

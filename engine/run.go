@@ -1,0 +1,421 @@
+package engine
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/apache/arrow/go/v15/arrow/memory"
+
+	"github.com/adoptionlabs/etl/extract/httpclient"
+	"github.com/adoptionlabs/etl/load"
+	"github.com/adoptionlabs/etl/schemas"
+	"github.com/adoptionlabs/etl/transform"
+	"github.com/adoptionlabs/etl/window"
+)
+
+// Status of one stream run.
+type Status string
+
+const (
+	StatusOK      Status = "ok"
+	StatusFailed  Status = "failed"
+	StatusSkipped Status = "skipped"
+)
+
+// Options configure a Runner.
+type Options struct {
+	Sink      load.Sink
+	Allocator memory.Allocator
+	// BatchRows bounds the rows held per table before they go to the sink.
+	BatchRows int
+	RunID     string
+	Logger    *slog.Logger
+	Now       func() time.Time
+	// OnStart and OnDone let a progress display follow running streams.
+	OnStart func(*Live)
+	OnDone  func(*Live, Result)
+}
+
+// Runner runs streams over windows. Safe for concurrent use.
+type Runner struct{ opts Options }
+
+// NewRunner fills defaults.
+func NewRunner(opts Options) *Runner {
+	if opts.Allocator == nil {
+		opts.Allocator = memory.NewGoAllocator()
+	}
+	if opts.BatchRows <= 0 {
+		opts.BatchRows = 20000
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Runner{opts: opts}
+}
+
+// Live holds the counters of a running stream for progress displays.
+type Live struct {
+	Stream  *Stream
+	Window  window.Window
+	Started time.Time
+	Rows    atomic.Int64
+	Rejects atomic.Int64
+	HTTP    httpclient.Stats
+	Done    atomic.Int64
+	Total   atomic.Int64
+}
+
+// TableResult is what one table received.
+type TableResult struct {
+	Table   string
+	Rows    int64
+	Rejects int64
+	// Unknown lists source fields the table does not declare (kept in
+	// _extra where the table has it).
+	Unknown []string
+}
+
+// Result reports one stream over one window.
+type Result struct {
+	Source   string
+	Stream   string
+	Window   window.Window
+	Tables   []TableResult
+	Rows     int64
+	Rejects  int64
+	Pages    int64
+	Retries  int64
+	Bytes    int64
+	Duration time.Duration
+	Status   Status
+	Err      error
+	Notices  []string
+}
+
+// Effective returns the window a stream really covers: aligned, then clipped
+// to what the API serves. clipped describes the part given up.
+func (r *Runner) Effective(s *Stream, w window.Window) (eff window.Window, clipped string) {
+	eff = w
+	if s.Align != nil {
+		eff = s.Align(eff)
+	}
+	if s.Earliest != nil {
+		earliest := window.Floor(s.Earliest(r.opts.Now())).Add(window.Day)
+		if eff.Start.Before(earliest) {
+			lost := window.Window{Start: eff.Start, End: earliest}
+			if lost.End.After(eff.End) {
+				lost.End = eff.End
+			}
+			eff.Start = earliest
+			if eff.Empty() {
+				eff.End = eff.Start
+			}
+			clipped = fmt.Sprintf("%s %s: the API serves nothing before %s; %s was not extracted (and its loaded data, if any, was left as it was)",
+				s.Source, s.Name, earliest.Format(time.DateOnly), lost)
+		}
+	}
+	return eff, clipped
+}
+
+// Run extracts one window of one stream into the sink. It never panics
+// across the boundary and always returns a Result; Err is set when it failed.
+func (r *Runner) Run(ctx context.Context, s *Stream, requested window.Window) (res Result) {
+	eff, clipped := r.Effective(s, requested)
+	live := &Live{Stream: s, Window: eff, Started: time.Now()}
+	res = Result{Source: s.Source, Stream: s.Name, Window: eff, Status: StatusOK}
+	if r.opts.OnStart != nil {
+		r.opts.OnStart(live)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			res.Status, res.Err = StatusFailed, fmt.Errorf("%s %s window %s: internal error: %v", s.Source, s.Name, eff, p)
+		}
+		res.Duration = time.Since(live.Started)
+		res.Pages, res.Retries, res.Bytes = live.HTTP.Requests.Load(), live.HTTP.Retries.Load(), live.HTTP.Bytes.Load()
+		if r.opts.OnDone != nil {
+			r.opts.OnDone(live, res)
+		}
+	}()
+	log := r.opts.Logger.With("source", s.Source, "stream", s.Name, "window", eff.String())
+	if clipped != "" {
+		res.Notices = append(res.Notices, clipped)
+		log.Warn(clipped)
+	}
+	if s.Windowed && eff.Empty() {
+		res.Status = StatusSkipped
+		return res
+	}
+	em, err := r.begin(ctx, s, eff, live, log)
+	if err != nil {
+		res.Status, res.Err = StatusFailed, err
+		return res
+	}
+	defer em.release()
+	ctx = httpclient.WithStats(ctx, &live.HTTP)
+	err = s.Extract(ctx, eff, em)
+	if err == nil {
+		err = em.commit(ctx)
+	} else {
+		err = fmt.Errorf("%s %s window %s: %w", s.Source, s.Name, eff, err)
+	}
+	res.Tables, res.Rows, res.Rejects = em.results()
+	res.Notices = append(res.Notices, em.noticeList()...)
+	if err != nil {
+		em.abort()
+		res.Status, res.Err = StatusFailed, err
+		if ctx.Err() != nil {
+			res.Err = fmt.Errorf("%s %s window %s: interrupted, nothing of this window was committed: %w", s.Source, s.Name, eff, ctx.Err())
+		}
+		log.Error("stream failed", "err", res.Err)
+		return res
+	}
+	log.Info("stream done", "rows", res.Rows, "rejects", res.Rejects, "pages", live.HTTP.Requests.Load(), "retries", live.HTTP.Retries.Load())
+	return res
+}
+
+// tableLoad is one table's batcher and sink writer within a run.
+type tableLoad struct {
+	mu      sync.Mutex
+	table   *schemas.Table
+	batch   *transform.Batcher
+	writer  load.Writer
+	rows    int64
+	rejects int64
+	outside int64
+}
+
+type emitter struct {
+	r       *Runner
+	stream  *Stream
+	window  window.Window
+	live    *Live
+	log     *slog.Logger
+	tables  map[string]*tableLoad
+	order   []*tableLoad
+	rejects *tableLoad
+	meta    transform.Meta
+
+	noticeMu sync.Mutex
+	notices  []string
+	seen     map[string]bool
+}
+
+func (r *Runner) begin(ctx context.Context, s *Stream, w window.Window, live *Live, log *slog.Logger) (*emitter, error) {
+	em := &emitter{r: r, stream: s, window: w, live: live, log: log, tables: map[string]*tableLoad{}, seen: map[string]bool{},
+		meta: transform.Meta{RunID: r.opts.RunID, ExtractedAt: r.opts.Now().UTC().Truncate(time.Millisecond)}}
+	all := append(append([]*schemas.Table{}, s.Tables...), schemas.Rejects)
+	for _, t := range all {
+		wr, err := r.opts.Sink.Begin(ctx, t, w, s.ID(), r.opts.RunID)
+		if err != nil {
+			em.abort()
+			em.release()
+			return nil, fmt.Errorf("%s %s window %s: %s: start loading %s: %w", s.Source, s.Name, w, r.opts.Sink.Name(), t.Name, err)
+		}
+		var win *window.Window
+		if s.Windowed {
+			win = &em.window
+		}
+		tl := &tableLoad{table: t, writer: wr, batch: transform.NewBatcher(r.opts.Allocator, t, em.meta, r.opts.BatchRows, win)}
+		if t == schemas.Rejects {
+			em.rejects = tl
+		} else {
+			em.tables[t.Name] = tl
+		}
+		em.order = append(em.order, tl)
+	}
+	return em, nil
+}
+
+func (e *emitter) Emit(ctx context.Context, table string, row Row) error {
+	tl, ok := e.tables[table]
+	if !ok {
+		return fmt.Errorf("stream %s emitted into undeclared table %q", e.stream.ID(), table)
+	}
+	tl.mu.Lock()
+	err := tl.batch.Append(row.Values)
+	if err == nil {
+		tl.rows++
+		e.live.Rows.Add(1)
+		err = e.flushIfFull(ctx, tl)
+		tl.mu.Unlock()
+		return err
+	}
+	var ve *transform.ValueError
+	switch {
+	case errors.Is(err, transform.ErrOutsideWindow):
+		tl.outside++
+		tl.mu.Unlock()
+		return nil
+	case errors.As(err, &ve):
+		tl.rejects++
+		tl.mu.Unlock()
+		return e.reject(ctx, table, err.Error(), row)
+	}
+	tl.mu.Unlock()
+	return err
+}
+
+func (e *emitter) Reject(ctx context.Context, table, reason string, row Row) error {
+	if tl, ok := e.tables[table]; ok {
+		tl.mu.Lock()
+		tl.rejects++
+		tl.mu.Unlock()
+	}
+	return e.reject(ctx, table, reason, row)
+}
+
+func (e *emitter) reject(ctx context.Context, table, reason string, row Row) error {
+	e.live.Rejects.Add(1)
+	raw := row.Raw
+	if raw == "" && row.Values != nil {
+		raw = rawJSON(row.Values)
+	}
+	sum := sha256.Sum256([]byte(table + "\x00" + reason + "\x00" + raw))
+	rj := e.rejects
+	rj.mu.Lock()
+	defer rj.mu.Unlock()
+	err := rj.batch.Append(map[string]any{
+		"source": e.stream.Source, "stream": e.stream.Name, "table_name": table,
+		"window_start": e.window.Start, "window_end": e.window.End,
+		"location": row.Where, "reason": reason, "raw": raw,
+		"row_hash": hex.EncodeToString(sum[:16]),
+	})
+	if err != nil {
+		return fmt.Errorf("record reject for %s: %w", table, err)
+	}
+	rj.rows++
+	return e.flushIfFull(ctx, rj)
+}
+
+func rawJSON(v map[string]any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
+}
+
+// flushIfFull hands a full batch to the sink; called with tl.mu held so the
+// extractor waits while the sink catches up (memory stays bounded).
+func (e *emitter) flushIfFull(ctx context.Context, tl *tableLoad) error {
+	if !tl.batch.Full() {
+		return nil
+	}
+	return e.flush(ctx, tl)
+}
+
+func (e *emitter) flush(ctx context.Context, tl *tableLoad) error {
+	rec := tl.batch.Flush()
+	if rec == nil {
+		return nil
+	}
+	defer rec.Release()
+	if err := tl.writer.Write(ctx, rec); err != nil {
+		return fmt.Errorf("%s: write %d rows to %s: %w", e.r.opts.Sink.Name(), rec.NumRows(), tl.table.Name, err)
+	}
+	return nil
+}
+
+func (e *emitter) Notice(msg string) {
+	e.noticeMu.Lock()
+	defer e.noticeMu.Unlock()
+	if e.seen[msg] {
+		return
+	}
+	e.seen[msg] = true
+	e.notices = append(e.notices, msg)
+	e.log.Warn(msg)
+}
+
+func (e *emitter) Progress(done, total int) {
+	e.live.Done.Store(int64(done))
+	e.live.Total.Store(int64(total))
+}
+
+func (e *emitter) noticeList() []string {
+	e.noticeMu.Lock()
+	defer e.noticeMu.Unlock()
+	out := append([]string(nil), e.notices...)
+	for _, tl := range e.order {
+		if n := tl.outside; n > 0 {
+			e.log.Debug("rows outside the window left to the window that holds them", "table", tl.table.Name, "rows", n)
+		}
+	}
+	return out
+}
+
+// commit flushes every table and commits the data tables before the rejects,
+// so a reject is never visible without the load it belongs to.
+func (e *emitter) commit(ctx context.Context) error {
+	for _, tl := range e.order {
+		tl.mu.Lock()
+		err := e.flush(ctx, tl)
+		tl.mu.Unlock()
+		if err != nil {
+			return err
+		}
+	}
+	for _, tl := range e.order {
+		if err := tl.writer.Commit(ctx); err != nil {
+			return fmt.Errorf("%s %s window %s: %s: commit %s: %w", e.stream.Source, e.stream.Name, e.window, e.r.opts.Sink.Name(), tl.table.Name, err)
+		}
+	}
+	return nil
+}
+
+func (e *emitter) abort() {
+	// A fresh context: the run's may be cancelled, and staging must still go.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for _, tl := range e.order {
+		if err := tl.writer.Abort(ctx); err != nil {
+			e.log.Warn("could not discard staged rows", "table", tl.table.Name, "err", err)
+		}
+	}
+}
+
+func (e *emitter) release() {
+	for _, tl := range e.order {
+		tl.batch.Release()
+	}
+}
+
+func (e *emitter) results() ([]TableResult, int64, int64) {
+	var out []TableResult
+	var rows, rejects int64
+	for _, tl := range e.order {
+		if tl == e.rejects {
+			continue
+		}
+		tl.mu.Lock()
+		out = append(out, TableResult{Table: tl.table.Name, Rows: tl.rows, Rejects: tl.rejects, Unknown: tl.batch.UnknownNames()})
+		rows += tl.rows
+		rejects += tl.rejects
+		tl.mu.Unlock()
+	}
+	sort.SliceStable(out, func(i, j int) bool { return false })
+	return out, rows, rejects
+}
+
+// Summary is a one-line description of a result for logs.
+func (r Result) Summary() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s.%s %s: %s, %d rows, %d rejects, %d pages, %d retries, %s", r.Source, r.Stream, r.Window, r.Status, r.Rows, r.Rejects, r.Pages, r.Retries, r.Duration.Round(time.Millisecond))
+	if r.Err != nil {
+		fmt.Fprintf(&b, ": %v", r.Err)
+	}
+	return b.String()
+}

@@ -1,0 +1,96 @@
+// Package engine runs any declared stream over a window: the extractor hands
+// rows to the transform, which builds bounded Arrow batches for the sink.
+// Sources only declare streams and fetch pages; everything else lives here.
+package engine
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/adoptionlabs/etl/schemas"
+	"github.com/adoptionlabs/etl/window"
+)
+
+// Stream is the declaration of one extraction: what it fetches, which tables
+// it fills and how a rerun stays idempotent (each table's disposition).
+type Stream struct {
+	Source string
+	Name   string
+	Doc    string
+	// Tables the extractor emits into. The first is the stream's main table.
+	Tables []*schemas.Table
+	// Windowed streams extract only what falls in the window; the others
+	// take a full snapshot whatever the window.
+	Windowed bool
+	// WindowField names the source field that places a row in a window
+	// (documentation and `etl streams`).
+	WindowField string
+	// Chunk is the default backfill chunk for this stream.
+	Chunk time.Duration
+	// Earliest, when set, is the oldest instant the API serves at now; the
+	// engine clips the window to it (so the clipped days are neither
+	// extracted nor replaced) and says once which part it could not get.
+	Earliest func(now time.Time) time.Time
+	// Align, when set, widens a window before extraction (a monthly report
+	// covers every month a window touches); what it returns is what the
+	// load replaces.
+	Align func(w window.Window) window.Window
+	// Extract fetches the window and emits rows. It must stop when ctx is done.
+	Extract func(ctx context.Context, w window.Window, out Emitter) error
+}
+
+// ID is "source.stream".
+func (s *Stream) ID() string { return s.Source + "." + s.Name }
+
+// Table returns the declared table with that name.
+func (s *Stream) Table(name string) *schemas.Table {
+	for _, t := range s.Tables {
+		if t.Name == name {
+			return t
+		}
+	}
+	return nil
+}
+
+// Validate checks the declaration.
+func (s *Stream) Validate() error {
+	if s.Source == "" || s.Name == "" || s.Extract == nil || len(s.Tables) == 0 {
+		return fmt.Errorf("stream %s: needs source, name, tables and an extractor", s.ID())
+	}
+	for _, t := range s.Tables {
+		if err := t.Validate(); err != nil {
+			return fmt.Errorf("stream %s: %w", s.ID(), err)
+		}
+		if !s.Windowed && t.Disposition != schemas.ReplaceAll {
+			return fmt.Errorf("stream %s: snapshot stream table %s must be replace-all", s.ID(), t.Name)
+		}
+	}
+	return nil
+}
+
+// Row is one source record on its way to a table. Values holds raw values
+// (strings, numbers, bools, maps, slices, time.Time); the transform coerces
+// them to the column types and turns what does not fit into rejects.
+type Row struct {
+	Values map[string]any
+	// Raw is the source text of the row (a CSV line) kept for rejects; when
+	// empty the reject carries Values as JSON.
+	Raw string
+	// Where locates the row for people reading a reject ("page 3", "line 17").
+	Where string
+}
+
+// Emitter receives an extractor's output. It is safe for concurrent use by
+// the extractor's own goroutines.
+type Emitter interface {
+	// Emit hands one row to a table of the stream.
+	Emit(ctx context.Context, table string, row Row) error
+	// Reject records a row the extractor could not even parse.
+	Reject(ctx context.Context, table, reason string, row Row) error
+	// Notice reports something a person should read once (a part of the
+	// window the API would not serve, a skipped plan-restricted endpoint).
+	Notice(msg string)
+	// Progress reports units of fan-out work (users done of total).
+	Progress(done, total int)
+}

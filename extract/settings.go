@@ -1,0 +1,51 @@
+package extract
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/adoptionlabs/etl/extract/httpclient"
+)
+
+// HTTPSettings are the connection settings every source has; a source
+// embeds them inline in its config struct.
+type HTTPSettings struct {
+	BaseURL    string        `yaml:"base_url" doc:"API base URL, including any path prefix"`
+	RateLimit  string        `yaml:"rate_limit" doc:"client-side request rate: N/s, N/min or unlimited"`
+	Timeout    time.Duration `yaml:"timeout" doc:"per-request timeout, body included"`
+	MaxRetries int           `yaml:"max_retries" doc:"retries after the first attempt on 429, 5xx, timeouts and truncated bodies"`
+	// Streams to run; empty means every stream of the source.
+	Streams []string `yaml:"streams" doc:"streams to run (default: all)"`
+}
+
+// Validate checks the shared settings.
+func (h HTTPSettings) Validate() error {
+	if h.BaseURL == "" {
+		return fmt.Errorf("base_url is empty")
+	}
+	if _, err := httpclient.ParseRate(h.RateLimit); err != nil {
+		return fmt.Errorf("rate_limit: %w", err)
+	}
+	if h.Timeout < 0 || h.MaxRetries < 0 {
+		return fmt.Errorf("timeout and max_retries must not be negative")
+	}
+	return nil
+}
+
+// Client builds the shared HTTP client from the settings.
+func (h HTTPSettings) Client(env Env, cfg httpclient.Config) (*httpclient.Client, error) {
+	rate, err := httpclient.ParseRate(h.RateLimit)
+	if err != nil {
+		return nil, fmt.Errorf("rate_limit: %w", err)
+	}
+	cfg.BaseURL = h.BaseURL
+	cfg.RateLimit = rate
+	cfg.Timeout = h.Timeout
+	cfg.MaxRetries = h.MaxRetries
+	cfg.UserAgent = env.UserAgent
+	cfg.Logger = env.Logger
+	if env.Transport != nil {
+		cfg.Transport = env.Transport
+	}
+	return httpclient.New(cfg)
+}

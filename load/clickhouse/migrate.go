@@ -1,0 +1,173 @@
+package clickhouse
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/adoptionlabs/etl/schemas"
+)
+
+// MigrationsTable records which sql/ files were applied (name and content
+// hash), so applying twice changes nothing.
+const MigrationsTable = "etl_schema_migrations"
+
+// Migration is one applied or pending sql/ file.
+type Migration struct {
+	Name    string
+	Version string
+	Applied bool
+}
+
+// CreateDatabase creates the DSN's database if missing.
+func (s *Sink) CreateDatabase(ctx context.Context) error {
+	if err := s.exec(ctx, "CREATE DATABASE IF NOT EXISTS "+quoteIdent(s.db)); err != nil {
+		return fmt.Errorf("create database %s: %w", s.db, err)
+	}
+	return nil
+}
+
+// Migrate applies the *.sql files of fsys in name order, each once per
+// content version, then reports what it did.
+func (s *Sink) Migrate(ctx context.Context, fsys fs.FS) ([]Migration, error) {
+	if err := s.CreateDatabase(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.exec(ctx, fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s (name String, version String, applied_at DateTime('UTC')) ENGINE = MergeTree ORDER BY (name, version)`, s.qualified(MigrationsTable))); err != nil {
+		return nil, fmt.Errorf("create %s: %w", MigrationsTable, err)
+	}
+	applied := map[string]bool{}
+	qctx, cancel := context.WithTimeout(ctx, s.opts.QueryTimeout)
+	rows, err := s.conn.Query(qctx, fmt.Sprintf("SELECT name, version FROM %s", s.qualified(MigrationsTable)))
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("read %s: %w", MigrationsTable, err)
+	}
+	for rows.Next() {
+		var n, v string
+		if err := rows.Scan(&n, &v); err != nil {
+			rows.Close()
+			cancel()
+			return nil, err
+		}
+		applied[n+"@"+v] = true
+	}
+	rows.Close()
+	cancel()
+	names, err := fs.Glob(fsys, "*.sql")
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(names)
+	var out []Migration
+	for _, name := range names {
+		body, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return nil, err
+		}
+		sum := sha256.Sum256(body)
+		m := Migration{Name: name, Version: hex.EncodeToString(sum[:8])}
+		if applied[m.Name+"@"+m.Version] {
+			out = append(out, m)
+			continue
+		}
+		for i, stmt := range SplitStatements(string(body)) {
+			stmt = strings.ReplaceAll(stmt, DatabaseToken, quoteIdent(s.db))
+			if err := s.exec(ctx, stmt); err != nil {
+				return out, fmt.Errorf("%s statement %d: %w", name, i+1, err)
+			}
+		}
+		if err := s.exec(ctx, fmt.Sprintf("INSERT INTO %s (name, version, applied_at) SELECT %s, %s, toDateTime(%d, 'UTC')",
+			s.qualified(MigrationsTable), quoteString(m.Name), quoteString(m.Version), time.Now().Unix())); err != nil {
+			return out, fmt.Errorf("record migration %s: %w", name, err)
+		}
+		m.Applied = true
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// Ensure makes t exist with every declared column: it creates what is
+// missing and adds new columns (18.16 has no ADD COLUMN IF NOT EXISTS, so
+// system.columns is read first). A column whose type changed is an error to
+// resolve by hand: converting data silently is not this tool's call.
+func (s *Sink) Ensure(ctx context.Context, t *schemas.Table) error {
+	s.mu.Lock()
+	done := s.ensured[t.Name]
+	s.mu.Unlock()
+	if done {
+		return nil
+	}
+	lock := s.tableLock("ensure:" + t.Name)
+	lock.Lock()
+	defer lock.Unlock()
+	have, err := s.columns(ctx, StorageTable(t))
+	if err != nil {
+		return err
+	}
+	if len(have) == 0 {
+		if err := s.CreateDatabase(ctx); err != nil {
+			return err
+		}
+		for _, stmt := range DDL(t, quoteIdent(s.db)) {
+			if err := s.exec(ctx, stmt); err != nil {
+				return fmt.Errorf("create table %s: %w", t.Name, err)
+			}
+		}
+	} else {
+		added := false
+		for _, c := range t.Columns {
+			typ, ok := have[c.Name]
+			if !ok {
+				if err := s.exec(ctx, fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s", s.qualified(StorageTable(t)), strings.TrimSpace(ColumnDefinition(c)))); err != nil {
+					return fmt.Errorf("add column %s to %s: %w", c.Name, t.Name, err)
+				}
+				added = true
+				continue
+			}
+			if want := ColumnType(c); typ != want {
+				return fmt.Errorf("table %s.%s column %s is %s in ClickHouse but declared %s: migrate it by hand (ALTER TABLE ... MODIFY COLUMN) or rename the column", s.db, StorageTable(t), c.Name, typ, want)
+			}
+		}
+		if added && t.Disposition == schemas.Merge {
+			// The view lists its columns: rebuild it to expose the new ones.
+			if err := s.exec(ctx, "DROP TABLE IF EXISTS "+s.qualified(t.Name)); err != nil {
+				return fmt.Errorf("rebuild view %s: %w", t.Name, err)
+			}
+		}
+		if t.Disposition == schemas.Merge {
+			if err := s.exec(ctx, ViewDDL(t, quoteIdent(s.db))); err != nil {
+				return fmt.Errorf("create view %s: %w", t.Name, err)
+			}
+		}
+	}
+	s.mu.Lock()
+	s.ensured[t.Name] = true
+	s.mu.Unlock()
+	return nil
+}
+
+// columns returns name -> type of a table's columns, empty if it is absent.
+func (s *Sink) columns(ctx context.Context, table string) (map[string]string, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.opts.QueryTimeout)
+	defer cancel()
+	rows, err := s.conn.Query(ctx, "SELECT name, type FROM system.columns WHERE database = ? AND table = ?", s.db, table)
+	if err != nil {
+		return nil, fmt.Errorf("read columns of %s.%s: %w", s.db, table, err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var n, t string
+		if err := rows.Scan(&n, &t); err != nil {
+			return nil, err
+		}
+		out[n] = t
+	}
+	return out, rows.Err()
+}

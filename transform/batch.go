@@ -1,0 +1,195 @@
+package transform
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/apache/arrow/go/v15/arrow/memory"
+
+	"github.com/adoptionlabs/etl/schemas"
+	"github.com/adoptionlabs/etl/window"
+)
+
+// ErrOutsideWindow marks a row whose day column lies outside the window being
+// loaded: loading it would put it in a day the commit does not replace. The
+// window that contains it picks it up.
+var ErrOutsideWindow = errors.New("row outside the window")
+
+// Meta is stamped on every row of a run.
+type Meta struct {
+	RunID       string
+	ExtractedAt time.Time
+}
+
+// Batcher accumulates rows of one table column by column and cuts Arrow
+// records of at most MaxRows rows. Not safe for concurrent use.
+type Batcher struct {
+	table   *schemas.Table
+	schema  *arrow.Schema
+	builder *array.RecordBuilder
+	meta    Meta
+	maxRows int
+	rows    int
+	// window, when set, is enforced on the table's Day column.
+	window  *window.Window
+	dayIdx  int
+	extra   int
+	known   map[string]bool
+	unknown map[string]int64
+	scratch []any
+}
+
+// NewBatcher returns a batcher for t. maxRows bounds memory: the caller
+// flushes when Full.
+func NewBatcher(mem memory.Allocator, t *schemas.Table, meta Meta, maxRows int, w *window.Window) *Batcher {
+	if maxRows <= 0 {
+		maxRows = 10000
+	}
+	schema := ArrowSchema(t)
+	b := &Batcher{
+		table: t, schema: schema, builder: array.NewRecordBuilder(mem, schema),
+		meta: meta, maxRows: maxRows, dayIdx: -1, extra: t.Index(schemas.Extra),
+		known: map[string]bool{}, unknown: map[string]int64{}, scratch: make([]any, len(t.Columns)),
+	}
+	if w != nil && t.Day != "" && t.Disposition != schemas.ReplaceAll {
+		b.window, b.dayIdx = w, t.Index(t.Day)
+	}
+	for _, c := range t.Columns {
+		b.known[c.Name] = true
+	}
+	return b
+}
+
+// Schema is the Arrow schema of the batches.
+func (b *Batcher) Schema() *arrow.Schema { return b.schema }
+
+// Append coerces one row and adds it. A *ValueError means the row does not
+// fit (the caller rejects it); ErrOutsideWindow means it belongs to another
+// window. Either way nothing was added.
+func (b *Batcher) Append(values map[string]any) error {
+	vals := b.scratch
+	var extra map[string]any
+	for k, v := range values {
+		if b.known[k] && k != schemas.Extra {
+			continue
+		}
+		b.unknown[k]++
+		if b.extra >= 0 {
+			if extra == nil {
+				extra = map[string]any{}
+			}
+			extra[k] = v
+		}
+	}
+	for i, c := range b.table.Columns {
+		var raw any
+		switch {
+		case c.Name == schemas.ExtractedAt:
+			raw = b.meta.ExtractedAt
+		case c.Name == schemas.RunID:
+			raw = b.meta.RunID
+		case i == b.extra:
+			if extra == nil {
+				raw = "{}"
+			} else {
+				raw = extra
+			}
+		default:
+			raw = values[c.Name]
+		}
+		v, err := coerce(c, raw)
+		if err != nil {
+			return err
+		}
+		if v == nil && b.isKey(c.Name) {
+			return &ValueError{Column: c.Name, Type: c.Type, Reason: "key column is missing"}
+		}
+		if s, ok := v.(string); ok && s == "" && b.isKey(c.Name) {
+			return &ValueError{Column: c.Name, Type: c.Type, Reason: "key column is empty"}
+		}
+		vals[i] = v
+	}
+	if b.window != nil {
+		if t, ok := vals[b.dayIdx].(time.Time); ok && !b.window.Contains(t) {
+			return fmt.Errorf("%w: %s %s not in %s", ErrOutsideWindow, b.table.Day, t.Format(time.RFC3339), b.window)
+		}
+	}
+	for i, v := range vals {
+		appendValue(b.builder.Field(i), b.table.Columns[i].Type, v)
+	}
+	b.rows++
+	return nil
+}
+
+func (b *Batcher) isKey(name string) bool {
+	for _, k := range b.table.Key {
+		if k == name {
+			return true
+		}
+	}
+	return false
+}
+
+func appendValue(f array.Builder, t schemas.Type, v any) {
+	if v == nil {
+		f.AppendNull()
+		return
+	}
+	switch t {
+	case schemas.String, schemas.JSON:
+		f.(*array.StringBuilder).Append(v.(string))
+	case schemas.Int64:
+		f.(*array.Int64Builder).Append(v.(int64))
+	case schemas.Float64:
+		f.(*array.Float64Builder).Append(v.(float64))
+	case schemas.Bool:
+		f.(*array.BooleanBuilder).Append(v.(bool))
+	case schemas.Timestamp:
+		f.(*array.TimestampBuilder).Append(arrow.Timestamp(v.(time.Time).UnixMilli()))
+	case schemas.Date:
+		f.(*array.Date32Builder).Append(arrow.Date32FromTime(v.(time.Time)))
+	case schemas.StringList:
+		lb := f.(*array.ListBuilder)
+		lb.Append(true)
+		vb := lb.ValueBuilder().(*array.StringBuilder)
+		for _, s := range v.([]string) {
+			vb.Append(s)
+		}
+	}
+}
+
+// Len is the number of rows waiting.
+func (b *Batcher) Len() int { return b.rows }
+
+// Full reports whether the batch reached its bound.
+func (b *Batcher) Full() bool { return b.rows >= b.maxRows }
+
+// Flush returns the waiting rows as a record (nil when empty). The caller
+// releases it.
+func (b *Batcher) Flush() arrow.Record {
+	if b.rows == 0 {
+		return nil
+	}
+	b.rows = 0
+	return b.builder.NewRecord()
+}
+
+// Unknown lists the field names the table did not declare, with counts.
+func (b *Batcher) Unknown() map[string]int64 { return b.unknown }
+
+// UnknownNames lists them sorted.
+func (b *Batcher) UnknownNames() []string {
+	out := make([]string, 0, len(b.unknown))
+	for k := range b.unknown {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Release frees the builders.
+func (b *Batcher) Release() { b.builder.Release() }
