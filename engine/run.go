@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -406,7 +405,6 @@ func (e *emitter) results() ([]TableResult, int64, int64) {
 		rejects += tl.rejects
 		tl.mu.Unlock()
 	}
-	sort.SliceStable(out, func(i, j int) bool { return false })
 	return out, rows, rejects
 }
 

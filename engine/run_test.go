@@ -1,0 +1,209 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/apache/arrow/go/v15/arrow/memory"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/adoptionlabs/etl/load"
+	"github.com/adoptionlabs/etl/schemas"
+	"github.com/adoptionlabs/etl/window"
+)
+
+// memSink keeps committed rows per table in memory, and what was aborted.
+type memSink struct {
+	mu        sync.Mutex
+	committed map[string][]map[string]any
+	windows   map[string][]window.Window
+	aborted   []string
+	writes    map[string]int
+}
+
+func newMemSink() *memSink {
+	return &memSink{committed: map[string][]map[string]any{}, windows: map[string][]window.Window{}, writes: map[string]int{}}
+}
+
+func (s *memSink) Name() string { return "memory" }
+func (s *memSink) Close() error { return nil }
+func (s *memSink) Begin(_ context.Context, t *schemas.Table, w window.Window, stream, runID string) (load.Writer, error) {
+	return &memWriter{sink: s, table: t, window: w}, nil
+}
+
+type memWriter struct {
+	sink   *memSink
+	table  *schemas.Table
+	window window.Window
+	rows   []map[string]any
+}
+
+func (w *memWriter) Write(_ context.Context, rec arrow.Record) error {
+	w.sink.mu.Lock()
+	w.sink.writes[w.table.Name]++
+	w.sink.mu.Unlock()
+	for i := 0; i < int(rec.NumRows()); i++ {
+		row := map[string]any{}
+		for j, f := range rec.Schema().Fields() {
+			col := rec.Column(j)
+			if col.IsNull(i) {
+				row[f.Name] = nil
+				continue
+			}
+			switch a := col.(type) {
+			case *array.String:
+				row[f.Name] = a.Value(i)
+			case *array.Float64:
+				row[f.Name] = a.Value(i)
+			case *array.Timestamp:
+				row[f.Name] = time.UnixMilli(int64(a.Value(i))).UTC()
+			default:
+				row[f.Name] = fmt.Sprint(a.GetOneForMarshal(i))
+			}
+		}
+		w.rows = append(w.rows, row)
+	}
+	return nil
+}
+
+func (w *memWriter) Commit(context.Context) error {
+	w.sink.mu.Lock()
+	defer w.sink.mu.Unlock()
+	w.sink.committed[w.table.Name] = append(w.sink.committed[w.table.Name], w.rows...)
+	w.sink.windows[w.table.Name] = append(w.sink.windows[w.table.Name], w.window)
+	return nil
+}
+
+func (w *memWriter) Abort(context.Context) error {
+	w.sink.mu.Lock()
+	defer w.sink.mu.Unlock()
+	w.sink.aborted = append(w.sink.aborted, w.table.Name)
+	return nil
+}
+
+var events = &schemas.Table{
+	Name: "events",
+	Columns: schemas.WithMeta(
+		schemas.Column{Name: "id", Type: schemas.String},
+		schemas.Column{Name: "value", Type: schemas.Float64},
+		schemas.Column{Name: "at", Type: schemas.Timestamp},
+	),
+	Disposition: schemas.Merge, Key: []string{"id"}, Version: "at", Day: "at", Partition: "at",
+}
+
+func day(s string) time.Time { d, _ := time.Parse(time.DateOnly, s); return d }
+
+func stream(extract func(ctx context.Context, w window.Window, out Emitter) error) *Stream {
+	return &Stream{Source: "src", Name: "events", Tables: []*schemas.Table{events}, Windowed: true, WindowField: "at", Extract: extract}
+}
+
+func TestRunLoadsGoodRowsRejectsBadOnesAndDropsOutOfWindow(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	sink := newMemSink()
+	r := NewRunner(Options{Sink: sink, Allocator: mem, BatchRows: 2, RunID: "run-1"})
+	w := window.New(day("2026-11-01"), day("2026-11-02"))
+	s := stream(func(ctx context.Context, w window.Window, out Emitter) error {
+		for i := 0; i < 5; i++ {
+			require.NoError(t, out.Emit(ctx, "events", Row{Values: map[string]any{"id": fmt.Sprint(i), "value": i, "at": w.Start.Add(time.Duration(i) * time.Hour)}, Where: "page 1"}))
+		}
+		require.NoError(t, out.Emit(ctx, "events", Row{Values: map[string]any{"id": "bad", "value": "NaN-ish", "at": w.Start}, Where: "page 2"}))
+		require.NoError(t, out.Emit(ctx, "events", Row{Values: map[string]any{"id": "late", "value": 1, "at": w.End}}))
+		require.NoError(t, out.Reject(ctx, "events", "line 9: expected 3 fields, got 2", Row{Raw: "a,b", Where: "line 9"}))
+		out.Notice("said once")
+		out.Notice("said once")
+		return nil
+	})
+	res := r.Run(context.Background(), s, w)
+	require.NoError(t, res.Err)
+	assert.Equal(t, StatusOK, res.Status)
+	assert.EqualValues(t, 5, res.Rows)
+	assert.EqualValues(t, 2, res.Rejects)
+	assert.Equal(t, []string{"said once"}, res.Notices)
+	assert.Len(t, sink.committed["events"], 5, "the row at the window end belongs to the next window")
+	assert.Equal(t, 3, sink.writes["events"], "5 rows in batches of 2")
+	rejects := sink.committed["etl_rejects"]
+	require.Len(t, rejects, 2)
+	assert.Equal(t, "page 2", rejects[0]["location"])
+	assert.Contains(t, rejects[0]["reason"], "column value")
+	assert.Contains(t, rejects[0]["raw"], `"id":"bad"`)
+	assert.Equal(t, "a,b", rejects[1]["raw"])
+	assert.Equal(t, "run-1", sink.committed["events"][0]["_run_id"])
+}
+
+func TestRunAbortsEverythingWhenExtractionFails(t *testing.T) {
+	sink := newMemSink()
+	r := NewRunner(Options{Sink: sink})
+	w := window.New(day("2026-11-01"), day("2026-11-02"))
+	res := r.Run(context.Background(), stream(func(ctx context.Context, w window.Window, out Emitter) error {
+		_ = out.Emit(ctx, "events", Row{Values: map[string]any{"id": "1", "value": 1, "at": w.Start}})
+		return errors.New("page 3: GET /events: 500 after 6 attempts")
+	}), w)
+	require.Error(t, res.Err)
+	assert.Equal(t, StatusFailed, res.Status)
+	assert.Contains(t, res.Err.Error(), "src events window 2026-11-01: page 3")
+	assert.Empty(t, sink.committed, "nothing of a failed window is committed")
+	assert.ElementsMatch(t, []string{"events", "etl_rejects"}, sink.aborted)
+}
+
+func TestRunReportsInterruption(t *testing.T) {
+	sink := newMemSink()
+	r := NewRunner(Options{Sink: sink})
+	ctx, cancel := context.WithCancel(context.Background())
+	res := r.Run(ctx, stream(func(ctx context.Context, w window.Window, out Emitter) error {
+		cancel()
+		return ctx.Err()
+	}), window.New(day("2026-11-01"), day("2026-11-02")))
+	require.Error(t, res.Err)
+	assert.Contains(t, res.Err.Error(), "interrupted, nothing of this window was committed")
+	assert.Empty(t, sink.committed)
+}
+
+func TestRunRecoversFromExtractorPanic(t *testing.T) {
+	r := NewRunner(Options{Sink: newMemSink()})
+	res := r.Run(context.Background(), stream(func(context.Context, window.Window, Emitter) error { panic("boom") }), window.New(day("2026-11-01"), day("2026-11-02")))
+	assert.Equal(t, StatusFailed, res.Status)
+	assert.Contains(t, res.Err.Error(), "internal error: boom")
+}
+
+func TestEffectiveWindowClipsAndAligns(t *testing.T) {
+	now := day("2026-11-24").Add(15 * time.Hour)
+	r := NewRunner(Options{Sink: newMemSink(), Now: func() time.Time { return now }})
+	s := stream(nil)
+	s.Earliest = func(now time.Time) time.Time { return now.AddDate(0, -3, 0) }
+	eff, clipped := r.Effective(s, window.New(day("2026-06-01"), day("2026-11-01")))
+	assert.Equal(t, day("2026-08-25"), eff.Start, "clipped to the first whole day the API serves")
+	assert.Equal(t, day("2026-11-01"), eff.End)
+	assert.Contains(t, clipped, "2026-06-01..2026-08-24 was not extracted")
+
+	eff, clipped = r.Effective(s, window.New(day("2026-10-01"), day("2026-10-02")))
+	assert.Empty(t, clipped)
+	assert.Equal(t, window.New(day("2026-10-01"), day("2026-10-02")), eff)
+
+	s.Earliest = nil
+	s.Align = window.MonthAligned
+	eff, _ = r.Effective(s, window.New(day("2026-10-15"), day("2026-11-03")))
+	assert.Equal(t, window.New(day("2026-10-01"), day("2026-12-01")), eff)
+}
+
+func TestRunSkipsAWindowEntirelyBeyondTheAPI(t *testing.T) {
+	now := day("2026-11-24")
+	sink := newMemSink()
+	r := NewRunner(Options{Sink: sink, Now: func() time.Time { return now }})
+	called := false
+	s := stream(func(context.Context, window.Window, Emitter) error { called = true; return nil })
+	s.Earliest = func(now time.Time) time.Time { return now.AddDate(0, -3, 0) }
+	res := r.Run(context.Background(), s, window.New(day("2026-01-01"), day("2026-02-01")))
+	assert.Equal(t, StatusSkipped, res.Status)
+	assert.NoError(t, res.Err)
+	assert.False(t, called)
+	assert.Len(t, res.Notices, 1)
+	assert.Empty(t, sink.committed, "nothing replaced for days the API cannot serve")
+}
