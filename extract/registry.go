@@ -65,6 +65,9 @@ type SandboxOptions struct {
 	Now time.Time
 	// Scale multiplies the default data volume (1 = demo size).
 	Scale float64
+	// Faults is the share of requests the fake fails (5xx, 429, truncated
+	// bodies), spread evenly over the kinds.
+	Faults float64
 }
 
 // Sandbox is a fake API ready to serve.

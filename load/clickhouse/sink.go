@@ -271,3 +271,9 @@ func (w *writer) dropStaging() {
 		w.sink.opts.Logger.Warn("could not drop staging table", "table", w.staging, "err", err)
 	}
 }
+
+// CountRows counts the rows a dashboard sees under the table's name.
+func (s *Sink) CountRows(ctx context.Context, table string) (int64, error) {
+	n, err := s.count(ctx, table, "tuple()")
+	return int64(n), err
+}

@@ -1,0 +1,265 @@
+package clickhouse
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/apache/arrow/go/v15/arrow/memory"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/adoptionlabs/etl/schemas"
+	"github.com/adoptionlabs/etl/testsupport"
+	"github.com/adoptionlabs/etl/transform"
+	"github.com/adoptionlabs/etl/window"
+)
+
+func day(s string) time.Time { d, _ := time.Parse(time.DateOnly, s); return d }
+
+var (
+	sessions = &schemas.Table{
+		Name: "t_sessions",
+		Columns: schemas.WithMeta(
+			schemas.Column{Name: "id", Type: schemas.String},
+			schemas.Column{Name: "created_at", Type: schemas.Timestamp},
+			schemas.Column{Name: "last_activity_at", Type: schemas.Timestamp},
+			schemas.Column{Name: "progress", Type: schemas.Float64},
+			schemas.Column{Name: "completed_at", Type: schemas.Timestamp, Nullable: true},
+			schemas.Column{Name: "done", Type: schemas.Bool},
+			schemas.Column{Name: "tags", Type: schemas.StringList},
+			schemas.Column{Name: "note", Type: schemas.String, Nullable: true, Doc: "it's a note; with quotes"},
+			schemas.Column{Name: "n", Type: schemas.Int64, Nullable: true},
+			schemas.Column{Name: "d", Type: schemas.Date},
+		),
+		Disposition: schemas.Merge, Key: []string{"id"}, Version: "last_activity_at", Day: "last_activity_at", Partition: "created_at",
+	}
+	report = &schemas.Table{
+		Name: "t_report",
+		Columns: schemas.WithMeta(
+			schemas.Column{Name: "report_date", Type: schemas.Date},
+			schemas.Column{Name: "flow", Type: schemas.String},
+			schemas.Column{Name: "views", Type: schemas.Float64, Nullable: true},
+		),
+		Disposition: schemas.ReplaceWindow, Key: []string{"report_date", "flow"}, Day: "report_date", Partition: "report_date",
+	}
+	dims = &schemas.Table{
+		Name:        "t_dims",
+		Columns:     schemas.WithMeta(schemas.Column{Name: "id", Type: schemas.String}, schemas.Column{Name: "name", Type: schemas.String}),
+		Disposition: schemas.ReplaceAll, Key: []string{"id"},
+	}
+)
+
+func openSink(t *testing.T) (*Sink, string) {
+	dsn := testsupport.FreshDatabase(t)
+	s, err := Open(context.Background(), dsn, Options{QueryTimeout: time.Minute})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close() })
+	return s, dsn
+}
+
+// loadRows runs one Begin/Write/Commit like the engine does.
+func loadRows(t *testing.T, s *Sink, tbl *schemas.Table, w window.Window, rows []map[string]any) {
+	t.Helper()
+	ctx := context.Background()
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	wr, err := s.Begin(ctx, tbl, w, "test.stream", "run")
+	require.NoError(t, err)
+	b := transform.NewBatcher(mem, tbl, transform.Meta{RunID: "run", ExtractedAt: time.Now()}, 3, nil)
+	defer b.Release()
+	for _, r := range rows {
+		require.NoError(t, b.Append(r))
+		if b.Full() {
+			rec := b.Flush()
+			require.NoError(t, wr.Write(ctx, rec))
+			rec.Release()
+		}
+	}
+	if rec := b.Flush(); rec != nil {
+		require.NoError(t, wr.Write(ctx, rec))
+		rec.Release()
+	}
+	require.NoError(t, wr.Commit(ctx))
+}
+
+func count(t *testing.T, dsn, q string) float64 {
+	t.Helper()
+	rows := testsupport.ClickHouseQuery(t, dsn, q)
+	require.Len(t, rows, 1)
+	for _, v := range rows[0] {
+		var f float64
+		_, err := fmt.Sscan(fmt.Sprint(v), &f)
+		require.NoError(t, err, "value %v", v)
+		return f
+	}
+	t.Fatalf("no value in %v", rows)
+	return 0
+}
+
+func session(id string, created, last time.Time, progress float64) map[string]any {
+	return map[string]any{"id": id, "created_at": created, "last_activity_at": last, "progress": progress, "done": progress == 1,
+		"tags": []any{"a", "b"}, "d": created}
+}
+
+func TestMergeTableStaysExactAcrossRerunsAndChanges(t *testing.T) {
+	s, dsn := openSink(t)
+	db := s.Database()
+	nov1, nov2 := window.New(day("2026-11-01"), day("2026-11-02")), window.New(day("2026-11-02"), day("2026-11-03"))
+	var first []map[string]any
+	for i := 0; i < 10; i++ {
+		// created in two different months: rows of one key must still collapse.
+		created := day("2026-10-30").Add(time.Duration(i) * 12 * time.Hour)
+		first = append(first, session(fmt.Sprintf("s%d", i), created, nov1.Start.Add(time.Duration(i)*time.Hour), 0.5))
+	}
+	loadRows(t, s, sessions, nov1, first)
+	loadRows(t, s, sessions, nov1, first) // the same window again
+	assert.Equal(t, 10.0, count(t, dsn, fmt.Sprintf("SELECT count() FROM `%s`.t_sessions", db)))
+	assert.Equal(t, 5.0, count(t, dsn, fmt.Sprintf("SELECT sum(progress) FROM `%s`.t_sessions", db)))
+
+	// s3 moved on: seen again next day, completed.
+	changed := session("s3", first[3]["created_at"].(time.Time), nov2.Start.Add(time.Hour), 1)
+	loadRows(t, s, sessions, nov2, []map[string]any{changed})
+	assert.Equal(t, 10.0, count(t, dsn, fmt.Sprintf("SELECT count() FROM `%s`.t_sessions", db)))
+	assert.Equal(t, 5.5, count(t, dsn, fmt.Sprintf("SELECT sum(progress) FROM `%s`.t_sessions", db)))
+	assert.Equal(t, 1.0, count(t, dsn, fmt.Sprintf("SELECT sum(done) FROM `%s`.t_sessions", db)))
+
+	// An overlapping rerun of the first day (s3 no longer in it) changes nothing.
+	var again []map[string]any
+	for i, r := range first {
+		if i != 3 {
+			again = append(again, r)
+		}
+	}
+	loadRows(t, s, sessions, window.New(day("2026-10-31"), day("2026-11-02")), again)
+	assert.Equal(t, 10.0, count(t, dsn, fmt.Sprintf("SELECT count() FROM `%s`.t_sessions", db)))
+	assert.Equal(t, 5.5, count(t, dsn, fmt.Sprintf("SELECT sum(progress) FROM `%s`.t_sessions", db)))
+
+	// The raw table really holds duplicates: the view is what makes it exact.
+	assert.Greater(t, count(t, dsn, fmt.Sprintf("SELECT count() FROM `%s`.t_sessions_raw", db)), 10.0)
+}
+
+func TestReplaceWindowReplacesExactlyTheWindowDays(t *testing.T) {
+	s, dsn := openSink(t)
+	db := s.Database()
+	rowsFor := func(days []time.Time, views float64) []map[string]any {
+		var out []map[string]any
+		for _, d := range days {
+			for _, f := range []string{"a", "b"} {
+				out = append(out, map[string]any{"report_date": d, "flow": f, "views": views})
+			}
+		}
+		return out
+	}
+	oct := window.New(day("2026-10-28"), day("2026-11-04")) // spans two months
+	loadRows(t, s, report, oct, rowsFor(oct.Days(), 1))
+	sum := func() float64 { return count(t, dsn, fmt.Sprintf("SELECT sum(views) FROM `%s`.t_report", db)) }
+	assert.Equal(t, 14.0, sum())
+
+	loadRows(t, s, report, oct, rowsFor(oct.Days(), 1))
+	assert.Equal(t, 14.0, sum(), "the same window twice")
+
+	mid := window.New(day("2026-10-31"), day("2026-11-02"))
+	loadRows(t, s, report, mid, rowsFor(mid.Days(), 10))
+	assert.Equal(t, 14.0-4+40, sum(), "an overlapping window replaces only its days, across the month edge")
+	assert.Equal(t, 14.0, count(t, dsn, fmt.Sprintf("SELECT count() FROM `%s`.t_report", db)))
+
+	loadRows(t, s, report, window.New(day("2026-11-03"), day("2026-11-04")), nil)
+	assert.Equal(t, 12.0, count(t, dsn, fmt.Sprintf("SELECT count() FROM `%s`.t_report", db)), "a day now empty at the source is emptied")
+	assert.Equal(t, 0.0, count(t, dsn, fmt.Sprintf("SELECT count() FROM system.tables WHERE database = '%s' AND name LIKE '_stg_%%'", db)), "no staging table left")
+}
+
+func TestReplaceAllSwapsTheSnapshot(t *testing.T) {
+	s, dsn := openSink(t)
+	db := s.Database()
+	w := window.New(day("2026-11-01"), day("2026-11-02"))
+	loadRows(t, s, dims, w, []map[string]any{{"id": "1", "name": "a"}, {"id": "2", "name": "b"}})
+	loadRows(t, s, dims, w, []map[string]any{{"id": "2", "name": "b2"}, {"id": "3", "name": "c"}, {"id": "4", "name": "d"}})
+	assert.Equal(t, 3.0, count(t, dsn, fmt.Sprintf("SELECT count() FROM `%s`.t_dims", db)))
+	rows := testsupport.ClickHouseQuery(t, dsn, fmt.Sprintf("SELECT name FROM `%s`.t_dims WHERE id = '2'", db))
+	assert.Equal(t, "b2", rows[0]["name"])
+	loadRows(t, s, dims, w, nil)
+	assert.Equal(t, 0.0, count(t, dsn, fmt.Sprintf("SELECT count() FROM `%s`.t_dims", db)), "an empty snapshot empties the table")
+}
+
+func TestAbortLeavesNothingVisible(t *testing.T) {
+	s, dsn := openSink(t)
+	ctx := context.Background()
+	w := window.New(day("2026-11-01"), day("2026-11-02"))
+	loadRows(t, s, report, w, []map[string]any{{"report_date": w.Start, "flow": "a", "views": 1}})
+	wr, err := s.Begin(ctx, report, w, "test.stream", "run2")
+	require.NoError(t, err)
+	mem := memory.NewGoAllocator()
+	b := transform.NewBatcher(mem, report, transform.Meta{RunID: "run2", ExtractedAt: time.Now()}, 10, nil)
+	defer b.Release()
+	require.NoError(t, b.Append(map[string]any{"report_date": w.Start, "flow": "zzz", "views": 100}))
+	rec := b.Flush()
+	require.NoError(t, wr.Write(ctx, rec))
+	rec.Release()
+	require.NoError(t, wr.Abort(ctx))
+	assert.Equal(t, 1.0, count(t, dsn, fmt.Sprintf("SELECT sum(views) FROM `%s`.t_report", s.Database())))
+}
+
+func TestValuesRoundTripWithTypes(t *testing.T) {
+	s, dsn := openSink(t)
+	w := window.New(day("2026-11-01"), day("2026-11-02"))
+	completed := w.Start.Add(90 * time.Minute)
+	loadRows(t, s, sessions, w, []map[string]any{{
+		"id": "x", "created_at": "2026-10-01T08:00:00.000+02:00", "last_activity_at": w.Start.Add(time.Hour), "progress": "0.25",
+		"completed_at": completed, "done": true, "tags": []any{"é", "a,b", ""}, "note": "l'été \"chaud\"\nligne", "n": nil, "d": "2026-10-01",
+	}})
+	rows := testsupport.ClickHouseQuery(t, dsn, fmt.Sprintf("SELECT id, toString(created_at) AS c, toString(completed_at) AS ca, progress, done, tags, note, n, toString(d) AS d FROM `%s`.t_sessions", s.Database()))
+	require.Len(t, rows, 1)
+	r := rows[0]
+	assert.Equal(t, "2026-10-01 06:00:00", r["c"], "stored in UTC")
+	assert.Equal(t, "2026-11-01 01:30:00", r["ca"])
+	assert.Equal(t, 0.25, r["progress"])
+	assert.EqualValues(t, 1, r["done"])
+	assert.Equal(t, []any{"é", "a,b", ""}, r["tags"])
+	assert.Equal(t, "l'été \"chaud\"\nligne", r["note"])
+	assert.Nil(t, r["n"])
+	assert.Equal(t, "2026-10-01", r["d"])
+}
+
+func TestEnsureAddsNewColumnsAndRejectsTypeChanges(t *testing.T) {
+	s, dsn := openSink(t)
+	ctx := context.Background()
+	require.NoError(t, s.Ensure(ctx, sessions))
+	wider := *sessions
+	wider.Columns = append(append([]schemas.Column{}, sessions.Columns...), schemas.Column{Name: "added", Type: schemas.String, Nullable: true})
+	fresh, err := Open(ctx, dsn, Options{})
+	require.NoError(t, err)
+	defer fresh.Close()
+	require.NoError(t, fresh.Ensure(ctx, &wider))
+	assert.Equal(t, 0.0, count(t, dsn, fmt.Sprintf("SELECT count() FROM `%s`.t_sessions WHERE added IS NOT NULL", s.Database())), "the view exposes the new column")
+
+	changed := *sessions
+	changed.Name = sessions.Name
+	changed.Columns = append([]schemas.Column{}, sessions.Columns...)
+	changed.Columns[3] = schemas.Column{Name: "progress", Type: schemas.String}
+	again, err := Open(ctx, dsn, Options{})
+	require.NoError(t, err)
+	defer again.Close()
+	err = again.Ensure(ctx, &changed)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "column progress is Float64 in ClickHouse but declared String")
+}
+
+func TestMigrateTwiceChangesNothing(t *testing.T) {
+	s, dsn := openSink(t)
+	ctx := context.Background()
+	files := fstest.MapFS{
+		"00_a.sql": {Data: []byte(File("a", []*schemas.Table{sessions, report}))},
+		"10_b.sql": {Data: []byte(File("b", []*schemas.Table{dims}))},
+	}
+	first, err := s.Migrate(ctx, files)
+	require.NoError(t, err)
+	require.Len(t, first, 2)
+	assert.True(t, first[0].Applied && first[1].Applied)
+	second, err := s.Migrate(ctx, files)
+	require.NoError(t, err)
+	assert.False(t, second[0].Applied || second[1].Applied, "already applied")
+	assert.Equal(t, 4.0, count(t, dsn, fmt.Sprintf("SELECT count() FROM system.tables WHERE database = '%s' AND name LIKE 't_%%'", s.Database())), "raw + view + report + dims")
+}
