@@ -20,7 +20,9 @@ type Task struct {
 }
 
 // Key identifies a task in state and reports.
-func (t Task) Key() string { return t.Stream.ID() + "@" + t.Window.Start.Format(time.RFC3339) + "/" + t.Window.End.Format(time.RFC3339) }
+func (t Task) Key() string {
+	return t.Stream.ID() + "@" + t.Window.Start.Format(time.RFC3339) + "/" + t.Window.End.Format(time.RFC3339)
+}
 
 // DefaultChunk is used by streams that declare none.
 const DefaultChunk = 7 * window.Day

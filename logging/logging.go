@@ -81,4 +81,3 @@ func New(w io.Writer, format, level string, r *Redactor) (*slog.Logger, error) {
 
 // Discard is a logger that drops everything.
 func Discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
-
