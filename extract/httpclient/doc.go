@@ -1,0 +1,10 @@
+// Package httpclient is the one HTTP layer every source goes through, so that
+// retries, rate limiting, timeouts, secret redaction and request accounting
+// behave the same for Userflow, Whatfix, the bot platform and Technowiz.
+//
+// A source builds one Client per configured source (the rate limit is per
+// Client, shared by all its goroutines) and calls JSON for pages or
+// DownloadFile for large reports. Everything retryable is retried inside the
+// call; what comes back is either success or a final error (*StatusError for an
+// HTTP status, *RequestError otherwise) whose text is safe to log.
+package httpclient

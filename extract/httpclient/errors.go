@@ -1,0 +1,223 @@
+package httpclient
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Redacted replaces secrets in errors and logs.
+const Redacted = "[REDACTED]"
+
+// ErrTimeout marks an attempt that exceeded Config.Timeout while the caller's
+// context was still alive. It is deliberately not context.DeadlineExceeded:
+// callers use that to mean their own deadline passed.
+var ErrTimeout = errors.New("request attempt timed out")
+
+// maxBodySnippet is how much of an error body StatusError keeps: enough to
+// show an API's error code and message, small enough for one log line.
+const maxBodySnippet = 512
+
+// StatusError is a final non-2xx response.
+type StatusError struct {
+	Method string
+	// URL is the request path and query, redacted; never the host, so that
+	// messages stay short and identical across sandboxes and production.
+	URL    string
+	Status int
+	// Body is the start of the response body, redacted.
+	Body string
+	// RetryAfter is the server's Retry-After, if it sent one.
+	RetryAfter time.Duration
+	Attempts   int
+}
+
+func (e *StatusError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Method)
+	b.WriteByte(' ')
+	b.WriteString(e.URL)
+	b.WriteString(": ")
+	b.WriteString(statusText(e.Status))
+	b.WriteString(" after ")
+	b.WriteString(plural(e.Attempts, "attempt"))
+	if e.Body != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Body)
+	}
+	return b.String()
+}
+
+// IsStatus reports whether err is (or wraps) a StatusError with one of the
+// given codes, or with any code if none are given.
+func IsStatus(err error, codes ...int) bool {
+	var se *StatusError
+	if !errors.As(err, &se) {
+		return false
+	}
+	return len(codes) == 0 || slices.Contains(codes, se.Status)
+}
+
+// RequestError is a final failure that is not an HTTP status: network errors,
+// timeouts, truncated or undecodable bodies, cancellation.
+type RequestError struct {
+	Method   string
+	URL      string // path and query, redacted
+	Attempts int
+	// Err is the cause. Its own text is not redacted; print the
+	// RequestError, not Err.
+	Err error
+	msg string
+}
+
+func (e *RequestError) Error() string { return e.msg }
+func (e *RequestError) Unwrap() error { return e.Err }
+
+func statusText(code int) string {
+	if t := http.StatusText(code); t != "" {
+		return strconv.Itoa(code) + " " + t
+	}
+	return strconv.Itoa(code)
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return strconv.Itoa(n) + " " + word + "s"
+}
+
+// redactor hides configured secrets. Besides the raw value it hides the
+// encodings under which a secret can reappear: URL-escaped in a path or query
+// we print, or JSON-escaped in an error body the server echoes back.
+type redactor struct {
+	rep *strings.Replacer
+}
+
+func newRedactor(secrets []string) *redactor {
+	vs := secretVariants(secrets)
+	if len(vs) == 0 {
+		return &redactor{}
+	}
+	pairs := make([]string, 0, 2*len(vs))
+	for _, v := range vs {
+		pairs = append(pairs, v, Redacted)
+	}
+	return &redactor{rep: strings.NewReplacer(pairs...)}
+}
+
+// secretVariants returns the distinct non-empty encodings, longest first so
+// that a secret containing another is replaced whole.
+func secretVariants(secrets []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(v string) {
+		if v != "" && !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	for _, s := range secrets {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			continue
+		}
+		add(s)
+		add(url.QueryEscape(s))
+		add(url.PathEscape(s))
+		if j, err := json.Marshal(s); err == nil {
+			add(string(j[1 : len(j)-1]))
+		}
+	}
+	slices.SortStableFunc(out, func(a, b string) int { return len(b) - len(a) })
+	return out
+}
+
+// redact hides the client's secrets plus extra ones known only per request
+// (credentials an Authenticator set).
+func (r *redactor) redact(s string, extra []string) string {
+	if r.rep != nil {
+		s = r.rep.Replace(s)
+	}
+	for _, v := range secretVariants(extra) {
+		s = strings.ReplaceAll(s, v, Redacted)
+	}
+	return s
+}
+
+// sensitiveQueryKeys are substrings of query parameter names whose values are
+// hidden in errors and logs even if nobody listed them as secrets.
+var sensitiveQueryKeys = []string{"key", "token", "secret", "password", "passwd", "auth", "signature", "credential"}
+
+func sensitiveKey(k string) bool {
+	k = strings.ToLower(k)
+	for _, s := range sensitiveQueryKeys {
+		if strings.Contains(k, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// displayURL renders path and query for humans: no host, sensitive query
+// values replaced. The marker is written unescaped so it reads as intended.
+func displayURL(u *url.URL) string {
+	path := u.EscapedPath()
+	if path == "" {
+		path = "/"
+	}
+	if u.RawQuery == "" {
+		return path
+	}
+	q, err := url.ParseQuery(u.RawQuery)
+	if err != nil {
+		// An unparsable query could hide anything; show none of it.
+		return path + "?" + Redacted
+	}
+	keys := make([]string, 0, len(q))
+	for k := range q {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var b strings.Builder
+	b.WriteString(path)
+	for i, k := range keys {
+		for j, v := range q[k] {
+			if i == 0 && j == 0 {
+				b.WriteByte('?')
+			} else {
+				b.WriteByte('&')
+			}
+			b.WriteString(url.QueryEscape(k))
+			b.WriteByte('=')
+			if sensitiveKey(k) {
+				b.WriteString(Redacted)
+			} else {
+				b.WriteString(url.QueryEscape(v))
+			}
+		}
+	}
+	return b.String()
+}
+
+// snippet turns the start of an error body into one short, redacted line.
+// Redaction runs before truncation so a secret cut in half by the limit
+// cannot leak its first part.
+func (r *redactor) snippet(body []byte, extra []string) string {
+	s := r.redact(string(body), extra)
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) <= maxBodySnippet {
+		return strings.ToValidUTF8(s, "?")
+	}
+	cut := maxBodySnippet
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return strings.ToValidUTF8(s[:cut], "?") + "…"
+}
