@@ -1,0 +1,78 @@
+// Command etl pulls product-adoption and chatbot data out of SaaS APIs and
+// loads it into ClickHouse or Parquet.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/urfave/cli/v2"
+
+	_ "github.com/adoptionlabs/etl/extract/all"
+)
+
+// version is set at build time (-ldflags "-X main.version=...").
+var version = "0.1.0-dev"
+
+// Exit codes: the contract with schedulers.
+const (
+	exitOK     = 0
+	exitFailed = 1 // a stream failed; the others finished
+	exitUsage  = 2 // bad arguments or config, nothing was requested
+)
+
+func main() {
+	os.Exit(run(os.Args, os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	app := newApp(stdout, stderr)
+	err := app.RunContext(ctx, args)
+	if err == nil {
+		return exitOK
+	}
+	var ec cli.ExitCoder
+	if errors.As(err, &ec) {
+		if msg := ec.Error(); msg != "" {
+			fmt.Fprintln(stderr, "etl: "+redactAll(msg))
+		}
+		return ec.ExitCode()
+	}
+	// urfave/cli's own parse errors (unknown flag, missing value) are usage.
+	fmt.Fprintln(stderr, "etl: "+redactAll(err.Error()))
+	return exitUsage
+}
+
+func newApp(stdout, stderr io.Writer) *cli.App {
+	return &cli.App{
+		Name:      "etl",
+		Usage:     "load Userflow, Whatfix, bot platform and Technowiz data into ClickHouse or Parquet",
+		Version:   version,
+		Writer:    stdout,
+		ErrWriter: stderr,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "config", Aliases: []string{"c"}, Value: "pipelines.yaml", Usage: "pipelines file (the built-in default is used when the default path does not exist)", EnvVars: []string{"ETL_CONFIG"}},
+			&cli.StringFlag{Name: "log-format", Value: "text", Usage: "text or json"},
+			&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error"},
+		},
+		ExitErrHandler: func(*cli.Context, error) {}, // run() prints and exits
+		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
+			return cli.Exit(err.Error(), exitUsage)
+		},
+		Commands: []*cli.Command{
+			backfillCommand(),
+			migrateCommand(),
+			validateCommand(),
+			streamsCommand(),
+			demoCommand(),
+			ddlCommand(),
+		},
+	}
+}

@@ -1,0 +1,167 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	etl "github.com/adoptionlabs/etl"
+	"github.com/adoptionlabs/etl/config"
+	"github.com/adoptionlabs/etl/extract"
+	"github.com/adoptionlabs/etl/extract/sandbox"
+	"github.com/adoptionlabs/etl/sql"
+	"github.com/adoptionlabs/etl/testsupport"
+)
+
+// runCLI runs the command in-process with a clean environment.
+func runCLI(t *testing.T, env map[string]string, args ...string) (int, string, string) {
+	t.Helper()
+	for _, k := range []string{"USERFLOW_API_KEY", "USERFLOW_BASE_URL", "CLICKHOUSE_DSN", "ETL_CONFIG", "WHATFIX_INTEGRATION_KEY", "WHATFIX_ACCOUNT_ID", "WHATFIX_USER", "BOT_APP_ID", "BOT_APP_SECRET", "TECHNOWIZ_AUTH_KEY"} {
+		t.Setenv(k, "")
+	}
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
+	var stdout, stderr bytes.Buffer
+	code := run(append([]string{"etl"}, args...), &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+func TestBadUsageExitsTwoBeforeAnyRequest(t *testing.T) {
+	// A fake whose every request would be counted: none may happen.
+	p, _ := extract.Lookup("userflow")
+	sb := p.Sandbox(extract.SandboxOptions{Seed: 1})
+	hits := 0
+	srv, err := sandbox.Start(countRequests(sb.Handler, &hits))
+	require.NoError(t, err)
+	defer srv.Close()
+	env := sb.Env(srv.URL)
+	cfg := filepath.Join(t.TempDir(), "p.yaml")
+	require.NoError(t, os.WriteFile(cfg, []byte("version: 1\nsources:\n  userflow:\n    bogus: 1\n"), 0o644))
+
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"impossible date", []string{"backfill", "--from", "2026-02-30", "--to", "2026-03-01"}, "not a valid date"},
+		{"from after to", []string{"backfill", "--from", "2026-03-02", "--to", "2026-03-01"}, "is after --to"},
+		{"unknown source", []string{"backfill", "--from", "2026-03-01", "--to", "2026-03-01", "--source", "nope"}, "unknown source"},
+		{"unknown stream", []string{"backfill", "--from", "2026-03-01", "--to", "2026-03-01", "--stream", "nope"}, "--stream nope"},
+		{"clickhouse without dsn", []string{"backfill", "--from", "2026-03-01", "--to", "2026-03-01", "--sink", "clickhouse"}, "CLICKHOUSE_DSN"},
+		{"unknown sink", []string{"backfill", "--from", "2026-03-01", "--to", "2026-03-01", "--sink", "csv"}, "not a sink"},
+		{"bad chunk", []string{"backfill", "--from", "2026-03-01", "--to", "2026-03-01", "--chunk", "week"}, "--chunk"},
+		{"missing flag", []string{"backfill", "--from", "2026-03-01"}, "to"},
+		{"unknown flag", []string{"backfill", "--frm", "2026-03-01"}, "frm"},
+		{"bad log level", []string{"--log-level", "loud", "streams"}, "--log-level"},
+		{"unknown config key", []string{"--config", cfg, "validate"}, "field bogus not found"},
+		{"missing config file", []string{"--config", "/nonexistent.yaml", "validate"}, "read config"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, stderr := runCLI(t, env, tc.args...)
+			assert.Equal(t, exitUsage, code, stderr)
+			assert.Contains(t, stderr, tc.want)
+			assert.Equal(t, 1, strings.Count(strings.TrimSpace(stderr), "\n")+1, "one clear line: %q", stderr)
+		})
+	}
+	assert.Zero(t, hits, "no request before the arguments are checked")
+}
+
+func TestMissingCredentialsSkipWithOneLine(t *testing.T) {
+	code, _, stderr := runCLI(t, nil, "backfill", "--from", "2026-03-01", "--to", "2026-03-01", "--out", t.TempDir())
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "userflow: skipped, credentials not set (USERFLOW_API_KEY)")
+}
+
+func TestAPIKeyNeverInOutput(t *testing.T) {
+	p, _ := extract.Lookup("userflow")
+	sb := p.Sandbox(extract.SandboxOptions{Seed: 1})
+	srv, err := sandbox.Start(sb.Handler)
+	require.NoError(t, err)
+	defer srv.Close()
+	secret := "ak_live_super_secret_value_123"
+	env := map[string]string{"USERFLOW_BASE_URL": srv.URL, "USERFLOW_API_KEY": secret}
+	out := t.TempDir()
+	code, stdout, stderr := runCLI(t, env, "--log-level", "debug", "backfill", "--from", "2026-03-01", "--to", "2026-03-01", "--out", out)
+	assert.Equal(t, exitFailed, code, "a wrong key fails the streams")
+	assert.Contains(t, stdout+stderr, "401")
+	assert.NotContains(t, stdout+stderr, secret)
+	assertNoFileContains(t, out, secret)
+}
+
+func assertNoFileContains(t *testing.T, dir, secret string) {
+	t.Helper()
+	_ = filepath.Walk(dir, func(path string, info os.FileInfo, err error) error {
+		if err == nil && !info.IsDir() {
+			b, _ := os.ReadFile(path)
+			assert.NotContains(t, string(b), secret, path)
+		}
+		return nil
+	})
+}
+
+func TestDemoSummaryMatchesDuckDB(t *testing.T) {
+	out := t.TempDir()
+	code, stdout, stderr := runCLI(t, nil, "demo", "--days", "3", "--out", out)
+	require.Equal(t, exitOK, code, stderr)
+	counts := parseTableCounts(t, stdout)
+	require.NotEmpty(t, counts)
+	for table, n := range counts {
+		files, _ := filepath.Glob(filepath.Join(out, table, "*", "*.parquet"))
+		if len(files) == 0 {
+			assert.Zero(t, n, table)
+			continue
+		}
+		rows := testsupport.DuckDB(t, fmt.Sprintf("SELECT count(*) AS n FROM read_parquet('%s/%s/*/*.parquet', hive_partitioning=true)", out, table))
+		assert.EqualValues(t, n, rows[0]["n"], table)
+	}
+	assert.Greater(t, counts["userflow_content_sessions"], int64(0))
+	assert.Greater(t, counts["userflow_session_answers"], int64(0))
+}
+
+var countLine = regexp.MustCompile(`(?m)^(\w+)\s+(\d+)$`)
+
+func parseTableCounts(t *testing.T, stdout string) map[string]int64 {
+	i := strings.Index(stdout, "TABLE")
+	require.GreaterOrEqual(t, i, 0, stdout)
+	out := map[string]int64{}
+	for _, m := range countLine.FindAllStringSubmatch(stdout[i:], -1) {
+		n, _ := strconv.ParseInt(m[2], 10, 64)
+		out[m[1]] = n
+	}
+	return out
+}
+
+// TestSQLFilesAreUpToDate is the golden check of the DDL: sql/ must be what
+// the declarations of the default pipelines.yaml generate.
+func TestSQLFilesAreUpToDate(t *testing.T) {
+	cfg, err := config.Load("pipelines.yaml", etl.DefaultConfig, func(string) (string, bool) { return "", false })
+	require.NoError(t, err)
+	a := &app{cfg: cfg}
+	sel, err := a.selectStreams(nil, nil, false)
+	require.NoError(t, err)
+	want := ddlFiles(sel.streams)
+	have, err := sql.Files.ReadDir(".")
+	require.NoError(t, err)
+	var names []string
+	for _, e := range have {
+		if strings.HasSuffix(e.Name(), ".sql") {
+			names = append(names, e.Name())
+		}
+	}
+	assert.Len(t, names, len(want), "sql/ has exactly one file per source: run `make generate`")
+	for name, body := range want {
+		got, err := sql.Files.ReadFile(name)
+		require.NoError(t, err, "sql/%s missing: run `make generate`", name)
+		assert.Equal(t, body, string(got), "sql/%s is stale: run `make generate`", name)
+	}
+}

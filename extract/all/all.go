@@ -1,0 +1,6 @@
+// Package all registers every source; the binary imports it once.
+package all
+
+import (
+	_ "github.com/adoptionlabs/etl/extract/userflow"
+)

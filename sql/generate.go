@@ -1,0 +1,3 @@
+package sql
+
+//go:generate go run ../cmd/etl --config ../pipelines.yaml ddl --out .
