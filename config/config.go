@@ -172,7 +172,14 @@ type Error struct{ Msg string }
 
 func (e *Error) Error() string { return e.Msg }
 
-func errorf(format string, args ...any) error { return &Error{Msg: fmt.Sprintf(format, args...)} }
+// errorf builds a one-line message: yaml's multi-line "unmarshal errors"
+// become "; "-separated so a scheduler's log keeps them on one line.
+func errorf(format string, args ...any) error {
+	msg := fmt.Sprintf(format, args...)
+	msg = strings.ReplaceAll(msg, "yaml: unmarshal errors:\n  ", "")
+	msg = strings.ReplaceAll(msg, "\n  ", "; ")
+	return &Error{Msg: strings.TrimSpace(strings.ReplaceAll(msg, "\n", " "))}
+}
 
 // IsConfigError reports whether err is a configuration problem.
 func IsConfigError(err error) bool {

@@ -165,6 +165,14 @@ func (r *Runner) Run(ctx context.Context, s *Stream, requested window.Window) (r
 	defer em.release()
 	ctx = httpclient.WithStats(ctx, &live.HTTP)
 	err = s.Extract(ctx, eff, em)
+	var skip *SkipError
+	if errors.As(err, &skip) {
+		em.abort()
+		res.Status = StatusSkipped
+		res.Notices = append(res.Notices, fmt.Sprintf("%s %s: %s; what was loaded before is kept", s.Source, s.Name, skip.Reason))
+		log.Warn("stream skipped", "reason", skip.Reason)
+		return res
+	}
 	if err == nil {
 		err = em.commit(ctx)
 	} else {

@@ -207,3 +207,15 @@ func TestRunSkipsAWindowEntirelyBeyondTheAPI(t *testing.T) {
 	assert.Len(t, res.Notices, 1)
 	assert.Empty(t, sink.committed, "nothing replaced for days the API cannot serve")
 }
+
+func TestSkipKeepsWhatWasLoaded(t *testing.T) {
+	sink := newMemSink()
+	r := NewRunner(Options{Sink: sink})
+	res := r.Run(context.Background(), stream(func(ctx context.Context, w window.Window, out Emitter) error {
+		return Skip("not available on this plan (HTTP 403)")
+	}), window.New(day("2026-11-01"), day("2026-11-02")))
+	assert.NoError(t, res.Err)
+	assert.Equal(t, StatusSkipped, res.Status)
+	assert.Empty(t, sink.committed, "a skipped stream replaces nothing")
+	assert.Contains(t, res.Notices[0], "not available on this plan (HTTP 403); what was loaded before is kept")
+}

@@ -94,3 +94,13 @@ type Emitter interface {
 	// Progress reports units of fan-out work (users done of total).
 	Progress(done, total int)
 }
+
+// SkipError is returned by an extractor that has nothing to load this time
+// and must not replace what is loaded (an endpoint the account's plan does
+// not include). The engine discards the window and reports it skipped.
+type SkipError struct{ Reason string }
+
+func (e *SkipError) Error() string { return "skipped: " + e.Reason }
+
+// Skip returns a SkipError.
+func Skip(reason string) error { return &SkipError{Reason: reason} }

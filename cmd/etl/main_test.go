@@ -25,7 +25,8 @@ import (
 func runCLI(t *testing.T, env map[string]string, args ...string) (int, string, string) {
 	t.Helper()
 	for _, k := range []string{"USERFLOW_API_KEY", "USERFLOW_BASE_URL", "CLICKHOUSE_DSN", "ETL_CONFIG", "WHATFIX_INTEGRATION_KEY", "WHATFIX_ACCOUNT_ID", "WHATFIX_USER", "BOT_APP_ID", "BOT_APP_SECRET", "TECHNOWIZ_AUTH_KEY"} {
-		t.Setenv(k, "")
+		t.Setenv(k, "") // restored after the test
+		require.NoError(t, os.Unsetenv(k))
 	}
 	for k, v := range env {
 		t.Setenv(k, v)

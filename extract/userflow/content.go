@@ -1,0 +1,231 @@
+package userflow
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"sync"
+	"sync/atomic"
+
+	"github.com/adoptionlabs/etl/engine"
+	"github.com/adoptionlabs/etl/schemas"
+	"github.com/adoptionlabs/etl/window"
+)
+
+// Content, versions and questions are small dimensions that the API can
+// only list in full: each run takes a snapshot that replaces the table.
+
+// ContentTable holds flows, checklists and launchers.
+var ContentTable = &schemas.Table{
+	Name: "userflow_content",
+	Doc:  "Userflow content objects (flows, checklists, launchers), full snapshot",
+	Columns: schemas.WithMeta(
+		schemas.Column{Name: "id", Type: schemas.String},
+		schemas.Column{Name: "name", Type: schemas.String, Doc: "name given in the Builder"},
+		schemas.Column{Name: "type", Type: schemas.String, Doc: "flow, checklist or launcher"},
+		schemas.Column{Name: "created_at", Type: schemas.Timestamp},
+		schemas.Column{Name: "draft_version_id", Type: schemas.String, Nullable: true, Doc: "version currently in the Builder"},
+		schemas.Column{Name: "published_version_id", Type: schemas.String, Nullable: true, Doc: "version currently published; NULL if never published"},
+	),
+	Disposition: schemas.ReplaceAll,
+	Key:         []string{"id"},
+}
+
+// VersionsTable holds content versions.
+var VersionsTable = &schemas.Table{
+	Name: "userflow_content_versions",
+	Doc:  "Userflow content versions, full snapshot",
+	Columns: schemas.WithMeta(
+		schemas.Column{Name: "id", Type: schemas.String},
+		schemas.Column{Name: "content_id", Type: schemas.String, Doc: "taken from the walk: the API's version object does not carry it"},
+		schemas.Column{Name: "number", Type: schemas.Int64, Doc: "incremental per content object"},
+		schemas.Column{Name: "description", Type: schemas.String, Nullable: true},
+		schemas.Column{Name: "created_at", Type: schemas.Timestamp},
+		schemas.Column{Name: "edited_at", Type: schemas.Timestamp, Nullable: true, Doc: "last edit, or when it was published and frozen"},
+	),
+	Disposition: schemas.ReplaceAll,
+	Key:         []string{"id"},
+}
+
+// QuestionsTable holds the survey questions of flow versions.
+var QuestionsTable = &schemas.Table{
+	Name: "userflow_questions",
+	Doc:  "Userflow survey questions per flow version; cvid is stable across versions, id is not",
+	Columns: schemas.WithMeta(
+		schemas.Column{Name: "id", Type: schemas.String, Doc: "changes with every version"},
+		schemas.Column{Name: "content_id", Type: schemas.String},
+		schemas.Column{Name: "version_id", Type: schemas.String},
+		schemas.Column{Name: "cvid", Type: schemas.String, Doc: "cross-version id; userflow_session_answers.question_cvid"},
+		schemas.Column{Name: "name", Type: schemas.String},
+		schemas.Column{Name: "type", Type: schemas.String, Doc: "text, multiline_text, nps, stars or multiple_choice"},
+	),
+	Disposition: schemas.ReplaceAll,
+	Key:         []string{"version_id", "id"},
+}
+
+// TasksTable holds the tasks of checklist versions. The walk asks for them
+// anyway (expand[]=tasks), and checklist completion is read per task.
+var TasksTable = &schemas.Table{
+	Name: "userflow_checklist_tasks",
+	Doc:  "Userflow checklist tasks per checklist version; cvid is stable across versions, id is not",
+	Columns: schemas.WithMeta(
+		schemas.Column{Name: "id", Type: schemas.String, Doc: "changes with every version"},
+		schemas.Column{Name: "content_id", Type: schemas.String},
+		schemas.Column{Name: "version_id", Type: schemas.String},
+		schemas.Column{Name: "cvid", Type: schemas.String, Doc: "cross-version id"},
+		schemas.Column{Name: "name", Type: schemas.String},
+	),
+	Disposition: schemas.ReplaceAll,
+	Key:         []string{"version_id", "id"},
+}
+
+func (s *source) contentStream() *engine.Stream {
+	return &engine.Stream{
+		Source:  SourceName,
+		Name:    "content",
+		Doc:     "content objects, then each one's versions with questions and tasks (full snapshot)",
+		Tables:  []*schemas.Table{ContentTable, VersionsTable, QuestionsTable, TasksTable},
+		Extract: s.extractContent,
+	}
+}
+
+type contentItem struct {
+	ID                 string  `json:"id"`
+	Name               string  `json:"name"`
+	Type               string  `json:"type"`
+	CreatedAt          string  `json:"created_at"`
+	DraftVersionID     *string `json:"draft_version_id"`
+	PublishedVersionID *string `json:"published_version_id"`
+}
+
+type versionItem struct {
+	ID          string      `json:"id"`
+	Number      json.Number `json:"number"`
+	Description *string     `json:"description"`
+	CreatedAt   string      `json:"created_at"`
+	EditedAt    *string     `json:"edited_at"`
+	Questions   []struct {
+		ID   string `json:"id"`
+		CVID string `json:"cvid"`
+		Name string `json:"name"`
+		Type string `json:"type"`
+	} `json:"questions"`
+	Tasks []struct {
+		ID   string `json:"id"`
+		CVID string `json:"cvid"`
+		Name string `json:"name"`
+	} `json:"tasks"`
+}
+
+func (s *source) extractContent(ctx context.Context, _ window.Window, out engine.Emitter) error {
+	var ids []string
+	_, err := s.snapshot(ctx, "userflow content", s.cfg.Paths.Content, ContentTable, out, func(raw json.RawMessage) (map[string]any, error) {
+		c, err := decodeItem[contentItem](raw)
+		if err != nil {
+			return nil, err
+		}
+		if c.ID == "" {
+			return nil, fmt.Errorf("no id")
+		}
+		ids = append(ids, c.ID)
+		return map[string]any{
+			"id":                   c.ID,
+			"name":                 c.Name,
+			"type":                 c.Type,
+			"created_at":           c.CreatedAt,
+			"draft_version_id":     optional(c.DraftVersionID),
+			"published_version_id": optional(c.PublishedVersionID),
+		}, nil
+	})
+	if err != nil {
+		return err
+	}
+	var done atomic.Int64
+	out.Progress(0, len(ids))
+	return forEachLimit(ctx, s.cfg.ParallelContentWalks, ids, func(ctx context.Context, contentID string) error {
+		if err := s.extractVersions(ctx, contentID, out); err != nil {
+			return err
+		}
+		out.Progress(int(done.Add(1)), len(ids))
+		return nil
+	})
+}
+
+func (s *source) extractVersions(ctx context.Context, contentID string, out engine.Emitter) error {
+	// The array form is the documented one for several expansions.
+	q := url.Values{"content_id": {contentID}, "expand[]": {"questions", "tasks"}}
+	where := "userflow content: versions of content " + contentID
+	return s.walk(ctx, where, s.cfg.Paths.ContentVersions, q, func(page int, items []json.RawMessage) error {
+		at := fmt.Sprintf("versions of content %s page %d", contentID, page)
+		for _, raw := range items {
+			v, err := decodeItem[versionItem](raw)
+			if err != nil || v.ID == "" {
+				if err := out.Reject(ctx, VersionsTable.Name, fmt.Sprintf("not a content version object: %v", err), engine.Row{Raw: string(raw), Where: at}); err != nil {
+					return err
+				}
+				continue
+			}
+			if err := out.Emit(ctx, VersionsTable.Name, engine.Row{Raw: string(raw), Where: at, Values: map[string]any{
+				"id":          v.ID,
+				"content_id":  contentID,
+				"number":      v.Number,
+				"description": optional(v.Description),
+				"created_at":  v.CreatedAt,
+				"edited_at":   optional(v.EditedAt),
+			}}); err != nil {
+				return err
+			}
+			for _, q := range v.Questions {
+				if err := out.Emit(ctx, QuestionsTable.Name, engine.Row{Where: at, Values: map[string]any{
+					"id": q.ID, "content_id": contentID, "version_id": v.ID, "cvid": q.CVID, "name": q.Name, "type": q.Type,
+				}}); err != nil {
+					return err
+				}
+			}
+			for _, t := range v.Tasks {
+				if err := out.Emit(ctx, TasksTable.Name, engine.Row{Where: at, Values: map[string]any{
+					"id": t.ID, "content_id": contentID, "version_id": v.ID, "cvid": t.CVID, "name": t.Name,
+				}}); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// forEachLimit runs fn for every item with at most n running at once. The
+// first error cancels the rest and is returned.
+func forEachLimit(ctx context.Context, n int, items []string, fn func(context.Context, string) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg    sync.WaitGroup
+		once  sync.Once
+		first error
+		sem   = make(chan struct{}, n)
+	)
+	for _, item := range items {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			if err := fn(ctx, item); err != nil {
+				once.Do(func() { first = err; cancel() })
+			}
+		}()
+	}
+	wg.Wait()
+	if first != nil {
+		return first
+	}
+	return ctx.Err()
+}

@@ -1,0 +1,325 @@
+package userflow
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/adoptionlabs/etl/engine"
+	"github.com/adoptionlabs/etl/extract/userflow/userflowfake"
+	"github.com/adoptionlabs/etl/window"
+)
+
+// pickOlder returns sessions created before t, skipping the ones in avoid.
+func pickOlder(t *testing.T, f *userflowfake.Fake, before time.Time, n int) []userflowfake.Session {
+	t.Helper()
+	var out []userflowfake.Session
+	for _, s := range f.Sessions() {
+		if s.CreatedAt.Before(before) && s.LastActivityAt.Before(before.AddDate(0, 0, -20)) {
+			out = append(out, s)
+			if len(out) == n {
+				return out
+			}
+		}
+	}
+	t.Fatalf("not enough old sessions")
+	return nil
+}
+
+func TestSessionsWindowEdgesAndEarlyStop(t *testing.T) {
+	e := newEnv(t, 0.5, nil)
+	e.cfg.PageSize = 40
+	start := window.Floor(testNow).AddDate(0, 0, -10)
+	w := window.New(start, start.AddDate(0, 0, 3))
+
+	edge := pickOlder(t, e.fake, start, 3)
+	atStart, atEnd, justBefore := edge[0], edge[1], edge[2]
+	require.NoError(t, e.fake.TouchSession(atStart.ID, w.Start, "0.6", false))
+	require.NoError(t, e.fake.TouchSession(atEnd.ID, w.End, "0.6", false))
+	require.NoError(t, e.fake.TouchSession(justBefore.ID, w.Start.Add(-time.Second), "0.6", false))
+	e.fake.ResetRequests()
+
+	rec, err := e.run(t, "content_sessions", w)
+	require.NoError(t, err)
+
+	want := e.fake.SessionsBetween(w.Start, w.End)
+	require.Greater(t, len(want), 100, "the window spans several pages")
+	got := rec.column(SessionsTable.Name, "id")
+	assert.Equal(t, sessionIDs(want), got, "exactly the sessions with last_activity_at in [start, end), newest first")
+	assert.Contains(t, got, atStart.ID, "a session exactly at the window start belongs to it")
+	assert.NotContains(t, got, atEnd.ID, "a session exactly at the window end belongs to the next window")
+	assert.NotContains(t, got, justBefore.ID, "one second before the start is outside")
+	assert.Empty(t, rec.rejects)
+
+	// The walk stops on the page where it first meets a session older than
+	// the start: no page beyond it is fetched.
+	all := e.fake.Sessions()
+	firstOlder := -1
+	for i, s := range all {
+		if s.LastActivityAt.Before(w.Start) {
+			firstOlder = i
+			break
+		}
+	}
+	require.Positive(t, firstOlder)
+	wantPages := firstOlder/e.cfg.PageSize + 1
+	assert.Equal(t, wantPages, e.fake.Requests("/content_sessions"))
+	assert.Less(t, wantPages, (len(all)+e.cfg.PageSize-1)/e.cfg.PageSize, "the walk must not reach the end of history")
+
+	// Each row says on which page of the walk it was found.
+	pos := map[string]int{}
+	for i, s := range all {
+		pos[s.ID] = i
+	}
+	for _, row := range rec.rows[SessionsTable.Name] {
+		assert.Equal(t, fmt.Sprintf("page %d", pos[row.Values["id"].(string)]/e.cfg.PageSize+1), row.Where)
+	}
+}
+
+func TestSessionsRequestTheDocumentedQuery(t *testing.T) {
+	e := newEnv(t, 0.1, nil)
+	e.cfg.PageSize = 25
+	start := window.Floor(testNow).AddDate(0, 0, -2)
+	_, err := e.run(t, "content_sessions", window.New(start, start.Add(window.Day)))
+	require.NoError(t, err)
+	log := e.fake.RequestLog()
+	require.GreaterOrEqual(t, len(log), 2)
+	assert.Equal(t, "GET /content_sessions?expand=answers&limit=25&order_by=-last_activity_at", log[0])
+	assert.Regexp(t, `^GET /content_sessions\?expand=answers&limit=25&order_by=-last_activity_at&starting_after=[0-9a-f-]{36}$`, log[1],
+		"later pages follow next_page_url")
+}
+
+func TestSessionValuesAreMappedAsSpecified(t *testing.T) {
+	e := newEnv(t, 1, nil)
+	w := window.New(window.Floor(testNow).AddDate(0, 0, -30), window.Floor(testNow))
+	rec, err := e.run(t, "content_sessions", w)
+	require.NoError(t, err)
+	want := e.fake.SessionsBetween(w.Start, w.End)
+	require.Len(t, rec.rows[SessionsTable.Name], len(want))
+
+	var answers []map[string]any
+	for i, s := range want {
+		var completedAt, groupID any
+		if s.CompletedAt != nil {
+			completedAt = apiTime(*s.CompletedAt)
+		}
+		if s.GroupID != "" {
+			groupID = s.GroupID
+		}
+		require.Equal(t, map[string]any{
+			"id": s.ID, "content_id": s.ContentID, "user_id": s.UserID, "group_id": groupID, "version_id": s.VersionID,
+			"created_at": apiTime(s.CreatedAt), "last_activity_at": apiTime(s.LastActivityAt),
+			"completed": s.Completed, "completed_at": completedAt, "progress": s.Progress,
+			"is_preview": s.IsPreview, "launcher_activated": s.LauncherActivated,
+		}, rec.rows[SessionsTable.Name][i].Values)
+		for _, a := range s.Answers {
+			value, values, number := a.AnswerValue, []any{}, any(nil)
+			switch a.AnswerType {
+			case "list":
+				items := a.AnswerValue.([]string)
+				quoted := make([]string, len(items))
+				for j, it := range items {
+					values = append(values, it)
+					quoted[j] = fmt.Sprintf("%q", it)
+				}
+				value = "[" + strings.Join(quoted, ",") + "]"
+			case "number":
+				number = a.AnswerValue
+			}
+			answers = append(answers, map[string]any{
+				"id": a.ID, "session_id": s.ID, "content_id": s.ContentID, "user_id": s.UserID,
+				"question_cvid": a.QuestionCVID, "question_name": a.QuestionName, "answer_type": a.AnswerType,
+				"answer_value": value, "answer_values": values, "answer_number": number,
+				"created_at": apiTime(a.CreatedAt), "session_last_activity_at": apiTime(s.LastActivityAt),
+			})
+		}
+	}
+	require.Equal(t, answers, rec.values(AnswersTable.Name))
+
+	// The cases that matter, spelled out.
+	seen := map[string]bool{}
+	for _, a := range rec.values(AnswersTable.Name) {
+		v := a["answer_value"].(string)
+		switch {
+		case a["answer_type"] == "list" && strings.Contains(v, `"Yes, definitely"`):
+			assert.True(t, strings.HasPrefix(v, `["`) && !strings.Contains(v, " ,"), "compact JSON: %s", v)
+			assert.Contains(t, a["answer_values"], "Yes, definitely")
+			seen["list with comma"] = true
+		case a["answer_type"] == "number" && v == "4.5":
+			assert.Equal(t, "4.5", a["answer_number"])
+			assert.Empty(t, a["answer_values"])
+			seen["decimal number"] = true
+		case a["answer_type"] == "text" && strings.Contains(v, "\n"):
+			assert.Equal(t, "Line one\nLine two\nLine three", v, "text kept exactly, newlines included")
+			assert.Nil(t, a["answer_number"])
+			seen["multiline text"] = true
+		case a["answer_type"] == "text" && strings.Contains(v, "👍"):
+			assert.Equal(t, "Très bien 👍 — ça marche", v)
+			seen["unicode text"] = true
+		}
+	}
+	assert.Len(t, seen, 4, "%v", seen)
+}
+
+func TestTouchedSessionMovesToALaterWindow(t *testing.T) {
+	e := newEnv(t, 0.3, nil)
+	day := window.Floor(testNow)
+	older := window.New(day.AddDate(0, 0, -14), day.AddDate(0, 0, -7))
+	later := window.New(day.AddDate(0, 0, -7), day)
+
+	before, err := e.run(t, "content_sessions", older)
+	require.NoError(t, err)
+	var target userflowfake.Session
+	for _, s := range e.fake.SessionsBetween(older.Start, older.End) {
+		if !s.Completed && len(s.Answers) > 0 {
+			target = s
+			break
+		}
+	}
+	require.NotEmpty(t, target.ID)
+	require.Contains(t, before.column(SessionsTable.Name, "id"), target.ID)
+
+	seenAgain := later.Start.Add(36 * time.Hour)
+	require.NoError(t, e.fake.TouchSession(target.ID, seenAgain, "1", true))
+
+	after, err := e.run(t, "content_sessions", later)
+	require.NoError(t, err)
+	var row map[string]any
+	for _, v := range after.values(SessionsTable.Name) {
+		if v["id"] == target.ID {
+			row = v
+		}
+	}
+	require.NotNil(t, row, "the touched session is in the window of its new activity")
+	assert.Equal(t, apiTime(seenAgain), row["last_activity_at"])
+	assert.Equal(t, "1", row["progress"])
+	assert.Equal(t, true, row["completed"])
+	assert.Equal(t, apiTime(seenAgain), row["completed_at"])
+	assert.Equal(t, apiTime(target.CreatedAt), row["created_at"], "the partition column never moves")
+	n := 0
+	for _, a := range after.values(AnswersTable.Name) {
+		if a["session_id"] == target.ID {
+			n++
+			assert.Equal(t, apiTime(seenAgain), a["session_last_activity_at"], "answers follow their session")
+		}
+	}
+	assert.Equal(t, len(target.Answers), n)
+
+	rerun, err := e.run(t, "content_sessions", older)
+	require.NoError(t, err)
+	assert.NotContains(t, rerun.column(SessionsTable.Name, "id"), target.ID)
+}
+
+// retryAfterOnce answers the first request to a path with 429 and
+// Retry-After, as Userflow may.
+func retryAfterOnce(f *userflowfake.Fake) http.Handler {
+	var done atomic.Bool
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if done.CompareAndSwap(false, true) {
+			w.Header().Set("Retry-After", "1")
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusTooManyRequests)
+			_, _ = w.Write([]byte(`{"error":{"code":"rate_limit_exceeded","message":"slow down","doc_url":"https://userflow.com/docs/api","request_id":"req_1"}}`))
+			return
+		}
+		f.ServeHTTP(w, r)
+	})
+}
+
+func TestSessionsUnderFaultsGiveTheSameRows(t *testing.T) {
+	start := window.Floor(testNow).AddDate(0, 0, -3)
+	w := window.New(start, start.AddDate(0, 0, 2))
+	base := newEnv(t, 0.3, nil)
+	base.cfg.PageSize = 30
+	want, err := base.run(t, "content_sessions", w)
+	require.NoError(t, err)
+	require.NotEmpty(t, want.rows[AnswersTable.Name])
+
+	tests := []struct {
+		name    string
+		handler func(*userflowfake.Fake) http.Handler
+		faults  func(*userflowfake.Fake)
+	}{
+		{"503 twice", nil, func(f *userflowfake.Fake) { f.Faults.FailNext(2, http.StatusServiceUnavailable) }},
+		{"429 without Retry-After", nil, func(f *userflowfake.Fake) { f.Faults.FailNext(3, http.StatusTooManyRequests) }},
+		{"429 with Retry-After", retryAfterOnce, nil},
+		{"truncated bodies", nil, func(f *userflowfake.Fake) { f.Faults.SetRates(0, 0, 0.3, 0) }},
+		{"random 5xx and truncation", nil, func(f *userflowfake.Fake) { f.Faults.SetRates(0.2, 0, 0.2, 0) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, 0.3, tt.handler)
+			e.cfg.PageSize = 30
+			e.cfg.MaxRetries = 8
+			if tt.faults != nil {
+				tt.faults(e.fake)
+			}
+			began := time.Now()
+			got, err := e.run(t, "content_sessions", w)
+			require.NoError(t, err)
+			assert.Equal(t, want.rows, got.rows)
+			if tt.faults != nil {
+				assert.Positive(t, e.fake.Faults.Injected.Load(), "faults were really injected")
+				assert.Greater(t, e.fake.Requests("/content_sessions"), base.fake.Requests("/content_sessions"))
+			} else {
+				assert.GreaterOrEqual(t, time.Since(began), time.Second, "Retry-After: 1 was honoured")
+			}
+		})
+	}
+}
+
+func TestSessionsErrorsNameWindowAndPage(t *testing.T) {
+	// The third page is refused: the error must say which.
+	var n atomic.Int32
+	e := newEnv(t, 0.3, func(f *userflowfake.Fake) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if n.Add(1) == 3 {
+				r.Header.Set("Authorization", "Bearer ak_revoked_key_9f8e7d")
+			}
+			f.ServeHTTP(w, r)
+		})
+	})
+	e.cfg.PageSize = 20
+	w := window.New(time.Date(2026, 11, 14, 0, 0, 0, 0, time.UTC), time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC))
+	rec, err := e.run(t, "content_sessions", w)
+	require.Error(t, err)
+	assert.Regexp(t, `^userflow content_sessions window 2026-11-14\.\.2026-11-20 page 3: GET /content_sessions\?expand=answers&limit=20&order_by=-last_activity_at&starting_after=[0-9a-f-]+: 401 Unauthorized after 1 attempt: .*invalid_api_key.*: check USERFLOW_API_KEY$`, err.Error())
+	assert.Len(t, rec.rows[SessionsTable.Name], 40, "the two pages before the failure were emitted")
+}
+
+func TestSessionsHonourCancellation(t *testing.T) {
+	e := newEnv(t, 0.3, nil)
+	e.cfg.PageSize = 10
+	ctx, cancel := context.WithCancel(context.Background())
+	rec := &cancellingRecorder{recorder: newRecorder(), after: 15, cancel: cancel}
+	w := window.New(window.Floor(testNow).AddDate(0, 0, -30), window.Floor(testNow))
+	err := e.stream(t, "content_sessions").Extract(ctx, w, rec)
+	require.ErrorIs(t, err, context.Canceled)
+	require.NotEmpty(t, rec.cancelledAt)
+	assert.Equal(t, rec.cancelledAt, fmt.Sprintf("page %d", e.fake.Requests("/content_sessions")), "no page is fetched after cancellation")
+}
+
+type cancellingRecorder struct {
+	*recorder
+	after       int
+	cancel      func()
+	cancelledAt string
+}
+
+func (c *cancellingRecorder) Emit(ctx context.Context, table string, row engine.Row) error {
+	if err := c.recorder.Emit(ctx, table, row); err != nil {
+		return err
+	}
+	if len(c.recorder.rows[SessionsTable.Name]) == c.after {
+		c.cancelledAt = row.Where
+		c.cancel()
+	}
+	return nil
+}

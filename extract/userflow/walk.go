@@ -1,0 +1,128 @@
+package userflow
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/adoptionlabs/etl/extract/httpclient"
+)
+
+// listPage is the API's list object. Items stay raw so each can be decoded
+// on its own (one odd item becomes a reject, not a failed run) and kept as
+// the reject's source text.
+type listPage struct {
+	Object      string            `json:"object"`
+	Data        []json.RawMessage `json:"data"`
+	HasMore     bool              `json:"has_more"`
+	NextPageURL string            `json:"next_page_url"`
+}
+
+// errStopWalk ends a walk early without error (the window's start was
+// crossed).
+var errStopWalk = errors.New("userflow: walk stopped")
+
+// walk fetches path?query and follows next_page_url while has_more, handing
+// each page's items to fn with the 1-based page number. where prefixes
+// errors ("userflow content_sessions window 2026-11-01..2026-11-07"); the
+// page number and a hint about what to check are added here.
+func (s *source) walk(ctx context.Context, where, path string, query url.Values,
+	fn func(page int, items []json.RawMessage) error) error {
+	query.Set("limit", strconv.Itoa(s.cfg.PageSize))
+	var (
+		fetched int
+		fnErr   error
+		notList error
+	)
+	err := httpclient.CursorWalk(ctx, s.client, httpclient.Request{Path: path, Query: query},
+		func(p *listPage) ([]json.RawMessage, string) {
+			fetched++
+			if p.Object != "list" {
+				// Silently taking a non-list as an empty last page would
+				// replace snapshot tables with nothing.
+				notList = fmt.Errorf("GET %s answered an object of type %q instead of a list: check base_url and paths", path, p.Object)
+				return nil, ""
+			}
+			if !p.HasMore {
+				return p.Data, ""
+			}
+			return p.Data, nextPage(path, query, p)
+		},
+		func(items []json.RawMessage) error {
+			fnErr = fn(fetched, items)
+			return fnErr
+		})
+	switch {
+	case err == nil && notList != nil:
+		return fmt.Errorf("%s page %d: %w", where, fetched, notList)
+	case err == nil || errors.Is(err, errStopWalk):
+		return nil
+	case fnErr != nil:
+		return fmt.Errorf("%s page %d: %w", where, fetched, err)
+	}
+	// The request for the page after the last one decoded is what failed.
+	return fmt.Errorf("%s page %d: %w%s", where, fetched+1, err, hint(err))
+}
+
+// nextPage is next_page_url, which the reference promises is always set;
+// should it be missing, the documented starting_after cursor builds it.
+func nextPage(path string, query url.Values, p *listPage) string {
+	if p.NextPageURL != "" || len(p.Data) == 0 {
+		return p.NextPageURL
+	}
+	var last struct {
+		ID string `json:"id"`
+	}
+	if json.Unmarshal(p.Data[len(p.Data)-1], &last) != nil || last.ID == "" {
+		return ""
+	}
+	q := url.Values{}
+	for k, v := range query {
+		q[k] = v
+	}
+	q.Set("starting_after", last.ID)
+	return path + "?" + q.Encode()
+}
+
+// hint says what a person should check for the statuses that are not
+// transient (those were already retried).
+func hint(err error) string {
+	var se *httpclient.StatusError
+	if !errors.As(err, &se) {
+		return ""
+	}
+	switch se.Status {
+	case http.StatusUnauthorized:
+		return ": check " + EnvAPIKey
+	case http.StatusForbidden:
+		return ": the API key's plan or environment does not allow this endpoint"
+	case http.StatusNotFound:
+		return ": check base_url and paths in the userflow settings"
+	case http.StatusBadRequest:
+		return ": the API rejected the request; check api_version, page_size and paths in the userflow settings"
+	case http.StatusTooManyRequests:
+		return ": still rate limited after retries; lower rate_limit in the userflow settings"
+	}
+	return ""
+}
+
+// decodeItem decodes one list item; a failure is reported as a reject of
+// the raw item rather than failing the whole walk.
+func decodeItem[T any](raw json.RawMessage) (T, error) {
+	var v T
+	err := json.Unmarshal(raw, &v)
+	return v, err
+}
+
+// optional turns an absent or null JSON string into a nil value, so
+// nullable columns get NULL and not "".
+func optional(s *string) any {
+	if s == nil {
+		return nil
+	}
+	return *s
+}
