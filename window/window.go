@@ -114,20 +114,14 @@ func (w Window) String() string {
 	return "[" + w.Start.Format(time.RFC3339) + ", " + w.End.Format(time.RFC3339) + ")"
 }
 
-// ParseChunk reads chunk sizes such as 1d, 7d, 30d or Go durations (12h).
+// ParseChunk reads chunk sizes such as 1d, 7d or 30d. Chunks are whole days
+// because a load replaces whole day partitions.
 func ParseChunk(s string) (time.Duration, error) {
 	var n int
-	if _, err := fmt.Sscanf(s, "%dd", &n); err == nil && fmt.Sprintf("%dd", n) == s {
-		if n <= 0 {
-			return 0, fmt.Errorf("chunk %q must be positive", s)
-		}
+	if _, err := fmt.Sscanf(s, "%dd", &n); err == nil && fmt.Sprintf("%dd", n) == s && n > 0 {
 		return time.Duration(n) * Day, nil
 	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d <= 0 {
-		return 0, fmt.Errorf("chunk %q: want a number of days such as 1d, 7d, 30d", s)
-	}
-	return d, nil
+	return 0, fmt.Errorf("chunk %q: want a whole number of days such as 1d, 7d, 30d", s)
 }
 
 // MonthAligned widens w to whole UTC months.

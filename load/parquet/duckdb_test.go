@@ -1,0 +1,64 @@
+package parquet
+
+import (
+	"math"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/adoptionlabs/etl/testsupport"
+)
+
+// DuckDB, an independent reader, sees the types, values and dt partition
+// the README promises.
+func TestDuckDBReadsTheFiles(t *testing.T) {
+	dir := t.TempDir()
+	s := newSink(t, dir, Options{})
+	extracted := time.Date(2026, 3, 4, 5, 6, 7, 890_000_000, time.UTC)
+	loadRows(t, s, allTypes, days("2026-01-02", "2026-01-03"), "userflow.content_sessions", []row{
+		{
+			"id": "a", "at": time.Date(2026, 1, 2, 23, 59, 59, 999_000_000, time.UTC),
+			"label": "Zoë ✓ 日本語", "n": math.MaxInt64, "score": 45.5, "ok": true,
+			"seen_at": time.Date(1969, 12, 31, 23, 59, 59, 1_000_000, time.UTC), "on_day": day("2026-01-02"),
+			"tags": []string{"onboarding", "", "ünï"}, "payload": `{"k":[1,2]}`,
+			"_extracted_at": extracted, "_run_id": "run1",
+		},
+		{"id": "b", "at": time.Date(2026, 1, 3, 0, 0, 0, 0, time.UTC), "n": -7, "_extracted_at": extracted, "_run_id": "run1"},
+	})
+	glob := strings.ReplaceAll(filepath.Join(dir, allTypes.Name, "*", "*.parquet"), "'", "''")
+
+	rows := testsupport.DuckDB(t, `
+SET TimeZone = 'America/Los_Angeles';
+SELECT id, "at", label, n, score, ok, seen_at, on_day, tags, payload, _extracted_at, _run_id, dt,
+       typeof("at") AS at_type, typeof(tags) AS tags_type, typeof(dt) AS dt_type, typeof(n) AS n_type,
+       typeof(on_day) AS on_day_type, typeof(payload) AS payload_type,
+       strftime("at" AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M:%S.%g') AS at_utc
+FROM read_parquet('`+glob+`', hive_partitioning = true)
+ORDER BY id`)
+	require.Len(t, rows, 2)
+	assert.Equal(t, map[string]any{
+		"id": "a", "at": "2026-01-02T23:59:59.999Z", "label": "Zoë ✓ 日本語", "n": "9223372036854775807",
+		"score": 45.5, "ok": true, "seen_at": "1969-12-31T23:59:59.001Z", "on_day": "2026-01-02",
+		"tags": []any{"onboarding", "", "ünï"}, "payload": `{"k":[1,2]}`,
+		"_extracted_at": "2026-03-04T05:06:07.89Z", "_run_id": "run1", "dt": "2026-01-02",
+		"at_type": "TIMESTAMP WITH TIME ZONE", "tags_type": "VARCHAR[]", "dt_type": "DATE", "n_type": "BIGINT",
+		"on_day_type": "DATE", "payload_type": "VARCHAR",
+		"at_utc": "2026-01-02 23:59:59.999",
+	}, rows[0])
+	assert.Equal(t, map[string]any{
+		"id": "b", "at": "2026-01-03T00:00:00Z", "label": nil, "n": int64(-7),
+		"score": nil, "ok": nil, "seen_at": nil, "on_day": nil,
+		"tags": []any{}, "payload": nil,
+		"_extracted_at": "2026-03-04T05:06:07.89Z", "_run_id": "run1", "dt": "2026-01-03",
+		"at_type": "TIMESTAMP WITH TIME ZONE", "tags_type": "VARCHAR[]", "dt_type": "DATE", "n_type": "BIGINT",
+		"on_day_type": "DATE", "payload_type": "VARCHAR",
+		"at_utc": "2026-01-03 00:00:00.000",
+	}, rows[1])
+
+	counts := testsupport.DuckDB(t, `SELECT count(*) AS n FROM read_parquet('`+glob+`', hive_partitioning = true) WHERE dt = DATE '2026-01-03'`)
+	assert.Equal(t, []map[string]any{{"n": int64(1)}}, counts, "the dt column filters like a date")
+}

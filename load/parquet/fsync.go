@@ -1,0 +1,62 @@
+package parquet
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+)
+
+// errExchangeUnsupported says the filesystem cannot swap two directories
+// atomically; the commit then goes through the trash.
+var errExchangeUnsupported = errors.New("atomic directory exchange not supported")
+
+// exchangeDirs swaps two directories atomically where the OS can; a variable
+// so tests can take the trash path.
+var exchangeDirs = exchangeDirsOS
+
+// syncDir makes the entries of dir (files created, renamed, removed)
+// durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("sync directory %s: %w", dir, err)
+	}
+	return nil
+}
+
+// linkOrCopy gives dst the content of src: a hard link (staging lives in the
+// output directory, so the same filesystem), or a durable copy where the
+// filesystem has no hard links.
+func linkOrCopy(src, dst string) error {
+	if err := os.Link(src, dst); err == nil {
+		return nil
+	}
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(out, in)
+	if err == nil {
+		err = out.Sync()
+	}
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("copy %s to %s: %w", src, dst, err)
+	}
+	return nil
+}

@@ -1,0 +1,5 @@
+//go:build !linux
+
+package parquet
+
+func exchangeDirsOS(a, b string) error { return errExchangeUnsupported }

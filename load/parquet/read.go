@@ -1,0 +1,91 @@
+package parquet
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	parquetgo "github.com/parquet-go/parquet-go"
+)
+
+// ListFiles returns the live Parquet files of a table, sorted: exactly what
+// a reader globbing <dir>/<table>/dt=*/*.parquet sees. A table never loaded
+// has none.
+func ListFiles(dir, table string) ([]string, error) {
+	tableDir := filepath.Join(dir, table)
+	days, err := os.ReadDir(tableDir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list table %s: %w", table, err)
+	}
+	var files []string
+	for _, d := range days {
+		if !d.IsDir() || !strings.HasPrefix(d.Name(), "dt=") {
+			continue
+		}
+		entries, err := os.ReadDir(filepath.Join(tableDir, d.Name()))
+		if err != nil {
+			return nil, fmt.Errorf("list table %s: %w", table, err)
+		}
+		for _, e := range entries {
+			if e.Type().IsRegular() && strings.HasSuffix(e.Name(), ".parquet") {
+				files = append(files, filepath.Join(tableDir, d.Name(), e.Name()))
+			}
+		}
+	}
+	slices.Sort(files)
+	return files, nil
+}
+
+// CountRows adds up the row counts in the footers of a table's files.
+func CountRows(dir, table string) (int64, error) {
+	byDay, err := RowsByDay(dir, table)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	for _, rows := range byDay {
+		n += rows
+	}
+	return n, nil
+}
+
+// RowsByDay returns the rows of each dt= day ("2026-01-02") of a table, read
+// from the file footers.
+func RowsByDay(dir, table string) (map[string]int64, error) {
+	files, err := ListFiles(dir, table)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]int64{}
+	for _, path := range files {
+		n, err := fileRows(path)
+		if err != nil {
+			return nil, err
+		}
+		out[strings.TrimPrefix(filepath.Base(filepath.Dir(path)), "dt=")] += n
+	}
+	return out, nil
+}
+
+func fileRows(path string) (int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return 0, err
+	}
+	pf, err := parquetgo.OpenFile(f, st.Size(), parquetgo.SkipPageIndex(true), parquetgo.SkipBloomFilters(true))
+	if err != nil {
+		return 0, fmt.Errorf("read the footer of %s: %w", path, err)
+	}
+	return pf.NumRows(), nil
+}

@@ -1,0 +1,303 @@
+// Package parquet loads Arrow batches into Parquet files in a Hive layout,
+// <dir>/<table>/dt=YYYY-MM-DD/part-<stream>-<runID>-<seq>.parquet, that
+// DuckDB and other readers glob. A load is staged under <dir>/.staging and
+// swapped in day by day at Commit; README.md states the contract.
+package parquet
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/adoptionlabs/etl/load"
+	"github.com/adoptionlabs/etl/schemas"
+	"github.com/adoptionlabs/etl/window"
+)
+
+// Options tune the sink.
+type Options struct {
+	// RowGroupRows bounds the rows a file buffers before it writes a row
+	// group, which bounds memory per open file. Default 50,000.
+	RowGroupRows int
+	// MaxOpenFiles bounds the day files one load keeps open; the least
+	// recently used is finished when another day needs a file. Default 16.
+	MaxOpenFiles int
+	Logger       *slog.Logger
+	// Now gives the day a ReplaceAll load lands in. Default time.Now.
+	Now func() time.Time
+}
+
+// Names of the sink's private directories under dir. They start with a dot
+// so that no reader globbing <table>/dt=*/*.parquet ever reaches them.
+const (
+	stagingDir = ".staging"
+	trashDir   = ".trash"
+	lockFile   = ".lock"
+)
+
+// Sink writes the tables of one directory. Safe for concurrent use.
+type Sink struct {
+	dir  string
+	opts Options
+	lock *os.File
+
+	mu       sync.Mutex
+	tableMus map[string]*sync.Mutex
+	closed   bool
+	begins   atomic.Int64
+}
+
+var _ load.Sink = (*Sink)(nil)
+
+// New opens dir (created if missing), takes its lock so that no other Sink
+// swaps files in it at the same time, and repairs what a crash mid-commit
+// left behind: a day directory moved to the trash but not yet replaced is put
+// back, and stale staging is deleted.
+func New(dir string, opts Options) (*Sink, error) {
+	if opts.RowGroupRows <= 0 {
+		opts.RowGroupRows = 50_000
+	}
+	if opts.MaxOpenFiles <= 0 {
+		opts.MaxOpenFiles = 16
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("parquet output directory %q: %w", dir, err)
+	}
+	if err := os.MkdirAll(abs, 0o755); err != nil {
+		return nil, fmt.Errorf("create parquet output directory %s: %w", abs, err)
+	}
+	lock, err := lockDir(filepath.Join(abs, lockFile))
+	if err != nil {
+		return nil, fmt.Errorf("parquet output directory %s: %w", abs, err)
+	}
+	s := &Sink{dir: abs, opts: opts, lock: lock, tableMus: map[string]*sync.Mutex{}}
+	if err := s.recover(); err != nil {
+		unlockDir(lock)
+		return nil, fmt.Errorf("parquet output directory %s: recover from an interrupted run: %w", abs, err)
+	}
+	return s, nil
+}
+
+// Name implements load.Sink.
+func (s *Sink) Name() string { return "parquet" }
+
+// Dir is the absolute output directory.
+func (s *Sink) Dir() string { return s.dir }
+
+// Close releases the directory lock and tidies the empty staging and trash
+// directories that finished loads leave. Loads still open are not touched.
+func (s *Sink) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	removeEmptyDirs(filepath.Join(s.dir, stagingDir))
+	removeEmptyDirs(filepath.Join(s.dir, trashDir))
+	return unlockDir(s.lock)
+}
+
+// tableMu serialises the commits of one table: a commit reads the live day
+// directory, builds its replacement and swaps it in, so two commits on the
+// same day would otherwise drop each other's files.
+func (s *Sink) tableMu(table string) *sync.Mutex {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	mu, ok := s.tableMus[table]
+	if !ok {
+		mu = &sync.Mutex{}
+		s.tableMus[table] = mu
+	}
+	return mu
+}
+
+var tableNamePattern = regexp.MustCompile(`^[A-Za-z0-9_]+$`)
+
+// Begin implements load.Sink.
+func (s *Sink) Begin(ctx context.Context, t *schemas.Table, w window.Window, stream, runID string) (load.Writer, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	closed := s.closed
+	s.mu.Unlock()
+	if closed {
+		return nil, fmt.Errorf("parquet sink %s is closed", s.dir)
+	}
+	if t == nil {
+		return nil, errors.New("parquet: Begin without a table")
+	}
+	if !tableNamePattern.MatchString(t.Name) {
+		return nil, fmt.Errorf("table name %q cannot name a directory (want letters, digits and _)", t.Name)
+	}
+	if err := t.Validate(); err != nil {
+		return nil, err
+	}
+	if stream == "" || runID == "" {
+		return nil, fmt.Errorf("table %s: Begin needs a stream name and a run id (got stream %q, run %q)", t.Name, stream, runID)
+	}
+	wr := &Writer{
+		sink:       s,
+		table:      t,
+		schema:     Schema(t),
+		window:     w,
+		stream:     stream,
+		runID:      runID,
+		filePrefix: "part-" + fileSafe(stream, false) + "-",
+		fileRun:    fileSafe(runID, true),
+		open:       map[int32]*dayFile{},
+		seq:        map[int32]int{},
+		log:        s.opts.Logger.With("sink", "parquet", "table", t.Name, "stream", stream, "window", w.String()),
+	}
+	if t.Disposition == schemas.ReplaceAll {
+		wr.loadDay = dayOf(s.opts.Now())
+	} else {
+		if !w.Start.Equal(window.Floor(w.Start)) || !w.End.Equal(window.Floor(w.End)) {
+			return nil, fmt.Errorf("table %s stream %s: window %s does not start and end at UTC midnight; the parquet sink replaces whole dt= days, so a partial day would lose the rows of the rest of that day: use whole-day windows and chunks (1d, 7d)", t.Name, stream, w)
+		}
+		wr.firstDay, wr.endDay = dayOf(w.Start), dayOf(w.End)
+		if wr.endDay < wr.firstDay {
+			wr.endDay = wr.firstDay
+		}
+	}
+	n := s.begins.Add(1)
+	wr.staging = filepath.Join(s.dir, stagingDir, wr.fileRun, t.Name, fileSafe(stream, true), fmt.Sprint(n))
+	wr.trash = filepath.Join(s.dir, trashDir, wr.fileRun, t.Name, fmt.Sprintf("%s-%d", fileSafe(stream, false), n))
+	if err := os.MkdirAll(wr.staging, 0o755); err != nil {
+		return nil, fmt.Errorf("table %s stream %s: create staging directory: %w", t.Name, stream, err)
+	}
+	return wr, nil
+}
+
+// recover undoes what a crash between the two renames of a day swap left:
+// the old day directory sits in the trash and the live one is missing. A
+// trash entry whose live directory exists belonged to a swap that finished.
+func (s *Sink) recover() error {
+	trash := filepath.Join(s.dir, trashDir)
+	// .trash/<run>/<table>/<load>/dt=YYYY-MM-DD
+	days, err := filepath.Glob(filepath.Join(globEscape(trash), "*", "*", "*", "dt=*"))
+	if err != nil {
+		return err
+	}
+	restored := map[string]bool{}
+	for _, old := range days {
+		rel, err := filepath.Rel(trash, old)
+		if err != nil {
+			return err
+		}
+		parts := strings.Split(rel, string(filepath.Separator))
+		table, day := parts[1], parts[3]
+		if _, ok := parseDayDir(day); !ok {
+			continue
+		}
+		liveTable := filepath.Join(s.dir, table)
+		live := filepath.Join(liveTable, day)
+		if _, err := os.Lstat(live); err == nil {
+			continue
+		} else if !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		if err := os.MkdirAll(liveTable, 0o755); err != nil {
+			return err
+		}
+		if err := os.Rename(old, live); err != nil {
+			return fmt.Errorf("put %s back to %s: %w", old, live, err)
+		}
+		restored[liveTable] = true
+		s.opts.Logger.Warn("parquet: restored a day directory an interrupted commit had moved away; rerun that window to load it again",
+			"table", table, "day", strings.TrimPrefix(day, "dt="))
+	}
+	for dir := range restored {
+		if err := syncDir(dir); err != nil {
+			return err
+		}
+	}
+	if err := os.RemoveAll(trash); err != nil {
+		return err
+	}
+	staging := filepath.Join(s.dir, stagingDir)
+	if entries, _ := os.ReadDir(staging); len(entries) > 0 {
+		s.opts.Logger.Info("parquet: deleting uncommitted files of an interrupted run", "dir", staging)
+	}
+	return os.RemoveAll(staging)
+}
+
+// fileSafe keeps letters, digits, '_' and '.' and escapes every other byte
+// as ~XX. '-' separates the parts of a file name, so a stream's escaped name
+// never contains one (keepDash=false) and the prefix part-<stream>- names
+// exactly the files of one stream.
+func fileSafe(s string, keepDash bool) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '_',
+			c == '.' && i > 0, c == '-' && keepDash:
+			b.WriteByte(c)
+		default:
+			fmt.Fprintf(&b, "~%02x", c)
+		}
+	}
+	return b.String()
+}
+
+// globEscape protects a literal path inside a filepath.Glob pattern.
+func globEscape(p string) string {
+	r := strings.NewReplacer(`\`, `\\`, `*`, `\*`, `?`, `\?`, `[`, `\[`)
+	return r.Replace(p)
+}
+
+// removeEmptyDirs removes dir and the directories below it that hold no file.
+func removeEmptyDirs(dir string) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if e.IsDir() {
+			removeEmptyDirs(filepath.Join(dir, e.Name()))
+		}
+	}
+	_ = os.Remove(dir) // fails, as wanted, when something is left
+}
+
+// Days are counted from 1970-01-01 UTC, which makes them cheap map keys.
+func dayOf(t time.Time) int32 {
+	return int32(floorDiv(t.UTC().UnixMilli(), millisPerDay))
+}
+
+func dayTime(d int32) time.Time {
+	return time.UnixMilli(int64(d) * millisPerDay).UTC()
+}
+
+func dayString(d int32) string { return dayTime(d).Format(time.DateOnly) }
+
+func dayDir(d int32) string { return "dt=" + dayString(d) }
+
+func parseDayDir(name string) (int32, bool) {
+	s, ok := strings.CutPrefix(name, "dt=")
+	if !ok {
+		return 0, false
+	}
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return 0, false
+	}
+	return dayOf(t), true
+}

@@ -1,0 +1,331 @@
+package parquet
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+
+	"github.com/apache/arrow/go/v15/arrow"
+	parquetgo "github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/compress/zstd"
+
+	"github.com/adoptionlabs/etl/load"
+	"github.com/adoptionlabs/etl/schemas"
+	"github.com/adoptionlabs/etl/window"
+)
+
+// Writer stages the rows of one Begin in per-day files until Commit.
+type Writer struct {
+	sink   *Sink
+	table  *schemas.Table
+	schema *parquetgo.Schema
+	window window.Window
+	stream string
+	runID  string
+	log    *slog.Logger
+
+	// filePrefix ("part-<stream>-") names this stream's files in a day
+	// directory; fileRun is the run id made file-name safe.
+	filePrefix string
+	fileRun    string
+	staging    string // <dir>/.staging/<run>/<table>/<stream>/<n>
+	trash      string // <dir>/.trash/<run>/<table>/<stream>-<n>
+
+	// Days this load may write: [firstDay, endDay) for Merge and
+	// ReplaceWindow, loadDay for ReplaceAll.
+	firstDay, endDay int32
+	loadDay          int32
+
+	mu       sync.Mutex
+	state    writerState
+	open     map[int32]*dayFile
+	seq      map[int32]int
+	tick     uint64
+	peakOpen int
+	files    int
+	rows     int64
+	rowbuf   []parquetgo.Row
+}
+
+type writerState int
+
+const (
+	writing writerState = iota
+	committed
+	aborted
+	failed
+)
+
+// dayFile is the open part file of one day.
+type dayFile struct {
+	day     int32
+	f       *os.File
+	pw      *parquetgo.Writer
+	tmp     string
+	final   string
+	rows    int64
+	lastUse uint64
+}
+
+var _ load.Writer = (*Writer)(nil)
+
+// rowsPerWrite bounds the parquet.Row values built before they are handed to
+// parquet-go, which copies them into its column buffers.
+const rowsPerWrite = 512
+
+// PeakOpenFiles is the largest number of day files this load had open at
+// once; it never exceeds Options.MaxOpenFiles.
+func (w *Writer) PeakOpenFiles() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.peakOpen
+}
+
+// Write implements load.Writer: it routes each row to the file of its UTC
+// day.
+func (w *Writer) Write(ctx context.Context, rec arrow.Record) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.state != writing {
+		return fmt.Errorf("table %s stream %s window %s: Write after the load was %s", w.table.Name, w.stream, w.window, w.state)
+	}
+	n := int(rec.NumRows())
+	if n == 0 {
+		return nil
+	}
+	if err := w.write(rec, n); err != nil {
+		// Part of the record may be in the files already: committing now
+		// would load half a batch.
+		w.state = failed
+		return fmt.Errorf("table %s stream %s window %s: %w", w.table.Name, w.stream, w.window, err)
+	}
+	return nil
+}
+
+func (w *Writer) write(rec arrow.Record, n int) error {
+	encs, err := encoders(w.table, rec)
+	if err != nil {
+		return err
+	}
+	byDay, order, err := w.route(rec, n)
+	if err != nil {
+		return err
+	}
+	for _, day := range order {
+		df, err := w.file(day)
+		if err != nil {
+			return err
+		}
+		var rows []int32
+		if byDay == nil {
+			rows = allRows(n)
+		} else {
+			rows = byDay[day]
+		}
+		for len(rows) > 0 {
+			k := min(len(rows), rowsPerWrite)
+			if err := w.writeRows(df, encs, rows[:k]); err != nil {
+				return err
+			}
+			rows = rows[k:]
+		}
+	}
+	return nil
+}
+
+// route returns the rows of each day and the days in ascending order; a nil
+// map means every row is of the one day in order (the common case).
+func (w *Writer) route(rec arrow.Record, n int) (map[int32][]int32, []int32, error) {
+	if w.table.Disposition == schemas.ReplaceAll {
+		return nil, []int32{w.loadDay}, nil
+	}
+	dayAt, err := dayFunc(w.table, rec)
+	if err != nil {
+		return nil, nil, err
+	}
+	days := make([]int32, n)
+	single := true
+	for i := range days {
+		d, err := dayAt(i)
+		if err != nil {
+			return nil, nil, err
+		}
+		if d < w.firstDay || d >= w.endDay {
+			return nil, nil, fmt.Errorf("row %d has %s on day %s, outside the window %s this load replaces, so no commit of this load would replace that day (the engine filters such rows; nothing was committed)",
+				i, w.table.Day, dayString(d), w.window)
+		}
+		days[i] = d
+		single = single && d == days[0]
+	}
+	if single {
+		return nil, days[:1], nil
+	}
+	byDay := map[int32][]int32{}
+	for i, d := range days {
+		byDay[d] = append(byDay[d], int32(i))
+	}
+	order := slices.Sorted(maps.Keys(byDay))
+	return byDay, order, nil
+}
+
+func allRows(n int) []int32 {
+	rows := make([]int32, n)
+	for i := range rows {
+		rows[i] = int32(i)
+	}
+	return rows
+}
+
+func (w *Writer) writeRows(df *dayFile, encs []encodeFunc, rows []int32) error {
+	if cap(w.rowbuf) < len(rows) {
+		w.rowbuf = make([]parquetgo.Row, rowsPerWrite)
+	}
+	batch := w.rowbuf[:len(rows)]
+	for j, i := range rows {
+		row := batch[j][:0]
+		var err error
+		for _, enc := range encs {
+			if row, err = enc(row, int(i)); err != nil {
+				return err
+			}
+		}
+		batch[j] = row
+	}
+	if _, err := df.pw.WriteRows(batch); err != nil {
+		return fmt.Errorf("write %d rows to %s: %w", len(rows), df.tmp, err)
+	}
+	df.rows += int64(len(rows))
+	w.rows += int64(len(rows))
+	return nil
+}
+
+// file returns the open file of day, finishing the least recently used file
+// first when MaxOpenFiles are open: memory stays bounded however many days a
+// window spans, at the price of more part files when rows jump between days.
+func (w *Writer) file(day int32) (*dayFile, error) {
+	w.tick++
+	if df, ok := w.open[day]; ok {
+		df.lastUse = w.tick
+		return df, nil
+	}
+	for len(w.open) >= w.sink.opts.MaxOpenFiles {
+		var lru *dayFile
+		for _, df := range w.open {
+			if lru == nil || df.lastUse < lru.lastUse {
+				lru = df
+			}
+		}
+		if err := w.finish(lru); err != nil {
+			return nil, err
+		}
+	}
+	dir := filepath.Join(w.staging, "new", dayDir(day))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create staging directory: %w", err)
+	}
+	seq := w.seq[day]
+	w.seq[day] = seq + 1
+	name := fmt.Sprintf("%s%s-%05d.parquet", w.filePrefix, w.fileRun, seq)
+	df := &dayFile{day: day, final: filepath.Join(dir, name), tmp: filepath.Join(dir, "."+name+".tmp"), lastUse: w.tick}
+	f, err := os.OpenFile(df.tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("create part file: %w", err)
+	}
+	df.f = f
+	cfg, err := parquetgo.NewWriterConfig(
+		w.schema,
+		parquetgo.Compression(zstdCodec),
+		parquetgo.MaxRowsPerRowGroup(int64(w.sink.opts.RowGroupRows)),
+		// 64 KiB pages instead of 256 KiB: a wide table with 16 open files
+		// stays within tens of MB.
+		parquetgo.PageBufferSize(64*1024),
+		parquetgo.CreatedBy("adoptionlabs-etl", "", ""),
+		parquetgo.KeyValueMetadata("etl.table", w.table.Name),
+		parquetgo.KeyValueMetadata("etl.stream", w.stream),
+		parquetgo.KeyValueMetadata("etl.run_id", w.runID),
+	)
+	if err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("configure parquet writer: %w", err)
+	}
+	df.pw = parquetgo.NewWriter(f, cfg)
+	w.open[day] = df
+	w.files++
+	w.peakOpen = max(w.peakOpen, len(w.open))
+	return df, nil
+}
+
+// zstdCodec is shared: it pools its encoders and is safe for concurrent use.
+var zstdCodec = &zstd.Codec{Level: zstd.SpeedDefault}
+
+// finish writes the footer, makes the file durable and gives it its final
+// name, so no half-written *.parquet ever exists.
+func (w *Writer) finish(df *dayFile) error {
+	delete(w.open, df.day)
+	err := df.pw.Close()
+	if err == nil {
+		err = df.f.Sync()
+	}
+	if cerr := df.f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(df.tmp, df.final)
+	}
+	if err != nil {
+		_ = os.Remove(df.tmp)
+		return fmt.Errorf("finish part file %s of day %s: %w", filepath.Base(df.final), dayString(df.day), err)
+	}
+	return nil
+}
+
+// finishAll finishes every open file, returning the first error.
+func (w *Writer) finishAll() error {
+	var errs []error
+	for _, df := range w.open {
+		if err := w.finish(df); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Abort implements load.Writer: it deletes what this load staged. A no-op
+// after Commit.
+func (w *Writer) Abort(ctx context.Context) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.state == committed || w.state == aborted {
+		return nil
+	}
+	w.state = aborted
+	for _, df := range w.open {
+		_ = df.f.Close()
+	}
+	clear(w.open)
+	if err := os.RemoveAll(w.staging); err != nil {
+		return fmt.Errorf("table %s stream %s window %s: delete staged files: %w", w.table.Name, w.stream, w.window, err)
+	}
+	return nil
+}
+
+func (s writerState) String() string {
+	switch s {
+	case writing:
+		return "writing"
+	case committed:
+		return "committed"
+	case aborted:
+		return "aborted"
+	}
+	return "failed (Abort it)"
+}
