@@ -36,6 +36,8 @@ type Stream struct {
 	// covers every month a window touches); what it returns is what the
 	// load replaces.
 	Align func(w window.Window) window.Window
+	// Estimate, when set, guesses the requests a window takes (--dry-run).
+	Estimate func(w window.Window) int
 	// Extract fetches the window and emits rows. It must stop when ctx is done.
 	Extract func(ctx context.Context, w window.Window, out Emitter) error
 }

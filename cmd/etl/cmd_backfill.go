@@ -23,8 +23,7 @@ func backfillCommand() *cli.Command {
 			&cli.StringFlag{Name: "from", Required: true, Usage: "first day, YYYY-MM-DD (UTC)"},
 			&cli.StringFlag{Name: "to", Required: true, Usage: "last day, YYYY-MM-DD (UTC), included"},
 			&cli.StringFlag{Name: "chunk", Usage: "split the range into chunks of 1d, 7d, 30d... (default: each stream's own)"},
-			&cli.IntFlag{Name: "parallel", Usage: "chunks run at once across sources and windows (default: run.parallel)"},
-		}, selectFlags()...), sinkFlags()...),
+		}, selectFlags()...), append(sinkFlags(), reportFlags()...)...),
 		Action: func(c *cli.Context) error {
 			a, err := setup(c, nil)
 			if err != nil {
@@ -43,41 +42,23 @@ func backfillCommand() *cli.Command {
 			if err := a.applySinkFlags(c); err != nil {
 				return err
 			}
-			if c.IsSet("parallel") {
-				if p := c.Int("parallel"); p < 1 || p > 64 {
-					return usageError("--parallel %d: want 1..64", p)
-				}
-				a.cfg.Run.Parallel = c.Int("parallel")
+			spec := runSpec{command: "etl backfill --from " + c.String("from") + " --to " + c.String("to"), useState: true}
+			if err := a.applyRunFlags(c, &spec); err != nil {
+				return err
 			}
 			sel, err := a.selectStreams(c.StringSlice("source"), c.StringSlice("stream"), true)
 			if err != nil {
 				return err
 			}
-			return a.execute(c.Context, sel, job.Plan(sel.streams, w, chunk), w)
+			spec.tasks = job.Plan(sel.streams, w, chunk)
+			spec.planID = planID(spec.tasks)
+			if c.Bool("dry-run") {
+				a.printPlan(spec.tasks)
+				return nil
+			}
+			return a.execute(c.Context, sel, spec)
 		},
 	}
-}
-
-// execute runs a plan into the configured sink with progress, prints the
-// summary and turns failures into exit code 1.
-func (a *app) execute(ctx context.Context, sel *selection, tasks []job.Task, w window.Window) error {
-	for _, s := range sel.skipped {
-		a.log.Warn(s)
-	}
-	if len(tasks) == 0 {
-		return cli.Exit("nothing to run: no enabled source has credentials set (see the lines above, and the README for the environment variables)", exitUsage)
-	}
-	sink, err := a.openSink(ctx)
-	if err != nil {
-		return err
-	}
-	defer sink.Close()
-	res, err := a.runTasks(ctx, sink, tasks, nil, nil)
-	if err != nil {
-		return err
-	}
-	printSummary(a.stdout, res)
-	return a.exitFor(res)
 }
 
 // runTasks runs tasks through the engine with the progress display.

@@ -60,7 +60,7 @@ func demoCommand() *cli.Command {
 			}
 			fmt.Fprintf(a.stdout, "etl demo: backfilling %s from the sandbox APIs into %s\n", w, a.sinkPlace())
 			start := time.Now()
-			if err := a.execute(c.Context, sel, job.Plan(sel.streams, w, 0), w); err != nil {
+			if err := a.execute(c.Context, sel, runSpec{command: "etl demo", tasks: job.Plan(sel.streams, w, 0)}); err != nil {
 				return err
 			}
 			fmt.Fprintf(a.stdout, "\nTables (%s, %.1fs):\n", a.sinkPlace(), time.Since(start).Seconds())

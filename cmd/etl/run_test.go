@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/adoptionlabs/etl/extract"
+	"github.com/adoptionlabs/etl/extract/sandbox"
+	"github.com/adoptionlabs/etl/state"
+	"github.com/adoptionlabs/etl/window"
+)
+
+func userflowSandbox(t *testing.T) map[string]string {
+	p, _ := extract.Lookup("userflow")
+	sb := p.Sandbox(extract.SandboxOptions{Seed: 7, Now: time.Now().UTC(), Scale: 0.3})
+	srv, err := sandbox.Start(sb.Handler)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = srv.Close() })
+	env := sb.Env(srv.URL)
+	env["ETL_STATE_DIR"] = t.TempDir()
+	return env
+}
+
+func TestNightlyRunAdvancesWatermarksAndReports(t *testing.T) {
+	env := userflowSandbox(t)
+	out, dir := t.TempDir(), t.TempDir()
+	rep, prom := filepath.Join(dir, "run.json"), filepath.Join(dir, "etl.prom")
+	code, stdout, stderr := runCLI(t, env, "run", "--stream", "content_sessions", "--initial-period", "3d", "--out", out, "--report", rep, "--metrics-file", prom)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stdout, "content_sessions")
+
+	store, err := state.OpenFile(env["ETL_STATE_DIR"])
+	require.NoError(t, err)
+	e, ok, err := store.Get(context.Background(), "userflow", "content_sessions")
+	require.NoError(t, err)
+	require.True(t, ok)
+	today := window.Floor(time.Now())
+	assert.Equal(t, today, e.Watermark.UTC(), "the watermark is the end of the committed window")
+	require.NoError(t, store.Close())
+
+	var r map[string]any
+	b, err := os.ReadFile(rep)
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(b, &r))
+	assert.Equal(t, "ok", r["status"])
+	m, err := os.ReadFile(prom)
+	require.NoError(t, err)
+	assert.Contains(t, string(m), `etl_stream_status{source="userflow",stream="content_sessions"} 1`)
+
+	// The next night re-pulls only the lookback.
+	code, _, stderr = runCLI(t, env, "run", "--stream", "content_sessions", "--lookback", "2d", "--out", out, "--dry-run")
+	require.Equal(t, exitOK, code, stderr)
+	code, stdout, _ = runCLI(t, env, "run", "--stream", "content_sessions", "--lookback", "2d", "--out", out, "--dry-run")
+	assert.Contains(t, stdout, window.New(today.Add(-2*window.Day), today).String())
+}
+
+func TestSecondRunOnTheSameStateIsRefused(t *testing.T) {
+	env := userflowSandbox(t)
+	store, err := state.OpenFile(env["ETL_STATE_DIR"])
+	require.NoError(t, err)
+	defer store.Close()
+	lock, _, err := store.Lock(context.Background(), lockName, time.Hour, state.Holder{Command: "etl run", PID: os.Getpid()})
+	require.NoError(t, err)
+	defer lock.Release(context.Background())
+	code, _, stderr := runCLI(t, env, "run", "--stream", "content_sessions", "--out", t.TempDir())
+	assert.Equal(t, exitFailed, code)
+	assert.Contains(t, stderr, "another etl run holds the lock")
+	assert.Contains(t, stderr, "pid ")
+}
+
+func TestBackfillResumesSkippingCommittedChunks(t *testing.T) {
+	env := userflowSandbox(t)
+	out := t.TempDir()
+	from := window.Floor(time.Now()).AddDate(0, 0, -6).Format(time.DateOnly)
+	to := window.Floor(time.Now()).Format(time.DateOnly)
+	args := []string{"backfill", "--stream", "content_sessions", "--from", from, "--to", to, "--chunk", "1d", "--out", out}
+	code, stdout, stderr := runCLI(t, env, args...)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stdout, "TOTAL")
+	code, stdout, stderr = runCLI(t, env, args...)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "resuming backfill")
+	assert.NotContains(t, stdout, "content_sessions  ", "every chunk was skipped")
+}
