@@ -1,0 +1,64 @@
+# make test   installs what the tests need (ClickHouse 18.16 via apt, DuckDB via npm), runs
+#             go test ./... against a private ClickHouse server it starts and stops.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := build
+
+GO ?= go
+NPM ?= npm
+PKGS ?= ./...
+# Extra flags for go test, e.g. make test GOTESTFLAGS='-run TestX -v'
+GOTESTFLAGS ?=
+# Extra arguments for etl demo, e.g. make demo DEMO_ARGS='--help'
+DEMO_ARGS ?=
+
+DUCKDB_DIR := tools/duckdb
+DUCKDB_STAMP := $(DUCKDB_DIR)/node_modules/.package-lock.json
+WITH_CLICKHOUSE := bash scripts/with-clickhouse.sh
+
+.PHONY: all build test demo bench generate deps clickhouse-deps duckdb lint clean distclean
+
+all: build
+
+build:
+	$(GO) build -o bin/etl ./cmd/etl
+
+deps: clickhouse-deps duckdb
+
+# apt-get install clickhouse-server clickhouse-client, only if missing.
+clickhouse-deps:
+	$(WITH_CLICKHOUSE) --install
+
+# npm ci for the DuckDB query tool when node_modules is missing or the lock file changed.
+duckdb: $(DUCKDB_STAMP)
+
+$(DUCKDB_STAMP): $(DUCKDB_DIR)/package.json $(DUCKDB_DIR)/package-lock.json
+	@command -v node >/dev/null || { echo "make duckdb: node not found: install Node.js 20" >&2; exit 1; }
+	@command -v $(NPM) >/dev/null || { echo "make duckdb: npm not found: install npm" >&2; exit 1; }
+	$(NPM) ci --prefix $(DUCKDB_DIR) --no-audit --no-fund
+	@touch $@
+
+test: deps
+	$(WITH_CLICKHOUSE) $(GO) test $(PKGS) -count=1 -timeout 30m $(GOTESTFLAGS)
+
+demo: build
+	./bin/etl demo $(DEMO_ARGS)
+
+bench: deps
+	$(WITH_CLICKHOUSE) $(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+generate:
+	$(GO) generate ./...
+
+GOFILES = $(shell find . -name '*.go' -not -path '*/testdata/*' -not -path '*/node_modules/*' -not -path './.git/*')
+
+lint:
+	@files="$(GOFILES)"; unformatted="$$(if [ -n "$$files" ]; then gofmt -l $$files; fi)"; \
+	if [ -n "$$unformatted" ]; then echo "gofmt -w needed on:" >&2; echo "$$unformatted" >&2; exit 1; fi
+	$(GO) vet ./...
+
+clean:
+	rm -rf bin/
+
+distclean: clean
+	rm -rf $(DUCKDB_DIR)/node_modules

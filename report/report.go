@@ -1,0 +1,318 @@
+// Package report writes what a run did for machines: a JSON run report that a
+// scheduler or an alert reads, and a Prometheus textfile-collector file.
+// Both are replaced atomically, so a reader never sees half a file.
+package report
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+)
+
+// Statuses of a stream window and of a run.
+const (
+	StatusOK          = "ok"
+	StatusFailed      = "failed"
+	StatusSkipped     = "skipped"
+	StatusInterrupted = "interrupted"
+)
+
+// Version is the report_version field: it changes only when a field changes
+// meaning or goes away (new fields may appear without it).
+const Version = 1
+
+// TableReport is what one table received in one window.
+type TableReport struct {
+	Table   string `json:"table"`
+	Rows    int64  `json:"rows"`
+	Rejects int64  `json:"rejects"`
+	// UnknownFields are source fields the table does not declare.
+	UnknownFields []string `json:"unknown_fields"`
+}
+
+// StreamReport is one stream over one window.
+type StreamReport struct {
+	Source string `json:"source"`
+	Stream string `json:"stream"`
+	// Window is the window as people read it ("2026-01-01..2026-01-07").
+	Window string `json:"window"`
+	// WindowStart and WindowEnd are zero (and left out) for snapshot streams.
+	WindowStart     time.Time     `json:"window_start,omitzero"`
+	WindowEnd       time.Time     `json:"window_end,omitzero"`
+	Rows            int64         `json:"rows"`
+	Rejects         int64         `json:"rejects"`
+	Pages           int64         `json:"pages"`
+	Retries         int64         `json:"retries"`
+	Bytes           int64         `json:"bytes"`
+	DurationSeconds float64       `json:"duration_seconds"`
+	Status          string        `json:"status"`
+	Error           string        `json:"error"`
+	Notices         []string      `json:"notices"`
+	Tables          []TableReport `json:"tables"`
+}
+
+// Totals add up a run's windows.
+type Totals struct {
+	Streams       int      `json:"streams"`
+	Windows       int      `json:"windows"`
+	FailedWindows int      `json:"failed_windows"`
+	FailedStreams []string `json:"failed_streams"`
+	Rows          int64    `json:"rows"`
+	Rejects       int64    `json:"rejects"`
+	Pages         int64    `json:"pages"`
+	Retries       int64    `json:"retries"`
+	Bytes         int64    `json:"bytes"`
+}
+
+// Run is one etl invocation.
+type Run struct {
+	RunID    string    `json:"run_id"`
+	Command  string    `json:"command"`
+	Started  time.Time `json:"started"`
+	Finished time.Time `json:"finished"`
+	// DurationSeconds is Finished - Started when left zero.
+	DurationSeconds float64 `json:"duration_seconds"`
+	// Status is ok, failed or interrupted.
+	Status   string         `json:"status"`
+	ExitCode int            `json:"exit_code"`
+	Sink     string         `json:"sink"`
+	Streams  []StreamReport `json:"streams"`
+	// Totals are computed by WriteJSON from Streams.
+	Totals Totals `json:"totals"`
+}
+
+// StreamKey names a stream in maps: "source.stream", the engine's stream ID.
+func StreamKey(source, stream string) string { return source + "." + stream }
+
+// StreamSummary aggregates the windows of one stream (a backfill has many).
+type StreamSummary struct {
+	Source, Stream string
+	Windows        int
+	Rows, Rejects  int64
+	Pages, Retries int64
+	Bytes          int64
+	// DurationSeconds adds up the windows' durations: with parallel windows
+	// it can exceed the run's wall time.
+	DurationSeconds float64
+	// Status is failed if any window failed, else interrupted if any was,
+	// else skipped if every window was, else ok.
+	Status string
+	// Errors are the failed windows' errors, in window order.
+	Errors []string
+}
+
+// OK says the stream did what was asked (skipped windows count as done).
+func (s StreamSummary) OK() bool { return s.Status == StatusOK || s.Status == StatusSkipped }
+
+// Summarize aggregates windows per stream, ordered by source then stream.
+func Summarize(windows []StreamReport) []StreamSummary {
+	byKey := map[string]*StreamSummary{}
+	var keys []string
+	counts := map[string]map[string]int{}
+	for _, w := range windows {
+		k := StreamKey(w.Source, w.Stream)
+		s, ok := byKey[k]
+		if !ok {
+			s = &StreamSummary{Source: w.Source, Stream: w.Stream}
+			byKey[k] = s
+			keys = append(keys, k)
+			counts[k] = map[string]int{}
+		}
+		s.Windows++
+		s.Rows += w.Rows
+		s.Rejects += w.Rejects
+		s.Pages += w.Pages
+		s.Retries += w.Retries
+		s.Bytes += w.Bytes
+		s.DurationSeconds += w.DurationSeconds
+		counts[k][w.Status]++
+		if w.Status == StatusFailed && w.Error != "" {
+			s.Errors = append(s.Errors, w.Error)
+		}
+	}
+	out := make([]StreamSummary, 0, len(keys))
+	for _, k := range keys {
+		s, c := byKey[k], counts[k]
+		switch {
+		case c[StatusFailed] > 0:
+			s.Status = StatusFailed
+		case c[StatusInterrupted] > 0:
+			s.Status = StatusInterrupted
+		case c[StatusSkipped] == s.Windows:
+			s.Status = StatusSkipped
+		case c[StatusOK]+c[StatusSkipped] == s.Windows:
+			s.Status = StatusOK
+		default:
+			// A status this package does not know is not a success.
+			s.Status = StatusFailed
+		}
+		out = append(out, *s)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Source != out[j].Source {
+			return out[i].Source < out[j].Source
+		}
+		return out[i].Stream < out[j].Stream
+	})
+	return out
+}
+
+// TotalsOf adds up windows.
+func TotalsOf(windows []StreamReport) Totals {
+	t := Totals{Windows: len(windows), FailedStreams: []string{}}
+	for _, w := range windows {
+		t.Rows += w.Rows
+		t.Rejects += w.Rejects
+		t.Pages += w.Pages
+		t.Retries += w.Retries
+		t.Bytes += w.Bytes
+		if w.Status == StatusFailed {
+			t.FailedWindows++
+		}
+	}
+	for _, s := range Summarize(windows) {
+		t.Streams++
+		if !s.OK() {
+			t.FailedStreams = append(t.FailedStreams, StreamKey(s.Source, s.Stream))
+		}
+	}
+	return t
+}
+
+// Option tunes WriteJSON.
+type Option func(*options)
+
+type options struct {
+	redact func(string) string
+}
+
+// WithRedactor passes every free text of the report (command line, sink,
+// errors, notices) through redact before it is written: the place to blank
+// out secrets that an error message or a flag might carry.
+func WithRedactor(redact func(string) string) Option {
+	return func(o *options) { o.redact = redact }
+}
+
+// document is the file's shape: a version, then the run's fields.
+type document struct {
+	Version int `json:"report_version"`
+	Run
+}
+
+// Prepare returns the run as WriteJSON writes it: totals and duration
+// computed, times in UTC, empty lists as [] rather than null, free text
+// redacted.
+func Prepare(r Run, opts ...Option) Run {
+	o := options{redact: func(s string) string { return s }}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	r.Started, r.Finished = utc(r.Started), utc(r.Finished)
+	if r.DurationSeconds == 0 && !r.Started.IsZero() && !r.Finished.IsZero() {
+		r.DurationSeconds = r.Finished.Sub(r.Started).Seconds()
+	}
+	r.Command, r.Sink = o.redact(r.Command), o.redact(r.Sink)
+	streams := make([]StreamReport, len(r.Streams))
+	for i, s := range r.Streams {
+		s.WindowStart, s.WindowEnd = utc(s.WindowStart), utc(s.WindowEnd)
+		s.Error = o.redact(s.Error)
+		notices := make([]string, len(s.Notices))
+		for j, n := range s.Notices {
+			notices[j] = o.redact(n)
+		}
+		s.Notices = notices
+		tables := make([]TableReport, len(s.Tables))
+		for j, t := range s.Tables {
+			if t.UnknownFields == nil {
+				t.UnknownFields = []string{}
+			}
+			tables[j] = t
+		}
+		s.Tables = tables
+		streams[i] = s
+	}
+	r.Streams = streams
+	r.Totals = TotalsOf(streams)
+	return r
+}
+
+func utc(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return t.UTC()
+}
+
+// WriteJSON writes the run report to path (pretty-printed, snake_case
+// fields, see Prepare), replacing any previous one atomically.
+func WriteJSON(path string, r Run, opts ...Option) error {
+	b, err := json.MarshalIndent(document{Version: Version, Run: Prepare(r, opts...)}, "", "  ")
+	if err != nil {
+		return fmt.Errorf("run report: %w", err)
+	}
+	if err := writeFileAtomic(path, append(b, '\n')); err != nil {
+		return fmt.Errorf("write run report %s: %w", path, err)
+	}
+	return nil
+}
+
+// ReadJSON reads a report WriteJSON wrote.
+func ReadJSON(path string) (Run, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return Run{}, fmt.Errorf("read run report: %w", err)
+	}
+	var doc document
+	if err := json.Unmarshal(b, &doc); err != nil {
+		return Run{}, fmt.Errorf("run report %s: %w", path, err)
+	}
+	if doc.Version > Version {
+		return Run{}, fmt.Errorf("run report %s has report_version %d, this etl reads up to %d", path, doc.Version, Version)
+	}
+	return doc.Run, nil
+}
+
+// writeFileAtomic writes a temp file in path's directory and renames it over
+// path, so a reader sees the old file or the new one. The temp name starts
+// with a dot and does not end in .prom, so node_exporter never reads it.
+func writeFileAtomic(path string, data []byte) (err error) {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			_ = f.Close()
+			_ = os.Remove(f.Name())
+		}
+	}()
+	if _, err = f.Write(data); err != nil {
+		return err
+	}
+	// Readable by node_exporter or a scheduler running as another user.
+	if err = f.Chmod(0o644); err != nil {
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	if err = os.Rename(f.Name(), path); err != nil {
+		return err
+	}
+	if d, derr := os.Open(dir); derr == nil {
+		// Best effort: the rename is atomic either way; this makes it durable.
+		_ = d.Sync()
+		_ = d.Close()
+	} else if !errors.Is(derr, os.ErrPermission) {
+		return derr
+	}
+	return nil
+}
