@@ -166,3 +166,33 @@ func TestSQLFilesAreUpToDate(t *testing.T) {
 		assert.Equal(t, body, string(got), "sql/%s is stale: run `make generate`", name)
 	}
 }
+
+// TestDemoIntoClickHouseIsExactAndIdempotent loads every stream of every
+// source into a real ClickHouse, twice, and checks each dashboard table by
+// its name with clickhouse-client (a reader that did not write it).
+func TestDemoIntoClickHouseIsExactAndIdempotent(t *testing.T) {
+	dsn := testsupport.FreshDatabase(t)
+	env := map[string]string{"CLICKHOUSE_DSN": dsn}
+	code, stdout, stderr := runCLI(t, env, "demo", "--days", "3", "--sink", "clickhouse")
+	require.Equal(t, exitOK, code, stderr)
+	first := parseTableCounts(t, stdout)
+	require.Greater(t, len(first), 10)
+	db := dsn[strings.LastIndex(dsn, "/")+1:]
+	for table, n := range first {
+		rows := testsupport.ClickHouseQuery(t, dsn, fmt.Sprintf("SELECT count() AS n FROM `%s`.`%s`", db, table))
+		assert.EqualValues(t, fmt.Sprint(n), fmt.Sprint(rows[0]["n"]), table)
+	}
+	code, stdout, stderr = runCLI(t, env, "demo", "--days", "3", "--sink", "clickhouse", "--faults", "0.05")
+	require.Equal(t, exitOK, code, stderr)
+	assert.Equal(t, first, parseTableCounts(t, stdout), "the same window loaded twice, with faults on, is loaded once")
+}
+
+func TestDemoRerunIntoParquetKeepsCounts(t *testing.T) {
+	out := t.TempDir()
+	code, stdout, stderr := runCLI(t, nil, "demo", "--days", "2", "--out", out)
+	require.Equal(t, exitOK, code, stderr)
+	first := parseTableCounts(t, stdout)
+	code, stdout, stderr = runCLI(t, nil, "demo", "--days", "2", "--out", out)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Equal(t, first, parseTableCounts(t, stdout))
+}

@@ -3,4 +3,5 @@ package all
 
 import (
 	_ "github.com/adoptionlabs/etl/extract/userflow"
+	_ "github.com/adoptionlabs/etl/extract/whatfix"
 )

@@ -1,0 +1,106 @@
+package whatfix
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/adoptionlabs/etl/engine"
+	"github.com/adoptionlabs/etl/extract/httpclient"
+	"github.com/adoptionlabs/etl/schemas"
+	whatfixschema "github.com/adoptionlabs/etl/schemas/whatfix"
+	"github.com/adoptionlabs/etl/window"
+)
+
+// The analytics endpoints aggregate over the range they are asked for, like
+// the reports: one request per UTC day, stored under report_date, and each
+// day of a window replaced whole.
+
+type daily struct {
+	name, doc, path string
+	table           *schemas.Table
+	paged           bool
+	// renames maps API keys whose snake_case is not the column name.
+	renames map[string]string
+}
+
+func (s *source) flowAnalyticsStream() *engine.Stream {
+	return s.dailyStream(daily{name: "flow_analytics", doc: "flow views, completions and time to complete per day",
+		path: s.cfg.Paths.FlowAnalytics, table: whatfixschema.FlowAnalytics})
+}
+
+func (s *source) endUserEngagementStream() *engine.Stream {
+	return s.dailyStream(daily{name: "end_user_engagement", doc: "content viewed and flows completed per end user and day",
+		path: s.cfg.Paths.EndUserEngagement, table: whatfixschema.EndUserEngagement, paged: true,
+		renames: map[string]string{"lastActive": "last_active_at"}})
+}
+
+func (s *source) selfHelpStream() *engine.Stream {
+	return s.dailyStream(daily{name: "self_help_analytics", doc: "Self Help content views per day",
+		path: s.cfg.Paths.SelfHelpAnalytics, table: whatfixschema.SelfHelpAnalytics})
+}
+
+func (s *source) taskCompletionStream() *engine.Stream {
+	return s.dailyStream(daily{name: "task_completion", doc: "task list progress per end user and day",
+		path: s.cfg.Paths.TaskCompletion, table: whatfixschema.TaskCompletion, paged: true})
+}
+
+func (s *source) dailyStream(d daily) *engine.Stream {
+	return &engine.Stream{
+		Source:      SourceName,
+		Name:        d.name,
+		Doc:         d.doc + " (GET " + d.path + ", startDate = endDate = the day)",
+		Tables:      []*schemas.Table{d.table},
+		Windowed:    true,
+		WindowField: "day (startDate = endDate = the day)",
+		Chunk:       7 * window.Day,
+		Extract: func(ctx context.Context, w window.Window, out engine.Emitter) error {
+			days := reportDays(w)
+			for i, day := range days {
+				if err := s.fetchDaily(ctx, d, day, out); err != nil {
+					return err
+				}
+				out.Progress(i+1, len(days))
+			}
+			return nil
+		},
+	}
+}
+
+func (s *source) fetchDaily(ctx context.Context, d daily, day time.Time, out engine.Emitter) error {
+	where := d.name + " day " + day.Format(time.DateOnly)
+	path := s.path(d.path)
+	emit := func(page int, items []json.RawMessage) error {
+		for i, raw := range items {
+			at := fmt.Sprintf("%s page %d item %d", where, page, i+1)
+			obj, err := decodeObject(raw)
+			if err != nil {
+				if err := out.Reject(ctx, d.table.Name, "not an object: "+err.Error(), engine.Row{Raw: string(raw), Where: at}); err != nil {
+					return fmt.Errorf("%s: %w", at, err)
+				}
+				continue
+			}
+			values := renamed(obj, d.renames)
+			values[whatfixschema.ReportDate] = day
+			values[whatfixschema.AccountID] = s.cfg.AccountID
+			if err := out.Emit(ctx, d.table.Name, engine.Row{Values: values, Raw: string(raw), Where: at}); err != nil {
+				return fmt.Errorf("%s: %w", at, err)
+			}
+		}
+		return nil
+	}
+	if d.paged {
+		return s.walkPages(ctx, where, path, dayQuery(day), emit)
+	}
+	var body struct {
+		Data []json.RawMessage `json:"data"`
+	}
+	if err := s.client.JSON(ctx, httpclient.Request{Path: path, Query: dayQuery(day)}, &body); err != nil {
+		return fmt.Errorf("%s: %w", where, s.explain(err))
+	}
+	if body.Data == nil {
+		return fmt.Errorf("%s: GET %s answered without a data array: check base_url, path_prefix and paths", where, path)
+	}
+	return emit(1, body.Data)
+}

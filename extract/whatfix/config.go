@@ -1,0 +1,426 @@
+// Package whatfix extracts Whatfix report downloads (CSV or JSON, one UTC
+// day per request, per flow where the report needs a flowId), flow, end-user,
+// Self Help and task-list analytics, content (incrementally), end users,
+// segments and audit logs.
+package whatfix
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/adoptionlabs/etl/engine"
+	"github.com/adoptionlabs/etl/extract"
+	"github.com/adoptionlabs/etl/extract/httpclient"
+	"github.com/adoptionlabs/etl/extract/whatfix/whatfixfake"
+	"github.com/adoptionlabs/etl/schemas"
+	whatfixschema "github.com/adoptionlabs/etl/schemas/whatfix"
+)
+
+// SourceName is the name under sources: in pipelines.yaml and the prefix of
+// every stream id.
+const SourceName = "whatfix"
+
+// Environment variables the credentials come from; named in "missing" lines
+// and in 401/403 hints.
+const (
+	EnvBaseURL        = "WHATFIX_BASE_URL"
+	EnvAccountID      = "WHATFIX_ACCOUNT_ID"
+	EnvIntegrationKey = "WHATFIX_INTEGRATION_KEY"
+	EnvUser           = "WHATFIX_USER"
+)
+
+// Headers every call carries.
+const (
+	HeaderIntegrationKey = "x-whatfix-integration-key"
+	HeaderUser           = "x-whatfix-user"
+)
+
+func init() {
+	extract.Register(extract.Plugin{
+		Name:      SourceName,
+		Doc:       "Whatfix REST API: report downloads (CSV/JSON, per day, per flow), flow/end-user/Self Help/task analytics, content (incremental), end users, segments, audit logs",
+		NewConfig: func() extract.Config { return NewConfig() },
+		Sandbox:   sandboxFor,
+	})
+}
+
+// Paths are the endpoint paths relative to path_prefix. The defaults follow
+// the OpenAPI file (and sources.md where the references are silent); each is
+// configurable because the two references already disagree.
+type Paths struct {
+	FlowAnalytics     string `yaml:"flow_analytics" doc:"GET flow analytics (startDate, endDate)"`
+	EndUserEngagement string `yaml:"end_user_engagement" doc:"GET end-user engagement (paged)"`
+	SelfHelpAnalytics string `yaml:"self_help_analytics" doc:"GET Self Help analytics (not paged)"`
+	TaskCompletion    string `yaml:"task_completion" doc:"GET task completion (paged)"`
+	Content           string `yaml:"content" doc:"GET content list (paged; the per-flow fan-out and the fallback snapshot)"`
+	ContentUpdated    string `yaml:"content_updated" doc:"GET content updated after fromTime (epoch ms, cursor paged)"`
+	EndUsers          string `yaml:"end_users" doc:"GET end users (paged)"`
+	Segments          string `yaml:"segments" doc:"GET segments (paged)"`
+	AuditLogs         string `yaml:"audit_logs" doc:"POST audit logs (cursor paged)"`
+}
+
+func (p Paths) each() [][2]string {
+	return [][2]string{
+		{"flow_analytics", p.FlowAnalytics}, {"end_user_engagement", p.EndUserEngagement},
+		{"self_help_analytics", p.SelfHelpAnalytics}, {"task_completion", p.TaskCompletion},
+		{"content", p.Content}, {"content_updated", p.ContentUpdated}, {"end_users", p.EndUsers},
+		{"segments", p.Segments}, {"audit_logs", p.AuditLogs},
+	}
+}
+
+// ReportConfig is one report to pull: a report the vendor adds tomorrow is
+// one more entry, not code.
+type ReportConfig struct {
+	Name    string            `yaml:"name" doc:"report name as in its path, e.g. summary/mostPopularFlows"`
+	Table   string            `yaml:"table,omitempty" doc:"table name (default whatfix_report_<snake_case of the name>)"`
+	Path    string            `yaml:"path,omitempty" doc:"path relative to path_prefix (default reports/<name>)"`
+	Format  string            `yaml:"format,omitempty" doc:"csv or json (default: the source's format)"`
+	PerFlow *bool             `yaml:"per_flow,omitempty" doc:"request once per flow with flowId (default: known reports' own setting, else false)"`
+	Columns map[string]string `yaml:"columns,omitempty" doc:"typed columns (snake_case name: type) added to or overriding the declaration in schemas/whatfix"`
+}
+
+// Config is the whatfix block of pipelines.yaml.
+type Config struct {
+	extract.HTTPSettings `yaml:",inline"`
+	AccountID            string         `yaml:"account_id" doc:"Whatfix account id, from ${WHATFIX_ACCOUNT_ID}"`
+	IntegrationKey       string         `yaml:"integration_key" doc:"integration key (secret), from ${WHATFIX_INTEGRATION_KEY}"`
+	User                 string         `yaml:"user" doc:"email of the key's user (x-whatfix-user), from ${WHATFIX_USER}"`
+	PathPrefix           string         `yaml:"path_prefix" doc:"prefix of every path below base_url; {accountId} is replaced"`
+	Format               string         `yaml:"format" doc:"report download format: csv or json"`
+	IncludeDomains       []string       `yaml:"include_domains" doc:"reports: only these domains (includeDomains)"`
+	ExcludeDomains       []string       `yaml:"exclude_domains" doc:"reports: not these domains (excludeDomains)"`
+	FlowConcurrency      int            `yaml:"flow_concurrency" doc:"per-flow report requests at once, 1..16"`
+	PageSize             int            `yaml:"page_size" doc:"items per page of paged endpoints, 1..100"`
+	AuditLogLimit        int            `yaml:"audit_log_limit" doc:"audit log entries per page, 1..500"`
+	Paths                Paths          `yaml:"paths" doc:"endpoint paths relative to path_prefix"`
+	Reports              []ReportConfig `yaml:"reports" doc:"reports to pull (default: every account-wide report)"`
+
+	// backoff overrides the client's retry backoff; tests set it so retries
+	// do not sleep for real.
+	backoffBase, backoffMax time.Duration
+}
+
+// NewConfig returns the defaults.
+func NewConfig() *Config {
+	c := &Config{
+		HTTPSettings: extract.HTTPSettings{
+			BaseURL:    "https://whatfix.com/api/v1",
+			RateLimit:  "300/min",
+			Timeout:    2 * time.Minute,
+			MaxRetries: 5,
+		},
+		PathPrefix:      "/{accountId}",
+		Format:          "json",
+		FlowConcurrency: 4,
+		PageSize:        100,
+		AuditLogLimit:   500,
+		Paths: Paths{
+			FlowAnalytics:     "analytics/flows",
+			EndUserEngagement: "analytics/end-users",
+			SelfHelpAnalytics: "analytics/self-help",
+			TaskCompletion:    "analytics/task-completion",
+			Content:           "content",
+			ContentUpdated:    "content/updated",
+			EndUsers:          "end-users",
+			Segments:          "segments",
+			AuditLogs:         "auditlogs",
+		},
+	}
+	for _, r := range whatfixschema.Reports {
+		if !r.PerFlow {
+			c.Reports = append(c.Reports, ReportConfig{Name: r.Name})
+		}
+	}
+	return c
+}
+
+var (
+	reportNameForm = regexp.MustCompile(`^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*$`)
+	identForm      = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
+)
+
+// Validate checks the settings offline; unset credentials are not an error
+// here (see Missing).
+func (c *Config) Validate() error {
+	if err := c.HTTPSettings.Validate(); err != nil {
+		return err
+	}
+	if !strings.HasPrefix(c.PathPrefix, "/") || strings.ContainsAny(c.PathPrefix, "?# ") {
+		return fmt.Errorf("path_prefix: %q must start with / and hold no query (default /{accountId})", c.PathPrefix)
+	}
+	if err := checkFormat("format", c.Format); err != nil {
+		return err
+	}
+	if c.FlowConcurrency < 1 || c.FlowConcurrency > 16 {
+		return fmt.Errorf("flow_concurrency: %d is outside 1..16", c.FlowConcurrency)
+	}
+	if c.PageSize < 1 || c.PageSize > 100 {
+		return fmt.Errorf("page_size: %d is outside 1..100 (the API's pageSize bounds)", c.PageSize)
+	}
+	if c.AuditLogLimit < 1 || c.AuditLogLimit > 500 {
+		return fmt.Errorf("audit_log_limit: %d is outside 1..500 (the API's limit bounds)", c.AuditLogLimit)
+	}
+	for _, d := range append(append([]string{}, c.IncludeDomains...), c.ExcludeDomains...) {
+		if strings.TrimSpace(d) == "" || strings.Contains(d, ",") {
+			return fmt.Errorf("include_domains/exclude_domains: %q is not a domain (the API takes them comma-separated)", d)
+		}
+	}
+	for _, p := range c.Paths.each() {
+		if err := checkPath("paths."+p[0], p[1]); err != nil {
+			return err
+		}
+	}
+	specs, err := c.reportSpecs()
+	if err != nil {
+		return err
+	}
+	known := fixedStreamNames()
+	tables := map[string]string{}
+	for _, t := range fixedTables() {
+		tables[t.Name] = "stream " + t.Name
+	}
+	for _, s := range specs {
+		if prev, dup := tables[s.table.Name]; dup {
+			return fmt.Errorf("reports: %s: table %s is already used by %s; set table: to tell them apart", s.name, s.table.Name, prev)
+		}
+		tables[s.table.Name] = "report " + s.name
+		if slices.Contains(known, s.stream) {
+			return fmt.Errorf("reports: %s: stream name %s is taken; rename the report entry", s.name, s.stream)
+		}
+		known = append(known, s.stream)
+		if err := s.table.Validate(); err != nil {
+			return fmt.Errorf("reports: %s: %w", s.name, err)
+		}
+	}
+	for _, s := range c.Streams {
+		if !slices.Contains(known, s) {
+			sort.Strings(known)
+			return fmt.Errorf("streams: %q is not a whatfix stream (known: %s)", s, strings.Join(known, ", "))
+		}
+	}
+	return nil
+}
+
+func checkFormat(what, f string) error {
+	if f != "csv" && f != "json" {
+		return fmt.Errorf("%s: %q must be csv or json", what, f)
+	}
+	return nil
+}
+
+func checkPath(what, p string) error {
+	if strings.Trim(p, "/") == "" || strings.ContainsAny(p, "?# ") {
+		return fmt.Errorf("%s: %q must be a path relative to path_prefix, without a query", what, p)
+	}
+	return nil
+}
+
+// Missing names the unset credentials.
+func (c *Config) Missing() []string {
+	var out []string
+	for _, v := range []struct{ env, val string }{
+		{EnvAccountID, c.AccountID}, {EnvIntegrationKey, c.IntegrationKey}, {EnvUser, c.User},
+	} {
+		if strings.TrimSpace(v.val) == "" {
+			out = append(out, v.env)
+		}
+	}
+	return out
+}
+
+// Secrets is what logs and errors must never show.
+func (c *Config) Secrets() []string {
+	if c.IntegrationKey == "" {
+		return nil
+	}
+	return []string{c.IntegrationKey}
+}
+
+// Open builds the client and declares the streams; it makes no request.
+func (c *Config) Open(env extract.Env) ([]*engine.Stream, error) {
+	if err := c.Validate(); err != nil {
+		return nil, fmt.Errorf("whatfix: %w", err)
+	}
+	client, err := c.HTTPSettings.Client(env, httpclient.Config{
+		Auth:        httpclient.HeaderAuth(HeaderIntegrationKey, c.IntegrationKey),
+		Header:      http.Header{http.CanonicalHeaderKey(HeaderUser): {c.User}},
+		Secrets:     c.Secrets(),
+		BackoffBase: c.backoffBase,
+		BackoffMax:  c.backoffMax,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("whatfix: %w", err)
+	}
+	s := &source{cfg: c, client: client, prefix: strings.TrimSuffix(strings.ReplaceAll(c.PathPrefix, "{accountId}", url.PathEscape(c.AccountID)), "/")}
+	specs, _ := c.reportSpecs()
+	var all []*engine.Stream
+	for _, spec := range specs {
+		all = append(all, s.reportStream(spec))
+	}
+	all = append(all, s.flowAnalyticsStream(), s.endUserEngagementStream(), s.selfHelpStream(), s.taskCompletionStream(),
+		s.contentStream(), s.endUsersStream(), s.segmentsStream(), s.auditLogsStream())
+	if len(c.Streams) == 0 {
+		return all, nil
+	}
+	var picked []*engine.Stream
+	for _, st := range all {
+		if slices.Contains(c.Streams, st.Name) {
+			picked = append(picked, st)
+		}
+	}
+	return picked, nil
+}
+
+// reportSpec is one configured report with its defaults resolved.
+type reportSpec struct {
+	name    string
+	stream  string
+	path    string
+	format  string
+	perFlow bool
+	table   *schemas.Table
+	// declared is false for a report schemas/whatfix does not know.
+	declared bool
+}
+
+func (c *Config) reportSpecs() ([]reportSpec, error) {
+	seen := map[string]bool{}
+	var out []reportSpec
+	for i, rc := range c.Reports {
+		where := fmt.Sprintf("reports[%d]", i)
+		if !reportNameForm.MatchString(rc.Name) {
+			return nil, fmt.Errorf("%s: name %q must look like category/reportName", where, rc.Name)
+		}
+		where = "reports: " + rc.Name
+		if seen[rc.Name] {
+			return nil, fmt.Errorf("%s: listed twice", where)
+		}
+		seen[rc.Name] = true
+		decl, known := whatfixschema.Lookup(rc.Name)
+		spec := reportSpec{name: rc.Name, stream: "report_" + ReportSlug(rc.Name), path: "reports/" + rc.Name,
+			format: c.Format, perFlow: decl.PerFlow, declared: known}
+		if rc.Path != "" {
+			if err := checkPath(where+": path", rc.Path); err != nil {
+				return nil, err
+			}
+			spec.path = rc.Path
+		}
+		if rc.Format != "" {
+			if err := checkFormat(where+": format", rc.Format); err != nil {
+				return nil, err
+			}
+			spec.format = rc.Format
+		}
+		if rc.PerFlow != nil {
+			spec.perFlow = *rc.PerFlow
+		}
+		tableName := decl.Table
+		if !known {
+			tableName = "whatfix_report_" + ReportSlug(rc.Name)
+		}
+		if rc.Table != "" {
+			tableName = rc.Table
+		}
+		if !identForm.MatchString(tableName) {
+			return nil, fmt.Errorf("%s: table %q must be lower snake_case", where, tableName)
+		}
+		cols, err := reportColumns(where, decl.Columns, rc.Columns, spec.perFlow)
+		if err != nil {
+			return nil, err
+		}
+		doc := decl.Doc
+		if doc == "" {
+			doc = "Whatfix report " + rc.Name + " (not declared in schemas/whatfix: columns from pipelines.yaml, the rest in _extra)."
+		}
+		spec.table = whatfixschema.ReportTable(tableName, doc, spec.perFlow, cols)
+		out = append(out, spec)
+	}
+	return out, nil
+}
+
+// reportColumns is the declaration's columns with the config's types laid
+// over them (overrides in place, new ones appended in name order).
+func reportColumns(where string, declared []schemas.Column, overrides map[string]string, perFlow bool) ([]schemas.Column, error) {
+	cols := append([]schemas.Column(nil), declared...)
+	names := make([]string, 0, len(overrides))
+	for n := range overrides {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	reserved := whatfixschema.ReservedReportColumns(perFlow)
+	for _, n := range names {
+		if !identForm.MatchString(n) {
+			return nil, fmt.Errorf("%s: columns: %q must be the snake_case column name (e.g. completion_rate_pct)", where, n)
+		}
+		if slices.Contains(reserved, n) {
+			return nil, fmt.Errorf("%s: columns: %s is set by etl itself", where, n)
+		}
+		t, err := schemas.ParseType(overrides[n])
+		if err != nil {
+			return nil, fmt.Errorf("%s: columns: %s: %w", where, n, err)
+		}
+		col := schemas.Column{Name: n, Type: t, Nullable: t != schemas.StringList, Doc: "declared in pipelines.yaml"}
+		if i := slices.IndexFunc(cols, func(c schemas.Column) bool { return c.Name == n }); i >= 0 {
+			col.Doc = cols[i].Doc
+			cols[i] = col
+		} else {
+			cols = append(cols, col)
+		}
+	}
+	return cols, nil
+}
+
+// ReportSlug names a report's stream and default table: the snake_case of
+// the report name, prefixed by its category unless the name already says it
+// or the category is "summary" (summary/mostPopularFlows -> most_popular_flows,
+// flowSummary/feedback -> flow_summary_feedback, flow/feedback ->
+// flow_feedback, popup/smartPopupEffectiveness -> smart_popup_effectiveness).
+// The category keeps flowSummary/completionRate and flow/completionRate apart.
+func ReportSlug(name string) string {
+	i := strings.LastIndexByte(name, '/')
+	if i < 0 {
+		return ColumnName(name)
+	}
+	category, report := ColumnName(name[:i]), ColumnName(name[i+1:])
+	if category == "summary" || strings.Contains("_"+report+"_", "_"+category+"_") {
+		return report
+	}
+	return category + "_" + report
+}
+
+func fixedStreamNames() []string {
+	return []string{"flow_analytics", "end_user_engagement", "self_help_analytics", "task_completion", "content", "end_users", "segments", "audit_logs"}
+}
+
+func fixedTables() []*schemas.Table {
+	return []*schemas.Table{whatfixschema.FlowAnalytics, whatfixschema.EndUserEngagement, whatfixschema.SelfHelpAnalytics,
+		whatfixschema.TaskCompletion, whatfixschema.Content, whatfixschema.EndUsers, whatfixschema.Segments, whatfixschema.AuditLogs}
+}
+
+func sandboxFor(opts extract.SandboxOptions) extract.Sandbox {
+	fake := whatfixfake.New(whatfixfake.Options{Seed: opts.Seed, Now: opts.Now, Scale: opts.Scale})
+	if opts.Faults > 0 {
+		share := opts.Faults / 3
+		fake.Faults.SetRates(share, share, share, 0)
+	}
+	return extract.Sandbox{
+		Handler: fake,
+		Env: func(baseURL string) map[string]string {
+			return map[string]string{
+				EnvBaseURL:        strings.TrimSuffix(baseURL, "/") + whatfixfake.APIPrefix,
+				EnvAccountID:      fake.AccountID(),
+				EnvIntegrationKey: fake.IntegrationKey(),
+				EnvUser:           fake.User(),
+				// The sandbox has no quota worth pacing for; sample.yaml
+				// reads this so the demo is not slowed to the real API's pace.
+				"WHATFIX_RATE_LIMIT": "unlimited",
+			}
+		},
+	}
+}

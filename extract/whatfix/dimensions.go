@@ -1,0 +1,180 @@
+package whatfix
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/adoptionlabs/etl/engine"
+	"github.com/adoptionlabs/etl/extract/httpclient"
+	"github.com/adoptionlabs/etl/schemas"
+	whatfixschema "github.com/adoptionlabs/etl/schemas/whatfix"
+	"github.com/adoptionlabs/etl/window"
+)
+
+// contentStream pulls content incrementally: the v1 reference's "content
+// updated after fromTime" gives what changed since the window start, and
+// only items whose modifiedAt lies in the window are emitted (later edits
+// belong to later windows; the merge keeps the newest modifiedAt). A
+// deployment without that endpoint (404/501) gets the full list instead,
+// filtered the same way.
+func (s *source) contentStream() *engine.Stream {
+	var fallbackOnce sync.Once
+	return &engine.Stream{
+		Source:      SourceName,
+		Name:        "content",
+		Doc:         "content items changed in the window (GET " + s.cfg.Paths.ContentUpdated + "?fromTime=, falling back to GET " + s.cfg.Paths.Content + ")",
+		Tables:      []*schemas.Table{whatfixschema.Content},
+		Windowed:    true,
+		WindowField: "modifiedAt",
+		Chunk:       30 * window.Day,
+		Extract: func(ctx context.Context, w window.Window, out engine.Emitter) error {
+			where := "content window " + w.String()
+			emit := s.contentEmitter(ctx, w, out)
+			// fromTime is "after": one millisecond earlier keeps an item
+			// modified exactly at the window start.
+			q := url.Values{"fromTime": {strconv.FormatInt(w.Start.UnixMilli()-1, 10)}, "limit": {strconv.Itoa(s.cfg.PageSize)}}
+			path := s.path(s.cfg.Paths.ContentUpdated)
+			err := s.walkCursor(ctx, where, httpclient.Request{Path: path, Query: q}, emit)
+			if err == nil || !httpclient.IsStatus(err, 404, 501) {
+				return err
+			}
+			fallbackOnce.Do(func() {
+				out.Notice(fmt.Sprintf("whatfix content: GET %s is not available (%s); reading the full content list (%s) instead and keeping the items modified in the window: set paths.content_updated if the endpoint lives elsewhere",
+					path, statusOf(err), s.path(s.cfg.Paths.Content)))
+			})
+			return s.walkPages(ctx, where+" (full list)", s.path(s.cfg.Paths.Content), url.Values{}, emit)
+		},
+	}
+}
+
+func statusOf(err error) string {
+	if httpclient.IsStatus(err, 404) {
+		return "404 Not Found"
+	}
+	return "501 Not Implemented"
+}
+
+func (s *source) contentEmitter(ctx context.Context, w window.Window, out engine.Emitter) func(page int, items []json.RawMessage) error {
+	table := whatfixschema.Content.Name
+	return func(page int, items []json.RawMessage) error {
+		for i, raw := range items {
+			at := fmt.Sprintf("content page %d item %d", page, i+1)
+			obj, err := decodeObject(raw)
+			if err != nil {
+				if err := out.Reject(ctx, table, "not an object: "+err.Error(), engine.Row{Raw: string(raw), Where: at}); err != nil {
+					return fmt.Errorf("%s: %w", at, err)
+				}
+				continue
+			}
+			values := renamed(obj, nil)
+			values[whatfixschema.AccountID] = s.cfg.AccountID
+			if t, ok := parseInstant(values["modified_at"]); ok && !w.Contains(t) {
+				continue
+			}
+			// An unreadable modifiedAt is emitted anyway: the transform
+			// rejects it with the value, instead of it vanishing here.
+			if err := out.Emit(ctx, table, engine.Row{Values: values, Raw: string(raw), Where: at}); err != nil {
+				return fmt.Errorf("%s: %w", at, err)
+			}
+		}
+		return nil
+	}
+}
+
+func (s *source) endUsersStream() *engine.Stream {
+	return s.snapshotStream("end_users", "every end user with attributes kept whole", s.cfg.Paths.EndUsers, whatfixschema.EndUsers)
+}
+
+func (s *source) segmentsStream() *engine.Stream {
+	return s.snapshotStream("segments", "every segment with its rules kept whole", s.cfg.Paths.Segments, whatfixschema.Segments)
+}
+
+// snapshotStream lists a paged endpoint in full; the load replaces the table.
+func (s *source) snapshotStream(name, doc, path string, table *schemas.Table) *engine.Stream {
+	return &engine.Stream{
+		Source: SourceName,
+		Name:   name,
+		Doc:    doc + " (GET " + path + ", full snapshot)",
+		Tables: []*schemas.Table{table},
+		Extract: func(ctx context.Context, _ window.Window, out engine.Emitter) error {
+			return s.walkPages(ctx, name, s.path(path), url.Values{}, func(page int, items []json.RawMessage) error {
+				for i, raw := range items {
+					at := fmt.Sprintf("%s page %d item %d", name, page, i+1)
+					obj, err := decodeObject(raw)
+					if err != nil {
+						if err := out.Reject(ctx, table.Name, "not an object: "+err.Error(), engine.Row{Raw: string(raw), Where: at}); err != nil {
+							return fmt.Errorf("%s: %w", at, err)
+						}
+						continue
+					}
+					values := renamed(obj, nil)
+					values[whatfixschema.AccountID] = s.cfg.AccountID
+					if err := out.Emit(ctx, table.Name, engine.Row{Values: values, Raw: string(raw), Where: at}); err != nil {
+						return fmt.Errorf("%s: %w", at, err)
+					}
+				}
+				return nil
+			})
+		},
+	}
+}
+
+// AuditDateLayout is the audit-log body's date format (UTC, minutes).
+const AuditDateLayout = "2006-01-02 15:04"
+
+// auditLogsStream POSTs the window as startDate/endDate and follows the
+// cursor. The body's dates are minutes and the reference does not say
+// whether endDate is inclusive, so endDate is the window end rounded up to
+// the minute and every entry at or after the window end is dropped here: the
+// next window fetches it. Entries never change: a rerun rewrites the same
+// rows, and the merge on id keeps one.
+func (s *source) auditLogsStream() *engine.Stream {
+	table := whatfixschema.AuditLogs.Name
+	return &engine.Stream{
+		Source:      SourceName,
+		Name:        "audit_logs",
+		Doc:         "audit log entries of the window (POST " + s.cfg.Paths.AuditLogs + ", cursor paged)",
+		Tables:      []*schemas.Table{whatfixschema.AuditLogs},
+		Windowed:    true,
+		WindowField: "timestamp",
+		Chunk:       7 * window.Day,
+		Extract: func(ctx context.Context, w window.Window, out engine.Emitter) error {
+			end := w.End.UTC()
+			if t := end.Truncate(time.Minute); !t.Equal(end) {
+				end = t.Add(time.Minute)
+			}
+			body := map[string]string{
+				"startDate": w.Start.UTC().Truncate(time.Minute).Format(AuditDateLayout),
+				"endDate":   end.Format(AuditDateLayout),
+			}
+			req := httpclient.Request{Method: "POST", Path: s.path(s.cfg.Paths.AuditLogs),
+				Query: url.Values{"limit": {strconv.Itoa(s.cfg.AuditLogLimit)}}, JSON: body}
+			return s.walkCursor(ctx, "audit_logs window "+w.String(), req, func(page int, items []json.RawMessage) error {
+				for i, raw := range items {
+					at := fmt.Sprintf("audit_logs page %d item %d", page, i+1)
+					obj, err := decodeObject(raw)
+					if err != nil {
+						if err := out.Reject(ctx, table, "not an object: "+err.Error(), engine.Row{Raw: string(raw), Where: at}); err != nil {
+							return fmt.Errorf("%s: %w", at, err)
+						}
+						continue
+					}
+					values := renamed(obj, nil)
+					values[whatfixschema.AccountID] = s.cfg.AccountID
+					if t, ok := parseInstant(values["timestamp"]); ok && !w.Contains(t) {
+						continue
+					}
+					if err := out.Emit(ctx, table, engine.Row{Values: values, Raw: string(raw), Where: at}); err != nil {
+						return fmt.Errorf("%s: %w", at, err)
+					}
+				}
+				return nil
+			})
+		},
+	}
+}
