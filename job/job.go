@@ -20,8 +20,11 @@ type Task struct {
 }
 
 // Key identifies a task in state and reports.
-func (t Task) Key() string {
-	return t.Stream.ID() + "@" + t.Window.Start.Format(time.RFC3339) + "/" + t.Window.End.Format(time.RFC3339)
+func (t Task) Key() string { return Key(t.Stream.ID(), t.Window) }
+
+// Key names the task of a stream (by ID) over a window.
+func Key(streamID string, w window.Window) string {
+	return streamID + "@" + w.Start.UTC().Format(time.RFC3339) + "/" + w.End.UTC().Format(time.RFC3339)
 }
 
 // DefaultChunk is used by streams that declare none.

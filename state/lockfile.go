@@ -181,6 +181,10 @@ func (s *FileStore) isStale(cur inspected, ttl time.Duration) bool {
 	return cur.readable && cur.doc.Holder.Host == s.host && !processAlive(cur.doc.Holder.PID)
 }
 
+// ProcessAlive reports whether a process of this machine is running: a
+// lock whose holder is on this host with a dead PID is taken over at once.
+func ProcessAlive(pid int) bool { return processAlive(pid) }
+
 func processAlive(pid int) bool {
 	if pid <= 0 {
 		return true // unknown: leave it to the ttl; Kill(0) would signal our group

@@ -200,6 +200,7 @@ func (a *app) execute(ctx context.Context, sel *selection, spec runSpec) error {
 			case <-runCtx.Done():
 			}
 		}()
+		wm := newWatermarks(store, spec.tasks, spec.planID)
 		if spec.planID != "" {
 			done, err := store.DoneTasks(ctx, spec.planID)
 			if err != nil {
@@ -209,8 +210,9 @@ func (a *app) execute(ctx context.Context, sel *selection, spec runSpec) error {
 				a.log.Info("resuming backfill: skipping chunks already committed", "done", len(done), "of", len(spec.tasks))
 			}
 			skip = func(t job.Task) bool { return done[t.Key()] }
+			wm.seed(done)
 		}
-		committed = newWatermarks(store, spec.tasks, spec.planID).commit
+		committed = wm.commit
 	}
 
 	out, _ := a.runTasks(runCtx, sink, spec.tasks, skip, committed)
@@ -268,6 +270,18 @@ func newWatermarks(store state.Store, tasks []job.Task, planID string) *watermar
 		w.done[id] = map[window.Window]bool{}
 	}
 	return w
+}
+
+// seed counts the chunks a killed run already committed (by task key), so
+// the resumed run's watermark advances over them.
+func (w *watermarks) seed(done map[string]bool) {
+	for id, chunks := range w.chunks {
+		for _, c := range chunks {
+			if done[job.Key(id, c)] {
+				w.done[id][c] = true
+			}
+		}
+	}
 }
 
 func (w *watermarks) commit(t job.Task, res engine.Result) error {

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
 	"sort"
 	"sync"
 	"time"
@@ -538,7 +539,13 @@ func (c claim) live(nowMs uint64, ttl time.Duration) bool {
 	return !c.released && !c.staleAt(nowMs, ttl)
 }
 
+// staleAt: no heartbeat for ttl, or a holder on this very host whose process
+// is gone (a run killed with SIGKILL is taken over at once, not after ttl).
+// Hosts are told apart by hostname, which containers and VMs keep unique.
 func (c claim) staleAt(nowMs uint64, ttl time.Duration) bool {
+	if c.holder.Host == state.Hostname() && c.holder.PID > 0 && c.holder.PID != os.Getpid() && !state.ProcessAlive(c.holder.PID) {
+		return true
+	}
 	return nowMs > c.heartbeat && nowMs-c.heartbeat > uint64(ttl.Milliseconds())
 }
 

@@ -1,0 +1,156 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/adoptionlabs/etl/extract"
+	"github.com/adoptionlabs/etl/extract/sandbox"
+	"github.com/adoptionlabs/etl/state"
+	"github.com/adoptionlabs/etl/testsupport"
+	"github.com/adoptionlabs/etl/window"
+)
+
+// buildBinary compiles the real etl once per test binary.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "etl")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, string(out))
+	return bin
+}
+
+// slowSandbox serves Userflow at a pace that makes chunks take long enough
+// to be killed in the middle.
+func slowSandbox(t *testing.T) map[string]string {
+	p, _ := extract.Lookup("userflow")
+	sb := p.Sandbox(extract.SandboxOptions{Seed: 11, Now: time.Now().UTC(), Scale: 0.5})
+	srv, err := sandbox.Start(sb.Handler)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = srv.Close() })
+	env := sb.Env(srv.URL)
+	env["USERFLOW_RATE_LIMIT"] = "40/s"
+	return env
+}
+
+func environ(env map[string]string) []string {
+	var out []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		if _, override := env[k]; !override && !strings.HasPrefix(k, "USERFLOW_") {
+			out = append(out, kv)
+		}
+	}
+	for k, v := range env {
+		out = append(out, k+"="+v)
+	}
+	return out
+}
+
+// tableDigest describes a table's content without the run bookkeeping.
+type tableDigest func(t *testing.T, table string) string
+
+func parquetDigest(out string) tableDigest {
+	return func(t *testing.T, table string) string {
+		rows := testsupport.DuckDB(t, fmt.Sprintf(
+			"SELECT count(*) AS n, coalesce(sum(hash(id) %% 1000003), 0) AS h, count(DISTINCT id) AS k FROM read_parquet('%s/%s/*/*.parquet', hive_partitioning = true)", out, table))
+		return fmt.Sprint(rows[0]["n"], "/", rows[0]["h"], "/", rows[0]["k"])
+	}
+}
+
+func clickhouseDigest(dsn string) tableDigest {
+	db := dsn[strings.LastIndex(dsn, "/")+1:]
+	return func(t *testing.T, table string) string {
+		rows := testsupport.ClickHouseQuery(t, dsn, fmt.Sprintf(
+			"SELECT count() AS n, sum(cityHash64(id) %% 1000003) AS h, uniqExact(id) AS k FROM `%s`.`%s`", db, table))
+		return fmt.Sprint(rows[0]["n"], "/", rows[0]["h"], "/", rows[0]["k"])
+	}
+}
+
+// TestKilledBackfillResumesToIdenticalTables kills the real binary with
+// SIGKILL several times, mid-chunk and between chunks, and once with SIGINT,
+// resumes with the same command each time, and compares the final tables
+// with an uninterrupted run, in both sinks.
+func TestKilledBackfillResumesToIdenticalTables(t *testing.T) {
+	bin := buildBinary(t)
+	env := slowSandbox(t)
+	from := window.Floor(time.Now()).AddDate(0, 0, -13).Format(time.DateOnly)
+	to := window.Floor(time.Now()).Format(time.DateOnly)
+
+	for _, sinkName := range []string{"parquet", "clickhouse"} {
+		t.Run(sinkName, func(t *testing.T) {
+			target := func() (args []string, env2 map[string]string, digest tableDigest) {
+				e := map[string]string{"ETL_STATE_DIR": t.TempDir()}
+				for k, v := range env {
+					e[k] = v
+				}
+				if sinkName == "clickhouse" {
+					dsn := testsupport.FreshDatabase(t)
+					e["CLICKHOUSE_DSN"] = dsn
+					return []string{"--sink", "clickhouse"}, e, clickhouseDigest(dsn)
+				}
+				out := t.TempDir()
+				return []string{"--out", out}, e, parquetDigest(out)
+			}
+			backfill := []string{"backfill", "--stream", "content_sessions", "--from", from, "--to", to, "--chunk", "1d", "--parallel", "2"}
+
+			// The reference: one uninterrupted run.
+			refSink, refEnv, refDigest := target()
+			cmd := exec.Command(bin, append(backfill, refSink...)...)
+			cmd.Env = environ(refEnv)
+			out, err := cmd.CombinedOutput()
+			require.NoError(t, err, string(out))
+
+			sinkArgs, killEnv, digest := target()
+			kills := []struct {
+				after time.Duration
+				sig   syscall.Signal
+			}{{150 * time.Millisecond, syscall.SIGKILL}, {400 * time.Millisecond, syscall.SIGKILL}, {250 * time.Millisecond, syscall.SIGINT}, {700 * time.Millisecond, syscall.SIGKILL}}
+			for i, k := range kills {
+				cmd := exec.Command(bin, append(backfill, sinkArgs...)...)
+				cmd.Env = environ(killEnv)
+				var buf strings.Builder
+				cmd.Stdout, cmd.Stderr = &buf, &buf
+				require.NoError(t, cmd.Start())
+				time.Sleep(k.after)
+				_ = cmd.Process.Signal(k.sig)
+				start := time.Now()
+				err := cmd.Wait()
+				if k.sig == syscall.SIGINT && err != nil {
+					assert.Less(t, time.Since(start), 10*time.Second, "Ctrl-C exits promptly")
+					if ee, ok := err.(*exec.ExitError); ok && ee.ExitCode() == exitInterrupted {
+						assert.Contains(t, buf.String(), "rerun the same command to resume", "kill %d", i)
+					}
+				}
+			}
+			cmd = exec.Command(bin, append(backfill, sinkArgs...)...)
+			cmd.Env = environ(killEnv)
+			out, err = cmd.CombinedOutput()
+			require.NoError(t, err, string(out))
+
+			for _, table := range []string{"userflow_content_sessions", "userflow_session_answers"} {
+				assert.Equal(t, refDigest(t, table), digest(t, table), "%s after kills and resumes equals the uninterrupted run", table)
+			}
+			if sinkName == "parquet" {
+				store, err := state.OpenFile(killEnv["ETL_STATE_DIR"])
+				require.NoError(t, err)
+				defer store.Close()
+				e, ok, err := store.Get(context.Background(), "userflow", "content_sessions")
+				require.NoError(t, err)
+				require.True(t, ok)
+				assert.Equal(t, window.Floor(time.Now()).Add(window.Day), e.Watermark.UTC(), "the watermark reached the end once every chunk committed")
+			}
+		})
+	}
+}
