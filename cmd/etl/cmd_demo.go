@@ -27,14 +27,15 @@ func demoCommand() *cli.Command {
 			&cli.IntFlag{Name: "days", Value: 30, Usage: "days to backfill, today included"},
 			&cli.Int64Flag{Name: "seed", Value: 42, Usage: "sandbox data seed"},
 			&cli.Float64Flag{Name: "faults", Value: 0, Usage: "share of sandbox requests that fail (5xx, 429, truncated bodies) to watch retries work"},
-		}, sinkFlags()...),
+			&cli.Float64Flag{Name: "scale", Value: 1, Usage: "sandbox data volume multiplier (measuring memory on large windows)", Hidden: true},
+		}, append(selectFlags(), sinkFlags()...)...),
 		Action: func(c *cli.Context) error {
 			days := c.Int("days")
 			if days < 1 || days > 365 {
 				return usageError("--days %d: want 1..365", days)
 			}
 			now := time.Now().UTC()
-			env, stop, err := startSandboxes(c.Int64("seed"), now, c.Float64("faults"))
+			env, stop, err := startSandboxes(c.Int64("seed"), now, c.Float64("faults"), c.Float64("scale"))
 			if err != nil {
 				return cli.Exit(err.Error(), exitFailed)
 			}
@@ -54,7 +55,7 @@ func demoCommand() *cli.Command {
 			}
 			today := window.Floor(now)
 			w := window.New(today.AddDate(0, 0, -(days-1)), today.Add(window.Day))
-			sel, err := a.selectStreams(nil, nil, true)
+			sel, err := a.selectStreams(c.StringSlice("source"), c.StringSlice("stream"), true)
 			if err != nil {
 				return err
 			}
@@ -71,7 +72,7 @@ func demoCommand() *cli.Command {
 
 // startSandboxes serves every source's fake API on loopback and returns the
 // environment that points the sources at them.
-func startSandboxes(seed int64, now time.Time, faults float64) (map[string]string, func(), error) {
+func startSandboxes(seed int64, now time.Time, faults, scale float64) (map[string]string, func(), error) {
 	env := map[string]string{}
 	var servers []*sandbox.Server
 	stop := func() {
@@ -84,7 +85,7 @@ func startSandboxes(seed int64, now time.Time, faults float64) (map[string]strin
 		if p.Sandbox == nil {
 			continue
 		}
-		sb := p.Sandbox(extract.SandboxOptions{Seed: seed, Now: now, Scale: 1, Faults: faults})
+		sb := p.Sandbox(extract.SandboxOptions{Seed: seed, Now: now, Scale: scale, Faults: faults})
 		srv, err := sandbox.Start(sb.Handler)
 		if err != nil {
 			stop()

@@ -45,7 +45,7 @@ func TestStreamDeclarations(t *testing.T) {
 	sessions := streams[0]
 	assert.True(t, sessions.Windowed)
 	assert.Equal(t, "last_activity_at", sessions.WindowField)
-	assert.Equal(t, 7*window.Day, sessions.Chunk)
+	assert.Equal(t, 30*window.Day, sessions.Chunk)
 	for _, tb := range sessions.Tables {
 		assert.Equal(t, schemas.Merge, tb.Disposition)
 		assert.Equal(t, []string{"id"}, tb.Key)
