@@ -2,6 +2,8 @@
 package all
 
 import (
+	_ "github.com/adoptionlabs/etl/extract/bot"
+	_ "github.com/adoptionlabs/etl/extract/technowiz"
 	_ "github.com/adoptionlabs/etl/extract/userflow"
 	_ "github.com/adoptionlabs/etl/extract/whatfix"
 )

@@ -196,6 +196,9 @@ var questionKinds = []string{"text", "multiline_text", "nps", "stars", "multiple
 const historyDays = 120
 
 func generate(seed int64, now time.Time, scale float64) *dataset {
+	// Anchor to the day: two fakes started seconds apart (a rerun of the
+	// demo) must serve the same history, as a real API would.
+	now = now.UTC().Truncate(24 * time.Hour)
 	g := &generator{rng: rand.New(rand.NewSource(seed)), now: now}
 	historyStart := now.Add(-historyDays * 24 * time.Hour)
 	d := &dataset{}

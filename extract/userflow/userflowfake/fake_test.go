@@ -407,7 +407,7 @@ func TestFakeDataIsDeterministicAndPlausible(t *testing.T) {
 	for _, s := range sessions {
 		require.False(t, s.LastActivityAt.Before(s.CreatedAt), s.ID)
 		require.False(t, s.LastActivityAt.After(a.Now()), s.ID)
-		require.False(t, s.CreatedAt.Before(a.Now().AddDate(0, 0, -historyDays)), s.ID)
+		require.False(t, s.CreatedAt.Before(a.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -historyDays)), s.ID, "history is anchored to the start of the day")
 		if s.Completed {
 			require.NotNil(t, s.CompletedAt)
 		}

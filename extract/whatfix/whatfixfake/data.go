@@ -131,6 +131,9 @@ func id(prefix string, r *rand.Rand) string {
 }
 
 func generate(seed int64, now time.Time, scale float64) *dataset {
+	// Anchor to the day: two fakes started seconds apart (a rerun of the
+	// demo) must serve the same history, as a real API would.
+	now = now.UTC().Truncate(24 * time.Hour)
 	d := &dataset{}
 	start := now.Add(-History)
 	r := rng(seed, "dataset")

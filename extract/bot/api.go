@@ -1,0 +1,146 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/adoptionlabs/etl/extract/httpclient"
+)
+
+// api is the bot platform client shared by the streams of one source.
+type api struct {
+	http *httpclient.Client
+	cfg  *Config
+	now  func() time.Time
+	log  *slog.Logger
+}
+
+// call performs one request with the token bookkeeping Invalidate needs.
+func (a *api) call(ctx context.Context, method, path string, query url.Values, body, out any) error {
+	err := a.http.JSON(withUsedToken(ctx), httpclient.Request{Method: method, Path: path, Query: query, JSON: body}, out)
+	if httpclient.IsStatus(err, http.StatusUnauthorized) {
+		// The client already fetched a fresh token and retried once.
+		return fmt.Errorf("the API refused a freshly issued token (401 twice): check that BOT_APP_ID may use the Open API: %w", err)
+	}
+	return err
+}
+
+func (a *api) channelName(id int) string { return a.cfg.ChannelNames[id] }
+
+// channelID maps a channel name the API returned back to its code.
+func (a *api) channelID(name string) (int, bool) {
+	for id, n := range a.cfg.ChannelNames {
+		if strings.EqualFold(n, name) {
+			return id, true
+		}
+	}
+	return 0, false
+}
+
+// isoUTC is the reference's date format ("2021-10-01T00:00:00.000Z").
+func isoUTC(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+
+// flexInt reads a number that may arrive as a JSON number or string.
+type flexInt int
+
+func (n *flexInt) UnmarshalJSON(b []byte) error {
+	s := strings.Trim(strings.TrimSpace(string(b)), `"`)
+	if s == "" || s == "null" {
+		*n = 0
+		return nil
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return fmt.Errorf("want a number, got %s", b)
+	}
+	*n = flexInt(f)
+	return nil
+}
+
+// flexBool reads hasNextPage, documented as 0/1, also as true/false.
+type flexBool bool
+
+func (v *flexBool) UnmarshalJSON(b []byte) error {
+	switch strings.Trim(strings.TrimSpace(string(b)), `"`) {
+	case "1", "true":
+		*v = true
+	case "0", "false", "null", "":
+		*v = false
+	default:
+		return fmt.Errorf("hasNextPage: want 0 or 1, got %s", b)
+	}
+	return nil
+}
+
+// apiMessage pulls the human part out of an error body.
+func apiMessage(err error) string {
+	var se *httpclient.StatusError
+	if !errors.As(err, &se) || se.Body == "" {
+		return ""
+	}
+	var body struct {
+		Message json.RawMessage `json:"message"`
+	}
+	if json.Unmarshal([]byte(se.Body), &body) != nil || len(body.Message) == 0 {
+		return ""
+	}
+	var s string
+	if json.Unmarshal(body.Message, &s) == nil {
+		return s
+	}
+	return string(body.Message)
+}
+
+// forEach runs fn over items with at most workers goroutines, stopping at
+// the first error (the others see ctx cancelled), and reports progress.
+func forEach[T any](ctx context.Context, items []T, workers int, fn func(context.Context, T) error, progress func(done, total int)) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	if workers < 1 {
+		workers = 1
+	}
+	jobs := make(chan T)
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		done int
+	)
+	progress(0, len(items))
+	for i := 0; i < min(workers, len(items)); i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for it := range jobs {
+				if err := fn(ctx, it); err != nil {
+					cancel(err)
+					return
+				}
+				mu.Lock()
+				done++
+				progress(done, len(items))
+				mu.Unlock()
+			}
+		}()
+	}
+feed:
+	for _, it := range items {
+		select {
+		case jobs <- it:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	// The first worker error, or the caller's cancellation; nil when all ran.
+	return context.Cause(ctx)
+}

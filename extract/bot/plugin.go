@@ -1,0 +1,34 @@
+// Package bot extracts users, transcripts, custom fields and monthly usage
+// from the bot platform's Open API (seeds/bot-open-api.txt, with the paths
+// and shapes sources.md assumes). See README.md.
+package bot
+
+import (
+	"github.com/adoptionlabs/etl/extract"
+	"github.com/adoptionlabs/etl/extract/bot/botfake"
+)
+
+func init() {
+	extract.Register(extract.Plugin{
+		Name:      "bot",
+		Doc:       "Bot platform Open API: users, transcript messages, user custom fields, monthly usage.",
+		NewConfig: func() extract.Config { return NewConfig() },
+		Sandbox:   sandbox,
+	})
+}
+
+func sandbox(opts extract.SandboxOptions) extract.Sandbox {
+	f := botfake.New(botfake.Options{Seed: opts.Seed, Now: opts.Now, Scale: opts.Scale})
+	return extract.Sandbox{
+		Handler: f,
+		Env: func(baseURL string) map[string]string {
+			return map[string]string{
+				EnvBaseURL:   baseURL,
+				EnvAppID:     botfake.DemoAppID,
+				EnvAppSecret: botfake.DemoAppSecret,
+				// The fake has no rate limit; the demo should not wait on one.
+				"BOT_RATE_LIMIT": "unlimited",
+			}
+		},
+	}
+}

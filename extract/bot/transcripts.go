@@ -1,0 +1,181 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/adoptionlabs/etl/engine"
+	"github.com/adoptionlabs/etl/extract/httpclient"
+	"github.com/adoptionlabs/etl/schemas"
+	"github.com/adoptionlabs/etl/window"
+)
+
+// transcriptsMonths is the API's limit: "startDate ... must not be older
+// than 3 months from current date".
+const transcriptsMonths = 3
+
+func (a *api) transcriptsStream() *engine.Stream {
+	return &engine.Stream{
+		Source: "bot",
+		Name:   StreamTranscripts,
+		Doc: "Transcript messages and custom fields of every user active in the window " +
+			"(POST /users per channel, then POST /transcripts per user, user_concurrency at a time).",
+		Tables:      []*schemas.Table{MessagesTable, CustomFieldsTable},
+		Windowed:    true,
+		WindowField: "createdAt",
+		Chunk:       30 * window.Day,
+		Earliest:    a.transcriptsEarliest,
+		Extract:     a.extractTranscripts,
+	}
+}
+
+// transcriptsEarliest is the oldest instant the API serves. "3 months" is
+// taken as the later of three calendar months and 90 days (the API may count
+// either way: from Aug 31, 90 days reach back only to Jun 2), plus a margin
+// so that a request sent a little later, by a clock a little ahead, passes.
+func (a *api) transcriptsEarliest(now time.Time) time.Time {
+	months := now.AddDate(0, -transcriptsMonths, 0)
+	if days := now.Add(-90 * 24 * time.Hour); days.After(months) {
+		months = days
+	}
+	return months.Add(a.cfg.TranscriptsMargin)
+}
+
+func (a *api) extractTranscripts(ctx context.Context, w window.Window, out engine.Emitter) error {
+	var users []botUser
+	seen := map[string]bool{}
+	for _, ch := range a.cfg.Channels {
+		err := a.listUsers(ctx, ch, w, func(u botUser) error {
+			k := strconv.Itoa(u.Channel) + "\x00" + u.ID
+			// A user active while the list was paged can shift onto the
+			// next page and be listed twice.
+			if u.ID != "" && !seen[k] {
+				seen[k] = true
+				users = append(users, u)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return forEach(ctx, users, a.cfg.UserConcurrency, func(ctx context.Context, u botUser) error {
+		return a.userTranscripts(ctx, u, w, out)
+	}, out.Progress)
+}
+
+type transcriptsPage struct {
+	BotUser *struct {
+		CustomFields json.RawMessage `json:"customFields"`
+	} `json:"botUser"`
+	Transcripts       []map[string]json.RawMessage `json:"transcripts"`
+	PaginationDetails struct {
+		Page  flexInt `json:"page"`
+		Pages flexInt `json:"pages"`
+		Total flexInt `json:"total"`
+		Limit flexInt `json:"limit"`
+	} `json:"paginationDetails"`
+}
+
+// userTranscripts pages through one user's transcript for the window and
+// emits its messages, then the user's custom fields once.
+func (a *api) userTranscripts(ctx context.Context, u botUser, w window.Window, out engine.Emitter) error {
+	body := map[string]any{"botUserId": u.ID, "channelId": u.Channel, "startDate": isoUTC(w.Start), "endDate": isoUTC(w.End)}
+	var (
+		custom     json.RawMessage
+		haveCustom bool
+		lastSeen   time.Time
+		read       int
+		// Messages per createdAt: the index of a message among those
+		// sharing its timestamp, counted across pages.
+		sameInstant = map[int64]int{}
+	)
+	for page := 1; ; page++ {
+		if page > maxPages {
+			return fmt.Errorf("user %s (channel %d): transcripts: more than %d pages: giving up", u.ID, u.Channel, maxPages)
+		}
+		q := url.Values{"page": {strconv.Itoa(page)}, "limit": {strconv.Itoa(a.cfg.TranscriptsLimit)}}
+		var p transcriptsPage
+		if err := a.call(ctx, http.MethodPost, a.cfg.Paths.Transcripts, q, body, &p); err != nil {
+			return a.transcriptsError(u, w, page, err)
+		}
+		if !haveCustom && p.BotUser != nil {
+			custom, haveCustom = p.BotUser.CustomFields, true
+		}
+		where := fmt.Sprintf("user %s channel %d transcripts page %d", u.ID, u.Channel, page)
+		for _, m := range p.Transcripts {
+			row, created, reason := a.messageRow(u, m, sameInstant)
+			if reason != "" {
+				raw, _ := json.Marshal(m)
+				if err := out.Reject(ctx, TableMessages, reason, engine.Row{Raw: string(raw), Where: where}); err != nil {
+					return err
+				}
+				continue
+			}
+			// endDate may be inclusive at the API: a message at the window's
+			// end belongs to the next window.
+			if !w.Contains(created) {
+				continue
+			}
+			if created.After(lastSeen) {
+				lastSeen = created
+			}
+			if err := out.Emit(ctx, TableMessages, engine.Row{Values: row, Where: where}); err != nil {
+				return err
+			}
+		}
+		read += len(p.Transcripts)
+		if !morePages(page, len(p.Transcripts), read, int(p.PaginationDetails.Pages), int(p.PaginationDetails.Total)) {
+			break
+		}
+	}
+	if !haveCustom || lastSeen.IsZero() {
+		// No message in the window: nothing places the row in it.
+		return nil
+	}
+	return out.Emit(ctx, TableCustomFields, engine.Row{Values: map[string]any{
+		"channel_id":    u.Channel,
+		"channel_name":  a.channelName(u.Channel),
+		"bot_user_id":   u.ID,
+		"custom_fields": custom,
+		"seen_at":       lastSeen,
+	}, Where: fmt.Sprintf("user %s channel %d transcripts page 1", u.ID, u.Channel)})
+}
+
+// transcriptsError explains a failed transcripts call, in particular the
+// API's refusal of a startDate older than three months.
+func (a *api) transcriptsError(u botUser, w window.Window, page int, err error) error {
+	at := fmt.Sprintf("user %s (channel %d %s) transcripts page %d", u.ID, u.Channel, a.channelName(u.Channel), page)
+	if httpclient.IsStatus(err, http.StatusBadRequest) {
+		msg := apiMessage(err)
+		limit := a.now().AddDate(0, -transcriptsMonths, 0)
+		if strings.Contains(strings.ToLower(msg), "3 months") || strings.Contains(strings.ToLower(msg), "three months") || w.Start.Before(limit) {
+			return fmt.Errorf("%s: the API serves transcripts for the last %d months only and refused startDate %s (the limit is about %s): "+
+				"the stream declares this limit so the engine clips older days; if this still happens the API counts the months differently or the clocks disagree: raise transcripts_earliest_margin: %w",
+				at, transcriptsMonths, isoUTC(w.Start), limit.Format(time.DateOnly), err)
+		}
+		return fmt.Errorf("%s: the API refused the request (%s): %w", at, msg, err)
+	}
+	return fmt.Errorf("%s: %w", at, err)
+}
+
+// morePages decides whether to ask for the page after page. An empty page
+// always ends the walk; otherwise the page count decides, and an API that
+// leaves pagination empty is walked until total is read or a page is empty.
+func morePages(page, got, read, pages, total int) bool {
+	switch {
+	case got == 0:
+		return false
+	case pages > 0:
+		return page < pages
+	case total > 0:
+		return read < total
+	}
+	return true
+}

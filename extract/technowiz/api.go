@@ -1,0 +1,145 @@
+package technowiz
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/adoptionlabs/etl/extract/httpclient"
+)
+
+// api is the Technowiz client shared by the streams of one source.
+type api struct {
+	http *httpclient.Client
+	cfg  *Config
+	log  *slog.Logger
+}
+
+func (a *api) get(ctx context.Context, path string, q url.Values, out any) error {
+	err := a.http.JSON(ctx, httpclient.Request{Method: http.MethodGet, Path: path, Query: q}, out)
+	switch {
+	case httpclient.IsStatus(err, http.StatusUnauthorized):
+		return fmt.Errorf("Technowiz refused the auth key: check TECHNOWIZ_AUTH_KEY: %w", err)
+	case httpclient.IsStatus(err, http.StatusForbidden):
+		return fmt.Errorf("the auth key may not use this API: ask Technowiz to enable it for the key: %w", err)
+	}
+	return err
+}
+
+// Technowiz's documented error codes.
+const (
+	codeInvalidID    = 1002
+	codeInvalidDates = 1003
+	codeInvalidPage  = 1004
+)
+
+// apiError is a 400 with Technowiz's {"errorCode","errorMessage","errorDetails"}.
+type apiError struct {
+	Code    int
+	Message string
+	Details string
+}
+
+var codeInBody = regexp.MustCompile(`"errorCode"\s*:\s*"?(\d+)`)
+
+// parseAPIError reads the error body of a 400. The body in a StatusError is
+// a bounded snippet, so a cut-off body still yields its code.
+func parseAPIError(err error) (apiError, bool) {
+	var se *httpclient.StatusError
+	if !errors.As(err, &se) || se.Status != http.StatusBadRequest {
+		return apiError{}, false
+	}
+	var body struct {
+		Code    json.RawMessage `json:"errorCode"`
+		Message string          `json:"errorMessage"`
+		Details string          `json:"errorDetails"`
+	}
+	if json.Unmarshal([]byte(se.Body), &body) == nil && len(body.Code) > 0 {
+		code, cerr := strconv.Atoi(strings.Trim(string(body.Code), `"`))
+		if cerr == nil {
+			return apiError{Code: code, Message: body.Message, Details: body.Details}, true
+		}
+	}
+	if m := codeInBody.FindStringSubmatch(se.Body); m != nil {
+		code, _ := strconv.Atoi(m[1])
+		return apiError{Code: code}, true
+	}
+	return apiError{}, false
+}
+
+// label is "INVALID_PAGE_NUMBER (1004)".
+func (e apiError) label() string {
+	names := map[int]string{codeInvalidID: "INVALID_BOT_OR_CUSTOMER_ID", codeInvalidDates: "INVALID_INPUT_DATE_VALUE", codeInvalidPage: "INVALID_PAGE_NUMBER"}
+	name := e.Message
+	if name == "" {
+		name = names[e.Code]
+	}
+	return fmt.Sprintf("%s (%d)", name, e.Code)
+}
+
+// flexInt reads a number that may arrive as a JSON number or string.
+type flexInt int
+
+func (n *flexInt) UnmarshalJSON(b []byte) error {
+	s := strings.Trim(strings.TrimSpace(string(b)), `"`)
+	if s == "" || s == "null" {
+		*n = 0
+		return nil
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return fmt.Errorf("want a number, got %s", b)
+	}
+	*n = flexInt(f)
+	return nil
+}
+
+// forEach runs fn over items with at most workers goroutines, stopping at
+// the first error (the others see ctx cancelled), and reports progress.
+func forEach[T any](ctx context.Context, items []T, workers int, fn func(context.Context, T) error, progress func(done, total int)) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	jobs := make(chan T)
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		done int
+	)
+	progress(0, len(items))
+	for i := 0; i < min(max(workers, 1), len(items)); i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for it := range jobs {
+				if err := fn(ctx, it); err != nil {
+					cancel(err)
+					return
+				}
+				mu.Lock()
+				done++
+				progress(done, len(items))
+				mu.Unlock()
+			}
+		}()
+	}
+feed:
+	for _, it := range items {
+		select {
+		case jobs <- it:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	// The first worker error, or the caller's cancellation; nil when all ran.
+	return context.Cause(ctx)
+}

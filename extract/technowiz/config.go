@@ -1,0 +1,189 @@
+package technowiz
+
+import (
+	"fmt"
+	"log/slog"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/adoptionlabs/etl/engine"
+	"github.com/adoptionlabs/etl/extract"
+	"github.com/adoptionlabs/etl/extract/httpclient"
+)
+
+// Env var names, as sources.md fixes them.
+const (
+	EnvBaseURL = "TECHNOWIZ_BASE_URL"
+	EnvAuthKey = "TECHNOWIZ_AUTH_KEY"
+)
+
+// Stream names.
+const (
+	StreamUsers    = "users"
+	StreamMessages = "messages"
+)
+
+var streamNames = []string{StreamUsers, StreamMessages}
+
+// UserFilter is one attribute filter of the users API. Technowiz cannot list
+// all users: the users extracted are those matching any filter.
+type UserFilter struct {
+	AttributeName  string `yaml:"attribute_name"`
+	AttributeValue string `yaml:"attribute_value"`
+}
+
+func (f UserFilter) String() string {
+	return "attribute_name=" + f.AttributeName + " attribute_value=" + f.AttributeValue
+}
+
+// Paths are sources.md's assumptions; Conversation holds {userId}.
+type Paths struct {
+	Users        string `yaml:"users" doc:"users by attribute (GET ?attribute_name&attribute_value)"`
+	Conversation string `yaml:"conversation" doc:"a user's messages; {userId} is replaced"`
+}
+
+// Config is the `sources.technowiz` block of pipelines.yaml.
+type Config struct {
+	extract.HTTPSettings `yaml:",inline"`
+
+	AuthKey string `yaml:"auth_key" doc:"API key sent as Authorization: Basic <key> (TECHNOWIZ_AUTH_KEY); never logged"`
+	// UserFilters select the users to extract.
+	UserFilters []UserFilter `yaml:"user_filters" doc:"attribute filters; a user matching several is extracted once"`
+	Paths       Paths        `yaml:"paths"`
+	// PageSize and PageSizeParam: the seed spells the parameter Page_size.
+	PageSize        int    `yaml:"page_size" doc:"messages per conversation page"`
+	PageSizeParam   string `yaml:"page_size_param" doc:"name of the page size query parameter"`
+	UserConcurrency int    `yaml:"user_concurrency" doc:"users whose conversations are fetched at once (1..64)"`
+
+	// backoffBase shortens the HTTP retry backoff in tests.
+	backoffBase time.Duration
+}
+
+// NewConfig returns the defaults.
+func NewConfig() *Config {
+	return &Config{
+		HTTPSettings: extract.HTTPSettings{
+			RateLimit:  "20/s",
+			Timeout:    60 * time.Second,
+			MaxRetries: 5,
+		},
+		Paths:           Paths{Users: "/users", Conversation: "/users/{userId}/conversation"},
+		PageSize:        500,
+		PageSizeParam:   "Page_size",
+		UserConcurrency: 4,
+	}
+}
+
+// Validate checks the settings without any request. Unset credentials are
+// reported by Missing, not here; but once a key is set the filters must be
+// too, since without them there is nothing to extract.
+func (c *Config) Validate() error {
+	h := c.HTTPSettings
+	if h.BaseURL == "" {
+		h.BaseURL = "unset" // reported by Missing
+	} else if u, err := url.Parse(h.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("base_url %q: want an absolute http(s) URL", h.BaseURL)
+	}
+	if err := h.Validate(); err != nil {
+		return err
+	}
+	for _, s := range c.Streams {
+		if !slices.Contains(streamNames, s) {
+			return fmt.Errorf("streams: %q is not a technowiz stream (want %s)", s, strings.Join(streamNames, ", "))
+		}
+	}
+	if strings.TrimSpace(c.AuthKey) != "" && len(c.UserFilters) == 0 {
+		return fmt.Errorf("user_filters: empty: Technowiz has no \"list all users\" call, so list at least one " +
+			"{attribute_name, attribute_value} whose users to extract (e.g. attribute_name: plan, attribute_value: enterprise)")
+	}
+	for i, f := range c.UserFilters {
+		if strings.TrimSpace(f.AttributeName) == "" {
+			return fmt.Errorf("user_filters[%d]: attribute_name is empty", i)
+		}
+		if f.AttributeValue == "" {
+			return fmt.Errorf("user_filters[%d] (%s): attribute_value is empty", i, f.AttributeName)
+		}
+	}
+	if c.PageSize < 1 || c.PageSize > 10000 {
+		return fmt.Errorf("page_size: %d is outside 1..10000 (the API's default is 500)", c.PageSize)
+	}
+	if strings.TrimSpace(c.PageSizeParam) == "" {
+		return fmt.Errorf("page_size_param is empty (the reference spells it Page_size)")
+	}
+	if c.UserConcurrency < 1 || c.UserConcurrency > 64 {
+		return fmt.Errorf("user_concurrency: %d is outside 1..64", c.UserConcurrency)
+	}
+	if strings.TrimSpace(c.Paths.Users) == "" {
+		return fmt.Errorf("paths.users is empty")
+	}
+	if !strings.Contains(c.Paths.Conversation, "{userId}") {
+		return fmt.Errorf("paths.conversation %q must contain {userId}", c.Paths.Conversation)
+	}
+	return nil
+}
+
+// Missing lists the unset connection settings by env var name.
+func (c *Config) Missing() []string {
+	var out []string
+	if strings.TrimSpace(c.BaseURL) == "" {
+		out = append(out, EnvBaseURL)
+	}
+	if strings.TrimSpace(c.AuthKey) == "" {
+		out = append(out, EnvAuthKey)
+	}
+	return out
+}
+
+// Secrets lists the values to redact everywhere.
+func (c *Config) Secrets() []string {
+	if c.AuthKey == "" {
+		return nil
+	}
+	return []string{c.AuthKey}
+}
+
+// filters returns the configured filters without repeats.
+func (c *Config) filters() []UserFilter {
+	var out []UserFilter
+	for _, f := range c.UserFilters {
+		if !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// Open builds the client and the stream declarations. No request is made.
+func (c *Config) Open(env extract.Env) ([]*engine.Stream, error) {
+	// Declarations must build without credentials (`etl streams`, `etl
+	// validate`, the DDL); the CLI skips a source whose Missing() is not
+	// empty, so this placeholder host is never called.
+	settings := c.HTTPSettings
+	if settings.BaseURL == "" {
+		settings.BaseURL = "http://base-url-not-set.invalid"
+	}
+	log := env.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	client, err := settings.Client(env, httpclient.Config{
+		// The reference puts the key itself after "Basic", not base64(user:password).
+		Auth:        httpclient.HeaderAuth("Authorization", "Basic "+c.AuthKey),
+		Secrets:     c.Secrets(),
+		BackoffBase: c.backoffBase,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("technowiz: %w", err)
+	}
+	a := &api{http: client, cfg: c, log: log}
+	all := map[string]*engine.Stream{StreamUsers: a.usersStream(), StreamMessages: a.messagesStream()}
+	var out []*engine.Stream
+	for _, name := range streamNames {
+		if len(c.Streams) == 0 || slices.Contains(c.Streams, name) {
+			out = append(out, all[name])
+		}
+	}
+	return out, nil
+}

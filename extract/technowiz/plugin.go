@@ -1,0 +1,33 @@
+// Package technowiz extracts users (found by attribute filters) and their
+// conversation messages from the Technowiz API (seeds/technowiz-api.txt, with
+// the paths and shapes sources.md assumes). See README.md.
+package technowiz
+
+import (
+	"github.com/adoptionlabs/etl/extract"
+	"github.com/adoptionlabs/etl/extract/technowiz/technowizfake"
+)
+
+func init() {
+	extract.Register(extract.Plugin{
+		Name:      "technowiz",
+		Doc:       "Technowiz API: users matched by attribute filters, their conversation messages.",
+		NewConfig: func() extract.Config { return NewConfig() },
+		Sandbox:   sandbox,
+	})
+}
+
+func sandbox(opts extract.SandboxOptions) extract.Sandbox {
+	f := technowizfake.New(technowizfake.Options{Seed: opts.Seed, Now: opts.Now, Scale: opts.Scale})
+	return extract.Sandbox{
+		Handler: f,
+		Env: func(baseURL string) map[string]string {
+			return map[string]string{
+				EnvBaseURL: baseURL,
+				EnvAuthKey: technowizfake.DemoAuthKey,
+				// The fake has no rate limit; the demo should not wait on one.
+				"TECHNOWIZ_RATE_LIMIT": "unlimited",
+			}
+		},
+	}
+}
