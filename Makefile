@@ -39,7 +39,7 @@ $(DUCKDB_STAMP): $(DUCKDB_DIR)/package.json $(DUCKDB_DIR)/package-lock.json
 	@touch $@
 
 test: deps
-	$(WITH_CLICKHOUSE) $(GO) test $(PKGS) -count=1 -timeout 30m $(GOTESTFLAGS)
+	$(WITH_CLICKHOUSE) $(GO) test $(PKGS) -count=1 -timeout 15m $(GOTESTFLAGS)
 
 demo: build
 	./bin/etl demo $(DEMO_ARGS)
