@@ -220,6 +220,7 @@ func (a *app) execute(ctx context.Context, sel *selection, spec runSpec) error {
 		recordFailures(store, out)
 	}
 	printSummary(a.stdout, out)
+	a.printSourceCounters(sel)
 	status, code, exitErr := "ok", exitOK, a.exitFor(out)
 	if exitErr != nil {
 		status, code = "failed", exitFailed
@@ -373,5 +374,35 @@ func (a *app) writeReports(spec runSpec, store state.Store, r report.Run) {
 		if err := report.WriteMetrics(spec.metricsPath, r, last); err != nil {
 			a.log.Error("could not write the metrics file", "path", spec.metricsPath, "err", err)
 		}
+	}
+}
+
+// sourceCounters is what a source may count beyond pages and rows (token
+// fetches of a token-authenticated API).
+type sourceCounters interface{ Counters() map[string]int64 }
+
+func (a *app) printSourceCounters(sel *selection) {
+	seen := map[string]bool{}
+	for _, st := range sel.streams {
+		src := a.cfg.Source(st.Source)
+		if src == nil || seen[src.Name] {
+			continue
+		}
+		seen[src.Name] = true
+		c, ok := src.Config.(sourceCounters)
+		if !ok {
+			continue
+		}
+		counts := c.Counters()
+		keys := make([]string, 0, len(counts))
+		for k := range counts {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		parts := make([]string, len(keys))
+		for i, k := range keys {
+			parts[i] = fmt.Sprintf("%s=%d", k, counts[k])
+		}
+		fmt.Fprintf(a.stdout, "NOTE %s: %s\n", src.Name, strings.Join(parts, " "))
 	}
 }

@@ -3,8 +3,11 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"github.com/adoptionlabs/etl/testsupport"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -88,4 +91,35 @@ func TestBackfillResumesSkippingCommittedChunks(t *testing.T) {
 	require.Equal(t, exitOK, code, stderr)
 	assert.Contains(t, stderr, "resuming backfill")
 	assert.NotContains(t, stdout, "content_sessions  ", "every chunk was skipped")
+}
+
+// TestNightlyRunWithClickHouseKeepsStateInClickHouse is the README's cron
+// line, night after night: state lives in etl_state, the second night
+// re-pulls the lookback and the tables stay exact.
+func TestNightlyRunWithClickHouseKeepsStateInClickHouse(t *testing.T) {
+	env := userflowSandbox(t)
+	dsn := testsupport.FreshDatabase(t)
+	env["CLICKHOUSE_DSN"] = dsn
+	db := dsn[strings.LastIndex(dsn, "/")+1:]
+	count := func() string {
+		rows := testsupport.ClickHouseQuery(t, dsn, fmt.Sprintf("SELECT count() AS n, sum(progress) AS p FROM `%s`.userflow_content_sessions", db))
+		return fmt.Sprint(rows[0]["n"], "/", rows[0]["p"])
+	}
+	code, _, stderr := runCLI(t, env, "run", "--sink", "clickhouse", "--initial-period", "5d")
+	require.Equal(t, exitOK, code, stderr)
+	first := count()
+	code, stdout, stderr := runCLI(t, env, "state", "show", "--sink", "clickhouse")
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stdout, "content_sessions")
+	assert.Contains(t, stdout, window.Floor(time.Now()).Format(time.RFC3339))
+	_, err := os.Stat(filepath.Join(env["ETL_STATE_DIR"], "state.json"))
+	assert.True(t, os.IsNotExist(err), "with the ClickHouse sink, state is not in local files")
+
+	code, _, stderr = runCLI(t, env, "run", "--sink", "clickhouse", "--lookback", "2d")
+	require.Equal(t, exitOK, code, stderr)
+	assert.Equal(t, first, count(), "the next night's overlap changes no figure")
+
+	code, stdout, _ = runCLI(t, env, "state", "reset", "--source", "userflow", "--stream", "content_sessions", "--sink", "clickhouse")
+	require.Equal(t, exitOK, code)
+	assert.Contains(t, stdout, "reset 1 stream(s) of userflow")
 }
