@@ -26,13 +26,14 @@ func fileStores() func(t *testing.T) state.Store {
 	var mu sync.Mutex
 	dirs := map[*testing.T]string{}
 	return func(t *testing.T) state.Store {
-		mu.Lock()
-		dir, ok := dirs[t]
-		if !ok {
-			dir = t.TempDir()
-			dirs[t] = dir
-		}
-		mu.Unlock()
+		dir := func() string {
+			mu.Lock()
+			defer mu.Unlock()
+			if _, ok := dirs[t]; !ok {
+				dirs[t] = t.TempDir()
+			}
+			return dirs[t]
+		}()
 		s, err := state.OpenFile(dir)
 		require.NoError(t, err)
 		return s

@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/adoptionlabs/etl/extract/httpclient"
@@ -98,49 +97,4 @@ func apiMessage(err error) string {
 		return s
 	}
 	return string(body.Message)
-}
-
-// forEach runs fn over items with at most workers goroutines, stopping at
-// the first error (the others see ctx cancelled), and reports progress.
-func forEach[T any](ctx context.Context, items []T, workers int, fn func(context.Context, T) error, progress func(done, total int)) error {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	if workers < 1 {
-		workers = 1
-	}
-	jobs := make(chan T)
-	var (
-		wg   sync.WaitGroup
-		mu   sync.Mutex
-		done int
-	)
-	progress(0, len(items))
-	for i := 0; i < min(workers, len(items)); i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for it := range jobs {
-				if err := fn(ctx, it); err != nil {
-					cancel(err)
-					return
-				}
-				mu.Lock()
-				done++
-				progress(done, len(items))
-				mu.Unlock()
-			}
-		}()
-	}
-feed:
-	for _, it := range items {
-		select {
-		case jobs <- it:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(jobs)
-	wg.Wait()
-	// The first worker error, or the caller's cancellation; nil when all ran.
-	return context.Cause(ctx)
 }

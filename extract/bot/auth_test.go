@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/adoptionlabs/etl/engine/enginetest"
 	"github.com/adoptionlabs/etl/extract"
 	"github.com/adoptionlabs/etl/extract/bot/botfake"
 	"github.com/adoptionlabs/etl/extract/httpclient"
@@ -25,7 +26,7 @@ func TestTokenIsFetchedOnceForConcurrentWorkers(t *testing.T) {
 	h := newHarness(t, botfake.Options{}, func(c *Config) { c.UserConcurrency = 16 })
 	rec, err := h.run(t, StreamTranscripts, lastDays(30))
 	require.NoError(t, err)
-	require.NotEmpty(t, rec.values(TableMessages))
+	require.NotEmpty(t, rec.Values(TableMessages))
 	assert.Equal(t, 1, h.fake.TokensIssued(), "16 workers must share one token call")
 	assert.Equal(t, 1, h.fake.Requests("/auth/token"))
 	assert.Equal(t, int64(1), h.cfg.Counters()["token_fetches"])
@@ -67,7 +68,7 @@ func TestExpiredTokenIsReplacedOnceAndTheCallRetried(t *testing.T) {
 	h.fake.ExpireTokens() // the server forgets the token; the client still trusts it
 	rec, err := h.run(t, StreamUsage, w)
 	require.NoError(t, err)
-	assert.Len(t, rec.values(TableUsage), 4)
+	assert.Len(t, rec.Values(TableUsage), 4)
 	assert.Equal(t, 2, h.fake.TokensIssued())
 	assert.Equal(t, 1, h.fake.Unauthorized(), "one 401, then the fresh token is used for every call")
 }
@@ -86,10 +87,10 @@ func TestConcurrentWorkersRefreshAnExpiredTokenOnce(t *testing.T) {
 	h.fake.ExpireTokens()
 	s := h.streams[StreamTranscripts]
 	var once sync.Once
-	rec := newRecorder()
-	err = s.Extract(context.Background(), w, &hookEmitter{recorder: rec, onProgress: func() { once.Do(h.fake.ExpireTokens) }})
+	rec := enginetest.NewRecorder()
+	err = s.Extract(context.Background(), w, &hookEmitter{Recorder: rec, onProgress: func() { once.Do(h.fake.ExpireTokens) }})
 	require.NoError(t, err)
-	require.NotEmpty(t, rec.values(TableMessages))
+	require.NotEmpty(t, rec.Values(TableMessages))
 	// The users list refreshed the expired token once; expiring it again at
 	// the start of the fan-out costs exactly one more token, not one per worker.
 	assert.Equal(t, 3, h.fake.TokensIssued())
@@ -98,7 +99,7 @@ func TestConcurrentWorkersRefreshAnExpiredTokenOnce(t *testing.T) {
 
 // hookEmitter runs onProgress when the fan-out starts.
 type hookEmitter struct {
-	*recorder
+	*enginetest.Recorder
 	onProgress func()
 }
 
@@ -106,7 +107,7 @@ func (e *hookEmitter) Progress(done, total int) {
 	if done == 0 {
 		e.onProgress()
 	}
-	e.recorder.Progress(done, total)
+	e.Recorder.Progress(done, total)
 }
 
 func TestTokenCallAnswering409IsRetried(t *testing.T) {
@@ -115,7 +116,7 @@ func TestTokenCallAnswering409IsRetried(t *testing.T) {
 	h.fake.ConflictNext(2)
 	rec, err := h.run(t, StreamUsage, lastDays(1))
 	require.NoError(t, err)
-	assert.Len(t, rec.values(TableUsage), 4)
+	assert.Len(t, rec.Values(TableUsage), 4)
 	assert.Equal(t, 2, h.fake.Conflicts())
 	assert.Equal(t, 1, h.fake.TokensIssued())
 	assert.Equal(t, int64(2), h.cfg.Counters()["token_conflicts"])
@@ -219,7 +220,7 @@ func TestUnreadableExpiryKeepsTokenUntil401(t *testing.T) {
 	streams, err := cfg.Open(extract.Env{})
 	require.NoError(t, err)
 	for i := 0; i < 3; i++ {
-		require.NoError(t, streams[2].Extract(context.Background(), lastDays(1), newRecorder()))
+		require.NoError(t, streams[2].Extract(context.Background(), lastDays(1), enginetest.NewRecorder()))
 	}
 	assert.Equal(t, int64(1), calls.Load())
 }

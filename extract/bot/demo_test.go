@@ -11,6 +11,7 @@ import (
 	"github.com/apache/arrow/go/v15/arrow/memory"
 
 	"github.com/adoptionlabs/etl/engine"
+	"github.com/adoptionlabs/etl/engine/enginetest"
 	"github.com/adoptionlabs/etl/extract/bot/botfake"
 	"github.com/adoptionlabs/etl/extract/httpclient"
 	"github.com/adoptionlabs/etl/schemas"
@@ -49,18 +50,18 @@ func TestThirtyDayDemoFigures(t *testing.T) {
 	ctx := httpclient.WithStats(context.Background(), &stats)
 	counts := map[string]int{}
 	for _, name := range streamNames {
-		rec := newRecorder()
+		rec := enginetest.NewRecorder()
 		// Usage runs on the month-aligned window, as the engine would.
 		ww := w
 		if s := h.streams[name]; s.Align != nil {
 			ww = s.Align(w)
 		}
 		require.NoError(t, h.streams[name].Extract(ctx, ww, rec), name)
-		for table, rows := range rec.rows {
+		for table, rows := range rec.AllRows() {
 			counts[table] += len(rows)
 			fitTable(t, h.streams[name].Table(table), ww, rows)
 		}
-		assert.Empty(t, rec.rejects, name)
+		assert.Empty(t, rec.Rejects(), name)
 	}
 	took := time.Since(started)
 	t.Logf("bot 30 days, scale 1: %d users, %d messages, %d custom fields, %d usage rows; %d requests (%d token calls, %d tokens), %s",

@@ -10,62 +10,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/adoptionlabs/etl/engine"
+	"github.com/adoptionlabs/etl/engine/enginetest"
 	"github.com/adoptionlabs/etl/extract"
 	"github.com/adoptionlabs/etl/extract/bot/botfake"
 	"github.com/adoptionlabs/etl/window"
 )
-
-// recorder is an engine.Emitter that keeps everything it is given.
-type recorder struct {
-	mu       sync.Mutex
-	rows     map[string][]engine.Row
-	rejects  []rejected
-	notices  []string
-	progress [][2]int
-}
-
-type rejected struct {
-	table, reason string
-	row           engine.Row
-}
-
-func newRecorder() *recorder { return &recorder{rows: map[string][]engine.Row{}} }
-
-func (r *recorder) Emit(_ context.Context, table string, row engine.Row) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.rows[table] = append(r.rows[table], row)
-	return nil
-}
-
-func (r *recorder) Reject(_ context.Context, table, reason string, row engine.Row) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.rejects = append(r.rejects, rejected{table, reason, row})
-	return nil
-}
-
-func (r *recorder) Notice(msg string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.notices = append(r.notices, msg)
-}
-
-func (r *recorder) Progress(done, total int) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.progress = append(r.progress, [2]int{done, total})
-}
-
-func (r *recorder) values(table string) []map[string]any {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := make([]map[string]any, len(r.rows[table]))
-	for i, row := range r.rows[table] {
-		out[i] = row.Values
-	}
-	return out
-}
 
 // testClock is the shared "now" of the fake and the extractor.
 type testClock struct {
@@ -132,11 +81,11 @@ func newHarness(t *testing.T, opts botfake.Options, tweak func(*Config)) *harnes
 	return h
 }
 
-func (h *harness) run(t *testing.T, stream string, w window.Window) (*recorder, error) {
+func (h *harness) run(t *testing.T, stream string, w window.Window) (*enginetest.Recorder, error) {
 	t.Helper()
 	s, ok := h.streams[stream]
 	require.True(t, ok, "stream %s not opened", stream)
-	rec := newRecorder()
+	rec := enginetest.NewRecorder()
 	err := s.Extract(context.Background(), w, rec)
 	return rec, err
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/adoptionlabs/etl/engine/enginetest"
 	"github.com/adoptionlabs/etl/extract/bot/botfake"
 	"github.com/adoptionlabs/etl/window"
 )
@@ -35,7 +36,7 @@ func TestUsersArePagedByHasNextPagePerChannel(t *testing.T) {
 		}
 	}
 	var got []string
-	for _, v := range rec.values(TableUsers) {
+	for _, v := range rec.Values(TableUsers) {
 		got = append(got, fmt.Sprintf("%d/%s", v["channel_id"], v["user_id"]))
 	}
 	sort.Strings(want)
@@ -47,7 +48,7 @@ func TestUsersArePagedByHasNextPagePerChannel(t *testing.T) {
 		total += (len(h.fake.ActiveUsers(ch, w.Start, w.End)) + 24) / 25
 	}
 	assert.Equal(t, total, h.fake.Requests("/users"))
-	assert.Empty(t, rec.rejects)
+	assert.Empty(t, rec.Rejects())
 }
 
 func TestUserRowMapsTheSpacedFieldNames(t *testing.T) {
@@ -58,7 +59,7 @@ func TestUserRowMapsTheSpacedFieldNames(t *testing.T) {
 	require.NoError(t, err)
 	u := h.fake.ActiveUsers(1014, w.Start, w.End)[0]
 	var row map[string]any
-	for _, v := range rec.values(TableUsers) {
+	for _, v := range rec.Values(TableUsers) {
 		if v["user_id"] == u.ID && v["channel_id"] == 1014 {
 			row = v
 		}
@@ -103,12 +104,12 @@ func TestSeenAtAlwaysLiesInTheWindow(t *testing.T) {
 }
 
 // messagesByKey runs transcripts over w and indexes the message rows.
-func messagesByKey(t *testing.T, h *harness, w window.Window) (map[string]map[string]any, *recorder) {
+func messagesByKey(t *testing.T, h *harness, w window.Window) (map[string]map[string]any, *enginetest.Recorder) {
 	t.Helper()
 	rec, err := h.run(t, StreamTranscripts, w)
 	require.NoError(t, err)
 	out := map[string]map[string]any{}
-	for _, v := range rec.values(TableMessages) {
+	for _, v := range rec.Values(TableMessages) {
 		k := v["message_key"].(string)
 		if _, dup := out[k]; dup {
 			require.Failf(t, "duplicate key", "message key %s appears twice in one window", k)
@@ -123,7 +124,7 @@ func TestTranscriptsArePagedAndMatchTheFake(t *testing.T) {
 	h := newHarness(t, botfake.Options{}, func(c *Config) { c.TranscriptsLimit = 25 })
 	w := lastDays(30)
 	msgs, rec := messagesByKey(t, h, w)
-	require.Empty(t, rec.rejects)
+	require.Empty(t, rec.Rejects())
 
 	want, users, multiPage := 0, 0, 0
 	for _, ch := range []int{1010, 1014, 1016, 1017} {
@@ -143,9 +144,9 @@ func TestTranscriptsArePagedAndMatchTheFake(t *testing.T) {
 	}
 	require.Positive(t, multiPage, "the test needs users with more than one page")
 	assert.Len(t, msgs, want)
-	assert.Len(t, rec.values(TableCustomFields), users, "custom fields once per user, however many pages")
+	assert.Len(t, rec.Values(TableCustomFields), users, "custom fields once per user, however many pages")
 	assert.Equal(t, countPages(h, w, 25), h.fake.Requests("/transcripts"), "one request per page, none past the last")
-	assert.Equal(t, [2]int{users, users}, rec.progress[len(rec.progress)-1])
+	assert.Equal(t, [2]int{users, users}, rec.ProgressCalls()[len(rec.ProgressCalls())-1])
 }
 
 func countPages(h *harness, w window.Window, limit int) int {
@@ -375,7 +376,7 @@ func TestUsageCoversEveryMonthAndChannel(t *testing.T) {
 	require.NoError(t, err)
 
 	got := map[string]map[string]any{}
-	for _, v := range rec.values(TableUsage) {
+	for _, v := range rec.Values(TableUsage) {
 		got[fmt.Sprintf("%s/%d", v["month"].(time.Time).Format("2006-01"), v["channel_id"])] = v
 	}
 	require.Len(t, got, 8)

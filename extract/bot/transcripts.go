@@ -65,9 +65,9 @@ func (a *api) extractTranscripts(ctx context.Context, w window.Window, out engin
 			return err
 		}
 	}
-	return forEach(ctx, users, a.cfg.UserConcurrency, func(ctx context.Context, u botUser) error {
+	return engine.ForEach(ctx, users, a.cfg.UserConcurrency, out.Progress, func(ctx context.Context, u botUser) error {
 		return a.userTranscripts(ctx, u, w, out)
-	}, out.Progress)
+	})
 }
 
 type transcriptsPage struct {

@@ -11,6 +11,7 @@ import (
 	"github.com/apache/arrow/go/v15/arrow/memory"
 
 	"github.com/adoptionlabs/etl/engine"
+	"github.com/adoptionlabs/etl/engine/enginetest"
 	"github.com/adoptionlabs/etl/extract/httpclient"
 	"github.com/adoptionlabs/etl/extract/technowiz/technowizfake"
 	"github.com/adoptionlabs/etl/schemas"
@@ -45,9 +46,9 @@ func TestThirtyDayDemoFigures(t *testing.T) {
 	ctx := httpclient.WithStats(context.Background(), &stats)
 	counts := map[string]int{}
 	for _, name := range streamNames {
-		rec := newRecorder()
+		rec := enginetest.NewRecorder()
 		require.NoError(t, h.streams[name].Extract(ctx, lastDays(30), rec), name)
-		for table, rows := range rec.rows {
+		for table, rows := range rec.AllRows() {
 			counts[table] += len(rows)
 			var w *window.Window
 			if h.streams[name].Windowed {
@@ -56,7 +57,7 @@ func TestThirtyDayDemoFigures(t *testing.T) {
 			}
 			fitTable(t, h.streams[name].Table(table), w, rows)
 		}
-		assert.Empty(t, rec.rejects, name)
+		assert.Empty(t, rec.Rejects(), name)
 	}
 	took := time.Since(started)
 	t.Logf("technowiz 30 days, scale 1: %d users, %d messages; %d requests, %s",

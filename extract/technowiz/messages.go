@@ -38,9 +38,9 @@ func (a *api) extractMessages(ctx context.Context, w window.Window, out engine.E
 		return err
 	}
 	var unknown atomic.Int64
-	err = forEach(ctx, users, a.cfg.UserConcurrency, func(ctx context.Context, u *twUser) error {
+	err = engine.ForEach(ctx, users, a.cfg.UserConcurrency, out.Progress, func(ctx context.Context, u *twUser) error {
 		return a.userMessages(ctx, u, w, out, &unknown)
-	}, out.Progress)
+	})
 	if n := unknown.Load(); n > 0 {
 		out.Notice(fmt.Sprintf("technowiz messages: %d of %d users are unknown to the conversation API (1002): they were rejected, the others extracted", n, len(users)))
 	}

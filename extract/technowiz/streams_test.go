@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/adoptionlabs/etl/engine/enginetest"
 	"github.com/adoptionlabs/etl/extract/technowiz/technowizfake"
 	"github.com/adoptionlabs/etl/window"
 )
@@ -23,7 +24,7 @@ func TestUserMatchedByTwoFiltersIsExtractedOnce(t *testing.T) {
 	h := newHarness(t, technowizfake.Options{}, nil, nil)
 	rec, err := h.run(t, StreamUsers, window.Window{})
 	require.NoError(t, err)
-	rows := rec.values(TableUsers)
+	rows := rec.Values(TableUsers)
 
 	want := h.fake.UsersMatching(technowizfake.DemoFilters...)
 	require.Len(t, rows, len(want))
@@ -54,7 +55,7 @@ func TestUserMatchedByTwoFiltersIsExtractedOnce(t *testing.T) {
 	}
 	assert.Positive(t, overlap, "the demo filters must overlap for this test")
 	assert.Equal(t, 3, h.fake.Requests("users"), "one call per filter")
-	assert.Empty(t, rec.notices)
+	assert.Empty(t, rec.Notices())
 }
 
 func TestFilterMatchingNobodyIsANotice(t *testing.T) {
@@ -63,7 +64,7 @@ func TestFilterMatchingNobodyIsANotice(t *testing.T) {
 	})
 	rec, err := h.run(t, StreamUsers, window.Window{})
 	require.NoError(t, err)
-	assert.Equal(t, []string{"technowiz: filter attribute_name=plan attribute_value=platinum matched no users"}, rec.notices)
+	assert.Equal(t, []string{"technowiz: filter attribute_name=plan attribute_value=platinum matched no users"}, rec.Notices())
 	assert.Equal(t, 4, h.fake.Requests("users"), "a filter listed twice is asked once")
 }
 
@@ -72,7 +73,7 @@ func TestMessagesMatchTheFake(t *testing.T) {
 	w := lastDays(30)
 	rec, err := h.run(t, StreamMessages, w)
 	require.NoError(t, err)
-	require.Empty(t, rec.rejects)
+	require.Empty(t, rec.Rejects())
 
 	want := map[string]technowizfake.Message{}
 	owner := map[string]string{}
@@ -85,7 +86,7 @@ func TestMessagesMatchTheFake(t *testing.T) {
 			}
 		}
 	}
-	rows := rec.values(TableMessages)
+	rows := rec.Values(TableMessages)
 	require.Len(t, rows, len(want))
 	types := map[string]bool{}
 	for _, r := range rows {
@@ -105,7 +106,7 @@ func TestMessagesMatchTheFake(t *testing.T) {
 		assert.JSONEq(t, string(payload), string(r["payload"].(json.RawMessage)))
 	}
 	assert.Len(t, types, 6)
-	assert.Equal(t, [2]int{len(users), len(users)}, rec.progress[len(rec.progress)-1])
+	assert.Equal(t, [2]int{len(users), len(users)}, rec.ProgressCalls()[len(rec.ProgressCalls())-1])
 	assert.Contains(t, h.fake.RequestLog()[3], "Page_size=500", "the seed's parameter spelling")
 }
 
@@ -132,7 +133,7 @@ func TestMessagesArePagedToTheEndAndNoFurther(t *testing.T) {
 			h.fake.AddUser(testUser("tw_test", n))
 			rec, err := h.run(t, StreamMessages, lastDays(1))
 			require.NoError(t, err, "a page past the last would be a 1004")
-			assert.Len(t, rec.values(TableMessages), n)
+			assert.Len(t, rec.Values(TableMessages), n)
 			pages := max(1, (n+6)/7)
 			assert.Equal(t, pages, h.fake.Requests("conversation"))
 		})
@@ -150,7 +151,7 @@ func TestMessagesKeepTheWindowHalfOpen(t *testing.T) {
 	rec, err := h.run(t, StreamMessages, w)
 	require.NoError(t, err)
 	var got []string
-	for _, r := range rec.values(TableMessages) {
+	for _, r := range rec.Values(TableMessages) {
 		got = append(got, r["message_id"].(string))
 	}
 	sort.Strings(got)
@@ -173,12 +174,12 @@ func TestUnknownUserIsRejectedAndTheOthersStillEmit(t *testing.T) {
 
 	rec, err := h.run(t, StreamMessages, w)
 	require.NoError(t, err)
-	require.Len(t, rec.rejects, 1)
-	rj := rec.rejects[0]
-	assert.Equal(t, TableMessages, rj.table)
-	assert.Equal(t, "user "+gone.ID+": INVALID_BOT_OR_CUSTOMER_ID (1002): the user id is not known to Technowiz's conversation API — it came from filter attribute_name=plan attribute_value=enterprise", rj.reason)
-	assert.JSONEq(t, `{"user_id":"`+gone.ID+`","matched_filters":["plan=enterprise"]}`, rj.row.Raw)
-	assert.Equal(t, []string{fmt.Sprintf("technowiz messages: 1 of %d users are unknown to the conversation API (1002): they were rejected, the others extracted", len(users))}, rec.notices)
+	require.Len(t, rec.Rejects(), 1)
+	rj := rec.Rejects()[0]
+	assert.Equal(t, TableMessages, rj.Table)
+	assert.Equal(t, "user "+gone.ID+": INVALID_BOT_OR_CUSTOMER_ID (1002): the user id is not known to Technowiz's conversation API — it came from filter attribute_name=plan attribute_value=enterprise", rj.Reason)
+	assert.JSONEq(t, `{"user_id":"`+gone.ID+`","matched_filters":["plan=enterprise"]}`, rj.Row.Raw)
+	assert.Equal(t, []string{fmt.Sprintf("technowiz messages: 1 of %d users are unknown to the conversation API (1002): they were rejected, the others extracted", len(users))}, rec.Notices())
 
 	want := 0
 	for _, u := range users {
@@ -188,7 +189,7 @@ func TestUnknownUserIsRejectedAndTheOthersStillEmit(t *testing.T) {
 			}
 		}
 	}
-	assert.Len(t, rec.values(TableMessages), want, "every other user's messages")
+	assert.Len(t, rec.Values(TableMessages), want, "every other user's messages")
 }
 
 func TestInvalidDatesAreExplained(t *testing.T) {
@@ -275,9 +276,9 @@ func TestMessagesSurviveServerFaults(t *testing.T) {
 	faulty, err := h.run(t, StreamMessages, w)
 	require.NoError(t, err)
 	assert.Positive(t, h.fake.Faults.Injected.Load())
-	ids := func(r *recorder) []string {
+	ids := func(r *enginetest.Recorder) []string {
 		var out []string
-		for _, v := range r.values(TableMessages) {
+		for _, v := range r.Values(TableMessages) {
 			out = append(out, v["message_id"].(string))
 		}
 		sort.Strings(out)

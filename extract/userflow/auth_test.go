@@ -127,8 +127,8 @@ func TestWalkFallsBackToStartingAfter(t *testing.T) {
 	rec, err := (&env{srv: srv, cfg: cfg}).run(t, "users", window.Window{})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"/users?limit=100", "/users?limit=100&starting_after=u1"}, requests)
-	assert.Equal(t, []any{"u1", "u2"}, rec.column(UsersTable.Name, "id"))
-	assert.Equal(t, []any{"{}", "{}"}, rec.column(UsersTable.Name, "attributes"))
+	assert.Equal(t, []any{"u1", "u2"}, rec.Column(UsersTable.Name, "id"))
+	assert.Equal(t, []any{"{}", "{}"}, rec.Column(UsersTable.Name, "attributes"))
 }
 
 func TestWalkRefusesANonList(t *testing.T) {
@@ -141,7 +141,7 @@ func TestWalkRefusesANonList(t *testing.T) {
 	rec, err := (&env{srv: srv, cfg: cfg}).run(t, "users", window.Window{})
 	require.Error(t, err)
 	assert.Equal(t, `userflow users page 1: GET /users answered an object of type "user" instead of a list: check base_url and paths`, err.Error())
-	assert.Empty(t, rec.rows, "a non-list must not pass for an empty snapshot")
+	assert.Empty(t, rec.AllRows(), "a non-list must not pass for an empty snapshot")
 }
 
 func TestOddItemsBecomeRejects(t *testing.T) {
@@ -156,11 +156,11 @@ func TestOddItemsBecomeRejects(t *testing.T) {
 	cfg.BaseURL, cfg.APIKey, cfg.RateLimit = srv.URL, "k", "unlimited"
 	rec, err := (&env{srv: srv, cfg: cfg}).run(t, "content_sessions", lastWeek)
 	require.NoError(t, err)
-	assert.Equal(t, []any{"s1"}, rec.column(SessionsTable.Name, "id"))
-	assert.Equal(t, "9", rec.values(AnswersTable.Name)[0]["answer_value"], "a JSON number answer keeps its text")
-	assert.Equal(t, "9", rec.values(AnswersTable.Name)[0]["answer_number"])
-	require.Len(t, rec.rejects, 3)
-	assert.Contains(t, rec.rejects[0], "userflow_session_answers: answer of session s1 is not an answer object")
-	assert.Contains(t, rec.rejects[1], `userflow_content_sessions: last_activity_at "yesterday" is not an ISO 8601 time @ page 1`)
-	assert.Contains(t, rec.rejects[2], "userflow_content_sessions: not a content session object")
+	assert.Equal(t, []any{"s1"}, rec.Column(SessionsTable.Name, "id"))
+	assert.Equal(t, "9", rec.Values(AnswersTable.Name)[0]["answer_value"], "a JSON number answer keeps its text")
+	assert.Equal(t, "9", rec.Values(AnswersTable.Name)[0]["answer_number"])
+	require.Len(t, rec.Rejects(), 3)
+	assert.Contains(t, rec.Rejects()[0].String(), "userflow_session_answers: answer of session s1 is not an answer object")
+	assert.Contains(t, rec.Rejects()[1].String(), `userflow_content_sessions: last_activity_at "yesterday" is not an ISO 8601 time @ page 1`)
+	assert.Contains(t, rec.Rejects()[2].String(), "userflow_content_sessions: not a content session object")
 }

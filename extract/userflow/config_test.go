@@ -155,5 +155,5 @@ func TestSandboxPlugin(t *testing.T) {
 	e.cfg.APIKey = env["USERFLOW_API_KEY"]
 	rec, err := e.run(t, "users", window.Window{})
 	require.NoError(t, err)
-	assert.NotEmpty(t, rec.rows[UsersTable.Name])
+	assert.NotEmpty(t, rec.Rows(UsersTable.Name))
 }

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
-	"sync"
-	"sync/atomic"
 
 	"github.com/adoptionlabs/etl/engine"
 	"github.com/adoptionlabs/etl/schemas"
@@ -141,14 +139,8 @@ func (s *source) extractContent(ctx context.Context, _ window.Window, out engine
 	if err != nil {
 		return err
 	}
-	var done atomic.Int64
-	out.Progress(0, len(ids))
-	return forEachLimit(ctx, s.cfg.ParallelContentWalks, ids, func(ctx context.Context, contentID string) error {
-		if err := s.extractVersions(ctx, contentID, out); err != nil {
-			return err
-		}
-		out.Progress(int(done.Add(1)), len(ids))
-		return nil
+	return engine.ForEach(ctx, ids, s.cfg.ParallelContentWalks, out.Progress, func(ctx context.Context, contentID string) error {
+		return s.extractVersions(ctx, contentID, out)
 	})
 }
 
@@ -193,39 +185,4 @@ func (s *source) extractVersions(ctx context.Context, contentID string, out engi
 		}
 		return nil
 	})
-}
-
-// forEachLimit runs fn for every item with at most n running at once. The
-// first error cancels the rest and is returned.
-func forEachLimit(ctx context.Context, n int, items []string, fn func(context.Context, string) error) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		wg    sync.WaitGroup
-		once  sync.Once
-		first error
-		sem   = make(chan struct{}, n)
-	)
-	for _, item := range items {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-		}
-		if ctx.Err() != nil {
-			break
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			if err := fn(ctx, item); err != nil {
-				once.Do(func() { first = err; cancel() })
-			}
-		}()
-	}
-	wg.Wait()
-	if first != nil {
-		return first
-	}
-	return ctx.Err()
 }

@@ -4,72 +4,19 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/adoptionlabs/etl/engine"
+	"github.com/adoptionlabs/etl/engine/enginetest"
 	"github.com/adoptionlabs/etl/extract"
 	"github.com/adoptionlabs/etl/extract/userflow/userflowfake"
 	"github.com/adoptionlabs/etl/window"
 )
 
 var testNow = time.Date(2026, 11, 20, 15, 30, 0, 0, time.UTC)
-
-// recorder is an engine.Emitter that keeps everything, in order.
-type recorder struct {
-	mu       sync.Mutex
-	rows     map[string][]engine.Row
-	rejects  []string
-	notices  []string
-	progress [][2]int
-}
-
-func newRecorder() *recorder { return &recorder{rows: map[string][]engine.Row{}} }
-
-func (r *recorder) Emit(_ context.Context, table string, row engine.Row) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.rows[table] = append(r.rows[table], row)
-	return nil
-}
-
-func (r *recorder) Reject(_ context.Context, table, reason string, row engine.Row) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.rejects = append(r.rejects, table+": "+reason+" @ "+row.Where)
-	return nil
-}
-
-func (r *recorder) Notice(msg string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.notices = append(r.notices, msg)
-}
-
-func (r *recorder) Progress(done, total int) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.progress = append(r.progress, [2]int{done, total})
-}
-
-func (r *recorder) values(table string) []map[string]any {
-	var out []map[string]any
-	for _, row := range r.rows[table] {
-		out = append(out, row.Values)
-	}
-	return out
-}
-
-func (r *recorder) column(table, col string) []any {
-	var out []any
-	for _, row := range r.rows[table] {
-		out = append(out, row.Values[col])
-	}
-	return out
-}
 
 // env is a fake served over loopback plus a config pointing at it.
 type env struct {
@@ -110,9 +57,9 @@ func (e *env) stream(t *testing.T, name string) *engine.Stream {
 	return nil
 }
 
-func (e *env) run(t *testing.T, name string, w window.Window) (*recorder, error) {
+func (e *env) run(t *testing.T, name string, w window.Window) (*enginetest.Recorder, error) {
 	t.Helper()
-	rec := newRecorder()
+	rec := enginetest.NewRecorder()
 	err := e.stream(t, name).Extract(context.Background(), w, rec)
 	return rec, err
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/adoptionlabs/etl/engine"
+	"github.com/adoptionlabs/etl/engine/enginetest"
 	"github.com/adoptionlabs/etl/extract/userflow/userflowfake"
 	"github.com/adoptionlabs/etl/window"
 )
@@ -51,12 +52,12 @@ func TestSessionsWindowEdgesAndEarlyStop(t *testing.T) {
 
 	want := e.fake.SessionsBetween(w.Start, w.End)
 	require.Greater(t, len(want), 100, "the window spans several pages")
-	got := rec.column(SessionsTable.Name, "id")
+	got := rec.Column(SessionsTable.Name, "id")
 	assert.Equal(t, sessionIDs(want), got, "exactly the sessions with last_activity_at in [start, end), newest first")
 	assert.Contains(t, got, atStart.ID, "a session exactly at the window start belongs to it")
 	assert.NotContains(t, got, atEnd.ID, "a session exactly at the window end belongs to the next window")
 	assert.NotContains(t, got, justBefore.ID, "one second before the start is outside")
-	assert.Empty(t, rec.rejects)
+	assert.Empty(t, rec.Rejects())
 
 	// The walk stops on the page where it first meets a session older than
 	// the start: no page beyond it is fetched.
@@ -78,7 +79,7 @@ func TestSessionsWindowEdgesAndEarlyStop(t *testing.T) {
 	for i, s := range all {
 		pos[s.ID] = i
 	}
-	for _, row := range rec.rows[SessionsTable.Name] {
+	for _, row := range rec.Rows(SessionsTable.Name) {
 		assert.Equal(t, fmt.Sprintf("page %d", pos[row.Values["id"].(string)]/e.cfg.PageSize+1), row.Where)
 	}
 }
@@ -102,7 +103,7 @@ func TestSessionValuesAreMappedAsSpecified(t *testing.T) {
 	rec, err := e.run(t, "content_sessions", w)
 	require.NoError(t, err)
 	want := e.fake.SessionsBetween(w.Start, w.End)
-	require.Len(t, rec.rows[SessionsTable.Name], len(want))
+	require.Len(t, rec.Rows(SessionsTable.Name), len(want))
 
 	var answers []map[string]any
 	for i, s := range want {
@@ -118,7 +119,7 @@ func TestSessionValuesAreMappedAsSpecified(t *testing.T) {
 			"created_at": apiTime(s.CreatedAt), "last_activity_at": apiTime(s.LastActivityAt),
 			"completed": s.Completed, "completed_at": completedAt, "progress": s.Progress,
 			"is_preview": s.IsPreview, "launcher_activated": s.LauncherActivated,
-		}, rec.rows[SessionsTable.Name][i].Values)
+		}, rec.Rows(SessionsTable.Name)[i].Values)
 		for _, a := range s.Answers {
 			value, values, number := a.AnswerValue, []any{}, any(nil)
 			switch a.AnswerType {
@@ -141,11 +142,11 @@ func TestSessionValuesAreMappedAsSpecified(t *testing.T) {
 			})
 		}
 	}
-	require.Equal(t, answers, rec.values(AnswersTable.Name))
+	require.Equal(t, answers, rec.Values(AnswersTable.Name))
 
 	// The cases that matter, spelled out.
 	seen := map[string]bool{}
-	for _, a := range rec.values(AnswersTable.Name) {
+	for _, a := range rec.Values(AnswersTable.Name) {
 		v := a["answer_value"].(string)
 		switch {
 		case a["answer_type"] == "list" && strings.Contains(v, `"Yes, definitely"`):
@@ -184,7 +185,7 @@ func TestTouchedSessionMovesToALaterWindow(t *testing.T) {
 		}
 	}
 	require.NotEmpty(t, target.ID)
-	require.Contains(t, before.column(SessionsTable.Name, "id"), target.ID)
+	require.Contains(t, before.Column(SessionsTable.Name, "id"), target.ID)
 
 	seenAgain := later.Start.Add(36 * time.Hour)
 	require.NoError(t, e.fake.TouchSession(target.ID, seenAgain, "1", true))
@@ -192,7 +193,7 @@ func TestTouchedSessionMovesToALaterWindow(t *testing.T) {
 	after, err := e.run(t, "content_sessions", later)
 	require.NoError(t, err)
 	var row map[string]any
-	for _, v := range after.values(SessionsTable.Name) {
+	for _, v := range after.Values(SessionsTable.Name) {
 		if v["id"] == target.ID {
 			row = v
 		}
@@ -204,7 +205,7 @@ func TestTouchedSessionMovesToALaterWindow(t *testing.T) {
 	assert.Equal(t, apiTime(seenAgain), row["completed_at"])
 	assert.Equal(t, apiTime(target.CreatedAt), row["created_at"], "the partition column never moves")
 	n := 0
-	for _, a := range after.values(AnswersTable.Name) {
+	for _, a := range after.Values(AnswersTable.Name) {
 		if a["session_id"] == target.ID {
 			n++
 			assert.Equal(t, apiTime(seenAgain), a["session_last_activity_at"], "answers follow their session")
@@ -214,7 +215,7 @@ func TestTouchedSessionMovesToALaterWindow(t *testing.T) {
 
 	rerun, err := e.run(t, "content_sessions", older)
 	require.NoError(t, err)
-	assert.NotContains(t, rerun.column(SessionsTable.Name, "id"), target.ID)
+	assert.NotContains(t, rerun.Column(SessionsTable.Name, "id"), target.ID)
 }
 
 // retryAfterOnce answers the first request to a path with 429 and
@@ -240,7 +241,7 @@ func TestSessionsUnderFaultsGiveTheSameRows(t *testing.T) {
 	base.cfg.PageSize = 30
 	want, err := base.run(t, "content_sessions", w)
 	require.NoError(t, err)
-	require.NotEmpty(t, want.rows[AnswersTable.Name])
+	require.NotEmpty(t, want.Rows(AnswersTable.Name))
 
 	tests := []struct {
 		name    string
@@ -264,7 +265,7 @@ func TestSessionsUnderFaultsGiveTheSameRows(t *testing.T) {
 			began := time.Now()
 			got, err := e.run(t, "content_sessions", w)
 			require.NoError(t, err)
-			assert.Equal(t, want.rows, got.rows)
+			assert.Equal(t, want.AllRows(), got.AllRows())
 			if tt.faults != nil {
 				assert.Positive(t, e.fake.Faults.Injected.Load(), "faults were really injected")
 				assert.Greater(t, e.fake.Requests("/content_sessions"), base.fake.Requests("/content_sessions"))
@@ -291,14 +292,14 @@ func TestSessionsErrorsNameWindowAndPage(t *testing.T) {
 	rec, err := e.run(t, "content_sessions", w)
 	require.Error(t, err)
 	assert.Regexp(t, `^userflow content_sessions window 2026-11-14\.\.2026-11-20 page 3: GET /content_sessions\?expand=answers&limit=20&order_by=-last_activity_at&starting_after=[0-9a-f-]+: 401 Unauthorized after 1 attempt: .*invalid_api_key.*: check USERFLOW_API_KEY$`, err.Error())
-	assert.Len(t, rec.rows[SessionsTable.Name], 40, "the two pages before the failure were emitted")
+	assert.Len(t, rec.Rows(SessionsTable.Name), 40, "the two pages before the failure were emitted")
 }
 
 func TestSessionsHonourCancellation(t *testing.T) {
 	e := newEnv(t, 0.3, nil)
 	e.cfg.PageSize = 10
 	ctx, cancel := context.WithCancel(context.Background())
-	rec := &cancellingRecorder{recorder: newRecorder(), after: 15, cancel: cancel}
+	rec := &cancellingRecorder{Recorder: enginetest.NewRecorder(), after: 15, cancel: cancel}
 	w := window.New(window.Floor(testNow).AddDate(0, 0, -30), window.Floor(testNow))
 	err := e.stream(t, "content_sessions").Extract(ctx, w, rec)
 	require.ErrorIs(t, err, context.Canceled)
@@ -307,17 +308,17 @@ func TestSessionsHonourCancellation(t *testing.T) {
 }
 
 type cancellingRecorder struct {
-	*recorder
+	*enginetest.Recorder
 	after       int
 	cancel      func()
 	cancelledAt string
 }
 
 func (c *cancellingRecorder) Emit(ctx context.Context, table string, row engine.Row) error {
-	if err := c.recorder.Emit(ctx, table, row); err != nil {
+	if err := c.Recorder.Emit(ctx, table, row); err != nil {
 		return err
 	}
-	if len(c.recorder.rows[SessionsTable.Name]) == c.after {
+	if len(c.Recorder.Rows(SessionsTable.Name)) == c.after {
 		c.cancelledAt = row.Where
 		c.cancel()
 	}

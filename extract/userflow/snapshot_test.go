@@ -20,7 +20,7 @@ func TestContentSnapshot(t *testing.T) {
 	e.cfg.ParallelContentWalks = 3
 	rec, err := e.run(t, "content", window.Window{})
 	require.NoError(t, err)
-	require.Empty(t, rec.rejects)
+	require.Empty(t, rec.Rejects())
 
 	contents := e.fake.Content()
 	var wantContent []map[string]any
@@ -39,8 +39,8 @@ func TestContentSnapshot(t *testing.T) {
 			"draft_version_id": draft, "published_version_id": published,
 		})
 	}
-	assert.ElementsMatch(t, wantContent, rec.values(ContentTable.Name))
-	assert.Contains(t, rec.column(ContentTable.Name, "published_version_id"), nil, "a never-published content keeps a NULL")
+	assert.ElementsMatch(t, wantContent, rec.Values(ContentTable.Name))
+	assert.Contains(t, rec.Column(ContentTable.Name, "published_version_id"), nil, "a never-published content keeps a NULL")
 
 	var wantVersions, wantQuestions, wantTasks []map[string]any
 	for _, v := range e.fake.Versions() {
@@ -66,19 +66,19 @@ func TestContentSnapshot(t *testing.T) {
 			})
 		}
 	}
-	assert.ElementsMatch(t, wantVersions, rec.values(VersionsTable.Name), "content_id is attached from the walk")
-	assert.ElementsMatch(t, wantQuestions, rec.values(QuestionsTable.Name))
-	assert.ElementsMatch(t, wantTasks, rec.values(TasksTable.Name))
-	for _, q := range rec.values(QuestionsTable.Name) {
+	assert.ElementsMatch(t, wantVersions, rec.Values(VersionsTable.Name), "content_id is attached from the walk")
+	assert.ElementsMatch(t, wantQuestions, rec.Values(QuestionsTable.Name))
+	assert.ElementsMatch(t, wantTasks, rec.Values(TasksTable.Name))
+	for _, q := range rec.Values(QuestionsTable.Name) {
 		assert.Equal(t, "flow", types[q["content_id"].(string)], "only flows have questions")
 	}
-	for _, tk := range rec.values(TasksTable.Name) {
+	for _, tk := range rec.Values(TasksTable.Name) {
 		assert.Equal(t, "checklist", types[tk["content_id"].(string)], "only checklists have tasks")
 	}
 
 	assert.Equal(t, 3, e.fake.Requests("/content"), "12 content objects in pages of 5")
 	assert.Equal(t, len(contents), e.fake.Requests("/content_versions"), "one walk per content object, each one page")
-	assert.Contains(t, rec.progress, [2]int{len(contents), len(contents)})
+	assert.Contains(t, rec.ProgressCalls(), [2]int{len(contents), len(contents)})
 	for _, l := range e.fake.RequestLog() {
 		if strings.HasPrefix(l, "GET /content_versions") {
 			assert.Regexp(t, `^GET /content_versions\?content_id=[0-9a-f-]{36}&expand%5B%5D=questions&expand%5B%5D=tasks&limit=5$`, l)
@@ -100,7 +100,7 @@ func TestUsersSnapshot(t *testing.T) {
 	rec, err := e.run(t, "users", window.Window{})
 	require.NoError(t, err)
 	users := e.fake.Users()
-	rows := rec.values(UsersTable.Name)
+	rows := rec.Values(UsersTable.Name)
 	require.Len(t, rows, len(users))
 	sawMissingEmail := false
 	for i, u := range users { // default order: created_at, like the fake's
@@ -137,9 +137,9 @@ func TestGroups(t *testing.T) {
 		for _, g := range e.fake.Groups() {
 			want = append(want, g.ID)
 		}
-		assert.ElementsMatch(t, want, rec.column(GroupsTable.Name, "id"))
-		assert.NotContains(t, rec.column(GroupsTable.Name, "name"), nil)
-		assert.Empty(t, rec.notices)
+		assert.ElementsMatch(t, want, rec.Column(GroupsTable.Name, "id"))
+		assert.NotContains(t, rec.Column(GroupsTable.Name, "name"), nil)
+		assert.Empty(t, rec.Notices())
 	})
 	t.Run("plan-restricted", func(t *testing.T) {
 		e := newEnv(t, 1, nil)
@@ -148,7 +148,7 @@ func TestGroups(t *testing.T) {
 		var skip *engine.SkipError
 		require.ErrorAs(t, err, &skip, "a skip, so the engine keeps the groups loaded before")
 		assert.Equal(t, "not available on this plan (HTTP 403)", skip.Reason)
-		assert.Empty(t, rec.rows)
+		assert.Empty(t, rec.AllRows())
 	})
 }
 
@@ -159,10 +159,10 @@ func TestDefinitions(t *testing.T) {
 	require.NoError(t, err)
 	events, err := e.run(t, "event_definitions", window.Window{})
 	require.NoError(t, err)
-	require.Len(t, attrs.rows[AttributeDefinitionsTable.Name], 15)
-	require.Len(t, events.rows[EventDefinitionsTable.Name], 5)
+	require.Len(t, attrs.Rows(AttributeDefinitionsTable.Name), 15)
+	require.Len(t, events.Rows(EventDefinitionsTable.Name), 5)
 	names := map[string]bool{}
-	for _, v := range attrs.values(AttributeDefinitionsTable.Name) {
+	for _, v := range attrs.Values(AttributeDefinitionsTable.Name) {
 		names[v["scope"].(string)+"/"+v["name"].(string)] = true
 		assert.NotEmpty(t, v["display_name"])
 		assert.NotEmpty(t, v["data_type"])
@@ -170,7 +170,7 @@ func TestDefinitions(t *testing.T) {
 	}
 	assert.True(t, names["user/signed_up_at"] && names["group/billing_plan"])
 	var evs []string
-	for _, v := range events.values(EventDefinitionsTable.Name) {
+	for _, v := range events.Values(EventDefinitionsTable.Name) {
 		evs = append(evs, v["display_name"].(string))
 	}
 	assert.True(t, sort.StringsAreSorted(evs), "default order is display_name: %v", evs)

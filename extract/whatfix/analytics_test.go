@@ -12,7 +12,7 @@ import (
 func TestFlowAnalyticsPerDay(t *testing.T) {
 	fx := newFixture(t)
 	rec := mustRun(t, fx.stream(t, "flow_analytics"), days("2026-03-01", "2026-03-03"))
-	rows := rec.rows["whatfix_flow_analytics"]
+	rows := rec.Rows("whatfix_flow_analytics")
 	assert.Equal(t, 3, fx.fake.Requests("analytics/flows"))
 	perDay := map[time.Time]int{}
 	for _, r := range rows {
@@ -32,14 +32,14 @@ func TestFlowAnalyticsPerDay(t *testing.T) {
 func TestEndUserEngagementPagesThroughEveryUser(t *testing.T) {
 	fx := newFixture(t)
 	rec := mustRun(t, fx.stream(t, "end_user_engagement"), days("2026-03-02", "2026-03-02"))
-	all := rec.rows["whatfix_end_user_engagement"]
+	all := rec.Rows("whatfix_end_user_engagement")
 	require.NotEmpty(t, all)
 	assert.Equal(t, 1, fx.fake.Requests("analytics/end-users"), "page_size 100 holds the day")
 
 	fx.fake.ResetRequests()
 	fx.cfg.PageSize = 7
 	rec = mustRun(t, fx.stream(t, "end_user_engagement"), days("2026-03-02", "2026-03-02"))
-	paged := rec.rows["whatfix_end_user_engagement"]
+	paged := rec.Rows("whatfix_end_user_engagement")
 	assert.Equal(t, canonical(all), canonical(paged), "the same rows whatever the page size")
 	assert.Equal(t, (len(all)+6)/7, fx.fake.Requests("analytics/end-users"), "stops at pagination.totalPages")
 	log := fx.fake.RequestLog()
@@ -60,13 +60,13 @@ func TestSelfHelpAndTaskCompletion(t *testing.T) {
 	fx := newFixture(t)
 	fx.cfg.PageSize = 5
 	rec := mustRun(t, fx.stream(t, "self_help_analytics"), days("2026-03-01", "2026-03-02"))
-	assert.NotEmpty(t, rec.rows["whatfix_self_help_analytics"])
+	assert.NotEmpty(t, rec.Rows("whatfix_self_help_analytics"))
 	assert.Equal(t, 2, fx.fake.Requests("analytics/self-help"), "not paged: one call a day")
 	assert.NotContains(t, fx.fake.RequestLog()[0], "page=")
 	assert.Empty(t, rec.fieldsUnknownTo("whatfix_self_help_analytics"))
 
 	rec = mustRun(t, fx.stream(t, "task_completion"), days("2026-03-01", "2026-03-02"))
-	rows := rec.rows["whatfix_task_completion"]
+	rows := rec.Rows("whatfix_task_completion")
 	require.NotEmpty(t, rows)
 	assert.Greater(t, fx.fake.Requests("analytics/task-completion"), 2, "paged at 5 a page")
 	for _, r := range rows {

@@ -80,6 +80,6 @@ func TestIntegrationKeyNeverInErrors(t *testing.T) {
 		require.Error(t, err, name)
 		assert.Contains(t, err.Error(), "upstream refused key [REDACTED]")
 		assertNoSecret(t, key, err.Error())
-		assertNoSecret(t, key, rec.notices...)
+		assertNoSecret(t, key, rec.Notices()...)
 	}
 }

@@ -211,7 +211,7 @@ func TestSandboxPlugin(t *testing.T) {
 	fx.srv.Config.Handler = sb.Handler
 	fx.cfg.AccountID, fx.cfg.IntegrationKey, fx.cfg.User = env[EnvAccountID], env[EnvIntegrationKey], env[EnvUser]
 	rec := mustRun(t, fx.stream(t, "segments"), window.Window{})
-	assert.NotEmpty(t, rec.rows["whatfix_segments"])
+	assert.NotEmpty(t, rec.Rows("whatfix_segments"))
 }
 
 // A 30-day backfill of everything sample.yaml enables stays a few thousand
@@ -229,8 +229,8 @@ func TestDemoVolume(t *testing.T) {
 	for _, s := range streams {
 		for _, chunk := range w.Split(s.Chunk) {
 			rec := mustRun(t, s, chunk)
-			assert.Empty(t, rec.rejects, s.Name)
-			for _, r := range rec.rows {
+			assert.Empty(t, rec.Rejects(), s.Name)
+			for _, r := range rec.AllRows() {
 				rows += len(r)
 			}
 		}

@@ -28,7 +28,7 @@ func contentIDsIn(items []whatfixfake.Content, w window.Window) []string {
 
 func emittedIDs(rec *recorder, table, key string) []string {
 	var out []string
-	for _, r := range rec.rows[table] {
+	for _, r := range rec.Rows(table) {
 		out = append(out, r.Values[key].(string))
 	}
 	sort.Strings(out)
@@ -59,7 +59,7 @@ func TestContentIncrementalByModifiedTime(t *testing.T) {
 	require.NoError(t, fx.fake.TouchContent(item.ContentID, edited, "Renamed flow"))
 	rec = mustRun(t, s, days("2026-03-10", "2026-03-10"))
 	var found bool
-	for _, r := range rec.rows["whatfix_content"] {
+	for _, r := range rec.Rows("whatfix_content") {
 		if r.Values["content_id"] == item.ContentID {
 			found = true
 			assert.Equal(t, "Renamed flow", r.Values["name"])
@@ -90,13 +90,13 @@ func TestContentFallsBackToTheFullList(t *testing.T) {
 			rec := mustRun(t, s, w)
 			assert.Equal(t, contentIDsIn(fx.fake.Content(), w), emittedIDs(rec, "whatfix_content", "content_id"))
 			assert.Equal(t, (len(fx.fake.Content())+9)/10, fx.fake.Requests("content"), "every page of the full list")
-			require.Len(t, rec.notices, 1)
-			assert.Contains(t, rec.notices[0], "whatfix content: GET /"+fx.fake.AccountID()+"/content/updated is not available")
-			assert.Contains(t, rec.notices[0], "set paths.content_updated")
+			require.Len(t, rec.Notices(), 1)
+			assert.Contains(t, rec.Notices()[0], "whatfix content: GET /"+fx.fake.AccountID()+"/content/updated is not available")
+			assert.Contains(t, rec.Notices()[0], "set paths.content_updated")
 
 			// Once per run, not once per window.
 			rec = mustRun(t, s, days("2026-03-01", "2026-03-14"))
-			assert.Empty(t, rec.notices)
+			assert.Empty(t, rec.Notices())
 		})
 	}
 }
@@ -115,7 +115,7 @@ func TestEndUsersSnapshot(t *testing.T) {
 	fx.cfg.PageSize = 40
 	rec := mustRun(t, fx.stream(t, "end_users"), days("2026-03-01", "2026-03-01"))
 	users := fx.fake.EndUsers()
-	rows := rec.rows["whatfix_end_users"]
+	rows := rec.Rows("whatfix_end_users")
 	require.Len(t, rows, len(users))
 	assert.Equal(t, (len(users)+39)/40, fx.fake.Requests("end-users"))
 	first := rows[0].Values
@@ -133,7 +133,7 @@ func TestEndUsersSnapshot(t *testing.T) {
 func TestSegmentsSnapshot(t *testing.T) {
 	fx := newFixture(t)
 	rec := mustRun(t, fx.stream(t, "segments"), days("2026-03-01", "2026-03-01"))
-	rows := rec.rows["whatfix_segments"]
+	rows := rec.Rows("whatfix_segments")
 	require.Len(t, rows, len(fx.fake.Segments()))
 	rules, ok := rows[1].Values["rules"].([]any)
 	require.True(t, ok, "rules stay a whole array (JSON column)")
@@ -172,7 +172,7 @@ func TestAuditLogsWindowEdgesAndCursor(t *testing.T) {
 	assert.Equal(t, (served+19)/20, fx.fake.Requests("auditlogs"), "followed the cursor to the end")
 
 	startEdge := false
-	for _, r := range rec.rows["whatfix_audit_logs"] {
+	for _, r := range rec.Rows("whatfix_audit_logs") {
 		ts, ok := parseInstant(r.Values["timestamp"])
 		require.True(t, ok)
 		assert.True(t, w.Contains(ts))
@@ -201,7 +201,7 @@ func TestAuditLogsBodyDates(t *testing.T) {
 			rec := mustRun(t, fx.stream(t, "audit_logs"), tc.w)
 			require.NotEmpty(t, bodies)
 			assert.JSONEq(t, `{"startDate":"`+tc.start+`","endDate":"`+tc.end+`"}`, bodies[0])
-			for _, r := range rec.rows["whatfix_audit_logs"] {
+			for _, r := range rec.Rows("whatfix_audit_logs") {
 				ts, _ := parseInstant(r.Values["timestamp"])
 				assert.True(t, tc.w.Contains(ts), "%s outside %s", ts, tc.w)
 			}

@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/adoptionlabs/etl/engine"
+	"github.com/adoptionlabs/etl/engine/enginetest"
 	"github.com/adoptionlabs/etl/extract"
 	"github.com/adoptionlabs/etl/extract/whatfix/whatfixfake"
 	"github.com/adoptionlabs/etl/schemas"
@@ -87,28 +88,20 @@ func (fx *fixture) stream(t *testing.T, name string) *engine.Stream {
 	return nil
 }
 
-type rejected struct {
-	Table, Reason string
-	Row           engine.Row
-}
-
-// recorder is an Emitter that keeps everything and also runs each row
-// through the transform, so a value that would be rejected at load time
-// fails the test that produced it.
+// recorder is an enginetest.Recorder that also runs each row through the
+// transform, so a value that would be rejected at load time fails the test
+// that produced it.
 type recorder struct {
+	*enginetest.Recorder
 	mu       sync.Mutex
 	tables   map[string]*schemas.Table
 	window   window.Window
 	batchers map[string]*transform.Batcher
-	rows     map[string][]engine.Row
-	rejects  []rejected
-	notices  []string
-	progress [][2]int
 	coerce   []string // transform errors
 }
 
 func newRecorder(s *engine.Stream, w window.Window) *recorder {
-	r := &recorder{tables: map[string]*schemas.Table{}, window: w, batchers: map[string]*transform.Batcher{}, rows: map[string][]engine.Row{}}
+	r := &recorder{Recorder: enginetest.NewRecorder(), tables: map[string]*schemas.Table{}, window: w, batchers: map[string]*transform.Batcher{}}
 	for _, t := range s.Tables {
 		r.tables[t.Name] = t
 		var win *window.Window
@@ -120,37 +113,18 @@ func newRecorder(s *engine.Stream, w window.Window) *recorder {
 	return r
 }
 
-func (r *recorder) Emit(_ context.Context, table string, row engine.Row) error {
+func (r *recorder) Emit(ctx context.Context, table string, row engine.Row) error {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	b, ok := r.batchers[table]
 	if !ok {
+		r.mu.Unlock()
 		return errors.New("undeclared table " + table)
 	}
 	if err := b.Append(row.Values); err != nil {
 		r.coerce = append(r.coerce, row.Where+": "+err.Error())
 	}
-	r.rows[table] = append(r.rows[table], row)
-	return nil
-}
-
-func (r *recorder) Reject(_ context.Context, table, reason string, row engine.Row) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.rejects = append(r.rejects, rejected{Table: table, Reason: reason, Row: row})
-	return nil
-}
-
-func (r *recorder) Notice(msg string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.notices = append(r.notices, msg)
-}
-
-func (r *recorder) Progress(done, total int) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.progress = append(r.progress, [2]int{done, total})
+	r.mu.Unlock()
+	return r.Recorder.Emit(ctx, table, row)
 }
 
 // run extracts one window into a fresh recorder.

@@ -83,8 +83,8 @@ func (r *reportRun) extract(ctx context.Context, w window.Window, out engine.Emi
 			units = append(units, reportUnit{day: d})
 		}
 	}
-	return fanOut(ctx, len(units), concurrency, out.Progress, func(ctx context.Context, i int) error {
-		return r.fetch(ctx, units[i], out)
+	return engine.ForEach(ctx, units, concurrency, out.Progress, func(ctx context.Context, u reportUnit) error {
+		return r.fetch(ctx, u, out)
 	})
 }
 

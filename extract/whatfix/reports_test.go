@@ -85,14 +85,14 @@ func TestEveryReportCSVAndJSONGiveTheSameRows(t *testing.T) {
 			jsonRec := mustRun(t, jsonStream, w)
 
 			table := csvStream.Tables[0].Name
-			got := canonical(csvRec.rows[table])
+			got := canonical(csvRec.Rows(table))
 			require.NotEmpty(t, got, "the fake should have rows for %s on these days", name)
-			assert.Equal(t, got, canonical(jsonRec.rows[table]), "CSV and JSON rows differ")
+			assert.Equal(t, got, canonical(jsonRec.Rows(table)), "CSV and JSON rows differ")
 			assert.Equal(t, expectedRows(t, fx.fake, name, []time.Time{day("2026-03-01"), day("2026-03-02")}), got)
-			assert.Empty(t, csvRec.rejects)
-			assert.Empty(t, jsonRec.rejects)
-			assert.Empty(t, csvRec.notices, "every column the fake serves is declared")
-			assert.Empty(t, jsonRec.notices)
+			assert.Empty(t, csvRec.Rejects())
+			assert.Empty(t, jsonRec.Rejects())
+			assert.Empty(t, csvRec.Notices(), "every column the fake serves is declared")
+			assert.Empty(t, jsonRec.Notices())
 		})
 	}
 }
@@ -113,8 +113,8 @@ func TestReportRequestsOneDayAtATime(t *testing.T) {
 			"includeDomains": {"app.acme.example,crm.acme.example"}, "excludeDomains": {"hr.acme.example"}}, u.Query())
 	}
 	all := len(expectedRows(t, fx.fake, "summary/mostPopularFlows", []time.Time{day("2026-03-01"), day("2026-03-02"), day("2026-03-03")}))
-	assert.Less(t, len(rec.rows["whatfix_report_most_popular_flows"]), all, "hr.acme.example rows were filtered out")
-	for _, r := range rec.rows["whatfix_report_most_popular_flows"] {
+	assert.Less(t, len(rec.Rows("whatfix_report_most_popular_flows")), all, "hr.acme.example rows were filtered out")
+	for _, r := range rec.Rows("whatfix_report_most_popular_flows") {
 		d := r.Values["report_date"].(time.Time)
 		assert.True(t, !d.Before(day("2026-03-01")) && !d.After(day("2026-03-03")), "report_date %s", d)
 	}
@@ -125,7 +125,7 @@ func TestReportWindowWithoutAWholeDayRequestsNothing(t *testing.T) {
 	w := days("2026-03-01", "2026-03-01")
 	w.Start = w.Start.Add(6 * time.Hour)
 	rec := mustRun(t, s, w)
-	assert.Empty(t, rec.rows)
+	assert.Empty(t, rec.AllRows())
 	assert.Zero(t, fx.fake.TotalRequests())
 }
 
@@ -139,7 +139,7 @@ func TestCSVQuotedNewlinesCommasQuotesAndBOM(t *testing.T) {
 			fx, s := reportFixture(t, "flowSummary/feedbackCommentsYes", "csv")
 			fx.fake.SetCSVStyle(style.bom, style.crlf)
 			rec := mustRun(t, s, days("2026-02-01", "2026-02-28"))
-			rows := rec.rows["whatfix_report_flow_summary_feedback_comments_yes"]
+			rows := rec.Rows("whatfix_report_flow_summary_feedback_comments_yes")
 			require.NotEmpty(t, rows)
 			var multiline, quoted, comma bool
 			for _, r := range rows {
@@ -153,8 +153,8 @@ func TestCSVQuotedNewlinesCommasQuotesAndBOM(t *testing.T) {
 			assert.True(t, multiline, "a comment with a newline came through whole")
 			assert.True(t, quoted, "doubled quotes are unescaped")
 			assert.True(t, comma, "a quoted comma stays in its field")
-			assert.Empty(t, rec.notices)
-			assert.Empty(t, rec.rejects)
+			assert.Empty(t, rec.Notices())
+			assert.Empty(t, rec.Rejects())
 		})
 	}
 }
@@ -210,10 +210,10 @@ func TestPerFlowReportFansOutOverFlows(t *testing.T) {
 	assert.LessOrEqual(t, maxInFlight.Load(), int32(3), "flow_concurrency bounds the fan-out")
 	assert.GreaterOrEqual(t, maxInFlight.Load(), int32(2), "flows are requested concurrently")
 
-	require.NotEmpty(t, rec.progress)
-	assert.Equal(t, [2]int{18, 18}, rec.progress[len(rec.progress)-1])
+	require.NotEmpty(t, rec.ProgressCalls())
+	assert.Equal(t, [2]int{18, 18}, rec.ProgressCalls()[len(rec.ProgressCalls())-1])
 	perFlow := map[string]int{}
-	for _, r := range rec.rows["whatfix_report_flow_exited_steps"] {
+	for _, r := range rec.Rows("whatfix_report_flow_exited_steps") {
 		perFlow[r.Values["flow_id"].(string)]++
 	}
 	for _, f := range flows {
@@ -259,17 +259,17 @@ func TestUnknownColumnIsEmittedAndNoticedOnce(t *testing.T) {
 			fx, s := reportFixture(t, "summary/mostPopularFlows", format)
 			fx.fake.AddReportColumn("summary/mostPopularFlows", "Unique Viewers (%)", "12.5")
 			rec := mustRun(t, s, days("2026-03-01", "2026-03-02"))
-			rows := rec.rows["whatfix_report_most_popular_flows"]
+			rows := rec.Rows("whatfix_report_most_popular_flows")
 			require.NotEmpty(t, rows)
 			for _, r := range rows {
 				assert.Equal(t, "12.5", r.Values["unique_viewers_pct"])
 			}
-			require.Len(t, rec.notices, 1, "one notice for the run, not one per day")
-			assert.Equal(t, "whatfix report summary/mostPopularFlows: unknown columns [unique_viewers_pct] kept in _extra; declare them in schemas/whatfix to promote them", rec.notices[0])
+			require.Len(t, rec.Notices(), 1, "one notice for the run, not one per day")
+			assert.Equal(t, "whatfix report summary/mostPopularFlows: unknown columns [unique_viewers_pct] kept in _extra; declare them in schemas/whatfix to promote them", rec.Notices()[0])
 
 			// A second window of the same run does not repeat it.
 			rec2 := mustRun(t, s, days("2026-03-03", "2026-03-03"))
-			assert.Empty(t, rec2.notices)
+			assert.Empty(t, rec2.Notices())
 
 			// The transform puts it in _extra.
 			b := rec.batchers["whatfix_report_most_popular_flows"]
@@ -286,13 +286,13 @@ func TestMalformedCSVRowIsRejectedAndNeighboursLoad(t *testing.T) {
 	fx, s := reportFixture(t, "summary/mostPopularFlows", "csv")
 	fx.fake.SetMalformedRow("summary/mostPopularFlows", true)
 	rec := mustRun(t, s, days("2026-03-01", "2026-03-01"))
-	require.Len(t, rec.rejects, 1)
-	rj := rec.rejects[0]
+	require.Len(t, rec.Rejects(), 1)
+	rj := rec.Rejects()[0]
 	assert.Equal(t, "whatfix_report_most_popular_flows", rj.Table)
 	assert.Equal(t, "line 3: expected 6 fields, got 7", rj.Reason)
 	assert.Equal(t, "broken,broken,broken,broken,broken,broken,extra field", rj.Row.Raw)
 	assert.Equal(t, "report summary/mostPopularFlows day 2026-03-01 line 3", rj.Row.Where)
-	assert.Len(t, rec.rows["whatfix_report_most_popular_flows"], len(fx.fake.Flows()), "every good row still loads")
+	assert.Len(t, rec.Rows("whatfix_report_most_popular_flows"), len(fx.fake.Flows()), "every good row still loads")
 }
 
 func TestUnknownReportIs404WithAHint(t *testing.T) {
@@ -320,9 +320,9 @@ func TestUndeclaredReportKeepsEverythingInExtra(t *testing.T) {
 	require.True(t, ok)
 	assert.Equal(t, "int64", c.Type.String())
 	rec := mustRun(t, s, days("2026-03-01", "2026-03-01"))
-	require.NotEmpty(t, rec.rows[tb.Name])
-	require.Len(t, rec.notices, 1)
-	assert.Contains(t, rec.notices[0], "unknown columns [users_clicked, click_rate_pct] kept in _extra; declare them under columns: of this report in pipelines.yaml")
+	require.NotEmpty(t, rec.Rows(tb.Name))
+	require.Len(t, rec.Notices(), 1)
+	assert.Contains(t, rec.Notices()[0], "unknown columns [users_clicked, click_rate_pct] kept in _extra; declare them under columns: of this report in pipelines.yaml")
 }
 
 func TestReportRetriesThrottlingAndServerErrors(t *testing.T) {
@@ -332,14 +332,14 @@ func TestReportRetriesThrottlingAndServerErrors(t *testing.T) {
 	fx.fake.ResetRequests()
 	fx.fake.Faults.FailNext(2, http.StatusTooManyRequests)
 	rec := mustRun(t, s, days("2026-03-01", "2026-03-02"))
-	assert.Equal(t, canonical(clean.rows["whatfix_report_engagement"]), canonical(rec.rows["whatfix_report_engagement"]))
+	assert.Equal(t, canonical(clean.Rows("whatfix_report_engagement")), canonical(rec.Rows("whatfix_report_engagement")))
 	assert.Equal(t, 4, fx.fake.TotalRequests(), "two 429s retried, then two days")
 
 	for _, status := range []int{500, 502, 503, 504} {
 		fx.fake.ResetRequests()
 		fx.fake.Faults.FailNext(1, status)
 		rec := mustRun(t, s, days("2026-03-01", "2026-03-02"))
-		assert.Equal(t, canonical(clean.rows["whatfix_report_engagement"]), canonical(rec.rows["whatfix_report_engagement"]), "status %d", status)
+		assert.Equal(t, canonical(clean.Rows("whatfix_report_engagement")), canonical(rec.Rows("whatfix_report_engagement")), "status %d", status)
 		assert.Equal(t, 3, fx.fake.TotalRequests(), "status %d retried once", status)
 	}
 

@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/adoptionlabs/etl/extract/httpclient"
@@ -224,49 +223,4 @@ func parseInstant(v any) (time.Time, bool) {
 		return time.UnixMilli(int64(x)).UTC(), true
 	}
 	return time.Time{}, false
-}
-
-// fanOut runs work(i) for i in [0, n) with at most limit at once, stopping
-// the rest at the first error, and reports progress after each.
-func fanOut(ctx context.Context, n, limit int, progress func(done, total int), work func(ctx context.Context, i int) error) error {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		first error
-		done  int
-	)
-	sem := make(chan struct{}, max(limit, 1))
-	for i := 0; i < n; i++ {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-		}
-		if ctx.Err() != nil {
-			break
-		}
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			defer func() { <-sem }()
-			err := work(ctx, i)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				if first == nil {
-					first = err
-					cancel(err)
-				}
-				return
-			}
-			done++
-			progress(done, n)
-		}(i)
-	}
-	wg.Wait()
-	if first != nil {
-		return first
-	}
-	return context.Cause(ctx)
 }

@@ -23,13 +23,14 @@ func stateStores() func(t *testing.T) state.Store {
 	var mu sync.Mutex
 	dsns := map[*testing.T]string{}
 	return func(t *testing.T) state.Store {
-		mu.Lock()
-		dsn, ok := dsns[t]
-		if !ok {
-			dsn = testsupport.FreshDatabase(t)
-			dsns[t] = dsn
-		}
-		mu.Unlock()
+		dsn := func() string {
+			mu.Lock()
+			defer mu.Unlock() // FreshDatabase may skip the test: runtime.Goexit
+			if _, ok := dsns[t]; !ok {
+				dsns[t] = testsupport.FreshDatabase(t)
+			}
+			return dsns[t]
+		}()
 		return openStateStore(t, dsn)
 	}
 }

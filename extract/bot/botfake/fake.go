@@ -83,6 +83,9 @@ type Fake struct {
 	mu   sync.RWMutex
 	data *dataset
 
+	// requests counts requests by endpoint, faulted ones included.
+	requests sandbox.Counter
+
 	stateMu      sync.Mutex
 	tokens       map[string]time.Time
 	issued       int
@@ -90,7 +93,6 @@ type Fake struct {
 	conflictNext int
 	unauthorized int
 	refuseTokens bool
-	requests     map[string]int
 	requestLog   []string
 }
 
@@ -116,13 +118,12 @@ func New(opts Options) *Fake {
 		opts.ExpireFormat = ExpireISO
 	}
 	f := &Fake{
-		Faults:   sandbox.NewFaults(opts.Seed),
-		opts:     opts,
-		started:  time.Now(),
-		rng:      mrand.New(mrand.NewSource(opts.Seed + 1)),
-		data:     generate(opts.Seed, opts.Now, opts.Scale, UsersChannels),
-		tokens:   map[string]time.Time{},
-		requests: map[string]int{},
+		Faults:  sandbox.NewFaults(opts.Seed),
+		opts:    opts,
+		started: time.Now(),
+		rng:     mrand.New(mrand.NewSource(opts.Seed + 1)),
+		data:    generate(opts.Seed, opts.Now, opts.Scale, UsersChannels),
+		tokens:  map[string]time.Time{},
 	}
 	f.handler = f.Faults.Wrap(http.HandlerFunc(f.serveAPI), func(status int, msg string) []byte {
 		return errorJSON(status, msg, nil)
@@ -132,8 +133,8 @@ func New(opts Options) *Fake {
 
 // ServeHTTP counts the request, lets Faults misbehave, then answers.
 func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.requests.Inc(r.URL.Path)
 	f.stateMu.Lock()
-	f.requests[r.URL.Path]++
 	f.requestLog = append(f.requestLog, r.Method+" "+r.URL.RequestURI())
 	f.stateMu.Unlock()
 	f.handler.ServeHTTP(w, r)
@@ -155,9 +156,7 @@ func (f *Fake) Earliest() time.Time { return f.Clock().AddDate(0, -3, 0) }
 
 // Requests returns how many requests reached path, faulted ones included.
 func (f *Fake) Requests(path string) int {
-	f.stateMu.Lock()
-	defer f.stateMu.Unlock()
-	return f.requests[path]
+	return f.requests.Get(path)
 }
 
 // RequestLog lists "METHOD /path?query" for every request received.

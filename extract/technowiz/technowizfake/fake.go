@@ -84,9 +84,11 @@ type Fake struct {
 	users   []*User // sorted by id
 	unknown map[string]bool
 
+	// requests counts requests by endpoint, faulted ones included.
+	requests sandbox.Counter
+
 	stateMu    sync.Mutex
 	forbidden  bool
-	requests   map[string]int
 	requestLog []string
 }
 
@@ -103,12 +105,11 @@ func New(opts Options) *Fake {
 		opts.AuthKey = DemoAuthKey
 	}
 	f := &Fake{
-		Faults:   sandbox.NewFaults(opts.Seed),
-		opts:     opts,
-		started:  time.Now(),
-		users:    generate(opts.Seed, opts.Now, opts.Scale),
-		unknown:  map[string]bool{},
-		requests: map[string]int{},
+		Faults:  sandbox.NewFaults(opts.Seed),
+		opts:    opts,
+		started: time.Now(),
+		users:   generate(opts.Seed, opts.Now, opts.Scale),
+		unknown: map[string]bool{},
 	}
 	f.handler = f.Faults.Wrap(http.HandlerFunc(f.serveAPI), func(status int, msg string) []byte {
 		b, _ := json.Marshal(map[string]any{"errorMessage": msg})
@@ -123,8 +124,8 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasSuffix(strings.TrimSuffix(r.URL.Path, "/"), "/conversation") {
 		kind = "conversation"
 	}
+	f.requests.Inc(kind)
 	f.stateMu.Lock()
-	f.requests[kind]++
 	f.requestLog = append(f.requestLog, r.Method+" "+r.URL.RequestURI())
 	f.stateMu.Unlock()
 	f.handler.ServeHTTP(w, r)
@@ -143,9 +144,7 @@ func (f *Fake) Clock() time.Time {
 
 // Requests counts requests by endpoint: "users" or "conversation".
 func (f *Fake) Requests(kind string) int {
-	f.stateMu.Lock()
-	defer f.stateMu.Unlock()
-	return f.requests[kind]
+	return f.requests.Get(kind)
 }
 
 // RequestLog lists "METHOD /path?query" for every request received.

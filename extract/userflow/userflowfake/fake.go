@@ -62,9 +62,11 @@ type Fake struct {
 	cacheMu    sync.Mutex
 	orderCache map[string][]int
 
+	// requests counts requests by endpoint, faulted ones included.
+	requests sandbox.Counter
+
 	stateMu         sync.Mutex
 	groupsForbidden bool
-	requests        map[string]int
 	requestLog      []string
 	requestSeq      int64
 	rateMinute      time.Time
@@ -95,7 +97,6 @@ func New(opts Options) *Fake {
 		opts:       opts,
 		data:       generate(opts.Seed, opts.Now, opts.Scale),
 		orderCache: map[string][]int{},
-		requests:   map[string]int{},
 	}
 	f.reindex()
 	f.handler = f.Faults.Wrap(http.HandlerFunc(f.serveAPI), func(status int, msg string) []byte {
@@ -123,8 +124,8 @@ func (f *Fake) reindex() {
 
 // ServeHTTP counts the request, lets Faults misbehave, then answers.
 func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.requests.Inc(r.URL.Path)
 	f.stateMu.Lock()
-	f.requests[r.URL.Path]++
 	f.requestLog = append(f.requestLog, r.Method+" "+r.URL.RequestURI())
 	f.stateMu.Unlock()
 	f.handler.ServeHTTP(w, r)
@@ -139,9 +140,7 @@ func (f *Fake) APIKey() string { return f.opts.APIKey }
 // Requests returns how many requests reached path (e.g. "/content_sessions"),
 // faulted ones included.
 func (f *Fake) Requests(path string) int {
-	f.stateMu.Lock()
-	defer f.stateMu.Unlock()
-	return f.requests[path]
+	return f.requests.Get(path)
 }
 
 // RequestLog lists "METHOD /path?query" for every request received.
@@ -153,9 +152,9 @@ func (f *Fake) RequestLog() []string {
 
 // ResetRequests clears the counters and the log.
 func (f *Fake) ResetRequests() {
+	f.requests.Reset()
 	f.stateMu.Lock()
 	defer f.stateMu.Unlock()
-	f.requests = map[string]int{}
 	f.requestLog = nil
 }
 

@@ -61,8 +61,10 @@ type Fake struct {
 	mu   sync.RWMutex
 	data *dataset
 
+	// requests counts requests by endpoint, faulted ones included.
+	requests sandbox.Counter
+
 	stateMu              sync.Mutex
-	requests             map[string]int
 	requestLog           []string
 	extraColumns         map[string][]column
 	malformed            map[string]bool
@@ -92,7 +94,6 @@ func New(opts Options) *Fake {
 		Faults:       sandbox.NewFaults(opts.Seed),
 		opts:         opts,
 		data:         generate(opts.Seed, opts.Now, opts.Scale),
-		requests:     map[string]int{},
 		extraColumns: map[string][]column{},
 		malformed:    map[string]bool{},
 	}
@@ -104,8 +105,8 @@ func New(opts Options) *Fake {
 
 // ServeHTTP counts the request, lets Faults misbehave, then answers.
 func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.requests.Inc(routeOf(r.URL.Path))
 	f.stateMu.Lock()
-	f.requests[routeOf(r.URL.Path)]++
 	f.requestLog = append(f.requestLog, r.Method+" "+r.URL.RequestURI())
 	f.stateMu.Unlock()
 	f.handler.ServeHTTP(w, r)
@@ -135,9 +136,7 @@ func (f *Fake) User() string           { return f.opts.User }
 // /api/v1/{accountId}/ (e.g. "reports/summary/mostPopularFlows",
 // "analytics/end-users", "auditlogs"), faulted ones included.
 func (f *Fake) Requests(route string) int {
-	f.stateMu.Lock()
-	defer f.stateMu.Unlock()
-	return f.requests[route]
+	return f.requests.Get(route)
 }
 
 // TotalRequests counts every request received.
@@ -156,9 +155,9 @@ func (f *Fake) RequestLog() []string {
 
 // ResetRequests clears the counters and the log.
 func (f *Fake) ResetRequests() {
+	f.requests.Reset()
 	f.stateMu.Lock()
 	defer f.stateMu.Unlock()
-	f.requests = map[string]int{}
 	f.requestLog = nil
 }
 
