@@ -4,12 +4,11 @@
 package config
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"net/url"
 	"os"
+	"reflect"
 	"regexp"
 	"sort"
 	"strings"
@@ -18,6 +17,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/adoptionlabs/etl/extract"
+	"github.com/adoptionlabs/etl/window"
 )
 
 // File is pipelines.yaml.
@@ -67,24 +67,20 @@ type State struct {
 	Location string   `yaml:"location"` // auto|file|clickhouse
 }
 
-// Duration reads 1d, 7d or Go durations.
+// Duration is a whole number of days (0d, 2d, 7d), or for lock_ttl any Go
+// duration (6h).
 type Duration struct{ time.Duration }
 
 // UnmarshalYAML accepts "3d" as well as "72h".
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	s := strings.TrimSpace(n.Value)
-	if s == "" || s == "0" {
-		d.Duration = 0
-		return nil
-	}
-	var days int
-	if _, err := fmt.Sscanf(s, "%dd", &days); err == nil && fmt.Sprintf("%dd", days) == s {
-		d.Duration = time.Duration(days) * 24 * time.Hour
+	if v, err := window.ParseDayCount(s); err == nil {
+		d.Duration = v
 		return nil
 	}
 	v, err := time.ParseDuration(s)
-	if err != nil {
-		return fmt.Errorf("line %d: %q is not a duration (use 1d, 7d or 12h)", n.Line, s)
+	if err != nil || v < 0 {
+		return fmt.Errorf("line %d: %q is not a duration (use 0d, 1d, 7d or 12h)", n.Line, s)
 	}
 	d.Duration = v
 	return nil
@@ -264,37 +260,97 @@ func popEnabled(n *yaml.Node) (bool, error) {
 	return enabled, nil
 }
 
-// strictDecode decodes a node rejecting unknown keys (yaml.v3 only enforces
-// that through a Decoder, hence the round trip).
+// strictDecode decodes a node, rejecting keys the target does not declare.
+// It checks keys on the node tree itself (not on a re-marshalled copy) so
+// that every line it reports is the file's own.
 func strictDecode(n *yaml.Node, out any) error {
-	b, err := yaml.Marshal(n)
-	if err != nil {
+	if err := unknownKeys(n, reflect.TypeOf(out)); err != nil {
 		return err
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	if err := dec.Decode(out); err != nil && !errors.Is(err, io.EOF) {
-		return fixLines(err, n)
+	return n.Decode(out)
+}
+
+var unmarshalerType = reflect.TypeOf((*yaml.Unmarshaler)(nil)).Elem()
+
+func unknownKeys(n *yaml.Node, t reflect.Type) error {
+	if n.Kind == yaml.DocumentNode {
+		for _, c := range n.Content {
+			if err := unknownKeys(c, t); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == reflect.TypeOf(yaml.Node{}) || reflect.PointerTo(t).Implements(unmarshalerType) {
+		return nil
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		if n.Kind != yaml.MappingNode {
+			return nil // a type mismatch: Decode reports it with its line
+		}
+		fields := map[string]reflect.Type{}
+		collectFields(t, fields)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			ft, ok := fields[k.Value]
+			if !ok {
+				return fmt.Errorf("line %d: field %s not found in %s", k.Line, k.Value, t.Name())
+			}
+			if err := unknownKeys(v, ft); err != nil {
+				return err
+			}
+		}
+	case reflect.Map:
+		if n.Kind == yaml.MappingNode {
+			for i := 1; i < len(n.Content); i += 2 {
+				if err := unknownKeys(n.Content[i], t.Elem()); err != nil {
+					return err
+				}
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		if n.Kind == yaml.SequenceNode {
+			for _, c := range n.Content {
+				if err := unknownKeys(c, t.Elem()); err != nil {
+					return err
+				}
+			}
+		}
 	}
 	return nil
 }
 
-// fixLines maps "line N" of the re-marshalled node back to the file: yaml
-// keeps the node's own line, and the round trip starts at line 1.
-func fixLines(err error, n *yaml.Node) error {
-	offset := n.Line - 1
-	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
-		offset = n.Content[0].Line - 1
+// collectFields maps yaml keys to field types, flattening `,inline` structs.
+func collectFields(t reflect.Type, into map[string]reflect.Type) {
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		tag := f.Tag.Get("yaml")
+		name, opts, _ := strings.Cut(tag, ",")
+		if name == "-" {
+			continue
+		}
+		if strings.Contains(opts, "inline") {
+			ft := f.Type
+			for ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				collectFields(ft, into)
+				continue
+			}
+		}
+		if name == "" {
+			name = strings.ToLower(f.Name)
+		}
+		into[name] = f.Type
 	}
-	if offset <= 0 {
-		return err
-	}
-	re := regexp.MustCompile(`line (\d+)`)
-	return errors.New(re.ReplaceAllStringFunc(err.Error(), func(m string) string {
-		var l int
-		fmt.Sscanf(m, "line %d", &l)
-		return fmt.Sprintf("line %d", l+offset)
-	}))
 }
 
 func (c *Config) applyDefaults() {

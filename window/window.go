@@ -114,14 +114,23 @@ func (w Window) String() string {
 	return "[" + w.Start.Format(time.RFC3339) + ", " + w.End.Format(time.RFC3339) + ")"
 }
 
-// ParseChunk reads chunk sizes such as 1d, 7d or 30d. Chunks are whole days
-// because a load replaces whole day partitions.
-func ParseChunk(s string) (time.Duration, error) {
+// ParseDayCount reads a whole number of days, "0d", "1d", "30d": windows are
+// built from whole days because a load replaces whole day partitions.
+func ParseDayCount(s string) (time.Duration, error) {
 	var n int
-	if _, err := fmt.Sscanf(s, "%dd", &n); err == nil && fmt.Sprintf("%dd", n) == s && n > 0 {
+	if _, err := fmt.Sscanf(s, "%dd", &n); err == nil && fmt.Sprintf("%dd", n) == s && n >= 0 {
 		return time.Duration(n) * Day, nil
 	}
-	return 0, fmt.Errorf("chunk %q: want a whole number of days such as 1d, 7d, 30d", s)
+	return 0, fmt.Errorf("%q: want a whole number of days such as 0d, 1d, 7d, 30d", s)
+}
+
+// ParseChunk reads a chunk size: a positive number of days.
+func ParseChunk(s string) (time.Duration, error) {
+	d, err := ParseDayCount(s)
+	if err == nil && d == 0 {
+		err = fmt.Errorf("%q: a chunk must be at least 1d", s)
+	}
+	return d, err
 }
 
 // MonthAligned widens w to whole UTC months.

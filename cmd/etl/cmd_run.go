@@ -29,8 +29,8 @@ func runCommand() *cli.Command {
 			}
 			for flag, dst := range map[string]*time.Duration{"lookback": &a.cfg.Run.Lookback.Duration, "settle-lag": &a.cfg.Run.SettleLag.Duration, "initial-period": &a.cfg.Run.InitialPeriod.Duration} {
 				if c.IsSet(flag) {
-					d, err := window.ParseChunk(c.String(flag))
-					if err != nil && c.String(flag) != "0d" {
+					d, err := window.ParseDayCount(c.String(flag))
+					if err != nil {
 						return usageError("--%s: %v", flag, err)
 					}
 					*dst = d
@@ -80,8 +80,7 @@ func runCommand() *cli.Command {
 // settle lag), in whole days, or the initial period before that end when the
 // stream has no watermark; snapshot streams run once.
 func nightlyPlan(ctx context.Context, store state.Store, streams []*engine.Stream, lookback, settle, initial time.Duration, now time.Time) ([]job.Task, error) {
-	end := window.Floor(now).Add(-settle)
-	end = window.Floor(end)
+	end := window.Floor(window.Floor(now).Add(-settle))
 	var tasks []job.Task
 	for _, s := range streams {
 		if !s.Windowed {
