@@ -53,7 +53,7 @@ func backfillCommand() *cli.Command {
 			spec.tasks = job.Plan(sel.streams, w, chunk)
 			spec.planID = planID(spec.tasks)
 			if c.Bool("dry-run") {
-				a.printPlan(spec.tasks)
+				a.printPlan(sel, spec.tasks)
 				return nil
 			}
 			return a.execute(c.Context, sel, spec)

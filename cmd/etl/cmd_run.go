@@ -68,7 +68,7 @@ func runCommand() *cli.Command {
 				return cli.Exit(fmt.Sprintf("read watermarks: %v", err), exitFailed)
 			}
 			if c.Bool("dry-run") {
-				a.printPlan(spec.tasks)
+				a.printPlan(sel, spec.tasks)
 				return nil
 			}
 			return a.execute(c.Context, sel, spec)

@@ -110,7 +110,10 @@ func planID(tasks []job.Task) string {
 }
 
 // printPlan is --dry-run: what would run, with no request made.
-func (a *app) printPlan(tasks []job.Task) {
+func (a *app) printPlan(sel *selection, tasks []job.Task) {
+	for _, sk := range sel.skipped {
+		fmt.Fprintln(a.stdout, sk)
+	}
 	type agg struct {
 		windows []window.Window
 		est     int
