@@ -195,6 +195,13 @@ func (a *app) execute(ctx context.Context, sel *selection, spec runSpec) error {
 		if stale != nil {
 			a.log.Warn("taking over a stale lock: its run stopped without releasing it", "held_by", stale.String())
 		}
+		if chs, ok := sink.(*clickhouse.Sink); ok {
+			if n, err := chs.DropStaleStaging(ctx); err != nil {
+				a.log.Warn("could not drop staging tables of an earlier killed run", "err", err)
+			} else if n > 0 {
+				a.log.Info("dropped staging tables left by a killed run", "tables", n)
+			}
+		}
 		go func() {
 			select {
 			case <-lock.Lost():

@@ -142,6 +142,12 @@ func TestKilledBackfillResumesToIdenticalTables(t *testing.T) {
 			for _, table := range []string{"userflow_content_sessions", "userflow_session_answers"} {
 				assert.Equal(t, refDigest(t, table), digest(t, table), "%s after kills and resumes equals the uninterrupted run", table)
 			}
+			if sinkName == "clickhouse" {
+				dsn := killEnv["CLICKHOUSE_DSN"]
+				db := dsn[strings.LastIndex(dsn, "/")+1:]
+				rows := testsupport.ClickHouseQuery(t, dsn, fmt.Sprintf("SELECT count() AS n FROM system.tables WHERE database = '%s' AND startsWith(name, '_stg_')", db))
+				assert.EqualValues(t, 0, rows[0]["n"], "no staging table of a killed run is left behind")
+			}
 			if sinkName == "parquet" {
 				store, err := state.OpenFile(killEnv["ETL_STATE_DIR"])
 				require.NoError(t, err)

@@ -277,3 +277,32 @@ func (s *Sink) CountRows(ctx context.Context, table string) (int64, error) {
 	n, err := s.count(ctx, table, "tuple()")
 	return int64(n), err
 }
+
+// DropStaleStaging removes staging tables a killed run left behind. Call it
+// only while holding the run lock: then no live load owns one.
+func (s *Sink) DropStaleStaging(ctx context.Context) (int, error) {
+	qctx, cancel := context.WithTimeout(ctx, s.opts.QueryTimeout)
+	rows, err := s.conn.Query(qctx, "SELECT name FROM system.tables WHERE database = ? AND startsWith(name, '_stg_')", s.db)
+	if err != nil {
+		cancel()
+		return 0, fmt.Errorf("list staging tables in %s: %w", s.db, err)
+	}
+	var names []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			rows.Close()
+			cancel()
+			return 0, err
+		}
+		names = append(names, n)
+	}
+	rows.Close()
+	cancel()
+	for _, n := range names {
+		if err := s.exec(ctx, "DROP TABLE IF EXISTS "+s.qualified(n)); err != nil {
+			return 0, fmt.Errorf("drop staging table %s: %w", n, err)
+		}
+	}
+	return len(names), nil
+}

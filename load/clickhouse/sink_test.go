@@ -263,3 +263,24 @@ func TestMigrateTwiceChangesNothing(t *testing.T) {
 	assert.False(t, second[0].Applied || second[1].Applied, "already applied")
 	assert.Equal(t, 4.0, count(t, dsn, fmt.Sprintf("SELECT count() FROM system.tables WHERE database = '%s' AND name LIKE 't_%%'", s.Database())), "raw + view + report + dims")
 }
+
+func TestDropStaleStagingRemovesWhatAKilledLoadLeft(t *testing.T) {
+	s, dsn := openSink(t)
+	ctx := context.Background()
+	w := window.New(day("2026-11-01"), day("2026-11-02"))
+	// A load that began and never finished, as after kill -9.
+	_, err := s.Begin(ctx, dims, w, "test.stream", "killed-run")
+	require.NoError(t, err)
+	_, err = s.Begin(ctx, report, w, "test.stream", "killed-run")
+	require.NoError(t, err)
+	staging := func() float64 {
+		return count(t, dsn, fmt.Sprintf("SELECT count() FROM system.tables WHERE database = '%s' AND startsWith(name, '_stg_')", s.Database()))
+	}
+	require.Equal(t, 2.0, staging())
+	n, err := s.DropStaleStaging(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 2, n)
+	assert.Equal(t, 0.0, staging())
+	loadRows(t, s, dims, w, []map[string]any{{"id": "1", "name": "a"}})
+	assert.Equal(t, 1.0, count(t, dsn, fmt.Sprintf("SELECT count() FROM `%s`.t_dims", s.Database())), "the live table is untouched and loads still work")
+}
