@@ -53,11 +53,13 @@ func columnValues(c schemas.Column, col arrow.Array) (any, error) {
 	case schemas.String, schemas.JSON:
 		a := col.(*array.String)
 		if c.Nullable {
+			// One backing array, not one allocation per value.
+			vals := make([]string, n)
 			out := make([]*string, n)
 			for i := range out {
 				if a.IsValid(i) {
-					v := a.Value(i)
-					out[i] = &v
+					vals[i] = a.Value(i)
+					out[i] = &vals[i]
 				}
 			}
 			return out, nil
@@ -90,13 +92,14 @@ func columnValues(c schemas.Column, col arrow.Array) (any, error) {
 		a := col.(*array.List)
 		vals := a.ListValues().(*array.String)
 		offsets := a.Offsets()
+		// Every row's items are a slice of one backing array.
+		all := make([]string, int(offsets[n])-int(offsets[0]))
+		for j := range all {
+			all[j] = vals.Value(int(offsets[0]) + j)
+		}
 		out := make([][]string, n)
 		for i := range out {
-			items := make([]string, 0, offsets[i+1]-offsets[i])
-			for j := offsets[i]; j < offsets[i+1]; j++ {
-				items = append(items, vals.Value(int(j)))
-			}
-			out[i] = items
+			out[i] = all[offsets[i]-offsets[0] : offsets[i+1]-offsets[0] : offsets[i+1]-offsets[0]]
 		}
 		return out, nil
 	}
@@ -105,11 +108,12 @@ func columnValues(c schemas.Column, col arrow.Array) (any, error) {
 
 func nullable[A interface{ IsValid(int) bool }, T any](c schemas.Column, a A, n int, get func(A, int) T) any {
 	if c.Nullable {
+		vals := make([]T, n)
 		out := make([]*T, n)
 		for i := range out {
 			if a.IsValid(i) {
-				v := get(a, i)
-				out[i] = &v
+				vals[i] = get(a, i)
+				out[i] = &vals[i]
 			}
 		}
 		return out
