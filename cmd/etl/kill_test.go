@@ -6,6 +6,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -159,4 +161,39 @@ func TestKilledBackfillResumesToIdenticalTables(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRealBinaryWithFaultsEndsWithExactTables runs the built binary against
+// every sandbox with 5% of requests failing (5xx, 429 with and without
+// Retry-After, truncated bodies) and compares each table with a clean run.
+func TestRealBinaryWithFaultsEndsWithExactTables(t *testing.T) {
+	bin := buildBinary(t)
+	clean, faulty := t.TempDir(), t.TempDir()
+	run := func(out string, faults string) string {
+		cmd := exec.Command(bin, "demo", "--days", "5", "--out", out, "--faults", faults)
+		cmd.Env = environ(map[string]string{"ETL_STATE_DIR": t.TempDir()})
+		b, err := cmd.CombinedOutput()
+		require.NoError(t, err, string(b))
+		return string(b)
+	}
+	cleanOut := run(clean, "0")
+	faultyOut := run(faulty, "0.05")
+	want, got := parseTableCounts(t, cleanOut), parseTableCounts(t, faultyOut)
+	require.Greater(t, len(want), 50, "every source's tables")
+	assert.Equal(t, want, got)
+	retries := regexp.MustCompile(`(?m)^TOTAL\s+\d+\s+\d+\s+\d+\s+(\d+)`).FindStringSubmatch(faultyOut)
+	require.Len(t, retries, 2, faultyOut)
+	n, _ := strconv.Atoi(retries[1])
+	assert.Greater(t, n, 20, "faults were injected and retried")
+	for _, table := range []string{"userflow_session_answers", "whatfix_report_most_popular_flows", "bot_transcript_messages", "technowiz_messages"} {
+		assert.Equal(t, parquetDigestAny(t, clean, table), parquetDigestAny(t, faulty, table), table)
+	}
+}
+
+// parquetDigestAny fingerprints every column of a table except the run
+// bookkeeping.
+func parquetDigestAny(t *testing.T, dir, table string) string {
+	rows := testsupport.DuckDB(t, fmt.Sprintf(
+		"SELECT count(*) AS n, coalesce(sum(hash(COLUMNS(* EXCLUDE (_run_id, _extracted_at, dt)))), 0)::VARCHAR AS h FROM read_parquet('%s/%s/*/*.parquet', hive_partitioning = true)", dir, table))
+	return fmt.Sprint(rows[0])
 }

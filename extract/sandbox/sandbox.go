@@ -183,3 +183,13 @@ func Start(h http.Handler) (*Server, error) {
 
 // Close stops the server at once.
 func (s *Server) Close() error { return s.srv.Close() }
+
+// Spread fails the given share of requests, evenly over the kinds a client
+// retries: 5xx, 429 (with and without Retry-After) and truncated bodies.
+// Stalls stay off: they only fail a client whose timeout is shorter.
+func (f *Faults) Spread(share float64) {
+	if share <= 0 {
+		return
+	}
+	f.SetRates(share/3, share/3, share/3, 0)
+}

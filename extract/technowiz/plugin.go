@@ -19,6 +19,7 @@ func init() {
 
 func sandbox(opts extract.SandboxOptions) extract.Sandbox {
 	f := technowizfake.New(technowizfake.Options{Seed: opts.Seed, Now: opts.Now, Scale: opts.Scale})
+	f.Faults.Spread(opts.Faults)
 	return extract.Sandbox{
 		Handler: f,
 		Env: func(baseURL string) map[string]string {

@@ -193,10 +193,7 @@ func (s *source) streams() []*engine.Stream {
 
 func sandboxFor(opts extract.SandboxOptions) extract.Sandbox {
 	fake := userflowfake.New(userflowfake.Options{Seed: opts.Seed, Now: opts.Now, Scale: opts.Scale})
-	if opts.Faults > 0 {
-		share := opts.Faults / 3
-		fake.Faults.SetRates(share, share, share, 0)
-	}
+	fake.Faults.Spread(opts.Faults)
 	return extract.Sandbox{
 		Handler: fake,
 		Env: func(baseURL string) map[string]string {
