@@ -196,3 +196,26 @@ func TestDemoRerunIntoParquetKeepsCounts(t *testing.T) {
 	require.Equal(t, exitOK, code, stderr)
 	assert.Equal(t, first, parseTableCounts(t, stdout))
 }
+
+func TestMigrateCommandTwiceChangesNothing(t *testing.T) {
+	dsn := testsupport.FreshDatabase(t)
+	db := dsn[strings.LastIndex(dsn, "/")+1:]
+	dsn = strings.TrimSuffix(dsn, db) + db + "_new" // migrate creates a missing database
+	t.Cleanup(func() {
+		testsupport.ClickHouseQuery(t, strings.TrimSuffix(dsn, db+"_new")+db, "DROP DATABASE IF EXISTS `"+db+"_new`")
+	})
+	env := map[string]string{"CLICKHOUSE_DSN": dsn}
+	code, stdout, stderr := runCLI(t, env, "migrate")
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stdout, "10_userflow.sql")
+	assert.Contains(t, stdout, " applied")
+	assert.NotContains(t, stdout, "already applied")
+	code, stdout, stderr = runCLI(t, env, "migrate")
+	require.Equal(t, exitOK, code, stderr)
+	assert.Equal(t, 5, strings.Count(stdout, "already applied"), stdout)
+	rows := testsupport.ClickHouseQuery(t, dsn, fmt.Sprintf("SELECT count() AS n FROM system.tables WHERE database = '%s_new' AND engine = 'View'", db))
+	assert.NotZero(t, rows[0]["n"], "merge tables have their dashboard view")
+	cols := testsupport.ClickHouseQuery(t, dsn, fmt.Sprintf("SELECT type FROM system.columns WHERE database = '%s_new' AND table = 'userflow_session_answers' AND name = 'answer_values'", db))
+	require.Len(t, cols, 1)
+	assert.Equal(t, "Array(String)", cols[0]["type"])
+}
