@@ -6,10 +6,12 @@ package job
 import (
 	"context"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/adoptionlabs/etl/engine"
+	"github.com/adoptionlabs/etl/state"
 	"github.com/adoptionlabs/etl/window"
 )
 
@@ -22,9 +24,11 @@ type Task struct {
 // Key identifies a task in state and reports.
 func (t Task) Key() string { return Key(t.Stream.ID(), t.Window) }
 
-// Key names the task of a stream (by ID) over a window.
+// Key names the task of a stream (by ID) over a window, in the format the
+// state store parses when it resets a stream's backfill progress.
 func Key(streamID string, w window.Window) string {
-	return streamID + "@" + w.Start.UTC().Format(time.RFC3339) + "/" + w.End.UTC().Format(time.RFC3339)
+	source, stream, _ := strings.Cut(streamID, ".")
+	return state.TaskKey(source, stream, w.Start, w.End)
 }
 
 // DefaultChunk is used by streams that declare none.

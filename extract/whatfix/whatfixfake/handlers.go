@@ -38,6 +38,21 @@ func checkParams(q url.Values, allowed ...string) *badRequest {
 // dateRange reads startDate and endDate (YYYY-MM-DD, endDate inclusive).
 // The reference marks them optional; this fake requires them, since the
 // project always sends them and a missing one is a client bug.
+// analyticsQuery checks an analytics call's parameters and its date range,
+// answering the 400 itself; ok is false when it did.
+func analyticsQuery(w http.ResponseWriter, q url.Values, allowed ...string) (start, end time.Time, ok bool) {
+	if e := checkParams(q, allowed...); e != nil {
+		writeError(w, http.StatusBadRequest, e.msg, e.details)
+		return start, end, false
+	}
+	start, end, e := dateRange(q)
+	if e != nil {
+		writeError(w, http.StatusBadRequest, e.msg, e.details)
+		return start, end, false
+	}
+	return start, end, true
+}
+
 func dateRange(q url.Values) (time.Time, time.Time, *badRequest) {
 	parse := func(name string) (time.Time, *badRequest) {
 		v := q.Get(name)
@@ -203,13 +218,8 @@ func (f *Fake) daysIn(start, end time.Time) []time.Time {
 
 func (f *Fake) serveFlowAnalytics(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	if e := checkParams(q, "startDate", "endDate"); e != nil {
-		writeError(w, http.StatusBadRequest, e.msg, e.details)
-		return
-	}
-	start, end, e := dateRange(q)
-	if e != nil {
-		writeError(w, http.StatusBadRequest, e.msg, e.details)
+	start, end, ok := analyticsQuery(w, q, "startDate", "endDate")
+	if !ok {
 		return
 	}
 	days := f.daysIn(start, end)
@@ -242,13 +252,8 @@ func round1(x float64) float64 { return float64(int64(x*10+0.5)) / 10 }
 
 func (f *Fake) serveEndUserEngagement(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	if e := checkParams(q, "startDate", "endDate", "page", "pageSize"); e != nil {
-		writeError(w, http.StatusBadRequest, e.msg, e.details)
-		return
-	}
-	start, end, e := dateRange(q)
-	if e != nil {
-		writeError(w, http.StatusBadRequest, e.msg, e.details)
+	start, end, ok := analyticsQuery(w, q, "startDate", "endDate", "page", "pageSize")
+	if !ok {
 		return
 	}
 	days := f.daysIn(start, end)
@@ -275,13 +280,8 @@ func (f *Fake) serveEndUserEngagement(w http.ResponseWriter, r *http.Request) {
 
 func (f *Fake) serveSelfHelp(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	if e := checkParams(q, "startDate", "endDate"); e != nil {
-		writeError(w, http.StatusBadRequest, e.msg, e.details)
-		return
-	}
-	start, end, e := dateRange(q)
-	if e != nil {
-		writeError(w, http.StatusBadRequest, e.msg, e.details)
+	start, end, ok := analyticsQuery(w, q, "startDate", "endDate")
+	if !ok {
 		return
 	}
 	days := f.daysIn(start, end)
@@ -303,13 +303,8 @@ func (f *Fake) serveSelfHelp(w http.ResponseWriter, r *http.Request) {
 
 func (f *Fake) serveTaskCompletion(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	if e := checkParams(q, "startDate", "endDate", "page", "pageSize"); e != nil {
-		writeError(w, http.StatusBadRequest, e.msg, e.details)
-		return
-	}
-	start, end, e := dateRange(q)
-	if e != nil {
-		writeError(w, http.StatusBadRequest, e.msg, e.details)
+	start, end, ok := analyticsQuery(w, q, "startDate", "endDate", "page", "pageSize")
+	if !ok {
 		return
 	}
 	days := f.daysIn(start, end)
