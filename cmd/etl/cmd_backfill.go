@@ -62,7 +62,7 @@ func backfillCommand() *cli.Command {
 }
 
 // runTasks runs tasks through the engine with the progress display.
-func (a *app) runTasks(ctx context.Context, sink load.Sink, tasks []job.Task, skip func(job.Task) bool, committed func(job.Task, engine.Result) error) ([]job.Outcome, error) {
+func (a *app) runTasks(ctx context.Context, sink load.Sink, tasks []job.Task, skip func(job.Task) bool, committed func(job.Task, engine.Result) error) []job.Outcome {
 	runID := newRunID()
 	disp := progress.New(a.stderr, isTerminal(a.rawStderr), a.log, 15*time.Second)
 	runner := engine.NewRunner(engine.Options{
@@ -81,7 +81,7 @@ func (a *app) runTasks(ctx context.Context, sink load.Sink, tasks []job.Task, sk
 	disp.Run(ctx)
 	out := j.Run(ctx, tasks)
 	disp.Stop()
-	return out, nil
+	return out
 }
 
 func (a *app) exitFor(out []job.Outcome) error {

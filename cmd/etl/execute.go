@@ -225,7 +225,7 @@ func (a *app) execute(ctx context.Context, sel *selection, spec runSpec) error {
 		committed = wm.commit
 	}
 
-	out, _ := a.runTasks(runCtx, sink, spec.tasks, skip, committed)
+	out := a.runTasks(runCtx, sink, spec.tasks, skip, committed)
 	if spec.useState {
 		recordFailures(store, out)
 	}
