@@ -11,6 +11,9 @@ import (
 
 	"github.com/adoptionlabs/etl/config"
 	_ "github.com/adoptionlabs/etl/extract/all"
+	"github.com/adoptionlabs/etl/extract/httpclient"
+	"github.com/adoptionlabs/etl/extract/userflow"
+	"github.com/adoptionlabs/etl/extract/whatfix"
 )
 
 // whatfixWith is a config with userflow and a whatfix block holding one
@@ -87,4 +90,19 @@ func TestShippedConfigsValidate(t *testing.T) {
 	c, err := config.Load("samples.yaml", []byte(all.String()), urls)
 	require.NoError(t, err)
 	assert.Len(t, c.Sources, 4)
+}
+
+// The body caps are per-source settings of pipelines.yaml, in sizes.
+func TestBodyCapsAreSourceSettings(t *testing.T) {
+	c, err := config.Load("p.yaml", []byte("version: 1\nsources:\n  userflow:\n    max_body: 512MiB\n  whatfix:\n    max_download: 16GiB\n    max_field: 4MiB\n"), env(nil))
+	require.NoError(t, err)
+	assert.Equal(t, httpclient.ByteSize(512<<20), c.Source("userflow").Config.(*userflow.Config).MaxBody)
+	wf := c.Source("whatfix").Config.(*whatfix.Config)
+	assert.Equal(t, httpclient.ByteSize(16<<30), wf.MaxDownload)
+	assert.Equal(t, httpclient.ByteSize(4<<20), wf.MaxField)
+	assert.Zero(t, wf.MaxBody, "unset: the client's default applies")
+
+	_, err = config.Load("p.yaml", []byte("version: 1\nsources:\n  userflow:\n    max_body: a lot\n"), env(nil))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `line 4: "a lot" is not a size`)
 }
