@@ -61,11 +61,20 @@ type tableUser struct {
 // checkTableNames refuses two users of one table name across all sources,
 // counting the <t>_raw storage tables of merge tables and etl's own tables:
 // both would land in one table (or one Parquet dataset) with two schemas.
-// Every stream of a source counts, selected by streams: or not, because
-// `etl migrate` creates all of them.
+// Every stream of a source counts, selected by streams: or not, and so do
+// the default streams of sources the file does not configure, because
+// `etl migrate` creates all of their tables (sql/).
 func checkTableNames(path string, sources []*Source, nodes map[string]*yaml.Node, keyLines map[string]int) error {
 	users := map[string]tableUser{}
-	for _, src := range sources {
+	var all []*Source
+	for _, name := range extract.Names() {
+		if _, configured := nodes[name]; !configured {
+			p, _ := extract.Lookup(name)
+			all = append(all, &Source{Name: name, Plugin: p, Config: p.NewConfig()})
+		}
+	}
+	all = append(all, sources...)
+	for _, src := range all {
 		streams, err := allStreams(src, nodes[src.Name])
 		if err != nil {
 			if !src.Enabled {
@@ -83,6 +92,9 @@ func checkTableNames(path string, sources []*Source, nodes map[string]*yaml.Node
 					u := tableUser{source: src.Name, table: t, what: fmt.Sprintf("%s stream %s (table %s)", src.Name, st.Name, t.Name)}
 					if name != t.Name {
 						u.what = fmt.Sprintf("%s stream %s (%s, the storage table of merge table %s)", src.Name, st.Name, name, t.Name)
+					}
+					if _, configured := nodes[src.Name]; !configured {
+						u.what += fmt.Sprintf(" (%s is not configured here, but etl migrate creates its tables)", src.Name)
 					}
 					line := tableLine(nodes[src.Name], t.Name, keyLines[src.Name])
 					if why := ReservedTableName(name); why != "" {

@@ -37,6 +37,8 @@ func TestTableNamesAreUniqueAcrossSourcesAndEtlsOwnTables(t *testing.T) {
 			want: []string{"line 8:", "table name userflow_users", "userflow stream users (table userflow_users)", "whatfix stream report_usage (table userflow_users)"}},
 		{name: "another source's table, though not selected by streams:", yaml: whatfixWith("    streams: [content]\n", "{name: summary/usage, table: userflow_users}"),
 			want: []string{"line 8:", "userflow stream users", "whatfix stream report_usage"}},
+		{name: "a table of a source not configured", yaml: "version: 1\nsources:\n  whatfix:\n    reports:\n      - {name: summary/usage, table: bot_users}\n",
+			want: []string{"line 5:", "bot stream users (table bot_users) (bot is not configured here, but etl migrate creates its tables)", "whatfix stream report_usage (table bot_users)"}},
 		{name: "the storage table of a merge table", yaml: whatfixWith("    api_key: k\n", "{name: summary/usage, table: userflow_content_sessions_raw}"),
 			want: []string{"line 8:", "userflow_content_sessions_raw, the storage table of merge table userflow_content_sessions", "whatfix stream report_usage"}},
 		{name: "the rejects table", yaml: whatfixWith("    api_key: k\n", "{name: summary/usage, table: etl_rejects}"),
