@@ -213,8 +213,10 @@ func Load(path string, data []byte, lookup func(string) (string, bool)) (*Config
 		names = append(names, n)
 	}
 	sort.Strings(names)
+	nodes, lines := map[string]*yaml.Node{}, map[string]int{}
 	for _, name := range names {
 		node := f.Sources[name]
+		lines[name] = node.Line
 		p, ok := extract.Lookup(name)
 		if !ok {
 			return nil, errorf("%s: line %d: sources.%s: unknown source (known: %s)", path, node.Line, name, strings.Join(extract.Names(), ", "))
@@ -233,6 +235,10 @@ func Load(path string, data []byte, lookup func(string) (string, bool)) (*Config
 			}
 		}
 		cfg.Sources = append(cfg.Sources, &Source{Name: name, Enabled: enabled, Plugin: p, Config: sc})
+		nodes[name] = &node
+	}
+	if err := checkTableNames(path, cfg.Sources, nodes, lines); err != nil {
+		return nil, err
 	}
 	return cfg, nil
 }

@@ -14,6 +14,10 @@ type HTTPSettings struct {
 	RateLimit  string        `yaml:"rate_limit" doc:"client-side request rate: N/s, N/min or unlimited"`
 	Timeout    time.Duration `yaml:"timeout" doc:"per-request timeout, body included"`
 	MaxRetries int           `yaml:"max_retries" doc:"retries after the first attempt on 429, 5xx, timeouts and truncated bodies"`
+	// Caps on what one response may make etl hold: 0 means the default.
+	MaxBody     httpclient.ByteSize `yaml:"max_body" doc:"largest JSON response body, held in memory (default 256MiB); a larger page fails"`
+	MaxDownload httpclient.ByteSize `yaml:"max_download" doc:"largest report download, written to disk (default 8GiB)"`
+	MaxField    httpclient.ByteSize `yaml:"max_field" doc:"largest single field of a CSV download (default 1MiB); a larger one fails the download"`
 	// Streams to run; empty means every stream of the source.
 	Streams []string `yaml:"streams" doc:"streams to run (default: all)"`
 }
@@ -42,6 +46,8 @@ func (h HTTPSettings) Client(env Env, cfg httpclient.Config) (*httpclient.Client
 	cfg.RateLimit = rate
 	cfg.Timeout = h.Timeout
 	cfg.MaxRetries = h.MaxRetries
+	cfg.MaxBody = h.MaxBody
+	cfg.MaxDownload = h.MaxDownload
 	cfg.UserAgent = env.UserAgent
 	cfg.Logger = env.Logger
 	if env.Transport != nil {

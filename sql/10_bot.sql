@@ -17,7 +17,7 @@ CREATE TABLE IF NOT EXISTS {database}.`bot_users_raw`
     `_extracted_at` DateTime('UTC') COMMENT 'when etl fetched the row (UTC)',
     `_run_id` String COMMENT 'id of the etl run that loaded the row'
 )
-ENGINE = ReplacingMergeTree(`last_interacted_at`)
+ENGINE = ReplacingMergeTree(`seen_at`)
 PARTITION BY toYYYYMM(`created_at`)
 ORDER BY (`channel_id`, `user_id`);
 CREATE VIEW IF NOT EXISTS {database}.`bot_users` AS
@@ -62,7 +62,7 @@ CREATE TABLE IF NOT EXISTS {database}.`bot_user_custom_fields_raw`
     `_extracted_at` DateTime('UTC') COMMENT 'when etl fetched the row (UTC)',
     `_run_id` String COMMENT 'id of the etl run that loaded the row'
 )
-ENGINE = ReplacingMergeTree(`_extracted_at`)
+ENGINE = ReplacingMergeTree(`seen_at`)
 ORDER BY (`channel_id`, `bot_user_id`);
 CREATE VIEW IF NOT EXISTS {database}.`bot_user_custom_fields` AS
 SELECT `channel_id`, `channel_name`, `bot_user_id`, `custom_fields`, `seen_at`, `_extracted_at`, `_run_id`

@@ -10,9 +10,17 @@ const (
 	TableUsage        = "bot_usage_monthly"
 )
 
-// UsersTable: one row per user and channel, newest interaction wins.
+// UsersTable: one row per user and channel, the newest sighting wins.
 // Partitioned by created_at, which the platform sets once per user, so a
 // user's rows always meet in one ClickHouse partition.
+//
+// The version is seen_at, not last_interacted_at: the API reports the last
+// interaction over the user's whole history whatever the window asked, so
+// every window's row of a user carries the same last_interacted_at while its
+// seen_at depends on the window. With that tie the last insert won, and
+// backfilling an old window moved seen_at back in time. seen_at orders the
+// rows by the source's state (a later window, or a later interaction, gives
+// a later seen_at), so the row of the latest window wins in any load order.
 var UsersTable = &schemas.Table{
 	Name: TableUsers,
 	Doc:  "Bot users per channel (POST /users), latest state per user.",
@@ -29,7 +37,7 @@ var UsersTable = &schemas.Table{
 	),
 	Disposition: schemas.Merge,
 	Key:         []string{"channel_id", "user_id"},
-	Version:     "last_interacted_at",
+	Version:     "seen_at",
 	Day:         "seen_at",
 	Partition:   "created_at",
 }
@@ -65,9 +73,11 @@ var MessagesTable = &schemas.Table{
 }
 
 // CustomFieldsTable: a user's botUser.customFields, as current when fetched.
-// The API returns the current fields whatever the window, so the newest
-// fetch wins (_extracted_at); seen_at (the user's last message in the
-// window) places the row in a window. Unpartitioned: seen_at moves.
+// seen_at (the user's last message in the window) places the row in a
+// window and is its version: the row of the latest window the user was
+// active in wins whatever order windows are loaded in. The extraction time
+// would let a backfill of an old window, loaded last, replace the row with
+// one whose seen_at is older. Unpartitioned: seen_at moves.
 var CustomFieldsTable = &schemas.Table{
 	Name: TableCustomFields,
 	Doc:  "Bot user custom fields (botUser.customFields of POST /transcripts), newest fetch wins.",
@@ -80,7 +90,7 @@ var CustomFieldsTable = &schemas.Table{
 	),
 	Disposition: schemas.Merge,
 	Key:         []string{"channel_id", "bot_user_id"},
-	Version:     schemas.ExtractedAt,
+	Version:     "seen_at",
 	Day:         "seen_at",
 }
 

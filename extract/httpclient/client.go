@@ -109,9 +109,15 @@ func (c *Client) JSON(ctx context.Context, req Request, out any) error {
 		req.Header.Set("Accept", "application/json")
 	}
 	return c.do(ctx, req, false, func(resp *http.Response, body io.Reader) error {
-		data, err := io.ReadAll(body)
+		if err := checkLength(resp, c.cfg.MaxBody, "max_body"); err != nil {
+			return err
+		}
+		data, err := io.ReadAll(io.LimitReader(body, int64(c.cfg.MaxBody)+1))
 		if err != nil {
 			return err
+		}
+		if int64(len(data)) > int64(c.cfg.MaxBody) {
+			return &BodyTooLargeError{Limit: c.cfg.MaxBody, Setting: "max_body"}
 		}
 		if resp.ContentLength >= 0 && int64(len(data)) != resp.ContentLength {
 			return retryable(fmt.Errorf("truncated body: got %d of %d bytes", len(data), resp.ContentLength))
@@ -153,8 +159,14 @@ func (c *Client) DownloadFile(ctx context.Context, req Request) (*os.File, int64
 		if err := f.Truncate(0); err != nil {
 			return fmt.Errorf("truncate download file: %w", err)
 		}
+		if err := checkLength(resp, c.cfg.MaxDownload, "max_download"); err != nil {
+			return err
+		}
 		var err error
-		n, err = io.Copy(f, body)
+		n, err = io.Copy(f, io.LimitReader(body, int64(c.cfg.MaxDownload)+1))
+		if n > int64(c.cfg.MaxDownload) {
+			return &BodyTooLargeError{Limit: c.cfg.MaxDownload, Setting: "max_download"}
+		}
 		if err != nil {
 			var re *readError
 			if errors.As(err, &re) {
@@ -178,6 +190,34 @@ func (c *Client) DownloadFile(ctx context.Context, req Request) (*os.File, int64
 		return nil, 0, err
 	}
 	return f, n, nil
+}
+
+// BodyTooLargeError is a response body over its cap. It is final: the
+// same request would send the same body again.
+type BodyTooLargeError struct {
+	Limit ByteSize
+	// Length is the announced Content-Length, or 0 when the body was cut
+	// off while reading.
+	Length int64
+	// Setting is the pipelines.yaml key of the source that raises the cap.
+	Setting string
+}
+
+func (e *BodyTooLargeError) Error() string {
+	size := "more than " + e.Limit.String()
+	if e.Length > 0 {
+		size = ByteSize(e.Length).String() + " (Content-Length)"
+	}
+	return fmt.Sprintf("response body is %s, over the %s cap of %s: if the API really sends this much, raise %s in this source's block of pipelines.yaml",
+		size, e.Setting, e.Limit, e.Setting)
+}
+
+// checkLength refuses a body announced over the cap before reading any of it.
+func checkLength(resp *http.Response, limit ByteSize, setting string) error {
+	if resp.ContentLength > int64(limit) {
+		return &BodyTooLargeError{Limit: limit, Length: resp.ContentLength, Setting: setting}
+	}
+	return nil
 }
 
 // consumeFunc reads a 2xx body. Errors it returns are final unless they are

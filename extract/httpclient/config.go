@@ -17,6 +17,11 @@ const (
 	DefaultBackoffBase   = 500 * time.Millisecond
 	DefaultBackoffMax    = 30 * time.Second
 	DefaultMaxRetryAfter = 2 * time.Minute
+	// A JSON page is held in memory whole; a download goes to disk. Both
+	// are far above what the APIs send, and there only so that a runaway
+	// or hostile response fails one page instead of the host.
+	DefaultMaxBody     ByteSize = 256 << 20
+	DefaultMaxDownload ByteSize = 8 << 30
 )
 
 // DefaultUserAgent is the User-Agent for the given program version; API
@@ -68,6 +73,11 @@ type Config struct {
 	Logger *slog.Logger
 	// TempDir is where DownloadFile creates its file ("" = os.TempDir()).
 	TempDir string
+	// MaxBody caps a JSON response body (read into memory), MaxDownload a
+	// DownloadFile body (written to disk). A larger body fails the call
+	// with a *BodyTooLargeError, without retries.
+	MaxBody     ByteSize
+	MaxDownload ByteSize
 }
 
 func (cfg *Config) setDefaults() {
@@ -91,6 +101,12 @@ func (cfg *Config) setDefaults() {
 	}
 	if cfg.MaxRetryAfter == 0 {
 		cfg.MaxRetryAfter = DefaultMaxRetryAfter
+	}
+	if cfg.MaxBody <= 0 {
+		cfg.MaxBody = DefaultMaxBody
+	}
+	if cfg.MaxDownload <= 0 {
+		cfg.MaxDownload = DefaultMaxDownload
 	}
 	if cfg.UserAgent == "" {
 		cfg.UserAgent = DefaultUserAgent("")

@@ -140,6 +140,9 @@ func NewConfig() *Config {
 	return c
 }
 
+// stagingPrefix starts the ClickHouse sink's staging tables (config.StagingPrefix).
+const stagingPrefix = "_stg_"
+
 var (
 	reportNameForm = regexp.MustCompile(`^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*$`)
 	identForm      = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
@@ -329,6 +332,9 @@ func (c *Config) reportSpecs() ([]reportSpec, error) {
 		}
 		if !identForm.MatchString(tableName) {
 			return nil, fmt.Errorf("%s: table %q must be lower snake_case", where, tableName)
+		}
+		if strings.HasPrefix(tableName, stagingPrefix) {
+			return nil, fmt.Errorf("%s: table %q starts with %s, the prefix of etl's staging tables, which every ClickHouse load drops as leftovers: pick another name", where, tableName, stagingPrefix)
 		}
 		cols, err := reportColumns(where, decl.Columns, rc.Columns, spec.perFlow)
 		if err != nil {

@@ -89,6 +89,9 @@ func TestConfigValidation(t *testing.T) {
 		}, "table whatfix_report_usage is already used by report summary/usage"},
 		{"fixed table clash", func(c *Config) { c.Reports = []ReportConfig{{Name: "x/y", Table: "whatfix_content"}} }, "table whatfix_content is already used"},
 		{"bad table", func(c *Config) { c.Reports = []ReportConfig{{Name: "x/y", Table: "Bad-Name"}} }, "lower snake_case"},
+		// The ClickHouse sink drops every _stg_ table it finds as a leftover
+		// of an interrupted load: a report table named so would be lost.
+		{"staging prefix", func(c *Config) { c.Reports = []ReportConfig{{Name: "x/y", Table: "_stg_reports"}} }, `table "_stg_reports" starts with _stg_`},
 		{"column type", func(c *Config) {
 			c.Reports = []ReportConfig{{Name: "x/y", Columns: map[string]string{"views": "bigint"}}}
 		}, "reports: x/y: columns: views: unknown column type"},

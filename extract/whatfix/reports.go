@@ -165,7 +165,7 @@ func cell(v any) any {
 }
 
 func (r *reportRun) readCSV(ctx context.Context, f io.Reader, where string, base map[string]any, out engine.Emitter) error {
-	rd, err := reportcsv.NewReader(f)
+	rd, err := reportcsv.NewReaderMax(f, int(r.s.cfg.MaxField))
 	if err != nil {
 		return fmt.Errorf("%s: CSV: %w", where, err)
 	}

@@ -37,6 +37,44 @@ type RowError struct {
 
 func (e *RowError) Error() string { return "line " + strconv.Itoa(e.Line) + ": " + e.Reason }
 
+// DefaultMaxField is the longest field NewReader accepts.
+const DefaultMaxField = 1 << 20
+
+// readAhead is what encoding/csv may have read past the record it parses.
+const readAhead = 64 << 10
+
+// FieldTooLargeError is a field over the cap. The rest of the file cannot be
+// read: what follows the field is not known to be a record boundary.
+type FieldTooLargeError struct {
+	// Line is where the record holding the field starts; After is set
+	// instead when the record was too long to parse at all.
+	Line, After int
+	Column      int // 1-based; 0 when unknown
+	Limit       int
+}
+
+func (e *FieldTooLargeError) Error() string {
+	where := fmt.Sprintf("line %d column %d", e.Line, e.Column)
+	if e.Column == 0 {
+		where = fmt.Sprintf("the record after line %d", e.After)
+	}
+	return fmt.Sprintf("%s: a field is longer than %s, the max_field cap: if the report really holds such values, raise max_field in this source's block of pipelines.yaml",
+		where, sizeText(e.Limit))
+}
+
+func sizeText(n int) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return strconv.Itoa(n>>20) + "MiB"
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return strconv.Itoa(n>>10) + "KiB"
+	}
+	return strconv.Itoa(n) + " bytes"
+}
+
+// errTooLong is the tape refusing to hold more of one record.
+var errTooLong = errors.New("record too long")
+
 // Reader streams the records of one CSV report.
 type Reader struct {
 	csv    *csv.Reader
@@ -48,27 +86,42 @@ type Reader struct {
 	// no position of their own (I/O errors).
 	lastLine int
 	done     bool
+	maxField int
 }
 
 // NewReader reads the header row. A byte-order mark is dropped; an empty
-// input is a report with no columns and no rows.
-func NewReader(r io.Reader) (*Reader, error) {
+// input is a report with no columns and no rows. Fields are capped at
+// DefaultMaxField.
+func NewReader(r io.Reader) (*Reader, error) { return NewReaderMax(r, DefaultMaxField) }
+
+// NewReaderMax is NewReader with fields capped at maxField bytes (0 means
+// DefaultMaxField). A record is held in memory while it is parsed, so the
+// cap is what bounds memory against a runaway field (an unclosed quote in a
+// large file, a base64 blob).
+func NewReaderMax(r io.Reader, maxField int) (*Reader, error) {
+	if maxField <= 0 {
+		maxField = DefaultMaxField
+	}
 	br := bufio.NewReader(r)
 	if bom, err := br.Peek(3); err == nil && bytes.Equal(bom, []byte("\xef\xbb\xbf")) {
 		_, _ = br.Discard(3)
 	}
-	t := &tape{r: br}
+	// The header's column count is not known yet: it gets one field's cap.
+	t := &tape{r: br, limit: maxField + readAhead}
 	cr := csv.NewReader(t)
 	// Field counts are checked here, against the header, so that a bad row
 	// becomes a RowError with the row's text instead of aborting the read.
 	cr.FieldsPerRecord = -1
 	cr.LazyQuotes = false
 	cr.ReuseRecord = true
-	rd := &Reader{csv: cr, tape: t}
+	rd := &Reader{csv: cr, tape: t, maxField: maxField}
 	fields, err := cr.Read()
 	if errors.Is(err, io.EOF) {
 		rd.done = true
 		return rd, nil
+	}
+	if errors.Is(err, errTooLong) {
+		return nil, fmt.Errorf("header row: %w", &FieldTooLargeError{Line: 1, After: 0, Limit: maxField})
 	}
 	if err != nil {
 		var pe *csv.ParseError
@@ -77,7 +130,13 @@ func NewReader(r io.Reader) (*Reader, error) {
 		}
 		return nil, fmt.Errorf("header row: %w", err)
 	}
+	for i, f := range fields {
+		if len(f) > maxField {
+			return nil, fmt.Errorf("header row: %w", &FieldTooLargeError{Line: 1, Column: i + 1, Limit: maxField})
+		}
+	}
 	rd.header = uniqueNames(fields)
+	t.limit = maxField*max(len(rd.header), 1) + readAhead
 	rd.lastOffset = cr.InputOffset()
 	t.release(rd.lastOffset)
 	return rd, nil
@@ -97,6 +156,10 @@ func (r *Reader) Next() (Record, error) {
 	if errors.Is(err, io.EOF) {
 		r.done = true
 		return Record{}, io.EOF
+	}
+	if errors.Is(err, errTooLong) {
+		r.done = true
+		return Record{}, &FieldTooLargeError{After: r.lastLine, Limit: r.maxField}
 	}
 	end := r.csv.InputOffset()
 	raw := r.tape.take(r.lastOffset, end)
@@ -120,6 +183,12 @@ func (r *Reader) Next() (Record, error) {
 	}
 	line, _ := r.csv.FieldPos(0)
 	r.lastLine = line
+	for i, f := range fields {
+		if len(f) > r.maxField {
+			r.done = true
+			return Record{Line: line}, &FieldTooLargeError{Line: line, Column: i + 1, Limit: r.maxField}
+		}
+	}
 	if len(fields) != len(r.header) {
 		return Record{Line: line, Raw: raw}, &RowError{Line: line, Reason: fmt.Sprintf("expected %d fields, got %d", len(r.header), len(fields))}
 	}
@@ -199,12 +268,16 @@ func uniqueNames(fields []string) []string {
 // this holds at most that buffer plus the record being parsed.
 type tape struct {
 	r     io.Reader
+	limit int // most bytes held at once: one record plus the read-ahead
 	buf   []byte
 	start int   // buf[start:] is live
 	base  int64 // input offset of buf[start]
 }
 
 func (t *tape) Read(p []byte) (int, error) {
+	if len(t.buf)-t.start > t.limit {
+		return 0, errTooLong
+	}
 	n, err := t.r.Read(p)
 	t.buf = append(t.buf, p[:n]...)
 	return n, err
