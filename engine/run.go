@@ -138,8 +138,13 @@ func (r *Runner) Run(ctx context.Context, s *Stream, requested window.Window) (r
 	if r.opts.OnStart != nil {
 		r.opts.OnStart(live)
 	}
+	var em *emitter
 	defer func() {
 		if p := recover(); p != nil {
+			if em != nil {
+				// A prepared table holds its lock until Swap or Abort.
+				em.abort()
+			}
 			res.Status, res.Err = StatusFailed, fmt.Errorf("%s %s window %s: internal error: %v", s.Source, s.Name, eff, p)
 		}
 		res.Duration = time.Since(live.Started)
@@ -157,7 +162,8 @@ func (r *Runner) Run(ctx context.Context, s *Stream, requested window.Window) (r
 		res.Status = StatusSkipped
 		return res
 	}
-	em, err := r.begin(ctx, s, eff, live, log)
+	var err error
+	em, err = r.begin(ctx, s, eff, live, log)
 	if err != nil {
 		res.Status, res.Err = StatusFailed, err
 		return res
