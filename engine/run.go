@@ -193,7 +193,7 @@ func (r *Runner) Run(ctx context.Context, s *Stream, requested window.Window) (r
 		if ctx.Err() != nil {
 			what := "nothing of this window was committed"
 			if len(committed) > 0 {
-				what = fmt.Sprintf("tables %s of this window were committed, the others were not: rerun the window", strings.Join(committed, ", "))
+				what = fmt.Sprintf("tables %s of this window were committed, the others were not (%v): rerun the window", strings.Join(committed, ", "), err)
 			}
 			res.Err = fmt.Errorf("%s %s window %s: interrupted, %s: %w", s.Source, s.Name, eff, what, ctx.Err())
 		}
