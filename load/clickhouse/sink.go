@@ -148,7 +148,7 @@ func (s *Sink) Begin(ctx context.Context, t *schemas.Table, w window.Window, str
 		return nil, err
 	}
 	wr := &writer{sink: s, table: t, window: w, stream: stream, target: StorageTable(t)}
-	wr.staging = StagingName(t.Name)
+	wr.staging = stagingName(t.Name)
 	if err := s.exec(ctx, fmt.Sprintf("CREATE TABLE %s AS %s", s.qualified(wr.staging), s.qualified(wr.target))); err != nil {
 		return nil, fmt.Errorf("create staging table for %s: %w", t.Name, err)
 	}
@@ -156,12 +156,12 @@ func (s *Sink) Begin(ctx context.Context, t *schemas.Table, w window.Window, str
 }
 
 // stagingPrefix starts every staging table name; config validation reserves
-// it, and DropStaleStaging drops only names of the exact StagingName form.
+// it, and DropStaleStaging drops only names of the exact stagingName form.
 const stagingPrefix = "_stg_"
 
-// StagingName is a fresh staging table name for table:
+// stagingName is a fresh staging table name for table:
 // _stg_<table>_<12 lowercase hex>.
-func StagingName(table string) string {
+func stagingName(table string) string {
 	suffix := make([]byte, 6)
 	_, _ = rand.Read(suffix)
 	return stagingPrefix + table + "_" + hex.EncodeToString(suffix)
@@ -170,7 +170,7 @@ func StagingName(table string) string {
 var stagingPattern = regexp.MustCompile(`^_stg_([A-Za-z0-9_]+)_([0-9a-f]{12})$`)
 
 // stagingOf returns the table a staging name was made for, if the name has
-// the exact StagingName form.
+// the exact stagingName form.
 func stagingOf(name string) (string, bool) {
 	m := stagingPattern.FindStringSubmatch(name)
 	if m == nil {
@@ -490,7 +490,7 @@ func (s *Sink) CountRows(ctx context.Context, table string) (int64, error) {
 
 // DropStaleStaging removes staging tables a killed run left behind. Call it
 // only while holding the run lock: then no live load owns one. It drops
-// only names of the exact StagingName form whose table (or its _raw
+// only names of the exact stagingName form whose table (or its _raw
 // storage) exists with the same columns: a user's table that merely starts
 // with _stg_ is never touched.
 func (s *Sink) DropStaleStaging(ctx context.Context) (int, error) {
