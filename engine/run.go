@@ -138,8 +138,13 @@ func (r *Runner) Run(ctx context.Context, s *Stream, requested window.Window) (r
 	if r.opts.OnStart != nil {
 		r.opts.OnStart(live)
 	}
+	var em *emitter
 	defer func() {
 		if p := recover(); p != nil {
+			if em != nil {
+				// A prepared table holds its lock until Swap or Abort.
+				em.abort()
+			}
 			res.Status, res.Err = StatusFailed, fmt.Errorf("%s %s window %s: internal error: %v", s.Source, s.Name, eff, p)
 		}
 		res.Duration = time.Since(live.Started)
@@ -157,7 +162,8 @@ func (r *Runner) Run(ctx context.Context, s *Stream, requested window.Window) (r
 		res.Status = StatusSkipped
 		return res
 	}
-	em, err := r.begin(ctx, s, eff, live, log)
+	var err error
+	em, err = r.begin(ctx, s, eff, live, log)
 	if err != nil {
 		res.Status, res.Err = StatusFailed, err
 		return res
@@ -173,8 +179,9 @@ func (r *Runner) Run(ctx context.Context, s *Stream, requested window.Window) (r
 		log.Warn("stream skipped", "reason", skip.Reason)
 		return res
 	}
+	var committed []string
 	if err == nil {
-		err = em.commit(ctx)
+		committed, err = em.commit(ctx)
 	} else {
 		err = fmt.Errorf("%s %s window %s: %w", s.Source, s.Name, eff, err)
 	}
@@ -184,7 +191,11 @@ func (r *Runner) Run(ctx context.Context, s *Stream, requested window.Window) (r
 		em.abort()
 		res.Status, res.Err = StatusFailed, err
 		if ctx.Err() != nil {
-			res.Err = fmt.Errorf("%s %s window %s: interrupted, nothing of this window was committed: %w", s.Source, s.Name, eff, ctx.Err())
+			what := "nothing of this window was committed"
+			if len(committed) > 0 {
+				what = fmt.Sprintf("tables %s of this window were committed, the others were not (%v): rerun the window", strings.Join(committed, ", "), err)
+			}
+			res.Err = fmt.Errorf("%s %s window %s: interrupted, %s: %w", s.Source, s.Name, eff, what, ctx.Err())
 		}
 		log.Error("stream failed", "err", res.Err)
 		return res
@@ -237,6 +248,9 @@ func (r *Runner) begin(ctx context.Context, s *Stream, w window.Window, live *Li
 		}
 		tl := &tableLoad{table: t, writer: wr, batch: transform.NewBatcher(r.opts.Allocator, t, em.meta, r.opts.BatchRows, win)}
 		if t == schemas.Rejects {
+			if ws, ok := wr.(load.WholeStream); ok && !s.Windowed {
+				ws.ReplaceWholeStream()
+			}
 			em.rejects = tl
 		} else {
 			em.tables[t.Name] = tl
@@ -364,23 +378,32 @@ func (e *emitter) noticeList() []string {
 	return out
 }
 
-// commit flushes every table and commits the data tables before the rejects,
-// so a reject is never visible without the load it belongs to.
-func (e *emitter) commit(ctx context.Context) error {
+// commit flushes every table and then commits the window as one: every
+// table (the rejects last) is staged before the first is swapped in, so a
+// failure while staging leaves nothing of the window visible. It returns
+// the tables swapped in, which on an error mid-swap are only some.
+func (e *emitter) commit(ctx context.Context) ([]string, error) {
 	for _, tl := range e.order {
 		tl.mu.Lock()
 		err := e.flush(ctx, tl)
 		tl.mu.Unlock()
 		if err != nil {
-			return err
+			return nil, err
 		}
 	}
-	for _, tl := range e.order {
-		if err := tl.writer.Commit(ctx); err != nil {
-			return fmt.Errorf("%s %s window %s: %s: commit %s: %w", e.stream.Source, e.stream.Name, e.window, e.r.opts.Sink.Name(), tl.table.Name, err)
-		}
+	ws := make([]load.TableWriter, len(e.order))
+	for i, tl := range e.order {
+		ws[i] = load.TableWriter{Table: tl.table.Name, Writer: tl.writer}
 	}
-	return nil
+	committed, err := load.CommitWindow(ctx, ws)
+	if err != nil {
+		what := "nothing of it is visible"
+		if len(committed) > 0 {
+			what = fmt.Sprintf("only %s swapped in: rerun the window", strings.Join(committed, ", "))
+		}
+		return committed, fmt.Errorf("%s %s window %s: %s: commit (%s): %w", e.stream.Source, e.stream.Name, e.window, e.r.opts.Sink.Name(), what, err)
+	}
+	return committed, nil
 }
 
 func (e *emitter) abort() {

@@ -219,3 +219,84 @@ func TestSkipKeepsWhatWasLoaded(t *testing.T) {
 	assert.Empty(t, sink.committed, "a skipped stream replaces nothing")
 	assert.Contains(t, res.Notices[0], "not available on this plan (HTTP 403); what was loaded before is kept")
 }
+
+// stagedSink's writers commit in two phases like the real sinks; prepare
+// and swap fail for the tables named.
+type stagedSink struct {
+	*memSink
+	failPrepare, failSwap string
+	onSwap                func(table string)
+}
+
+func (s *stagedSink) Begin(ctx context.Context, t *schemas.Table, w window.Window, stream, runID string) (load.Writer, error) {
+	wr, _ := s.memSink.Begin(ctx, t, w, stream, runID)
+	return &stagedWriter{memWriter: wr.(*memWriter), sink: s}, nil
+}
+
+type stagedWriter struct {
+	*memWriter
+	sink *stagedSink
+}
+
+func (w *stagedWriter) Prepare(context.Context) error {
+	if w.table.Name == w.sink.failPrepare {
+		return errors.New("no space left on device")
+	}
+	return nil
+}
+
+func (w *stagedWriter) Swap(ctx context.Context) error {
+	if w.sink.onSwap != nil {
+		w.sink.onSwap(w.table.Name)
+	}
+	if w.table.Name == w.sink.failSwap {
+		return errors.New("connection reset")
+	}
+	return w.memWriter.Commit(ctx)
+}
+
+func (w *stagedWriter) Commit(ctx context.Context) error {
+	if err := w.Prepare(ctx); err != nil {
+		return err
+	}
+	return w.Swap(ctx)
+}
+
+var events2 = &schemas.Table{Name: "events2", Columns: events.Columns, Disposition: schemas.Merge, Key: []string{"id"}, Version: "at", Day: "at"}
+
+func twoTableStream() *Stream {
+	s := stream(func(ctx context.Context, w window.Window, out Emitter) error {
+		for _, tb := range []string{"events", "events2"} {
+			if err := out.Emit(ctx, tb, Row{Values: map[string]any{"id": "1", "value": 1, "at": w.Start}}); err != nil {
+				return err
+			}
+		}
+		return out.Reject(ctx, "events", "bad", Row{Raw: "x"})
+	})
+	s.Tables = []*schemas.Table{events, events2}
+	return s
+}
+
+func TestRunMakesAWindowVisibleOnlyWhenEveryTableIsStaged(t *testing.T) {
+	sink := &stagedSink{memSink: newMemSink(), failPrepare: "events2"}
+	res := NewRunner(Options{Sink: sink}).Run(context.Background(), twoTableStream(), window.New(day("2026-11-01"), day("2026-11-02")))
+	require.Error(t, res.Err)
+	assert.Contains(t, res.Err.Error(), "nothing of it is visible")
+	assert.Contains(t, res.Err.Error(), "no space left on device")
+	assert.Empty(t, sink.committed, "the first table is not swapped in when the second cannot be staged")
+	assert.ElementsMatch(t, []string{"events", "events2", "etl_rejects"}, sink.aborted)
+}
+
+func TestRunInterruptedMidSwapSaysWhatWasCommitted(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sink := &stagedSink{memSink: newMemSink(), failSwap: "etl_rejects", onSwap: func(table string) {
+		if table == "events" {
+			cancel() // Ctrl-C once the swaps started: they go on
+		}
+	}}
+	res := NewRunner(Options{Sink: sink}).Run(ctx, twoTableStream(), window.New(day("2026-11-01"), day("2026-11-02")))
+	require.Error(t, res.Err)
+	assert.Contains(t, res.Err.Error(), "interrupted, tables events, events2 of this window were committed, the others were not")
+	assert.Len(t, sink.committed["events2"], 1, "a swap goes on after the interrupt")
+}

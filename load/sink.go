@@ -4,6 +4,8 @@ package load
 
 import (
 	"context"
+	"fmt"
+	"time"
 
 	"github.com/apache/arrow/go/v15/arrow"
 
@@ -34,4 +36,69 @@ type Writer interface {
 	Commit(ctx context.Context) error
 	// Abort discards everything written; safe to call after Commit (no-op).
 	Abort(ctx context.Context) error
+}
+
+// Staged is a Writer whose commit splits in two, so that the tables of one
+// window become visible together (CommitWindow). Prepare does everything
+// that can fail for lack of space or a server error: files finished and
+// synced, staging tables complete, the live rows a partition keeps copied.
+// Swap only exchanges what Prepare built (renames, REPLACE PARTITION), is
+// short, and once it started it finishes whatever the context says.
+// A prepared writer may hold the table's lock until Swap or Abort, so the
+// engine prepares a window's tables in one fixed order.
+type Staged interface {
+	Writer
+	Prepare(ctx context.Context) error
+	Swap(ctx context.Context) error
+}
+
+// TableWriter is one table's writer within a window.
+type TableWriter struct {
+	Table  string
+	Writer Writer
+}
+
+// CommitWindow makes the loads of one window visible together: every writer
+// is prepared before the first swap, so a failure while staging leaves
+// nothing of the window visible. committed lists the tables swapped in: all
+// of them on success; on an error after the first swap (a server that went
+// away mid-swap) the ones already visible, which the caller must name.
+// Writers that are not Staged commit in the swap phase.
+func CommitWindow(ctx context.Context, ws []TableWriter) (committed []string, err error) {
+	for _, tw := range ws {
+		if st, ok := tw.Writer.(Staged); ok {
+			if err := st.Prepare(ctx); err != nil {
+				return nil, fmt.Errorf("stage %s: %w", tw.Table, err)
+			}
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	// From here on a cancelled context must not leave half a window: the
+	// swaps run on their own deadline.
+	swapCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Minute)
+	defer cancel()
+	for _, tw := range ws {
+		var err error
+		if st, ok := tw.Writer.(Staged); ok {
+			err = st.Swap(swapCtx)
+		} else {
+			err = tw.Writer.Commit(swapCtx)
+		}
+		if err != nil {
+			return committed, fmt.Errorf("swap in %s: %w", tw.Table, err)
+		}
+		committed = append(committed, tw.Table)
+	}
+	return committed, nil
+}
+
+// WholeStream is implemented by the writers of etl_rejects, which every
+// stream shares. By default a load replaces its stream's rejects over the
+// days of its window; a snapshot stream reloads everything whatever the
+// window, so the engine calls ReplaceWholeStream before the first Write and
+// the load replaces all of its stream's rejects.
+type WholeStream interface {
+	ReplaceWholeStream()
 }

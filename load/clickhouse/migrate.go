@@ -89,6 +89,11 @@ func (s *Sink) Migrate(ctx context.Context, fsys fs.FS) ([]Migration, error) {
 		m.Applied = true
 		out = append(out, m)
 	}
+	// sql/ creates etl_rejects only where the name is free; a database
+	// that has the old view gets the table now, not at the first load.
+	if err := s.Ensure(ctx, schemas.Rejects); err != nil {
+		return out, fmt.Errorf("%s: %w", schemas.Rejects.Name, err)
+	}
 	return out, nil
 }
 
@@ -96,7 +101,7 @@ func (s *Sink) Migrate(ctx context.Context, fsys fs.FS) ([]Migration, error) {
 // missing and adds new columns (18.16 has no ADD COLUMN IF NOT EXISTS, so
 // system.columns is read first). A column whose type changed is an error to
 // resolve by hand: converting data silently is not this tool's call.
-func (s *Sink) Ensure(ctx context.Context, t *schemas.Table) error {
+func (s *Sink) Ensure(ctx context.Context, t *schemas.Table) (err error) {
 	s.mu.Lock()
 	done := s.ensured[t.Name]
 	s.mu.Unlock()
@@ -106,6 +111,12 @@ func (s *Sink) Ensure(ctx context.Context, t *schemas.Table) error {
 	lock := s.tableLock("ensure:" + t.Name)
 	lock.Lock()
 	defer lock.Unlock()
+	legacyRejects := false
+	if t.Name == schemas.Rejects.Name {
+		if legacyRejects, err = s.dropLegacyRejectsView(ctx); err != nil {
+			return err
+		}
+	}
 	have, err := s.columns(ctx, StorageTable(t))
 	if err != nil {
 		return err
@@ -134,21 +145,84 @@ func (s *Sink) Ensure(ctx context.Context, t *schemas.Table) error {
 				return fmt.Errorf("table %s.%s column %s is %s in ClickHouse but declared %s: migrate it by hand (ALTER TABLE ... MODIFY COLUMN) or rename the column", s.db, StorageTable(t), c.Name, typ, want)
 			}
 		}
-		if added && t.Disposition == schemas.Merge {
-			// The view lists its columns: rebuild it to expose the new ones.
-			if err := s.exec(ctx, "DROP TABLE IF EXISTS "+s.qualified(t.Name)); err != nil {
-				return fmt.Errorf("rebuild view %s: %w", t.Name, err)
-			}
-		}
 		if t.Disposition == schemas.Merge {
+			// The view lists its columns, so it must be rebuilt when columns
+			// were added, and also when an earlier run died between the
+			// ALTER and the rebuild: what dashboards read is compared with
+			// the declaration every time.
+			view, err := s.columns(ctx, t.Name)
+			if err != nil {
+				return err
+			}
+			stale := added
+			for _, c := range t.Columns {
+				if _, ok := view[c.Name]; !ok {
+					stale = true
+				}
+			}
+			if stale || len(view) != len(t.Columns) {
+				if err := s.exec(ctx, "DROP TABLE IF EXISTS "+s.qualified(t.Name)); err != nil {
+					return fmt.Errorf("rebuild view %s: %w", t.Name, err)
+				}
+			}
 			if err := s.exec(ctx, ViewDDL(t, quoteIdent(s.db))); err != nil {
 				return fmt.Errorf("create view %s: %w", t.Name, err)
 			}
 		}
 	}
+	if legacyRejects {
+		if err := s.copyLegacyRejects(ctx); err != nil {
+			return err
+		}
+	}
 	s.mu.Lock()
 	s.ensured[t.Name] = true
 	s.mu.Unlock()
+	return nil
+}
+
+// Before etl_rejects was keyed by the row it was a view over a
+// ReplacingMergeTree etl_rejects_raw keyed by window too. dropLegacyRejectsView
+// drops that view so the table can take its name, and reports whether
+// etl_rejects_raw is still there to be copied.
+func (s *Sink) dropLegacyRejectsView(ctx context.Context) (bool, error) {
+	engines, err := s.strings(ctx, "SELECT engine FROM system.tables WHERE database = ? AND name = ?", s.db, schemas.Rejects.Name)
+	if err != nil {
+		return false, fmt.Errorf("read the engine of %s: %w", schemas.Rejects.Name, err)
+	}
+	if len(engines) == 1 && engines[0] == "View" {
+		if err := s.exec(ctx, "DROP TABLE IF EXISTS "+s.qualified(schemas.Rejects.Name)); err != nil {
+			return false, fmt.Errorf("drop the old view %s: %w", schemas.Rejects.Name, err)
+		}
+	}
+	raw, err := s.columns(ctx, schemas.Rejects.Name+"_raw")
+	return len(raw) > 0, err
+}
+
+// copyLegacyRejects moves the old rejects into the new table, one row per
+// key (the latest window's), then drops etl_rejects_raw. A copy interrupted
+// before the drop is not repeated: the table is no longer empty.
+func (s *Sink) copyLegacyRejects(ctx context.Context) error {
+	raw := s.qualified(schemas.Rejects.Name + "_raw")
+	n, err := s.count(ctx, schemas.Rejects.Name, "tuple()")
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		names := make([]string, len(schemas.Rejects.Columns))
+		for i, c := range schemas.Rejects.Columns {
+			names[i] = c.Name
+		}
+		cols := identList(names)
+		q := fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM %s FINAL ORDER BY window_start DESC LIMIT 1 BY source, stream, table_name, row_hash",
+			s.qualified(schemas.Rejects.Name), cols, cols, raw)
+		if err := s.exec(ctx, q); err != nil {
+			return fmt.Errorf("copy the rejects of %s into %s: %w", raw, schemas.Rejects.Name, err)
+		}
+	}
+	if err := s.exec(ctx, "DROP TABLE IF EXISTS "+raw); err != nil {
+		return fmt.Errorf("drop %s: %w", raw, err)
+	}
 	return nil
 }
 

@@ -6,6 +6,9 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"maps"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -35,6 +38,9 @@ type Sink struct {
 	mu       sync.Mutex
 	tableMus map[string]*sync.Mutex
 	ensured  map[string]bool
+	// failPrepare, set by tests, fails the Prepare of a table as a server
+	// error or a full disk would.
+	failPrepare func(table string) error
 }
 
 var _ load.Sink = (*Sink)(nil)
@@ -135,67 +141,144 @@ func (s *Sink) tableLock(name string) *sync.Mutex {
 func (s *Sink) qualified(name string) string { return quoteIdent(s.db) + "." + quoteIdent(name) }
 
 // Begin ensures the table exists with every declared column, then returns a
-// writer: merge tables are written in place (a newer version supersedes,
-// a rerun is harmless), the others through a staging table swapped in at
-// Commit.
+// writer that inserts into a staging table; nothing is visible before the
+// window's swap (load.CommitWindow), whatever the disposition.
 func (s *Sink) Begin(ctx context.Context, t *schemas.Table, w window.Window, stream, runID string) (load.Writer, error) {
 	if err := s.Ensure(ctx, t); err != nil {
 		return nil, err
 	}
-	wr := &writer{sink: s, table: t, window: w, target: StorageTable(t)}
-	if t.Disposition == schemas.Merge {
-		wr.insertInto = wr.target
-		return wr, nil
-	}
-	suffix := make([]byte, 6)
-	_, _ = rand.Read(suffix)
-	wr.staging = fmt.Sprintf("_stg_%s_%s", t.Name, hex.EncodeToString(suffix))
+	wr := &writer{sink: s, table: t, window: w, stream: stream, target: StorageTable(t)}
+	wr.staging = stagingName(t.Name)
 	if err := s.exec(ctx, fmt.Sprintf("CREATE TABLE %s AS %s", s.qualified(wr.staging), s.qualified(wr.target))); err != nil {
 		return nil, fmt.Errorf("create staging table for %s: %w", t.Name, err)
 	}
-	wr.insertInto = wr.staging
 	return wr, nil
 }
 
-type writer struct {
-	sink       *Sink
-	table      *schemas.Table
-	window     window.Window
-	target     string
-	staging    string
-	insertInto string
-	done       bool
+// stagingPrefix starts every staging table name; config validation reserves
+// it, and DropStaleStaging drops only names of the exact stagingName form.
+const stagingPrefix = "_stg_"
+
+// stagingName is a fresh staging table name for table:
+// _stg_<table>_<12 lowercase hex>.
+func stagingName(table string) string {
+	suffix := make([]byte, 6)
+	_, _ = rand.Read(suffix)
+	return stagingPrefix + table + "_" + hex.EncodeToString(suffix)
 }
+
+var stagingPattern = regexp.MustCompile(`^_stg_([A-Za-z0-9_]+)_([0-9a-f]{12})$`)
+
+// stagingOf returns the table a staging name was made for, if the name has
+// the exact stagingName form.
+func stagingOf(name string) (string, bool) {
+	m := stagingPattern.FindStringSubmatch(name)
+	if m == nil {
+		return "", false
+	}
+	return m[1], true
+}
+
+type writerState int
+
+const (
+	writing writerState = iota
+	prepared
+	done
+)
+
+type writer struct {
+	sink    *Sink
+	table   *schemas.Table
+	window  window.Window
+	stream  string
+	target  string
+	staging string
+	state   writerState
+	// lock is the target's lock, held from Prepare to Swap or Abort: the
+	// partitions Prepare rebuilt from live rows must not change before
+	// they are swapped in.
+	lock  *sync.Mutex
+	swaps []partitionSwap
+	// whole: the load replaces all of its stream's rejects (snapshot streams).
+	whole bool
+}
+
+// ReplaceWholeStream implements load.WholeStream.
+func (w *writer) ReplaceWholeStream() { w.whole = true }
+
+// partitionSwap is one partition of the target that Swap replaces with the
+// staging one, or drops when staging has no row there.
+type partitionSwap struct {
+	partition string
+	empty     bool
+}
+
+var _ load.Staged = (*writer)(nil)
 
 func (w *writer) Write(ctx context.Context, rec arrow.Record) error {
-	return w.sink.insert(ctx, w.table, w.insertInto, rec)
+	if w.state != writing {
+		return fmt.Errorf("write to %s after its load was prepared or finished", w.table.Name)
+	}
+	return w.sink.insert(ctx, w.table, w.staging, rec)
 }
 
+// Commit prepares and swaps this table alone.
 func (w *writer) Commit(ctx context.Context) error {
-	if w.done {
+	if w.state == done {
 		return nil
 	}
-	w.done = true
-	if w.staging == "" {
-		return nil
+	if err := w.Prepare(ctx); err != nil {
+		_ = w.Abort(ctx)
+		return err
 	}
-	defer w.dropStaging()
-	lock := w.sink.tableLock(w.target)
-	lock.Lock()
-	defer lock.Unlock()
-	switch w.table.Disposition {
-	case schemas.ReplaceAll:
-		return w.sink.swapPartition(ctx, w.target, w.staging, "tuple()", "tuple()")
-	case schemas.ReplaceWindow:
-		return w.replaceWindow(ctx)
+	return w.Swap(ctx)
+}
+
+// Prepare makes the staging table hold, for every partition the load
+// replaces, exactly what that partition must hold afterwards. Everything
+// that writes data happens here; Swap only moves partitions.
+func (w *writer) Prepare(ctx context.Context) error {
+	if w.state != writing {
+		return fmt.Errorf("prepare %s: the load was already prepared or finished", w.table.Name)
+	}
+	w.lock = w.sink.tableLock(w.target)
+	w.lock.Lock()
+	w.state = prepared
+	if w.sink.failPrepare != nil {
+		if err := w.sink.failPrepare(w.table.Name); err != nil {
+			return err
+		}
+	}
+	var err error
+	switch {
+	case w.table == schemas.Rejects || w.table.Name == schemas.Rejects.Name:
+		err = w.prepareRejects(ctx)
+	case w.table.Disposition == schemas.ReplaceAll:
+		err = w.addSwap(ctx, "tuple()", "tuple()")
+	case w.table.Disposition == schemas.ReplaceWindow:
+		err = w.prepareWindow(ctx)
+	case w.table.Disposition == schemas.Merge:
+		err = w.prepareMerge(ctx)
+	}
+	if err != nil {
+		return fmt.Errorf("stage %s window %s: %w", w.table.Name, w.window, err)
 	}
 	return nil
 }
 
-// replaceWindow rebuilds every month the window touches in staging (the
-// window's new rows plus the live rows of that month outside the window) and
-// swaps each month in whole.
-func (w *writer) replaceWindow(ctx context.Context) error {
+func (w *writer) addSwap(ctx context.Context, partition, filter string) error {
+	n, err := w.sink.count(ctx, w.staging, filter)
+	if err != nil {
+		return err
+	}
+	w.swaps = append(w.swaps, partitionSwap{partition: partition, empty: n == 0})
+	return nil
+}
+
+// prepareWindow rebuilds every month the window touches in staging: the
+// window's new rows plus the live rows of that month outside the window.
+func (w *writer) prepareWindow(ctx context.Context) error {
 	s, day := w.sink, quoteIdent(w.table.Day)
 	lo, hi := literal(w.table, w.window.Start), literal(w.table, w.window.End)
 	for _, m := range w.window.Months() {
@@ -205,8 +288,102 @@ func (w *writer) replaceWindow(ctx context.Context) error {
 		if err := s.exec(ctx, keep); err != nil {
 			return fmt.Errorf("keep rows of %s outside the window in month %s: %w", w.table.Name, id, err)
 		}
-		if err := s.swapPartition(ctx, w.target, w.staging, id, "toYYYYMM("+day+") = "+id); err != nil {
+		if err := w.addSwap(ctx, id, "toYYYYMM("+day+") = "+id); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// prepareRejects rebuilds the months of etl_rejects this load changes. A
+// stream's rejects are keyed by the row (source, stream, table_name,
+// row_hash) and replaced over the days the window reloads: the rebuilt
+// months keep the other streams' rows, this stream's rows outside the
+// window, minus those the window saw again (they now carry this window).
+func (w *writer) prepareRejects(ctx context.Context) error {
+	s, day := w.sink, quoteIdent(w.table.Day)
+	lo, hi := literal(w.table, w.window.Start), literal(w.table, w.window.End)
+	source, name, _ := strings.Cut(w.stream, ".")
+	mine := fmt.Sprintf("source = %s AND stream = %s", quoteString(source), quoteString(name))
+	// The new rows are the staged rows of this stream that start at the
+	// window's start (the engine stamps it on every reject); a kept row of
+	// this stream never does, since the rows of the window's days go.
+	seenAgain := fmt.Sprintf("(source, stream, table_name, row_hash) IN (SELECT source, stream, table_name, row_hash FROM %s WHERE %s AND %s = %s)",
+		s.qualified(w.staging), mine, day, lo)
+	inWindow := fmt.Sprintf("(%s >= %s AND %s < %s)", day, lo, day, hi)
+	if w.whole {
+		inWindow = "1"
+	}
+	months := map[string]bool{}
+	for _, m := range w.window.Months() {
+		months[m.Format("200601")] = true
+	}
+	if !w.window.Empty() {
+		months[w.window.Start.UTC().Format("200601")] = true
+	}
+	ids, err := s.strings(ctx, fmt.Sprintf("SELECT DISTINCT toString(toYYYYMM(%s)) FROM %s WHERE %s AND (%s OR %s)", day, s.qualified(w.target), mine, inWindow, seenAgain))
+	if err != nil {
+		return fmt.Errorf("find earlier rejects seen again: %w", err)
+	}
+	for _, id := range ids {
+		months[id] = true
+	}
+	for _, id := range slices.Sorted(maps.Keys(months)) {
+		keep := fmt.Sprintf("INSERT INTO %s SELECT * FROM %s WHERE toYYYYMM(%s) = %s AND NOT (%s AND (%s OR %s))",
+			s.qualified(w.staging), s.qualified(w.target), day, id, mine, inWindow, seenAgain)
+		if err := s.exec(ctx, keep); err != nil {
+			return fmt.Errorf("keep the rejects month %s does not reload: %w", id, err)
+		}
+		if err := w.addSwap(ctx, id, "toYYYYMM("+day+") = "+id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// prepareMerge completes each partition the load touches with the live
+// parts of that partition (ATTACH PARTITION FROM copies by hard links, so
+// it needs no space): a partition of staging then holds the old and the new
+// versions, which the view's FINAL collapses, and swaps in whole. Issue 13's
+// dedupe at load time will rebuild the same partitions instead.
+func (w *writer) prepareMerge(ctx context.Context) error {
+	s := w.sink
+	parts, err := s.partitions(ctx, w.staging)
+	if err != nil {
+		return err
+	}
+	live, err := s.partitions(ctx, w.target)
+	if err != nil {
+		return err
+	}
+	have := map[string]bool{}
+	for _, p := range live {
+		have[p] = true
+	}
+	for _, p := range parts {
+		if have[p] {
+			if err := s.exec(ctx, fmt.Sprintf("ALTER TABLE %s ATTACH PARTITION %s FROM %s", s.qualified(w.staging), p, s.qualified(w.target))); err != nil {
+				return fmt.Errorf("copy the live partition %s of %s into staging: %w", p, w.target, err)
+			}
+		}
+		w.swaps = append(w.swaps, partitionSwap{partition: p})
+	}
+	return nil
+}
+
+// Swap moves every prepared partition into the target, then drops staging.
+// Each REPLACE PARTITION is atomic; the window's tables follow one another.
+func (w *writer) Swap(ctx context.Context) error {
+	if w.state == done {
+		return nil
+	}
+	if w.state != prepared {
+		return fmt.Errorf("swap %s: the load was not prepared", w.table.Name)
+	}
+	defer w.finish()
+	for i, sw := range w.swaps {
+		if err := w.sink.swapPartition(ctx, w.target, w.staging, sw); err != nil {
+			return fmt.Errorf("%w (%d of %d partitions of %s were swapped in)", err, i, len(w.swaps), w.table.Name)
 		}
 	}
 	return nil
@@ -215,19 +392,15 @@ func (w *writer) replaceWindow(ctx context.Context) error {
 // swapPartition makes the target's partition equal the staging one. REPLACE
 // PARTITION from a partition staging does not have is not reliable across
 // versions, so an empty one becomes a DROP.
-func (s *Sink) swapPartition(ctx context.Context, target, staging, partition, filter string) error {
-	n, err := s.count(ctx, staging, filter)
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		if err := s.exec(ctx, fmt.Sprintf("ALTER TABLE %s DROP PARTITION %s", s.qualified(target), partition)); err != nil {
-			return fmt.Errorf("empty partition %s of %s: %w", partition, target, err)
+func (s *Sink) swapPartition(ctx context.Context, target, staging string, sw partitionSwap) error {
+	if sw.empty {
+		if err := s.exec(ctx, fmt.Sprintf("ALTER TABLE %s DROP PARTITION %s", s.qualified(target), sw.partition)); err != nil {
+			return fmt.Errorf("empty partition %s of %s: %w", sw.partition, target, err)
 		}
 		return nil
 	}
-	if err := s.exec(ctx, fmt.Sprintf("ALTER TABLE %s REPLACE PARTITION %s FROM %s", s.qualified(target), partition, s.qualified(staging))); err != nil {
-		return fmt.Errorf("swap partition %s into %s: %w", partition, target, err)
+	if err := s.exec(ctx, fmt.Sprintf("ALTER TABLE %s REPLACE PARTITION %s FROM %s", s.qualified(target), sw.partition, s.qualified(staging))); err != nil {
+		return fmt.Errorf("swap partition %s into %s: %w", sw.partition, target, err)
 	}
 	return nil
 }
@@ -246,6 +419,36 @@ func (s *Sink) count(ctx context.Context, table, filter string) (uint64, error) 
 	return n, nil
 }
 
+// partitions lists the partitions (as ALTER ... PARTITION takes them) that
+// hold active parts of table.
+func (s *Sink) partitions(ctx context.Context, table string) ([]string, error) {
+	out, err := s.strings(ctx, "SELECT DISTINCT partition FROM system.parts WHERE database = ? AND table = ? AND active ORDER BY partition", s.db, table)
+	if err != nil {
+		return nil, fmt.Errorf("list partitions of %s: %w", table, err)
+	}
+	return out, nil
+}
+
+// strings runs a query whose single column is a String.
+func (s *Sink) strings(ctx context.Context, q string, args ...any) ([]string, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.opts.QueryTimeout)
+	defer cancel()
+	rows, err := s.conn.Query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
 func literal(t *schemas.Table, v time.Time) string {
 	if c, _ := t.Column(t.Day); c.Type == schemas.Date {
 		return fmt.Sprintf("toDate('%s')", v.UTC().Format(time.DateOnly))
@@ -253,18 +456,25 @@ func literal(t *schemas.Table, v time.Time) string {
 	return fmt.Sprintf("toDateTime('%s', 'UTC')", v.UTC().Format(time.DateTime))
 }
 
+// Abort drops staging and releases the table; a no-op after Swap.
 func (w *writer) Abort(ctx context.Context) error {
-	if w.done {
+	if w.state == done {
 		return nil
 	}
-	w.done = true
-	if w.staging != "" {
-		return w.sink.exec(ctx, "DROP TABLE IF EXISTS "+w.sink.qualified(w.staging))
+	w.state = done
+	if w.lock != nil {
+		w.lock.Unlock()
+		w.lock = nil
 	}
-	return nil
+	return w.sink.exec(ctx, "DROP TABLE IF EXISTS "+w.sink.qualified(w.staging))
 }
 
-func (w *writer) dropStaging() {
+func (w *writer) finish() {
+	w.state = done
+	if w.lock != nil {
+		w.lock.Unlock()
+		w.lock = nil
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := w.sink.exec(ctx, "DROP TABLE IF EXISTS "+w.sink.qualified(w.staging)); err != nil {
@@ -279,10 +489,13 @@ func (s *Sink) CountRows(ctx context.Context, table string) (int64, error) {
 }
 
 // DropStaleStaging removes staging tables a killed run left behind. Call it
-// only while holding the run lock: then no live load owns one.
+// only while holding the run lock: then no live load owns one. It drops
+// only names of the exact stagingName form whose table (or its _raw
+// storage) exists with the same columns: a user's table that merely starts
+// with _stg_ is never touched.
 func (s *Sink) DropStaleStaging(ctx context.Context) (int, error) {
 	qctx, cancel := context.WithTimeout(ctx, s.opts.QueryTimeout)
-	rows, err := s.conn.Query(qctx, "SELECT name FROM system.tables WHERE database = ? AND startsWith(name, '_stg_')", s.db)
+	rows, err := s.conn.Query(qctx, "SELECT name FROM system.tables WHERE database = ? AND startsWith(name, ?)", s.db, stagingPrefix)
 	if err != nil {
 		cancel()
 		return 0, fmt.Errorf("list staging tables in %s: %w", s.db, err)
@@ -299,10 +512,44 @@ func (s *Sink) DropStaleStaging(ctx context.Context) (int, error) {
 	}
 	rows.Close()
 	cancel()
+	dropped := 0
 	for _, n := range names {
+		ok, err := s.isStaging(ctx, n)
+		if err != nil {
+			return dropped, err
+		}
+		if !ok {
+			s.opts.Logger.Info("kept a table whose name starts with the staging prefix but is not an etl staging table", "table", n)
+			continue
+		}
 		if err := s.exec(ctx, "DROP TABLE IF EXISTS "+s.qualified(n)); err != nil {
-			return 0, fmt.Errorf("drop staging table %s: %w", n, err)
+			return dropped, fmt.Errorf("drop staging table %s: %w", n, err)
+		}
+		dropped++
+	}
+	return dropped, nil
+}
+
+// isStaging reports whether name is a staging table of a live table: the
+// exact name form, and the same columns as <table> or <table>_raw (CREATE
+// TABLE ... AS copies them).
+func (s *Sink) isStaging(ctx context.Context, name string) (bool, error) {
+	table, ok := stagingOf(name)
+	if !ok {
+		return false, nil
+	}
+	have, err := s.columns(ctx, name)
+	if err != nil {
+		return false, err
+	}
+	for _, target := range []string{table + "_raw", table} {
+		want, err := s.columns(ctx, target)
+		if err != nil {
+			return false, err
+		}
+		if len(want) > 0 && maps.Equal(have, want) {
+			return true, nil
 		}
 	}
-	return len(names), nil
+	return false, nil
 }

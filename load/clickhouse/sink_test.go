@@ -284,3 +284,125 @@ func TestDropStaleStagingRemovesWhatAKilledLoadLeft(t *testing.T) {
 	loadRows(t, s, dims, w, []map[string]any{{"id": "1", "name": "a"}})
 	assert.Equal(t, 1.0, count(t, dsn, fmt.Sprintf("SELECT count() FROM `%s`.t_dims", s.Database())), "the live table is untouched and loads still work")
 }
+
+func TestDropStaleStagingDropsOnlyExactStagingNames(t *testing.T) {
+	s, dsn := openSink(t)
+	ctx := context.Background()
+	w := window.New(day("2026-11-01"), day("2026-11-02"))
+	_, err := s.Begin(ctx, report, w, "test.stream", "killed-run")
+	require.NoError(t, err)
+	_, err = s.Begin(ctx, sessions, w, "test.stream", "killed-run")
+	require.NoError(t, err)
+	// Tables a user may have: a report table named _stg_x, and names that
+	// look like staging but are not of a known table or have another shape.
+	user := *report
+	for _, name := range []string{"_stg_x", "_stg_t_report_abc", "_stg_nosuch_0123456789ab", "_stg_t_report_0123456789AB"} {
+		user.Name = name
+		require.NoError(t, s.Ensure(ctx, &user))
+		loadRows(t, s, &user, w, []map[string]any{{"report_date": w.Start, "flow": "a", "views": 1}})
+	}
+	n, err := s.DropStaleStaging(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 2, n, "the two staging tables of the killed loads")
+	rows := testsupport.ClickHouseQuery(t, dsn, fmt.Sprintf("SELECT name FROM system.tables WHERE database = '%s' AND startsWith(name, '_stg_') ORDER BY name", s.Database()))
+	var names []any
+	for _, r := range rows {
+		names = append(names, r["name"])
+	}
+	assert.Equal(t, []any{"_stg_nosuch_0123456789ab", "_stg_t_report_0123456789AB", "_stg_t_report_abc", "_stg_x"}, names)
+	assert.Equal(t, 1.0, count(t, dsn, fmt.Sprintf("SELECT count() FROM `%s`.`_stg_x`", s.Database())), "the user's table keeps its rows")
+}
+
+// A merge view whose ALTER ADD COLUMN happened but whose rebuild did not (a
+// run killed in between) is repaired by the next Ensure, as `etl migrate`
+// runs it.
+func TestEnsureRepairsAViewLeftWithoutANewColumn(t *testing.T) {
+	s, dsn := openSink(t)
+	ctx := context.Background()
+	require.NoError(t, s.Ensure(ctx, sessions))
+	// The crash: the column is in the raw table, the view never rebuilt.
+	require.NoError(t, s.exec(ctx, fmt.Sprintf("ALTER TABLE %s ADD COLUMN `added` Nullable(String)", s.qualified("t_sessions_raw"))))
+	wider := *sessions
+	wider.Columns = append(append([]schemas.Column{}, sessions.Columns...), schemas.Column{Name: "added", Type: schemas.String, Nullable: true})
+	fresh, err := Open(ctx, dsn, Options{})
+	require.NoError(t, err)
+	defer fresh.Close()
+	require.NoError(t, fresh.Ensure(ctx, &wider))
+	assert.Equal(t, 1.0, count(t, dsn, fmt.Sprintf("SELECT count() FROM system.columns WHERE database = '%s' AND table = 't_sessions' AND name = 'added'", s.Database())), "the view dashboards read has the column")
+}
+
+// rejectRows are the rejects the engine would record for a window.
+func rejectRows(w window.Window, stream string, hashes ...string) []map[string]any {
+	var out []map[string]any
+	for _, h := range hashes {
+		out = append(out, map[string]any{"source": "src", "stream": stream, "table_name": "t", "window_start": w.Start, "window_end": w.End,
+			"location": "page 1", "reason": "bad", "raw": "{" + h + "}", "row_hash": h})
+	}
+	return out
+}
+
+func loadRejects(t *testing.T, s *Sink, w window.Window, stream string, whole bool, hashes ...string) {
+	t.Helper()
+	ctx := context.Background()
+	mem := memory.NewGoAllocator()
+	wr, err := s.Begin(ctx, schemas.Rejects, w, "src."+stream, "run")
+	require.NoError(t, err)
+	if whole {
+		wr.(*writer).ReplaceWholeStream()
+	}
+	b := transform.NewBatcher(mem, schemas.Rejects, transform.Meta{RunID: "run", ExtractedAt: time.Now()}, 100, nil)
+	defer b.Release()
+	for _, r := range rejectRows(w, stream, hashes...) {
+		require.NoError(t, b.Append(r))
+	}
+	if rec := b.Flush(); rec != nil {
+		require.NoError(t, wr.Write(ctx, rec))
+		rec.Release()
+	}
+	require.NoError(t, wr.Commit(ctx))
+}
+
+func TestRejectsAreOneRowPerRowAndLeaveWhenFixed(t *testing.T) {
+	s, dsn := openSink(t)
+	db := s.Database()
+	n := func(where string) float64 {
+		return count(t, dsn, fmt.Sprintf("SELECT count() FROM `%s`.etl_rejects WHERE %s", db, where))
+	}
+	// Nightly lookback: each window overlaps the previous one.
+	loadRejects(t, s, window.New(day("2026-11-10"), day("2026-11-13")), "a", false, "r10", "r11", "r12")
+	loadRejects(t, s, window.New(day("2026-11-01"), day("2026-11-30")), "other", false, "r11")
+	loadRejects(t, s, window.New(day("2026-11-11"), day("2026-11-14")), "a", false, "r11", "r12", "r13")
+	assert.Equal(t, 5.0, n("1"), "r10, r11, r12, r13 of stream a once each, and the other stream's r11")
+	assert.Equal(t, 4.0, n("stream = 'a'"))
+	assert.Equal(t, 5.0, count(t, dsn, fmt.Sprintf("SELECT uniqExact(source, stream, table_name, row_hash) FROM `%s`.etl_rejects", db)))
+	// r12's cause fixed: the next reload of its days no longer sees it.
+	loadRejects(t, s, window.New(day("2026-11-11"), day("2026-11-14")), "a", false, "r11", "r13")
+	assert.Equal(t, 3.0, n("stream = 'a'"), "r10, r11, r13")
+	assert.Equal(t, 0.0, n("row_hash = 'r12'"))
+	// Across a month edge: the earlier copy in October goes too.
+	loadRejects(t, s, window.New(day("2026-10-30"), day("2026-11-01")), "a", false, "r13")
+	loadRejects(t, s, window.New(day("2026-10-31"), day("2026-11-12")), "a", false, "r13")
+	assert.Equal(t, 1.0, n("stream = 'a' AND row_hash = 'r13'"))
+	assert.Equal(t, 1.0, n("stream = 'other'"), "another stream's rejects are its own")
+	// A snapshot stream replaces all of its rejects whatever the window.
+	loadRejects(t, s, window.New(day("2026-11-01"), day("2026-11-02")), "snap", true, "x", "y")
+	loadRejects(t, s, window.New(day("2026-12-01"), day("2026-12-02")), "snap", true, "y")
+	assert.Equal(t, 1.0, n("stream = 'snap'"))
+}
+
+// Databases made before rejects were keyed by row have etl_rejects as a
+// view over etl_rejects_raw; migrate turns it into the table, keeping one
+// row per reject.
+func TestMigrateConvertsTheOldRejectsView(t *testing.T) {
+	s, dsn := openSink(t)
+	ctx := context.Background()
+	db := quoteIdent(s.Database())
+	require.NoError(t, s.CreateDatabase(ctx))
+	require.NoError(t, s.exec(ctx, "CREATE TABLE "+db+".etl_rejects_raw (source String, stream String, table_name String, window_start DateTime('UTC'), window_end DateTime('UTC'), location String, reason String, raw String, row_hash String, _extracted_at DateTime('UTC'), _run_id String) ENGINE = ReplacingMergeTree(_extracted_at) PARTITION BY toYYYYMM(window_start) ORDER BY (source, stream, table_name, window_start, row_hash)"))
+	require.NoError(t, s.exec(ctx, "CREATE VIEW "+db+".etl_rejects AS SELECT * FROM "+db+".etl_rejects_raw FINAL"))
+	require.NoError(t, s.exec(ctx, "INSERT INTO "+db+".etl_rejects_raw (source, stream, table_name, window_start, row_hash) SELECT 's', 'a', 't', toDateTime('2026-11-10 00:00:00', 'UTC') + number * 86400, 'h' FROM system.numbers LIMIT 3"))
+	_, err := s.Migrate(ctx, fstest.MapFS{})
+	require.NoError(t, err)
+	assert.Equal(t, 1.0, count(t, dsn, fmt.Sprintf("SELECT count() FROM %s.etl_rejects", db)))
+	assert.Equal(t, 0.0, count(t, dsn, fmt.Sprintf("SELECT count() FROM system.tables WHERE database = '%s' AND name = 'etl_rejects_raw'", s.Database())))
+}

@@ -12,42 +12,51 @@ import (
 	"github.com/adoptionlabs/etl/schemas"
 )
 
-// Commit implements load.Writer: it finishes the staged files and then, day
-// by day, swaps in a day directory that holds the other streams' files and
-// this load's new files in place of this stream's old ones.
+// Commit implements load.Writer: Prepare then Swap for this table alone.
 func (w *Writer) Commit(ctx context.Context) error {
+	w.mu.Lock()
+	st := w.state
+	w.mu.Unlock()
+	if st == committed {
+		return nil
+	}
+	if err := w.Prepare(ctx); err != nil {
+		_ = w.Abort(ctx)
+		return err
+	}
+	return w.Swap(ctx)
+}
+
+// Prepare implements load.Staged: it finishes and syncs every staged file
+// and builds, for each day the load replaces, the complete new day
+// directory (the other streams' files linked, this load's files moved in),
+// synced. Only renames are left for Swap. It holds the table's commit lock
+// until Swap or Abort, so the live days it read stay as they were.
+func (w *Writer) Prepare(ctx context.Context) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	switch w.state {
-	case committed:
-		return nil
 	case writing:
 	default:
-		return fmt.Errorf("table %s stream %s window %s: Commit after the load was %s", w.table.Name, w.stream, w.window, w.state)
+		return fmt.Errorf("table %s stream %s window %s: Prepare after the load was %s", w.table.Name, w.stream, w.window, w.state)
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	err := w.commit()
-	if err != nil {
+	w.lock = w.sink.tableMu(w.table.Name)
+	w.lock.Lock()
+	w.state = prepared
+	if err := w.prepare(); err != nil {
 		w.state = failed
-		return fmt.Errorf("table %s stream %s window %s: commit: %w", w.table.Name, w.stream, w.window, err)
-	}
-	w.state = committed
-	if err := os.RemoveAll(w.staging); err != nil {
-		w.log.Warn("parquet: could not delete the staging directory of a committed load", "dir", w.staging, "err", err)
+		return fmt.Errorf("table %s stream %s window %s: stage: %w", w.table.Name, w.stream, w.window, err)
 	}
 	return nil
 }
 
-func (w *Writer) commit() error {
+func (w *Writer) prepare() error {
 	if err := w.finishAll(); err != nil {
 		return err
 	}
-	mu := w.sink.tableMu(w.table.Name)
-	mu.Lock()
-	defer mu.Unlock()
-
 	tableDir := filepath.Join(w.sink.dir, w.table.Name)
 	if _, err := os.Stat(tableDir); errors.Is(err, os.ErrNotExist) {
 		if err := os.Mkdir(tableDir, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
@@ -61,29 +70,67 @@ func (w *Writer) commit() error {
 	if err != nil {
 		return err
 	}
-	// Once the first day is swapped the rest follow regardless of ctx: a
-	// window half replaced is worse than a commit that took a moment longer.
+	if w.keys != nil {
+		// Rejects seen again: their earlier copies on days outside the
+		// window go, so that a reject is one row whatever windows saw it.
+		more, err := w.dropSeenAgain(tableDir, days)
+		if err != nil {
+			return err
+		}
+		days = append(days, more...)
+		slices.Sort(days)
+	}
+	w.tableDir = tableDir
+	for _, day := range days {
+		p, err := w.prepareDay(tableDir, day)
+		if err != nil {
+			return fmt.Errorf("stage day %s: %w", dayString(day), err)
+		}
+		if p.live != "" {
+			w.plans = append(w.plans, p)
+		}
+	}
+	return nil
+}
+
+// Swap implements load.Staged: it renames the prepared day directories in
+// and syncs the table directory. Once started it does not look at ctx: a
+// window half replaced is worse than a commit that took a moment longer.
+func (w *Writer) Swap(ctx context.Context) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	switch w.state {
+	case committed:
+		return nil
+	case prepared:
+	default:
+		return fmt.Errorf("table %s stream %s window %s: Swap after the load was %s", w.table.Name, w.stream, w.window, w.state)
+	}
+	defer w.unlock()
 	var swapped, emptied int
 	var trashed []string
-	for _, day := range days {
-		res, err := w.swapDay(tableDir, day)
+	for _, p := range w.plans {
+		trash, err := w.swapDay(p)
 		if err != nil {
-			return fmt.Errorf("replace day %s (%d earlier days of the window are already replaced; rerun the window): %w", dayString(day), swapped, err)
+			w.state = failed
+			return fmt.Errorf("table %s stream %s window %s: replace day %s (%d earlier days are already replaced; rerun the window): %w",
+				w.table.Name, w.stream, w.window, filepath.Base(p.live), swapped, err)
 		}
-		if res.changed {
-			swapped++
-		}
-		if res.emptied {
+		swapped++
+		if p.next == "" {
 			emptied++
 		}
-		if res.trash != "" {
-			trashed = append(trashed, res.trash)
+		if trash != "" {
+			trashed = append(trashed, trash)
 		}
 	}
 	// The renames are durable once the table directory is synced; only then
 	// may the old directories go, since recovery needs them until then.
-	if err := syncDir(tableDir); err != nil {
-		return err
+	if w.tableDir != "" {
+		if err := syncDir(w.tableDir); err != nil {
+			w.state = failed
+			return fmt.Errorf("table %s stream %s window %s: %w", w.table.Name, w.stream, w.window, err)
+		}
 	}
 	for _, t := range trashed {
 		if err := os.RemoveAll(t); err != nil {
@@ -91,15 +138,26 @@ func (w *Writer) commit() error {
 		}
 	}
 	_ = os.RemoveAll(w.trash)
+	w.state = committed
+	if err := os.RemoveAll(w.staging); err != nil {
+		w.log.Warn("parquet: could not delete the staging directory of a committed load", "dir", w.staging, "err", err)
+	}
 	w.log.Info("parquet: committed", "rows", w.rows, "files", w.files, "days_replaced", swapped, "days_emptied", emptied)
 	return nil
+}
+
+func (w *Writer) unlock() {
+	if w.lock != nil {
+		w.lock.Unlock()
+		w.lock = nil
+	}
 }
 
 // daysToReplace lists the days whose files of this stream the load
 // replaces: every day of the window (days without new rows lose their old
 // files too), or for ReplaceAll every live day plus the load day.
 func (w *Writer) daysToReplace(tableDir string) ([]int32, error) {
-	if w.table.Disposition != schemas.ReplaceAll {
+	if w.table.Disposition != schemas.ReplaceAll && !w.whole {
 		days := make([]int32, 0, w.endDay-w.firstDay)
 		for d := w.firstDay; d < w.endDay; d++ {
 			days = append(days, d)
@@ -110,9 +168,16 @@ func (w *Writer) daysToReplace(tableDir string) ([]int32, error) {
 	if err != nil {
 		return nil, err
 	}
-	days := []int32{w.loadDay}
+	own := []int32{w.loadDay}
+	if w.whole {
+		own = own[:0]
+		for d := w.firstDay; d < w.endDay; d++ {
+			own = append(own, d)
+		}
+	}
+	days := append([]int32(nil), own...)
 	for _, e := range entries {
-		if d, ok := parseDayDir(e.Name()); ok && e.IsDir() && d != w.loadDay {
+		if d, ok := parseDayDir(e.Name()); ok && e.IsDir() && !slices.Contains(own, d) {
 			days = append(days, d)
 		}
 	}
@@ -120,20 +185,20 @@ func (w *Writer) daysToReplace(tableDir string) ([]int32, error) {
 	return days, nil
 }
 
-type swapResult struct {
-	changed bool
-	emptied bool
-	trash   string // old day directory to delete once the swap is durable
+// dayPlan is one prepared day: next (empty when the day ends up empty)
+// replaces live.
+type dayPlan struct {
+	live       string
+	next       string
+	liveExists bool
 }
 
-// swapDay replaces this stream's files of one day. The new day directory is
-// complete before it becomes visible: a reader listing dt=*/*.parquet sees
-// the old set of files or the new one, never a mix. Where the filesystem
-// can exchange two directories atomically (Linux renameat2) there is not
-// even an instant without the day; elsewhere the old directory is renamed
-// into the trash first and New puts it back if a crash falls between the
-// two renames.
-func (w *Writer) swapDay(tableDir string, day int32) (swapResult, error) {
+// prepareDay builds the new directory of one day in staging. The new day
+// directory is complete before it becomes visible: a reader listing
+// dt=*/*.parquet sees the old set of files or the new one, never a mix.
+// A plan with no live path means this stream has nothing there, before or
+// after.
+func (w *Writer) prepareDay(tableDir string, day int32) (dayPlan, error) {
 	name := dayDir(day)
 	live := filepath.Join(tableDir, name)
 	newDir := filepath.Join(w.staging, "new", name)
@@ -141,11 +206,11 @@ func (w *Writer) swapDay(tableDir string, day int32) (swapResult, error) {
 	liveEntries, err := os.ReadDir(live)
 	liveExists := err == nil
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return swapResult{}, err
+		return dayPlan{}, err
 	}
 	newEntries, err := os.ReadDir(newDir)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return swapResult{}, err
+		return dayPlan{}, err
 	}
 	var kept []os.DirEntry
 	ours := 0
@@ -163,67 +228,77 @@ func (w *Writer) swapDay(tableDir string, day int32) (swapResult, error) {
 		}
 	}
 	if ours == 0 && len(added) == 0 {
-		return swapResult{}, nil // this stream has nothing there, before or after
+		return dayPlan{}, nil
 	}
-
 	if len(kept) == 0 && len(added) == 0 {
-		// The day ends up empty: move it away in one rename.
-		trash := filepath.Join(w.trash, name)
-		if err := os.MkdirAll(w.trash, 0o755); err != nil {
-			return swapResult{}, err
-		}
-		if err := os.Rename(live, trash); err != nil {
-			return swapResult{}, err
-		}
-		return swapResult{changed: true, emptied: true, trash: trash}, nil
+		// The day ends up empty: Swap moves it away in one rename.
+		return dayPlan{live: live, liveExists: liveExists}, nil
 	}
-
 	next := filepath.Join(w.staging, "swap", name)
 	if err := os.MkdirAll(next, 0o755); err != nil {
-		return swapResult{}, err
+		return dayPlan{}, err
 	}
 	for _, e := range kept {
 		if !e.Type().IsRegular() {
-			return swapResult{}, fmt.Errorf("%s holds %s, which is not a regular file: the day directory may only hold Parquet files", live, e.Name())
+			return dayPlan{}, fmt.Errorf("%s holds %s, which is not a regular file: the day directory may only hold Parquet files", live, e.Name())
 		}
 		if err := linkOrCopy(filepath.Join(live, e.Name()), filepath.Join(next, e.Name())); err != nil {
-			return swapResult{}, err
+			return dayPlan{}, err
 		}
 	}
 	for _, f := range added {
 		if err := os.Rename(filepath.Join(newDir, f), filepath.Join(next, f)); err != nil {
-			return swapResult{}, err
+			return dayPlan{}, err
 		}
 	}
 	if err := syncDir(next); err != nil {
-		return swapResult{}, err
+		return dayPlan{}, err
 	}
+	return dayPlan{live: live, next: next, liveExists: liveExists}, nil
+}
 
-	if !liveExists {
-		if err := os.Rename(next, live); err != nil {
-			return swapResult{}, err
+// swapDay puts a prepared day in place and returns the old directory to
+// delete once the swap is durable. Where the filesystem can exchange two
+// directories atomically (Linux renameat2) there is not even an instant
+// without the day; elsewhere the old directory is renamed into the trash
+// first and New puts it back if a crash falls between the two renames.
+func (w *Writer) swapDay(p dayPlan) (string, error) {
+	name := filepath.Base(p.live)
+	if p.next == "" {
+		if !p.liveExists {
+			return "", nil
 		}
-		return swapResult{changed: true}, nil
+		trash := filepath.Join(w.trash, name)
+		if err := os.MkdirAll(w.trash, 0o755); err != nil {
+			return "", err
+		}
+		if err := os.Rename(p.live, trash); err != nil {
+			return "", err
+		}
+		return trash, nil
 	}
-	switch err := exchangeDirs(next, live); {
+	if !p.liveExists {
+		return "", os.Rename(p.next, p.live)
+	}
+	switch err := exchangeDirs(p.next, p.live); {
 	case err == nil:
 		// next now holds the old day; it is deleted with the staging.
-		return swapResult{changed: true, trash: next}, nil
+		return p.next, nil
 	case !errors.Is(err, errExchangeUnsupported):
-		return swapResult{}, err
+		return "", err
 	}
 	trash := filepath.Join(w.trash, name)
 	if err := os.MkdirAll(w.trash, 0o755); err != nil {
-		return swapResult{}, err
+		return "", err
 	}
-	if err := os.Rename(live, trash); err != nil {
-		return swapResult{}, err
+	if err := os.Rename(p.live, trash); err != nil {
+		return "", err
 	}
-	if err := os.Rename(next, live); err != nil {
-		if rerr := os.Rename(trash, live); rerr != nil {
-			return swapResult{}, fmt.Errorf("%w; putting the old day back failed too (%v): the next run restores it from %s", err, rerr, trash)
+	if err := os.Rename(p.next, p.live); err != nil {
+		if rerr := os.Rename(trash, p.live); rerr != nil {
+			return "", fmt.Errorf("%w; putting the old day back failed too (%v): the next run restores it from %s", err, rerr, trash)
 		}
-		return swapResult{}, err
+		return "", err
 	}
-	return swapResult{changed: true, trash: trash}, nil
+	return trash, nil
 }

@@ -15,6 +15,10 @@ var errExchangeUnsupported = errors.New("atomic directory exchange not supported
 // so tests can take the trash path.
 var exchangeDirs = exchangeDirsOS
 
+// syncFile makes a finished part file durable; a variable so tests can
+// fail it as a full disk would.
+var syncFile = func(f *os.File) error { return f.Sync() }
+
 // syncDir makes the entries of dir (files created, renamed, removed)
 // durable.
 func syncDir(dir string) error {
@@ -50,7 +54,7 @@ func linkOrCopy(src, dst string) error {
 	}
 	_, err = io.Copy(out, in)
 	if err == nil {
-		err = out.Sync()
+		err = syncFile(out)
 	}
 	if cerr := out.Close(); err == nil {
 		err = cerr

@@ -176,6 +176,9 @@ func (s *Sink) Begin(ctx context.Context, t *schemas.Table, w window.Window, str
 			wr.endDay = wr.firstDay
 		}
 	}
+	if t.Name == schemas.Rejects.Name {
+		wr.keys = map[string]bool{}
+	}
 	n := s.begins.Add(1)
 	wr.staging = filepath.Join(s.dir, stagingDir, wr.fileRun, t.Name, fileSafe(stream, true), fmt.Sprint(n))
 	wr.trash = filepath.Join(s.dir, trashDir, wr.fileRun, t.Name, fmt.Sprintf("%s-%d", fileSafe(stream, false), n))

@@ -42,6 +42,18 @@ type Writer struct {
 	firstDay, endDay int32
 	loadDay          int32
 
+	// keys holds the key of every reject this load staged (etl_rejects
+	// only; rejects are few): Prepare drops their earlier copies.
+	keys map[string]bool
+	// whole: replace all of this stream's files, not only the window's days
+	// (etl_rejects of a snapshot stream).
+	whole bool
+
+	// Set by Prepare, used by Swap; lock is the table's commit lock.
+	lock     *sync.Mutex
+	tableDir string
+	plans    []dayPlan
+
 	mu       sync.Mutex
 	state    writerState
 	open     map[int32]*dayFile
@@ -57,6 +69,7 @@ type writerState int
 
 const (
 	writing writerState = iota
+	prepared
 	committed
 	aborted
 	failed
@@ -73,7 +86,20 @@ type dayFile struct {
 	lastUse uint64
 }
 
-var _ load.Writer = (*Writer)(nil)
+var (
+	_ load.Staged      = (*Writer)(nil)
+	_ load.WholeStream = (*Writer)(nil)
+)
+
+// ReplaceWholeStream implements load.WholeStream.
+func (w *Writer) ReplaceWholeStream() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.whole = true
+	if w.endDay <= w.firstDay {
+		w.endDay = w.firstDay + 1
+	}
+}
 
 // rowsPerWrite bounds the parquet.Row values built before they are handed to
 // parquet-go, which copies them into its column buffers.
@@ -112,6 +138,11 @@ func (w *Writer) Write(ctx context.Context, rec arrow.Record) error {
 }
 
 func (w *Writer) write(rec arrow.Record, n int) error {
+	if w.keys != nil {
+		if err := w.collectKeys(rec, n); err != nil {
+			return err
+		}
+	}
 	encs, err := encoders(w.table, rec)
 	if err != nil {
 		return err
@@ -273,7 +304,7 @@ func (w *Writer) finish(df *dayFile) error {
 	delete(w.open, df.day)
 	err := df.pw.Close()
 	if err == nil {
-		err = df.f.Sync()
+		err = syncFile(df.f)
 	}
 	if cerr := df.f.Close(); err == nil {
 		err = cerr
@@ -308,6 +339,7 @@ func (w *Writer) Abort(ctx context.Context) error {
 		return nil
 	}
 	w.state = aborted
+	w.unlock()
 	for _, df := range w.open {
 		_ = df.f.Close()
 	}
@@ -322,6 +354,8 @@ func (s writerState) String() string {
 	switch s {
 	case writing:
 		return "writing"
+	case prepared:
+		return "prepared"
 	case committed:
 		return "committed"
 	case aborted:

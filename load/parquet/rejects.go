@@ -1,0 +1,184 @@
+package parquet
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
+	parquetgo "github.com/parquet-go/parquet-go"
+)
+
+// rejectKey is the columns that identify a reject (schemas.Rejects.Key).
+var rejectKey = []string{"source", "stream", "table_name", "row_hash"}
+
+// collectKeys remembers the key of every staged reject.
+func (w *Writer) collectKeys(rec arrow.Record, n int) error {
+	cols := make([]*array.String, len(rejectKey))
+	for i, name := range rejectKey {
+		j := w.table.Index(name)
+		if j < 0 {
+			return fmt.Errorf("table %s has no key column %s", w.table.Name, name)
+		}
+		c, ok := rec.Column(j).(*array.String)
+		if !ok {
+			return fmt.Errorf("table %s: key column %s is not a string", w.table.Name, name)
+		}
+		cols[i] = c
+	}
+	parts := make([]string, len(cols))
+	for r := 0; r < n; r++ {
+		for i, c := range cols {
+			parts[i] = c.Value(r)
+		}
+		w.keys[strings.Join(parts, "\x00")] = true
+	}
+	return nil
+}
+
+// dropSeenAgain rewrites this stream's reject files on the days outside
+// replacing whose rows include a reject this load staged again, without
+// those rows, and returns the days it staged that way.
+func (w *Writer) dropSeenAgain(tableDir string, replacing []int32) ([]int32, error) {
+	if len(w.keys) == 0 {
+		return nil, nil
+	}
+	entries, err := os.ReadDir(tableDir)
+	if err != nil {
+		return nil, err
+	}
+	var out []int32
+	for _, e := range entries {
+		day, ok := parseDayDir(e.Name())
+		if !ok || !e.IsDir() || slices.Contains(replacing, day) {
+			continue
+		}
+		files, err := os.ReadDir(filepath.Join(tableDir, e.Name()))
+		if err != nil {
+			return nil, err
+		}
+		var ours []string
+		for _, f := range files {
+			if strings.HasPrefix(f.Name(), w.filePrefix) && strings.HasSuffix(f.Name(), ".parquet") {
+				ours = append(ours, filepath.Join(tableDir, e.Name(), f.Name()))
+			}
+		}
+		if len(ours) == 0 {
+			continue
+		}
+		dropped, err := w.countSeenAgain(ours)
+		if err != nil {
+			return nil, err
+		}
+		if dropped == 0 {
+			continue
+		}
+		for _, path := range ours {
+			if err := w.copyUnseen(path, day); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, day)
+	}
+	if err := w.finishAll(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// eachRow calls fn with every row of a reject file and the row's key; the
+// row is valid only during the call.
+func (w *Writer) eachRow(path string, fn func(row parquetgo.Row, key string) error) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	pf, err := parquetgo.OpenFile(f, st.Size())
+	if err != nil {
+		return fmt.Errorf("read %s: %w", path, err)
+	}
+	if !parquetgo.EqualNodes(pf.Schema(), w.schema) {
+		return fmt.Errorf("%s was written with another schema of %s: delete it, then rerun its days", path, w.table.Name)
+	}
+	idx := make([]int, len(rejectKey))
+	for i, name := range rejectKey {
+		leaf, ok := pf.Schema().Lookup(name)
+		if !ok {
+			return fmt.Errorf("%s has no column %s", path, name)
+		}
+		idx[i] = leaf.ColumnIndex
+	}
+	parts := make([]string, len(idx))
+	buf := make([]parquetgo.Row, rowsPerWrite)
+	for _, rg := range pf.RowGroups() {
+		rows := rg.Rows()
+		for {
+			n, err := rows.ReadRows(buf)
+			for _, row := range buf[:n] {
+				for _, v := range row {
+					if i := slices.Index(idx, v.Column()); i >= 0 {
+						parts[i] = v.String()
+					}
+				}
+				if ferr := fn(row, strings.Join(parts, "\x00")); ferr != nil {
+					rows.Close()
+					return ferr
+				}
+			}
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				rows.Close()
+				return fmt.Errorf("read %s: %w", path, err)
+			}
+		}
+		rows.Close()
+	}
+	return nil
+}
+
+func (w *Writer) countSeenAgain(paths []string) (int, error) {
+	n := 0
+	for _, p := range paths {
+		err := w.eachRow(p, func(_ parquetgo.Row, key string) error {
+			if w.keys[key] {
+				n++
+			}
+			return nil
+		})
+		if err != nil {
+			return 0, err
+		}
+	}
+	return n, nil
+}
+
+// copyUnseen writes the rows of path that this load did not see again into
+// this load's file of day.
+func (w *Writer) copyUnseen(path string, day int32) error {
+	return w.eachRow(path, func(row parquetgo.Row, key string) error {
+		if w.keys[key] {
+			return nil
+		}
+		df, err := w.file(day)
+		if err != nil {
+			return err
+		}
+		if _, err := df.pw.WriteRows([]parquetgo.Row{row}); err != nil {
+			return fmt.Errorf("rewrite %s: %w", path, err)
+		}
+		df.rows++
+		return nil
+	})
+}

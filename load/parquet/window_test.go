@@ -1,0 +1,121 @@
+package parquet
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/adoptionlabs/etl/engine"
+	"github.com/adoptionlabs/etl/schemas"
+	"github.com/adoptionlabs/etl/testsupport"
+	"github.com/adoptionlabs/etl/window"
+)
+
+// failSyncOf makes finishing the part files of one table fail as a full
+// disk does, for the duration of the test.
+func failSyncOf(t *testing.T, table string) {
+	old := syncFile
+	syncFile = func(f *os.File) error {
+		if strings.Contains(f.Name(), string(filepath.Separator)+table+string(filepath.Separator)) {
+			return &os.PathError{Op: "fsync", Path: f.Name(), Err: syscall.ENOSPC}
+		}
+		return old(f)
+	}
+	t.Cleanup(func() { syncFile = old })
+}
+
+// twoTables emits one row per day into daily and snapshot, the first table
+// tagged gen, and one reject.
+func twoTables(gen string) *engine.Stream {
+	return &engine.Stream{Source: "src", Name: "pair", Windowed: true, Tables: []*schemas.Table{daily, allTypes},
+		Extract: func(ctx context.Context, w window.Window, out engine.Emitter) error {
+			for _, d := range w.Days() {
+				if err := out.Emit(ctx, daily.Name, engine.Row{Values: row{"day": d, "gen": gen, "n": 1}}); err != nil {
+					return err
+				}
+				if err := out.Emit(ctx, allTypes.Name, engine.Row{Values: row{"id": gen + d.Format("0102"), "at": d, "label": gen}}); err != nil {
+					return err
+				}
+			}
+			return out.Reject(ctx, daily.Name, "bad line", engine.Row{Raw: gen, Where: "line 3"})
+		}}
+}
+
+// A window's tables become visible together or not at all: the second
+// table's files cannot be made durable, so the first table's days are not
+// swapped in either, and the rejects stay as they were.
+func TestWindowIsInvisibleWhenASecondTableFailsToStage(t *testing.T) {
+	dir := t.TempDir()
+	s := newSink(t, dir, Options{})
+	w := days("2026-01-01", "2026-01-03")
+	r := engine.NewRunner(engine.Options{Sink: s, RunID: "run1"})
+	require.NoError(t, r.Run(context.Background(), twoTables("g1"), w).Err)
+
+	failSyncOf(t, allTypes.Name)
+	res := r.Run(context.Background(), twoTables("g2"), w)
+	require.Error(t, res.Err)
+	assert.True(t, errors.Is(res.Err, syscall.ENOSPC), "%v", res.Err)
+	assert.Contains(t, res.Err.Error(), "nothing of it is visible")
+	assert.Equal(t, map[string][]string{"2026-01-01": {"g1"}, "2026-01-02": {"g1"}, "2026-01-03": {"g1"}}, gens(t, dir), "daily keeps the committed window")
+	for _, r := range readTable(t, dir, allTypes) {
+		assert.Equal(t, "g1", r["label"])
+	}
+	rejects := readTable(t, dir, schemas.Rejects)
+	require.Len(t, rejects, 1)
+	assert.Equal(t, "g1", rejects[0]["raw"])
+	assert.Empty(t, leftovers(t, dir), "the failed load's staging is gone")
+}
+
+func TestRejectsAreOneRowPerRowAndLeaveWhenFixed(t *testing.T) {
+	dir := t.TempDir()
+	s := newSink(t, dir, Options{})
+	load := func(w window.Window, stream string, whole bool, raws ...string) {
+		t.Helper()
+		st := &engine.Stream{Source: "src", Name: stream, Windowed: !whole, Tables: []*schemas.Table{snapshot}, Extract: func(ctx context.Context, w window.Window, out engine.Emitter) error {
+			for _, raw := range raws {
+				if err := out.Reject(ctx, snapshot.Name, "bad", engine.Row{Raw: raw, Where: "page 1"}); err != nil {
+					return err
+				}
+			}
+			return nil
+		}}
+		require.NoError(t, engine.NewRunner(engine.Options{Sink: s, RunID: "run-" + w.Start.Format("0102")}).Run(context.Background(), st, w).Err)
+	}
+	glob := strings.ReplaceAll(filepath.Join(dir, schemas.Rejects.Name, "*", "*.parquet"), "'", "''")
+	count := func(where string) int64 {
+		t.Helper()
+		rows := testsupport.DuckDB(t, `SELECT count(*) AS n FROM read_parquet('`+glob+`', hive_partitioning = true) WHERE `+where)
+		require.Len(t, rows, 1)
+		switch n := rows[0]["n"].(type) {
+		case int64:
+			return n
+		case float64:
+			return int64(n)
+		}
+		t.Fatalf("count: %v", rows)
+		return 0
+	}
+	// Nightly lookback: each window overlaps the previous one.
+	load(days("2026-11-10", "2026-11-12"), "a", false, "r10", "r11", "r12")
+	load(days("2026-11-01", "2026-11-30"), "other", false, "r11")
+	load(days("2026-11-11", "2026-11-13"), "a", false, "r11", "r12", "r13")
+	assert.Equal(t, int64(5), count("true"), "r10, r11, r12, r13 of stream a once each, and the other stream's r11")
+	assert.Equal(t, int64(4), count("stream = 'a'"))
+	// r12's cause fixed: the next reload of its days no longer sees it.
+	load(days("2026-11-11", "2026-11-13"), "a", false, "r11", "r13")
+	assert.Equal(t, int64(3), count("stream = 'a'"), "r10, r11, r13")
+	assert.Equal(t, int64(0), count("raw = 'r12'"))
+	// A snapshot stream replaces all of its rejects whatever the window.
+	load(days("2026-11-01", "2026-11-01"), "snap", true, "x", "y")
+	load(days("2026-12-01", "2026-12-01"), "snap", true, "y")
+	assert.Equal(t, int64(1), count("stream = 'snap'"))
+	assert.Equal(t, int64(1), count("stream = 'other'"))
+	assert.Empty(t, leftovers(t, dir))
+}
