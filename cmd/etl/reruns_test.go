@@ -18,9 +18,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/adoptionlabs/etl/engine"
 	"github.com/adoptionlabs/etl/extract"
 	"github.com/adoptionlabs/etl/extract/sandbox"
 	"github.com/adoptionlabs/etl/extract/userflow/userflowfake"
+	"github.com/adoptionlabs/etl/job"
 	pqsink "github.com/adoptionlabs/etl/load/parquet"
 	"github.com/adoptionlabs/etl/state"
 	"github.com/adoptionlabs/etl/testsupport"
@@ -393,4 +395,37 @@ func TestSecondRunRefusedByTheParquetLockNamesItsHolder(t *testing.T) {
 	assert.Equal(t, exitFailed, code)
 	host, _ := os.Hostname()
 	assert.Contains(t, stderr, fmt.Sprintf("host %s pid %d since ", host, os.Getpid()))
+}
+
+// §1: a resumed backfill whose every chunk an earlier run committed (it was
+// killed before it could retire the plan) says so, runs nothing and exits 0.
+func TestResumedBackfillWithNothingLeftSaysSo(t *testing.T) {
+	env := userflowSandbox(t)
+	out := t.TempDir()
+	from, to := window.Floor(time.Now()).AddDate(0, 0, -4), window.Floor(time.Now()).AddDate(0, 0, -2)
+	s := &engine.Stream{Source: "userflow", Name: "content_sessions", Windowed: true}
+	tasks := job.Plan([]*engine.Stream{s}, window.New(from, to.Add(window.Day)), window.Day)
+	require.Len(t, tasks, 3)
+	abs, err := filepath.Abs(out)
+	require.NoError(t, err)
+	id := planID(tasks, "parquet:"+abs)
+
+	store, err := state.OpenFile(env["ETL_STATE_DIR"])
+	require.NoError(t, err)
+	ctx := context.Background()
+	require.NoError(t, store.SavePlan(ctx, state.Plan{ID: id, Command: "etl backfill", Destination: "parquet:" + abs, Tasks: 3, Started: time.Now()}))
+	for _, tk := range tasks {
+		require.NoError(t, store.MarkDone(ctx, id, tk.Key()))
+	}
+	require.NoError(t, store.Close())
+
+	code, stdout, stderr := runCLI(t, env, "backfill", "--stream", "content_sessions", "--from", from.Format(time.DateOnly), "--to", to.Format(time.DateOnly), "--chunk", "1d", "--out", out)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stdout, "nothing to do: every one of the 3 chunks of this backfill was committed by an earlier run")
+	assert.NotContains(t, stdout, "TOTAL", "no chunk ran")
+
+	// Now retired: the same command is a new pull.
+	code, _, stderr = runCLI(t, env, "backfill", "--stream", "content_sessions", "--from", from.Format(time.DateOnly), "--to", to.Format(time.DateOnly), "--chunk", "1d", "--out", out)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "pulling the whole range again (3 chunks)")
 }
