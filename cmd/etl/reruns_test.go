@@ -419,10 +419,14 @@ func TestResumedBackfillWithNothingLeftSaysSo(t *testing.T) {
 	}
 	require.NoError(t, store.Close())
 
-	code, stdout, stderr := runCLI(t, env, "backfill", "--stream", "content_sessions", "--from", from.Format(time.DateOnly), "--to", to.Format(time.DateOnly), "--chunk", "1d", "--out", out)
+	rep := filepath.Join(t.TempDir(), "run.json")
+	code, stdout, stderr := runCLI(t, env, "backfill", "--stream", "content_sessions", "--from", from.Format(time.DateOnly), "--to", to.Format(time.DateOnly), "--chunk", "1d", "--out", out, "--report", rep)
 	require.Equal(t, exitOK, code, stderr)
 	assert.Contains(t, stdout, "nothing to do: every one of the 3 chunks of this backfill was committed by an earlier run")
 	assert.NotContains(t, stdout, "TOTAL", "no chunk ran")
+	b, err := os.ReadFile(rep)
+	require.NoError(t, err, "the scheduler still gets its report")
+	assert.Contains(t, string(b), `"status": "ok"`)
 
 	// Now retired: the same command is a new pull.
 	code, _, stderr = runCLI(t, env, "backfill", "--stream", "content_sessions", "--from", from.Format(time.DateOnly), "--to", to.Format(time.DateOnly), "--chunk", "1d", "--out", out)
