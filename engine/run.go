@@ -159,7 +159,9 @@ func (r *Runner) Run(ctx context.Context, s *Stream, requested window.Window) (r
 		log.Warn(clipped)
 	}
 	if s.Windowed && eff.Empty() {
-		res.Status = StatusSkipped
+		// Nothing of it is served: show the window that was asked for, not
+		// the empty remainder (which prints as an end before its start).
+		res.Window, res.Status = requested, StatusSkipped
 		return res
 	}
 	var err error

@@ -206,6 +206,7 @@ func TestRunSkipsAWindowEntirelyBeyondTheAPI(t *testing.T) {
 	assert.False(t, called)
 	assert.Len(t, res.Notices, 1)
 	assert.Empty(t, sink.committed, "nothing replaced for days the API cannot serve")
+	assert.Equal(t, "2026-01-01..2026-01-31", res.Window.String(), "the window asked for, not an end before its start")
 }
 
 func TestSkipKeepsWhatWasLoaded(t *testing.T) {

@@ -73,11 +73,22 @@ type Job struct {
 	Parallel int
 	// Skip, when set, drops tasks already done (a resumed backfill).
 	Skip func(Task) bool
-	// Committed is called after each task that committed, before the next
-	// task of that stream starts reporting: the place to save progress.
+	// Committed is called after each task that committed, and after each
+	// window the API cannot serve at all (clipped to nothing by how far back
+	// it goes): nothing will ever load there, so it counts as done.
 	Committed func(Task, engine.Result) error
 	// Started is called once with the tasks that will run.
 	Started func([]Task)
+}
+
+// unservable says the task was skipped because its whole window lies
+// before what the API serves.
+func (j *Job) unservable(t Task, res engine.Result) bool {
+	if res.Status != engine.StatusSkipped || !t.Stream.Windowed {
+		return false
+	}
+	eff, _ := j.Runner.Effective(t.Stream, t.Window)
+	return eff.Empty()
 }
 
 // Outcome pairs a task and its result.
@@ -120,7 +131,7 @@ func (j *Job) Run(ctx context.Context, tasks []Task) []Outcome {
 			for t := range queue {
 				res := j.Runner.Run(ctx, t.Stream, t.Window)
 				o := Outcome{Task: t, Result: res}
-				if res.Err == nil && res.Status == engine.StatusOK && j.Committed != nil {
+				if res.Err == nil && j.Committed != nil && (res.Status == engine.StatusOK || j.unservable(t, res)) {
 					o.SaveErr = j.Committed(t, res)
 				}
 				mu.Lock()

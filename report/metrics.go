@@ -61,6 +61,8 @@ func Metrics(r Run, lastSuccess map[string]time.Time) string {
 			func(s StreamSummary) float64 { return s.DurationSeconds }),
 		perStream("etl_stream_status", "1 if every window of the stream succeeded in the last run, 0 if any failed or was interrupted.",
 			func(s StreamSummary) float64 { return boolValue(s.OK()) }),
+		perStream("etl_stream_zero_rows_warning", "1 if the stream loaded 0 rows in the last run where its previous run loaded rows (not a failure: check the source).",
+			func(s StreamSummary) float64 { return boolValue(warned(r, s, WarningZeroRows)) }),
 		lastSuccessFamily(r, streams, lastSuccess),
 		{name: "etl_run_duration_seconds", help: "Wall-clock seconds of the last run.", samples: []sample{{value: runDuration(r)}}},
 		{name: "etl_run_status", help: "1 if the last run succeeded, 0 if it failed or was interrupted.", samples: []sample{{value: boolValue(r.Status == StatusOK)}}},
@@ -83,6 +85,15 @@ func Metrics(r Run, lastSuccess map[string]time.Time) string {
 		}
 	}
 	return b.String()
+}
+
+func warned(r Run, s StreamSummary, kind string) bool {
+	for _, w := range r.Warnings {
+		if w.Kind == kind && w.Source == s.Source && w.Stream == s.Stream {
+			return true
+		}
+	}
+	return false
 }
 
 func lastSuccessFamily(r Run, streams []StreamSummary, lastSuccess map[string]time.Time) family {

@@ -55,6 +55,20 @@ type StreamReport struct {
 	Tables          []TableReport `json:"tables"`
 }
 
+// WarningZeroRows is a stream that loaded 0 rows where its previous run
+// loaded some.
+const WarningZeroRows = "zero_rows"
+
+// Warning is one stream's warning.
+type Warning struct {
+	Source string `json:"source"`
+	Stream string `json:"stream"`
+	Kind   string `json:"kind"`
+	// PreviousRows is what the stream's previous run loaded (zero_rows).
+	PreviousRows int64  `json:"previous_rows"`
+	Message      string `json:"message"`
+}
+
 // Totals add up a run's windows.
 type Totals struct {
 	Streams       int      `json:"streams"`
@@ -81,6 +95,8 @@ type Run struct {
 	ExitCode int            `json:"exit_code"`
 	Sink     string         `json:"sink"`
 	Streams  []StreamReport `json:"streams"`
+	// Warnings are things to look at that did not fail the run.
+	Warnings []Warning `json:"warnings"`
 	// Totals are computed by WriteJSON from Streams.
 	Totals Totals `json:"totals"`
 }
@@ -236,6 +252,12 @@ func Prepare(r Run, opts ...Option) Run {
 		streams[i] = s
 	}
 	r.Streams = streams
+	warnings := make([]Warning, len(r.Warnings))
+	for i, w := range r.Warnings {
+		w.Message = o.redact(w.Message)
+		warnings[i] = w
+	}
+	r.Warnings = warnings
 	r.Totals = TotalsOf(streams)
 	return r
 }

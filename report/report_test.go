@@ -246,3 +246,33 @@ func TestMetricsOfASuccessfulRun(t *testing.T) {
 	assert.Contains(t, text, `etl_stream_status{source="userflow",stream="users"} 1`+"\n")
 	assert.Contains(t, text, `etl_stream_last_success_timestamp_seconds{source="userflow",stream="users"} 1795489260`+"\n")
 }
+
+// A stream that loaded 0 rows where its previous run had rows is marked in
+// the report and the metrics, and the run stays ok.
+func TestZeroRowWarningInReportAndMetrics(t *testing.T) {
+	r := report.Run{Command: "etl run", Started: started, Finished: started.Add(time.Second), Status: report.StatusOK, Sink: "parquet",
+		Streams: []report.StreamReport{
+			{Source: "userflow", Stream: "content_sessions", Window: "2026-11-23", Status: report.StatusOK},
+			{Source: "userflow", Stream: "users", Window: "2026-11-23", Rows: 5, Status: report.StatusOK},
+		},
+		Warnings: []report.Warning{{Source: "userflow", Stream: "content_sessions", Kind: report.WarningZeroRows, PreviousRows: 2709,
+			Message: "userflow.content_sessions: 0 rows for 2026-11-23, where the previous run of this stream loaded 2709"}}}
+	m := report.Metrics(r, nil)
+	assert.Contains(t, m, `etl_stream_zero_rows_warning{source="userflow",stream="content_sessions"} 1`)
+	assert.Contains(t, m, `etl_stream_zero_rows_warning{source="userflow",stream="users"} 0`)
+	assert.Contains(t, m, `etl_run_status 1`)
+
+	path := filepath.Join(t.TempDir(), "run.json")
+	require.NoError(t, report.WriteJSON(path, r))
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	var got struct {
+		Status   string           `json:"status"`
+		Warnings []report.Warning `json:"warnings"`
+	}
+	require.NoError(t, json.Unmarshal(b, &got))
+	assert.Equal(t, "ok", got.Status)
+	require.Len(t, got.Warnings, 1)
+	assert.Equal(t, report.WarningZeroRows, got.Warnings[0].Kind)
+	assert.EqualValues(t, 2709, got.Warnings[0].PreviousRows)
+}

@@ -59,6 +59,9 @@ type backfillDoc struct {
 	PlanID  string `json:"plan_id"`
 	// Done maps a task key to when it committed.
 	Done map[string]time.Time `json:"done"`
+	// Plan describes the backfill (zero for a document written before
+	// plans were recorded, or when only MarkDone was called).
+	Plan *Plan `json:"plan,omitempty"`
 }
 
 // OpenFile opens (creating it if needed) the state directory dir. It removes
@@ -281,7 +284,7 @@ func (s *FileStore) resetBackfills(source, stream string) error {
 		if !changed {
 			continue
 		}
-		if len(doc.Done) == 0 {
+		if len(doc.Done) == 0 && doc.Plan == nil {
 			if err := os.Remove(path); err != nil {
 				return err
 			}
@@ -351,6 +354,80 @@ func (s *FileStore) DoneTasks(ctx context.Context, planID string) (map[string]bo
 		return nil, fmt.Errorf("read backfill progress (plan %s): %w", planID, err)
 	}
 	return out, nil
+}
+
+// SavePlan implements Store.
+func (s *FileStore) SavePlan(ctx context.Context, p Plan) error {
+	if err := CheckPlanID(p.ID); err != nil {
+		return err
+	}
+	err := s.update(func() error {
+		path := s.planPath(p.ID)
+		doc := backfillDoc{PlanID: p.ID}
+		if err := readJSON(path, &doc); err != nil {
+			return err
+		}
+		p.Done = 0
+		p.Started, p.Completed = second(p.Started), second(p.Completed)
+		doc.Version, doc.PlanID, doc.Plan = docVersion, p.ID, &p
+		return writeJSON(path, doc)
+	})
+	if err != nil {
+		return fmt.Errorf("save backfill plan %s: %w", p.ID, err)
+	}
+	return nil
+}
+
+// Plans implements Store.
+func (s *FileStore) Plans(ctx context.Context) ([]Plan, error) {
+	var out []Plan
+	err := s.update(func() error {
+		files, err := filepath.Glob(filepath.Join(s.dir, backfillDir, "*.json"))
+		if err != nil {
+			return err
+		}
+		for _, path := range files {
+			var doc backfillDoc
+			if err := readJSON(path, &doc); err != nil {
+				return err
+			}
+			if doc.Plan == nil {
+				continue
+			}
+			p := *doc.Plan
+			p.Done = len(doc.Done)
+			out = append(out, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read backfill plans in %s: %w", filepath.Join(s.dir, backfillDir), err)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}
+
+// ClearProgress implements Store.
+func (s *FileStore) ClearProgress(ctx context.Context, planID string) error {
+	if err := CheckPlanID(planID); err != nil {
+		return err
+	}
+	err := s.update(func() error {
+		path := s.planPath(planID)
+		var doc backfillDoc
+		if err := readJSON(path, &doc); err != nil {
+			return err
+		}
+		if len(doc.Done) == 0 {
+			return nil
+		}
+		doc.Done = map[string]time.Time{}
+		return writeJSON(path, doc)
+	})
+	if err != nil {
+		return fmt.Errorf("clear backfill progress (plan %s): %w", planID, err)
+	}
+	return nil
 }
 
 // Close implements Store: heartbeats stop, locks not released stay behind.

@@ -43,7 +43,33 @@ type Entry struct {
 	LastStatus  string    `json:"last_status"`
 	LastError   string    `json:"last_error"`
 	RunID       string    `json:"run_id"`
+	// LastRows is how many rows the stream's last committed run loaded (all
+	// its windows so far): a later run that loads 0 where this was not 0
+	// is flagged, since a silent empty pull is how data goes missing.
+	LastRows int64 `json:"last_rows"`
 }
+
+// Plan is a backfill: which streams and chunks into which destination, and
+// how far it got. A plan that completed is retired: the same command starts
+// it over instead of resuming it.
+type Plan struct {
+	// ID hashes the task keys and the destination (PlanID).
+	ID string `json:"plan_id"`
+	// Command is what the user typed, to show in `etl state show`.
+	Command string `json:"command"`
+	// Destination is the sink kind and where it writes.
+	Destination string `json:"destination"`
+	// Tasks is how many chunks the plan has; Done how many committed
+	// (filled in by Plans).
+	Tasks   int       `json:"tasks"`
+	Done    int       `json:"-"`
+	Started time.Time `json:"started"`
+	// Completed is when every chunk had committed; zero while unfinished.
+	Completed time.Time `json:"completed"`
+}
+
+// Unfinished says the plan started and has not completed.
+func (p Plan) Unfinished() bool { return p.Completed.IsZero() }
 
 // Holder says who holds a run lock.
 type Holder struct {
@@ -105,6 +131,14 @@ type Store interface {
 	MarkDone(ctx context.Context, planID, taskKey string) error
 	// DoneTasks returns the task keys marked done for the plan (never nil).
 	DoneTasks(ctx context.Context, planID string) (map[string]bool, error)
+	// SavePlan records a plan's description and whether it completed
+	// (replacing what was recorded for p.ID; its done tasks stay).
+	SavePlan(ctx context.Context, p Plan) error
+	// Plans returns every recorded plan with Done counted, ordered by ID.
+	Plans(ctx context.Context) ([]Plan, error)
+	// ClearProgress forgets the plan's done tasks (its record stays), so
+	// the next run of the plan does every chunk again.
+	ClearProgress(ctx context.Context, planID string) error
 	// Lock takes the run lock name, or fails with *LockedError naming the
 	// holder. A lock whose heartbeat is older than ttl is stale: it is taken
 	// over and its holder returned (the caller logs "taking over a stale
@@ -214,6 +248,7 @@ func Merge(prev Entry, exists bool, e Entry, committed bool, now time.Time) Entr
 	if committed {
 		out.LastStatus = orDefault(e.LastStatus, StatusOK)
 		out.LastSuccess = e.LastRun
+		out.LastRows = e.LastRows
 		if e.Watermark.After(out.Watermark) {
 			out.Watermark = e.Watermark
 		}

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 
@@ -170,13 +171,42 @@ func (a *app) applySinkFlags(c *cli.Context) error {
 	if err := a.cfg.CheckSink(); err != nil {
 		return cli.Exit(err.Error(), exitUsage)
 	}
+	if a.cfg.Sink.Type == "clickhouse" {
+		// A DSN that does not parse is bad configuration: exit 2 before
+		// any request, not 1 after a failed connection.
+		if _, err := clickhouse.Destination(a.cfg.Sink.ClickHouse.DSN); err != nil {
+			return cli.Exit(err.Error(), exitUsage)
+		}
+	}
 	return nil
+}
+
+// destination names where the sink writes, the part of a backfill plan's
+// identity that tells two targets apart: the Parquet directory's absolute
+// path, or the ClickHouse server and database.
+func (a *app) destination() (string, error) {
+	if a.cfg.Sink.Type == "clickhouse" {
+		d, err := clickhouse.Destination(a.cfg.Sink.ClickHouse.DSN)
+		if err != nil {
+			return "", cli.Exit(err.Error(), exitUsage)
+		}
+		return d, nil
+	}
+	abs, err := filepath.Abs(a.cfg.Sink.Parquet.Dir)
+	if err != nil {
+		return "", usageError("parquet directory %s: %v", a.cfg.Sink.Parquet.Dir, err)
+	}
+	return "parquet:" + filepath.Clean(abs), nil
 }
 
 func (a *app) openSink(ctx context.Context) (load.Sink, error) {
 	switch a.cfg.Sink.Type {
 	case "clickhouse":
 		s, err := clickhouse.Open(ctx, a.cfg.Sink.ClickHouse.DSN, clickhouse.Options{Logger: a.log})
+		var dsnErr *clickhouse.DSNError
+		if errors.As(err, &dsnErr) {
+			return nil, cli.Exit(err.Error(), exitUsage)
+		}
 		if err != nil {
 			return nil, cli.Exit(err.Error(), exitFailed)
 		}

@@ -23,6 +23,7 @@ func backfillCommand() *cli.Command {
 			&cli.StringFlag{Name: "from", Required: true, Usage: "first day, YYYY-MM-DD (UTC)"},
 			&cli.StringFlag{Name: "to", Required: true, Usage: "last day, YYYY-MM-DD (UTC), included"},
 			&cli.StringFlag{Name: "chunk", Usage: "split the range into chunks of 1d, 7d, 30d... (default: each stream's own)"},
+			&cli.BoolFlag{Name: "restart", Usage: "drop the progress of an unfinished run of this backfill and pull every chunk again"},
 		}, selectFlags()...), append(sinkFlags(), reportFlags()...)...),
 		Action: func(c *cli.Context) error {
 			a, err := setup(c, nil)
@@ -33,6 +34,10 @@ func backfillCommand() *cli.Command {
 			if err != nil {
 				return usageError("%v", err)
 			}
+			w, clipped, err := clipToSettled(w, a.cfg.Run.SettleLag.Duration, time.Now())
+			if err != nil {
+				return err
+			}
 			var chunk time.Duration
 			if c.IsSet("chunk") {
 				if chunk, err = window.ParseChunk(c.String("chunk")); err != nil {
@@ -42,7 +47,10 @@ func backfillCommand() *cli.Command {
 			if err := a.applySinkFlags(c); err != nil {
 				return err
 			}
-			spec := runSpec{command: "etl backfill --from " + c.String("from") + " --to " + c.String("to"), useState: true}
+			spec := runSpec{command: "etl backfill --from " + c.String("from") + " --to " + c.String("to"), useState: true, restart: c.Bool("restart")}
+			if spec.destination, err = a.destination(); err != nil {
+				return err
+			}
 			if err := a.applyRunFlags(c, &spec); err != nil {
 				return err
 			}
@@ -50,8 +58,11 @@ func backfillCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			if clipped != "" {
+				a.log.Warn(clipped)
+			}
 			spec.tasks = job.Plan(sel.streams, w, chunk)
-			spec.planID = planID(spec.tasks)
+			spec.planID = planID(spec.tasks, spec.destination)
 			if c.Bool("dry-run") {
 				a.printPlan(sel, spec.tasks)
 				return nil
@@ -59,6 +70,25 @@ func backfillCommand() *cli.Command {
 			return a.execute(c.Context, sel, spec)
 		},
 	}
+}
+
+// clipToSettled ends a backfill at the last day a nightly run would pull
+// (today minus run.settle_lag, today included when the lag is 0): days after
+// it do not exist yet, and loading them would move the watermark over days
+// never pulled. A range entirely after it is refused.
+func clipToSettled(w window.Window, settle time.Duration, now time.Time) (window.Window, string, error) {
+	last := window.Floor(window.Floor(now).Add(-settle))
+	end := last.Add(window.Day)
+	if !w.Start.Before(end) {
+		return w, "", usageError("--from %s is after the last day that can be pulled, %s (today minus run.settle_lag %dd): nothing to load",
+			w.Start.Format(time.DateOnly), last.Format(time.DateOnly), int(settle/window.Day))
+	}
+	if !w.End.After(end) {
+		return w, "", nil
+	}
+	clipped := window.New(w.Start, end)
+	return clipped, fmt.Sprintf("--to %s is after the last day that can be pulled: loading %s instead (the range ends today minus run.settle_lag)",
+		w.End.Add(-window.Day).Format(time.DateOnly), clipped), nil
 }
 
 // runTasks runs tasks through the engine with the progress display.

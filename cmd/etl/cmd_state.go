@@ -1,11 +1,14 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"text/tabwriter"
 	"time"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/adoptionlabs/etl/state"
 )
 
 func stateCommand() *cli.Command {
@@ -15,7 +18,7 @@ func stateCommand() *cli.Command {
 		Subcommands: []*cli.Command{
 			{
 				Name:  "show",
-				Usage: "a table: source, stream, watermark, last run, last status",
+				Usage: "a table: source, stream, watermark, last run, last status; then the unfinished backfills",
 				Flags: sinkFlags(),
 				Action: func(c *cli.Context) error {
 					a, err := setup(c, nil)
@@ -25,30 +28,42 @@ func stateCommand() *cli.Command {
 					if err := a.applySinkFlags(c); err != nil {
 						return err
 					}
-					sink, err := a.openSink(c.Context)
+					store, done, err := a.openStateOnly(c.Context)
 					if err != nil {
 						return err
 					}
-					defer sink.Close()
-					store, err := a.openState(c.Context, sink)
-					if err != nil {
-						return err
-					}
-					defer store.Close()
+					defer done()
 					entries, err := store.List(c.Context)
 					if err != nil {
 						return cli.Exit(fmt.Sprintf("read state: %v", err), exitFailed)
 					}
-					tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
-					fmt.Fprintln(tw, "SOURCE\tSTREAM\tWATERMARK\tLAST RUN\tLAST STATUS\tLAST ERROR")
-					ts := func(t time.Time) string {
-						if t.IsZero() {
-							return "-"
-						}
-						return t.UTC().Format(time.RFC3339)
+					plans, err := store.Plans(c.Context)
+					if err != nil {
+						return cli.Exit(fmt.Sprintf("read backfill plans: %v", err), exitFailed)
 					}
+					tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+					fmt.Fprintln(tw, "SOURCE\tSTREAM\tWATERMARK\tLAST RUN\tLAST STATUS\tLAST ROWS\tLAST ERROR")
 					for _, e := range entries {
-						fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.Source, e.Stream, ts(e.Watermark), ts(e.LastRun), e.LastStatus, e.LastError)
+						fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", e.Source, e.Stream, stamp(e.Watermark), stamp(e.LastRun), e.LastStatus, e.LastRows, e.LastError)
+					}
+					if err := tw.Flush(); err != nil {
+						return err
+					}
+					var open []state.Plan
+					for _, p := range plans {
+						if p.Unfinished() {
+							open = append(open, p)
+						}
+					}
+					if len(open) == 0 {
+						fmt.Fprintln(a.stdout, "\nno unfinished backfill")
+						return nil
+					}
+					fmt.Fprintln(a.stdout, "\nUNFINISHED BACKFILLS (the same command resumes; add --restart to pull every chunk again)")
+					tw = tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+					fmt.Fprintln(tw, "PLAN\tCOMMAND\tDESTINATION\tCHUNKS DONE\tSTARTED")
+					for _, p := range open {
+						fmt.Fprintf(tw, "%s\t%s\t%s\t%d of %d\t%s\n", p.ID, p.Command, p.Destination, p.Done, p.Tasks, stamp(p.Started))
 					}
 					return tw.Flush()
 				},
@@ -58,37 +73,67 @@ func stateCommand() *cli.Command {
 				Usage: "forget a source's (or one stream's) watermark and backfill progress: the next run starts over",
 				Flags: append([]cli.Flag{
 					&cli.StringFlag{Name: "source", Required: true},
-					&cli.StringFlag{Name: "stream"},
+					&cli.StringFlag{Name: "stream", Usage: "NAME or SOURCE.NAME, as `etl run --stream` takes it"},
 				}, sinkFlags()...),
 				Action: func(c *cli.Context) error {
 					a, err := setup(c, nil)
 					if err != nil {
 						return err
 					}
-					if a.cfg.Source(c.String("source")) == nil {
-						return usageError("--source %s: not configured in %s", c.String("source"), a.cfg.Path)
+					source := c.String("source")
+					if a.cfg.Source(source) == nil {
+						return usageError("--source %s: not configured in %s", source, a.cfg.Path)
+					}
+					stream := ""
+					if c.IsSet("stream") {
+						// Resolved as run resolves it: a typo must not reset
+						// nothing and exit 0.
+						sel, err := a.selectStreams([]string{source}, []string{c.String("stream")}, false)
+						if err != nil {
+							return err
+						}
+						if len(sel.streams) != 1 {
+							return usageError("--stream %s: no such stream in source %s (see `etl streams`)", c.String("stream"), source)
+						}
+						stream = sel.streams[0].Name
 					}
 					if err := a.applySinkFlags(c); err != nil {
 						return err
 					}
-					sink, err := a.openSink(c.Context)
+					store, done, err := a.openStateOnly(c.Context)
 					if err != nil {
 						return err
 					}
-					defer sink.Close()
-					store, err := a.openState(c.Context, sink)
+					defer done()
+					// A run in flight would write its watermark back over
+					// the reset: take the run lock like a run does.
+					lock, stale, err := store.Lock(c.Context, lockName, a.cfg.State.LockTTL.Duration, state.Holder{Command: "etl state reset --source " + source})
 					if err != nil {
-						return err
+						return cli.Exit(err.Error(), exitFailed)
 					}
-					defer store.Close()
-					n, err := store.Reset(c.Context, c.String("source"), c.String("stream"))
+					defer lock.Release(context.Background())
+					if stale != nil {
+						a.log.Warn("taking over a stale lock: its run stopped without releasing it", "held_by", stale.String())
+					}
+					n, err := store.Reset(c.Context, source, stream)
 					if err != nil {
 						return cli.Exit(fmt.Sprintf("reset state: %v", err), exitFailed)
 					}
-					fmt.Fprintf(a.stdout, "reset %d stream(s) of %s\n", n, c.String("source"))
+					what := source
+					if stream != "" {
+						what = source + "." + stream
+					}
+					fmt.Fprintf(a.stdout, "reset %d stream(s) of %s (and its backfill progress)\n", n, what)
 					return nil
 				},
 			},
 		},
 	}
+}
+
+func stamp(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format(time.RFC3339)
 }

@@ -37,6 +37,11 @@ type runSpec struct {
 	// planID, when set, makes the run resumable: committed tasks are recorded
 	// and skipped by a rerun with the same arguments.
 	planID string
+	// destination names where the plan writes (sink kind and place): part
+	// of the plan's identity, so another destination is another plan.
+	destination string
+	// restart drops an unfinished plan's progress instead of resuming it.
+	restart bool
 	// useState turns on the lock, watermarks and resume (not for the demo).
 	useState    bool
 	reportPath  string
@@ -71,8 +76,8 @@ func (a *app) applyRunFlags(c *cli.Context, spec *runSpec) error {
 	return nil
 }
 
-// openState opens the state store the config asks for.
-func (a *app) openState(ctx context.Context, sink load.Sink) (state.Store, error) {
+// stateLocation is where state lives: "file" or "clickhouse".
+func (a *app) stateLocation() string {
 	loc := a.cfg.State.Location
 	if loc == "auto" {
 		loc = "file"
@@ -80,7 +85,35 @@ func (a *app) openState(ctx context.Context, sink load.Sink) (state.Store, error
 			loc = "clickhouse"
 		}
 	}
-	if loc == "clickhouse" {
+	return loc
+}
+
+// openStateOnly opens the state store for the state commands: file state
+// needs no sink (a Parquet directory a run is writing stays untouched), the
+// ClickHouse store needs the connection. done closes what was opened.
+func (a *app) openStateOnly(ctx context.Context) (state.Store, func(), error) {
+	if a.stateLocation() != "clickhouse" {
+		st, err := a.openState(ctx, nil)
+		if err != nil {
+			return nil, nil, err
+		}
+		return st, func() { st.Close() }, nil
+	}
+	sink, err := a.openSink(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := a.openState(ctx, sink)
+	if err != nil {
+		sink.Close()
+		return nil, nil, err
+	}
+	return st, func() { st.Close(); sink.Close() }, nil
+}
+
+// openState opens the state store the config asks for.
+func (a *app) openState(ctx context.Context, sink load.Sink) (state.Store, error) {
+	if a.stateLocation() == "clickhouse" {
 		chs, ok := sink.(*clickhouse.Sink)
 		if !ok {
 			return nil, usageError("state.location clickhouse needs the clickhouse sink")
@@ -98,13 +131,15 @@ func (a *app) openState(ctx context.Context, sink load.Sink) (state.Store, error
 	return st, nil
 }
 
-// planID names a backfill by its arguments, so the same command resumes.
-func planID(tasks []job.Task) string {
+// planID names a backfill by its streams, chunks and destination: the same
+// command resumes, the same range into another destination is another plan.
+func planID(tasks []job.Task, destination string) string {
 	keys := make([]string, len(tasks))
 	for i, t := range tasks {
 		keys[i] = t.Key()
 	}
 	sort.Strings(keys)
+	keys = append(keys, "destination "+destination)
 	sum := sha256.Sum256([]byte(strings.Join(keys, "\n")))
 	return hex.EncodeToString(sum[:8])
 }
@@ -178,6 +213,7 @@ func (a *app) execute(ctx context.Context, sel *selection, spec runSpec) error {
 		store     state.Store
 		skip      func(job.Task) bool
 		committed func(job.Task, engine.Result) error
+		prevRows  = map[string]int64{}
 	)
 	runCtx, cancelRun := context.WithCancel(ctx)
 	defer cancelRun()
@@ -210,26 +246,49 @@ func (a *app) execute(ctx context.Context, sel *selection, spec runSpec) error {
 			case <-runCtx.Done():
 			}
 		}()
-		wm := newWatermarks(store, spec.tasks, spec.planID)
+		prev, err := previousEntries(ctx, store, spec.tasks)
+		if err != nil {
+			return cli.Exit(fmt.Sprintf("read watermarks: %v", err), exitFailed)
+		}
+		wms := map[string]time.Time{}
+		for id, e := range prev {
+			wms[id] = e.Watermark
+			prevRows[id] = e.LastRows
+		}
+		wm := job.NewWatermarks(spec.tasks, wms)
+		a.warnGaps(wm, spec.tasks)
 		if spec.planID != "" {
-			done, err := store.DoneTasks(ctx, spec.planID)
+			done, finished, err := a.preparePlan(ctx, store, spec)
 			if err != nil {
-				return cli.Exit(fmt.Sprintf("read backfill progress: %v", err), exitFailed)
+				return err
 			}
-			if len(done) > 0 {
-				a.log.Info("resuming backfill: skipping chunks already committed", "done", len(done), "of", len(spec.tasks))
+			if finished {
+				// Schedulers still get their report: an ok run that loaded nothing new.
+				a.writeReports(spec, store, report.Run{Command: spec.command, Started: started, Finished: time.Now().UTC(),
+					Status: "ok", ExitCode: exitOK, Sink: sink.Name()})
+				return nil
 			}
 			skip = func(t job.Task) bool { return done[t.Key()] }
-			wm.seed(done)
+			for _, t := range spec.tasks {
+				if done[t.Key()] {
+					wm.Seed(t.Stream.ID(), t.Window)
+				}
+			}
 		}
-		committed = wm.commit
+		c := &committer{store: store, planID: spec.planID, wm: wm}
+		committed = c.commit
 	}
 
 	out := a.runTasks(runCtx, sink, spec.tasks, skip, committed)
 	if spec.useState {
 		recordFailures(store, out)
 	}
+	warnings := zeroRowWarnings(out, prevRows)
 	printSummary(a.stdout, out)
+	for _, w := range warnings {
+		a.log.Warn(w.Message)
+		fmt.Fprintf(a.stdout, "WARN %s\n", w.Message)
+	}
 	a.printSourceCounters(sel)
 	status, code, exitErr := "ok", exitOK, a.exitFor(out)
 	if exitErr != nil {
@@ -239,9 +298,183 @@ func (a *app) execute(ctx context.Context, sel *selection, spec runSpec) error {
 		status, code = "interrupted", exitInterrupted
 		exitErr = cli.Exit(interruptedLine(spec, out), exitInterrupted)
 	}
+	if spec.planID != "" && status == "ok" && allSaved(out) {
+		a.retirePlan(store, spec)
+	}
 	a.writeReports(spec, store, report.Run{Command: spec.command, Started: started, Finished: time.Now().UTC(),
-		Status: status, ExitCode: code, Sink: sink.Name(), Streams: streamReports(out)})
+		Status: status, ExitCode: code, Sink: sink.Name(), Streams: streamReports(out), Warnings: warnings})
 	return exitErr
+}
+
+// previousEntries reads the state of the plan's streams before it runs.
+func previousEntries(ctx context.Context, store state.Store, tasks []job.Task) (map[string]state.Entry, error) {
+	out := map[string]state.Entry{}
+	for _, t := range tasks {
+		id := t.Stream.ID()
+		if _, seen := out[id]; seen {
+			continue
+		}
+		e, _, err := store.Get(ctx, t.Stream.Source, t.Stream.Name)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", id, err)
+		}
+		out[id] = e
+	}
+	return out, nil
+}
+
+// warnGaps says, once per stream, when a backfill starts after the stream's
+// watermark: it loads its range but cannot move the watermark over days it
+// did not pull.
+func (a *app) warnGaps(wm *job.Watermarks, tasks []job.Task) {
+	seen := map[string]bool{}
+	for _, t := range tasks {
+		id := t.Stream.ID()
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		if prev, start, gap := wm.Gap(id); gap {
+			a.log.Warn(fmt.Sprintf("%s: this range starts at %s, after the watermark %s: it is loaded, but the watermark stays (nightly runs still pull from %s; or backfill from %s)",
+				id, start.Format(time.DateOnly), prev.Format(time.DateOnly), prev.Format(time.DateOnly), prev.Format(time.DateOnly)))
+		}
+	}
+}
+
+// preparePlan decides what a backfill does with progress an earlier run of
+// the same plan left: a completed plan is retired and starts over, an
+// unfinished one resumes (or starts over with --restart). finished is true
+// when there is nothing left to do.
+func (a *app) preparePlan(ctx context.Context, store state.Store, spec runSpec) (done map[string]bool, finished bool, err error) {
+	plans, err := store.Plans(ctx)
+	if err != nil {
+		return nil, false, cli.Exit(fmt.Sprintf("read backfill plans: %v", err), exitFailed)
+	}
+	var rec *state.Plan
+	for i := range plans {
+		if plans[i].ID == spec.planID {
+			rec = &plans[i]
+		}
+	}
+	if done, err = store.DoneTasks(ctx, spec.planID); err != nil {
+		return nil, false, cli.Exit(fmt.Sprintf("read backfill progress: %v", err), exitFailed)
+	}
+	n := len(spec.tasks)
+	committed := 0
+	for _, t := range spec.tasks {
+		if done[t.Key()] {
+			committed++
+		}
+	}
+	clear := func() error {
+		if err := store.ClearProgress(ctx, spec.planID); err != nil {
+			return cli.Exit(fmt.Sprintf("drop backfill progress: %v", err), exitFailed)
+		}
+		done = map[string]bool{}
+		return nil
+	}
+	switch {
+	case rec != nil && !rec.Unfinished():
+		if err := clear(); err != nil {
+			return nil, false, err
+		}
+		a.log.Info(fmt.Sprintf("this backfill completed on %s: pulling the whole range again (%d chunks)", rec.Completed.UTC().Format(time.RFC3339), n), "plan", spec.planID)
+	case spec.restart && len(done) > 0:
+		if err := clear(); err != nil {
+			return nil, false, err
+		}
+		a.log.Info(fmt.Sprintf("--restart: dropped the progress of the unfinished backfill (%d of %d chunks had committed); pulling all %d again", committed, n, n), "plan", spec.planID)
+	case committed == n && n > 0:
+		fmt.Fprintf(a.stdout, "nothing to do: every one of the %d chunks of this backfill was committed by an earlier run; it is now complete (the same command afterwards pulls the range again)\n", n)
+		a.retirePlan(store, spec)
+		return done, true, nil
+	case committed > 0:
+		a.log.Info(fmt.Sprintf("resuming backfill: %d of %d chunks left (%d committed by an earlier run; --restart pulls them all again)", n-committed, n, committed), "plan", spec.planID)
+	}
+	if err := store.SavePlan(ctx, state.Plan{ID: spec.planID, Command: spec.command, Destination: spec.destination, Tasks: n, Started: time.Now().UTC()}); err != nil {
+		return nil, false, cli.Exit(fmt.Sprintf("record the backfill plan: %v", err), exitFailed)
+	}
+	return done, false, nil
+}
+
+// retirePlan marks a plan whose every chunk committed as complete and
+// forgets its progress: the same command afterwards is a new pull.
+func (a *app) retirePlan(store state.Store, spec runSpec) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	p := state.Plan{ID: spec.planID, Command: spec.command, Destination: spec.destination, Tasks: len(spec.tasks), Completed: time.Now().UTC()}
+	if plans, err := store.Plans(ctx); err == nil {
+		for _, q := range plans {
+			if q.ID == spec.planID {
+				p.Started = q.Started
+			}
+		}
+	}
+	if err := store.SavePlan(ctx, p); err != nil {
+		a.log.Warn("backfill complete, but it could not be marked so: the same command will resume it and find nothing left", "err", err)
+		return
+	}
+	if err := store.ClearProgress(ctx, spec.planID); err != nil {
+		a.log.Warn("backfill complete, but its progress could not be dropped", "err", err)
+		return
+	}
+	a.log.Info("backfill complete: the same command afterwards pulls the whole range again", "plan", spec.planID)
+}
+
+// allSaved says every task's progress was recorded.
+func allSaved(out []job.Outcome) bool {
+	for _, o := range out {
+		if o.SaveErr != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// zeroRowWarnings flags each windowed stream that loaded 0 rows in this run,
+// every window done, where its previous run loaded rows: not a failure, but
+// an empty pull is how data goes missing unnoticed.
+func zeroRowWarnings(out []job.Outcome, prevRows map[string]int64) []report.Warning {
+	type agg struct {
+		source, stream string
+		first, last    window.Window
+		rows           int64
+		ok, bad        int
+	}
+	by := map[string]*agg{}
+	var order []string
+	for _, o := range out {
+		if !o.Task.Stream.Windowed {
+			continue
+		}
+		id := o.Task.Stream.ID()
+		g, found := by[id]
+		if !found {
+			g = &agg{source: o.Task.Stream.Source, stream: o.Task.Stream.Name, first: o.Task.Window}
+			by[id] = g
+			order = append(order, id)
+		}
+		g.last = o.Task.Window
+		g.rows += o.Result.Rows
+		switch o.Result.Status {
+		case engine.StatusOK:
+			g.ok++
+		case engine.StatusSkipped:
+		default:
+			g.bad++
+		}
+	}
+	var ws []report.Warning
+	for _, id := range order {
+		g := by[id]
+		if g.ok == 0 || g.bad > 0 || g.rows != 0 || prevRows[id] <= 0 {
+			continue
+		}
+		span := window.Window{Start: g.first.Start, End: g.last.End}
+		ws = append(ws, report.Warning{Source: g.source, Stream: g.stream, Kind: report.WarningZeroRows, PreviousRows: prevRows[id],
+			Message: fmt.Sprintf("%s: 0 rows for %s, where the previous run of this stream loaded %d: check the source (not a failure)", id, span, prevRows[id])})
+	}
+	return ws
 }
 
 func interruptedLine(spec runSpec, out []job.Outcome) string {
@@ -258,70 +491,36 @@ func interruptedLine(spec runSpec, out []job.Outcome) string {
 	return msg + "; the next `etl run` starts from the saved watermarks"
 }
 
-// watermarks advance each stream only over its contiguous run of committed
-// windows: a later chunk committing before an earlier one that then fails
-// must not move the watermark past the gap.
-type watermarks struct {
+// committer saves a committed task: its plan progress, then the stream's
+// state (the watermark only where job.Watermarks allows it, and the rows
+// the stream loaded so far in this run).
+type committer struct {
 	store  state.Store
 	planID string
-	mu     sync.Mutex
-	chunks map[string][]window.Window
-	done   map[string]map[window.Window]bool
+	wm     *job.Watermarks
+	// mu keeps a stream's row total and its Advance in the same order.
+	mu sync.Mutex
 }
 
-func newWatermarks(store state.Store, tasks []job.Task, planID string) *watermarks {
-	w := &watermarks{store: store, planID: planID, chunks: map[string][]window.Window{}, done: map[string]map[window.Window]bool{}}
-	for _, t := range tasks {
-		if t.Stream.Windowed {
-			w.chunks[t.Stream.ID()] = append(w.chunks[t.Stream.ID()], t.Window)
-		}
-	}
-	for id := range w.chunks {
-		sort.Slice(w.chunks[id], func(i, j int) bool { return w.chunks[id][i].Start.Before(w.chunks[id][j].Start) })
-		w.done[id] = map[window.Window]bool{}
-	}
-	return w
-}
-
-// seed counts the chunks a killed run already committed (by task key), so
-// the resumed run's watermark advances over them.
-func (w *watermarks) seed(done map[string]bool) {
-	for id, chunks := range w.chunks {
-		for _, c := range chunks {
-			if done[job.Key(id, c)] {
-				w.done[id][c] = true
-			}
-		}
-	}
-}
-
-func (w *watermarks) commit(t job.Task, res engine.Result) error {
+func (c *committer) commit(t job.Task, res engine.Result) error {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if w.planID != "" {
-		if err := w.store.MarkDone(ctx, w.planID, t.Key()); err != nil {
+	if c.planID != "" {
+		if err := c.store.MarkDone(ctx, c.planID, t.Key()); err != nil {
 			return err
 		}
 	}
-	e := state.Entry{Source: t.Stream.Source, Stream: t.Stream.Name, LastStatus: "ok"}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := state.Entry{Source: t.Stream.Source, Stream: t.Stream.Name, LastStatus: state.StatusOK, LastRows: res.Rows}
 	if t.Stream.Windowed {
-		w.mu.Lock()
-		id := t.Stream.ID()
-		w.done[id][t.Window] = true
-		var end time.Time
-		for _, c := range w.chunks[id] {
-			if !w.done[id][c] {
-				break
-			}
-			end = c.End
+		end, advance, total := c.wm.Done(t.Stream.ID(), t.Window, res.Rows)
+		if advance {
+			e.Watermark = end
 		}
-		w.mu.Unlock()
-		e.Watermark = end
+		e.LastRows = total
 	}
-	if e.Watermark.IsZero() && t.Stream.Windowed {
-		return nil // an earlier chunk is still running: it advances past this one
-	}
-	return w.store.Advance(ctx, e)
+	return c.store.Advance(ctx, e)
 }
 
 func recordFailures(store state.Store, out []job.Outcome) {

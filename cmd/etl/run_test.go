@@ -78,7 +78,9 @@ func TestSecondRunOnTheSameStateIsRefused(t *testing.T) {
 	assert.Contains(t, stderr, "pid ")
 }
 
-func TestBackfillResumesSkippingCommittedChunks(t *testing.T) {
+// A backfill that completed is retired: the same command pulls its range
+// again (resuming is for a plan that did not finish: see reruns_test.go).
+func TestCompletedBackfillIsPulledAgain(t *testing.T) {
 	env := userflowSandbox(t)
 	out := t.TempDir()
 	from := window.Floor(time.Now()).AddDate(0, 0, -6).Format(time.DateOnly)
@@ -89,8 +91,9 @@ func TestBackfillResumesSkippingCommittedChunks(t *testing.T) {
 	assert.Contains(t, stdout, "TOTAL")
 	code, stdout, stderr = runCLI(t, env, args...)
 	require.Equal(t, exitOK, code, stderr)
-	assert.Contains(t, stderr, "resuming backfill")
-	assert.NotContains(t, stdout, "content_sessions  ", "every chunk was skipped")
+	assert.NotContains(t, stderr, "resuming backfill")
+	assert.Contains(t, stderr, "pulling the whole range again (7 chunks)")
+	assert.Equal(t, 7, strings.Count(stdout, "content_sessions  "), "every chunk ran again")
 }
 
 // TestNightlyRunWithClickHouseKeepsStateInClickHouse is the README's cron

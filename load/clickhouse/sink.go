@@ -4,17 +4,20 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
 	"regexp"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"time"
 
 	ch "github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/proto"
 	"github.com/apache/arrow/go/v15/arrow"
 
 	"github.com/adoptionlabs/etl/load"
@@ -61,18 +64,67 @@ func Open(ctx context.Context, dsn string, opts Options) (*Sink, error) {
 	return &Sink{conn: conn, db: db, opts: opts, tableMus: map[string]*sync.Mutex{}, ensured: map[string]bool{}}, nil
 }
 
-// Connect opens a native connection and returns the DSN's database name.
-func Connect(ctx context.Context, dsn string) (driver.Conn, string, error) {
+// DSNError is a CLICKHOUSE_DSN that cannot be used as written: a
+// configuration error, found before any connection.
+type DSNError struct{ msg string }
+
+func (e *DSNError) Error() string { return e.msg }
+
+// AuthError is the server refusing the DSN's user or password.
+type AuthError struct {
+	Addr string
+	User string
+	Err  error
+}
+
+func (e *AuthError) Error() string {
+	return fmt.Sprintf("ClickHouse at %s refused user %q: authentication failed (%v); check the user and password in CLICKHOUSE_DSN", e.Addr, e.User, e.Err)
+}
+
+func (e *AuthError) Unwrap() error { return e.Err }
+
+// authCodes are the server's exception codes for a bad user or password:
+// UNKNOWN_USER (192), WRONG_PASSWORD (193), REQUIRED_PASSWORD (194) and
+// AUTHENTICATION_FAILED (516, what current releases answer for all of them).
+var authCodes = map[int32]bool{192: true, 193: true, 194: true, 516: true}
+
+// parseDSN reads the DSN and returns the options and the database it loads.
+func parseDSN(dsn string) (*ch.Options, string, error) {
 	o, err := ch.ParseDSN(dsn)
 	if err != nil {
-		return nil, "", fmt.Errorf("CLICKHOUSE_DSN is not a valid DSN (want clickhouse://user:password@host:9000/database): %w", redactDSNError(err, dsn))
+		return nil, "", &DSNError{fmt.Sprintf("CLICKHOUSE_DSN is not a valid DSN (want clickhouse://user:password@host:9000/database): %v", redactDSNError(err, dsn))}
 	}
 	if o.Protocol != ch.Native {
-		return nil, "", fmt.Errorf("CLICKHOUSE_DSN must use the native protocol (clickhouse://host:9000/db); HTTP does not work with ClickHouse 18.16")
+		return nil, "", &DSNError{"CLICKHOUSE_DSN must use the native protocol (clickhouse://host:9000/db); HTTP does not work with ClickHouse 18.16"}
+	}
+	if len(o.Addr) == 0 || o.Addr[0] == "" {
+		return nil, "", &DSNError{"CLICKHOUSE_DSN names no host (want clickhouse://user:password@host:9000/database)"}
 	}
 	db := o.Auth.Database
 	if db == "" {
 		db = "default"
+	}
+	return o, db, nil
+}
+
+// Destination names what a DSN loads, "clickhouse://host:port/database",
+// without its user or password: two DSNs with the same destination load the
+// same tables.
+func Destination(dsn string) (string, error) {
+	o, db, err := parseDSN(dsn)
+	if err != nil {
+		return "", err
+	}
+	addrs := append([]string(nil), o.Addr...)
+	sort.Strings(addrs)
+	return "clickhouse://" + strings.Join(addrs, ",") + "/" + db, nil
+}
+
+// Connect opens a native connection and returns the DSN's database name.
+func Connect(ctx context.Context, dsn string) (driver.Conn, string, error) {
+	o, db, err := parseDSN(dsn)
+	if err != nil {
+		return nil, "", err
 	}
 	// Connect without the database so a first `etl migrate` can create it.
 	o.Auth.Database = "default"
@@ -80,15 +132,24 @@ func Connect(ctx context.Context, dsn string) (driver.Conn, string, error) {
 	if o.DialTimeout == 0 {
 		o.DialTimeout = 10 * time.Second
 	}
+	addr := strings.Join(o.Addr, ",")
 	conn, err := ch.Open(o)
 	if err != nil {
-		return nil, "", fmt.Errorf("connect to ClickHouse at %s: %w", strings.Join(o.Addr, ","), err)
+		return nil, "", fmt.Errorf("connect to ClickHouse at %s: %w", addr, err)
 	}
 	pctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	if err := conn.Ping(pctx); err != nil {
 		_ = conn.Close()
-		return nil, "", fmt.Errorf("ClickHouse at %s does not answer: %w (is the server running and CLICKHOUSE_DSN right?)", strings.Join(o.Addr, ","), err)
+		var exc *proto.Exception
+		if errors.As(err, &exc) && authCodes[exc.Code] {
+			user := o.Auth.Username
+			if user == "" {
+				user = "default"
+			}
+			return nil, "", &AuthError{Addr: addr, User: user, Err: err}
+		}
+		return nil, "", fmt.Errorf("ClickHouse at %s does not answer: %w (is the server running and CLICKHOUSE_DSN right?)", addr, err)
 	}
 	return conn, db, nil
 }

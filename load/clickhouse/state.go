@@ -18,6 +18,7 @@ import (
 const (
 	StateTable            = "etl_state"
 	BackfillProgressTable = "etl_backfill_progress"
+	BackfillPlansTable    = "etl_backfill_plans"
 	LocksTable            = "etl_locks"
 )
 
@@ -81,7 +82,28 @@ func (s *Sink) StateStore(ctx context.Context, opts ...StateOption) (*StateStore
 			return nil, fmt.Errorf("create state table in ClickHouse database %s: %w (the DSN's user needs CREATE TABLE there)", s.db, err)
 		}
 	}
+	if err := st.addLastRows(ctx); err != nil {
+		return nil, err
+	}
 	return st, nil
+}
+
+// addLastRows upgrades an etl_state created before last_rows existed. 18.16
+// has no ADD COLUMN IF NOT EXISTS, so system.columns is asked first.
+func (st *StateStore) addLastRows(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, st.queryTimeout())
+	defer cancel()
+	var n uint64
+	if err := st.sink.conn.QueryRow(ctx, "SELECT count() FROM system.columns WHERE database = ? AND table = ? AND name = 'last_rows'", st.sink.db, StateTable).Scan(&n); err != nil {
+		return fmt.Errorf("inspect %s.%s: %w", st.sink.db, StateTable, err)
+	}
+	if n > 0 {
+		return nil
+	}
+	if err := st.sink.exec(ctx, "ALTER TABLE "+st.table(StateTable)+" ADD COLUMN last_rows Int64 AFTER run_id"); err != nil {
+		return fmt.Errorf("add last_rows to %s.%s: %w (the DSN's user needs ALTER there)", st.sink.db, StateTable, err)
+	}
+	return nil
 }
 
 // stateDDL is the state tables' DDL: types 18.16 and current releases share
@@ -98,6 +120,7 @@ func stateDDL(db string) []string {
     last_status String,
     last_error String,
     run_id String,
+    last_rows Int64 COMMENT 'rows the last committed run loaded',
     deleted UInt8 COMMENT '1 = forgotten by etl state reset',
     updated_at_ms UInt64
 ) ENGINE = ReplacingMergeTree(updated_at_ms) ORDER BY (source, stream)`,
@@ -110,6 +133,15 @@ func stateDDL(db string) []string {
     deleted UInt8,
     updated_at_ms UInt64
 ) ENGINE = ReplacingMergeTree(updated_at_ms) ORDER BY (plan_id, task_key)`,
+		`CREATE TABLE IF NOT EXISTS ` + db + `.` + quoteIdent(BackfillPlansTable) + ` (
+    plan_id String,
+    command String,
+    destination String,
+    tasks UInt32,
+    started DateTime('UTC'),
+    completed DateTime('UTC') COMMENT '1970-01-01 while unfinished',
+    updated_at_ms UInt64
+) ENGINE = ReplacingMergeTree(updated_at_ms) ORDER BY plan_id`,
 		`CREATE TABLE IF NOT EXISTS ` + db + `.` + quoteIdent(LocksTable) + ` (
     name String,
     token String,
@@ -181,7 +213,7 @@ type versioned struct {
 	version uint64
 }
 
-const entryColumns = "source, stream, watermark, last_run, last_success, last_status, last_error, run_id, deleted, updated_at_ms"
+const entryColumns = "source, stream, watermark, last_run, last_success, last_status, last_error, run_id, last_rows, deleted, updated_at_ms"
 
 func (st *StateStore) readEntries(ctx context.Context, where string, args ...any) ([]versioned, error) {
 	ctx, cancel := context.WithTimeout(ctx, st.queryTimeout())
@@ -189,7 +221,7 @@ func (st *StateStore) readEntries(ctx context.Context, where string, args ...any
 	q := `SELECT source, stream,
     argMax(watermark, updated_at_ms), argMax(last_run, updated_at_ms), argMax(last_success, updated_at_ms),
     argMax(last_status, updated_at_ms), argMax(last_error, updated_at_ms), argMax(run_id, updated_at_ms),
-    argMax(deleted, updated_at_ms), max(updated_at_ms)
+    argMax(last_rows, updated_at_ms), argMax(deleted, updated_at_ms), max(updated_at_ms)
 FROM ` + st.table(StateTable) + ` ` + where + `
 GROUP BY source, stream
 ORDER BY source, stream`
@@ -205,7 +237,7 @@ ORDER BY source, stream`
 			deleted uint8
 		)
 		e := &v.entry
-		if err := rows.Scan(&e.Source, &e.Stream, &e.Watermark, &e.LastRun, &e.LastSuccess, &e.LastStatus, &e.LastError, &e.RunID, &deleted, &v.version); err != nil {
+		if err := rows.Scan(&e.Source, &e.Stream, &e.Watermark, &e.LastRun, &e.LastSuccess, &e.LastStatus, &e.LastError, &e.RunID, &e.LastRows, &deleted, &v.version); err != nil {
 			return nil, fmt.Errorf("read %s.%s: %w", st.sink.db, StateTable, err)
 		}
 		e.Watermark, e.LastRun, e.LastSuccess = fromDateTime(e.Watermark), fromDateTime(e.LastRun), fromDateTime(e.LastSuccess)
@@ -236,7 +268,7 @@ func (st *StateStore) writeEntries(ctx context.Context, rows []versioned) error 
 			deleted = 1
 		}
 		if err := batch.Append(e.Source, e.Stream, dateTime(e.Watermark), dateTime(e.LastRun), dateTime(e.LastSuccess),
-			e.LastStatus, e.LastError, e.RunID, deleted, r.version); err != nil {
+			e.LastStatus, e.LastError, e.RunID, e.LastRows, deleted, r.version); err != nil {
 			return fmt.Errorf("write %s.%s: %w", st.sink.db, StateTable, err)
 		}
 	}
@@ -466,6 +498,118 @@ HAVING argMax(deleted, updated_at_ms) = 0`, planID)
 		out[k] = true
 	}
 	return out, rows.Err()
+}
+
+// SavePlan implements state.Store.
+func (st *StateStore) SavePlan(ctx context.Context, p state.Plan) error {
+	if err := state.CheckPlanID(p.ID); err != nil {
+		return err
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if err := st.checkOpen(); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, st.queryTimeout())
+	defer cancel()
+	var floor uint64
+	if err := st.sink.conn.QueryRow(ctx, "SELECT max(updated_at_ms) FROM "+st.table(BackfillPlansTable)+" WHERE plan_id = ?", p.ID).Scan(&floor); err != nil {
+		return fmt.Errorf("save backfill plan %s to %s.%s: %w", p.ID, st.sink.db, BackfillPlansTable, err)
+	}
+	batch, err := st.sink.conn.PrepareBatch(ctx, "INSERT INTO "+st.table(BackfillPlansTable)+" (plan_id, command, destination, tasks, started, completed, updated_at_ms)")
+	if err != nil {
+		return fmt.Errorf("save backfill plan %s to %s.%s: %w", p.ID, st.sink.db, BackfillPlansTable, err)
+	}
+	defer func() { _ = batch.Abort() }()
+	if err := batch.Append(p.ID, p.Command, p.Destination, uint32(p.Tasks), dateTime(p.Started.Truncate(time.Second)), dateTime(p.Completed.Truncate(time.Second)), st.nextVersion(floor)); err != nil {
+		return fmt.Errorf("save backfill plan %s: %w", p.ID, err)
+	}
+	if err := batch.Send(); err != nil {
+		return fmt.Errorf("save backfill plan %s to %s.%s: %w", p.ID, st.sink.db, BackfillPlansTable, err)
+	}
+	return nil
+}
+
+// Plans implements state.Store.
+func (st *StateStore) Plans(ctx context.Context) ([]state.Plan, error) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if err := st.checkOpen(); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, st.queryTimeout())
+	defer cancel()
+	rows, err := st.sink.conn.Query(ctx, `SELECT plan_id, argMax(command, updated_at_ms), argMax(destination, updated_at_ms),
+    argMax(tasks, updated_at_ms), argMax(started, updated_at_ms), argMax(completed, updated_at_ms)
+FROM `+st.table(BackfillPlansTable)+`
+GROUP BY plan_id
+ORDER BY plan_id`)
+	if err != nil {
+		return nil, fmt.Errorf("read %s.%s: %w", st.sink.db, BackfillPlansTable, err)
+	}
+	var out []state.Plan
+	for rows.Next() {
+		var (
+			p     state.Plan
+			tasks uint32
+		)
+		if err := rows.Scan(&p.ID, &p.Command, &p.Destination, &tasks, &p.Started, &p.Completed); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("read %s.%s: %w", st.sink.db, BackfillPlansTable, err)
+		}
+		p.Tasks, p.Started, p.Completed = int(tasks), fromDateTime(p.Started), fromDateTime(p.Completed)
+		out = append(out, p)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read %s.%s: %w", st.sink.db, BackfillPlansTable, err)
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	done := map[string]int{}
+	rows, err = st.sink.conn.Query(ctx, `SELECT plan_id, count() FROM (
+    SELECT plan_id, task_key FROM `+st.table(BackfillProgressTable)+`
+    GROUP BY plan_id, task_key
+    HAVING argMax(deleted, updated_at_ms) = 0
+) GROUP BY plan_id`)
+	if err != nil {
+		return nil, fmt.Errorf("read %s.%s: %w", st.sink.db, BackfillProgressTable, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			id string
+			n  uint64
+		)
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, fmt.Errorf("read %s.%s: %w", st.sink.db, BackfillProgressTable, err)
+		}
+		done[id] = int(n)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read %s.%s: %w", st.sink.db, BackfillProgressTable, err)
+	}
+	for i := range out {
+		out[i].Done = done[out[i].ID]
+	}
+	return out, nil
+}
+
+// ClearProgress implements state.Store: deletion rows for the plan's tasks.
+func (st *StateStore) ClearProgress(ctx context.Context, planID string) error {
+	if err := state.CheckPlanID(planID); err != nil {
+		return err
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if err := st.checkOpen(); err != nil {
+		return err
+	}
+	if err := st.resetBackfills(ctx, "WHERE plan_id = ?", []any{planID}); err != nil {
+		return fmt.Errorf("clear backfill progress (plan %s) in %s.%s: %w", planID, st.sink.db, BackfillProgressTable, err)
+	}
+	return nil
 }
 
 // Close implements state.Store: heartbeats stop, unreleased claims stay and

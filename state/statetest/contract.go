@@ -31,6 +31,8 @@ func StoreContract(t *testing.T, open func(t *testing.T) state.Store) {
 	t.Run("watermarks", func(t *testing.T) { watermarks(t, opened) })
 	t.Run("reset", func(t *testing.T) { reset(t, opened) })
 	t.Run("backfill progress", func(t *testing.T) { backfillProgress(t, opened) })
+	t.Run("backfill plans", func(t *testing.T) { backfillPlans(t, opened) })
+	t.Run("last rows", func(t *testing.T) { lastRows(t, opened) })
 	t.Run("bad arguments", func(t *testing.T) { badArguments(t, opened) })
 	t.Run("lock exclusion", func(t *testing.T) { lockExclusion(t, opened) })
 	t.Run("stale lock takeover", func(t *testing.T) { staleTakeover(t, opened) })
@@ -320,6 +322,75 @@ func backfillProgress(t *testing.T, open func(*testing.T) state.Store) {
 	_, ok, err := other.Get(ctx, "userflow", "users")
 	require.NoError(t, err)
 	assert.False(t, ok)
+}
+
+// backfillPlans: a plan's record survives its progress being cleared, and a
+// completed plan is told apart from an unfinished one by another process.
+func backfillPlans(t *testing.T, open func(*testing.T) state.Store) {
+	ctx := ctxFor(t)
+	s := open(t)
+	plans, err := s.Plans(ctx)
+	require.NoError(t, err)
+	assert.Empty(t, plans)
+
+	a := state.Plan{ID: "plan-a", Command: "etl backfill --from 2026-01-01 --to 2026-01-14", Destination: "parquet:/data/a", Tasks: 2, Started: run}
+	b := state.Plan{ID: "plan-b", Command: "etl backfill --from 2026-01-01 --to 2026-01-07", Destination: "clickhouse:h:9000/db", Tasks: 1, Started: run}
+	require.NoError(t, s.SavePlan(ctx, a))
+	require.NoError(t, s.SavePlan(ctx, b))
+	require.NoError(t, s.MarkDone(ctx, "plan-a", task("userflow", "users", 0)))
+
+	other := open(t)
+	plans, err = other.Plans(ctx)
+	require.NoError(t, err)
+	require.Len(t, plans, 2)
+	assert.Equal(t, "plan-a", plans[0].ID)
+	assert.Equal(t, a.Command, plans[0].Command)
+	assert.Equal(t, a.Destination, plans[0].Destination)
+	assert.Equal(t, 2, plans[0].Tasks)
+	assert.Equal(t, 1, plans[0].Done)
+	assertTime(t, run, plans[0].Started, "Started")
+	assert.True(t, plans[0].Unfinished())
+	assert.Equal(t, 0, plans[1].Done)
+
+	// Completing retires it: progress cleared, the record says when.
+	a.Completed = run.Add(time.Hour)
+	require.NoError(t, other.SavePlan(ctx, a))
+	require.NoError(t, other.ClearProgress(ctx, "plan-a"))
+	require.NoError(t, other.ClearProgress(ctx, "never-ran"))
+	done, err := s.DoneTasks(ctx, "plan-a")
+	require.NoError(t, err)
+	assert.Empty(t, done)
+	plans, err = s.Plans(ctx)
+	require.NoError(t, err)
+	require.Len(t, plans, 2)
+	assert.False(t, plans[0].Unfinished())
+	assertTime(t, run.Add(time.Hour), plans[0].Completed, "Completed")
+	assert.Equal(t, 0, plans[0].Done)
+
+	// Started again: unfinished, and tasks can be marked anew.
+	a.Completed, a.Started = time.Time{}, run.Add(2*time.Hour)
+	require.NoError(t, s.SavePlan(ctx, a))
+	require.NoError(t, s.MarkDone(ctx, "plan-a", task("userflow", "users", 1)))
+	plans, err = open(t).Plans(ctx)
+	require.NoError(t, err)
+	assert.True(t, plans[0].Unfinished())
+	assert.Equal(t, 1, plans[0].Done)
+}
+
+// lastRows: the rows of the last committed run are kept; a failure keeps them.
+func lastRows(t *testing.T, open func(*testing.T) state.Store) {
+	ctx := ctxFor(t)
+	s := open(t)
+	require.NoError(t, s.Advance(ctx, state.Entry{Source: "userflow", Stream: "users", Watermark: t0, LastRun: run, LastRows: 2709}))
+	require.NoError(t, s.RecordFailure(ctx, state.Entry{Source: "userflow", Stream: "users", LastRun: run.Add(time.Hour)}))
+	got, ok, err := open(t).Get(ctx, "userflow", "users")
+	require.NoError(t, err)
+	require.True(t, ok)
+	assert.EqualValues(t, 2709, got.LastRows)
+	require.NoError(t, s.Advance(ctx, state.Entry{Source: "userflow", Stream: "users", Watermark: t0, LastRun: run.Add(2 * time.Hour)}))
+	got, _, err = s.Get(ctx, "userflow", "users")
+	require.NoError(t, err)
+	assert.EqualValues(t, 0, got.LastRows)
 }
 
 func badArguments(t *testing.T, open func(*testing.T) state.Store) {
