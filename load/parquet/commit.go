@@ -91,7 +91,9 @@ func (w *Writer) commit() error {
 		}
 	}
 	_ = os.RemoveAll(w.trash)
-	w.log.Info("parquet: committed", "rows", w.rows, "files", w.files, "days_replaced", swapped, "days_emptied", emptied)
+	if w.rows > 0 || swapped > 0 { // a load that wrote and replaced nothing (no rejects) is not news
+		w.log.Info("parquet: committed", "rows", w.rows, "files", w.files, "days_replaced", swapped, "days_emptied", emptied)
+	}
 	return nil
 }
 
