@@ -69,6 +69,9 @@ func (rw redactingWriter) Write(p []byte) (int, error) {
 type Output struct {
 	W     io.Writer
 	Level slog.Level
+	// Live is a terminal a person watches: the time of each line is the
+	// present, so it is left out and a line fits in fewer rows.
+	Live bool
 }
 
 // ParseLevel reads a --log-level value.
@@ -86,6 +89,9 @@ func New(format string, r *Redactor, outs ...Output) (*slog.Logger, error) {
 	var hs []slog.Handler
 	for _, o := range outs {
 		opts := &slog.HandlerOptions{Level: o.Level}
+		if o.Live {
+			opts.ReplaceAttr = dropTime
+		}
 		w := r.Writer(o.W)
 		switch format {
 		case "text", "":
@@ -100,6 +106,13 @@ func New(format string, r *Redactor, outs ...Output) (*slog.Logger, error) {
 		return slog.New(hs[0]), nil
 	}
 	return slog.New(slog.NewMultiHandler(hs...)), nil
+}
+
+func dropTime(groups []string, a slog.Attr) slog.Attr {
+	if len(groups) == 0 && a.Key == slog.TimeKey {
+		return slog.Attr{}
+	}
+	return a
 }
 
 // OpenFile opens a --log-file for appending, creating it readable by its

@@ -36,6 +36,15 @@ func TestEachOutputGetsItsOwnLevelAndNoSecret(t *testing.T) {
 	}
 }
 
+func TestLiveTerminalLinesHaveNoTimestamp(t *testing.T) {
+	var term, file bytes.Buffer
+	log, err := New("text", nil, Output{W: &term, Level: slog.LevelWarn, Live: true}, Output{W: &file, Level: slog.LevelWarn})
+	require.NoError(t, err)
+	log.Warn("http: retrying", "status", 503)
+	assert.Equal(t, "level=WARN msg=\"http: retrying\" status=503\n", term.String())
+	assert.Regexp(t, `^time=\S+ level=WARN msg="http: retrying" status=503\n$`, file.String(), "a log file keeps the time")
+}
+
 func TestBadLevelAndFormat(t *testing.T) {
 	_, err := ParseLevel("loud")
 	assert.ErrorContains(t, err, "--log-level")

@@ -96,7 +96,7 @@ func newLogger(c *cli.Context, stderr io.Writer, tty bool, red *logging.Redactor
 		}
 		console, file = lv, lv
 	}
-	outs := []logging.Output{{W: stderr, Level: console}}
+	outs := []logging.Output{{W: stderr, Level: console, Live: tty}}
 	if path := c.String("log-file"); path != "" {
 		f, err := logging.OpenFile(path)
 		if err != nil {

@@ -180,7 +180,7 @@ func (a *app) printNextSteps(bin string, w window.Window, counts map[string]int6
 		sql := fmt.Sprintf("SELECT count(*) FROM read_parquet('%s', hive_partitioning = true)", glob)
 		fmt.Fprintf(out, "  Query the files with DuckDB:\n    duckdb -c %s\n", shellQuote(sql))
 	}
-	fmt.Fprintln(out, "  Your own accounts: export a source's variables (README, \"Point it at your accounts\"), then")
+	fmt.Fprintln(out, "  Your own accounts: export the variables of the sources you use (README, \"Point it at your accounts\"):")
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	for _, src := range a.cfg.Sources {
 		// A source's defaults, before the environment fills them, miss
@@ -194,13 +194,11 @@ func (a *app) printNextSteps(bin string, w window.Window, counts map[string]int6
 	_ = tw.Flush()
 	days := w.Days()
 	rng := fmt.Sprintf("--from %s --to %s", days[0].Format(time.DateOnly), days[len(days)-1].Format(time.DateOnly))
-	tw = tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "    %s validate\tchecks the config and which sources are ready, without a request\n", bin)
-	fmt.Fprintf(tw, "    %s backfill %s\tthe same days from the real APIs\n", bin, rng)
-	_ = tw.Flush()
+	fmt.Fprintln(out, "  then check the config (no request is made) and load the same days from the real APIs:")
+	fmt.Fprintf(out, "    %s validate\n    %s backfill %s\n", bin, bin, rng)
 	fmt.Fprintln(out, "  ClickHouse instead of Parquet:")
 	fmt.Fprintln(out, "    export CLICKHOUSE_DSN=clickhouse://user:password@host:9000/analytics")
-	fmt.Fprintf(out, "    %s migrate && %s backfill %s --sink clickhouse\n", bin, bin, rng)
+	fmt.Fprintf(out, "    %s migrate\n    %s backfill %s --sink clickhouse\n", bin, bin, rng)
 }
 
 // shellQuote double-quotes s for a POSIX shell: SQL is full of single
