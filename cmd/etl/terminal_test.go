@@ -99,7 +99,7 @@ func TestDemoOnATerminalShowsProgressAndProblemsNotBookkeeping(t *testing.T) {
 	m := regexp.MustCompile(`duckdb -c "(SELECT count\(\*\) FROM read_parquet\('[^']*/(\w+)/\*/\*\.parquet'[^"]*)"`).FindStringSubmatch(raw)
 	require.NotNil(t, m, "a DuckDB query in:\n%s", screen)
 	assert.Contains(t, m[1], fmt.Sprintf("read_parquet('%s/", out), "the query names the real files")
-	want := regexp.MustCompile(`(?m)^`+m[2]+`\s+(\d+)\r?$`).FindStringSubmatch(raw)
+	want := regexp.MustCompile(`(?m)^` + m[2] + `\s+(\d+)\r?$`).FindStringSubmatch(raw)
 	require.NotNil(t, want, "%s in the table list", m[2])
 	got := testsupport.DuckDB(t, strings.Replace(m[1], "count(*)", "count(*) AS n", 1))
 	assert.Equal(t, want[1], fmt.Sprint(got[0]["n"]))
