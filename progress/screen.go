@@ -26,12 +26,15 @@ func NewScreen(out io.Writer) *Screen { return &Screen{out: out} }
 // is a terminal.
 func (s *Screen) Unwrap() io.Writer { return s.out }
 
-// Write prints complete lines above the live view. A trailing partial line
-// waits for its newline: printed alone it would leave the cursor mid-line,
-// where the view is drawn next.
+// Write prints complete lines above the live view. While the view is drawn,
+// a trailing partial line waits for its newline: printed alone it would leave
+// the cursor mid-line, where the view is drawn next.
 func (s *Screen) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.drawn == 0 && len(s.partial) == 0 {
+		return s.out.Write(p) // no view to keep clear of: nothing is held back
+	}
 	s.partial = append(s.partial, p...)
 	i := bytes.LastIndexByte(s.partial, '\n')
 	if i < 0 {

@@ -162,3 +162,13 @@ func TestLogFileKeepsTheDetailATerminalHides(t *testing.T) {
 	}
 	assert.Greater(t, warned, 0, "20%% faults cause retries, and a terminal shows them")
 }
+
+// TestLogLevelInfoShowsTheDetailOnATerminal: a person who wants the
+// bookkeeping on screen asks for it.
+func TestLogLevelInfoShowsTheDetailOnATerminal(t *testing.T) {
+	bin := buildBinary(t)
+	rows, _ := onTerminal(t, bin, "--log-level", "info", "demo", "--days", "1", "--source", "userflow", "--out", t.TempDir())
+	screen := strings.Join(rows, "\n")
+	assert.Contains(t, screen, `level=INFO msg="parquet: committed"`)
+	assert.Contains(t, screen, `level=INFO msg="stream done"`)
+}
