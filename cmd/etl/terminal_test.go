@@ -172,3 +172,9 @@ func TestLogLevelInfoShowsTheDetailOnATerminal(t *testing.T) {
 	assert.Contains(t, screen, `level=INFO msg="parquet: committed"`)
 	assert.Contains(t, screen, `level=INFO msg="stream done"`)
 }
+
+func TestUnwritableLogFileIsAUsageError(t *testing.T) {
+	code, _, stderr := runCLI(t, nil, "--log-file", filepath.Join(t.TempDir(), "missing", "etl.log"), "validate")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "--log-file")
+}
