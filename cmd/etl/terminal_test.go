@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -11,15 +12,21 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
 
+	etl "github.com/adoptionlabs/etl"
+	"github.com/adoptionlabs/etl/config"
+	"github.com/adoptionlabs/etl/engine"
 	"github.com/adoptionlabs/etl/extract/bot/botfake"
 	"github.com/adoptionlabs/etl/extract/technowiz/technowizfake"
 	"github.com/adoptionlabs/etl/extract/userflow/userflowfake"
+	"github.com/adoptionlabs/etl/job"
 	"github.com/adoptionlabs/etl/testsupport"
+	"github.com/adoptionlabs/etl/window"
 )
 
 const termWidth = 120
@@ -177,4 +184,70 @@ func TestUnwritableLogFileIsAUsageError(t *testing.T) {
 	code, _, stderr := runCLI(t, nil, "--log-file", filepath.Join(t.TempDir(), "missing", "etl.log"), "validate")
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, stderr, "--log-file")
+}
+
+func TestDemoNextStepsFollowTheSink(t *testing.T) {
+	w := window.New(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC))
+	counts := map[string]int64{"etl_rejects": 0, "userflow_users": 150, "userflow_content_sessions": 3820}
+	cases := []struct {
+		sink      string
+		want, not []string
+	}{
+		{"parquet",
+			[]string{
+				`duckdb -c "SELECT count(*) FROM read_parquet('/srv/etl/data/userflow_content_sessions/*/*.parquet', hive_partitioning = true)"`,
+				"    userflow   USERFLOW_API_KEY\n",
+				"    ./bin/etl validate\n    ./bin/etl backfill --from 2026-03-01 --to 2026-03-02\n",
+				"export CLICKHOUSE_DSN=",
+				"    ./bin/etl migrate\n    ./bin/etl backfill --from 2026-03-01 --to 2026-03-02 --sink clickhouse\n",
+			}, nil},
+		{"clickhouse",
+			[]string{
+				"SELECT count() FROM userflow_content_sessions",
+				"    ./bin/etl backfill --from 2026-03-01 --to 2026-03-02 --sink clickhouse\n",
+			},
+			[]string{"duckdb", "instead of Parquet"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.sink, func(t *testing.T) {
+			cfg, err := config.Load("pipelines.yaml", etl.DefaultConfig, func(string) (string, bool) { return "", false })
+			require.NoError(t, err)
+			cfg.Sink.Type, cfg.Sink.Parquet.Dir = tc.sink, "/srv/etl/data"
+			var out bytes.Buffer
+			(&app{cfg: cfg, stdout: &out}).printNextSteps("./bin/etl", w, counts)
+			for _, s := range tc.want {
+				assert.Contains(t, out.String(), s)
+			}
+			for _, s := range tc.not {
+				assert.NotContains(t, out.String(), s)
+			}
+		})
+	}
+}
+
+func TestTerminalSummaryIsOneRowPerStream(t *testing.T) {
+	day := func(d int) window.Window {
+		start := time.Date(2026, 3, d, 0, 0, 0, 0, time.UTC)
+		return window.New(start, start.AddDate(0, 0, 1))
+	}
+	res := func(stream string, d int, rows int64, status engine.Status, err error) job.Outcome {
+		return job.Outcome{Result: engine.Result{Source: "whatfix", Stream: stream, Window: day(d), Rows: rows, Pages: 1,
+			Duration: time.Second, Status: status, Err: err}}
+	}
+	out := []job.Outcome{
+		res("audit_logs", 1, 10, engine.StatusOK, nil),
+		res("audit_logs", 2, 20, engine.StatusOK, nil),
+		res("audit_logs", 3, 0, engine.StatusFailed, errors.New("whatfix audit_logs window 2026-03-03..2026-03-04: 401 Unauthorized")),
+		res("content", 1, 5, engine.StatusOK, nil),
+	}
+	var b bytes.Buffer
+	printStreamTotals(&b, out)
+	printProblems(&b, out)
+	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+	require.Len(t, lines, 5, b.String())
+	assert.Regexp(t, `^SOURCE\s+STREAM\s+CHUNKS\s+ROWS`, lines[0])
+	assert.Regexp(t, `^whatfix\s+audit_logs\s+3\s+30\s+0\s+3\s+0\s+3s\s+1 failed$`, lines[1])
+	assert.Regexp(t, `^whatfix\s+content\s+1\s+5\s+0\s+1\s+0\s+1s\s+ok$`, lines[2])
+	assert.Regexp(t, `^TOTAL\s+4\s+35\s+0\s+4\s+0\s+1 failed$`, lines[3])
+	assert.Equal(t, "FAILED whatfix.audit_logs 2026-03-03: whatfix audit_logs window 2026-03-03..2026-03-04: 401 Unauthorized", lines[4])
 }
