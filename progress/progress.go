@@ -1,6 +1,6 @@
 // Package progress shows what a run is doing: a live per-source display on a
-// terminal, plain periodic log lines without one (cron, CI), never control
-// characters in a log.
+// terminal, with warnings printed above it (see Screen), plain periodic log
+// lines without one (cron, CI), never control characters in a log.
 package progress
 
 import (
@@ -18,7 +18,7 @@ import (
 
 // Display follows the streams an engine runs.
 type Display struct {
-	out      io.Writer
+	scr      *Screen
 	tty      bool
 	log      *slog.Logger
 	interval time.Duration
@@ -27,7 +27,6 @@ type Display struct {
 	mu      sync.Mutex
 	running map[*engine.Live]bool
 	sources map[string]*sourceTally
-	lines   int
 	stop    chan struct{}
 	stopped chan struct{}
 }
@@ -41,15 +40,20 @@ type sourceTally struct {
 }
 
 // New returns a display; tty selects the live view. interval is how often a
-// non-terminal run logs progress.
+// non-terminal run logs progress. When out is the Screen the program's log
+// writes through, the view is drawn below those lines instead of over them.
 func New(out io.Writer, tty bool, log *slog.Logger, interval time.Duration) *Display {
+	scr, ok := out.(*Screen)
+	if !ok {
+		scr = NewScreen(out)
+	}
 	if interval <= 0 {
 		interval = 15 * time.Second
 	}
 	if tty {
 		interval = 250 * time.Millisecond
 	}
-	return &Display{out: out, tty: tty, log: log, interval: interval, start: time.Now(),
+	return &Display{scr: scr, tty: tty, log: log, interval: interval, start: time.Now(),
 		running: map[*engine.Live]bool{}, sources: map[string]*sourceTally{}}
 }
 
@@ -120,18 +124,9 @@ func (d *Display) Stop() {
 	}
 	close(d.stop)
 	<-d.stopped
-	d.mu.Lock()
-	defer d.mu.Unlock()
 	if d.tty {
-		d.clear()
+		d.scr.Clear()
 	}
-}
-
-func (d *Display) clear() {
-	for i := 0; i < d.lines; i++ {
-		fmt.Fprint(d.out, "\x1b[1A\x1b[2K")
-	}
-	d.lines = 0
 }
 
 // Snapshot is the per-source state the display shows.
@@ -195,8 +190,6 @@ func (s Snapshot) String() string {
 
 func (d *Display) render() {
 	snaps := d.Snapshots()
-	d.mu.Lock()
-	defer d.mu.Unlock()
 	if !d.tty {
 		for _, s := range snaps {
 			if s.Done < s.Total || s.FanTotal > 0 {
@@ -206,9 +199,9 @@ func (d *Display) render() {
 		}
 		return
 	}
-	d.clear()
-	for _, s := range snaps {
-		fmt.Fprintln(d.out, s.String())
-		d.lines++
+	lines := make([]string, len(snaps))
+	for i, s := range snaps {
+		lines[i] = s.String()
 	}
+	d.scr.Draw(lines)
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/adoptionlabs/etl/load/clickhouse"
 	pqsink "github.com/adoptionlabs/etl/load/parquet"
 	"github.com/adoptionlabs/etl/logging"
+	"github.com/adoptionlabs/etl/progress"
 )
 
 var (
@@ -69,20 +70,82 @@ func setup(c *cli.Context, lookup func(string) (string, bool)) (*app, error) {
 	redactMu.Lock()
 	redactor = red
 	redactMu.Unlock()
-	log, err := logging.New(c.App.ErrWriter, c.String("log-format"), c.String("log-level"), red)
+	// Warnings and the live view share the terminal through one Screen, so
+	// the view is redrawn below each warning instead of over it.
+	screen := progress.NewScreen(red.Writer(c.App.ErrWriter))
+	log, err := newLogger(c, screen, isTerminal(c.App.ErrWriter), red)
 	if err != nil {
 		return nil, usageError("%v", err)
 	}
-	return &app{cfg: cfg, log: log, stdout: red.Writer(c.App.Writer), stderr: red.Writer(c.App.ErrWriter), rawStderr: c.App.ErrWriter,
+	return &app{cfg: cfg, log: log, stdout: red.Writer(c.App.Writer), stderr: screen, rawStderr: c.App.ErrWriter,
 		env: extract.Env{Logger: log, UserAgent: "etl/" + version + " (+https://github.com/adoptionlabs/etl)"}}, nil
 }
 
-// isTerminal reports whether w is an interactive terminal.
-func isTerminal(w io.Writer) bool {
-	if f, ok := w.(*os.File); ok {
-		return term.IsTerminal(int(f.Fd()))
+// newLogger sends the log to stderr and --log-file. A terminal shows only
+// warnings and errors unless --log-level says otherwise: the live view
+// already shows progress, and a line per committed table would bury it. The
+// log file and a non-terminal stderr (cron, CI) get info by default.
+func newLogger(c *cli.Context, stderr io.Writer, tty bool, red *logging.Redactor) (*slog.Logger, error) {
+	console, file := slog.LevelInfo, slog.LevelInfo
+	if tty {
+		console = slog.LevelWarn
 	}
-	return false
+	if c.IsSet("log-level") {
+		lv, err := logging.ParseLevel(c.String("log-level"))
+		if err != nil {
+			return nil, err
+		}
+		console, file = lv, lv
+	}
+	outs := []logging.Output{{W: stderr, Level: console, Live: tty}}
+	if path := c.String("log-file"); path != "" {
+		f, err := logging.OpenFile(path)
+		if err != nil {
+			return nil, err
+		}
+		keepLogFile(f)
+		outs = append(outs, logging.Output{W: f, Level: file})
+	}
+	return logging.New(c.String("log-format"), red, outs...)
+}
+
+var (
+	logFileMu sync.Mutex
+	logFile   *os.File
+)
+
+// keepLogFile holds the open --log-file until run() returns.
+func keepLogFile(f *os.File) {
+	logFileMu.Lock()
+	defer logFileMu.Unlock()
+	if logFile != nil {
+		_ = logFile.Close()
+	}
+	logFile = f
+}
+
+func closeLogFile() {
+	logFileMu.Lock()
+	defer logFileMu.Unlock()
+	if logFile != nil {
+		_ = logFile.Close()
+		logFile = nil
+	}
+}
+
+// isTerminal reports whether w is an interactive terminal, looking through
+// the writers wrapped around it (redaction, the screen).
+func isTerminal(w io.Writer) bool {
+	for {
+		switch v := w.(type) {
+		case *os.File:
+			return term.IsTerminal(int(v.Fd()))
+		case interface{ Unwrap() io.Writer }:
+			w = v.Unwrap()
+		default:
+			return false
+		}
+	}
 }
 
 // selection is what a command runs.

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -65,7 +67,12 @@ func demoCommand() *cli.Command {
 				return err
 			}
 			fmt.Fprintf(a.stdout, "\nTables (%s, %.1fs):\n", a.sinkPlace(), time.Since(start).Seconds())
-			return a.printTableCounts(c.Context, sel)
+			counts, err := a.printTableCounts(c.Context, sel)
+			if err != nil {
+				return err
+			}
+			a.printNextSteps(os.Args[0], w, counts)
+			return nil
 		},
 	}
 }
@@ -106,8 +113,9 @@ func (a *app) sinkPlace() string {
 	return "Parquet under " + a.cfg.Sink.Parquet.Dir
 }
 
-// printTableCounts reads back what landed, by the names dashboards use.
-func (a *app) printTableCounts(ctx context.Context, sel *selection) error {
+// printTableCounts reads back what landed, by the names dashboards use, and
+// returns the counts it could read.
+func (a *app) printTableCounts(ctx context.Context, sel *selection) (map[string]int64, error) {
 	seen := map[string]bool{}
 	var tables []*schemas.Table
 	for _, st := range sel.streams {
@@ -124,13 +132,14 @@ func (a *app) printTableCounts(ctx context.Context, sel *selection) error {
 	if a.cfg.Sink.Type == "clickhouse" {
 		sink, err := clickhouse.Open(ctx, a.cfg.Sink.ClickHouse.DSN, clickhouse.Options{Logger: a.log})
 		if err != nil {
-			return cli.Exit(err.Error(), exitFailed)
+			return nil, cli.Exit(err.Error(), exitFailed)
 		}
 		defer sink.Close()
 		count = func(t *schemas.Table) (int64, error) { return sink.CountRows(ctx, t.Name) }
 	} else {
 		count = func(t *schemas.Table) (int64, error) { return pqsink.CountRows(a.cfg.Sink.Parquet.Dir, t.Name) }
 	}
+	counts := map[string]int64{}
 	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "TABLE\tROWS")
 	for _, t := range tables {
@@ -139,7 +148,65 @@ func (a *app) printTableCounts(ctx context.Context, sel *selection) error {
 			fmt.Fprintf(tw, "%s\terror: %v\n", t.Name, err)
 			continue
 		}
+		counts[t.Name] = n
 		fmt.Fprintf(tw, "%s\t%d\n", t.Name, n)
 	}
-	return tw.Flush()
+	return counts, tw.Flush()
+}
+
+// printNextSteps ends the demo with what a newcomer does next: query what
+// was written, then point etl at real accounts and at ClickHouse. bin is how
+// etl was invoked, so the commands can be pasted as they are.
+func (a *app) printNextSteps(bin string, w window.Window, counts map[string]int64) {
+	out := a.stdout
+	fmt.Fprintln(out, "\nWhat next")
+	// The biggest table, so the example query shows something.
+	var table string
+	for name, n := range counts {
+		if n > counts[table] || (n == counts[table] && n > 0 && name < table) {
+			table = name
+		}
+	}
+	switch {
+	case table == "":
+	case a.cfg.Sink.Type == "clickhouse":
+		fmt.Fprintf(out, "  Query it in ClickHouse by the name dashboards use:\n    SELECT count() FROM %s\n", table)
+	default:
+		dir, err := filepath.Abs(a.cfg.Sink.Parquet.Dir)
+		if err != nil {
+			dir = a.cfg.Sink.Parquet.Dir
+		}
+		glob := strings.ReplaceAll(filepath.Join(dir, table, "*", "*.parquet"), "'", "''")
+		sql := fmt.Sprintf("SELECT count(*) FROM read_parquet('%s', hive_partitioning = true)", glob)
+		fmt.Fprintf(out, "  Query the files with DuckDB:\n    duckdb -c %s\n", shellQuote(sql))
+	}
+	fmt.Fprintln(out, "  Your own accounts: export the variables of the sources you use (README, \"Point it at your accounts\"):")
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	for _, src := range a.cfg.Sources {
+		// A source's defaults, before the environment fills them, miss
+		// exactly the variables a real account has to set.
+		if src.Plugin.NewConfig != nil {
+			if vars := src.Plugin.NewConfig().Missing(); len(vars) > 0 {
+				fmt.Fprintf(tw, "    %s\t%s\n", src.Name, strings.Join(vars, " "))
+			}
+		}
+	}
+	_ = tw.Flush()
+	days := w.Days()
+	rng := fmt.Sprintf("--from %s --to %s", days[0].Format(time.DateOnly), days[len(days)-1].Format(time.DateOnly))
+	fmt.Fprintln(out, "  then check the config (no request is made) and load the same days from the real APIs:")
+	if a.cfg.Sink.Type == "clickhouse" {
+		fmt.Fprintf(out, "    %s validate\n    %s backfill %s --sink clickhouse\n", bin, bin, rng)
+		return
+	}
+	fmt.Fprintf(out, "    %s validate\n    %s backfill %s\n", bin, bin, rng)
+	fmt.Fprintln(out, "  ClickHouse instead of Parquet:")
+	fmt.Fprintln(out, "    export CLICKHOUSE_DSN=clickhouse://user:password@host:9000/analytics")
+	fmt.Fprintf(out, "    %s migrate\n    %s backfill %s --sink clickhouse\n", bin, bin, rng)
+}
+
+// shellQuote double-quotes s for a POSIX shell: SQL is full of single
+// quotes, and a path may hold what the shell would expand.
+func shellQuote(s string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "$", `\$`, "`", "\\`").Replace(s) + `"`
 }

@@ -33,6 +33,7 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	defer closeLogFile()
 	app := newApp(stdout, stderr)
 	err := app.RunContext(ctx, args)
 	if err == nil {
@@ -60,7 +61,8 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "config", Aliases: []string{"c"}, Value: "pipelines.yaml", Usage: "pipelines file (the built-in default is used when the default path does not exist)", EnvVars: []string{"ETL_CONFIG"}},
 			&cli.StringFlag{Name: "log-format", Value: "text", Usage: "text or json"},
-			&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error"},
+			&cli.StringFlag{Name: "log-level", Usage: "debug, info, warn or error (default: warn on a terminal, where the live view shows progress; info otherwise and in --log-file)"},
+			&cli.StringFlag{Name: "log-file", Usage: "append the log here too, at info unless --log-level says otherwise (created 0600; secrets redacted)"},
 		},
 		ExitErrHandler: func(*cli.Context, error) {}, // run() prints and exits
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {

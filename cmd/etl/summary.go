@@ -7,11 +7,23 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/adoptionlabs/etl/engine"
 	"github.com/adoptionlabs/etl/job"
 )
 
-// printSummary writes one line per stream window and the reasons of failures.
+// printSummary writes one line per stream window (per stream on a terminal)
+// and the reasons of failures.
 func printSummary(w io.Writer, out []job.Outcome) {
+	if isTerminal(w) {
+		printStreamTotals(w, out)
+	} else {
+		printWindows(w, out)
+	}
+	printProblems(w, out)
+}
+
+// printWindows is the summary for logs and schedulers: every window.
+func printWindows(w io.Writer, out []job.Outcome) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "SOURCE\tSTREAM\tWINDOW\tROWS\tREJECTS\tPAGES\tRETRIES\tDURATION\tSTATUS")
 	var rows, rejects, pages, retries int64
@@ -22,6 +34,68 @@ func printSummary(w io.Writer, out []job.Outcome) {
 	}
 	fmt.Fprintf(tw, "TOTAL\t\t\t%d\t%d\t%d\t%d\t\t\n", rows, rejects, pages, retries)
 	tw.Flush()
+}
+
+// printStreamTotals is the summary a person reads: a 30-day backfill in
+// 7-day chunks is one line per stream, not one per chunk (the --report file
+// and --log-file keep every window). Failed windows are listed below it.
+func printStreamTotals(w io.Writer, out []job.Outcome) {
+	type totals struct {
+		source, stream                string
+		windows, failed, skipped      int
+		rows, rejects, pages, retries int64
+		took                          time.Duration
+	}
+	var order []*totals
+	by := map[string]*totals{}
+	var all totals
+	for _, o := range out {
+		r := o.Result
+		key := r.Source + "." + r.Stream
+		t, ok := by[key]
+		if !ok {
+			t = &totals{source: r.Source, stream: r.Stream}
+			by[key] = t
+			order = append(order, t)
+		}
+		for _, t := range []*totals{t, &all} {
+			t.windows++
+			t.rows, t.rejects, t.pages, t.retries = t.rows+r.Rows, t.rejects+r.Rejects, t.pages+r.Pages, t.retries+r.Retries
+			t.took += r.Duration
+			switch r.Status {
+			case engine.StatusFailed:
+				t.failed++
+			case engine.StatusSkipped:
+				t.skipped++
+			}
+		}
+	}
+	status := func(t *totals) string {
+		var parts []string
+		if t.failed > 0 {
+			parts = append(parts, fmt.Sprintf("%d failed", t.failed))
+		}
+		if t.skipped > 0 {
+			parts = append(parts, fmt.Sprintf("%d skipped", t.skipped))
+		}
+		if len(parts) == 0 {
+			return "ok"
+		}
+		return strings.Join(parts, ", ")
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	// CHUNKS and TIME, short words: the long Whatfix report names leave
+	// just enough room for the header in 120 columns.
+	fmt.Fprintln(tw, "SOURCE\tSTREAM\tCHUNKS\tROWS\tREJECTS\tPAGES\tRETRIES\tTIME\tSTATUS")
+	for _, t := range order {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\n", t.source, t.stream, t.windows, t.rows, t.rejects, t.pages, t.retries, t.took.Round(time.Millisecond), status(t))
+	}
+	fmt.Fprintf(tw, "TOTAL\t\t%d\t%d\t%d\t%d\t%d\t\t%s\n", all.windows, all.rows, all.rejects, all.pages, all.retries, status(&all))
+	tw.Flush()
+}
+
+// printProblems lists what failed or needs a look, window by window.
+func printProblems(w io.Writer, out []job.Outcome) {
 	for _, o := range out {
 		r := o.Result
 		if r.Err != nil {

@@ -142,7 +142,9 @@ func (w *Writer) Swap(ctx context.Context) error {
 	if err := os.RemoveAll(w.staging); err != nil {
 		w.log.Warn("parquet: could not delete the staging directory of a committed load", "dir", w.staging, "err", err)
 	}
-	w.log.Info("parquet: committed", "rows", w.rows, "files", w.files, "days_replaced", swapped, "days_emptied", emptied)
+	if w.rows > 0 || swapped > 0 { // a load that wrote and replaced nothing (no rejects) is not news
+		w.log.Info("parquet: committed", "rows", w.rows, "files", w.files, "days_replaced", swapped, "days_emptied", emptied)
+	}
 	return nil
 }
 
