@@ -110,7 +110,7 @@ func TestReportRequestsOneDayAtATime(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, "/api/v1/"+fx.fake.AccountID()+"/reports/summary/mostPopularFlows", u.Path)
 		assert.Equal(t, url.Values{"startDate": {d}, "endDate": {d}, "format": {"csv"},
-			"includeDomains": {"app.acme.example,crm.acme.example"}, "excludeDomains": {"hr.acme.example"}}, u.Query())
+			"includeDomains": {"app.acme.example", "crm.acme.example"}, "excludeDomains": {"hr.acme.example"}}, u.Query())
 	}
 	all := len(expectedRows(t, fx.fake, "summary/mostPopularFlows", []time.Time{day("2026-03-01"), day("2026-03-02"), day("2026-03-03")}))
 	assert.Less(t, len(rec.Rows("whatfix_report_most_popular_flows")), all, "hr.acme.example rows were filtered out")
