@@ -220,10 +220,21 @@ func WalkPages(ctx context.Context, p PageNumbers, fetch func(ctx context.Contex
 		maxPages = 100000
 	}
 	prevFull := false
+	crossCheck := func(pages int) {
+		if total >= 0 && total != read && p.Notice != nil {
+			name := p.TotalName
+			if name == "" {
+				name = "the stated total"
+			}
+			p.Notice(fmt.Sprintf("%s said %d but %d were read over %d pages: kept the %d read (the longer reading wins over a count that may cover one page only)",
+				name, total, read, pages, read))
+		}
+	}
 	for page := 1; page <= maxPages; page++ {
 		info, err := fetch(ctx, page)
 		if err != nil {
 			if page > 1 && prevFull && total >= 0 && read >= total && p.PastEnd != nil && p.PastEnd(err) {
+				crossCheck(page - 1)
 				return read, nil
 			}
 			return read, err
@@ -236,14 +247,7 @@ func WalkPages(ctx context.Context, p PageNumbers, fetch func(ctx context.Contex
 		prevFull = full
 		switch {
 		case info.Items == 0, !full && (total < 0 || read >= total):
-			if total >= 0 && total != read && p.Notice != nil {
-				name := p.TotalName
-				if name == "" {
-					name = "the stated total"
-				}
-				p.Notice(fmt.Sprintf("%s said %d but %d were read over %d pages: kept the %d read (the longer reading wins over a count that may cover one page only)",
-					name, total, read, page, read))
-			}
+			crossCheck(page)
 			return read, nil
 		}
 	}

@@ -73,6 +73,8 @@ func TestWalkPages(t *testing.T) {
 			pages: []PageInfo{{3, 6}, {3, 6}}, wantRead: 6, wantPages: 3},
 		{name: "an exactly full last page without a total: the refusal is an error",
 			pages: []PageInfo{{3, -1}, {3, -1}}, wantRead: 6, wantPages: 3, wantErr: "1004"},
+		{name: "a per-page total and an exactly full last page: the refusal ends it, with a notice",
+			pages: []PageInfo{{3, 3}, {3, 3}}, wantRead: 6, wantPages: 3, wantNotice: "total_records said 3 but 6 were read over 2 pages"},
 		{name: "a server that caps the page size below ours: the total keeps the walk going",
 			pages: []PageInfo{{2, 5}, {2, 5}, {1, 5}}, wantRead: 5, wantPages: 3},
 		{name: "a total larger than the list: the empty page ends, with a notice",
