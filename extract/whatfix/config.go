@@ -299,8 +299,8 @@ func (c *Config) Secrets() []string {
 	return []string{c.IntegrationKey}
 }
 
-// Open builds the client and declares the streams; it makes no request.
-func (c *Config) Open(env extract.Env) ([]*engine.Stream, error) {
+// newSource validates the settings and builds the clients; no request.
+func (c *Config) newSource(env extract.Env) (*source, error) {
 	if err := c.Validate(); err != nil {
 		return nil, fmt.Errorf("whatfix: %w", err)
 	}
@@ -323,6 +323,15 @@ func (c *Config) Open(env extract.Env) ([]*engine.Stream, error) {
 	}
 	if c.V1.PathPrefix != "" {
 		s.v1prefix = c.fillPrefix(c.V1.PathPrefix)
+	}
+	return s, nil
+}
+
+// Open builds the client and declares the streams; it makes no request.
+func (c *Config) Open(env extract.Env) ([]*engine.Stream, error) {
+	s, err := c.newSource(env)
+	if err != nil {
+		return nil, err
 	}
 	specs, _ := c.reportSpecs()
 	var all []*engine.Stream

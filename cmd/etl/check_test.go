@@ -1,0 +1,82 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/adoptionlabs/etl/extract/sandbox"
+	"github.com/adoptionlabs/etl/extract/whatfix/whatfixfake"
+)
+
+// etl check against the Whatfix sandbox in each reading the references
+// leave open: the default fake passes, every other reading is named with
+// the setting that fixes it, and with that setting the check passes.
+func TestCheckNamesEachVariant(t *testing.T) {
+	cases := []struct {
+		variant  string
+		wantExit int
+		want     []string
+		// fix is the whatfix config lines that adapt to the variant.
+		fix string
+	}{
+		{variant: "", wantExit: exitOK, want: []string{"endDate is inclusive", `next-page marker "cursor" found`, "check: every tested guess holds"}},
+		{variant: "cursor-key", wantExit: exitFailed,
+			want: []string{"whatfix audit_logs: WRONG", `no next-page marker "cursor" (keys in the response: "data", "nextCursor")`, "set whatfix cursor_keys"},
+			fix:  "    cursor_keys: [cursor, nextCursor]\n"},
+		{variant: "exclusive-end-date", wantExit: exitFailed,
+			want: []string{"whatfix flow_analytics: WRONG", "endDate is exclusive (one-day range", "set whatfix end_date: exclusive"},
+			fix:  "    end_date: exclusive\n"},
+		{variant: "v1-layout", wantExit: exitFailed,
+			want: []string{"whatfix audit_logs: WRONG", "access denied (403) at", "wrong path or layout?", "credentials?"},
+			fix:  "    v1: {base_url: \"${WHATFIX_V1_BASE_URL}\", path_prefix: \"/accounts/{accountId}\"}\n"},
+		{variant: "v1-content-items", wantExit: exitFailed,
+			want: []string{"whatfix content_updated: WRONG", "item keys id, tags, title, type, url give no modified_at: set whatfix content_fields"}},
+	}
+	for _, tc := range cases {
+		t.Run("variant "+tc.variant, func(t *testing.T) {
+			fake := whatfixfake.New(whatfixfake.Options{Seed: 3, Variant: whatfixfake.Variants[tc.variant]})
+			srv, err := sandbox.Start(fake)
+			require.NoError(t, err)
+			defer srv.Close()
+			env := map[string]string{
+				"WHATFIX_BASE_URL": srv.URL + whatfixfake.APIPrefix, "WHATFIX_V1_BASE_URL": srv.URL + whatfixfake.V1Prefix,
+				"WHATFIX_ACCOUNT_ID": fake.AccountID(), "WHATFIX_INTEGRATION_KEY": fake.IntegrationKey(), "WHATFIX_USER": fake.User(),
+			}
+			cfg := filepath.Join(t.TempDir(), "pipelines.yaml")
+			base := "version: 1\nsources:\n  whatfix:\n    base_url: ${WHATFIX_BASE_URL}\n    account_id: ${WHATFIX_ACCOUNT_ID}\n" +
+				"    integration_key: ${WHATFIX_INTEGRATION_KEY}\n    user: ${WHATFIX_USER}\n    rate_limit: unlimited\n"
+			require.NoError(t, os.WriteFile(cfg, []byte(base), 0o644))
+
+			code, stdout, stderr := runCLI(t, env, "--config", cfg, "check", "--source", "whatfix")
+			assert.Equal(t, tc.wantExit, code, stdout+stderr)
+			for _, w := range tc.want {
+				assert.Contains(t, stdout+stderr, w)
+			}
+			assert.NotContains(t, stdout+stderr, fake.IntegrationKey())
+			assert.LessOrEqual(t, fake.TotalRequests(), 2*4, "at most two small requests per endpoint")
+			for _, r := range fake.RequestLog() {
+				assert.True(t, strings.Contains(r, "limit=1") || strings.Contains(r, "pageSize=1") || strings.Contains(r, "analytics/flows"), r)
+			}
+
+			if tc.fix == "" {
+				return
+			}
+			require.NoError(t, os.WriteFile(cfg, []byte(base+tc.fix), 0o644))
+			code, stdout, stderr = runCLI(t, env, "--config", cfg, "check", "--source", "whatfix")
+			assert.Equal(t, exitOK, code, "with the setting changed: "+stdout+stderr)
+		})
+	}
+}
+
+func TestCheckBadConfigExitsTwo(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "pipelines.yaml")
+	require.NoError(t, os.WriteFile(cfg, []byte("version: 1\nsources:\n  whatfix:\n    end_date: sometimes\n"), 0o644))
+	code, _, stderr := runCLI(t, nil, "--config", cfg, "check")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "end_date")
+}
