@@ -68,7 +68,17 @@ type Options struct {
 	// Clock is the API's current time (token expiry, the 3-month rule).
 	// Nil: Now plus the wall time elapsed since New.
 	Clock func() time.Time
+	// AuthScheme is the word the API wants before the token (default
+	// Bearer, the project's guess); AuthSchemeNone wants the token alone.
+	AuthScheme string
+	// PerPageTotal makes users' and transcripts' total count the current
+	// page only, and their pages always 1: the other reading of fields the
+	// reference shows but does not describe.
+	PerPageTotal bool
 }
+
+// AuthSchemeNone is Options.AuthScheme for a bare token.
+const AuthSchemeNone = "none"
 
 // Fake is the bot platform API. Use it as an http.Handler.
 type Fake struct {
@@ -355,7 +365,14 @@ func (f *Fake) serveAPI(w http.ResponseWriter, r *http.Request) {
 }
 
 func (f *Fake) authorized(w http.ResponseWriter, r *http.Request) bool {
-	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	scheme := f.opts.AuthScheme
+	if scheme == "" {
+		scheme = "Bearer"
+	}
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), scheme+" ")
+	if scheme == AuthSchemeNone {
+		tok, ok = r.Header.Get("Authorization"), !strings.Contains(r.Header.Get("Authorization"), " ")
+	}
 	now := f.Clock()
 	f.stateMu.Lock()
 	exp, known := f.tokens[strings.TrimSpace(tok)]

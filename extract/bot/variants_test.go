@@ -1,0 +1,51 @@
+package bot
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/adoptionlabs/etl/extract/bot/botfake"
+)
+
+// paginationDetails.pages and total counting one page only used to end every
+// transcript walk after page 1 with status ok; every message loads now.
+func TestVariantPerPageTranscriptTotals(t *testing.T) {
+	t.Parallel()
+	w := lastDays(30)
+	h := newHarness(t, botfake.Options{PerPageTotal: true}, func(c *Config) { c.TranscriptsLimit = 25 })
+	want := 0
+	for _, ch := range h.cfg.Channels {
+		for _, u := range h.fake.ActiveUsers(ch, w.Start, w.End) {
+			for _, m := range u.Messages {
+				if w.Contains(m.CreatedAt) {
+					want++
+				}
+			}
+		}
+	}
+	rec, err := h.run(t, StreamTranscripts, w)
+	require.NoError(t, err)
+	assert.Len(t, rec.Values(TableMessages), want, "every message, not the first page of each user")
+	require.NotEmpty(t, rec.Notices())
+	assert.Regexp(t, `paginationDetails.total said \d+ but \d+ were read over \d+ pages: kept the \d+ read`, rec.Notices()[0])
+}
+
+// The reference does not name the auth scheme: an API that wants the bare
+// token refuses "Bearer <token>", and the error says which setting to try.
+func TestVariantAuthScheme(t *testing.T) {
+	t.Parallel()
+	w := lastDays(2)
+	h := newHarness(t, botfake.Options{AuthScheme: botfake.AuthSchemeNone}, nil)
+	_, err := h.run(t, StreamUsers, w)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `sent as "Authorization: Bearer <token>": wrong scheme?`)
+	assert.Contains(t, err.Error(), "set bot auth_scheme")
+	assert.NotContains(t, err.Error(), botfake.DemoAppSecret)
+
+	h = newHarness(t, botfake.Options{AuthScheme: botfake.AuthSchemeNone}, func(c *Config) { c.AuthScheme = "none" })
+	rec, err := h.run(t, StreamUsers, w)
+	require.NoError(t, err)
+	assert.NotEmpty(t, rec.Values(TableUsers))
+}
