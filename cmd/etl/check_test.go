@@ -9,7 +9,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/adoptionlabs/etl/extract/bot/botfake"
 	"github.com/adoptionlabs/etl/extract/sandbox"
+	"github.com/adoptionlabs/etl/extract/technowiz/technowizfake"
 	"github.com/adoptionlabs/etl/extract/whatfix/whatfixfake"
 )
 
@@ -79,4 +81,46 @@ func TestCheckBadConfigExitsTwo(t *testing.T) {
 	code, _, stderr := runCLI(t, nil, "--config", cfg, "check")
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, stderr, "end_date")
+}
+
+// The Technowiz and bot sandboxes through the built-in pipelines.yaml: the
+// defaults hold; a misspelt page-size parameter and an auth scheme the API
+// does not take are named with their settings.
+func TestCheckTechnowizAndBot(t *testing.T) {
+	tw := technowizfake.New(technowizfake.Options{Seed: 5})
+	twSrv, err := sandbox.Start(tw)
+	require.NoError(t, err)
+	defer twSrv.Close()
+	bare := botfake.New(botfake.Options{Seed: 5, AuthScheme: botfake.AuthSchemeNone})
+	botSrv, err := sandbox.Start(bare)
+	require.NoError(t, err)
+	defer botSrv.Close()
+	bearer := botfake.New(botfake.Options{Seed: 5})
+	bearerSrv, err := sandbox.Start(bearer)
+	require.NoError(t, err)
+	defer bearerSrv.Close()
+
+	env := map[string]string{"TECHNOWIZ_BASE_URL": twSrv.URL, "TECHNOWIZ_AUTH_KEY": technowizfake.DemoAuthKey, "TECHNOWIZ_RATE_LIMIT": "unlimited",
+		"BOT_BASE_URL": bearerSrv.URL, "BOT_APP_ID": botfake.DemoAppID, "BOT_APP_SECRET": botfake.DemoAppSecret, "BOT_RATE_LIMIT": "unlimited"}
+	code, stdout, stderr := runCLI(t, env, "check", "--source", "technowiz", "--source", "bot")
+	assert.Equal(t, exitOK, code, stdout+stderr)
+	assert.Contains(t, stdout, "Page_size obeyed (2 messages)")
+	assert.Contains(t, stdout, `"Bearer" scheme accepted`)
+
+	cfg := filepath.Join(t.TempDir(), "pipelines.yaml")
+	require.NoError(t, os.WriteFile(cfg, []byte("version: 1\nsources:\n  technowiz:\n    base_url: ${TECHNOWIZ_BASE_URL}\n    auth_key: ${TECHNOWIZ_AUTH_KEY}\n"+
+		"    user_filters: [{attribute_name: plan, attribute_value: enterprise}]\n    page_size_param: page_size\n"), 0o644))
+	code, stdout, stderr = runCLI(t, env, "--config", cfg, "check")
+	assert.Equal(t, exitFailed, code, stdout+stderr)
+	assert.Contains(t, stdout, "technowiz conversation: WRONG")
+	assert.Contains(t, stdout, `unknown parameter \"page_size\"`)
+	assert.Contains(t, stdout, "check page_size_param (page_size)")
+
+	env["BOT_BASE_URL"] = botSrv.URL
+	code, stdout, stderr = runCLI(t, env, "check", "--source", "bot")
+	assert.Equal(t, exitFailed, code, stdout+stderr)
+	assert.Contains(t, stdout, "bot users: WRONG")
+	assert.Contains(t, stdout, "wrong scheme?")
+	assert.Contains(t, stdout, "set bot auth_scheme")
+	assert.NotContains(t, stdout+stderr, botfake.DemoAppSecret)
 }

@@ -224,9 +224,8 @@ func (c *Config) Counters() map[string]int64 {
 	return map[string]int64{"token_fetches": c.auth.Fetches(), "token_conflicts": c.auth.conflicts.Load()}
 }
 
-// Open builds the client and the stream declarations. No request is made:
-// the first token is fetched by the first call.
-func (c *Config) Open(env extract.Env) ([]*engine.Stream, error) {
+// newAPI builds the clients (the token call's and the API's); no request.
+func (c *Config) newAPI(env extract.Env) (*api, error) {
 	// Declarations must build without credentials (`etl streams`, `etl
 	// validate`, the DDL); the CLI skips a source whose Missing() is not
 	// empty, so this placeholder host is never called.
@@ -261,7 +260,16 @@ func (c *Config) Open(env extract.Env) ([]*engine.Stream, error) {
 		return nil, fmt.Errorf("bot: %w", err)
 	}
 	c.auth = auth
-	a := &api{http: client, cfg: c, now: now, log: log}
+	return &api{http: client, cfg: c, now: now, log: log}, nil
+}
+
+// Open builds the client and the stream declarations. No request is made:
+// the first token is fetched by the first call.
+func (c *Config) Open(env extract.Env) ([]*engine.Stream, error) {
+	a, err := c.newAPI(env)
+	if err != nil {
+		return nil, err
+	}
 	all := map[string]*engine.Stream{
 		StreamUsers:       a.usersStream(),
 		StreamTranscripts: a.transcriptsStream(),
