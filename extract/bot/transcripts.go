@@ -51,7 +51,7 @@ func (a *api) extractTranscripts(ctx context.Context, w window.Window, out engin
 	var users []botUser
 	seen := map[string]bool{}
 	for _, ch := range a.cfg.Channels {
-		err := a.listUsers(ctx, ch, w, func(u botUser) error {
+		err := a.listUsers(ctx, ch, w, out.Notice, func(u botUser) error {
 			k := strconv.Itoa(u.Channel) + "\x00" + u.ID
 			// A user active while the list was paged can shift onto the
 			// next page and be listed twice.

@@ -1,11 +1,17 @@
 package bot
 
 import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/adoptionlabs/etl/engine/enginetest"
+	"github.com/adoptionlabs/etl/extract"
 	"github.com/adoptionlabs/etl/extract/bot/botfake"
 )
 
@@ -48,4 +54,42 @@ func TestVariantAuthScheme(t *testing.T) {
 	rec, err := h.run(t, StreamUsers, w)
 	require.NoError(t, err)
 	assert.NotEmpty(t, rec.Values(TableUsers))
+}
+
+// hasNextPage is documented, but a full users page that says "no next page"
+// is read past rather than trusted: the following page decides.
+func TestUsersFullPageWithoutNextPageReadsOn(t *testing.T) {
+	t.Parallel()
+	w := lastDays(30)
+	h := newHarness(t, botfake.Options{}, func(c *Config) { c.UsersLimit = 25 })
+	want, err := h.run(t, StreamUsers, w)
+	require.NoError(t, err)
+	require.Greater(t, len(want.Values(TableUsers)), 25, "several pages")
+
+	// The same fake behind a proxy that always answers hasNextPage 0.
+	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		h.fake.ServeHTTP(rec, r)
+		body := rec.Body.Bytes()
+		if r.URL.Path == "/users" {
+			body = bytes.ReplaceAll(body, []byte(`"hasNextPage":1`), []byte(`"hasNextPage":0`))
+		}
+		for k, v := range rec.Header() {
+			rw.Header()[k] = v
+		}
+		rw.Header().Del("Content-Length")
+		rw.WriteHeader(rec.Code)
+		_, _ = rw.Write(body)
+	}))
+	t.Cleanup(srv.Close)
+	h.cfg.BaseURL = srv.URL
+	streams, err := h.cfg.Open(extract.Env{Now: h.clock.Now})
+	require.NoError(t, err)
+	for _, s := range streams {
+		if s.Name == StreamUsers {
+			rec := enginetest.NewRecorder()
+			require.NoError(t, s.Extract(context.Background(), w, rec))
+			assert.Len(t, rec.Values(TableUsers), len(want.Values(TableUsers)))
+		}
+	}
 }
