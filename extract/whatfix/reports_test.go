@@ -304,7 +304,8 @@ func TestUnknownReportIs404WithAHint(t *testing.T) {
 	require.Error(t, err)
 	// The path as pipelines.yaml makes it (path_prefix + path), then the
 	// request as sent.
-	assert.Contains(t, err.Error(), "report summary/notAReport day 2026-03-01: report summary/notAReport not found at /"+fx.fake.AccountID()+"/reports/summary/notAReport: check the report's path in pipelines.yaml: GET /api/v1/")
+	assert.Contains(t, err.Error(), "report summary/notAReport day 2026-03-01: report summary/notAReport not found (404) at "+fx.cfg.BaseURL+"/"+fx.fake.AccountID()+"/reports/summary/notAReport: wrong path or layout? check the report's path")
+	assert.Contains(t, err.Error(), "GET /api/v1/")
 	assert.Equal(t, 1, fx.fake.TotalRequests(), "a 404 is not retried")
 	assertNoSecret(t, fx.fake.IntegrationKey(), err.Error())
 }

@@ -113,3 +113,14 @@ func TestContentV1ShapeMapsWithContentFields(t *testing.T) {
 	assert.Equal(t, "https://x", v["target_url"])
 	assert.Equal(t, "2026-01-02T00:00:00Z", v["modified_at"])
 }
+
+// A guessed report path the API does not serve fails loud with the URL it
+// hit and both readings of the status.
+func TestWrongReportPathNamesTheURL(t *testing.T) {
+	fx := newFixture(t)
+	fx.cfg.Reports = []ReportConfig{{Name: "summary/usage", Path: "reports/summary/usageReport"}}
+	_, err := run(t, fx.stream(t, "report_usage"), days("2026-03-01", "2026-03-02"))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "not found (404) at "+fx.srv.URL+"/api/v1/"+fx.cfg.AccountID+"/reports/summary/usageReport: wrong path or layout? check the report's path (reports[].path)")
+	assert.Contains(t, err.Error(), "credentials?")
+}
