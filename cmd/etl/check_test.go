@@ -1,10 +1,12 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -123,4 +125,44 @@ func TestCheckTechnowizAndBot(t *testing.T) {
 	assert.Contains(t, stdout, "wrong scheme?")
 	assert.Contains(t, stdout, "set bot auth_scheme")
 	assert.NotContains(t, stdout+stderr, botfake.DemoAppSecret)
+}
+
+// The sandboxes `etl sandbox --variant` serves: etl check names each one's
+// difference with the built-in pipelines.yaml.
+func TestCheckAgainstSandboxVariants(t *testing.T) {
+	cases := []struct {
+		variants map[string]string
+		want     []string
+	}{
+		{map[string]string{"whatfix": "cursor-key"}, []string{"set whatfix cursor_keys"}},
+		{map[string]string{"whatfix": "exclusive-end-date"}, []string{"set whatfix end_date: exclusive"}},
+		{map[string]string{"whatfix": "v1-layout"}, []string{"whatfix audit_logs: WRONG", "wrong path or layout?"}},
+		{map[string]string{"whatfix": "v1-content-items"}, []string{"set whatfix content_fields"}},
+		{map[string]string{"bot": "bare-token"}, []string{"set bot auth_scheme"}},
+	}
+	for _, tc := range cases {
+		t.Run(fmt.Sprint(tc.variants), func(t *testing.T) {
+			env, stop, err := startSandboxes(9, time.Now().UTC(), 0, 1, tc.variants)
+			require.NoError(t, err)
+			defer stop()
+			code, stdout, stderr := runCLI(t, env, "check", "--source", "whatfix", "--source", "bot", "--source", "technowiz")
+			assert.Equal(t, exitFailed, code, stdout+stderr)
+			for _, w := range tc.want {
+				assert.Contains(t, stdout, w)
+			}
+		})
+	}
+	env, stop, err := startSandboxes(9, time.Now().UTC(), 0, 1, map[string]string{"technowiz": "per-page-total", "bot": "per-page-total"})
+	require.NoError(t, err)
+	defer stop()
+	code, stdout, stderr := runCLI(t, env, "check", "--source", "whatfix", "--source", "bot", "--source", "technowiz")
+	assert.Equal(t, exitOK, code, "per-page totals need no setting: the walks read on regardless\n"+stdout+stderr)
+}
+
+func TestSandboxUnknownVariantExitsTwo(t *testing.T) {
+	for _, v := range []string{"whatfix:nope", "nosuch:cursor-key", "whatfix"} {
+		code, _, stderr := runCLI(t, nil, "sandbox", "--variant", v)
+		assert.Equal(t, exitUsage, code, v)
+		assert.Contains(t, stderr, "--variant "+v)
+	}
 }

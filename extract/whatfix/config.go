@@ -6,6 +6,7 @@ package whatfix
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -43,10 +44,11 @@ const (
 
 func init() {
 	extract.Register(extract.Plugin{
-		Name:      SourceName,
-		Doc:       "Whatfix REST API: report downloads (CSV/JSON, per day, per flow), flow/end-user/Self Help/task analytics, content (incremental), end users, segments, audit logs",
-		NewConfig: func() extract.Config { return NewConfig() },
-		Sandbox:   sandboxFor,
+		Name:            SourceName,
+		Doc:             "Whatfix REST API: report downloads (CSV/JSON, per day, per flow), flow/end-user/Self Help/task analytics, content (incremental), end users, segments, audit logs",
+		NewConfig:       func() extract.Config { return NewConfig() },
+		Sandbox:         sandboxFor,
+		SandboxVariants: slices.Sorted(maps.Keys(whatfixfake.Variants)),
 	})
 }
 
@@ -484,16 +486,16 @@ func fixedTables() []*schemas.Table {
 }
 
 func sandboxFor(opts extract.SandboxOptions) extract.Sandbox {
-	fake := whatfixfake.New(whatfixfake.Options{Seed: opts.Seed, Now: opts.Now, Scale: opts.Scale})
+	fake := whatfixfake.New(whatfixfake.Options{Seed: opts.Seed, Now: opts.Now, Scale: opts.Scale, Variant: whatfixfake.Variants[opts.Variant]})
 	fake.Faults.Spread(opts.Faults)
 	return extract.Sandbox{
 		Handler: fake,
 		Env: func(baseURL string) map[string]string {
 			return map[string]string{
-				EnvBaseURL:        strings.TrimSuffix(baseURL, "/") + whatfixfake.APIPrefix,
-				EnvAccountID:      fake.AccountID(),
-				EnvIntegrationKey: fake.IntegrationKey(),
-				EnvUser:           fake.User(),
+				EnvBaseURL: strings.TrimSuffix(baseURL, "/") + whatfixfake.APIPrefix,
+				EnvAccountID:                  fake.AccountID(),
+				EnvIntegrationKey:             fake.IntegrationKey(),
+				EnvUser:                       fake.User(),
 				// The sandbox has no quota worth pacing for; sample.yaml
 				// reads this so the demo is not slowed to the real API's pace.
 				"WHATFIX_RATE_LIMIT": "unlimited",
