@@ -492,10 +492,10 @@ func sandboxFor(opts extract.SandboxOptions) extract.Sandbox {
 		Handler: fake,
 		Env: func(baseURL string) map[string]string {
 			return map[string]string{
-				EnvBaseURL: strings.TrimSuffix(baseURL, "/") + whatfixfake.APIPrefix,
-				EnvAccountID:                  fake.AccountID(),
-				EnvIntegrationKey:             fake.IntegrationKey(),
-				EnvUser:                       fake.User(),
+				EnvBaseURL:        strings.TrimSuffix(baseURL, "/") + whatfixfake.APIPrefix,
+				EnvAccountID:      fake.AccountID(),
+				EnvIntegrationKey: fake.IntegrationKey(),
+				EnvUser:           fake.User(),
 				// The sandbox has no quota worth pacing for; sample.yaml
 				// reads this so the demo is not slowed to the real API's pace.
 				"WHATFIX_RATE_LIMIT": "unlimited",
