@@ -15,6 +15,7 @@ import (
 	"fmt"
 	mrand "math/rand"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -342,11 +343,12 @@ func (f *Fake) serveAPI(w http.ResponseWriter, r *http.Request) {
 	routes := map[string]struct {
 		method string
 		serve  func(http.ResponseWriter, *http.Request)
+		params []string
 	}{
-		"/auth/token":  {http.MethodPost, f.serveToken},
-		"/usage":       {http.MethodGet, f.serveUsage},
-		"/users":       {http.MethodPost, f.serveUsers},
-		"/transcripts": {http.MethodPost, f.serveTranscripts},
+		"/auth/token":  {http.MethodPost, f.serveToken, nil},
+		"/usage":       {http.MethodGet, f.serveUsage, []string{"monthDate", "channelId"}},
+		"/users":       {http.MethodPost, f.serveUsers, []string{"page", "limit"}},
+		"/transcripts": {http.MethodPost, f.serveTranscripts, []string{"page", "limit"}},
 	}
 	rt, ok := routes[path]
 	if !ok {
@@ -360,6 +362,14 @@ func (f *Fake) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	if path != "/auth/token" && !f.authorized(w, r) {
 		return
+	}
+	// A misspelt parameter would otherwise be ignored and its default
+	// served, so a typo would pass every test.
+	for k := range r.URL.Query() {
+		if !slices.Contains(rt.params, k) {
+			f.writeError(w, r, http.StatusBadRequest, fmt.Sprintf("unknown parameter %q (allowed: %s)", k, strings.Join(rt.params, ", ")), nil)
+			return
+		}
 	}
 	rt.serve(w, r)
 }
@@ -447,6 +457,7 @@ func decodeBody(r *http.Request, out any) error {
 		return fmt.Errorf("Content-Type must be application/json, got %q", ct)
 	}
 	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
 	if err := dec.Decode(out); err != nil {
 		return fmt.Errorf("request body is not valid JSON: %v", err)
 	}
