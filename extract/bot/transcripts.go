@@ -65,9 +65,14 @@ func (a *api) extractTranscripts(ctx context.Context, w window.Window, out engin
 			return err
 		}
 	}
-	return engine.ForEach(ctx, users, a.cfg.UserConcurrency, out.Progress, func(ctx context.Context, u botUser) error {
-		return a.userTranscripts(ctx, u, w, out)
+	var tally httpclient.Tally
+	err := engine.ForEach(ctx, users, a.cfg.UserConcurrency, out.Progress, func(ctx context.Context, u botUser) error {
+		return a.userTranscripts(ctx, u, w, out, &tally)
 	})
+	if s := tally.Summary(len(users)); s != "" {
+		out.Notice(s)
+	}
+	return err
 }
 
 type transcriptsPage struct {
@@ -85,7 +90,7 @@ type transcriptsPage struct {
 
 // userTranscripts pages through one user's transcript for the window and
 // emits its messages, then the user's custom fields once.
-func (a *api) userTranscripts(ctx context.Context, u botUser, w window.Window, out engine.Emitter) error {
+func (a *api) userTranscripts(ctx context.Context, u botUser, w window.Window, out engine.Emitter, tally *httpclient.Tally) error {
 	body := map[string]any{"botUserId": u.ID, "channelId": u.Channel, "startDate": isoUTC(w.Start), "endDate": isoUTC(w.End)}
 	var (
 		custom     json.RawMessage
@@ -101,7 +106,7 @@ func (a *api) userTranscripts(ctx context.Context, u botUser, w window.Window, o
 	// full page is always followed by one more request.
 	_, err := httpclient.WalkPages(ctx, httpclient.PageNumbers{Size: a.cfg.TranscriptsLimit, MaxPages: maxPages,
 		TotalName: fmt.Sprintf("bot transcripts: user %s channel %d window %s: paginationDetails.total", u.ID, u.Channel, w),
-		Notice:    out.Notice},
+		Notice:    tally.Notice},
 		func(ctx context.Context, page int) (httpclient.PageInfo, error) {
 			last = page
 			q := url.Values{"page": {strconv.Itoa(page)}, "limit": {strconv.Itoa(a.cfg.TranscriptsLimit)}}

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // The walkers below exist because the vendors' documents rarely say how a
@@ -252,4 +253,35 @@ func WalkPages(ctx context.Context, p PageNumbers, fetch func(ctx context.Contex
 		}
 	}
 	return read, fmt.Errorf("still more pages after %d: the API keeps paging", maxPages)
+}
+
+// Tally gathers the count mismatches of many walks (one per user of a
+// window), so that a run logs one line rather than one per user.
+type Tally struct {
+	mu    sync.Mutex
+	n     int
+	first string
+}
+
+// Notice records one walk's mismatch; use it as PageNumbers.Notice.
+func (t *Tally) Notice(s string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.n == 0 {
+		t.first = s
+	}
+	t.n++
+}
+
+// Summary is the one line for walks walks, "" when none disagreed.
+func (t *Tally) Summary(walks int) string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	switch t.n {
+	case 0:
+		return ""
+	case 1:
+		return t.first
+	}
+	return fmt.Sprintf("%d of %d walks read a count that disagreed with their pages (the count may cover one page only; every page was read), e.g. %s", t.n, walks, t.first)
 }

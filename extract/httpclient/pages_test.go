@@ -110,3 +110,12 @@ func TestWalkPages(t *testing.T) {
 		})
 	}
 }
+
+func TestTallyIsOneLine(t *testing.T) {
+	var tl Tally
+	assert.Empty(t, tl.Summary(3))
+	tl.Notice("user a: said 2 but 8 were read")
+	assert.Equal(t, "user a: said 2 but 8 were read", tl.Summary(3))
+	tl.Notice("user b: said 1 but 4 were read")
+	assert.Equal(t, "2 of 3 walks read a count that disagreed with their pages (the count may cover one page only; every page was read), e.g. user a: said 2 but 8 were read", tl.Summary(3))
+}

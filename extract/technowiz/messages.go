@@ -41,9 +41,13 @@ func (a *api) extractMessages(ctx context.Context, w window.Window, out engine.E
 		return err
 	}
 	var unknown atomic.Int64
+	var tally httpclient.Tally
 	err = engine.ForEach(ctx, users, a.cfg.UserConcurrency, out.Progress, func(ctx context.Context, u *twUser) error {
-		return a.userMessages(ctx, u, w, out, &unknown)
+		return a.userMessages(ctx, u, w, out, &unknown, &tally)
 	})
+	if s := tally.Summary(len(users)); s != "" {
+		out.Notice(s)
+	}
 	if n := unknown.Load(); n > 0 {
 		out.Notice(fmt.Sprintf("technowiz messages: %d of %d users are unknown to the conversation API (1002): they were rejected, the others extracted", n, len(users)))
 	}
@@ -63,7 +67,7 @@ type conversationResponse struct {
 // window is sent as [start, end] in epoch ms; whether the API's end is
 // inclusive is not documented, so rows outside [start, end) are dropped
 // here and picked up by the window that holds them.
-func (a *api) userMessages(ctx context.Context, u *twUser, w window.Window, out engine.Emitter, unknown *atomic.Int64) error {
+func (a *api) userMessages(ctx context.Context, u *twUser, w window.Window, out engine.Emitter, unknown *atomic.Int64, tally *httpclient.Tally) error {
 	path := strings.ReplaceAll(a.cfg.Paths.Conversation, "{userId}", url.PathEscape(u.ID))
 	start, end := w.Start.UnixMilli(), w.End.UnixMilli()
 	read, last := 0, 0
@@ -72,7 +76,7 @@ func (a *api) userMessages(ctx context.Context, u *twUser, w window.Window, out 
 	// or empty page does, and a disagreement is a notice.
 	_, err := httpclient.WalkPages(ctx, httpclient.PageNumbers{Size: a.cfg.PageSize, MaxPages: maxPages,
 		TotalName: "technowiz messages: user " + u.ID + " window " + w.String() + ": total_records",
-		Notice:    out.Notice,
+		Notice:    tally.Notice,
 		// Asked only after a full page that completed total_records: a 1004,
 		// or a 400 whose body was cut before its code, is the end.
 		PastEnd: func(err error) bool {
