@@ -23,6 +23,9 @@ type Plugin struct {
 	NewConfig func() Config
 	// Sandbox builds the source's fake API for tests and `etl demo`.
 	Sandbox func(opts SandboxOptions) Sandbox
+	// SandboxVariants name the other readings of undocumented details the
+	// fake can serve (SandboxOptions.Variant); docs/guesses.md lists them.
+	SandboxVariants []string
 }
 
 // Config is a source's typed settings.
@@ -68,6 +71,9 @@ type SandboxOptions struct {
 	// Faults is the share of requests the fake fails (5xx, 429, truncated
 	// bodies), spread evenly over the kinds.
 	Faults float64
+	// Variant is one of the plugin's SandboxVariants; "" serves the
+	// project's reading.
+	Variant string
 }
 
 // Sandbox is a fake API ready to serve.

@@ -37,7 +37,7 @@ func demoCommand() *cli.Command {
 				return usageError("--days %d: want 1..365", days)
 			}
 			now := time.Now().UTC()
-			env, stop, err := startSandboxes(c.Int64("seed"), now, c.Float64("faults"), c.Float64("scale"))
+			env, stop, err := startSandboxes(c.Int64("seed"), now, c.Float64("faults"), c.Float64("scale"), nil)
 			if err != nil {
 				return cli.Exit(err.Error(), exitFailed)
 			}
@@ -79,7 +79,8 @@ func demoCommand() *cli.Command {
 
 // startSandboxes serves every source's fake API on loopback and returns the
 // environment that points the sources at them.
-func startSandboxes(seed int64, now time.Time, faults, scale float64) (map[string]string, func(), error) {
+// variants maps a source to the SandboxVariants entry its fake serves.
+func startSandboxes(seed int64, now time.Time, faults, scale float64, variants map[string]string) (map[string]string, func(), error) {
 	env := map[string]string{}
 	var servers []*sandbox.Server
 	stop := func() {
@@ -92,7 +93,7 @@ func startSandboxes(seed int64, now time.Time, faults, scale float64) (map[strin
 		if p.Sandbox == nil {
 			continue
 		}
-		sb := p.Sandbox(extract.SandboxOptions{Seed: seed, Now: now, Scale: scale, Faults: faults})
+		sb := p.Sandbox(extract.SandboxOptions{Seed: seed, Now: now, Scale: scale, Faults: faults, Variant: variants[name]})
 		srv, err := sandbox.Start(sb.Handler)
 		if err != nil {
 			stop()

@@ -3,10 +3,14 @@ package main
 import (
 	"fmt"
 	"os"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/adoptionlabs/etl/extract"
 )
 
 // sandboxCommand serves the fake APIs in their own process, so other runs
@@ -20,9 +24,14 @@ func sandboxCommand() *cli.Command {
 			&cli.Int64Flag{Name: "seed", Value: 42},
 			&cli.Float64Flag{Name: "faults", Value: 0, Usage: "share of requests that fail"},
 			&cli.Float64Flag{Name: "scale", Value: 1, Usage: "data volume multiplier"},
+			&cli.StringSliceFlag{Name: "variant", Usage: "source:variant, a fake serving another reading of an undocumented detail (e.g. whatfix:cursor-key; see docs/guesses.md), to watch etl check name it"},
 		},
 		Action: func(c *cli.Context) error {
-			env, stop, err := startSandboxes(c.Int64("seed"), time.Now().UTC(), c.Float64("faults"), c.Float64("scale"))
+			variants, err := parseVariants(c.StringSlice("variant"))
+			if err != nil {
+				return err
+			}
+			env, stop, err := startSandboxes(c.Int64("seed"), time.Now().UTC(), c.Float64("faults"), c.Float64("scale"), variants)
 			if err != nil {
 				return cli.Exit(err.Error(), exitFailed)
 			}
@@ -42,4 +51,25 @@ func sandboxCommand() *cli.Command {
 			return nil
 		},
 	}
+}
+
+// parseVariants reads --variant source:name flags against each source's
+// SandboxVariants.
+func parseVariants(flags []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, f := range flags {
+		src, name, _ := strings.Cut(f, ":")
+		p, ok := extract.Lookup(src)
+		if !ok {
+			return nil, usageError("--variant %s: unknown source %q (known: %s)", f, src, strings.Join(extract.Names(), ", "))
+		}
+		if !slices.Contains(p.SandboxVariants, name) {
+			return nil, usageError("--variant %s: %s's sandbox has no variant %q (known: %s)", f, src, name, strings.Join(p.SandboxVariants, ", "))
+		}
+		if prev, dup := out[src]; dup {
+			return nil, usageError("--variant %s: %s already serves %s (one variant per source)", f, src, prev)
+		}
+		out[src] = name
+	}
+	return out, nil
 }

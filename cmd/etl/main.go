@@ -74,6 +74,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			stateCommand(),
 			migrateCommand(),
 			validateCommand(),
+			checkCommand(),
 			streamsCommand(),
 			demoCommand(),
 			ddlCommand(),

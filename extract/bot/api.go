@@ -28,7 +28,7 @@ func (a *api) call(ctx context.Context, method, path string, query url.Values, b
 	err := a.http.JSON(withUsedToken(ctx), httpclient.Request{Method: method, Path: path, Query: query, JSON: body}, out)
 	if httpclient.IsStatus(err, http.StatusUnauthorized) {
 		// The client already fetched a fresh token and retried once.
-		return fmt.Errorf("the API refused a freshly issued token (401 twice): check that BOT_APP_ID may use the Open API: %w", err)
+		return fmt.Errorf("the API refused a freshly issued token (401 twice) sent as \"Authorization: %s <token>\": wrong scheme? the reference does not name it: set bot auth_scheme (e.g. none for the token alone); credentials? check that BOT_APP_ID may use the Open API: %w", a.cfg.AuthScheme, err)
 	}
 	return err
 }

@@ -34,9 +34,11 @@ type tokenAuth struct {
 	refreshBefore   time.Duration
 	conflictRetries int
 	conflictWait    time.Duration
-	now             func() time.Time
-	sleep           func(ctx context.Context, d time.Duration) error
-	log             *slog.Logger
+	// scheme is auth_scheme: the word before the token, or "none".
+	scheme string
+	now    func() time.Time
+	sleep  func(ctx context.Context, d time.Duration) error
+	log    *slog.Logger
 
 	mu       sync.Mutex
 	token    string
@@ -74,8 +76,8 @@ func withUsedToken(ctx context.Context) context.Context {
 	return context.WithValue(ctx, usedTokenKey{}, &usedToken{})
 }
 
-// Apply sets the Bearer token, fetching one first if there is none or it is
-// about to expire.
+// Apply sets the token under auth_scheme (Bearer by default), fetching one
+// first if there is none or it is about to expire.
 func (a *tokenAuth) Apply(ctx context.Context, req *http.Request) error {
 	tok, err := a.Token(ctx)
 	if err != nil {
@@ -87,7 +89,14 @@ func (a *tokenAuth) Apply(ctx context.Context, req *http.Request) error {
 	if u, ok := ctx.Value(usedTokenKey{}).(*usedToken); ok {
 		u.token = tok
 	}
-	req.Header.Set("Authorization", "Bearer "+tok)
+	switch {
+	case strings.EqualFold(a.scheme, "none"):
+		req.Header.Set("Authorization", tok)
+	case a.scheme == "":
+		req.Header.Set("Authorization", "Bearer "+tok)
+	default:
+		req.Header.Set("Authorization", a.scheme+" "+tok)
+	}
 	return nil
 }
 

@@ -59,6 +59,9 @@ type Config struct {
 	// added to (or replace) the defaults.
 	ChannelNames map[int]string `yaml:"channel_names" doc:"channel code -> name"`
 	Paths        Paths          `yaml:"paths"`
+	// AuthScheme is the word before the token; the reference does not name
+	// it. "none" sends the token alone.
+	AuthScheme string `yaml:"auth_scheme" doc:"Authorization scheme before the token (default Bearer; none: the token alone)"`
 
 	UsersLimit       int `yaml:"users_limit" doc:"users per page (25..1000)"`
 	TranscriptsLimit int `yaml:"transcripts_limit" doc:"messages per transcripts page (25..1000)"`
@@ -98,6 +101,7 @@ func NewConfig() *Config {
 			Users:       "/users",
 			Transcripts: "/transcripts",
 		},
+		AuthScheme:           "Bearer",
 		UsersLimit:           100,
 		TranscriptsLimit:     1000,
 		UserConcurrency:      4,
@@ -125,6 +129,9 @@ func (c *Config) Validate() error {
 		if !slices.Contains(streamNames, s) {
 			return fmt.Errorf("streams: %q is not a bot stream (want %s)", s, strings.Join(streamNames, ", "))
 		}
+	}
+	if strings.TrimSpace(c.AuthScheme) == "" || strings.ContainsAny(c.AuthScheme, " \t\r\n") {
+		return fmt.Errorf("auth_scheme: %q must be one word (default Bearer; none sends the token alone)", c.AuthScheme)
 	}
 	if len(c.Channels) == 0 {
 		return fmt.Errorf("channels: list at least one channel code (e.g. 1010 for webchat)")
@@ -217,9 +224,8 @@ func (c *Config) Counters() map[string]int64 {
 	return map[string]int64{"token_fetches": c.auth.Fetches(), "token_conflicts": c.auth.conflicts.Load()}
 }
 
-// Open builds the client and the stream declarations. No request is made:
-// the first token is fetched by the first call.
-func (c *Config) Open(env extract.Env) ([]*engine.Stream, error) {
+// newAPI builds the clients (the token call's and the API's); no request.
+func (c *Config) newAPI(env extract.Env) (*api, error) {
 	// Declarations must build without credentials (`etl streams`, `etl
 	// validate`, the DDL); the CLI skips a source whose Missing() is not
 	// empty, so this placeholder host is never called.
@@ -244,6 +250,7 @@ func (c *Config) Open(env extract.Env) ([]*engine.Stream, error) {
 		refreshBefore:   c.RefreshBefore,
 		conflictRetries: c.TokenConflictRetries,
 		conflictWait:    c.TokenConflictWait,
+		scheme:          c.AuthScheme,
 		now:             now,
 		sleep:           sleepCtx,
 		log:             log,
@@ -253,7 +260,16 @@ func (c *Config) Open(env extract.Env) ([]*engine.Stream, error) {
 		return nil, fmt.Errorf("bot: %w", err)
 	}
 	c.auth = auth
-	a := &api{http: client, cfg: c, now: now, log: log}
+	return &api{http: client, cfg: c, now: now, log: log}, nil
+}
+
+// Open builds the client and the stream declarations. No request is made:
+// the first token is fetched by the first call.
+func (c *Config) Open(env extract.Env) ([]*engine.Stream, error) {
+	a, err := c.newAPI(env)
+	if err != nil {
+		return nil, err
+	}
 	all := map[string]*engine.Stream{
 		StreamUsers:       a.usersStream(),
 		StreamTranscripts: a.transcriptsStream(),

@@ -32,6 +32,7 @@ func TestConfigValidate(t *testing.T) {
 		{"bad rate", func(c *Config) { c.RateLimit = "fast" }, "rate_limit"},
 		{"unknown stream", func(c *Config) { c.Streams = []string{"messages"} }, `"messages" is not a bot stream`},
 		{"no channels", func(c *Config) { c.Channels = nil }, "channels: list at least one"},
+		{"auth scheme", func(c *Config) { c.AuthScheme = "" }, "auth_scheme"},
 		{"duplicate channel", func(c *Config) { c.Channels = []int{1010, 1010} }, "listed twice"},
 		{"channel without a name", func(c *Config) { c.Channels = []int{1099} }, "1099 has no name: add it under channel_names"},
 		{"named extra channel", func(c *Config) { c.Channels = []int{1099}; c.ChannelNames[1099] = "line" }, ""},

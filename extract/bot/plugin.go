@@ -14,11 +14,18 @@ func init() {
 		Doc:       "Bot platform Open API: users, transcript messages, user custom fields, monthly usage.",
 		NewConfig: func() extract.Config { return NewConfig() },
 		Sandbox:   sandbox,
+		// bare-token: the API wants the token without "Bearer";
+		// per-page-total: users' and transcripts' total count one page.
+		SandboxVariants: []string{"bare-token", "per-page-total"},
 	})
 }
 
 func sandbox(opts extract.SandboxOptions) extract.Sandbox {
-	f := botfake.New(botfake.Options{Seed: opts.Seed, Now: opts.Now, Scale: opts.Scale})
+	o := botfake.Options{Seed: opts.Seed, Now: opts.Now, Scale: opts.Scale, PerPageTotal: opts.Variant == "per-page-total"}
+	if opts.Variant == "bare-token" {
+		o.AuthScheme = botfake.AuthSchemeNone
+	}
+	f := botfake.New(o)
 	f.Faults.Spread(opts.Faults)
 	return extract.Sandbox{
 		Handler: f,

@@ -51,7 +51,7 @@ func (a *api) extractTranscripts(ctx context.Context, w window.Window, out engin
 	var users []botUser
 	seen := map[string]bool{}
 	for _, ch := range a.cfg.Channels {
-		err := a.listUsers(ctx, ch, w, func(u botUser) error {
+		err := a.listUsers(ctx, ch, w, out.Notice, func(u botUser) error {
 			k := strconv.Itoa(u.Channel) + "\x00" + u.ID
 			// A user active while the list was paged can shift onto the
 			// next page and be listed twice.
@@ -65,9 +65,14 @@ func (a *api) extractTranscripts(ctx context.Context, w window.Window, out engin
 			return err
 		}
 	}
-	return engine.ForEach(ctx, users, a.cfg.UserConcurrency, out.Progress, func(ctx context.Context, u botUser) error {
-		return a.userTranscripts(ctx, u, w, out)
+	var tally httpclient.Tally
+	err := engine.ForEach(ctx, users, a.cfg.UserConcurrency, out.Progress, func(ctx context.Context, u botUser) error {
+		return a.userTranscripts(ctx, u, w, out, &tally)
 	})
+	if s := tally.Summary(len(users)); s != "" {
+		out.Notice(s)
+	}
+	return err
 }
 
 type transcriptsPage struct {
@@ -85,55 +90,66 @@ type transcriptsPage struct {
 
 // userTranscripts pages through one user's transcript for the window and
 // emits its messages, then the user's custom fields once.
-func (a *api) userTranscripts(ctx context.Context, u botUser, w window.Window, out engine.Emitter) error {
+func (a *api) userTranscripts(ctx context.Context, u botUser, w window.Window, out engine.Emitter, tally *httpclient.Tally) error {
 	body := map[string]any{"botUserId": u.ID, "channelId": u.Channel, "startDate": isoUTC(w.Start), "endDate": isoUTC(w.End)}
 	var (
 		custom     json.RawMessage
 		haveCustom bool
 		lastSeen   time.Time
-		read       int
 		// Messages per createdAt: the index of a message among those
 		// sharing its timestamp, counted across pages.
 		sameInstant = map[int64]int{}
 	)
-	for page := 1; ; page++ {
-		if page > maxPages {
-			return fmt.Errorf("user %s (channel %d): transcripts: more than %d pages: giving up", u.ID, u.Channel, maxPages)
-		}
-		q := url.Values{"page": {strconv.Itoa(page)}, "limit": {strconv.Itoa(a.cfg.TranscriptsLimit)}}
-		var p transcriptsPage
-		if err := a.call(ctx, http.MethodPost, a.cfg.Paths.Transcripts, q, body, &p); err != nil {
-			return a.transcriptsError(u, w, page, err)
-		}
-		if !haveCustom && p.BotUser != nil {
-			custom, haveCustom = p.BotUser.CustomFields, true
-		}
-		where := fmt.Sprintf("user %s channel %d transcripts page %d", u.ID, u.Channel, page)
-		for _, m := range p.Transcripts {
-			row, created, reason := a.messageRow(u, m, sameInstant)
-			if reason != "" {
-				raw, _ := json.Marshal(m)
-				if err := out.Reject(ctx, TableMessages, reason, engine.Row{Raw: string(raw), Where: where}); err != nil {
-					return err
+	last := 0
+	// paginationDetails' pages and total are shown but not described: a
+	// page count or total covering one page must not end the walk, so a
+	// full page is always followed by one more request.
+	_, err := httpclient.WalkPages(ctx, httpclient.PageNumbers{Size: a.cfg.TranscriptsLimit, MaxPages: maxPages,
+		TotalName: fmt.Sprintf("bot transcripts: user %s channel %d window %s: paginationDetails.total", u.ID, u.Channel, w),
+		Notice:    tally.Notice},
+		func(ctx context.Context, page int) (httpclient.PageInfo, error) {
+			last = page
+			q := url.Values{"page": {strconv.Itoa(page)}, "limit": {strconv.Itoa(a.cfg.TranscriptsLimit)}}
+			var p transcriptsPage
+			if err := a.call(ctx, http.MethodPost, a.cfg.Paths.Transcripts, q, body, &p); err != nil {
+				return httpclient.PageInfo{}, a.transcriptsError(u, w, page, err)
+			}
+			if !haveCustom && p.BotUser != nil {
+				custom, haveCustom = p.BotUser.CustomFields, true
+			}
+			where := fmt.Sprintf("user %s channel %d transcripts page %d", u.ID, u.Channel, page)
+			for _, m := range p.Transcripts {
+				row, created, reason := a.messageRow(u, m, sameInstant)
+				if reason != "" {
+					raw, _ := json.Marshal(m)
+					if err := out.Reject(ctx, TableMessages, reason, engine.Row{Raw: string(raw), Where: where}); err != nil {
+						return httpclient.PageInfo{}, err
+					}
+					continue
 				}
-				continue
+				// endDate may be inclusive at the API: a message at the window's
+				// end belongs to the next window.
+				if !w.Contains(created) {
+					continue
+				}
+				if created.After(lastSeen) {
+					lastSeen = created
+				}
+				if err := out.Emit(ctx, TableMessages, engine.Row{Values: row, Where: where}); err != nil {
+					return httpclient.PageInfo{}, err
+				}
 			}
-			// endDate may be inclusive at the API: a message at the window's
-			// end belongs to the next window.
-			if !w.Contains(created) {
-				continue
+			info := httpclient.PageInfo{Items: len(p.Transcripts), Total: -1}
+			if p.PaginationDetails.Total > 0 || len(p.Transcripts) == 0 {
+				info.Total = int(p.PaginationDetails.Total)
 			}
-			if created.After(lastSeen) {
-				lastSeen = created
-			}
-			if err := out.Emit(ctx, TableMessages, engine.Row{Values: row, Where: where}); err != nil {
-				return err
-			}
+			return info, nil
+		})
+	if err != nil {
+		if strings.Contains(err.Error(), "still more pages after") {
+			return fmt.Errorf("user %s (channel %d): transcripts page %d: %w", u.ID, u.Channel, last, err)
 		}
-		read += len(p.Transcripts)
-		if !morePages(page, len(p.Transcripts), read, int(p.PaginationDetails.Pages), int(p.PaginationDetails.Total)) {
-			break
-		}
+		return err
 	}
 	if !haveCustom || lastSeen.IsZero() {
 		// No message in the window: nothing places the row in it.
@@ -163,19 +179,4 @@ func (a *api) transcriptsError(u botUser, w window.Window, page int, err error) 
 		return fmt.Errorf("%s: the API refused the request (%s): %w", at, msg, err)
 	}
 	return fmt.Errorf("%s: %w", at, err)
-}
-
-// morePages decides whether to ask for the page after page. An empty page
-// always ends the walk; otherwise the page count decides, and an API that
-// leaves pagination empty is walked until total is read or a page is empty.
-func morePages(page, got, read, pages, total int) bool {
-	switch {
-	case got == 0:
-		return false
-	case pages > 0:
-		return page < pages
-	case total > 0:
-		return read < total
-	}
-	return true
 }

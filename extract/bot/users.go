@@ -38,8 +38,9 @@ const maxPages = 100000
 // listUsers walks the users active in w for one channel. One channel per
 // call, so that a user's channel is known for sure rather than guessed back
 // from channelName.
-func (a *api) listUsers(ctx context.Context, channel int, w window.Window, fn func(botUser) error) error {
+func (a *api) listUsers(ctx context.Context, channel int, w window.Window, notice func(string), fn func(botUser) error) error {
 	body := map[string]any{"channelIds": []int{channel}, "startDate": isoUTC(w.Start), "endDate": isoUTC(w.End)}
+	read := 0
 	for page := 1; ; page++ {
 		if page > maxPages {
 			return fmt.Errorf("channel %d: users: still hasNextPage after %d pages: giving up", channel, maxPages)
@@ -58,8 +59,19 @@ func (a *api) listUsers(ctx context.Context, channel int, w window.Window, fn fu
 				return err
 			}
 		}
+		read += len(p.Users)
 		if !p.HasNextPage {
-			return nil
+			// hasNextPage is documented; total is shown but not described.
+			// A full page, or a total not yet read, reads on until an empty
+			// or short page, and the longer reading wins.
+			full, behind := len(p.Users) >= a.cfg.UsersLimit, int(p.Total) > read
+			if len(p.Users) == 0 || (!full && !behind) {
+				if total := int(p.Total); total > 0 && total != read && notice != nil {
+					notice(fmt.Sprintf("bot users: channel %d window %s: total said %d but %d were read over %d pages: kept the %d read", channel, w, total, read, page, read))
+				}
+				return nil
+			}
+			continue
 		}
 		if len(p.Users) == 0 {
 			return fmt.Errorf("channel %d (%s): users page %d is empty but hasNextPage is 1: the API's paging is inconsistent; rerun the window", channel, a.channelName(channel), page)
@@ -83,7 +95,7 @@ func (a *api) usersStream() *engine.Stream {
 func (a *api) extractUsers(ctx context.Context, w window.Window, out engine.Emitter) error {
 	for i, ch := range a.cfg.Channels {
 		out.Progress(i, len(a.cfg.Channels))
-		err := a.listUsers(ctx, ch, w, func(u botUser) error {
+		err := a.listUsers(ctx, ch, w, out.Notice, func(u botUser) error {
 			row, reason := a.userRow(u, w)
 			where := fmt.Sprintf("channel %d users page %d", ch, u.Page)
 			if reason != "" {

@@ -155,8 +155,8 @@ func (c *Config) filters() []UserFilter {
 	return out
 }
 
-// Open builds the client and the stream declarations. No request is made.
-func (c *Config) Open(env extract.Env) ([]*engine.Stream, error) {
+// newAPI builds the client. No request is made.
+func (c *Config) newAPI(env extract.Env) (*api, error) {
 	// Declarations must build without credentials (`etl streams`, `etl
 	// validate`, the DDL); the CLI skips a source whose Missing() is not
 	// empty, so this placeholder host is never called.
@@ -177,7 +177,15 @@ func (c *Config) Open(env extract.Env) ([]*engine.Stream, error) {
 	if err != nil {
 		return nil, fmt.Errorf("technowiz: %w", err)
 	}
-	a := &api{http: client, cfg: c, log: log}
+	return &api{http: client, cfg: c, log: log}, nil
+}
+
+// Open builds the client and the stream declarations. No request is made.
+func (c *Config) Open(env extract.Env) ([]*engine.Stream, error) {
+	a, err := c.newAPI(env)
+	if err != nil {
+		return nil, err
+	}
 	all := map[string]*engine.Stream{StreamUsers: a.usersStream(), StreamMessages: a.messagesStream()}
 	var out []*engine.Stream
 	for _, name := range streamNames {

@@ -3,7 +3,9 @@ package technowiz
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -11,6 +13,7 @@ import (
 	"time"
 
 	"github.com/adoptionlabs/etl/engine"
+	"github.com/adoptionlabs/etl/extract/httpclient"
 	"github.com/adoptionlabs/etl/schemas"
 	"github.com/adoptionlabs/etl/window"
 )
@@ -38,9 +41,13 @@ func (a *api) extractMessages(ctx context.Context, w window.Window, out engine.E
 		return err
 	}
 	var unknown atomic.Int64
+	var tally httpclient.Tally
 	err = engine.ForEach(ctx, users, a.cfg.UserConcurrency, out.Progress, func(ctx context.Context, u *twUser) error {
-		return a.userMessages(ctx, u, w, out, &unknown)
+		return a.userMessages(ctx, u, w, out, &unknown, &tally)
 	})
+	if s := tally.Summary(len(users)); s != "" {
+		out.Notice(s)
+	}
 	if n := unknown.Load(); n > 0 {
 		out.Notice(fmt.Sprintf("technowiz messages: %d of %d users are unknown to the conversation API (1002): they were rejected, the others extracted", n, len(users)))
 	}
@@ -60,50 +67,76 @@ type conversationResponse struct {
 // window is sent as [start, end] in epoch ms; whether the API's end is
 // inclusive is not documented, so rows outside [start, end) are dropped
 // here and picked up by the window that holds them.
-func (a *api) userMessages(ctx context.Context, u *twUser, w window.Window, out engine.Emitter, unknown *atomic.Int64) error {
+func (a *api) userMessages(ctx context.Context, u *twUser, w window.Window, out engine.Emitter, unknown *atomic.Int64, tally *httpclient.Tally) error {
 	path := strings.ReplaceAll(a.cfg.Paths.Conversation, "{userId}", url.PathEscape(u.ID))
 	start, end := w.Start.UnixMilli(), w.End.UnixMilli()
-	read := 0
-	for page := 1; page <= maxPages; page++ {
-		q := url.Values{
-			"start_date":        {strconv.FormatInt(start, 10)},
-			"end_date":          {strconv.FormatInt(end, 10)},
-			"page_number":       {strconv.Itoa(page)},
-			a.cfg.PageSizeParam: {strconv.Itoa(a.cfg.PageSize)},
-		}
-		var resp conversationResponse
-		if err := a.get(ctx, path, q, &resp); err != nil {
-			return a.conversationError(ctx, u, w, page, read, err, out, unknown)
-		}
-		msgs := resp.ResponseObject.Messages
-		where := fmt.Sprintf("user %s conversation page %d", u.ID, page)
-		for _, m := range msgs {
-			row, at, reason := messageRow(u.ID, m)
-			if reason != "" {
-				raw, _ := json.Marshal(m)
-				if err := out.Reject(ctx, TableMessages, reason, engine.Row{Raw: string(raw), Where: where}); err != nil {
-					return err
+	read, last := 0, 0
+	// total_records is not described by the reference: it may count the
+	// whole conversation or the page. It never ends the walk alone; a short
+	// or empty page does, and a disagreement is a notice.
+	_, err := httpclient.WalkPages(ctx, httpclient.PageNumbers{Size: a.cfg.PageSize, MaxPages: maxPages,
+		TotalName: "technowiz messages: user " + u.ID + " window " + w.String() + ": total_records",
+		Notice:    tally.Notice,
+		// Asked only after a full page that completed total_records: a 1004,
+		// or a 400 whose body was cut before its code, is the end.
+		PastEnd: func(err error) bool {
+			ae, ok := parseAPIError(err)
+			return (ok && ae.Code == codeInvalidPage) || (!ok && httpclient.IsStatus(err, http.StatusBadRequest))
+		}},
+		func(ctx context.Context, page int) (httpclient.PageInfo, error) {
+			last = page
+			q := url.Values{
+				"start_date":        {strconv.FormatInt(start, 10)},
+				"end_date":          {strconv.FormatInt(end, 10)},
+				"page_number":       {strconv.Itoa(page)},
+				a.cfg.PageSizeParam: {strconv.Itoa(a.cfg.PageSize)},
+			}
+			var resp conversationResponse
+			if err := a.get(ctx, path, q, &resp); err != nil {
+				return httpclient.PageInfo{}, err
+			}
+			msgs := resp.ResponseObject.Messages
+			where := fmt.Sprintf("user %s conversation page %d", u.ID, page)
+			for _, m := range msgs {
+				row, at, reason := messageRow(u.ID, m)
+				if reason != "" {
+					raw, _ := json.Marshal(m)
+					if err := out.Reject(ctx, TableMessages, reason, engine.Row{Raw: string(raw), Where: where}); err != nil {
+						return httpclient.PageInfo{}, errStop{err}
+					}
+					continue
 				}
-				continue
+				if !w.Contains(at) {
+					continue
+				}
+				if err := out.Emit(ctx, TableMessages, engine.Row{Values: row, Where: where}); err != nil {
+					return httpclient.PageInfo{}, errStop{err}
+				}
 			}
-			if !w.Contains(at) {
-				continue
+			read += len(msgs)
+			info := httpclient.PageInfo{Items: len(msgs), Total: -1}
+			if t := resp.ResponseObject.TotalRecords; t != nil {
+				info.Total = int(*t)
 			}
-			if err := out.Emit(ctx, TableMessages, engine.Row{Values: row, Where: where}); err != nil {
-				return err
-			}
-		}
-		read += len(msgs)
-		// total_records is the end condition; a page past it would be a
-		// 1004. An empty page always ends; without a total, a short page does.
-		if total := resp.ResponseObject.TotalRecords; len(msgs) == 0 ||
-			(total != nil && read >= int(*total)) ||
-			(total == nil && len(msgs) < a.cfg.PageSize) {
-			return nil
-		}
+			return info, nil
+		})
+	var stop errStop
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &stop):
+		return stop.err
+	case httpclient.IsStatus(err):
+		return a.conversationError(ctx, u, w, last, read, err, out, unknown)
 	}
-	return fmt.Errorf("user %s: conversation: more than %d pages: giving up", u.ID, maxPages)
+	return fmt.Errorf("user %s: conversation: %w", u.ID, err)
 }
+
+// errStop carries an emitter's error through the walk unchanged.
+type errStop struct{ err error }
+
+func (e errStop) Error() string { return e.err.Error() }
+func (e errStop) Unwrap() error { return e.err }
 
 // conversationError turns Technowiz's error codes into sentences: which
 // user, which filter it came from, which dates, which page. An unknown user

@@ -14,11 +14,13 @@ func init() {
 		Doc:       "Technowiz API: users matched by attribute filters, their conversation messages.",
 		NewConfig: func() extract.Config { return NewConfig() },
 		Sandbox:   sandbox,
+		// per-page-total: total_records counts the current page only.
+		SandboxVariants: []string{"per-page-total"},
 	})
 }
 
 func sandbox(opts extract.SandboxOptions) extract.Sandbox {
-	f := technowizfake.New(technowizfake.Options{Seed: opts.Seed, Now: opts.Now, Scale: opts.Scale})
+	f := technowizfake.New(technowizfake.Options{Seed: opts.Seed, Now: opts.Now, Scale: opts.Scale, PerPageTotal: opts.Variant == "per-page-total"})
 	f.Faults.Spread(opts.Faults)
 	return extract.Sandbox{
 		Handler: f,

@@ -91,13 +91,13 @@ func (s *source) fetchDaily(ctx context.Context, d daily, day time.Time, out eng
 		return nil
 	}
 	if d.paged {
-		return s.walkPages(ctx, where, path, dayQuery(day), emit)
+		return s.walkPages(ctx, where, path, s.analyticsDayQuery(day), out.Notice, emit)
 	}
 	var body struct {
 		Data []json.RawMessage `json:"data"`
 	}
-	if err := s.client.JSON(ctx, httpclient.Request{Path: path, Query: dayQuery(day)}, &body); err != nil {
-		return fmt.Errorf("%s: %w", where, s.explain(err))
+	if err := s.client.JSON(ctx, httpclient.Request{Path: path, Query: s.analyticsDayQuery(day)}, &body); err != nil {
+		return fmt.Errorf("%s: %w", where, s.explain(s.client, err))
 	}
 	if body.Data == nil {
 		return fmt.Errorf("%s: GET %s answered without a data array: check base_url, path_prefix and paths", where, path)

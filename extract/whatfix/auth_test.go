@@ -23,7 +23,7 @@ func TestAuthFailuresSayWhichVariableToCheck(t *testing.T) {
 		{name: "wrong key", mutate: func(c *Config) { c.IntegrationKey = "wfx-ik-WRONG-0000" }, status: "401 Unauthorized",
 			hint: "the integration key was refused (401): check WHATFIX_INTEGRATION_KEY", secret: "wfx-ik-WRONG-0000"},
 		{name: "wrong user", mutate: func(c *Config) { c.User = "someone@else.example" }, status: "403 Forbidden",
-			hint: "access denied (403): check WHATFIX_USER is the email of the integration key's user"},
+			hint: "credentials? check WHATFIX_USER is the email of the integration key's user"},
 		{name: "wrong account", mutate: func(c *Config) { c.AccountID = "other-account" }, status: "403 Forbidden",
 			hint: `WHATFIX_ACCOUNT_ID ("other-account") is an account that key can read`},
 	} {

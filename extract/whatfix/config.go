@@ -6,6 +6,7 @@ package whatfix
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -43,10 +44,11 @@ const (
 
 func init() {
 	extract.Register(extract.Plugin{
-		Name:      SourceName,
-		Doc:       "Whatfix REST API: report downloads (CSV/JSON, per day, per flow), flow/end-user/Self Help/task analytics, content (incremental), end users, segments, audit logs",
-		NewConfig: func() extract.Config { return NewConfig() },
-		Sandbox:   sandboxFor,
+		Name:            SourceName,
+		Doc:             "Whatfix REST API: report downloads (CSV/JSON, per day, per flow), flow/end-user/Self Help/task analytics, content (incremental), end users, segments, audit logs",
+		NewConfig:       func() extract.Config { return NewConfig() },
+		Sandbox:         sandboxFor,
+		SandboxVariants: slices.Sorted(maps.Keys(whatfixfake.Variants)),
 	})
 }
 
@@ -85,6 +87,18 @@ type ReportConfig struct {
 	Columns map[string]string `yaml:"columns,omitempty" doc:"typed columns (snake_case name: type) added to or overriding the declaration in schemas/whatfix"`
 }
 
+// Layout is a base URL and path prefix for a group of endpoints.
+type Layout struct {
+	BaseURL    string `yaml:"base_url" doc:"e.g. https://api.whatfix.com/v1 (the v1 reference's host); empty: the source's base_url"`
+	PathPrefix string `yaml:"path_prefix" doc:"e.g. /accounts/{accountId}; empty: the source's path_prefix"`
+}
+
+// end_date readings.
+const (
+	EndDateInclusive = "inclusive"
+	EndDateExclusive = "exclusive"
+)
+
 // Config is the whatfix block of pipelines.yaml.
 type Config struct {
 	extract.HTTPSettings `yaml:",inline"`
@@ -100,6 +114,13 @@ type Config struct {
 	AuditLogLimit        int            `yaml:"audit_log_limit" doc:"audit log entries per page, 1..500"`
 	Paths                Paths          `yaml:"paths" doc:"endpoint paths relative to path_prefix"`
 	Reports              []ReportConfig `yaml:"reports" doc:"reports to pull (default: every account-wide report)"`
+	// The settings below are readings the references leave open; etl check
+	// tests each against a live account (docs/guesses.md).
+	V1            Layout            `yaml:"v1" doc:"where audit logs and content-updated live (only the v1 reference documents them); empty fields: base_url / path_prefix"`
+	CursorKeys    []string          `yaml:"cursor_keys" doc:"response keys that may hold the next-page cursor (audit logs, content updated), tried in order"`
+	CursorParam   string            `yaml:"cursor_param" doc:"query parameter the cursor is sent back in"`
+	EndDate       string            `yaml:"end_date" doc:"analytics endpoints: inclusive (startDate = endDate = the day) or exclusive (endDate = the next day)"`
+	ContentFields map[string]string `yaml:"content_fields" doc:"content-updated item key -> content column, for items shaped unlike the OpenAPI Content (e.g. {updatedAt: modified_at})"`
 
 	// backoff overrides the client's retry backoff; tests set it so retries
 	// do not sleep for real.
@@ -131,6 +152,9 @@ func NewConfig() *Config {
 			Segments:          "segments",
 			AuditLogs:         "auditlogs",
 		},
+		CursorKeys:  []string{"cursor"},
+		CursorParam: "cursor",
+		EndDate:     EndDateInclusive,
 	}
 	for _, r := range whatfixschema.Reports {
 		if !r.PerFlow {
@@ -171,8 +195,11 @@ func (c *Config) Validate() error {
 	}
 	for _, d := range append(append([]string{}, c.IncludeDomains...), c.ExcludeDomains...) {
 		if strings.TrimSpace(d) == "" || strings.Contains(d, ",") {
-			return fmt.Errorf("include_domains/exclude_domains: %q is not a domain (the API takes them comma-separated)", d)
+			return fmt.Errorf("include_domains/exclude_domains: %q is not a domain (list one domain per entry)", d)
 		}
+	}
+	if err := c.validateGuesses(); err != nil {
+		return err
 	}
 	for _, p := range c.Paths.each() {
 		if err := checkPath("paths."+p[0], p[1]); err != nil {
@@ -205,6 +232,38 @@ func (c *Config) Validate() error {
 		if !slices.Contains(known, s) {
 			sort.Strings(known)
 			return fmt.Errorf("streams: %q is not a whatfix stream (known: %s)", s, strings.Join(known, ", "))
+		}
+	}
+	return nil
+}
+
+func (c *Config) validateGuesses() error {
+	if c.V1.BaseURL != "" {
+		if u, err := url.Parse(c.V1.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("v1.base_url: %q is not an absolute http(s) URL (the v1 reference's is https://api.whatfix.com/v1)", c.V1.BaseURL)
+		}
+	}
+	if c.V1.PathPrefix != "" && (!strings.HasPrefix(c.V1.PathPrefix, "/") || strings.ContainsAny(c.V1.PathPrefix, "?# ")) {
+		return fmt.Errorf("v1.path_prefix: %q must start with / and hold no query (the v1 reference's is /accounts/{accountId})", c.V1.PathPrefix)
+	}
+	if len(c.CursorKeys) == 0 {
+		return fmt.Errorf("cursor_keys: empty: list the response keys that may hold the next-page cursor (default [cursor])")
+	}
+	for _, k := range c.CursorKeys {
+		if strings.TrimSpace(k) == "" {
+			return fmt.Errorf("cursor_keys: an empty key")
+		}
+	}
+	if strings.TrimSpace(c.CursorParam) == "" {
+		return fmt.Errorf("cursor_param: empty (default cursor, as the v1 reference names it)")
+	}
+	if c.EndDate != EndDateInclusive && c.EndDate != EndDateExclusive {
+		return fmt.Errorf("end_date: %q must be inclusive or exclusive", c.EndDate)
+	}
+	cols := whatfixschema.Content.Columns
+	for k, col := range c.ContentFields {
+		if strings.TrimSpace(k) == "" || !slices.ContainsFunc(cols, func(sc schemas.Column) bool { return sc.Name == col }) {
+			return fmt.Errorf("content_fields: %q: %q is not a column of %s", k, col, whatfixschema.Content.Name)
 		}
 	}
 	return nil
@@ -245,8 +304,8 @@ func (c *Config) Secrets() []string {
 	return []string{c.IntegrationKey}
 }
 
-// Open builds the client and declares the streams; it makes no request.
-func (c *Config) Open(env extract.Env) ([]*engine.Stream, error) {
+// newSource validates the settings and builds the clients; no request.
+func (c *Config) newSource(env extract.Env) (*source, error) {
 	if err := c.Validate(); err != nil {
 		return nil, fmt.Errorf("whatfix: %w", err)
 	}
@@ -260,7 +319,25 @@ func (c *Config) Open(env extract.Env) ([]*engine.Stream, error) {
 	if err != nil {
 		return nil, fmt.Errorf("whatfix: %w", err)
 	}
-	s := &source{cfg: c, client: client, prefix: strings.TrimSuffix(strings.ReplaceAll(c.PathPrefix, "{accountId}", url.PathEscape(c.AccountID)), "/")}
+	s := &source{cfg: c, client: client, prefix: c.fillPrefix(c.PathPrefix)}
+	s.v1client, s.v1prefix = client, s.prefix
+	if c.V1.BaseURL != "" {
+		if s.v1client, err = client.WithBase(c.V1.BaseURL); err != nil {
+			return nil, fmt.Errorf("whatfix: v1.base_url: %w", err)
+		}
+	}
+	if c.V1.PathPrefix != "" {
+		s.v1prefix = c.fillPrefix(c.V1.PathPrefix)
+	}
+	return s, nil
+}
+
+// Open builds the client and declares the streams; it makes no request.
+func (c *Config) Open(env extract.Env) ([]*engine.Stream, error) {
+	s, err := c.newSource(env)
+	if err != nil {
+		return nil, err
+	}
 	specs, _ := c.reportSpecs()
 	var all []*engine.Stream
 	for _, spec := range specs {
@@ -278,6 +355,11 @@ func (c *Config) Open(env extract.Env) ([]*engine.Stream, error) {
 		}
 	}
 	return picked, nil
+}
+
+// fillPrefix is a path prefix with the account filled in, without a trailing /.
+func (c *Config) fillPrefix(p string) string {
+	return strings.TrimSuffix(strings.ReplaceAll(p, "{accountId}", url.PathEscape(c.AccountID)), "/")
 }
 
 // reportSpec is one configured report with its defaults resolved.
@@ -410,7 +492,7 @@ func fixedTables() []*schemas.Table {
 }
 
 func sandboxFor(opts extract.SandboxOptions) extract.Sandbox {
-	fake := whatfixfake.New(whatfixfake.Options{Seed: opts.Seed, Now: opts.Now, Scale: opts.Scale})
+	fake := whatfixfake.New(whatfixfake.Options{Seed: opts.Seed, Now: opts.Now, Scale: opts.Scale, Variant: whatfixfake.Variants[opts.Variant]})
 	fake.Faults.Spread(opts.Faults)
 	return extract.Sandbox{
 		Handler: fake,

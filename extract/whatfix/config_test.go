@@ -103,6 +103,12 @@ func TestConfigValidation(t *testing.T) {
 		}, "report_date is set by etl itself"},
 		{"domains", func(c *Config) { c.IncludeDomains = []string{"a.com,b.com"} }, "include_domains"},
 		{"unknown stream", func(c *Config) { c.Streams = []string{"report_flow_history"} }, `streams: "report_flow_history" is not a whatfix stream`},
+		{"end_date", func(c *Config) { c.EndDate = "sometimes" }, `end_date: "sometimes" must be inclusive or exclusive`},
+		{"no cursor keys", func(c *Config) { c.CursorKeys = nil }, "cursor_keys: empty"},
+		{"empty cursor param", func(c *Config) { c.CursorParam = " " }, "cursor_param: empty"},
+		{"v1 base url", func(c *Config) { c.V1.BaseURL = "api.whatfix.com/v1" }, "v1.base_url"},
+		{"v1 path prefix", func(c *Config) { c.V1.PathPrefix = "accounts/{accountId}" }, "v1.path_prefix"},
+		{"content_fields column", func(c *Config) { c.ContentFields = map[string]string{"updatedAt": "updated"} }, `content_fields: "updatedAt": "updated" is not a column of whatfix_content`},
 		{"rate limit", func(c *Config) { c.RateLimit = "fast" }, "rate_limit"},
 		{"flow_id is reserved on per-flow reports", func(c *Config) {
 			c.Reports = []ReportConfig{{Name: "flow/history", Columns: map[string]string{"flow_id": "string"}}}

@@ -91,7 +91,7 @@ func (r *reportRun) extract(ctx context.Context, w window.Window, out engine.Emi
 // flowIDs lists the flows of the account (content of type Flow).
 func (s *source) flowIDs(ctx context.Context) ([]string, error) {
 	var ids []string
-	err := s.walkPages(ctx, "content list", s.path(s.cfg.Paths.Content), url.Values{"type": {"Flow"}}, func(page int, items []json.RawMessage) error {
+	err := s.walkPages(ctx, "content list", s.path(s.cfg.Paths.Content), url.Values{"type": {"Flow"}}, nil, func(page int, items []json.RawMessage) error {
 		for i, raw := range items {
 			var c struct {
 				ContentID string `json:"contentId"`
@@ -113,11 +113,13 @@ func (r *reportRun) fetch(ctx context.Context, u reportUnit, out engine.Emitter)
 	where := "report " + r.spec.name + " day " + u.day.Format(time.DateOnly)
 	q := dayQuery(u.day)
 	q.Set("format", r.spec.format)
+	// The references type both as "Array of strings" in the query: the
+	// OpenAPI default for that is one parameter per item, not a comma list.
 	if len(r.s.cfg.IncludeDomains) > 0 {
-		q.Set("includeDomains", strings.Join(r.s.cfg.IncludeDomains, ","))
+		q["includeDomains"] = append([]string(nil), r.s.cfg.IncludeDomains...)
 	}
 	if len(r.s.cfg.ExcludeDomains) > 0 {
-		q.Set("excludeDomains", strings.Join(r.s.cfg.ExcludeDomains, ","))
+		q["excludeDomains"] = append([]string(nil), r.s.cfg.ExcludeDomains...)
 	}
 	if r.spec.perFlow {
 		q.Set("flowId", u.flow)
@@ -129,9 +131,11 @@ func (r *reportRun) fetch(ctx context.Context, u reportUnit, out engine.Emitter)
 	f, _, err := r.s.client.DownloadFile(ctx, httpclient.Request{Path: path, Query: q})
 	if err != nil {
 		if httpclient.IsStatus(err, 404) {
-			return fmt.Errorf("%s: report %s not found at %s: check the report's path in pipelines.yaml: %w", where, r.spec.name, path, err)
+			// Report paths other than summary/mostPopularFlows are guessed.
+			return fmt.Errorf("%s: report %s not found (404) at %s: wrong path or layout? check the report's path (reports[].path) in pipelines.yaml, base_url and path_prefix; credentials? check %s (%q) is the account: %w",
+				where, r.spec.name, strings.TrimSuffix(r.s.client.BaseURL(), "/")+"/"+strings.TrimPrefix(path, "/"), EnvAccountID, r.s.cfg.AccountID, err)
 		}
-		return fmt.Errorf("%s: %w", where, r.s.explain(err))
+		return fmt.Errorf("%s: %w", where, r.s.explain(r.s.client, err))
 	}
 	defer func() {
 		_ = f.Close()

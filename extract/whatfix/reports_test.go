@@ -110,7 +110,7 @@ func TestReportRequestsOneDayAtATime(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, "/api/v1/"+fx.fake.AccountID()+"/reports/summary/mostPopularFlows", u.Path)
 		assert.Equal(t, url.Values{"startDate": {d}, "endDate": {d}, "format": {"csv"},
-			"includeDomains": {"app.acme.example,crm.acme.example"}, "excludeDomains": {"hr.acme.example"}}, u.Query())
+			"includeDomains": {"app.acme.example", "crm.acme.example"}, "excludeDomains": {"hr.acme.example"}}, u.Query())
 	}
 	all := len(expectedRows(t, fx.fake, "summary/mostPopularFlows", []time.Time{day("2026-03-01"), day("2026-03-02"), day("2026-03-03")}))
 	assert.Less(t, len(rec.Rows("whatfix_report_most_popular_flows")), all, "hr.acme.example rows were filtered out")
@@ -304,7 +304,8 @@ func TestUnknownReportIs404WithAHint(t *testing.T) {
 	require.Error(t, err)
 	// The path as pipelines.yaml makes it (path_prefix + path), then the
 	// request as sent.
-	assert.Contains(t, err.Error(), "report summary/notAReport day 2026-03-01: report summary/notAReport not found at /"+fx.fake.AccountID()+"/reports/summary/notAReport: check the report's path in pipelines.yaml: GET /api/v1/")
+	assert.Contains(t, err.Error(), "report summary/notAReport day 2026-03-01: report summary/notAReport not found (404) at "+fx.cfg.BaseURL+"/"+fx.fake.AccountID()+"/reports/summary/notAReport: wrong path or layout? check the report's path")
+	assert.Contains(t, err.Error(), "GET /api/v1/")
 	assert.Equal(t, 1, fx.fake.TotalRequests(), "a 404 is not retried")
 	assertNoSecret(t, fx.fake.IntegrationKey(), err.Error())
 }

@@ -17,13 +17,18 @@ import (
 	"github.com/adoptionlabs/etl/window"
 )
 
-// source is one opened configuration: the client every stream shares, so
+// source is one opened configuration: the clients every stream shares, so
 // they share its rate limit.
 type source struct {
 	cfg    *Config
 	client *httpclient.Client
 	// prefix is path_prefix with the account filled in, without a trailing /.
 	prefix string
+	// v1client and v1prefix serve the endpoints only the v1 reference
+	// documents (audit logs, content updated); by default the same as client
+	// and prefix.
+	v1client *httpclient.Client
+	v1prefix string
 }
 
 // path is the request path of an endpoint path relative to path_prefix.
@@ -31,19 +36,39 @@ func (s *source) path(p string) string {
 	return s.prefix + "/" + strings.TrimLeft(p, "/")
 }
 
-// explain turns the statuses a person can fix into what to fix. The
+// v1path is the request path of a v1-group endpoint.
+func (s *source) v1path(p string) string {
+	return s.v1prefix + "/" + strings.TrimLeft(p, "/")
+}
+
+// explain turns the statuses a person can fix into what to fix. c is the
+// client that sent the request, so the message names the URL it hit (the
+// base URL holds no secret). A 403 or 404 from a path the vendor moved reads
+// like a credentials problem, so both readings are offered. The
 // *httpclient.StatusError stays in the chain (and its text, redacted, in
 // the message).
-func (s *source) explain(err error) error {
+func (s *source) explain(c *httpclient.Client, err error) error {
 	var se *httpclient.StatusError
 	if !errors.As(err, &se) {
 		return err
 	}
+	at := se.URL
+	if i := strings.IndexByte(at, '?'); i >= 0 {
+		at = at[:i]
+	}
+	if b, perr := url.Parse(c.BaseURL()); perr == nil {
+		at = b.Scheme + "://" + b.Host + at
+	}
+	layout := "base_url, path_prefix and paths (audit logs and content-updated: v1.base_url, v1.path_prefix; the v1 reference uses https://api.whatfix.com/v1/accounts/{accountId}/...)"
 	switch se.Status {
 	case http.StatusUnauthorized:
-		return fmt.Errorf("the integration key was refused (401): check %s (and %s, the email of the key's user): %w", EnvIntegrationKey, EnvUser, err)
+		return fmt.Errorf("the integration key was refused (401): check %s (and %s, the email of the key's user); the request went to %s: %w", EnvIntegrationKey, EnvUser, at, err)
 	case http.StatusForbidden:
-		return fmt.Errorf("access denied (403): check %s is the email of the integration key's user and %s (%q) is an account that key can read: %w", EnvUser, EnvAccountID, s.cfg.AccountID, err)
+		return fmt.Errorf("access denied (403) at %s: wrong path or layout? check %s; credentials? check %s is the email of the integration key's user and %s (%q) is an account that key can read: %w",
+			at, layout, EnvUser, EnvAccountID, s.cfg.AccountID, err)
+	case http.StatusNotFound:
+		return fmt.Errorf("not found (404) at %s: wrong path or layout? check %s; credentials? check %s (%q) is the account: %w",
+			at, layout, EnvAccountID, s.cfg.AccountID, err)
 	}
 	return err
 }
@@ -61,9 +86,20 @@ func reportDays(w window.Window) []time.Time {
 	return out
 }
 
+// dayQuery asks for one day; report downloads document endDate as inclusive.
 func dayQuery(day time.Time) url.Values {
 	d := day.Format(time.DateOnly)
 	return url.Values{"startDate": {d}, "endDate": {d}}
+}
+
+// analyticsDayQuery asks an analytics endpoint for one day. Its endDate is
+// not documented either way: end_date says which reading the API has (etl
+// check measures it).
+func (s *source) analyticsDayQuery(day time.Time) url.Values {
+	if s.cfg.EndDate == EndDateExclusive {
+		return url.Values{"startDate": {day.Format(time.DateOnly)}, "endDate": {day.AddDate(0, 0, 1).Format(time.DateOnly)}}
+	}
+	return dayQuery(day)
 }
 
 // pageBody is a page/pageSize list (OpenAPI Pagination). Items stay raw so
@@ -72,87 +108,68 @@ func dayQuery(day time.Time) url.Values {
 type pageBody struct {
 	Data       []json.RawMessage `json:"data"`
 	Pagination *struct {
-		Page       int `json:"page"`
-		TotalPages int `json:"totalPages"`
+		Page       int  `json:"page"`
+		TotalPages int  `json:"totalPages"`
+		TotalCount *int `json:"totalCount"`
 	} `json:"pagination"`
 }
 
 // maxPages stops a walk whose server never says it is done.
 const maxPages = 100000
 
-// walkPages GETs path with page=1,2,… until pagination.totalPages is reached
-// (or, without a pagination object, until a short page), handing each page's
-// items to fn. where prefixes errors.
-func (s *source) walkPages(ctx context.Context, where, path string, query url.Values, fn func(page int, items []json.RawMessage) error) error {
+// walkPages GETs path with page=1,2,… until a short or empty page, handing
+// each page's items to fn. pagination.totalCount is cross-checked, not
+// trusted to end the walk. where prefixes errors; notice (may be nil) gets
+// the line when the count and the pages disagree.
+func (s *source) walkPages(ctx context.Context, where, path string, query url.Values, notice func(string), fn func(page int, items []json.RawMessage) error) error {
 	size := s.cfg.PageSize
-	for page := 1; ; page++ {
-		q := url.Values{}
-		for k, v := range query {
-			q[k] = v
-		}
-		q.Set("page", strconv.Itoa(page))
-		q.Set("pageSize", strconv.Itoa(size))
-		var body pageBody
-		if err := s.client.JSON(ctx, httpclient.Request{Path: path, Query: q}, &body); err != nil {
-			return fmt.Errorf("%s page %d: %w", where, page, s.explain(err))
-		}
-		if body.Data == nil {
-			// An empty snapshot from a body that is not a list would wipe a
-			// replace-all table.
-			return fmt.Errorf("%s page %d: GET %s answered without a data array: check base_url, path_prefix and paths", where, page, path)
-		}
-		if err := fn(page, body.Data); err != nil {
-			return err
-		}
-		switch {
-		case body.Pagination != nil && page >= body.Pagination.TotalPages:
-			return nil
-		case body.Pagination == nil && len(body.Data) < size:
-			return nil
-		case len(body.Data) == 0:
-			return nil
-		case page >= maxPages:
-			return fmt.Errorf("%s: still more pages after %d: the API keeps paging", where, page)
-		}
-	}
+	_, err := httpclient.WalkPages(ctx, httpclient.PageNumbers{Size: size, MaxPages: maxPages, TotalName: where + ": pagination.totalCount",
+		Notice: notice,
+		// A page past the end is an empty page on the OpenAPI reading; a 400
+		// or 404 for it when the count says every item was read is the end.
+		PastEnd: func(err error) bool { return httpclient.IsStatus(err, 400, 404) }},
+		func(ctx context.Context, page int) (httpclient.PageInfo, error) {
+			q := url.Values{}
+			for k, v := range query {
+				q[k] = v
+			}
+			q.Set("page", strconv.Itoa(page))
+			q.Set("pageSize", strconv.Itoa(size))
+			var body pageBody
+			if err := s.client.JSON(ctx, httpclient.Request{Path: path, Query: q}, &body); err != nil {
+				return httpclient.PageInfo{}, fmt.Errorf("%s page %d: %w", where, page, s.explain(s.client, err))
+			}
+			if body.Data == nil {
+				// An empty snapshot from a body that is not a list would wipe a
+				// replace-all table.
+				return httpclient.PageInfo{}, fmt.Errorf("%s page %d: GET %s answered without a data array: check base_url, path_prefix and paths", where, page, path)
+			}
+			if err := fn(page, body.Data); err != nil {
+				return httpclient.PageInfo{}, err
+			}
+			info := httpclient.PageInfo{Items: len(body.Data), Total: -1}
+			if body.Pagination != nil && body.Pagination.TotalCount != nil {
+				info.Total = *body.Pagination.TotalCount
+			}
+			return info, nil
+		})
+	return err
 }
 
-// cursorBody is a cursor-paged list (audit logs; content updated after).
-type cursorBody struct {
-	Data   []json.RawMessage `json:"data"`
-	Cursor *string           `json:"cursor"`
+// cursorPaging is the cursor reading the configuration holds.
+func (s *source) cursorPaging(limit int) httpclient.CursorPaging {
+	return httpclient.CursorPaging{ItemsKey: "data", NextKeys: s.cfg.CursorKeys, Param: s.cfg.CursorParam, Limit: limit,
+		Setting: "whatfix cursor_keys (and cursor_param, the query parameter it is sent back in)"}
 }
 
-// walkCursor calls first and then the same request with cursor=<cursor>
-// until the cursor is null or empty.
-func (s *source) walkCursor(ctx context.Context, where string, req httpclient.Request, fn func(page int, items []json.RawMessage) error) error {
-	seen := map[string]bool{}
-	base := req.Query
-	for page := 1; ; page++ {
-		var body cursorBody
-		if err := s.client.JSON(ctx, req, &body); err != nil {
-			return fmt.Errorf("%s page %d: %w", where, page, s.explain(err))
-		}
-		if body.Data == nil {
-			return fmt.Errorf("%s page %d: %s %s answered without a data array: check base_url, path_prefix and paths", where, page, methodOf(req), req.Path)
-		}
-		if err := fn(page, body.Data); err != nil {
-			return err
-		}
-		if body.Cursor == nil || *body.Cursor == "" {
-			return nil
-		}
-		if seen[*body.Cursor] {
-			return fmt.Errorf("%s page %d: the API returned cursor %q twice: stopping instead of looping", where, page, *body.Cursor)
-		}
-		seen[*body.Cursor] = true
-		q := url.Values{}
-		for k, v := range base {
-			q[k] = v
-		}
-		q.Set("cursor", *body.Cursor)
-		req.Query = q
+// walkCursor calls first (a v1-group endpoint) and then the same request
+// with the cursor until a page marks itself the last.
+func (s *source) walkCursor(ctx context.Context, where string, req httpclient.Request, limit int, fn func(page int, items []json.RawMessage) error) error {
+	err := httpclient.WalkCursor(ctx, s.v1client, req, s.cursorPaging(limit), fn)
+	if err != nil {
+		return fmt.Errorf("%s: %w", where, s.explain(s.v1client, err))
 	}
+	return nil
 }
 
 func methodOf(req httpclient.Request) string {

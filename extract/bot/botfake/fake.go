@@ -15,6 +15,7 @@ import (
 	"fmt"
 	mrand "math/rand"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -68,7 +69,17 @@ type Options struct {
 	// Clock is the API's current time (token expiry, the 3-month rule).
 	// Nil: Now plus the wall time elapsed since New.
 	Clock func() time.Time
+	// AuthScheme is the word the API wants before the token (default
+	// Bearer, the project's guess); AuthSchemeNone wants the token alone.
+	AuthScheme string
+	// PerPageTotal makes users' and transcripts' total count the current
+	// page only, and their pages always 1: the other reading of fields the
+	// reference shows but does not describe.
+	PerPageTotal bool
 }
+
+// AuthSchemeNone is Options.AuthScheme for a bare token.
+const AuthSchemeNone = "none"
 
 // Fake is the bot platform API. Use it as an http.Handler.
 type Fake struct {
@@ -332,11 +343,12 @@ func (f *Fake) serveAPI(w http.ResponseWriter, r *http.Request) {
 	routes := map[string]struct {
 		method string
 		serve  func(http.ResponseWriter, *http.Request)
+		params []string
 	}{
-		"/auth/token":  {http.MethodPost, f.serveToken},
-		"/usage":       {http.MethodGet, f.serveUsage},
-		"/users":       {http.MethodPost, f.serveUsers},
-		"/transcripts": {http.MethodPost, f.serveTranscripts},
+		"/auth/token":  {http.MethodPost, f.serveToken, nil},
+		"/usage":       {http.MethodGet, f.serveUsage, []string{"monthDate", "channelId"}},
+		"/users":       {http.MethodPost, f.serveUsers, []string{"page", "limit"}},
+		"/transcripts": {http.MethodPost, f.serveTranscripts, []string{"page", "limit"}},
 	}
 	rt, ok := routes[path]
 	if !ok {
@@ -351,11 +363,26 @@ func (f *Fake) serveAPI(w http.ResponseWriter, r *http.Request) {
 	if path != "/auth/token" && !f.authorized(w, r) {
 		return
 	}
+	// A misspelt parameter would otherwise be ignored and its default
+	// served, so a typo would pass every test.
+	for k := range r.URL.Query() {
+		if !slices.Contains(rt.params, k) {
+			f.writeError(w, r, http.StatusBadRequest, fmt.Sprintf("unknown parameter %q (allowed: %s)", k, strings.Join(rt.params, ", ")), nil)
+			return
+		}
+	}
 	rt.serve(w, r)
 }
 
 func (f *Fake) authorized(w http.ResponseWriter, r *http.Request) bool {
-	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	scheme := f.opts.AuthScheme
+	if scheme == "" {
+		scheme = "Bearer"
+	}
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), scheme+" ")
+	if scheme == AuthSchemeNone {
+		tok, ok = r.Header.Get("Authorization"), !strings.Contains(r.Header.Get("Authorization"), " ")
+	}
 	now := f.Clock()
 	f.stateMu.Lock()
 	exp, known := f.tokens[strings.TrimSpace(tok)]
@@ -430,6 +457,7 @@ func decodeBody(r *http.Request, out any) error {
 		return fmt.Errorf("Content-Type must be application/json, got %q", ct)
 	}
 	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
 	if err := dec.Decode(out); err != nil {
 		return fmt.Errorf("request body is not valid JSON: %v", err)
 	}

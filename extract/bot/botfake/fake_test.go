@@ -90,6 +90,8 @@ func TestFakeIsStrict(t *testing.T) {
 		{"usage mid-month", "GET", "/usage?monthDate=2026-02-15&channelId=1010", nil, 400},
 		{"usage unknown channel", "GET", "/usage?monthDate=2026-02-01&channelId=99", nil, 400},
 		{"unknown path", "GET", "/bots", nil, 404},
+		{"misspelt query parameter", "POST", "/users?page=1&Limit=25", win, 400},
+		{"unknown body field", "POST", "/users?page=1&limit=25", map[string]any{"channelIds": []int{1010}, "startDate": "2026-03-01T00:00:00.000Z", "endDate": "2026-03-02T00:00:00.000Z", "channelId": 1010}, 400},
 	}
 	for _, tt := range tests {
 		status, out := c.do(tt.method, tt.path, tt.body)

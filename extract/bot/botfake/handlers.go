@@ -178,6 +178,9 @@ func (f *Fake) usersPage(w http.ResponseWriter, channels map[int]bool, start, en
 	if page < pages {
 		hasNext = 1
 	}
+	if f.opts.PerPageTotal {
+		total, pages = len(users), 1
+	}
 	writeJSON(w, map[string]any{"users": users, "page": page, "pages": pages, "total": total, "limit": limit, "hasNextPage": hasNext})
 }
 
@@ -254,6 +257,9 @@ func (f *Fake) serveTranscripts(w http.ResponseWriter, r *http.Request) {
 	out := msgs[from:to]
 	if out == nil {
 		out = []map[string]any{}
+	}
+	if f.opts.PerPageTotal {
+		total, pages = len(out), 1
 	}
 	writeJSON(w, map[string]any{
 		"botUser":           map[string]any{"customFields": u.CustomFields},

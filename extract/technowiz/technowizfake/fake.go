@@ -10,7 +10,8 @@
 // Choices where the seed is silent: end_date is inclusive (the less
 // convenient reading, so clients must filter); page 1 of an empty
 // conversation is an empty page, not a 1004; a missing attribute parameter
-// or a bad Page_size is a 400 with errorCode 1000.
+// a bad Page_size or an unknown (e.g. misspelt) parameter is a 400 with
+// errorCode 1000.
 package technowizfake
 
 import (
@@ -19,6 +20,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -69,6 +71,9 @@ type Options struct {
 	// EchoRequest makes 401 bodies repeat the Authorization header, as
 	// careless gateways do; tests use it to prove the key is redacted.
 	EchoRequest bool
+	// PerPageTotal makes total_records count the current page only, the
+	// other reading of an undescribed field.
+	PerPageTotal bool
 }
 
 // Fake is the Technowiz API. Use it as an http.Handler.
@@ -278,7 +283,22 @@ func (f *Fake) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// checkParams refuses parameters the reference does not list (a misspelt
+// one would otherwise be ignored and its default served).
+func checkParams(w http.ResponseWriter, q url.Values, allowed ...string) bool {
+	for k := range q {
+		if !slices.Contains(allowed, k) {
+			writeCode(w, CodeBadRequest, fmt.Sprintf("unknown parameter %q (allowed: %s)", k, strings.Join(allowed, ", ")))
+			return false
+		}
+	}
+	return true
+}
+
 func (f *Fake) serveUsers(w http.ResponseWriter, q url.Values) {
+	if !checkParams(w, q, "attribute_name", "attribute_value") {
+		return
+	}
 	name, value := q.Get("attribute_name"), q.Get("attribute_value")
 	if name == "" || !q.Has("attribute_value") {
 		writeCode(w, CodeBadRequest, "attribute_name and attribute_value are required")
@@ -310,6 +330,9 @@ func msParam(q url.Values, name string) (int64, bool, error) {
 }
 
 func (f *Fake) serveConversation(w http.ResponseWriter, id string, q url.Values) {
+	if !checkParams(w, q, "start_date", "end_date", "page_number", "Page_size") {
+		return
+	}
 	f.mu.RLock()
 	defer f.mu.RUnlock()
 	u := f.user(id)
@@ -368,6 +391,9 @@ func (f *Fake) serveConversation(w http.ResponseWriter, id string, q url.Values)
 	out := msgs[from:to]
 	if out == nil {
 		out = []map[string]any{}
+	}
+	if f.opts.PerPageTotal {
+		total = len(out)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"responseObject": map[string]any{
 		"messages": out, "page_number": page, "page_size": size, "total_records": total,

@@ -48,7 +48,40 @@ type Options struct {
 	AccountID      string
 	IntegrationKey string
 	User           string
+	// Variant serves another plausible reading of what the references
+	// leave open, as the real API might (see Variant).
+	Variant Variant
 }
+
+// Variant is the other reading of each undocumented detail; the zero value
+// is the reading the project assumes (docs/guesses.md).
+type Variant struct {
+	// CursorKey renames the next-page key of audit logs and content-updated
+	// (default "cursor"); the cursor is still sent back as ?cursor=.
+	CursorKey string
+	// ExclusiveEndDate makes the analytics endpoints read endDate as
+	// exclusive: startDate = endDate is an empty range.
+	ExclusiveEndDate bool
+	// V1Layout serves audit logs and content-updated only under the v1
+	// reference's layout, /v1/accounts/{accountId}/…; under the OpenAPI
+	// prefix they answer 403, as a gateway that does not route them would.
+	V1Layout bool
+	// V1ContentItems shapes content-updated items as the v1 reference's
+	// Content (id, title, type, url, tags): no contentId, no times.
+	V1ContentItems bool
+}
+
+// Variants names each Variant for sandboxes and tests.
+var Variants = map[string]Variant{
+	"cursor-key":         {CursorKey: "nextCursor"},
+	"exclusive-end-date": {ExclusiveEndDate: true},
+	"v1-layout":          {V1Layout: true},
+	"v1-content-items":   {V1ContentItems: true},
+}
+
+// V1Prefix is where the v1 reference's layout lives on the fake's host
+// (https://api.whatfix.com/v1 there); paths under it are /accounts/{accountId}/….
+const V1Prefix = "/v1"
 
 // Fake is the Whatfix API. Use it as an http.Handler.
 type Fake struct {
@@ -112,9 +145,12 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.handler.ServeHTTP(w, r)
 }
 
-// routeOf is the path after /api/v1/{accountId}/.
+// routeOf is the path after /api/v1/{accountId}/ (or /v1/accounts/{accountId}/).
 func routeOf(path string) string {
 	rest, ok := strings.CutPrefix(path, APIPrefix+"/")
+	if !ok {
+		rest, ok = strings.CutPrefix(path, V1Prefix+"/accounts/")
+	}
 	if !ok {
 		return path
 	}
@@ -391,6 +427,11 @@ func writeJSON(w http.ResponseWriter, v any) {
 
 func (f *Fake) serveAPI(w http.ResponseWriter, r *http.Request) {
 	rest, ok := strings.CutPrefix(r.URL.Path, APIPrefix+"/")
+	v1 := false
+	if !ok && f.opts.Variant.V1Layout {
+		rest, v1 = strings.CutPrefix(r.URL.Path, V1Prefix+"/accounts/")
+		ok = v1
+	}
 	if !ok {
 		writeError(w, http.StatusNotFound, "not found", "the API lives under "+APIPrefix+"/{accountId}/")
 		return
@@ -427,6 +468,12 @@ func (f *Fake) serveAPI(w http.ResponseWriter, r *http.Request) {
 			return false
 		}
 		return true
+	}
+	if v1Route := route == "auditlogs" || route == "content/updated"; f.opts.Variant.V1Layout && v1Route != v1 {
+		// A gateway answers a route it does not serve under this layout
+		// as it answers a key without access to it.
+		writeError(w, http.StatusForbidden, "forbidden", "the integration key has no access to "+route)
+		return
 	}
 	f.mu.RLock()
 	defer f.mu.RUnlock()

@@ -40,7 +40,7 @@ func checkParams(q url.Values, allowed ...string) *badRequest {
 // project always sends them and a missing one is a client bug.
 // analyticsQuery checks an analytics call's parameters and its date range,
 // answering the 400 itself; ok is false when it did.
-func analyticsQuery(w http.ResponseWriter, q url.Values, allowed ...string) (start, end time.Time, ok bool) {
+func (f *Fake) analyticsQuery(w http.ResponseWriter, q url.Values, allowed ...string) (start, end time.Time, ok bool) {
 	if e := checkParams(q, allowed...); e != nil {
 		writeError(w, http.StatusBadRequest, e.msg, e.details)
 		return start, end, false
@@ -49,6 +49,11 @@ func analyticsQuery(w http.ResponseWriter, q url.Values, allowed ...string) (sta
 	if e != nil {
 		writeError(w, http.StatusBadRequest, e.msg, e.details)
 		return start, end, false
+	}
+	if f.opts.Variant.ExclusiveEndDate {
+		// [startDate, endDate): the last day served is the one before
+		// endDate; daysIn of an inverted range is empty.
+		end = end.AddDate(0, 0, -1)
 	}
 	return start, end, true
 }
@@ -79,14 +84,19 @@ func dateRange(q url.Values) (time.Time, time.Time, *badRequest) {
 	return start, end, nil
 }
 
-// listParam reads an array parameter sent comma-separated or repeated.
+// listParam reads an array parameter, sent repeated.
 func listParam(q url.Values, name string) (map[string]bool, *badRequest) {
 	var out map[string]bool
 	for _, v := range q[name] {
-		for _, item := range strings.Split(v, ",") {
+		// An array of strings in the query is one parameter per item (the
+		// OpenAPI default, form/explode); a comma is not a separator.
+		for _, item := range []string{v} {
 			item = strings.TrimSpace(item)
 			if item == "" {
 				return nil, bad("invalid parameter", "%s has an empty item", name)
+			}
+			if strings.Contains(item, ",") {
+				return nil, bad("invalid parameter", "%s=%q is not a domain: send %s once per domain", name, item, name)
 			}
 			if out == nil {
 				out = map[string]bool{}
@@ -218,7 +228,7 @@ func (f *Fake) daysIn(start, end time.Time) []time.Time {
 
 func (f *Fake) serveFlowAnalytics(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	start, end, ok := analyticsQuery(w, q, "startDate", "endDate")
+	start, end, ok := f.analyticsQuery(w, q, "startDate", "endDate")
 	if !ok {
 		return
 	}
@@ -252,7 +262,7 @@ func round1(x float64) float64 { return float64(int64(x*10+0.5)) / 10 }
 
 func (f *Fake) serveEndUserEngagement(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	start, end, ok := analyticsQuery(w, q, "startDate", "endDate", "page", "pageSize")
+	start, end, ok := f.analyticsQuery(w, q, "startDate", "endDate", "page", "pageSize")
 	if !ok {
 		return
 	}
@@ -280,7 +290,7 @@ func (f *Fake) serveEndUserEngagement(w http.ResponseWriter, r *http.Request) {
 
 func (f *Fake) serveSelfHelp(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	start, end, ok := analyticsQuery(w, q, "startDate", "endDate")
+	start, end, ok := f.analyticsQuery(w, q, "startDate", "endDate")
 	if !ok {
 		return
 	}
@@ -303,7 +313,7 @@ func (f *Fake) serveSelfHelp(w http.ResponseWriter, r *http.Request) {
 
 func (f *Fake) serveTaskCompletion(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	start, end, ok := analyticsQuery(w, q, "startDate", "endDate", "page", "pageSize")
+	start, end, ok := f.analyticsQuery(w, q, "startDate", "endDate", "page", "pageSize")
 	if !ok {
 		return
 	}
@@ -457,13 +467,17 @@ func (f *Fake) serveContentUpdated(w http.ResponseWriter, r *http.Request) {
 	to := min(off+limit, len(items))
 	data := make([]map[string]any, 0, to-off)
 	for _, c := range items[off:to] {
+		if f.opts.Variant.V1ContentItems {
+			data = append(data, contentV1JSON(c))
+			continue
+		}
 		data = append(data, contentJSON(c))
 	}
 	var next any
 	if to < len(items) {
 		next = encodeCursor(to, query)
 	}
-	writeJSON(w, map[string]any{"data": data, "cursor": next})
+	writeJSON(w, map[string]any{"data": data, f.cursorKey(): next})
 }
 
 func (f *Fake) serveEndUsers(w http.ResponseWriter, r *http.Request) {
@@ -588,5 +602,19 @@ func (f *Fake) serveAuditLogs(w http.ResponseWriter, r *http.Request) {
 	if to < len(items) {
 		next = encodeCursor(to, query)
 	}
-	writeJSON(w, map[string]any{"data": data, "cursor": next})
+	writeJSON(w, map[string]any{"data": data, f.cursorKey(): next})
+}
+
+// cursorKey is the response key of the next cursor.
+func (f *Fake) cursorKey() string {
+	if k := f.opts.Variant.CursorKey; k != "" {
+		return k
+	}
+	return "cursor"
+}
+
+// contentV1JSON is a content item as the v1 reference's Content schema
+// shows it: id, title, type, url, tags; no status, no times.
+func contentV1JSON(c Content) map[string]any {
+	return map[string]any{"id": c.ContentID, "title": c.Name, "type": strings.ToLower(c.Type), "url": c.TargetURL, "tags": []string{}}
 }
