@@ -195,12 +195,12 @@ func (a *app) printNextSteps(bin string, w window.Window, counts map[string]int6
 	_ = tw.Flush()
 	days := w.Days()
 	rng := fmt.Sprintf("--from %s --to %s", days[0].Format(time.DateOnly), days[len(days)-1].Format(time.DateOnly))
-	fmt.Fprintln(out, "  then check the config (no request is made) and load the same days from the real APIs:")
+	fmt.Fprintln(out, "  then check the config (no request), prove the API guesses with two small requests per endpoint, and load the same days:")
 	if a.cfg.Sink.Type == "clickhouse" {
-		fmt.Fprintf(out, "    %s validate\n    %s backfill %s --sink clickhouse\n", bin, bin, rng)
+		fmt.Fprintf(out, "    %s validate\n    %s check\n    %s backfill %s --sink clickhouse\n", bin, bin, bin, rng)
 		return
 	}
-	fmt.Fprintf(out, "    %s validate\n    %s backfill %s\n", bin, bin, rng)
+	fmt.Fprintf(out, "    %s validate\n    %s check\n    %s backfill %s\n", bin, bin, bin, rng)
 	fmt.Fprintln(out, "  ClickHouse instead of Parquet:")
 	fmt.Fprintln(out, "    export CLICKHOUSE_DSN=clickhouse://user:password@host:9000/analytics")
 	fmt.Fprintf(out, "    %s migrate\n    %s backfill %s --sink clickhouse\n", bin, bin, rng)

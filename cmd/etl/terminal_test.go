@@ -197,7 +197,7 @@ func TestDemoNextStepsFollowTheSink(t *testing.T) {
 			[]string{
 				`duckdb -c "SELECT count(*) FROM read_parquet('/srv/etl/data/userflow_content_sessions/*/*.parquet', hive_partitioning = true)"`,
 				"    userflow   USERFLOW_API_KEY\n",
-				"    ./bin/etl validate\n    ./bin/etl backfill --from 2026-03-01 --to 2026-03-02\n",
+				"    ./bin/etl validate\n    ./bin/etl check\n    ./bin/etl backfill --from 2026-03-01 --to 2026-03-02\n",
 				"export CLICKHOUSE_DSN=",
 				"    ./bin/etl migrate\n    ./bin/etl backfill --from 2026-03-01 --to 2026-03-02 --sink clickhouse\n",
 			}, nil},
