@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"os"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/adoptionlabs/etl/load/clickhouse"
 	"github.com/adoptionlabs/etl/schemas"
 	"github.com/adoptionlabs/etl/views"
 )
@@ -129,6 +131,23 @@ func writeViewFiles(dir string, tables []*schemas.Table) error {
 		if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(n)), []byte(files[n]), 0o644); err != nil {
 			return cli.Exit(err.Error(), exitFailed)
 		}
+	}
+	return nil
+}
+
+// migrateViews is etl migrate's last step: the curated views, created or
+// brought up to date once the tables they read exist.
+func (a *app) migrateViews(ctx context.Context, sink *clickhouse.Sink) error {
+	done, err := sink.ApplyViews(ctx, views.All)
+	for _, m := range done {
+		state := "unchanged"
+		if m.Applied {
+			state = "created"
+		}
+		fmt.Fprintf(a.stdout, "%-36s %s  %s\n", m.Name, m.Version, state)
+	}
+	if err != nil {
+		return cli.Exit(fmt.Sprintf("migrate %s: %v", sink.Database(), err), exitFailed)
 	}
 	return nil
 }

@@ -40,16 +40,15 @@ function main() {
       } catch (err) {
         throw new Error(`statement ${i + 1}: ${err && err.message ? err.message : String(err)}\n${sql}`);
       }
-      const rows = [];
-      for (const line of (out || '').split('\n')) {
-        if (line.trim() !== '') rows.push(JSON.parse(line));
-      }
-      results.push(rows);
+      // Rows are passed through as ClickHouse wrote them: JSON.parse would round
+      // 64-bit integers to doubles.
+      const rows = (out || '').split('\n').filter((line) => line.trim() !== '');
+      results.push(`[${rows.join(',')}]`);
     }
   } finally {
     session.cleanup();
   }
-  process.stdout.write(JSON.stringify(results) + '\n');
+  process.stdout.write(`[${results.join(',')}]\n`);
 }
 
 try {
