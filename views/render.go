@@ -88,8 +88,19 @@ func funcs(d Dialect) template.FuncMap {
 			}
 			return "(" + col + ")"
 		},
+		// countIf and distinctIf stay non-Nullable when the condition reads
+		// Nullable columns (a CASE over them would not, on ClickHouse).
 		"countIf": func(cond string) string {
-			return toInt("sum(CASE WHEN " + cond + " THEN 1 ELSE 0 END)")
+			if ch {
+				return "toInt64(countIf(ifNull(" + cond + ", 0)))"
+			}
+			return "CAST(count(*) FILTER (WHERE " + cond + ") AS BIGINT)"
+		},
+		"distinctIf": func(x, cond string) string {
+			if ch {
+				return "toInt64(uniqExactIf(" + x + ", ifNull(" + cond + ", 0)))"
+			}
+			return "CAST(count(DISTINCT " + x + ") FILTER (WHERE " + cond + ") AS BIGINT)"
 		},
 		// A rate is NULL, not NaN or an error, when nothing was counted.
 		"ratio": func(num, den string) string {

@@ -240,7 +240,7 @@ FROM (
        {{countIf (printf "lower(%s) = 'user'" (q "from"))}} AS user_messages,
        {{countIf (printf "lower(%s) = 'bot'" (q "from"))}} AS bot_messages,
        {{countIf (printf "lower(%s) = 'agent'" (q "from"))}} AS agent_messages,
-       {{int (printf "count(DISTINCT CASE WHEN lower(%s) = 'user' THEN bot_user_id ELSE NULL END)" (q "from"))}} AS active_users,
+       {{distinctIf "bot_user_id" (printf "lower(%s) = 'user'" (q "from"))}} AS active_users,
        {{int "count(DISTINCT bot_user_id)"}} AS conversations
 FROM {{t "bot_transcript_messages"}}
 WHERE NOT {{yes "is_preview_user"}}

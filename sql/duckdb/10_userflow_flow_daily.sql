@@ -7,7 +7,7 @@ SELECT day, content_id, flow_name, starts, completions, CASE WHEN (starts) = 0 T
 FROM (
     SELECT CAST(timezone('UTC', created_at) AS DATE) AS day, content_id,
            CAST(count(*) AS BIGINT) AS starts,
-           CAST(sum(CASE WHEN (completed) THEN 1 ELSE 0 END) AS BIGINT) AS completions
+           CAST(count(*) FILTER (WHERE (completed)) AS BIGINT) AS completions
     FROM "userflow_content_sessions"
     WHERE NOT (is_preview)
       AND content_id IN (SELECT id FROM "userflow_content" WHERE type = 'flow')

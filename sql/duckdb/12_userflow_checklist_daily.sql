@@ -8,7 +8,7 @@ SELECT day, content_id, checklist_name, sessions, completed_sessions, tasks_tota
 FROM (
     SELECT CAST(timezone('UTC', created_at) AS DATE) AS day, content_id,
            CAST(count(*) AS BIGINT) AS sessions,
-           CAST(sum(CASE WHEN (completed) THEN 1 ELSE 0 END) AS BIGINT) AS completed_sessions,
+           CAST(count(*) FILTER (WHERE (completed)) AS BIGINT) AS completed_sessions,
            CAST(sum(tasks) AS BIGINT) AS tasks_total,
            CAST(sum(round(progress * tasks)) AS BIGINT) AS tasks_completed
     FROM (

@@ -9,7 +9,7 @@ FROM (
     SELECT report_date AS day, task_list_id,
            max(coalesce(task_list_name, '')) AS task_list_name,
            CAST(count(DISTINCT user_id) AS BIGINT) AS users,
-           CAST(sum(CASE WHEN total_tasks > 0 AND completed_tasks >= total_tasks THEN 1 ELSE 0 END) AS BIGINT) AS users_all_done,
+           CAST(count(*) FILTER (WHERE total_tasks > 0 AND completed_tasks >= total_tasks) AS BIGINT) AS users_all_done,
            CAST(coalesce(sum(completed_tasks), 0) AS BIGINT) AS tasks_completed,
            CAST(coalesce(sum(total_tasks), 0) AS BIGINT) AS tasks_total
     FROM "whatfix_task_completion"

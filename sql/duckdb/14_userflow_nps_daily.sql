@@ -9,9 +9,9 @@ FROM (
     SELECT CAST(timezone('UTC', created_at) AS DATE) AS day, content_id, question_cvid,
            max(question_name) AS question_name,
            CAST(count(*) AS BIGINT) AS respondents,
-           CAST(sum(CASE WHEN answer_number >= 9 THEN 1 ELSE 0 END) AS BIGINT) AS promoters,
-           CAST(sum(CASE WHEN answer_number >= 7 AND answer_number < 9 THEN 1 ELSE 0 END) AS BIGINT) AS passives,
-           CAST(sum(CASE WHEN answer_number < 7 THEN 1 ELSE 0 END) AS BIGINT) AS detractors
+           CAST(count(*) FILTER (WHERE answer_number >= 9) AS BIGINT) AS promoters,
+           CAST(count(*) FILTER (WHERE answer_number >= 7 AND answer_number < 9) AS BIGINT) AS passives,
+           CAST(count(*) FILTER (WHERE answer_number < 7) AS BIGINT) AS detractors
     FROM "userflow_session_answers"
     WHERE answer_number IS NOT NULL
       AND question_cvid IN (SELECT cvid FROM "userflow_questions" WHERE type = 'nps')

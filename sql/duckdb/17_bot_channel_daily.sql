@@ -6,10 +6,10 @@ CREATE OR REPLACE VIEW "bot_channel_daily" ("day", "channel_id", "channel_name",
 SELECT CAST(timezone('UTC', created_at) AS DATE) AS day, channel_id,
        max(channel_name) AS channel_name,
        CAST(count(*) AS BIGINT) AS messages,
-       CAST(sum(CASE WHEN lower("from") = 'user' THEN 1 ELSE 0 END) AS BIGINT) AS user_messages,
-       CAST(sum(CASE WHEN lower("from") = 'bot' THEN 1 ELSE 0 END) AS BIGINT) AS bot_messages,
-       CAST(sum(CASE WHEN lower("from") = 'agent' THEN 1 ELSE 0 END) AS BIGINT) AS agent_messages,
-       CAST(count(DISTINCT CASE WHEN lower("from") = 'user' THEN bot_user_id ELSE NULL END) AS BIGINT) AS active_users,
+       CAST(count(*) FILTER (WHERE lower("from") = 'user') AS BIGINT) AS user_messages,
+       CAST(count(*) FILTER (WHERE lower("from") = 'bot') AS BIGINT) AS bot_messages,
+       CAST(count(*) FILTER (WHERE lower("from") = 'agent') AS BIGINT) AS agent_messages,
+       CAST(count(DISTINCT bot_user_id) FILTER (WHERE lower("from") = 'user') AS BIGINT) AS active_users,
        CAST(count(DISTINCT bot_user_id) AS BIGINT) AS conversations
 FROM "bot_transcript_messages"
 WHERE NOT (is_preview_user)

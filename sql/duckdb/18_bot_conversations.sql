@@ -7,7 +7,7 @@ SELECT CAST(timezone('UTC', created_at) AS DATE) AS day, channel_id,
        max(channel_name) AS channel_name,
        bot_user_id,
        CAST(count(*) AS BIGINT) AS messages,
-       CAST(sum(CASE WHEN lower("from") = 'user' THEN 1 ELSE 0 END) AS BIGINT) AS user_messages,
+       CAST(count(*) FILTER (WHERE lower("from") = 'user') AS BIGINT) AS user_messages,
        date_trunc('second', min(created_at)) AS started_at,
        date_trunc('second', max(created_at)) AS ended_at,
        CAST(floor(epoch(max(created_at))) AS BIGINT) - CAST(floor(epoch(min(created_at))) AS BIGINT) AS duration_s

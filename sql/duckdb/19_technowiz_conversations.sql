@@ -5,7 +5,7 @@
 CREATE OR REPLACE VIEW "technowiz_conversations" ("day", "user_id", "messages", "user_messages", "started_at", "ended_at", "duration_s") AS
 SELECT CAST(timezone('UTC', "timestamp") AS DATE) AS day, user_id,
        CAST(count(*) AS BIGINT) AS messages,
-       CAST(sum(CASE WHEN lower("from") = 'user' THEN 1 ELSE 0 END) AS BIGINT) AS user_messages,
+       CAST(count(*) FILTER (WHERE lower("from") = 'user') AS BIGINT) AS user_messages,
        date_trunc('second', min("timestamp")) AS started_at,
        date_trunc('second', max("timestamp")) AS ended_at,
        CAST(floor(epoch(max("timestamp"))) AS BIGINT) - CAST(floor(epoch(min("timestamp"))) AS BIGINT) AS duration_s

@@ -16,7 +16,7 @@ SELECT day, content_id, flow_name, starts, completions, CASE WHEN (starts) = 0 T
 FROM (
     SELECT toDate(created_at) AS day, content_id,
            toInt64(count(*)) AS starts,
-           toInt64(sum(CASE WHEN (completed = 1) THEN 1 ELSE 0 END)) AS completions
+           toInt64(countIf(ifNull((completed = 1), 0))) AS completions
     FROM {database}.`userflow_content_sessions`
     WHERE NOT (is_preview = 1)
       AND content_id IN (SELECT id FROM {database}.`userflow_content` WHERE type = 'flow')

@@ -19,7 +19,7 @@ SELECT day, content_id, checklist_name, sessions, completed_sessions, tasks_tota
 FROM (
     SELECT toDate(created_at) AS day, content_id,
            toInt64(count(*)) AS sessions,
-           toInt64(sum(CASE WHEN (completed = 1) THEN 1 ELSE 0 END)) AS completed_sessions,
+           toInt64(countIf(ifNull((completed = 1), 0))) AS completed_sessions,
            toInt64(sum(tasks)) AS tasks_total,
            toInt64(sum(round(progress * tasks))) AS tasks_completed
     FROM (

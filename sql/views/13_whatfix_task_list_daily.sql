@@ -20,7 +20,7 @@ FROM (
     SELECT report_date AS day, task_list_id,
            max(coalesce(task_list_name, '')) AS task_list_name,
            toInt64(count(DISTINCT user_id)) AS users,
-           toInt64(sum(CASE WHEN total_tasks > 0 AND completed_tasks >= total_tasks THEN 1 ELSE 0 END)) AS users_all_done,
+           toInt64(countIf(ifNull(total_tasks > 0 AND completed_tasks >= total_tasks, 0))) AS users_all_done,
            toInt64(coalesce(sum(completed_tasks), 0)) AS tasks_completed,
            toInt64(coalesce(sum(total_tasks), 0)) AS tasks_total
     FROM {database}.`whatfix_task_completion`

@@ -21,9 +21,9 @@ FROM (
     SELECT toDate(created_at) AS day, content_id, question_cvid,
            max(question_name) AS question_name,
            toInt64(count(*)) AS respondents,
-           toInt64(sum(CASE WHEN answer_number >= 9 THEN 1 ELSE 0 END)) AS promoters,
-           toInt64(sum(CASE WHEN answer_number >= 7 AND answer_number < 9 THEN 1 ELSE 0 END)) AS passives,
-           toInt64(sum(CASE WHEN answer_number < 7 THEN 1 ELSE 0 END)) AS detractors
+           toInt64(countIf(ifNull(answer_number >= 9, 0))) AS promoters,
+           toInt64(countIf(ifNull(answer_number >= 7 AND answer_number < 9, 0))) AS passives,
+           toInt64(countIf(ifNull(answer_number < 7, 0))) AS detractors
     FROM {database}.`userflow_session_answers`
     WHERE answer_number IS NOT NULL
       AND question_cvid IN (SELECT cvid FROM {database}.`userflow_questions` WHERE type = 'nps')

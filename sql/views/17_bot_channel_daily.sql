@@ -18,10 +18,10 @@ CREATE VIEW IF NOT EXISTS {database}.`bot_channel_daily`
 SELECT toDate(created_at) AS day, channel_id,
        max(channel_name) AS channel_name,
        toInt64(count(*)) AS messages,
-       toInt64(sum(CASE WHEN lower(`from`) = 'user' THEN 1 ELSE 0 END)) AS user_messages,
-       toInt64(sum(CASE WHEN lower(`from`) = 'bot' THEN 1 ELSE 0 END)) AS bot_messages,
-       toInt64(sum(CASE WHEN lower(`from`) = 'agent' THEN 1 ELSE 0 END)) AS agent_messages,
-       toInt64(count(DISTINCT CASE WHEN lower(`from`) = 'user' THEN bot_user_id ELSE NULL END)) AS active_users,
+       toInt64(countIf(ifNull(lower(`from`) = 'user', 0))) AS user_messages,
+       toInt64(countIf(ifNull(lower(`from`) = 'bot', 0))) AS bot_messages,
+       toInt64(countIf(ifNull(lower(`from`) = 'agent', 0))) AS agent_messages,
+       toInt64(uniqExactIf(bot_user_id, ifNull(lower(`from`) = 'user', 0))) AS active_users,
        toInt64(count(DISTINCT bot_user_id)) AS conversations
 FROM {database}.`bot_transcript_messages`
 WHERE NOT (is_preview_user = 1)

@@ -19,7 +19,7 @@ SELECT toDate(created_at) AS day, channel_id,
        max(channel_name) AS channel_name,
        bot_user_id,
        toInt64(count(*)) AS messages,
-       toInt64(sum(CASE WHEN lower(`from`) = 'user' THEN 1 ELSE 0 END)) AS user_messages,
+       toInt64(countIf(ifNull(lower(`from`) = 'user', 0))) AS user_messages,
        min(created_at) AS started_at,
        max(created_at) AS ended_at,
        toInt64(max(created_at)) - toInt64(min(created_at)) AS duration_s

@@ -15,7 +15,7 @@ CREATE VIEW IF NOT EXISTS {database}.`technowiz_conversations`
 ) AS
 SELECT toDate(`timestamp`) AS day, user_id,
        toInt64(count(*)) AS messages,
-       toInt64(sum(CASE WHEN lower(`from`) = 'user' THEN 1 ELSE 0 END)) AS user_messages,
+       toInt64(countIf(ifNull(lower(`from`) = 'user', 0))) AS user_messages,
        min(`timestamp`) AS started_at,
        max(`timestamp`) AS ended_at,
        toInt64(max(`timestamp`)) - toInt64(min(`timestamp`)) AS duration_s
