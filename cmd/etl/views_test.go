@@ -1,8 +1,14 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"math"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -194,15 +200,21 @@ func canonical(rows []map[string]any) []string {
 	return out
 }
 
-// TestCuratedViewsAgreeAcrossEngines loads one sandbox into ClickHouse 18.16
+// TestDashboardSQL loads one sandbox into ClickHouse 18.16
 // (etl backfill --sink clickhouse, views by etl migrate) and into Parquet,
 // then reads every curated view from 18.16, from DuckDB over the Parquet
 // files (etl views --dialect duckdb) and from chdb (current ClickHouse, the
 // same DDL and views, loaded from those Parquet files): the three agree row
 // for row, and each view has rows. It also checks that the types the views
-// declare (and BI tools read from system.columns) are what 18.16 computes.
-func TestCuratedViewsAgreeAcrossEngines(t *testing.T) {
+// declare (and BI tools read from system.columns) are what 18.16 computes,
+// and runs every SQL example of docs/bi.md: over HTTP on 18.16 (as BI tools
+// connect) and on chdb with the same results, and the DuckDB ones on the
+// Parquet files.
+func TestDashboardSQL(t *testing.T) {
 	l := loadSandboxEverywhere(t)
+	chExamples, duckExamples := docExamples(t)
+	require.GreaterOrEqual(t, len(chExamples), 8, "docs/bi.md has eight questions with their SQL")
+	require.NotEmpty(t, duckExamples)
 
 	duckStmts, err := views.Script(views.DuckDB, l.tables, l.out, "")
 	require.NoError(t, err)
@@ -213,12 +225,29 @@ func TestCuratedViewsAgreeAcrossEngines(t *testing.T) {
 		chdbQueries = append(chdbQueries, fmt.Sprintf("SELECT * FROM `%s`.`%s`", l.db, v.Name))
 	}
 	chdbQueries = append(chdbQueries, fmt.Sprintf("SELECT table, name, type, comment FROM system.columns WHERE database = '%s'", l.db))
+	chdbQueries = append(chdbQueries, "USE `"+l.db+"`")
+	chdbQueries = append(chdbQueries, chExamples...)
 	chdbOut := testsupport.ChDB(t, chdbQueries...)
 	chdbRows := chdbOut[len(l.chdbSetup):]
 	chdbCols := chdbRows[len(views.All)]
+	chdbDoc := chdbRows[len(views.All)+2:]
+
+	for i, ex := range chExamples {
+		t.Run(fmt.Sprintf("doc/clickhouse_%d", i+1), func(t *testing.T) {
+			rows := clickHouseHTTP(t, l.db, ex)
+			require.NotEmpty(t, rows, "the example has rows on the sandbox data:\n%s", ex)
+			assert.Equal(t, canonical(rows), canonical(chdbDoc[i]), "chdb (current ClickHouse) = ClickHouse 18.16:\n%s", ex)
+		})
+	}
+	for i, ex := range duckExamples {
+		t.Run(fmt.Sprintf("doc/duckdb_%d", i+1), func(t *testing.T) {
+			rows := testsupport.DuckDB(t, duckSetup+strings.ReplaceAll(ex, "'data/", "'"+l.out+"/"))
+			require.NotEmpty(t, rows, ex)
+		})
+	}
 
 	for i, v := range views.All {
-		t.Run(v.Name, func(t *testing.T) {
+		t.Run("views/"+v.Name, func(t *testing.T) {
 			ch := testsupport.ClickHouseQuery(t, l.dsn, fmt.Sprintf("SELECT * FROM `%s`.`%s`", l.db, v.Name))
 			require.NotEmpty(t, ch, "the sandbox gives every view rows")
 			duck := testsupport.DuckDB(t, duckSetup+fmt.Sprintf("SELECT * FROM %q", v.Name))
@@ -279,4 +308,71 @@ func TestCuratedViewsAgreeAcrossEngines(t *testing.T) {
 			}
 		}
 	})
+}
+
+// docExamples are the SQL blocks of docs/bi.md: ```sql (ClickHouse) and
+// ```sql duckdb.
+func docExamples(t *testing.T) (clickhouse, duckdb []string) {
+	t.Helper()
+	doc, err := os.ReadFile(filepath.Join(testsupport.RepoRoot(t), "docs", "bi.md"))
+	require.NoError(t, err)
+	var cur *[]string
+	var b strings.Builder
+	for _, line := range strings.Split(string(doc), "\n") {
+		switch {
+		case cur == nil && line == "```sql":
+			cur = &clickhouse
+		case cur == nil && line == "```sql duckdb":
+			cur = &duckdb
+		case cur != nil && line == "```":
+			*cur = append(*cur, strings.TrimSpace(b.String()))
+			b.Reset()
+			cur = nil
+		case cur != nil:
+			b.WriteString(line)
+			b.WriteString("\n")
+		}
+	}
+	require.Nil(t, cur, "docs/bi.md: a code block is not closed")
+	return clickhouse, duckdb
+}
+
+// clickHouseHTTP runs sql in db over ClickHouse's HTTP interface, the way
+// Metabase and Superset connect (clickhouse-go's HTTP mode cannot talk to
+// 18.16, so this is plain net/http).
+func clickHouseHTTP(t *testing.T, db, sql string) []map[string]any {
+	t.Helper()
+	port := os.Getenv("CLICKHOUSE_HTTP_PORT")
+	if port == "" {
+		t.Fatal("CLICKHOUSE_HTTP_PORT not set: run tests with make test")
+	}
+	q := url.Values{"database": {db}, "default_format": {"JSONEachRow"}, "output_format_json_quote_64bit_integers": {"0"}}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://127.0.0.1:"+port+"/?"+q.Encode(), strings.NewReader(sql))
+	require.NoError(t, err)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, resp.StatusCode, "ClickHouse HTTP: %s\nSQL: %s", body, sql)
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var rows []map[string]any
+	for dec.More() {
+		var row map[string]any
+		require.NoError(t, dec.Decode(&row))
+		for k, v := range row {
+			if n, ok := v.(json.Number); ok {
+				if i, err := n.Int64(); err == nil {
+					row[k] = i
+				} else if f, err := n.Float64(); err == nil {
+					row[k] = f
+				}
+			}
+		}
+		rows = append(rows, row)
+	}
+	return rows
 }
