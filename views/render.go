@@ -221,7 +221,12 @@ const DefaultDataDir = "data"
 // (greatest version, then latest _extracted_at), which is what the
 // ClickHouse name returns; replace-window and replace-all tables are read
 // as they are, since a rerun replaces their dt= directories.
-func DuckDBTables(tables []*schemas.Table, dataDir string) []string {
+//
+// hasFiles, when not nil, says whether a table has Parquet files yet: a
+// table without any (a source not configured, a stream not run) gets an
+// empty view of the same columns, since read_parquet fails on a glob that
+// matches nothing and the curated views over it would fail with it.
+func DuckDBTables(tables []*schemas.Table, dataDir string, hasFiles func(table string) bool) []string {
 	sorted := append([]*schemas.Table(nil), tables...)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
 	var out []string
@@ -233,6 +238,15 @@ func DuckDBTables(tables []*schemas.Table, dataDir string) []string {
 		glob := sqlString(path.Join(filepath2slash(dataDir), t.Name, "*", "*.parquet"))
 		read := fmt.Sprintf("read_parquet(%s, hive_partitioning = true, union_by_name = true)", glob)
 		var body string
+		if hasFiles != nil && !hasFiles(t.Name) {
+			typed := make([]string, len(t.Columns))
+			for i, c := range t.Columns {
+				typed[i] = fmt.Sprintf("CAST(NULL AS %s) AS \"%s\"", duckType(c.Type), c.Name)
+			}
+			body = fmt.Sprintf("SELECT %s WHERE false", strings.Join(typed, ", "))
+			out = append(out, fmt.Sprintf("-- %s (%s): no files under %s yet\nCREATE OR REPLACE VIEW \"%s\" AS\n%s", t.Name, t.Disposition, dataDir, t.Name, body))
+			continue
+		}
 		if t.Disposition == schemas.Merge {
 			order := []string{`"` + t.Version + `" DESC`}
 			if t.Version != schemas.ExtractedAt {
@@ -256,6 +270,25 @@ func DuckDBTables(tables []*schemas.Table, dataDir string) []string {
 	return out
 }
 
+// duckType is the DuckDB type the Parquet files give a column.
+func duckType(t schemas.Type) string {
+	switch t {
+	case schemas.Int64:
+		return "BIGINT"
+	case schemas.Float64:
+		return "DOUBLE"
+	case schemas.Bool:
+		return "BOOLEAN"
+	case schemas.Timestamp:
+		return "TIMESTAMPTZ"
+	case schemas.Date:
+		return "DATE"
+	case schemas.StringList:
+		return "VARCHAR[]"
+	}
+	return "VARCHAR"
+}
+
 func filepath2slash(p string) string { return strings.ReplaceAll(p, `\`, "/") }
 
 // DuckDBTablesFile is sql/duckdb/00_tables.sql.
@@ -264,7 +297,7 @@ func DuckDBTablesFile(tables []*schemas.Table, dataDir string) string {
 	fmt.Fprintf(&b, "-- Base views over the Parquet layout %s/<table>/dt=YYYY-MM-DD/part-*.parquet, named like the ClickHouse tables.\n", dataDir)
 	b.WriteString("-- Generated from the table declarations by `make generate`; do not edit.\n")
 	b.WriteString("-- Merge tables keep the newest row per key, as their ClickHouse name does.\n")
-	for _, s := range DuckDBTables(tables, dataDir) {
+	for _, s := range DuckDBTables(tables, dataDir, nil) {
 		b.WriteString("\n")
 		b.WriteString(s)
 		b.WriteString(";\n")
@@ -295,10 +328,11 @@ func Files(tables []*schemas.Table) (map[string]string, error) {
 // Script is everything a reader runs in one go: for DuckDB the base views
 // over dataDir and then the curated views; for ClickHouse the curated
 // views for db (CREATE VIEW IF NOT EXISTS, as on a fresh database).
-func Script(d Dialect, tables []*schemas.Table, dataDir, db string) ([]string, error) {
+// hasFiles is as for DuckDBTables.
+func Script(d Dialect, tables []*schemas.Table, dataDir, db string, hasFiles func(table string) bool) ([]string, error) {
 	var out []string
 	if d == DuckDB {
-		out = append(out, DuckDBTables(tables, dataDir)...)
+		out = append(out, DuckDBTables(tables, dataDir, hasFiles)...)
 	}
 	for _, v := range All {
 		stmts, err := v.Create(d, false)

@@ -89,7 +89,11 @@ ClickHouse table; merge tables keep the newest row per key) and then the curated
 			if d == views.ClickHouse && db == "" {
 				return usageError("--dialect clickhouse needs --database NAME or CLICKHOUSE_DSN with a database")
 			}
-			stmts, err := views.Script(d, tables, data, "`"+db+"`")
+			hasFiles := func(table string) bool {
+				files, _ := filepath.Glob(filepath.Join(data, table, "*", "*.parquet"))
+				return len(files) > 0
+			}
+			stmts, err := views.Script(d, tables, data, "`"+db+"`", hasFiles)
 			if err != nil {
 				return cli.Exit(err.Error(), exitFailed)
 			}

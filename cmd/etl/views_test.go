@@ -74,11 +74,23 @@ func TestViewsCommandUsage(t *testing.T) {
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, stderr, "--database")
 
-	code, stdout, stderr := runCLI(t, nil, "views", "--dialect", "duckdb", "--data", "/srv/etl data")
+	data := filepath.Join(t.TempDir(), "etl data")
+	part := filepath.Join(data, "userflow_content_sessions", "dt=2026-11-30")
+	require.NoError(t, os.MkdirAll(part, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(part, "part-0.parquet"), nil, 0o644))
+	code, stdout, stderr := runCLI(t, nil, "views", "--dialect", "duckdb", "--data", data)
 	require.Equal(t, exitOK, code, stderr)
-	assert.Contains(t, stdout, `read_parquet('/srv/etl data/userflow_content_sessions/*/*.parquet', hive_partitioning = true, union_by_name = true)`)
+	assert.Contains(t, stdout, `read_parquet('`+data+`/userflow_content_sessions/*/*.parquet', hive_partitioning = true, union_by_name = true)`)
 	assert.Contains(t, stdout, `PARTITION BY "id" ORDER BY "last_activity_at" DESC, "_extracted_at" DESC`, "merge tables keep the newest row per key")
 	assert.Contains(t, stdout, `CREATE OR REPLACE VIEW "daily_overview"`)
+
+	// Before any run (or with a source not configured) a table has no files:
+	// its view is empty, and the curated views still work.
+	empty := t.TempDir()
+	code, stdout, stderr = runCLI(t, nil, "views", "--dialect", "duckdb", "--data", empty)
+	require.Equal(t, exitOK, code, stderr)
+	rows := testsupport.DuckDB(t, stdout+"SELECT count(*) AS n FROM daily_overview")
+	assert.Equal(t, []map[string]any{{"n": int64(0)}}, rows)
 
 	code, stdout, stderr = runCLI(t, nil, "views", "--dialect", "clickhouse", "--database", "analytics")
 	require.Equal(t, exitOK, code, stderr)
@@ -216,7 +228,7 @@ func TestDashboardSQL(t *testing.T) {
 	require.GreaterOrEqual(t, len(chExamples), 8, "docs/bi.md has eight questions with their SQL")
 	require.NotEmpty(t, duckExamples)
 
-	duckStmts, err := views.Script(views.DuckDB, l.tables, l.out, "")
+	duckStmts, err := views.Script(views.DuckDB, l.tables, l.out, "", nil)
 	require.NoError(t, err)
 	duckSetup := strings.Join(duckStmts, ";\n") + ";\n"
 
