@@ -139,9 +139,21 @@ func writeViewFiles(dir string, tables []*schemas.Table) error {
 	return nil
 }
 
-// migrateViews is etl migrate's last step: the curated views, created or
-// brought up to date once the tables they read exist.
+// migrateViews is etl migrate's last step, once the tables exist: column
+// comments brought up to date on tables an older version created, then the
+// curated views, created or brought up to date.
 func (a *app) migrateViews(ctx context.Context, sink *clickhouse.Sink) error {
+	tables, err := a.configuredTables()
+	if err != nil {
+		return err
+	}
+	n, err := sink.SyncComments(ctx, tables)
+	if err != nil {
+		return cli.Exit(fmt.Sprintf("migrate %s: %v", sink.Database(), err), exitFailed)
+	}
+	if n > 0 {
+		fmt.Fprintf(a.stdout, "column comments updated: %d\n", n)
+	}
 	done, err := sink.ApplyViews(ctx, views.All)
 	for _, m := range done {
 		state := "unchanged"

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/adoptionlabs/etl/schemas"
 	"github.com/adoptionlabs/etl/views"
 )
 
@@ -145,6 +146,51 @@ func (s *Sink) existingViews(ctx context.Context) (map[string]bool, error) {
 			return nil, fmt.Errorf("list views of %s: %w", s.db, err)
 		}
 		out[n] = true
+	}
+	return out, rows.Err()
+}
+
+// SyncComments sets the COMMENT of every declared column whose comment in
+// ClickHouse differs from its Doc: CREATE TABLE IF NOT EXISTS leaves the
+// tables of an existing deployment as they were, and BI tools show these
+// comments as column descriptions. It returns how many columns it changed.
+func (s *Sink) SyncComments(ctx context.Context, tables []*schemas.Table) (int, error) {
+	changed := 0
+	for _, t := range tables {
+		table := StorageTable(t)
+		have, err := s.comments(ctx, table)
+		if err != nil {
+			return changed, err
+		}
+		for _, c := range t.Columns {
+			cur, ok := have[c.Name]
+			if !ok || cur == c.Doc {
+				continue // a missing column is Ensure's to add, with its comment
+			}
+			if err := s.exec(ctx, fmt.Sprintf("ALTER TABLE %s COMMENT COLUMN %s %s", s.qualified(table), quoteIdent(c.Name), quoteString(c.Doc))); err != nil {
+				return changed, fmt.Errorf("comment column %s.%s.%s: %w", s.db, table, c.Name, err)
+			}
+			changed++
+		}
+	}
+	return changed, nil
+}
+
+func (s *Sink) comments(ctx context.Context, table string) (map[string]string, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.opts.QueryTimeout)
+	defer cancel()
+	rows, err := s.conn.Query(ctx, "SELECT name, comment FROM system.columns WHERE database = ? AND table = ?", s.db, table)
+	if err != nil {
+		return nil, fmt.Errorf("read column comments of %s.%s: %w", s.db, table, err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var n, c string
+		if err := rows.Scan(&n, &c); err != nil {
+			return nil, fmt.Errorf("read column comments of %s.%s: %w", s.db, table, err)
+		}
+		out[n] = c
 	}
 	return out, rows.Err()
 }

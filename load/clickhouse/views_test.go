@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/adoptionlabs/etl/schemas"
 	"github.com/adoptionlabs/etl/sql"
 	"github.com/adoptionlabs/etl/testsupport"
 	"github.com/adoptionlabs/etl/views"
@@ -119,4 +120,40 @@ func TestDDLAndViewsOnChDB(t *testing.T) {
 	for i, v := range views.All {
 		assert.Equal(t, []map[string]any{{"n": int64(0)}}, out[n+1+i], v.Name)
 	}
+}
+
+// A deployment whose tables an older version created (columns without
+// comments, or with an older wording) gets the declared comments on the
+// next migrate; a second pass changes nothing.
+func TestSyncCommentsUpdatesTablesCreatedBefore(t *testing.T) {
+	s, dsn := openSink(t)
+	ctx := context.Background()
+	old := *report
+	old.Columns = append([]schemas.Column(nil), report.Columns...)
+	for i := range old.Columns {
+		old.Columns[i].Doc = ""
+	}
+	old.Columns[1].Doc = "an older wording"
+	require.NoError(t, s.Ensure(ctx, &old))
+	require.NoError(t, s.Ensure(ctx, sessions))
+
+	now := *report
+	now.Columns = append([]schemas.Column(nil), report.Columns...)
+	for i := range now.Columns {
+		now.Columns[i].Doc = "doc of " + now.Columns[i].Name + ", it's 'quoted'"
+	}
+	n, err := s.SyncComments(ctx, []*schemas.Table{&now, sessions})
+	require.NoError(t, err)
+	assert.Equal(t, len(now.Columns), n, "every column of the old table, none of the current one")
+	rows := testsupport.ClickHouseQuery(t, dsn, fmt.Sprintf("SELECT name, comment FROM system.columns WHERE database = '%s' AND table = '%s'", s.Database(), now.Name))
+	require.Len(t, rows, len(now.Columns))
+	for i, c := range now.Columns {
+		assert.Equal(t, map[string]any{"name": c.Name, "comment": c.Doc}, rows[i])
+	}
+	rows = testsupport.ClickHouseQuery(t, dsn, fmt.Sprintf("SELECT comment FROM system.columns WHERE database = '%s' AND table = '%s_raw' AND name = 'note'", s.Database(), sessions.Name))
+	assert.Equal(t, "it's a note; with quotes", rows[0]["comment"], "a merge table's comments live on its _raw table")
+
+	n, err = s.SyncComments(ctx, []*schemas.Table{&now, sessions})
+	require.NoError(t, err)
+	assert.Zero(t, n)
 }
