@@ -1,4 +1,4 @@
-# make test   installs what the tests need (ClickHouse 18.16 via apt, DuckDB via npm), runs
+# make test   installs what the tests need (ClickHouse 18.16 via apt, DuckDB and chdb via npm), runs
 #             go test ./... against a private ClickHouse server it starts and stops.
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -14,16 +14,19 @@ DEMO_ARGS ?=
 
 DUCKDB_DIR := tools/duckdb
 DUCKDB_STAMP := $(DUCKDB_DIR)/node_modules/.package-lock.json
+# chdb embeds a current ClickHouse (26.x): the tests run the DDL and views on it as well as on 18.16.
+CHDB_DIR := tools/chdb
+CHDB_STAMP := $(CHDB_DIR)/node_modules/.package-lock.json
 WITH_CLICKHOUSE := bash scripts/with-clickhouse.sh
 
-.PHONY: all build test demo bench generate deps clickhouse-deps duckdb lint clean distclean
+.PHONY: all build test demo bench generate deps clickhouse-deps duckdb chdb lint clean distclean
 
 all: build
 
 build:
 	$(GO) build -o bin/etl ./cmd/etl
 
-deps: clickhouse-deps duckdb
+deps: clickhouse-deps duckdb chdb
 
 # apt-get install clickhouse-server clickhouse-client, only if missing.
 clickhouse-deps:
@@ -36,6 +39,17 @@ $(DUCKDB_STAMP): $(DUCKDB_DIR)/package.json $(DUCKDB_DIR)/package-lock.json
 	@command -v node >/dev/null || { echo "make duckdb: node not found: install Node.js 20" >&2; exit 1; }
 	@command -v $(NPM) >/dev/null || { echo "make duckdb: npm not found: install npm" >&2; exit 1; }
 	$(NPM) ci --prefix $(DUCKDB_DIR) --no-audit --no-fund
+	@touch $@
+
+# npm install (from the lock file) for the chdb query tool. Not npm ci: chdb's per-platform
+# library packages are optional dependencies, and a registry mirror that serves only this
+# platform's leaves them out of the lock, which npm ci then rejects as out of sync.
+chdb: $(CHDB_STAMP)
+
+$(CHDB_STAMP): $(CHDB_DIR)/package.json $(CHDB_DIR)/package-lock.json
+	@command -v node >/dev/null || { echo "make chdb: node not found: install Node.js 20" >&2; exit 1; }
+	@command -v $(NPM) >/dev/null || { echo "make chdb: npm not found: install npm" >&2; exit 1; }
+	$(NPM) install --prefix $(CHDB_DIR) --no-audit --no-fund --no-save
 	@touch $@
 
 test: deps
@@ -61,4 +75,4 @@ clean:
 	rm -rf bin/
 
 distclean: clean
-	rm -rf $(DUCKDB_DIR)/node_modules
+	rm -rf $(DUCKDB_DIR)/node_modules $(CHDB_DIR)/node_modules

@@ -6,9 +6,9 @@
 CREATE TABLE IF NOT EXISTS {database}.`bot_users_raw`
 (
     `channel_id` Int64 COMMENT 'channel code (1010 webchat, 1014 whatsapp, ...)',
-    `channel_name` String,
+    `channel_name` String COMMENT 'channelName',
     `user_id` String COMMENT 'userId: unique per channel (a phone number on whatsapp)',
-    `user_name` Nullable(String),
+    `user_name` Nullable(String) COMMENT 'userName',
     `created_at` DateTime('UTC') COMMENT 'createdDate',
     `first_interacted_at` Nullable(DateTime('UTC')) COMMENT '"first interacted date"',
     `last_interacted_at` DateTime('UTC') COMMENT '"last interacted date"',
@@ -28,15 +28,15 @@ FROM {database}.`bot_users_raw` FINAL;
 CREATE TABLE IF NOT EXISTS {database}.`bot_transcript_messages_raw`
 (
     `message_key` String COMMENT 'stable key: hash of bot_user_id, channel_id, created_at, message_index',
-    `bot_user_id` String,
-    `channel_id` Int64,
-    `channel_name` String,
+    `bot_user_id` String COMMENT 'botUserId the transcript was requested for (bot_users.user_id)',
+    `channel_id` Int64 COMMENT 'channelId the transcript was requested for',
+    `channel_name` String COMMENT 'name of channel_id',
     `message_index` Int64 COMMENT '0-based position among this user\'s messages with the same created_at, in API order (usually 0; a bot\'s burst shares one second)',
     `from` String COMMENT 'User, Bot or Agent',
     `type` String COMMENT 'text, card, carousel, form, list, reply, template, location, contact, image, ...',
-    `created_at` DateTime('UTC'),
+    `created_at` DateTime('UTC') COMMENT 'createdAt (UTC)',
     `updated_at` DateTime('UTC') COMMENT 'updatedAt (createdAt when absent)',
-    `is_preview_user` UInt8,
+    `is_preview_user` UInt8 COMMENT 'isPreviewUser: 1 for a tester previewing the bot',
     `text` Nullable(String) COMMENT 'text.message of text messages',
     `buttons` Array(String) COMMENT 'button labels shown with the message (text, card, carousel, reply, template, list...)',
     `payload` String COMMENT 'the object named after the type, whole, keys exactly as received',
@@ -54,10 +54,10 @@ FROM {database}.`bot_transcript_messages_raw` FINAL;
 -- bot_user_custom_fields (merge, key: channel_id, bot_user_id)
 CREATE TABLE IF NOT EXISTS {database}.`bot_user_custom_fields_raw`
 (
-    `channel_id` Int64,
-    `channel_name` String,
-    `bot_user_id` String,
-    `custom_fields` String,
+    `channel_id` Int64 COMMENT 'channelId the transcript was requested for',
+    `channel_name` String COMMENT 'name of channel_id',
+    `bot_user_id` String COMMENT 'botUserId the transcript was requested for',
+    `custom_fields` String COMMENT 'botUser.customFields as JSON text: an object of field name to value',
     `seen_at` DateTime('UTC') COMMENT 'the user\'s last message in the extracted window',
     `_extracted_at` DateTime('UTC') COMMENT 'when etl fetched the row (UTC)',
     `_run_id` String COMMENT 'id of the etl run that loaded the row'
@@ -72,10 +72,10 @@ FROM {database}.`bot_user_custom_fields_raw` FINAL;
 CREATE TABLE IF NOT EXISTS {database}.`bot_usage_monthly`
 (
     `month` Date COMMENT 'first day of the month',
-    `channel_id` Int64,
-    `channel_name` String,
-    `total_messages` Int64,
-    `total_users` Int64,
+    `channel_id` Int64 COMMENT 'channelId of the request',
+    `channel_name` String COMMENT 'name of channel_id',
+    `total_messages` Int64 COMMENT 'totalMessages',
+    `total_users` Int64 COMMENT 'totalUsers',
     `_extracted_at` DateTime('UTC') COMMENT 'when etl fetched the row (UTC)',
     `_run_id` String COMMENT 'id of the etl run that loaded the row'
 )

@@ -5,10 +5,10 @@
 -- technowiz_users (replace-all, key: user_id)
 CREATE TABLE IF NOT EXISTS {database}.`technowiz_users`
 (
-    `user_id` String,
-    `user_name` Nullable(String),
-    `channel` Nullable(String),
-    `attributes` String,
+    `user_id` String COMMENT 'userId',
+    `user_name` Nullable(String) COMMENT 'userName',
+    `channel` Nullable(String) COMMENT 'channel',
+    `attributes` String COMMENT 'attributes as JSON text: an object of attribute name to value',
     `created_at` Nullable(DateTime('UTC')) COMMENT 'createdAt (epoch ms)',
     `matched_filters` Array(String) COMMENT 'the configured filters that matched, as name=value',
     `_extra` String COMMENT 'user fields the API added that have no column',
@@ -21,13 +21,13 @@ ORDER BY (`user_id`);
 -- technowiz_messages (merge, key: message_id)
 CREATE TABLE IF NOT EXISTS {database}.`technowiz_messages_raw`
 (
-    `message_id` String,
-    `user_id` String,
+    `message_id` String COMMENT 'id of the message',
+    `user_id` String COMMENT 'userId of the conversation (technowiz_users.user_id)',
     `from` String COMMENT 'user, bot or agent',
-    `type` String,
-    `text` Nullable(String),
+    `type` String COMMENT 'type',
+    `text` Nullable(String) COMMENT 'text',
     `timestamp` DateTime('UTC') COMMENT 'epoch ms, stored to the second',
-    `payload` String,
+    `payload` String COMMENT 'the message payload as JSON text, keys as received',
     `_extra` String COMMENT 'message fields the API added that have no column',
     `_extracted_at` DateTime('UTC') COMMENT 'when etl fetched the row (UTC)',
     `_run_id` String COMMENT 'id of the etl run that loaded the row'

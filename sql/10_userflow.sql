@@ -7,16 +7,16 @@ CREATE TABLE IF NOT EXISTS {database}.`userflow_content_sessions_raw`
 (
     `id` String COMMENT 'content session id',
     `content_id` String COMMENT 'flow, checklist or launcher (userflow_content.id)',
-    `user_id` String,
+    `user_id` String COMMENT 'user_id (userflow_users.id)',
     `group_id` Nullable(String) COMMENT 'group the session ran under, if any',
     `version_id` String COMMENT 'userflow_content_versions.id',
     `created_at` DateTime('UTC') COMMENT 'session start (UTC); never changes',
     `last_activity_at` DateTime('UTC') COMMENT 'last interaction (UTC); the incremental cursor',
-    `completed` UInt8,
-    `completed_at` Nullable(DateTime('UTC')),
+    `completed` UInt8 COMMENT 'completed: 1 once the user finished it',
+    `completed_at` Nullable(DateTime('UTC')) COMMENT 'completed_at (UTC); NULL until completed',
     `progress` Float64 COMMENT '0..1, 1 = fully completed',
     `is_preview` UInt8 COMMENT 'started by a team member previewing a draft',
-    `launcher_activated` UInt8,
+    `launcher_activated` UInt8 COMMENT 'launcher_activated: 1 once the launcher was clicked',
     `_extracted_at` DateTime('UTC') COMMENT 'when etl fetched the row (UTC)',
     `_run_id` String COMMENT 'id of the etl run that loaded the row'
 )
@@ -32,10 +32,10 @@ CREATE TABLE IF NOT EXISTS {database}.`userflow_session_answers_raw`
 (
     `id` String COMMENT 'answer id',
     `session_id` String COMMENT 'userflow_content_sessions.id',
-    `content_id` String,
-    `user_id` String,
+    `content_id` String COMMENT 'content_id of the session (userflow_content.id)',
+    `user_id` String COMMENT 'user_id of the session (userflow_users.id)',
     `question_cvid` String COMMENT 'cross-version question id (userflow_questions.cvid)',
-    `question_name` String,
+    `question_name` String COMMENT 'question_name: the question as shown when answered',
     `answer_type` String COMMENT 'text, number or list',
     `answer_value` String COMMENT 'the answer as given; a list answer as compact JSON text',
     `answer_values` Array(String) COMMENT 'items of a list answer; empty otherwise',
@@ -55,10 +55,10 @@ FROM {database}.`userflow_session_answers_raw` FINAL;
 -- userflow_content (replace-all, key: id)
 CREATE TABLE IF NOT EXISTS {database}.`userflow_content`
 (
-    `id` String,
+    `id` String COMMENT 'id of the flow, checklist or launcher',
     `name` String COMMENT 'name given in the Builder',
     `type` String COMMENT 'flow, checklist or launcher',
-    `created_at` DateTime('UTC'),
+    `created_at` DateTime('UTC') COMMENT 'created_at (UTC)',
     `draft_version_id` Nullable(String) COMMENT 'version currently in the Builder',
     `published_version_id` Nullable(String) COMMENT 'version currently published; NULL if never published',
     `_extracted_at` DateTime('UTC') COMMENT 'when etl fetched the row (UTC)',
@@ -70,11 +70,11 @@ ORDER BY (`id`);
 -- userflow_content_versions (replace-all, key: id)
 CREATE TABLE IF NOT EXISTS {database}.`userflow_content_versions`
 (
-    `id` String,
+    `id` String COMMENT 'id of the version',
     `content_id` String COMMENT 'taken from the walk: the API\'s version object does not carry it',
     `number` Int64 COMMENT 'incremental per content object',
-    `description` Nullable(String),
-    `created_at` DateTime('UTC'),
+    `description` Nullable(String) COMMENT 'description',
+    `created_at` DateTime('UTC') COMMENT 'created_at (UTC)',
     `edited_at` Nullable(DateTime('UTC')) COMMENT 'last edit, or when it was published and frozen',
     `_extracted_at` DateTime('UTC') COMMENT 'when etl fetched the row (UTC)',
     `_run_id` String COMMENT 'id of the etl run that loaded the row'
@@ -86,10 +86,10 @@ ORDER BY (`id`);
 CREATE TABLE IF NOT EXISTS {database}.`userflow_questions`
 (
     `id` String COMMENT 'changes with every version',
-    `content_id` String,
-    `version_id` String,
+    `content_id` String COMMENT 'content_id, taken from the walk (userflow_content.id)',
+    `version_id` String COMMENT 'the version carrying the question (userflow_content_versions.id)',
     `cvid` String COMMENT 'cross-version id; userflow_session_answers.question_cvid',
-    `name` String,
+    `name` String COMMENT 'name: the question as shown',
     `type` String COMMENT 'text, multiline_text, nps, stars or multiple_choice',
     `_extracted_at` DateTime('UTC') COMMENT 'when etl fetched the row (UTC)',
     `_run_id` String COMMENT 'id of the etl run that loaded the row'
@@ -101,10 +101,10 @@ ORDER BY (`version_id`, `id`);
 CREATE TABLE IF NOT EXISTS {database}.`userflow_checklist_tasks`
 (
     `id` String COMMENT 'changes with every version',
-    `content_id` String,
-    `version_id` String,
+    `content_id` String COMMENT 'content_id, taken from the walk (userflow_content.id)',
+    `version_id` String COMMENT 'the version carrying the task (userflow_content_versions.id)',
     `cvid` String COMMENT 'cross-version id',
-    `name` String,
+    `name` String COMMENT 'name: the task as shown',
     `_extracted_at` DateTime('UTC') COMMENT 'when etl fetched the row (UTC)',
     `_run_id` String COMMENT 'id of the etl run that loaded the row'
 )
@@ -128,8 +128,8 @@ ORDER BY (`id`);
 -- userflow_groups (replace-all, key: id)
 CREATE TABLE IF NOT EXISTS {database}.`userflow_groups`
 (
-    `id` String,
-    `created_at` DateTime('UTC'),
+    `id` String COMMENT 'id of the group',
+    `created_at` DateTime('UTC') COMMENT 'created_at (UTC)',
     `name` Nullable(String) COMMENT 'attributes.name',
     `attributes` String COMMENT 'the whole attributes object',
     `_extracted_at` DateTime('UTC') COMMENT 'when etl fetched the row (UTC)',
@@ -141,13 +141,13 @@ ORDER BY (`id`);
 -- userflow_attribute_definitions (replace-all, key: id)
 CREATE TABLE IF NOT EXISTS {database}.`userflow_attribute_definitions`
 (
-    `id` String,
+    `id` String COMMENT 'id',
     `name` String COMMENT 'key in the attributes objects',
-    `display_name` String,
-    `description` Nullable(String),
+    `display_name` String COMMENT 'display_name',
+    `description` Nullable(String) COMMENT 'description',
     `data_type` String COMMENT 'string, number, boolean, datetime, list, or a Userflow-internal type',
     `scope` String COMMENT 'event, group, group_membership or user',
-    `created_at` DateTime('UTC'),
+    `created_at` DateTime('UTC') COMMENT 'created_at (UTC)',
     `_extracted_at` DateTime('UTC') COMMENT 'when etl fetched the row (UTC)',
     `_run_id` String COMMENT 'id of the etl run that loaded the row'
 )
@@ -157,11 +157,11 @@ ORDER BY (`id`);
 -- userflow_event_definitions (replace-all, key: id)
 CREATE TABLE IF NOT EXISTS {database}.`userflow_event_definitions`
 (
-    `id` String,
-    `name` String,
-    `display_name` String,
-    `description` Nullable(String),
-    `created_at` DateTime('UTC'),
+    `id` String COMMENT 'id',
+    `name` String COMMENT 'name: the event name as tracked',
+    `display_name` String COMMENT 'display_name',
+    `description` Nullable(String) COMMENT 'description',
+    `created_at` DateTime('UTC') COMMENT 'created_at (UTC)',
     `_extracted_at` DateTime('UTC') COMMENT 'when etl fetched the row (UTC)',
     `_run_id` String COMMENT 'id of the etl run that loaded the row'
 )

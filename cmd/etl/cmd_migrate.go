@@ -51,6 +51,9 @@ func migrateCommand() *cli.Command {
 					}
 				}
 			}
+			if err := a.migrateViews(c.Context, sink); err != nil {
+				return err
+			}
 			fmt.Fprintf(a.stdout, "database %s is up to date\n", sink.Database())
 			return nil
 		},

@@ -39,8 +39,8 @@ var GroupsTable = &schemas.Table{
 	Name: "userflow_groups",
 	Doc:  "Userflow groups (companies) with their attributes, full snapshot; empty on plans without Groups",
 	Columns: schemas.WithMeta(
-		schemas.Column{Name: "id", Type: schemas.String},
-		schemas.Column{Name: "created_at", Type: schemas.Timestamp},
+		schemas.Column{Name: "id", Type: schemas.String, Doc: "id of the group"},
+		schemas.Column{Name: "created_at", Type: schemas.Timestamp, Doc: "created_at (UTC)"},
 		schemas.Column{Name: "name", Type: schemas.String, Nullable: true, Doc: "attributes.name"},
 		schemas.Column{Name: "attributes", Type: schemas.JSON, Doc: "the whole attributes object"},
 	),

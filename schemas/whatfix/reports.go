@@ -1,6 +1,10 @@
 package whatfixschema
 
-import "github.com/adoptionlabs/etl/schemas"
+import (
+	"strings"
+
+	"github.com/adoptionlabs/etl/schemas"
+)
 
 // Report is a report this project knows: the typed columns of its rows,
 // named as the extractor names the report's own columns (snake_case of
@@ -32,12 +36,32 @@ func Lookup(name string) (Report, bool) {
 	return Report{}, false
 }
 
-func str(name string) schemas.Column   { return col(name, schemas.String, "") }
-func num(name string) schemas.Column   { return col(name, schemas.Int64, "") }
-func float(name string) schemas.Column { return col(name, schemas.Float64, "") }
-func pct(name string) schemas.Column   { return col(name, schemas.Float64, "percentage, 0..100") }
-func day(name string) schemas.Column   { return col(name, schemas.Date, "") }
-func at(name string) schemas.Column    { return col(name, schemas.Timestamp, "UTC") }
+func str(name string) schemas.Column   { return col(name, schemas.String, reportColumn(name)) }
+func num(name string) schemas.Column   { return col(name, schemas.Int64, reportColumn(name)) }
+func float(name string) schemas.Column { return col(name, schemas.Float64, reportColumn(name)) }
+func pct(name string) schemas.Column {
+	return col(name, schemas.Float64, reportColumn(name)+": percentage, 0..100")
+}
+func day(name string) schemas.Column { return col(name, schemas.Date, reportColumn(name)) }
+func at(name string) schemas.Column  { return col(name, schemas.Timestamp, reportColumn(name)+" (UTC)") }
+
+// reportColumn names the report's own column a declared column comes from,
+// as the extractor's snake_case undoes it ("completion_rate_pct" is
+// "Completion Rate (%)"), for the COMMENT BI tools show.
+func reportColumn(name string) string {
+	words := strings.Split(name, "_")
+	for i, w := range words {
+		switch {
+		case w == "pct":
+			words[i] = "(%)"
+		case w == "id":
+			words[i] = "ID"
+		case w != "":
+			words[i] = strings.ToUpper(w[:1]) + w[1:]
+		}
+	}
+	return `report column "` + strings.Join(words, " ") + `"`
+}
 
 // Reports are the known reports: every report of the API reference. The
 // columns are this project's reading of the reports (the reference shows no
@@ -48,7 +72,7 @@ var Reports = []Report{
 	{Name: "summary/engagement", Table: "whatfix_report_engagement", Doc: "Engagement by end users per day.",
 		Columns: []schemas.Column{day("date"), num("active_users"), num("new_users"), num("flows_played"), num("flows_completed"), num("self_help_opens"), num("smart_tips_shown"), pct("engagement_rate_pct")}},
 	{Name: "summary/mostPopularFlows", Table: "whatfix_report_most_popular_flows", Doc: "Flows ranked by views.",
-		Columns: []schemas.Column{str("flow_id"), str("flow_name"), num("views"), num("completions"), pct("completion_rate"), col("avg_time_to_complete", schemas.Float64, "seconds")}},
+		Columns: []schemas.Column{str("flow_id"), str("flow_name"), num("views"), num("completions"), pct("completion_rate"), col("avg_time_to_complete", schemas.Float64, reportColumn("avg_time_to_complete")+" in seconds")}},
 	{Name: "summary/usage", Table: "whatfix_report_usage", Doc: "Self Help queries, popups, task list starts, flows, smart tips and beacons shown.",
 		Columns: []schemas.Column{day("date"), num("self_help_queries"), num("popups_shown"), num("task_list_tasks_started"), num("flows_played"), num("smart_tips_shown"), num("beacons_shown")}},
 
@@ -84,7 +108,7 @@ var Reports = []Report{
 
 	// Flow summary (all flows).
 	{Name: "flowSummary/completionWithUsers", Table: "whatfix_report_flow_summary_completion_with_users", Doc: "Flow completions with the user.",
-		Columns: []schemas.Column{str("flow_id"), str("flow_name"), str("user_name"), str("user_email"), at("started_at"), at("completed_at"), col("time_taken_s", schemas.Float64, "seconds")}},
+		Columns: []schemas.Column{str("flow_id"), str("flow_name"), str("user_name"), str("user_email"), at("started_at"), at("completed_at"), col("time_taken_s", schemas.Float64, reportColumn("time_taken")+" in seconds")}},
 	{Name: "flowSummary/completionRate", Table: "whatfix_report_flow_summary_completion_rate", Doc: "Flows started, completed and not completed.",
 		Columns: []schemas.Column{str("flow_id"), str("flow_name"), num("started"), num("completed"), num("not_completed"), pct("completion_rate_pct")}},
 	{Name: "flowSummary/failureWithUsers", Table: "whatfix_report_flow_summary_failure_with_users", Doc: "Flow failures with the user and step.",

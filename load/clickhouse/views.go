@@ -1,0 +1,196 @@
+package clickhouse
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/adoptionlabs/etl/schemas"
+	"github.com/adoptionlabs/etl/views"
+)
+
+// viewPrefix names a curated view's row in MigrationsTable.
+const viewPrefix = "view:"
+
+// SupportsCreateOrReplaceView reports whether a server of that version
+// (`SELECT version()`) has CREATE OR REPLACE VIEW. 18.16 rejects it as a
+// syntax error; 21.1 and later have it. In between, the older path is kept:
+// it works everywhere.
+func SupportsCreateOrReplaceView(version string) bool {
+	parts := strings.SplitN(version, ".", 3)
+	major, err := strconv.Atoi(parts[0])
+	if err != nil {
+		return false
+	}
+	return major >= 21
+}
+
+// ViewStatements are the statements that create v in db, or bring an
+// existing v up to date. With CREATE OR REPLACE VIEW the swap is atomic;
+// without it (18.16) the view is dropped and created, and a dashboard
+// querying in between gets one "table doesn't exist" error.
+func ViewStatements(v views.View, db string, orReplace bool) ([]string, error) {
+	stmts, err := v.Create(views.ClickHouse, orReplace)
+	if err != nil {
+		return nil, err
+	}
+	for i, s := range stmts {
+		stmts[i] = strings.ReplaceAll(s, views.DatabaseToken, db)
+	}
+	if orReplace {
+		return stmts, nil
+	}
+	return append([]string{fmt.Sprintf("DROP TABLE IF EXISTS %s.%s", db, quoteIdent(v.Name))}, stmts...), nil
+}
+
+// viewVersion identifies a view's definition independently of the server
+// version, so that the same definition is not reapplied.
+func viewVersion(v views.View) (string, error) {
+	stmts, err := v.Create(views.ClickHouse, false)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256([]byte(strings.Join(stmts, ";\n")))
+	return hex.EncodeToString(sum[:8]), nil
+}
+
+// ApplyViews creates the curated views (views.All, in order: later views
+// read earlier ones), and recreates one whose definition changed since it
+// was applied or which is missing. Run it after Migrate: the views read the
+// tables Migrate creates.
+func (s *Sink) ApplyViews(ctx context.Context, vs []views.View) ([]Migration, error) {
+	var version string
+	qctx, cancel := context.WithTimeout(ctx, s.opts.QueryTimeout)
+	err := s.conn.QueryRow(qctx, "SELECT version()").Scan(&version)
+	cancel()
+	if err != nil {
+		return nil, fmt.Errorf("read the server version: %w", err)
+	}
+	orReplace := SupportsCreateOrReplaceView(version)
+	if err := s.exec(ctx, fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s (name String, version String, applied_at DateTime('UTC')) ENGINE = MergeTree ORDER BY (name, version)`, s.qualified(MigrationsTable))); err != nil {
+		return nil, fmt.Errorf("create %s: %w", MigrationsTable, err)
+	}
+	applied, err := s.appliedViews(ctx)
+	if err != nil {
+		return nil, err
+	}
+	existing, err := s.existingViews(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []Migration
+	for _, v := range vs {
+		ver, err := viewVersion(v)
+		if err != nil {
+			return out, err
+		}
+		m := Migration{Name: viewPrefix + v.Name, Version: ver}
+		if applied[m.Name+"@"+ver] && existing[v.Name] {
+			out = append(out, m)
+			continue
+		}
+		stmts, err := ViewStatements(v, quoteIdent(s.db), orReplace)
+		if err != nil {
+			return out, err
+		}
+		for _, stmt := range stmts {
+			if err := s.exec(ctx, stmt); err != nil {
+				return out, fmt.Errorf("view %s.%s (ClickHouse %s): %w; the tables it reads come from `etl migrate`", s.db, v.Name, version, err)
+			}
+		}
+		if err := s.exec(ctx, fmt.Sprintf("INSERT INTO %s (name, version, applied_at) SELECT %s, %s, toDateTime(%d, 'UTC')",
+			s.qualified(MigrationsTable), quoteString(m.Name), quoteString(m.Version), time.Now().Unix())); err != nil {
+			return out, fmt.Errorf("record view %s: %w", v.Name, err)
+		}
+		m.Applied = true
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+func (s *Sink) appliedViews(ctx context.Context) (map[string]bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.opts.QueryTimeout)
+	defer cancel()
+	rows, err := s.conn.Query(ctx, fmt.Sprintf("SELECT name, version FROM %s WHERE name LIKE %s", s.qualified(MigrationsTable), quoteString(viewPrefix+"%")))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", MigrationsTable, err)
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var n, v string
+		if err := rows.Scan(&n, &v); err != nil {
+			return nil, fmt.Errorf("read %s: %w", MigrationsTable, err)
+		}
+		out[n+"@"+v] = true
+	}
+	return out, rows.Err()
+}
+
+func (s *Sink) existingViews(ctx context.Context) (map[string]bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.opts.QueryTimeout)
+	defer cancel()
+	rows, err := s.conn.Query(ctx, "SELECT name FROM system.tables WHERE database = ? AND engine = 'View'", s.db)
+	if err != nil {
+		return nil, fmt.Errorf("list views of %s: %w", s.db, err)
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, fmt.Errorf("list views of %s: %w", s.db, err)
+		}
+		out[n] = true
+	}
+	return out, rows.Err()
+}
+
+// SyncComments sets the COMMENT of every declared column whose comment in
+// ClickHouse differs from its Doc: CREATE TABLE IF NOT EXISTS leaves the
+// tables of an existing deployment as they were, and BI tools show these
+// comments as column descriptions. It returns how many columns it changed.
+func (s *Sink) SyncComments(ctx context.Context, tables []*schemas.Table) (int, error) {
+	changed := 0
+	for _, t := range tables {
+		table := StorageTable(t)
+		have, err := s.comments(ctx, table)
+		if err != nil {
+			return changed, err
+		}
+		for _, c := range t.Columns {
+			cur, ok := have[c.Name]
+			if !ok || cur == c.Doc {
+				continue // a missing column is Ensure's to add, with its comment
+			}
+			if err := s.exec(ctx, fmt.Sprintf("ALTER TABLE %s COMMENT COLUMN %s %s", s.qualified(table), quoteIdent(c.Name), quoteString(c.Doc))); err != nil {
+				return changed, fmt.Errorf("comment column %s.%s.%s: %w", s.db, table, c.Name, err)
+			}
+			changed++
+		}
+	}
+	return changed, nil
+}
+
+func (s *Sink) comments(ctx context.Context, table string) (map[string]string, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.opts.QueryTimeout)
+	defer cancel()
+	rows, err := s.conn.Query(ctx, "SELECT name, comment FROM system.columns WHERE database = ? AND table = ?", s.db, table)
+	if err != nil {
+		return nil, fmt.Errorf("read column comments of %s.%s: %w", s.db, table, err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var n, c string
+		if err := rows.Scan(&n, &c); err != nil {
+			return nil, fmt.Errorf("read column comments of %s.%s: %w", s.db, table, err)
+		}
+		out[n] = c
+	}
+	return out, rows.Err()
+}
