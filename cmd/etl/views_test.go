@@ -116,7 +116,7 @@ func loadSandboxEverywhere(t *testing.T) *loaded {
 	// One sandbox for both loads: the fakes derive their data from the seed
 	// and their clock, so both sinks see the same rows.
 	now := time.Now().UTC()
-	env, stop, err := startSandboxes(42, now, 0, 1)
+	env, stop, err := startSandboxes(42, now, 0, 1, nil)
 	require.NoError(t, err)
 	t.Cleanup(stop)
 	env["CLICKHOUSE_DSN"] = dsn

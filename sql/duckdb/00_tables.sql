@@ -20,7 +20,7 @@ COMMENT ON VIEW "bot_usage_monthly" IS 'Monthly bot usage per channel (GET /usag
 -- bot_user_custom_fields (merge)
 CREATE OR REPLACE VIEW "bot_user_custom_fields" AS
 SELECT "channel_id", "channel_name", "bot_user_id", "custom_fields", "seen_at", "_extracted_at", "_run_id" FROM (
-    SELECT *, row_number() OVER (PARTITION BY "channel_id", "bot_user_id" ORDER BY "_extracted_at" DESC) AS etl_rn
+    SELECT *, row_number() OVER (PARTITION BY "channel_id", "bot_user_id" ORDER BY "seen_at" DESC, "_extracted_at" DESC) AS etl_rn
     FROM read_parquet('data/bot_user_custom_fields/*/*.parquet', hive_partitioning = true, union_by_name = true)
 ) WHERE etl_rn = 1;
 
@@ -29,7 +29,7 @@ COMMENT ON VIEW "bot_user_custom_fields" IS 'Bot user custom fields (botUser.cus
 -- bot_users (merge)
 CREATE OR REPLACE VIEW "bot_users" AS
 SELECT "channel_id", "channel_name", "user_id", "user_name", "created_at", "first_interacted_at", "last_interacted_at", "seen_at", "_extra", "_extracted_at", "_run_id" FROM (
-    SELECT *, row_number() OVER (PARTITION BY "channel_id", "user_id" ORDER BY "last_interacted_at" DESC, "_extracted_at" DESC) AS etl_rn
+    SELECT *, row_number() OVER (PARTITION BY "channel_id", "user_id" ORDER BY "seen_at" DESC, "_extracted_at" DESC) AS etl_rn
     FROM read_parquet('data/bot_users/*/*.parquet', hive_partitioning = true, union_by_name = true)
 ) WHERE etl_rn = 1;
 
