@@ -331,3 +331,64 @@ func TestKillDashNineNeverCorruptsState(t *testing.T) {
 		assert.Empty(t, leftovers, "Open removed the temp files of the killed writer")
 	}
 }
+
+const lockerDirEnv = "STATE_TEST_LOCKER_DIR"
+
+// TestHelperLocker, as a child process, takes and releases the run lock in a
+// loop until it is killed.
+func TestHelperLocker(t *testing.T) {
+	dir := os.Getenv(lockerDirEnv)
+	if dir == "" {
+		return // only meaningful as a child process
+	}
+	ctx := context.Background()
+	s, err := state.OpenFile(dir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(3)
+	}
+	for i := 0; ; i++ {
+		l, _, err := s.Lock(ctx, "etl", time.Hour, state.Holder{})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(4)
+		}
+		if i == 0 {
+			fmt.Println("locking") // the parent's proof that the loop runs
+		}
+		if err := l.Release(ctx); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(5)
+		}
+	}
+}
+
+// A run killed while it takes the lock must never leave a lock file that
+// names no holder: the next run on this host would wait the whole ttl
+// (an hour by default) instead of taking over from the dead PID at once.
+func TestKillDashNineWhileLockingNeverBlocksTheNextRun(t *testing.T) {
+	if os.Getenv(lockerDirEnv) != "" {
+		t.Skip("running as the locker child")
+	}
+	ctx := context.Background()
+	dir := t.TempDir()
+	for round := 0; round < 25; round++ {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestHelperLocker$", "-test.count=1")
+		cmd.Env = append(os.Environ(), lockerDirEnv+"="+dir)
+		out, err := cmd.StdoutPipe()
+		require.NoError(t, err)
+		require.NoError(t, cmd.Start())
+		buf := make([]byte, 64)
+		_, err = out.Read(buf)
+		require.NoError(t, err, "round %d: the locker never started", round)
+		time.Sleep(time.Duration(round%7) * time.Millisecond)
+		require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
+		_ = cmd.Wait()
+
+		s := open(t, dir)
+		l, _, err := s.Lock(ctx, "etl", time.Hour, state.Holder{})
+		require.NoError(t, err, "round %d: a lock left by a killed process of this host is taken over at once", round)
+		require.NoError(t, l.Release(ctx))
+		require.NoError(t, s.Close())
+	}
+}

@@ -117,6 +117,7 @@ func (s *FileStore) Lock(ctx context.Context, name string, ttl time.Duration, me
 		for _, g := range after[:len(after)-1] {
 			_ = os.Remove(genPath(dir, g))
 		}
+		removeAbandonedGenerations(dir, s.now())
 		l := &fileLock{store: s, dir: dir, gen: next, file: f, holder: me, ttl: ttl,
 			stop: make(chan struct{}), done: make(chan struct{}), lost: make(chan struct{})}
 		s.mu.Lock()
@@ -220,23 +221,42 @@ func listGenerations(dir string) ([]int64, error) {
 
 func createGeneration(dir string, gen int64, body []byte) (*os.File, error) {
 	path := genPath(dir, gen)
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_RDWR, 0o644)
+	// The holder is written and synced under a private name, then linked
+	// into place: link(2) fails if the generation exists, as O_EXCL would,
+	// and a run killed at any instant leaves either no generation or one
+	// that names its holder, never an empty file only the ttl can clear.
+	tmp, err := os.CreateTemp(dir, ".gen-*.tmp")
 	if err != nil {
 		return nil, err
 	}
-	if _, err := f.Write(body); err != nil {
-		_ = f.Close()
-		_ = os.Remove(path)
+	discard := func(err error) (*os.File, error) {
+		_ = tmp.Close()
+		_ = os.Remove(tmp.Name())
 		return nil, err
 	}
-	// Synced so that after a power cut the file names its holder rather
-	// than being an empty file that only the ttl can clear.
-	if err := f.Sync(); err != nil {
-		_ = f.Close()
-		_ = os.Remove(path)
-		return nil, err
+	if _, err := tmp.Write(body); err != nil {
+		return discard(err)
 	}
-	return f, nil
+	if err := tmp.Sync(); err != nil {
+		return discard(err)
+	}
+	if err := os.Link(tmp.Name(), path); err != nil {
+		return discard(err)
+	}
+	_ = os.Remove(tmp.Name())
+	return tmp, nil
+}
+
+// removeAbandonedGenerations deletes the private files of contenders killed
+// before they linked their generation in. Young ones may belong to a live
+// contender between its write and its link, so they are left alone.
+func removeAbandonedGenerations(dir string, now time.Time) {
+	leftovers, _ := filepath.Glob(filepath.Join(dir, ".gen-*.tmp"))
+	for _, p := range leftovers {
+		if st, err := os.Stat(p); err == nil && now.Sub(st.ModTime()) > time.Minute {
+			_ = os.Remove(p)
+		}
+	}
 }
 
 func newToken() string {
