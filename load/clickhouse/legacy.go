@@ -73,11 +73,6 @@ func (s *Sink) moveLegacyMerge(ctx context.Context, t *schemas.Table) error {
 	if err != nil {
 		return err
 	}
-	keys := identList(t.Key)
-	order := keys + ", " + quoteIdent(t.Version) + " DESC"
-	if t.Version != schemas.ExtractedAt && strings.Contains(cols, quoteIdent(schemas.ExtractedAt)) {
-		order += ", " + quoteIdent(schemas.ExtractedAt) + " DESC"
-	}
 	filters := []string{"1"}
 	if t.Partition != "" {
 		ids, err := s.strings(ctx, fmt.Sprintf("SELECT DISTINCT toString(toYYYYMM(%s)) FROM %s", quoteIdent(t.Partition), s.qualified(raw)))
@@ -86,16 +81,15 @@ func (s *Sink) moveLegacyMerge(ctx context.Context, t *schemas.Table) error {
 		}
 		filters = filters[:0]
 		for _, id := range ids {
-			filters = append(filters, fmt.Sprintf("toYYYYMM(%s) = %s", quoteIdent(t.Partition), id))
+			filters = append(filters, partitionFilter(t, id))
 		}
 	}
 	for _, f := range filters {
-		q := fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM %s WHERE %s ORDER BY %s LIMIT 1 BY %s",
-			s.qualified(tmp), cols, cols, s.qualified(raw), f, order, keys)
-		if err := s.exec(ctx, q); err != nil {
+		if err := s.exec(ctx, legacyCopy(t, s.qualified(raw), s.qualified(tmp), cols, f)); err != nil {
 			return fmt.Errorf("copy the newest row per key of %s (%s) into %s: %w", raw, f, tmp, err)
 		}
 	}
+	keys := identList(t.Key)
 	var want, got, distinct uint64
 	if err := s.scalar(ctx, fmt.Sprintf("SELECT uniqExact(%s) FROM %s", keys, s.qualified(raw)), &want); err != nil {
 		return fmt.Errorf("count the keys of %s: %w", raw, err)
@@ -120,6 +114,18 @@ func (s *Sink) moveLegacyMerge(ctx context.Context, t *schemas.Table) error {
 	}
 	s.opts.Logger.Info("moved a merge table to a plain table", "table", t.Name, "rows", got)
 	return nil
+}
+
+// legacyCopy copies the newest row per key, by the declared version, of the
+// rows of raw that filter selects into tmp (qualified names); cols are the
+// columns both have. The same on 18.16 and current releases.
+func legacyCopy(t *schemas.Table, raw, tmp, cols, filter string) string {
+	keys := identList(t.Key)
+	order := keys + ", " + quoteIdent(t.Version) + " DESC"
+	if t.Version != schemas.ExtractedAt && strings.Contains(cols, quoteIdent(schemas.ExtractedAt)) {
+		order += ", " + quoteIdent(schemas.ExtractedAt) + " DESC"
+	}
+	return fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM %s WHERE %s ORDER BY %s LIMIT 1 BY %s", tmp, cols, cols, raw, filter, order, keys)
 }
 
 // legacyColumns is the column list copied from the old raw table: the

@@ -434,29 +434,17 @@ func (w *writer) prepareMerge(ctx context.Context) error {
 	if err := s.exec(ctx, fmt.Sprintf("CREATE TABLE %s AS %s", s.qualified(w.rebuilt), s.qualified(w.target))); err != nil {
 		return fmt.Errorf("create the table %s's partitions are rebuilt in: %w", t.Name, err)
 	}
-	cols, keys := identList(columnNames(t)), identList(t.Key)
-	order := keys + ", " + quoteIdent(t.Version) + " DESC, _etl_new DESC"
-	if t.Version != schemas.ExtractedAt {
-		order += ", " + quoteIdent(schemas.ExtractedAt) + " DESC"
-	}
 	for _, p := range parts {
-		in := partitionFilter(t, p)
-		touched := fmt.Sprintf("(%s) IN (SELECT %s FROM %s WHERE %s)", keys, keys, s.qualified(w.staging), in)
-		candidates := fmt.Sprintf("SELECT %s, 1 AS _etl_new FROM %s WHERE %s", cols, s.qualified(w.staging), in)
-		if have[p] {
-			keep := fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM %s WHERE %s AND NOT %s",
-				s.qualified(w.rebuilt), cols, cols, s.qualified(w.target), in, touched)
+		keep, newest := mergeRebuild(t, s.qualified(w.target), s.qualified(w.staging), s.qualified(w.rebuilt), p, have[p])
+		if keep != "" {
 			if err := s.exec(ctx, keep); err != nil {
 				return fmt.Errorf("keep the untouched rows of partition %s: %w", p, err)
 			}
-			candidates = fmt.Sprintf("SELECT %s, 0 AS _etl_new FROM %s WHERE %s AND %s UNION ALL %s",
-				cols, s.qualified(w.target), in, touched, candidates)
 		}
-		newest := fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM (%s) ORDER BY %s LIMIT 1 BY %s",
-			s.qualified(w.rebuilt), cols, cols, candidates, order, keys)
 		if err := s.exec(ctx, newest); err != nil {
 			return fmt.Errorf("add the newest row of each key the load touches in partition %s: %w", p, err)
 		}
+		in := partitionFilter(t, p)
 		n, err := s.count(ctx, w.rebuilt, in)
 		if err != nil {
 			return err
@@ -464,6 +452,28 @@ func (w *writer) prepareMerge(ctx context.Context) error {
 		w.swaps = append(w.swaps, partitionSwap{partition: p, empty: n == 0})
 	}
 	return nil
+}
+
+// mergeRebuild returns the two statements that fill partition p of
+// rebuilt (qualified names): keep copies the live rows of keys the staged
+// rows do not touch ("" when the target has no such partition); newest adds
+// each touched key's newest row among the live and the staged ones, the
+// staged row winning a tie. They are the same on 18.16 and current releases.
+func mergeRebuild(t *schemas.Table, target, staging, rebuilt, p string, live bool) (keep, newest string) {
+	cols, keys := identList(columnNames(t)), identList(t.Key)
+	order := keys + ", " + quoteIdent(t.Version) + " DESC, _etl_new DESC"
+	if t.Version != schemas.ExtractedAt {
+		order += ", " + quoteIdent(schemas.ExtractedAt) + " DESC"
+	}
+	in := partitionFilter(t, p)
+	touched := fmt.Sprintf("(%s) IN (SELECT %s FROM %s WHERE %s)", keys, keys, staging, in)
+	candidates := fmt.Sprintf("SELECT %s, 1 AS _etl_new FROM %s WHERE %s", cols, staging, in)
+	if live {
+		keep = fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM %s WHERE %s AND NOT (%s)", rebuilt, cols, cols, target, in, touched)
+		candidates = fmt.Sprintf("SELECT %s, 0 AS _etl_new FROM %s WHERE %s AND %s UNION ALL %s", cols, target, in, touched, candidates)
+	}
+	newest = fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM (%s) ORDER BY %s LIMIT 1 BY %s", rebuilt, cols, cols, candidates, order, keys)
+	return keep, newest
 }
 
 // partitionFilter selects the rows of t in partition p (as system.parts
