@@ -57,11 +57,7 @@ func mergeScenarioStatements(db string) []string {
 			parts[p] = true
 		}
 		for _, p := range order {
-			keep, newest := mergeRebuild(sessions, q(sessions.Name), q(stg), q(rebuilt), p, live[p])
-			if keep != "" {
-				stmts = append(stmts, keep)
-			}
-			stmts = append(stmts, newest, fmt.Sprintf("ALTER TABLE %s REPLACE PARTITION %s FROM %s", q(sessions.Name), p, q(rebuilt)))
+			stmts = append(stmts, mergeRebuild(sessions, q(sessions.Name), q(stg), q(rebuilt), p, live[p]), fmt.Sprintf("ALTER TABLE %s REPLACE PARTITION %s FROM %s", q(sessions.Name), p, q(rebuilt)))
 			live[p] = true
 		}
 		stmts = append(stmts, "DROP TABLE "+q(stg), "DROP TABLE "+q(rebuilt))

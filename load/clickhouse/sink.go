@@ -435,14 +435,9 @@ func (w *writer) prepareMerge(ctx context.Context) error {
 		return fmt.Errorf("create the table %s's partitions are rebuilt in: %w", t.Name, err)
 	}
 	for _, p := range parts {
-		keep, newest := mergeRebuild(t, s.qualified(w.target), s.qualified(w.staging), s.qualified(w.rebuilt), p, have[p])
-		if keep != "" {
-			if err := s.exec(ctx, keep); err != nil {
-				return fmt.Errorf("keep the untouched rows of partition %s: %w", p, err)
-			}
-		}
-		if err := s.exec(ctx, newest); err != nil {
-			return fmt.Errorf("add the newest row of each key the load touches in partition %s: %w", p, err)
+		q := mergeRebuild(t, s.qualified(w.target), s.qualified(w.staging), s.qualified(w.rebuilt), p, have[p])
+		if err := s.exec(ctx, q); err != nil {
+			return fmt.Errorf("rebuild partition %s (untouched rows, newest row of each touched key): %w", p, err)
 		}
 		in := partitionFilter(t, p)
 		n, err := s.count(ctx, w.rebuilt, in)
@@ -454,12 +449,14 @@ func (w *writer) prepareMerge(ctx context.Context) error {
 	return nil
 }
 
-// mergeRebuild returns the two statements that fill partition p of
-// rebuilt (qualified names): keep copies the live rows of keys the staged
-// rows do not touch ("" when the target has no such partition); newest adds
-// each touched key's newest row among the live and the staged ones, the
-// staged row winning a tie. They are the same on 18.16 and current releases.
-func mergeRebuild(t *schemas.Table, target, staging, rebuilt, p string, live bool) (keep, newest string) {
+// mergeRebuild returns the statement that fills partition p of rebuilt
+// (qualified names): the live rows of keys the staged rows do not touch
+// (none when the target has no such partition, live false), then each
+// touched key's newest row among the live and the staged ones, the staged
+// row winning a tie. One INSERT, so the partition is swapped in as one part
+// where it fits one block: readers do not pay for a part per load. The same
+// on 18.16 and current releases.
+func mergeRebuild(t *schemas.Table, target, staging, rebuilt, p string, live bool) string {
 	cols, keys := identList(columnNames(t)), identList(t.Key)
 	order := keys + ", " + quoteIdent(t.Version) + " DESC, _etl_new DESC"
 	if t.Version != schemas.ExtractedAt {
@@ -468,12 +465,13 @@ func mergeRebuild(t *schemas.Table, target, staging, rebuilt, p string, live boo
 	in := partitionFilter(t, p)
 	touched := fmt.Sprintf("(%s) IN (SELECT %s FROM %s WHERE %s)", keys, keys, staging, in)
 	candidates := fmt.Sprintf("SELECT %s, 1 AS _etl_new FROM %s WHERE %s", cols, staging, in)
+	keep := ""
 	if live {
-		keep = fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM %s WHERE %s AND NOT (%s)", rebuilt, cols, cols, target, in, touched)
+		keep = fmt.Sprintf("SELECT %s FROM %s WHERE %s AND NOT (%s) UNION ALL ", cols, target, in, touched)
 		candidates = fmt.Sprintf("SELECT %s, 0 AS _etl_new FROM %s WHERE %s AND %s UNION ALL %s", cols, target, in, touched, candidates)
 	}
-	newest = fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM (%s) ORDER BY %s LIMIT 1 BY %s", rebuilt, cols, cols, candidates, order, keys)
-	return keep, newest
+	return fmt.Sprintf("INSERT INTO %s (%s) %sSELECT %s FROM (SELECT %s FROM (%s) ORDER BY %s LIMIT 1 BY %s)",
+		rebuilt, cols, keep, cols, cols, candidates, order, keys)
 }
 
 // partitionFilter selects the rows of t in partition p (as system.parts
