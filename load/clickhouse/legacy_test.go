@@ -25,7 +25,9 @@ import (
 // ReplacingMergeTree + FINAL view), and testdata/legacy-bot-seen-at the bot
 // DDL of the release before that, whose bot_users_raw and
 // bot_user_custom_fields_raw engines carry another version column
-// (last_interacted_at, _extracted_at) than the declared seen_at.
+// (last_interacted_at, _extracted_at) than the declared seen_at; it takes
+// the place of testdata/legacy's 10_bot.sql, as on an install that never
+// re-created those tables.
 func legacyFiles(t *testing.T) fstest.MapFS {
 	out := fstest.MapFS{}
 	for _, dir := range []string{"testdata/legacy", "testdata/legacy-bot-seen-at"} {
