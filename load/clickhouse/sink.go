@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"net/url"
 	"regexp"
 	"slices"
 	"sort"
@@ -21,6 +22,7 @@ import (
 	"github.com/apache/arrow/go/v15/arrow"
 
 	"github.com/adoptionlabs/etl/load"
+	"github.com/adoptionlabs/etl/redact"
 	"github.com/adoptionlabs/etl/schemas"
 	"github.com/adoptionlabs/etl/window"
 )
@@ -162,7 +164,9 @@ func redactDSNError(err error, dsn string) error {
 		if at := strings.Index(rest, "@"); at >= 0 {
 			if c := strings.Index(rest[:at], ":"); c >= 0 {
 				if pw := rest[c+1 : at]; pw != "" {
-					msg = strings.ReplaceAll(msg, pw, "[REDACTED]")
+					// The DSN holds the password URL-escaped; a message may quote either form.
+					decoded, _ := url.PathUnescape(pw)
+					msg = redact.New([]string{pw, decoded}).String(msg)
 				}
 			}
 		}
