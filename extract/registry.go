@@ -26,6 +26,8 @@ type Plugin struct {
 	// SandboxVariants name the other readings of undocumented details the
 	// fake can serve (SandboxOptions.Variant); docs/guesses.md lists them.
 	SandboxVariants []string
+	// Env are the environment variables the source's sample.yaml reads.
+	Env []EnvVar
 }
 
 // Config is a source's typed settings.
@@ -33,8 +35,9 @@ type Config interface {
 	// Validate checks the settings without any request; the error names the
 	// setting. Unset credentials are not an error: see Missing.
 	Validate() error
-	// Missing lists the unset credentials (by env var name); a source with
-	// any missing is skipped with one line, not failed.
+	// Missing lists the unset credentials (by env var name, the Required
+	// ones of Plugin.Env); a source with any missing is skipped with one
+	// line, not failed.
 	Missing() []string
 	// Secrets lists credential values to redact everywhere.
 	Secrets() []string

@@ -14,22 +14,6 @@ import (
 	"github.com/adoptionlabs/etl/extract/httpclient"
 )
 
-// Env var names, as sources.md fixes them.
-const (
-	EnvBaseURL   = "BOT_BASE_URL"
-	EnvAppID     = "BOT_APP_ID"
-	EnvAppSecret = "BOT_APP_SECRET"
-)
-
-// Stream names.
-const (
-	StreamUsers       = "users"
-	StreamTranscripts = "transcripts"
-	StreamUsage       = "usage"
-)
-
-var streamNames = []string{StreamUsers, StreamTranscripts, StreamUsage}
-
 // DefaultChannelNames are the channel codes of the reference.
 var DefaultChannelNames = map[int]string{
 	1010: "webchat", 1011: "workflow", 1012: "googleBusinessMessages", 1013: "general",
@@ -125,9 +109,10 @@ func (c *Config) Validate() error {
 	if err := h.Validate(); err != nil {
 		return err
 	}
+	known := StreamNames()
 	for _, s := range c.Streams {
-		if !slices.Contains(streamNames, s) {
-			return fmt.Errorf("streams: %q is not a bot stream (want %s)", s, strings.Join(streamNames, ", "))
+		if !slices.Contains(known, s) {
+			return fmt.Errorf("streams: %q is not a bot stream (want %s)", s, strings.Join(known, ", "))
 		}
 	}
 	if strings.TrimSpace(c.AuthScheme) == "" || strings.ContainsAny(c.AuthScheme, " \t\r\n") {
@@ -191,19 +176,7 @@ func (c *Config) knownChannels() string {
 }
 
 // Missing lists the unset connection settings by env var name.
-func (c *Config) Missing() []string {
-	var out []string
-	if strings.TrimSpace(c.BaseURL) == "" {
-		out = append(out, EnvBaseURL)
-	}
-	if strings.TrimSpace(c.AppID) == "" {
-		out = append(out, EnvAppID)
-	}
-	if strings.TrimSpace(c.AppSecret) == "" {
-		out = append(out, EnvAppSecret)
-	}
-	return out
-}
+func (c *Config) Missing() []string { return extract.Missing(c, envVars) }
 
 // Secrets lists the values to redact everywhere. Tokens are redacted by the
 // HTTP client, which sees them set on each request.
@@ -270,16 +243,5 @@ func (c *Config) Open(env extract.Env) ([]*engine.Stream, error) {
 	if err != nil {
 		return nil, err
 	}
-	all := map[string]*engine.Stream{
-		StreamUsers:       a.usersStream(),
-		StreamTranscripts: a.transcriptsStream(),
-		StreamUsage:       a.usageStream(),
-	}
-	var out []*engine.Stream
-	for _, name := range streamNames {
-		if len(c.Streams) == 0 || slices.Contains(c.Streams, name) {
-			out = append(out, all[name])
-		}
-	}
-	return out, nil
+	return extract.Pick(a.streams(), c.Streams), nil
 }

@@ -13,20 +13,6 @@ import (
 	"github.com/adoptionlabs/etl/extract/httpclient"
 )
 
-// Env var names, as sources.md fixes them.
-const (
-	EnvBaseURL = "TECHNOWIZ_BASE_URL"
-	EnvAuthKey = "TECHNOWIZ_AUTH_KEY"
-)
-
-// Stream names.
-const (
-	StreamUsers    = "users"
-	StreamMessages = "messages"
-)
-
-var streamNames = []string{StreamUsers, StreamMessages}
-
 // UserFilter is one attribute filter of the users API. Technowiz cannot list
 // all users: the users extracted are those matching any filter.
 type UserFilter struct {
@@ -90,8 +76,8 @@ func (c *Config) Validate() error {
 		return err
 	}
 	for _, s := range c.Streams {
-		if !slices.Contains(streamNames, s) {
-			return fmt.Errorf("streams: %q is not a technowiz stream (want %s)", s, strings.Join(streamNames, ", "))
+		if known := StreamNames(); !slices.Contains(known, s) {
+			return fmt.Errorf("streams: %q is not a technowiz stream (want %s)", s, strings.Join(known, ", "))
 		}
 	}
 	if strings.TrimSpace(c.AuthKey) != "" && len(c.UserFilters) == 0 {
@@ -125,16 +111,7 @@ func (c *Config) Validate() error {
 }
 
 // Missing lists the unset connection settings by env var name.
-func (c *Config) Missing() []string {
-	var out []string
-	if strings.TrimSpace(c.BaseURL) == "" {
-		out = append(out, EnvBaseURL)
-	}
-	if strings.TrimSpace(c.AuthKey) == "" {
-		out = append(out, EnvAuthKey)
-	}
-	return out
-}
+func (c *Config) Missing() []string { return extract.Missing(c, envVars) }
 
 // Secrets lists the values to redact everywhere.
 func (c *Config) Secrets() []string {
@@ -186,12 +163,5 @@ func (c *Config) Open(env extract.Env) ([]*engine.Stream, error) {
 	if err != nil {
 		return nil, err
 	}
-	all := map[string]*engine.Stream{StreamUsers: a.usersStream(), StreamMessages: a.messagesStream()}
-	var out []*engine.Stream
-	for _, name := range streamNames {
-		if len(c.Streams) == 0 || slices.Contains(c.Streams, name) {
-			out = append(out, all[name])
-		}
-	}
-	return out, nil
+	return extract.Pick(a.streams(), c.Streams), nil
 }

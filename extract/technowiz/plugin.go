@@ -16,7 +16,22 @@ func init() {
 		Sandbox:   sandbox,
 		// per-page-total: total_records counts the current page only.
 		SandboxVariants: []string{"per-page-total"},
+		Env:             envVars,
 	})
+}
+
+// Env var names, as sources.md fixes them.
+const (
+	EnvBaseURL = "TECHNOWIZ_BASE_URL"
+	EnvAuthKey = "TECHNOWIZ_AUTH_KEY"
+)
+
+// envVars are the variables sample.yaml reads: the one list Missing, the
+// sandbox and the tests use.
+var envVars = []extract.EnvVar{
+	{Name: EnvBaseURL, Setting: "base_url", Required: true},
+	{Name: EnvAuthKey, Setting: "auth_key", Required: true},
+	{Name: "TECHNOWIZ_RATE_LIMIT", Setting: "rate_limit"},
 }
 
 func sandbox(opts extract.SandboxOptions) extract.Sandbox {
@@ -25,12 +40,12 @@ func sandbox(opts extract.SandboxOptions) extract.Sandbox {
 	return extract.Sandbox{
 		Handler: f,
 		Env: func(baseURL string) map[string]string {
-			return map[string]string{
-				EnvBaseURL: baseURL,
-				EnvAuthKey: technowizfake.DemoAuthKey,
+			return extract.SandboxEnv(envVars, map[string]string{
+				"base_url": baseURL,
+				"auth_key": technowizfake.DemoAuthKey,
 				// The fake has no rate limit; the demo should not wait on one.
-				"TECHNOWIZ_RATE_LIMIT": "unlimited",
-			}
+				"rate_limit": "unlimited",
+			})
 		},
 	}
 }
