@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/adoptionlabs/etl/engine"
+	"github.com/adoptionlabs/etl/extract/httpclient"
 	"github.com/adoptionlabs/etl/schemas"
 	"github.com/adoptionlabs/etl/window"
 )
@@ -24,10 +25,10 @@ type botUser struct {
 
 type usersPage struct {
 	Users       []map[string]any `json:"users"`
-	Page        flexInt          `json:"page"`
-	Pages       flexInt          `json:"pages"`
-	Total       flexInt          `json:"total"`
-	Limit       flexInt          `json:"limit"`
+	Page        httpclient.FlexInt          `json:"page"`
+	Pages       httpclient.FlexInt          `json:"pages"`
+	Total       httpclient.FlexInt          `json:"total"`
+	Limit       httpclient.FlexInt          `json:"limit"`
 	HasNextPage flexBool         `json:"hasNextPage"`
 }
 
