@@ -24,12 +24,12 @@ type botUser struct {
 }
 
 type usersPage struct {
-	Users       []map[string]any `json:"users"`
-	Page        httpclient.FlexInt          `json:"page"`
-	Pages       httpclient.FlexInt          `json:"pages"`
-	Total       httpclient.FlexInt          `json:"total"`
-	Limit       httpclient.FlexInt          `json:"limit"`
-	HasNextPage flexBool         `json:"hasNextPage"`
+	Users       []map[string]any   `json:"users"`
+	Page        httpclient.FlexInt `json:"page"`
+	Pages       httpclient.FlexInt `json:"pages"`
+	Total       httpclient.FlexInt `json:"total"`
+	Limit       httpclient.FlexInt `json:"limit"`
+	HasNextPage flexBool           `json:"hasNextPage"`
 }
 
 // maxPages stops a walk whose API keeps saying "more" (a bug there must not

@@ -83,4 +83,3 @@ func (e apiError) label() string {
 	}
 	return fmt.Sprintf("%s (%d)", name, e.Code)
 }
-
