@@ -21,7 +21,7 @@ var DefaultChannelNames = map[int]string{
 	1018: "sms", 1019: "hangoutsChat", 1020: "google", 1021: "instagramMessaging",
 }
 
-// Paths are the endpoints; the reference gives none, so all are sources.md's
+// Paths are the endpoints; the reference gives none, so all are this project's
 // assumptions and stay overridable.
 type Paths struct {
 	Token       string `yaml:"token" doc:"token call (POST {appId, appSecret})"`

@@ -1,6 +1,7 @@
 // Package bot extracts users, transcripts, custom fields and monthly usage
-// from the bot platform's Open API (seeds/bot-open-api.txt, with the paths
-// and shapes sources.md assumes). See README.md.
+// from the bot platform's Open API. Its reference gives bodies but no paths:
+// the paths are this project's assumptions, each a setting
+// (docs/guesses.md). See README.md.
 package bot
 
 import (
@@ -21,7 +22,7 @@ func init() {
 	})
 }
 
-// Env var names, as sources.md fixes them.
+// Env var names.
 const (
 	EnvBaseURL   = "BOT_BASE_URL"
 	EnvAppID     = "BOT_APP_ID"

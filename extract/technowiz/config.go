@@ -24,7 +24,7 @@ func (f UserFilter) String() string {
 	return "attribute_name=" + f.AttributeName + " attribute_value=" + f.AttributeValue
 }
 
-// Paths are sources.md's assumptions; Conversation holds {userId}.
+// Paths are assumed (the reference names none); Conversation holds {userId}.
 type Paths struct {
 	Users        string `yaml:"users" doc:"users by attribute (GET ?attribute_name&attribute_value)"`
 	Conversation string `yaml:"conversation" doc:"a user's messages; {userId} is replaced"`
@@ -38,7 +38,7 @@ type Config struct {
 	// UserFilters select the users to extract.
 	UserFilters []UserFilter `yaml:"user_filters" doc:"attribute filters; a user matching several is extracted once"`
 	Paths       Paths        `yaml:"paths"`
-	// PageSize and PageSizeParam: the seed spells the parameter Page_size.
+	// PageSize and PageSizeParam: the reference spells the parameter Page_size.
 	PageSize        int    `yaml:"page_size" doc:"messages per conversation page"`
 	PageSizeParam   string `yaml:"page_size_param" doc:"name of the page size query parameter"`
 	UserConcurrency int    `yaml:"user_concurrency" doc:"users whose conversations are fetched at once (1..64)"`

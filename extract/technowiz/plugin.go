@@ -1,6 +1,7 @@
 // Package technowiz extracts users (found by attribute filters) and their
-// conversation messages from the Technowiz API (seeds/technowiz-api.txt, with
-// the paths and shapes sources.md assumes). See README.md.
+// conversation messages from the Technowiz API. Its reference names
+// parameters, not paths or response shapes: those are this project's
+// assumptions, each a setting (docs/guesses.md). See README.md.
 package technowiz
 
 import (
@@ -20,7 +21,7 @@ func init() {
 	})
 }
 
-// Env var names, as sources.md fixes them.
+// Env var names.
 const (
 	EnvBaseURL = "TECHNOWIZ_BASE_URL"
 	EnvAuthKey = "TECHNOWIZ_AUTH_KEY"

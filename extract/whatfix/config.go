@@ -31,7 +31,7 @@ const (
 )
 
 // Paths are the endpoint paths relative to path_prefix. The defaults follow
-// the OpenAPI file (and sources.md where the references are silent); each is
+// Whatfix's OpenAPI file (our assumptions where the references are silent); each is
 // configurable because the two references already disagree.
 type Paths struct {
 	FlowAnalytics     string `yaml:"flow_analytics" doc:"GET flow analytics (startDate, endDate)"`
