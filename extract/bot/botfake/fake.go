@@ -417,7 +417,7 @@ func (f *Fake) serveToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if *body.AppID != f.opts.AppID || *body.AppSecret != f.opts.AppSecret {
-		// The seed lists 200, 400 and 409 for this call: bad credentials are a 400.
+		// The reference lists 200, 400 and 409 for this call: bad credentials are a 400.
 		f.writeError(w, r, http.StatusBadRequest, "invalid appId or appSecret", body)
 		return
 	}
