@@ -28,6 +28,10 @@ type Plugin struct {
 	SandboxVariants []string
 	// Env are the environment variables the source's sample.yaml reads.
 	Env []EnvVar
+	// Sample is the source's sample.yaml: its block of pipelines.yaml with
+	// every setting at its default, commented. `make generate` writes the
+	// samples into the default pipelines.yaml.
+	Sample []byte
 }
 
 // Config is a source's typed settings.

@@ -5,6 +5,8 @@
 package bot
 
 import (
+	_ "embed"
+
 	"github.com/adoptionlabs/etl/extract"
 	"github.com/adoptionlabs/etl/extract/bot/botfake"
 )
@@ -18,9 +20,15 @@ func init() {
 		// bare-token: the API wants the token without "Bearer";
 		// per-page-total: users' and transcripts' total count one page.
 		SandboxVariants: []string{"bare-token", "per-page-total"},
+		Sample:          sample,
 		Env:             envVars,
 	})
 }
+
+// sample is the source's block of pipelines.yaml, commented.
+//
+//go:embed sample.yaml
+var sample []byte
 
 // Env var names.
 const (

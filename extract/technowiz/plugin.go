@@ -5,6 +5,8 @@
 package technowiz
 
 import (
+	_ "embed"
+
 	"github.com/adoptionlabs/etl/extract"
 	"github.com/adoptionlabs/etl/extract/technowiz/technowizfake"
 )
@@ -17,9 +19,15 @@ func init() {
 		Sandbox:   sandbox,
 		// per-page-total: total_records counts the current page only.
 		SandboxVariants: []string{"per-page-total"},
+		Sample:          sample,
 		Env:             envVars,
 	})
 }
+
+// sample is the source's block of pipelines.yaml, commented.
+//
+//go:embed sample.yaml
+var sample []byte
 
 // Env var names.
 const (

@@ -1,5 +1,3 @@
-// Package userflow extracts content sessions (with survey answers), content,
-// versions, questions, users and groups from the Userflow REST API.
 package userflow
 
 import (

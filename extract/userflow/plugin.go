@@ -1,6 +1,10 @@
+// Package userflow extracts content sessions (with survey answers), content,
+// versions, questions, users and groups from the Userflow REST API.
 package userflow
 
 import (
+	_ "embed"
+
 	"github.com/adoptionlabs/etl/extract"
 	"github.com/adoptionlabs/etl/extract/userflow/userflowfake"
 )
@@ -11,9 +15,15 @@ func init() {
 		Doc:       "Userflow REST API: content sessions and survey answers (incremental by last activity), content, versions, questions, users, groups",
 		NewConfig: func() extract.Config { return NewConfig() },
 		Sandbox:   sandboxFor,
+		Sample:    sample,
 		Env:       envVars,
 	})
 }
+
+// sample is the source's block of pipelines.yaml, commented.
+//
+//go:embed sample.yaml
+var sample []byte
 
 // EnvAPIKey is the variable the key comes from; named in "missing" lines
 // and in 401 hints.

@@ -1,7 +1,3 @@
-// Package whatfix extracts Whatfix report downloads (CSV or JSON, one UTC
-// day per request, per flow where the report needs a flowId), flow, end-user,
-// Self Help and task-list analytics, content (incrementally), end users,
-// segments and audit logs.
 package whatfix
 
 import (

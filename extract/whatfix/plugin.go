@@ -1,6 +1,12 @@
+// Package whatfix extracts Whatfix report downloads (CSV or JSON, one UTC
+// day per request, per flow where the report needs a flowId), flow, end-user,
+// Self Help and task-list analytics, content (incrementally), end users,
+// segments and audit logs.
 package whatfix
 
 import (
+	_ "embed"
+
 	"maps"
 	"slices"
 	"strings"
@@ -16,9 +22,15 @@ func init() {
 		NewConfig:       func() extract.Config { return NewConfig() },
 		Sandbox:         sandboxFor,
 		SandboxVariants: slices.Sorted(maps.Keys(whatfixfake.Variants)),
+		Sample:          sample,
 		Env:             envVars,
 	})
 }
+
+// sample is the source's block of pipelines.yaml, commented.
+//
+//go:embed sample.yaml
+var sample []byte
 
 // Environment variables the credentials come from; named in "missing" lines
 // and in 401/403 hints.
