@@ -60,6 +60,14 @@ type Env struct {
 	Now func() time.Time
 }
 
+// Log returns Env.Logger, or a logger that discards.
+func (e Env) Log() *slog.Logger {
+	if e.Logger != nil {
+		return e.Logger
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
 // Clock returns Env.Now or time.Now.
 func (e Env) Clock() time.Time {
 	if e.Now != nil {

@@ -43,6 +43,13 @@ func (h HTTPSettings) Client(env Env, cfg httpclient.Config) (*httpclient.Client
 		return nil, fmt.Errorf("rate_limit: %w", err)
 	}
 	cfg.BaseURL = h.BaseURL
+	if cfg.BaseURL == "" {
+		// Declarations must build without credentials (`etl streams`, `etl
+		// validate`, the DDL): a blank base_url is an unset env var, the CLI
+		// skips a source whose Missing() is not empty, so this placeholder
+		// host is never called.
+		cfg.BaseURL = "http://base-url-not-set.invalid"
+	}
 	cfg.RateLimit = rate
 	cfg.Timeout = h.Timeout
 	cfg.MaxRetries = h.MaxRetries

@@ -2,7 +2,6 @@ package bot
 
 import (
 	"fmt"
-	"log/slog"
 	"net/url"
 	"slices"
 	"sort"
@@ -199,17 +198,8 @@ func (c *Config) Counters() map[string]int64 {
 
 // newAPI builds the clients (the token call's and the API's); no request.
 func (c *Config) newAPI(env extract.Env) (*api, error) {
-	// Declarations must build without credentials (`etl streams`, `etl
-	// validate`, the DDL); the CLI skips a source whose Missing() is not
-	// empty, so this placeholder host is never called.
 	settings := c.HTTPSettings
-	if settings.BaseURL == "" {
-		settings.BaseURL = "http://base-url-not-set.invalid"
-	}
-	log := env.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+	log := env.Log()
 	now := env.Clock
 	tokenClient, err := settings.Client(env, httpclient.Config{Secrets: c.Secrets(), BackoffBase: c.backoffBase})
 	if err != nil {

@@ -2,7 +2,6 @@ package technowiz
 
 import (
 	"fmt"
-	"log/slog"
 	"net/url"
 	"slices"
 	"strings"
@@ -134,17 +133,8 @@ func (c *Config) filters() []UserFilter {
 
 // newAPI builds the client. No request is made.
 func (c *Config) newAPI(env extract.Env) (*api, error) {
-	// Declarations must build without credentials (`etl streams`, `etl
-	// validate`, the DDL); the CLI skips a source whose Missing() is not
-	// empty, so this placeholder host is never called.
 	settings := c.HTTPSettings
-	if settings.BaseURL == "" {
-		settings.BaseURL = "http://base-url-not-set.invalid"
-	}
-	log := env.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+	log := env.Log()
 	client, err := settings.Client(env, httpclient.Config{
 		// The reference puts the key itself after "Basic", not base64(user:password).
 		Auth:        httpclient.HeaderAuth("Authorization", "Basic "+c.AuthKey),
