@@ -2,6 +2,7 @@ package extract
 
 import (
 	"fmt"
+	"net/url"
 	"time"
 
 	"github.com/adoptionlabs/etl/extract/httpclient"
@@ -34,6 +35,19 @@ func (h HTTPSettings) Validate() error {
 		return fmt.Errorf("timeout and max_retries must not be negative")
 	}
 	return nil
+}
+
+// ValidateUnsetURL is Validate for a source whose base_url comes from a
+// required env var with no default: a blank one is not an error here
+// (Missing reports it and the source is skipped); a set one must be an
+// absolute http(s) URL.
+func (h HTTPSettings) ValidateUnsetURL() error {
+	if h.BaseURL == "" {
+		h.BaseURL = "unset" // reported by Missing
+	} else if u, err := url.Parse(h.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("base_url %q: want an absolute http(s) URL", h.BaseURL)
+	}
+	return h.Validate()
 }
 
 // Client builds the shared HTTP client from the settings.

@@ -2,7 +2,6 @@ package bot
 
 import (
 	"fmt"
-	"net/url"
 	"slices"
 	"sort"
 	"strings"
@@ -99,13 +98,7 @@ func NewConfig() *Config {
 // credential is not an error here: Missing reports it and the source is
 // skipped.
 func (c *Config) Validate() error {
-	h := c.HTTPSettings
-	if h.BaseURL == "" {
-		h.BaseURL = "unset" // reported by Missing
-	} else if u, err := url.Parse(h.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("base_url %q: want an absolute http(s) URL", h.BaseURL)
-	}
-	if err := h.Validate(); err != nil {
+	if err := c.HTTPSettings.ValidateUnsetURL(); err != nil {
 		return err
 	}
 	known := StreamNames()

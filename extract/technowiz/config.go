@@ -2,7 +2,6 @@ package technowiz
 
 import (
 	"fmt"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -65,13 +64,7 @@ func NewConfig() *Config {
 // reported by Missing, not here; but once a key is set the filters must be
 // too, since without them there is nothing to extract.
 func (c *Config) Validate() error {
-	h := c.HTTPSettings
-	if h.BaseURL == "" {
-		h.BaseURL = "unset" // reported by Missing
-	} else if u, err := url.Parse(h.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("base_url %q: want an absolute http(s) URL", h.BaseURL)
-	}
-	if err := h.Validate(); err != nil {
+	if err := c.HTTPSettings.ValidateUnsetURL(); err != nil {
 		return err
 	}
 	for _, s := range c.Streams {
