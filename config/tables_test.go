@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/adoptionlabs/etl/config"
+	"github.com/adoptionlabs/etl/extract"
 	_ "github.com/adoptionlabs/etl/extract/all"
 	"github.com/adoptionlabs/etl/extract/httpclient"
 	"github.com/adoptionlabs/etl/extract/userflow"
@@ -77,7 +78,7 @@ func TestShippedConfigsValidate(t *testing.T) {
 
 	samples, err := filepath.Glob(filepath.Join(root, "extract", "*", "sample.yaml"))
 	require.NoError(t, err)
-	require.Len(t, samples, 4)
+	require.Len(t, samples, len(extract.Names()), "one sample.yaml per registered source")
 	var all strings.Builder
 	all.WriteString("version: 1\nsources:\n")
 	for _, p := range samples {
@@ -87,11 +88,19 @@ func TestShippedConfigsValidate(t *testing.T) {
 			all.WriteString("  " + line + "\n")
 		}
 	}
-	urls := env(map[string]string{"BOT_BASE_URL": "http://127.0.0.1:1", "TECHNOWIZ_BASE_URL": "http://127.0.0.1:1",
-		"USERFLOW_BASE_URL": "http://127.0.0.1:1", "WHATFIX_BASE_URL": "http://127.0.0.1:1"})
-	c, err := config.Load("samples.yaml", []byte(all.String()), urls)
+	baseURLs := map[string]string{}
+	for _, name := range extract.Names() {
+		p, _ := extract.Lookup(name)
+		for _, v := range p.Env {
+			if v.Setting == "base_url" {
+				baseURLs[v.Name] = "http://127.0.0.1:1"
+			}
+		}
+	}
+	require.Len(t, baseURLs, len(extract.Names()), "every source reads its base_url from the environment")
+	c, err := config.Load("samples.yaml", []byte(all.String()), env(baseURLs))
 	require.NoError(t, err)
-	assert.Len(t, c.Sources, 4)
+	assert.Len(t, c.Sources, len(extract.Names()))
 }
 
 // The body caps are per-source settings of pipelines.yaml, in sizes.

@@ -26,6 +26,12 @@ type Plugin struct {
 	// SandboxVariants name the other readings of undocumented details the
 	// fake can serve (SandboxOptions.Variant); docs/guesses.md lists them.
 	SandboxVariants []string
+	// Env are the environment variables the source's sample.yaml reads.
+	Env []EnvVar
+	// Sample is the source's sample.yaml: its block of pipelines.yaml with
+	// every setting at its default, commented. `make generate` writes the
+	// samples into the default pipelines.yaml.
+	Sample []byte
 }
 
 // Config is a source's typed settings.
@@ -33,8 +39,9 @@ type Config interface {
 	// Validate checks the settings without any request; the error names the
 	// setting. Unset credentials are not an error: see Missing.
 	Validate() error
-	// Missing lists the unset credentials (by env var name); a source with
-	// any missing is skipped with one line, not failed.
+	// Missing lists the unset credentials (by env var name, the Required
+	// ones of Plugin.Env); a source with any missing is skipped with one
+	// line, not failed.
 	Missing() []string
 	// Secrets lists credential values to redact everywhere.
 	Secrets() []string
@@ -51,6 +58,14 @@ type Env struct {
 	Transport http.RoundTripper
 	// Now is the clock (tests); nil means time.Now.
 	Now func() time.Time
+}
+
+// Log returns Env.Logger, or a logger that discards.
+func (e Env) Log() *slog.Logger {
+	if e.Logger != nil {
+		return e.Logger
+	}
+	return slog.New(slog.DiscardHandler)
 }
 
 // Clock returns Env.Now or time.Now.

@@ -2,6 +2,7 @@ package extract
 
 import (
 	"fmt"
+	"net/url"
 	"time"
 
 	"github.com/adoptionlabs/etl/extract/httpclient"
@@ -36,6 +37,19 @@ func (h HTTPSettings) Validate() error {
 	return nil
 }
 
+// ValidateUnsetURL is Validate for a source whose base_url comes from a
+// required env var with no default: a blank one is not an error here
+// (Missing reports it and the source is skipped); a set one must be an
+// absolute http(s) URL.
+func (h HTTPSettings) ValidateUnsetURL() error {
+	if h.BaseURL == "" {
+		h.BaseURL = "unset" // reported by Missing
+	} else if u, err := url.Parse(h.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("base_url %q: want an absolute http(s) URL", h.BaseURL)
+	}
+	return h.Validate()
+}
+
 // Client builds the shared HTTP client from the settings.
 func (h HTTPSettings) Client(env Env, cfg httpclient.Config) (*httpclient.Client, error) {
 	rate, err := httpclient.ParseRate(h.RateLimit)
@@ -43,6 +57,13 @@ func (h HTTPSettings) Client(env Env, cfg httpclient.Config) (*httpclient.Client
 		return nil, fmt.Errorf("rate_limit: %w", err)
 	}
 	cfg.BaseURL = h.BaseURL
+	if cfg.BaseURL == "" {
+		// Declarations must build without credentials (`etl streams`, `etl
+		// validate`, the DDL): a blank base_url is an unset env var, the CLI
+		// skips a source whose Missing() is not empty, so this placeholder
+		// host is never called.
+		cfg.BaseURL = "http://base-url-not-set.invalid"
+	}
 	cfg.RateLimit = rate
 	cfg.Timeout = h.Timeout
 	cfg.MaxRetries = h.MaxRetries

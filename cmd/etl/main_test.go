@@ -24,16 +24,38 @@ import (
 // runCLI runs the command in-process with a clean environment.
 func runCLI(t *testing.T, env map[string]string, args ...string) (int, string, string) {
 	t.Helper()
-	for _, k := range []string{"USERFLOW_API_KEY", "USERFLOW_BASE_URL", "CLICKHOUSE_DSN", "ETL_CONFIG", "WHATFIX_INTEGRATION_KEY", "WHATFIX_ACCOUNT_ID", "WHATFIX_USER", "BOT_APP_ID", "BOT_APP_SECRET", "TECHNOWIZ_AUTH_KEY"} {
-		t.Setenv(k, "") // restored after the test
-		require.NoError(t, os.Unsetenv(k))
-	}
+	clearEnv(t)
 	for k, v := range env {
 		t.Setenv(k, v)
 	}
 	var stdout, stderr bytes.Buffer
 	code := run(append([]string{"etl"}, args...), &stdout, &stderr)
 	return code, stdout.String(), stderr.String()
+}
+
+// clearEnv unsets every variable the program reads: each source's declared
+// ones (extract.Plugin.Env) and the program's own.
+func clearEnv(t *testing.T) {
+	t.Helper()
+	for _, k := range append([]string{"CLICKHOUSE_DSN", "ETL_CONFIG"}, extract.EnvNames()...) {
+		t.Setenv(k, "") // restored after the test
+		require.NoError(t, os.Unsetenv(k))
+	}
+}
+
+// A variable of the developer's shell must not reach a CLI test: every one a
+// source's sample.yaml reads is cleared (a hand list missed the *_BASE_URLs).
+func TestRunCLIClearsEverySourceVariable(t *testing.T) {
+	vars := extract.EnvNames()
+	require.Contains(t, vars, "BOT_BASE_URL")
+	for _, k := range vars {
+		t.Setenv(k, "from-the-shell")
+	}
+	clearEnv(t)
+	for _, k := range vars {
+		_, set := os.LookupEnv(k)
+		assert.False(t, set, k)
+	}
 }
 
 func TestBadUsageExitsTwoBeforeAnyRequest(t *testing.T) {

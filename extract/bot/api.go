@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -47,23 +46,6 @@ func (a *api) channelID(name string) (int, bool) {
 
 // isoUTC is the reference's date format ("2021-10-01T00:00:00.000Z").
 func isoUTC(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
-
-// flexInt reads a number that may arrive as a JSON number or string.
-type flexInt int
-
-func (n *flexInt) UnmarshalJSON(b []byte) error {
-	s := strings.Trim(strings.TrimSpace(string(b)), `"`)
-	if s == "" || s == "null" {
-		*n = 0
-		return nil
-	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		return fmt.Errorf("want a number, got %s", b)
-	}
-	*n = flexInt(f)
-	return nil
-}
 
 // flexBool reads hasNextPage, documented as 0/1, also as true/false.
 type flexBool bool

@@ -218,7 +218,7 @@ func (a *tokenAuth) renewTime(raw json.RawMessage) time.Time {
 }
 
 // parseExpireAt reads expireAt in the forms APIs use: ISO 8601 text, epoch
-// seconds or milliseconds (as a number or a numeric string). The seed shows
+// seconds or milliseconds (as a number or a numeric string). The reference shows
 // only "string". Values too small to be an epoch are read as seconds from
 // now (an expires-in).
 func parseExpireAt(raw json.RawMessage, now time.Time) (time.Time, bool) {

@@ -2,8 +2,6 @@ package bot
 
 import (
 	"fmt"
-	"log/slog"
-	"net/url"
 	"slices"
 	"sort"
 	"strings"
@@ -14,22 +12,6 @@ import (
 	"github.com/adoptionlabs/etl/extract/httpclient"
 )
 
-// Env var names, as sources.md fixes them.
-const (
-	EnvBaseURL   = "BOT_BASE_URL"
-	EnvAppID     = "BOT_APP_ID"
-	EnvAppSecret = "BOT_APP_SECRET"
-)
-
-// Stream names.
-const (
-	StreamUsers       = "users"
-	StreamTranscripts = "transcripts"
-	StreamUsage       = "usage"
-)
-
-var streamNames = []string{StreamUsers, StreamTranscripts, StreamUsage}
-
 // DefaultChannelNames are the channel codes of the reference.
 var DefaultChannelNames = map[int]string{
 	1010: "webchat", 1011: "workflow", 1012: "googleBusinessMessages", 1013: "general",
@@ -37,7 +19,7 @@ var DefaultChannelNames = map[int]string{
 	1018: "sms", 1019: "hangoutsChat", 1020: "google", 1021: "instagramMessaging",
 }
 
-// Paths are the endpoints; the reference gives none, so all are sources.md's
+// Paths are the endpoints; the reference gives none, so all are this project's
 // assumptions and stay overridable.
 type Paths struct {
 	Token       string `yaml:"token" doc:"token call (POST {appId, appSecret})"`
@@ -116,18 +98,13 @@ func NewConfig() *Config {
 // credential is not an error here: Missing reports it and the source is
 // skipped.
 func (c *Config) Validate() error {
-	h := c.HTTPSettings
-	if h.BaseURL == "" {
-		h.BaseURL = "unset" // reported by Missing
-	} else if u, err := url.Parse(h.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("base_url %q: want an absolute http(s) URL", h.BaseURL)
-	}
-	if err := h.Validate(); err != nil {
+	if err := c.HTTPSettings.ValidateUnsetURL(); err != nil {
 		return err
 	}
+	known := StreamNames()
 	for _, s := range c.Streams {
-		if !slices.Contains(streamNames, s) {
-			return fmt.Errorf("streams: %q is not a bot stream (want %s)", s, strings.Join(streamNames, ", "))
+		if !slices.Contains(known, s) {
+			return fmt.Errorf("streams: %q is not a bot stream (want %s)", s, strings.Join(known, ", "))
 		}
 	}
 	if strings.TrimSpace(c.AuthScheme) == "" || strings.ContainsAny(c.AuthScheme, " \t\r\n") {
@@ -191,19 +168,7 @@ func (c *Config) knownChannels() string {
 }
 
 // Missing lists the unset connection settings by env var name.
-func (c *Config) Missing() []string {
-	var out []string
-	if strings.TrimSpace(c.BaseURL) == "" {
-		out = append(out, EnvBaseURL)
-	}
-	if strings.TrimSpace(c.AppID) == "" {
-		out = append(out, EnvAppID)
-	}
-	if strings.TrimSpace(c.AppSecret) == "" {
-		out = append(out, EnvAppSecret)
-	}
-	return out
-}
+func (c *Config) Missing() []string { return extract.Missing(c, envVars) }
 
 // Secrets lists the values to redact everywhere. Tokens are redacted by the
 // HTTP client, which sees them set on each request.
@@ -226,17 +191,8 @@ func (c *Config) Counters() map[string]int64 {
 
 // newAPI builds the clients (the token call's and the API's); no request.
 func (c *Config) newAPI(env extract.Env) (*api, error) {
-	// Declarations must build without credentials (`etl streams`, `etl
-	// validate`, the DDL); the CLI skips a source whose Missing() is not
-	// empty, so this placeholder host is never called.
 	settings := c.HTTPSettings
-	if settings.BaseURL == "" {
-		settings.BaseURL = "http://base-url-not-set.invalid"
-	}
-	log := env.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+	log := env.Log()
 	now := env.Clock
 	tokenClient, err := settings.Client(env, httpclient.Config{Secrets: c.Secrets(), BackoffBase: c.backoffBase})
 	if err != nil {
@@ -270,16 +226,5 @@ func (c *Config) Open(env extract.Env) ([]*engine.Stream, error) {
 	if err != nil {
 		return nil, err
 	}
-	all := map[string]*engine.Stream{
-		StreamUsers:       a.usersStream(),
-		StreamTranscripts: a.transcriptsStream(),
-		StreamUsage:       a.usageStream(),
-	}
-	var out []*engine.Stream
-	for _, name := range streamNames {
-		if len(c.Streams) == 0 || slices.Contains(c.Streams, name) {
-			out = append(out, all[name])
-		}
-	}
-	return out, nil
+	return extract.Pick(a.streams(), c.Streams), nil
 }

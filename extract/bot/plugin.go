@@ -1,9 +1,12 @@
 // Package bot extracts users, transcripts, custom fields and monthly usage
-// from the bot platform's Open API (seeds/bot-open-api.txt, with the paths
-// and shapes sources.md assumes). See README.md.
+// from the bot platform's Open API. Its reference gives bodies but no paths:
+// the paths are this project's assumptions, each a setting
+// (docs/guesses.md). See README.md.
 package bot
 
 import (
+	_ "embed"
+
 	"github.com/adoptionlabs/etl/extract"
 	"github.com/adoptionlabs/etl/extract/bot/botfake"
 )
@@ -17,7 +20,30 @@ func init() {
 		// bare-token: the API wants the token without "Bearer";
 		// per-page-total: users' and transcripts' total count one page.
 		SandboxVariants: []string{"bare-token", "per-page-total"},
+		Sample:          sample,
+		Env:             envVars,
 	})
+}
+
+// sample is the source's block of pipelines.yaml, commented.
+//
+//go:embed sample.yaml
+var sample []byte
+
+// Env var names.
+const (
+	EnvBaseURL   = "BOT_BASE_URL"
+	EnvAppID     = "BOT_APP_ID"
+	EnvAppSecret = "BOT_APP_SECRET"
+)
+
+// envVars are the variables sample.yaml reads: the one list Missing, the
+// sandbox and the tests use.
+var envVars = []extract.EnvVar{
+	{Name: EnvBaseURL, Setting: "base_url", Required: true},
+	{Name: EnvAppID, Setting: "app_id", Required: true},
+	{Name: EnvAppSecret, Setting: "app_secret", Required: true},
+	{Name: "BOT_RATE_LIMIT", Setting: "rate_limit"},
 }
 
 func sandbox(opts extract.SandboxOptions) extract.Sandbox {
@@ -30,13 +56,13 @@ func sandbox(opts extract.SandboxOptions) extract.Sandbox {
 	return extract.Sandbox{
 		Handler: f,
 		Env: func(baseURL string) map[string]string {
-			return map[string]string{
-				EnvBaseURL:   baseURL,
-				EnvAppID:     botfake.DemoAppID,
-				EnvAppSecret: botfake.DemoAppSecret,
+			return extract.SandboxEnv(envVars, map[string]string{
+				"base_url":   baseURL,
+				"app_id":     botfake.DemoAppID,
+				"app_secret": botfake.DemoAppSecret,
 				// The fake has no rate limit; the demo should not wait on one.
-				"BOT_RATE_LIMIT": "unlimited",
-			}
+				"rate_limit": "unlimited",
+			})
 		},
 	}
 }

@@ -232,7 +232,7 @@ func TestEveryPayloadTypeIsKeptWhole(t *testing.T) {
 		require.NoError(t, err)
 		assert.JSONEq(t, string(want), string(row["payload"].(json.RawMessage)), "type %s", m.Type)
 		if m.Type == "list" {
-			assert.Contains(t, string(row["payload"].(json.RawMessage)), `" description":`, "the seed's odd key is kept as sent")
+			assert.Contains(t, string(row["payload"].(json.RawMessage)), `" description":`, "the reference's odd key is kept as sent")
 		}
 		if m.Extra != nil {
 			assert.Contains(t, row, "attachment", "a second object goes to _extra")

@@ -81,10 +81,10 @@ type transcriptsPage struct {
 	} `json:"botUser"`
 	Transcripts       []map[string]json.RawMessage `json:"transcripts"`
 	PaginationDetails struct {
-		Page  flexInt `json:"page"`
-		Pages flexInt `json:"pages"`
-		Total flexInt `json:"total"`
-		Limit flexInt `json:"limit"`
+		Page  httpclient.FlexInt `json:"page"`
+		Pages httpclient.FlexInt `json:"pages"`
+		Total httpclient.FlexInt `json:"total"`
+		Limit httpclient.FlexInt `json:"limit"`
 	} `json:"paginationDetails"`
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/adoptionlabs/etl/engine"
+	"github.com/adoptionlabs/etl/extract/httpclient"
 	"github.com/adoptionlabs/etl/schemas"
 	"github.com/adoptionlabs/etl/window"
 )
@@ -23,12 +24,12 @@ type botUser struct {
 }
 
 type usersPage struct {
-	Users       []map[string]any `json:"users"`
-	Page        flexInt          `json:"page"`
-	Pages       flexInt          `json:"pages"`
-	Total       flexInt          `json:"total"`
-	Limit       flexInt          `json:"limit"`
-	HasNextPage flexBool         `json:"hasNextPage"`
+	Users       []map[string]any   `json:"users"`
+	Page        httpclient.FlexInt `json:"page"`
+	Pages       httpclient.FlexInt `json:"pages"`
+	Total       httpclient.FlexInt `json:"total"`
+	Limit       httpclient.FlexInt `json:"limit"`
+	HasNextPage flexBool           `json:"hasNextPage"`
 }
 
 // maxPages stops a walk whose API keeps saying "more" (a bug there must not
@@ -40,43 +41,39 @@ const maxPages = 100000
 // from channelName.
 func (a *api) listUsers(ctx context.Context, channel int, w window.Window, notice func(string), fn func(botUser) error) error {
 	body := map[string]any{"channelIds": []int{channel}, "startDate": isoUTC(w.Start), "endDate": isoUTC(w.End)}
-	read := 0
-	for page := 1; ; page++ {
-		if page > maxPages {
-			return fmt.Errorf("channel %d: users: still hasNextPage after %d pages: giving up", channel, maxPages)
-		}
-		q := url.Values{"page": {strconv.Itoa(page)}, "limit": {strconv.Itoa(a.cfg.UsersLimit)}}
-		var p usersPage
-		if err := a.call(ctx, http.MethodPost, a.cfg.Paths.Users, q, body, &p); err != nil {
-			return fmt.Errorf("channel %d (%s): users page %d: %w", channel, a.channelName(channel), page, err)
-		}
-		for _, u := range p.Users {
-			id, _ := u["userId"].(string)
-			if n, ok := u["userId"].(float64); ok { // a numeric id (telegram, facebook)
-				id = strconv.FormatFloat(n, 'f', -1, 64)
+	// hasNextPage is documented; total is shown but not described. Without
+	// hasNextPage, a full page or a total not yet read reads on until an
+	// empty or short page, and the longer reading wins.
+	var pageErr error // from a request or fn: returned as is
+	_, err := httpclient.WalkPages(ctx, httpclient.PageNumbers{Size: a.cfg.UsersLimit, MaxPages: maxPages,
+		TotalName: fmt.Sprintf("bot users: channel %d window %s: total", channel, w), Notice: notice},
+		func(ctx context.Context, page int) (httpclient.PageInfo, error) {
+			q := url.Values{"page": {strconv.Itoa(page)}, "limit": {strconv.Itoa(a.cfg.UsersLimit)}}
+			var p usersPage
+			if err := a.call(ctx, http.MethodPost, a.cfg.Paths.Users, q, body, &p); err != nil {
+				pageErr = fmt.Errorf("channel %d (%s): users page %d: %w", channel, a.channelName(channel), page, err)
+				return httpclient.PageInfo{}, pageErr
 			}
-			if err := fn(botUser{ID: id, Channel: channel, Fields: u, Page: page}); err != nil {
-				return err
-			}
-		}
-		read += len(p.Users)
-		if !p.HasNextPage {
-			// hasNextPage is documented; total is shown but not described.
-			// A full page, or a total not yet read, reads on until an empty
-			// or short page, and the longer reading wins.
-			full, behind := len(p.Users) >= a.cfg.UsersLimit, int(p.Total) > read
-			if len(p.Users) == 0 || (!full && !behind) {
-				if total := int(p.Total); total > 0 && total != read && notice != nil {
-					notice(fmt.Sprintf("bot users: channel %d window %s: total said %d but %d were read over %d pages: kept the %d read", channel, w, total, read, page, read))
+			for _, u := range p.Users {
+				id, _ := u["userId"].(string)
+				if n, ok := u["userId"].(float64); ok { // a numeric id (telegram, facebook)
+					id = strconv.FormatFloat(n, 'f', -1, 64)
 				}
-				return nil
+				if pageErr = fn(botUser{ID: id, Channel: channel, Fields: u, Page: page}); pageErr != nil {
+					return httpclient.PageInfo{}, pageErr
+				}
 			}
-			continue
-		}
-		if len(p.Users) == 0 {
-			return fmt.Errorf("channel %d (%s): users page %d is empty but hasNextPage is 1: the API's paging is inconsistent; rerun the window", channel, a.channelName(channel), page)
-		}
+			info := httpclient.PageInfo{Items: len(p.Users), Total: -1, More: bool(p.HasNextPage)}
+			if p.Total > 0 {
+				info.Total = int(p.Total)
+			}
+			return info, nil
+		})
+	if err != nil && pageErr == nil {
+		// The walk's own verdict (an endless or inconsistent paging).
+		return fmt.Errorf("channel %d (%s): users: %w", channel, a.channelName(channel), err)
 	}
+	return err
 }
 
 func (a *api) usersStream() *engine.Stream {

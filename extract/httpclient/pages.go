@@ -188,6 +188,11 @@ type PageInfo struct {
 	// Total is the list's size as the API states it (total_records,
 	// totalCount), or -1 when the page states none.
 	Total int
+	// More is an explicit "another page follows" (the bot API's
+	// hasNextPage): the walk reads on whatever the sizes say, and an empty
+	// page that claims more is an error. Without it the sizes and the count
+	// decide.
+	More bool
 }
 
 // PageNumbers describes a page-number (or offset) walk.
@@ -246,6 +251,12 @@ func WalkPages(ctx context.Context, p PageNumbers, fetch func(ctx context.Contex
 		}
 		full := info.Items >= p.Size
 		prevFull = full
+		if info.More {
+			if info.Items == 0 {
+				return read, fmt.Errorf("page %d is empty but says more pages follow: the API's paging is inconsistent; rerun the window", page)
+			}
+			continue
+		}
 		switch {
 		case info.Items == 0, !full && (total < 0 || read >= total):
 			crossCheck(page)

@@ -65,20 +65,24 @@ func TestWalkPages(t *testing.T) {
 		wantNotice string
 		wantErr    string
 	}{
-		{name: "a total for the whole list, last page short", pages: []PageInfo{{3, 7}, {3, 7}, {1, 7}}, wantRead: 7, wantPages: 3},
+		{name: "a total for the whole list, last page short", pages: []PageInfo{{Items: 3, Total: 7}, {Items: 3, Total: 7}, {Items: 1, Total: 7}}, wantRead: 7, wantPages: 3},
 		{name: "a total that counts the current page only: reads on to the short page, with a notice",
-			pages: []PageInfo{{3, 3}, {3, 3}, {2, 2}}, wantRead: 8, wantPages: 3,
+			pages: []PageInfo{{Items: 3, Total: 3}, {Items: 3, Total: 3}, {Items: 2, Total: 2}}, wantRead: 8, wantPages: 3,
 			wantNotice: "total_records said 2 but 8 were read over 3 pages"},
 		{name: "an exactly full last page: a refused next page is the end when the total agrees",
-			pages: []PageInfo{{3, 6}, {3, 6}}, wantRead: 6, wantPages: 3},
+			pages: []PageInfo{{Items: 3, Total: 6}, {Items: 3, Total: 6}}, wantRead: 6, wantPages: 3},
 		{name: "an exactly full last page without a total: the refusal is an error",
-			pages: []PageInfo{{3, -1}, {3, -1}}, wantRead: 6, wantPages: 3, wantErr: "1004"},
+			pages: []PageInfo{{Items: 3, Total: -1}, {Items: 3, Total: -1}}, wantRead: 6, wantPages: 3, wantErr: "1004"},
 		{name: "a per-page total and an exactly full last page: the refusal ends it, with a notice",
-			pages: []PageInfo{{3, 3}, {3, 3}}, wantRead: 6, wantPages: 3, wantNotice: "total_records said 3 but 6 were read over 2 pages"},
+			pages: []PageInfo{{Items: 3, Total: 3}, {Items: 3, Total: 3}}, wantRead: 6, wantPages: 3, wantNotice: "total_records said 3 but 6 were read over 2 pages"},
 		{name: "a server that caps the page size below ours: the total keeps the walk going",
-			pages: []PageInfo{{2, 5}, {2, 5}, {1, 5}}, wantRead: 5, wantPages: 3},
+			pages: []PageInfo{{Items: 2, Total: 5}, {Items: 2, Total: 5}, {Items: 1, Total: 5}}, wantRead: 5, wantPages: 3},
 		{name: "a total larger than the list: the empty page ends, with a notice",
-			pages: []PageInfo{{2, 9}, {0, 9}}, wantRead: 2, wantPages: 2, wantNotice: "total_records said 9 but 2 were read"},
+			pages: []PageInfo{{Items: 2, Total: 9}, {Items: 0, Total: 9}}, wantRead: 2, wantPages: 2, wantNotice: "total_records said 9 but 2 were read"},
+		{name: "an explicit next-page flag reads on past a short page",
+			pages: []PageInfo{{Items: 1, Total: -1, More: true}, {Items: 2, Total: -1}}, wantRead: 3, wantPages: 2},
+		{name: "an empty page that says more follow is an error, not the end",
+			pages: []PageInfo{{Items: 3, Total: -1, More: true}, {Items: 0, Total: -1, More: true}}, wantRead: 3, wantPages: 2, wantErr: "page 2 is empty but says more pages follow"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

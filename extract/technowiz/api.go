@@ -83,20 +83,3 @@ func (e apiError) label() string {
 	}
 	return fmt.Sprintf("%s (%d)", name, e.Code)
 }
-
-// flexInt reads a number that may arrive as a JSON number or string.
-type flexInt int
-
-func (n *flexInt) UnmarshalJSON(b []byte) error {
-	s := strings.Trim(strings.TrimSpace(string(b)), `"`)
-	if s == "" || s == "null" {
-		*n = 0
-		return nil
-	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		return fmt.Errorf("want a number, got %s", b)
-	}
-	*n = flexInt(f)
-	return nil
-}

@@ -112,7 +112,7 @@ func (a *api) checkConversation(ctx context.Context, id string, env extract.Env,
 			}
 		}
 		if len(missing) > 0 {
-			f.Wrong = append(f.Wrong, fmt.Sprintf("message items lack %s: the response shape differs from sources.md's assumption", strings.Join(missing, ", ")))
+			f.Wrong = append(f.Wrong, fmt.Sprintf("message items lack %s: the response shape differs from the assumed one (set paths.conversation if it points elsewhere)", strings.Join(missing, ", ")))
 		} else {
 			f.Held = append(f.Held, "item keys: messageId, timestamp found")
 		}

@@ -2,8 +2,6 @@ package technowiz
 
 import (
 	"fmt"
-	"log/slog"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -12,20 +10,6 @@ import (
 	"github.com/adoptionlabs/etl/extract"
 	"github.com/adoptionlabs/etl/extract/httpclient"
 )
-
-// Env var names, as sources.md fixes them.
-const (
-	EnvBaseURL = "TECHNOWIZ_BASE_URL"
-	EnvAuthKey = "TECHNOWIZ_AUTH_KEY"
-)
-
-// Stream names.
-const (
-	StreamUsers    = "users"
-	StreamMessages = "messages"
-)
-
-var streamNames = []string{StreamUsers, StreamMessages}
 
 // UserFilter is one attribute filter of the users API. Technowiz cannot list
 // all users: the users extracted are those matching any filter.
@@ -38,7 +22,7 @@ func (f UserFilter) String() string {
 	return "attribute_name=" + f.AttributeName + " attribute_value=" + f.AttributeValue
 }
 
-// Paths are sources.md's assumptions; Conversation holds {userId}.
+// Paths are assumed (the reference names none); Conversation holds {userId}.
 type Paths struct {
 	Users        string `yaml:"users" doc:"users by attribute (GET ?attribute_name&attribute_value)"`
 	Conversation string `yaml:"conversation" doc:"a user's messages; {userId} is replaced"`
@@ -52,7 +36,7 @@ type Config struct {
 	// UserFilters select the users to extract.
 	UserFilters []UserFilter `yaml:"user_filters" doc:"attribute filters; a user matching several is extracted once"`
 	Paths       Paths        `yaml:"paths"`
-	// PageSize and PageSizeParam: the seed spells the parameter Page_size.
+	// PageSize and PageSizeParam: the reference spells the parameter Page_size.
 	PageSize        int    `yaml:"page_size" doc:"messages per conversation page"`
 	PageSizeParam   string `yaml:"page_size_param" doc:"name of the page size query parameter"`
 	UserConcurrency int    `yaml:"user_concurrency" doc:"users whose conversations are fetched at once (1..64)"`
@@ -80,18 +64,12 @@ func NewConfig() *Config {
 // reported by Missing, not here; but once a key is set the filters must be
 // too, since without them there is nothing to extract.
 func (c *Config) Validate() error {
-	h := c.HTTPSettings
-	if h.BaseURL == "" {
-		h.BaseURL = "unset" // reported by Missing
-	} else if u, err := url.Parse(h.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("base_url %q: want an absolute http(s) URL", h.BaseURL)
-	}
-	if err := h.Validate(); err != nil {
+	if err := c.HTTPSettings.ValidateUnsetURL(); err != nil {
 		return err
 	}
 	for _, s := range c.Streams {
-		if !slices.Contains(streamNames, s) {
-			return fmt.Errorf("streams: %q is not a technowiz stream (want %s)", s, strings.Join(streamNames, ", "))
+		if known := StreamNames(); !slices.Contains(known, s) {
+			return fmt.Errorf("streams: %q is not a technowiz stream (want %s)", s, strings.Join(known, ", "))
 		}
 	}
 	if strings.TrimSpace(c.AuthKey) != "" && len(c.UserFilters) == 0 {
@@ -125,16 +103,7 @@ func (c *Config) Validate() error {
 }
 
 // Missing lists the unset connection settings by env var name.
-func (c *Config) Missing() []string {
-	var out []string
-	if strings.TrimSpace(c.BaseURL) == "" {
-		out = append(out, EnvBaseURL)
-	}
-	if strings.TrimSpace(c.AuthKey) == "" {
-		out = append(out, EnvAuthKey)
-	}
-	return out
-}
+func (c *Config) Missing() []string { return extract.Missing(c, envVars) }
 
 // Secrets lists the values to redact everywhere.
 func (c *Config) Secrets() []string {
@@ -157,17 +126,8 @@ func (c *Config) filters() []UserFilter {
 
 // newAPI builds the client. No request is made.
 func (c *Config) newAPI(env extract.Env) (*api, error) {
-	// Declarations must build without credentials (`etl streams`, `etl
-	// validate`, the DDL); the CLI skips a source whose Missing() is not
-	// empty, so this placeholder host is never called.
 	settings := c.HTTPSettings
-	if settings.BaseURL == "" {
-		settings.BaseURL = "http://base-url-not-set.invalid"
-	}
-	log := env.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+	log := env.Log()
 	client, err := settings.Client(env, httpclient.Config{
 		// The reference puts the key itself after "Basic", not base64(user:password).
 		Auth:        httpclient.HeaderAuth("Authorization", "Basic "+c.AuthKey),
@@ -186,12 +146,5 @@ func (c *Config) Open(env extract.Env) ([]*engine.Stream, error) {
 	if err != nil {
 		return nil, err
 	}
-	all := map[string]*engine.Stream{StreamUsers: a.usersStream(), StreamMessages: a.messagesStream()}
-	var out []*engine.Stream
-	for _, name := range streamNames {
-		if len(c.Streams) == 0 || slices.Contains(c.Streams, name) {
-			out = append(out, all[name])
-		}
-	}
-	return out, nil
+	return extract.Pick(a.streams(), c.Streams), nil
 }

@@ -45,7 +45,7 @@ func TestThirtyDayDemoFigures(t *testing.T) {
 	var stats httpclient.Stats
 	ctx := httpclient.WithStats(context.Background(), &stats)
 	counts := map[string]int{}
-	for _, name := range streamNames {
+	for _, name := range StreamNames() {
 		rec := enginetest.NewRecorder()
 		require.NoError(t, h.streams[name].Extract(ctx, lastDays(30), rec), name)
 		for table, rows := range rec.AllRows() {

@@ -57,9 +57,9 @@ func (a *api) extractMessages(ctx context.Context, w window.Window, out engine.E
 type conversationResponse struct {
 	ResponseObject struct {
 		Messages     []map[string]json.RawMessage `json:"messages"`
-		PageNumber   flexInt                      `json:"page_number"`
-		PageSize     flexInt                      `json:"page_size"`
-		TotalRecords *flexInt                     `json:"total_records"`
+		PageNumber   httpclient.FlexInt           `json:"page_number"`
+		PageSize     httpclient.FlexInt           `json:"page_size"`
+		TotalRecords *httpclient.FlexInt          `json:"total_records"`
 	} `json:"responseObject"`
 }
 

@@ -1,9 +1,12 @@
 // Package technowiz extracts users (found by attribute filters) and their
-// conversation messages from the Technowiz API (seeds/technowiz-api.txt, with
-// the paths and shapes sources.md assumes). See README.md.
+// conversation messages from the Technowiz API. Its reference names
+// parameters, not paths or response shapes: those are this project's
+// assumptions, each a setting (docs/guesses.md). See README.md.
 package technowiz
 
 import (
+	_ "embed"
+
 	"github.com/adoptionlabs/etl/extract"
 	"github.com/adoptionlabs/etl/extract/technowiz/technowizfake"
 )
@@ -16,7 +19,28 @@ func init() {
 		Sandbox:   sandbox,
 		// per-page-total: total_records counts the current page only.
 		SandboxVariants: []string{"per-page-total"},
+		Sample:          sample,
+		Env:             envVars,
 	})
+}
+
+// sample is the source's block of pipelines.yaml, commented.
+//
+//go:embed sample.yaml
+var sample []byte
+
+// Env var names.
+const (
+	EnvBaseURL = "TECHNOWIZ_BASE_URL"
+	EnvAuthKey = "TECHNOWIZ_AUTH_KEY"
+)
+
+// envVars are the variables sample.yaml reads: the one list Missing, the
+// sandbox and the tests use.
+var envVars = []extract.EnvVar{
+	{Name: EnvBaseURL, Setting: "base_url", Required: true},
+	{Name: EnvAuthKey, Setting: "auth_key", Required: true},
+	{Name: "TECHNOWIZ_RATE_LIMIT", Setting: "rate_limit"},
 }
 
 func sandbox(opts extract.SandboxOptions) extract.Sandbox {
@@ -25,12 +49,12 @@ func sandbox(opts extract.SandboxOptions) extract.Sandbox {
 	return extract.Sandbox{
 		Handler: f,
 		Env: func(baseURL string) map[string]string {
-			return map[string]string{
-				EnvBaseURL: baseURL,
-				EnvAuthKey: technowizfake.DemoAuthKey,
+			return extract.SandboxEnv(envVars, map[string]string{
+				"base_url": baseURL,
+				"auth_key": technowizfake.DemoAuthKey,
 				// The fake has no rate limit; the demo should not wait on one.
-				"TECHNOWIZ_RATE_LIMIT": "unlimited",
-			}
+				"rate_limit": "unlimited",
+			})
 		},
 	}
 }

@@ -107,7 +107,7 @@ func TestMessagesMatchTheFake(t *testing.T) {
 	}
 	assert.Len(t, types, 6)
 	assert.Equal(t, [2]int{len(users), len(users)}, rec.ProgressCalls()[len(rec.ProgressCalls())-1])
-	assert.Contains(t, h.fake.RequestLog()[3], "Page_size=500", "the seed's parameter spelling")
+	assert.Contains(t, h.fake.RequestLog()[3], "Page_size=500", "the reference's parameter spelling")
 }
 
 // testUser has n messages spread over the day before fakeNow's day, and one

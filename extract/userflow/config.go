@@ -1,5 +1,3 @@
-// Package userflow extracts content sessions (with survey answers), content,
-// versions, questions, users and groups from the Userflow REST API.
 package userflow
 
 import (
@@ -13,7 +11,6 @@ import (
 	"github.com/adoptionlabs/etl/engine"
 	"github.com/adoptionlabs/etl/extract"
 	"github.com/adoptionlabs/etl/extract/httpclient"
-	"github.com/adoptionlabs/etl/extract/userflow/userflowfake"
 )
 
 // SourceName is the name under sources: in pipelines.yaml and the prefix of
@@ -22,19 +19,6 @@ const SourceName = "userflow"
 
 // DefaultAPIVersion is the current (and so far only) dated API version.
 const DefaultAPIVersion = "2020-01-03"
-
-// EnvAPIKey is the variable the key comes from; named in "missing" lines
-// and in 401 hints.
-const EnvAPIKey = "USERFLOW_API_KEY"
-
-func init() {
-	extract.Register(extract.Plugin{
-		Name:      SourceName,
-		Doc:       "Userflow REST API: content sessions and survey answers (incremental by last activity), content, versions, questions, users, groups",
-		NewConfig: func() extract.Config { return NewConfig() },
-		Sandbox:   sandboxFor,
-	})
-}
 
 // Paths are the endpoint paths, relative to base_url. The defaults are the
 // reference's; each is configurable because vendors move endpoints.
@@ -128,12 +112,7 @@ func (c *Config) Validate() error {
 }
 
 // Missing names the unset credentials.
-func (c *Config) Missing() []string {
-	if strings.TrimSpace(c.APIKey) == "" {
-		return []string{EnvAPIKey}
-	}
-	return nil
-}
+func (c *Config) Missing() []string { return extract.Missing(c, envVars) }
 
 // Secrets is what logs and errors must never show.
 func (c *Config) Secrets() []string {
@@ -155,26 +134,7 @@ func (c *Config) Open(env extract.Env) ([]*engine.Stream, error) {
 	if err != nil {
 		return nil, fmt.Errorf("userflow: %w", err)
 	}
-	all := (&source{cfg: c, client: client}).streams()
-	if len(c.Streams) == 0 {
-		return all, nil
-	}
-	var picked []*engine.Stream
-	for _, st := range all {
-		if slices.Contains(c.Streams, st.Name) {
-			picked = append(picked, st)
-		}
-	}
-	return picked, nil
-}
-
-// StreamNames lists the streams the source declares, in order.
-func StreamNames() []string {
-	var names []string
-	for _, st := range (&source{cfg: NewConfig()}).streams() {
-		names = append(names, st.Name)
-	}
-	return names
+	return extract.Pick((&source{cfg: c, client: client}).streams(), c.Streams), nil
 }
 
 // source is one opened configuration: the client every stream shares, so
@@ -182,28 +142,4 @@ func StreamNames() []string {
 type source struct {
 	cfg    *Config
 	client *httpclient.Client
-}
-
-// streams declares every stream; declaring needs no client, so StreamNames
-// can list them before any is opened.
-func (s *source) streams() []*engine.Stream {
-	return []*engine.Stream{s.contentSessionsStream(), s.contentStream(), s.usersStream(), s.groupsStream(),
-		s.attributeDefinitionsStream(), s.eventDefinitionsStream()}
-}
-
-func sandboxFor(opts extract.SandboxOptions) extract.Sandbox {
-	fake := userflowfake.New(userflowfake.Options{Seed: opts.Seed, Now: opts.Now, Scale: opts.Scale})
-	fake.Faults.Spread(opts.Faults)
-	return extract.Sandbox{
-		Handler: fake,
-		Env: func(baseURL string) map[string]string {
-			return map[string]string{
-				"USERFLOW_BASE_URL": baseURL,
-				EnvAPIKey:           userflowfake.DemoAPIKey,
-				// The sandbox has no quota worth pacing for; sample.yaml
-				// reads this so the demo is not slowed to the real API's pace.
-				"USERFLOW_RATE_LIMIT": "unlimited",
-			}
-		},
-	}
 }

@@ -14,38 +14,6 @@ import (
 // attributes JSON of users and groups may hold, and which event names exist
 // (events themselves cannot be listed through the API).
 
-// AttributeDefinitionsTable holds the attribute catalogue.
-var AttributeDefinitionsTable = &schemas.Table{
-	Name: "userflow_attribute_definitions",
-	Doc:  "Userflow attribute definitions (names, display names and types of attributes), full snapshot",
-	Columns: schemas.WithMeta(
-		schemas.Column{Name: "id", Type: schemas.String, Doc: "id"},
-		schemas.Column{Name: "name", Type: schemas.String, Doc: "key in the attributes objects"},
-		schemas.Column{Name: "display_name", Type: schemas.String, Doc: "display_name"},
-		schemas.Column{Name: "description", Type: schemas.String, Nullable: true, Doc: "description"},
-		schemas.Column{Name: "data_type", Type: schemas.String, Doc: "string, number, boolean, datetime, list, or a Userflow-internal type"},
-		schemas.Column{Name: "scope", Type: schemas.String, Doc: "event, group, group_membership or user"},
-		schemas.Column{Name: "created_at", Type: schemas.Timestamp, Doc: "created_at (UTC)"},
-	),
-	Disposition: schemas.ReplaceAll,
-	Key:         []string{"id"},
-}
-
-// EventDefinitionsTable holds the event catalogue.
-var EventDefinitionsTable = &schemas.Table{
-	Name: "userflow_event_definitions",
-	Doc:  "Userflow event definitions (event names tracked in the account), full snapshot",
-	Columns: schemas.WithMeta(
-		schemas.Column{Name: "id", Type: schemas.String, Doc: "id"},
-		schemas.Column{Name: "name", Type: schemas.String, Doc: "name: the event name as tracked"},
-		schemas.Column{Name: "display_name", Type: schemas.String, Doc: "display_name"},
-		schemas.Column{Name: "description", Type: schemas.String, Nullable: true, Doc: "description"},
-		schemas.Column{Name: "created_at", Type: schemas.Timestamp, Doc: "created_at (UTC)"},
-	),
-	Disposition: schemas.ReplaceAll,
-	Key:         []string{"id"},
-}
-
 func (s *source) attributeDefinitionsStream() *engine.Stream {
 	return &engine.Stream{
 		Source: SourceName, Name: "attribute_definitions",

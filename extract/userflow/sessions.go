@@ -20,64 +20,6 @@ import (
 // last_activity_at is the Day column: a session's files sit in the dt= of
 // its latest activity, and the answers follow their session there.
 
-// SessionsTable holds one row per content session.
-var SessionsTable = &schemas.Table{
-	Name: "userflow_content_sessions",
-	Doc:  "Userflow content sessions: one user's run through one flow, checklist or launcher; latest state wins",
-	Columns: schemas.WithMeta(
-		schemas.Column{Name: "id", Type: schemas.String, Doc: "content session id"},
-		schemas.Column{Name: "content_id", Type: schemas.String, Doc: "flow, checklist or launcher (userflow_content.id)"},
-		schemas.Column{Name: "user_id", Type: schemas.String, Doc: "user_id (userflow_users.id)"},
-		schemas.Column{Name: "group_id", Type: schemas.String, Nullable: true, Doc: "group the session ran under, if any"},
-		schemas.Column{Name: "version_id", Type: schemas.String, Doc: "userflow_content_versions.id"},
-		schemas.Column{Name: "created_at", Type: schemas.Timestamp, Doc: "session start (UTC); never changes"},
-		schemas.Column{Name: "last_activity_at", Type: schemas.Timestamp, Doc: "last interaction (UTC); the incremental cursor"},
-		schemas.Column{Name: "completed", Type: schemas.Bool, Doc: "completed: 1 once the user finished it"},
-		schemas.Column{Name: "completed_at", Type: schemas.Timestamp, Nullable: true, Doc: "completed_at (UTC); NULL until completed"},
-		schemas.Column{Name: "progress", Type: schemas.Float64, Doc: "0..1, 1 = fully completed"},
-		schemas.Column{Name: "is_preview", Type: schemas.Bool, Doc: "started by a team member previewing a draft"},
-		schemas.Column{Name: "launcher_activated", Type: schemas.Bool, Doc: "launcher_activated: 1 once the launcher was clicked"},
-	),
-	Disposition: schemas.Merge,
-	Key:         []string{"id"},
-	Version:     "last_activity_at",
-	Day:         "last_activity_at",
-	Partition:   "created_at",
-	// Dashboards read per flow (completion of X over time), so content_id
-	// leads for index pruning. It never changes for a session, so
-	// (content_id, id) deduplicates exactly like id alone.
-	OrderBy: []string{"content_id", "id"},
-}
-
-// AnswersTable holds one row per survey answer of a flow session.
-var AnswersTable = &schemas.Table{
-	Name: "userflow_session_answers",
-	Doc:  "Userflow survey answers, one row per answered question of a flow session",
-	Columns: schemas.WithMeta(
-		schemas.Column{Name: "id", Type: schemas.String, Doc: "answer id"},
-		schemas.Column{Name: "session_id", Type: schemas.String, Doc: "userflow_content_sessions.id"},
-		schemas.Column{Name: "content_id", Type: schemas.String, Doc: "content_id of the session (userflow_content.id)"},
-		schemas.Column{Name: "user_id", Type: schemas.String, Doc: "user_id of the session (userflow_users.id)"},
-		schemas.Column{Name: "question_cvid", Type: schemas.String, Doc: "cross-version question id (userflow_questions.cvid)"},
-		schemas.Column{Name: "question_name", Type: schemas.String, Doc: "question_name: the question as shown when answered"},
-		schemas.Column{Name: "answer_type", Type: schemas.String, Doc: "text, number or list"},
-		schemas.Column{Name: "answer_value", Type: schemas.String, Doc: "the answer as given; a list answer as compact JSON text"},
-		schemas.Column{Name: "answer_values", Type: schemas.StringList, Doc: "items of a list answer; empty otherwise"},
-		schemas.Column{Name: "answer_number", Type: schemas.Float64, Nullable: true, Doc: "value of a number answer (NPS, stars)"},
-		schemas.Column{Name: "created_at", Type: schemas.Timestamp, Doc: "when the answer was given (UTC)"},
-		schemas.Column{Name: "session_last_activity_at", Type: schemas.Timestamp, Doc: "the session's last_activity_at when fetched"},
-	),
-	Disposition: schemas.Merge,
-	Key:         []string{"id"},
-	// The session's activity, not the answer's: answers are re-fetched
-	// with their session, and must follow it to the same dt= partition.
-	Version:   "session_last_activity_at",
-	Day:       "session_last_activity_at",
-	Partition: "created_at",
-	// "Answers to question Q of flow F": both never change for an answer.
-	OrderBy: []string{"content_id", "question_cvid", "id"},
-}
-
 // SessionsChunk is the default backfill chunk. The API has no date filter:
 // every window is a walk from the newest session down to the window's
 // start, so a backfill of N days in chunks of C costs about N²/2C days of

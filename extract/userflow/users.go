@@ -19,35 +19,6 @@ import (
 // attributes object is kept as JSON text; email and name, which nearly every
 // dashboard joins on, are lifted into columns of their own.
 
-// UsersTable holds Userflow users.
-var UsersTable = &schemas.Table{
-	Name: "userflow_users",
-	Doc:  "Userflow users with their attributes, full snapshot",
-	Columns: schemas.WithMeta(
-		schemas.Column{Name: "id", Type: schemas.String, Doc: "the user's id in the product"},
-		schemas.Column{Name: "created_at", Type: schemas.Timestamp, Doc: "when Userflow first saw the user (not sign-up)"},
-		schemas.Column{Name: "email", Type: schemas.String, Nullable: true, Doc: "attributes.email"},
-		schemas.Column{Name: "name", Type: schemas.String, Nullable: true, Doc: "attributes.name"},
-		schemas.Column{Name: "attributes", Type: schemas.JSON, Doc: "the whole attributes object"},
-	),
-	Disposition: schemas.ReplaceAll,
-	Key:         []string{"id"},
-}
-
-// GroupsTable holds Userflow groups (companies).
-var GroupsTable = &schemas.Table{
-	Name: "userflow_groups",
-	Doc:  "Userflow groups (companies) with their attributes, full snapshot; empty on plans without Groups",
-	Columns: schemas.WithMeta(
-		schemas.Column{Name: "id", Type: schemas.String, Doc: "id of the group"},
-		schemas.Column{Name: "created_at", Type: schemas.Timestamp, Doc: "created_at (UTC)"},
-		schemas.Column{Name: "name", Type: schemas.String, Nullable: true, Doc: "attributes.name"},
-		schemas.Column{Name: "attributes", Type: schemas.JSON, Doc: "the whole attributes object"},
-	),
-	Disposition: schemas.ReplaceAll,
-	Key:         []string{"id"},
-}
-
 func (s *source) usersStream() *engine.Stream {
 	return &engine.Stream{
 		Source:  SourceName,

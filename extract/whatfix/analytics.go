@@ -9,7 +9,6 @@ import (
 	"github.com/adoptionlabs/etl/engine"
 	"github.com/adoptionlabs/etl/extract/httpclient"
 	"github.com/adoptionlabs/etl/schemas"
-	whatfixschema "github.com/adoptionlabs/etl/schemas/whatfix"
 	"github.com/adoptionlabs/etl/window"
 )
 
@@ -27,23 +26,23 @@ type daily struct {
 
 func (s *source) flowAnalyticsStream() *engine.Stream {
 	return s.dailyStream(daily{name: "flow_analytics", doc: "flow views, completions and time to complete per day",
-		path: s.cfg.Paths.FlowAnalytics, table: whatfixschema.FlowAnalytics})
+		path: s.cfg.Paths.FlowAnalytics, table: FlowAnalytics})
 }
 
 func (s *source) endUserEngagementStream() *engine.Stream {
 	return s.dailyStream(daily{name: "end_user_engagement", doc: "content viewed and flows completed per end user and day",
-		path: s.cfg.Paths.EndUserEngagement, table: whatfixschema.EndUserEngagement, paged: true,
+		path: s.cfg.Paths.EndUserEngagement, table: EndUserEngagement, paged: true,
 		renames: map[string]string{"lastActive": "last_active_at"}})
 }
 
 func (s *source) selfHelpStream() *engine.Stream {
 	return s.dailyStream(daily{name: "self_help_analytics", doc: "Self Help content views per day",
-		path: s.cfg.Paths.SelfHelpAnalytics, table: whatfixschema.SelfHelpAnalytics})
+		path: s.cfg.Paths.SelfHelpAnalytics, table: SelfHelpAnalytics})
 }
 
 func (s *source) taskCompletionStream() *engine.Stream {
 	return s.dailyStream(daily{name: "task_completion", doc: "task list progress per end user and day",
-		path: s.cfg.Paths.TaskCompletion, table: whatfixschema.TaskCompletion, paged: true})
+		path: s.cfg.Paths.TaskCompletion, table: TaskCompletion, paged: true})
 }
 
 func (s *source) dailyStream(d daily) *engine.Stream {
@@ -82,8 +81,8 @@ func (s *source) fetchDaily(ctx context.Context, d daily, day time.Time, out eng
 				continue
 			}
 			values := renamed(obj, d.renames)
-			values[whatfixschema.ReportDate] = day
-			values[whatfixschema.AccountID] = s.cfg.AccountID
+			values[ReportDate] = day
+			values[AccountID] = s.cfg.AccountID
 			if err := out.Emit(ctx, d.table.Name, engine.Row{Values: values, Raw: string(raw), Where: at}); err != nil {
 				return fmt.Errorf("%s: %w", at, err)
 			}

@@ -1,12 +1,7 @@
-// Package whatfix extracts Whatfix report downloads (CSV or JSON, one UTC
-// day per request, per flow where the report needs a flowId), flow, end-user,
-// Self Help and task-list analytics, content (incrementally), end users,
-// segments and audit logs.
 package whatfix
 
 import (
 	"fmt"
-	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -18,23 +13,12 @@ import (
 	"github.com/adoptionlabs/etl/engine"
 	"github.com/adoptionlabs/etl/extract"
 	"github.com/adoptionlabs/etl/extract/httpclient"
-	"github.com/adoptionlabs/etl/extract/whatfix/whatfixfake"
 	"github.com/adoptionlabs/etl/schemas"
-	whatfixschema "github.com/adoptionlabs/etl/schemas/whatfix"
 )
 
 // SourceName is the name under sources: in pipelines.yaml and the prefix of
 // every stream id.
 const SourceName = "whatfix"
-
-// Environment variables the credentials come from; named in "missing" lines
-// and in 401/403 hints.
-const (
-	EnvBaseURL        = "WHATFIX_BASE_URL"
-	EnvAccountID      = "WHATFIX_ACCOUNT_ID"
-	EnvIntegrationKey = "WHATFIX_INTEGRATION_KEY"
-	EnvUser           = "WHATFIX_USER"
-)
 
 // Headers every call carries.
 const (
@@ -42,18 +26,8 @@ const (
 	HeaderUser           = "x-whatfix-user"
 )
 
-func init() {
-	extract.Register(extract.Plugin{
-		Name:            SourceName,
-		Doc:             "Whatfix REST API: report downloads (CSV/JSON, per day, per flow), flow/end-user/Self Help/task analytics, content (incremental), end users, segments, audit logs",
-		NewConfig:       func() extract.Config { return NewConfig() },
-		Sandbox:         sandboxFor,
-		SandboxVariants: slices.Sorted(maps.Keys(whatfixfake.Variants)),
-	})
-}
-
 // Paths are the endpoint paths relative to path_prefix. The defaults follow
-// the OpenAPI file (and sources.md where the references are silent); each is
+// Whatfix's OpenAPI file (our assumptions where the references are silent); each is
 // configurable because the two references already disagree.
 type Paths struct {
 	FlowAnalytics     string `yaml:"flow_analytics" doc:"GET flow analytics (startDate, endDate)"`
@@ -84,7 +58,7 @@ type ReportConfig struct {
 	Path    string            `yaml:"path,omitempty" doc:"path relative to path_prefix (default reports/<name>)"`
 	Format  string            `yaml:"format,omitempty" doc:"csv or json (default: the source's format)"`
 	PerFlow *bool             `yaml:"per_flow,omitempty" doc:"request once per flow with flowId (default: known reports' own setting, else false)"`
-	Columns map[string]string `yaml:"columns,omitempty" doc:"typed columns (snake_case name: type) added to or overriding the declaration in schemas/whatfix"`
+	Columns map[string]string `yaml:"columns,omitempty" doc:"typed columns (snake_case name: type) added to or overriding the declaration in extract/whatfix/reporttables.go"`
 }
 
 // Layout is a base URL and path prefix for a group of endpoints.
@@ -156,7 +130,7 @@ func NewConfig() *Config {
 		CursorParam: "cursor",
 		EndDate:     EndDateInclusive,
 	}
-	for _, r := range whatfixschema.Reports {
+	for _, r := range Reports {
 		if !r.PerFlow {
 			c.Reports = append(c.Reports, ReportConfig{Name: r.Name})
 		}
@@ -260,10 +234,10 @@ func (c *Config) validateGuesses() error {
 	if c.EndDate != EndDateInclusive && c.EndDate != EndDateExclusive {
 		return fmt.Errorf("end_date: %q must be inclusive or exclusive", c.EndDate)
 	}
-	cols := whatfixschema.Content.Columns
+	cols := Content.Columns
 	for k, col := range c.ContentFields {
 		if strings.TrimSpace(k) == "" || !slices.ContainsFunc(cols, func(sc schemas.Column) bool { return sc.Name == col }) {
-			return fmt.Errorf("content_fields: %q: %q is not a column of %s", k, col, whatfixschema.Content.Name)
+			return fmt.Errorf("content_fields: %q: %q is not a column of %s", k, col, Content.Name)
 		}
 	}
 	return nil
@@ -284,17 +258,7 @@ func checkPath(what, p string) error {
 }
 
 // Missing names the unset credentials.
-func (c *Config) Missing() []string {
-	var out []string
-	for _, v := range []struct{ env, val string }{
-		{EnvAccountID, c.AccountID}, {EnvIntegrationKey, c.IntegrationKey}, {EnvUser, c.User},
-	} {
-		if strings.TrimSpace(v.val) == "" {
-			out = append(out, v.env)
-		}
-	}
-	return out
-}
+func (c *Config) Missing() []string { return extract.Missing(c, envVars) }
 
 // Secrets is what logs and errors must never show.
 func (c *Config) Secrets() []string {
@@ -339,22 +303,7 @@ func (c *Config) Open(env extract.Env) ([]*engine.Stream, error) {
 		return nil, err
 	}
 	specs, _ := c.reportSpecs()
-	var all []*engine.Stream
-	for _, spec := range specs {
-		all = append(all, s.reportStream(spec))
-	}
-	all = append(all, s.flowAnalyticsStream(), s.endUserEngagementStream(), s.selfHelpStream(), s.taskCompletionStream(),
-		s.contentStream(), s.endUsersStream(), s.segmentsStream(), s.auditLogsStream())
-	if len(c.Streams) == 0 {
-		return all, nil
-	}
-	var picked []*engine.Stream
-	for _, st := range all {
-		if slices.Contains(c.Streams, st.Name) {
-			picked = append(picked, st)
-		}
-	}
-	return picked, nil
+	return extract.Pick(s.streams(specs), c.Streams), nil
 }
 
 // fillPrefix is a path prefix with the account filled in, without a trailing /.
@@ -370,7 +319,7 @@ type reportSpec struct {
 	format  string
 	perFlow bool
 	table   *schemas.Table
-	// declared is false for a report schemas/whatfix does not know.
+	// declared is false for a report extract/whatfix/reporttables.go does not know.
 	declared bool
 }
 
@@ -387,7 +336,7 @@ func (c *Config) reportSpecs() ([]reportSpec, error) {
 			return nil, fmt.Errorf("%s: listed twice", where)
 		}
 		seen[rc.Name] = true
-		decl, known := whatfixschema.Lookup(rc.Name)
+		decl, known := LookupReport(rc.Name)
 		spec := reportSpec{name: rc.Name, stream: "report_" + ReportSlug(rc.Name), path: "reports/" + rc.Name,
 			format: c.Format, perFlow: decl.PerFlow, declared: known}
 		if rc.Path != "" {
@@ -424,9 +373,9 @@ func (c *Config) reportSpecs() ([]reportSpec, error) {
 		}
 		doc := decl.Doc
 		if doc == "" {
-			doc = "Whatfix report " + rc.Name + " (not declared in schemas/whatfix: columns from pipelines.yaml, the rest in _extra)."
+			doc = "Whatfix report " + rc.Name + " (not declared in extract/whatfix/reporttables.go: columns from pipelines.yaml, the rest in _extra)."
 		}
-		spec.table = whatfixschema.ReportTable(tableName, doc, spec.perFlow, cols)
+		spec.table = ReportTable(tableName, doc, spec.perFlow, cols)
 		out = append(out, spec)
 	}
 	return out, nil
@@ -441,7 +390,7 @@ func reportColumns(where string, declared []schemas.Column, overrides map[string
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	reserved := whatfixschema.ReservedReportColumns(perFlow)
+	reserved := ReservedReportColumns(perFlow)
 	for _, n := range names {
 		if !identForm.MatchString(n) {
 			return nil, fmt.Errorf("%s: columns: %q must be the snake_case column name (e.g. completion_rate_pct)", where, n)
@@ -480,32 +429,4 @@ func ReportSlug(name string) string {
 		return report
 	}
 	return category + "_" + report
-}
-
-func fixedStreamNames() []string {
-	return []string{"flow_analytics", "end_user_engagement", "self_help_analytics", "task_completion", "content", "end_users", "segments", "audit_logs"}
-}
-
-func fixedTables() []*schemas.Table {
-	return []*schemas.Table{whatfixschema.FlowAnalytics, whatfixschema.EndUserEngagement, whatfixschema.SelfHelpAnalytics,
-		whatfixschema.TaskCompletion, whatfixschema.Content, whatfixschema.EndUsers, whatfixschema.Segments, whatfixschema.AuditLogs}
-}
-
-func sandboxFor(opts extract.SandboxOptions) extract.Sandbox {
-	fake := whatfixfake.New(whatfixfake.Options{Seed: opts.Seed, Now: opts.Now, Scale: opts.Scale, Variant: whatfixfake.Variants[opts.Variant]})
-	fake.Faults.Spread(opts.Faults)
-	return extract.Sandbox{
-		Handler: fake,
-		Env: func(baseURL string) map[string]string {
-			return map[string]string{
-				EnvBaseURL:        strings.TrimSuffix(baseURL, "/") + whatfixfake.APIPrefix,
-				EnvAccountID:      fake.AccountID(),
-				EnvIntegrationKey: fake.IntegrationKey(),
-				EnvUser:           fake.User(),
-				// The sandbox has no quota worth pacing for; sample.yaml
-				// reads this so the demo is not slowed to the real API's pace.
-				"WHATFIX_RATE_LIMIT": "unlimited",
-			}
-		},
-	}
 }

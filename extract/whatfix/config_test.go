@@ -14,7 +14,6 @@ import (
 	"github.com/adoptionlabs/etl/extract"
 	"github.com/adoptionlabs/etl/extract/whatfix/whatfixfake"
 	"github.com/adoptionlabs/etl/schemas"
-	whatfixschema "github.com/adoptionlabs/etl/schemas/whatfix"
 	"github.com/adoptionlabs/etl/window"
 )
 
@@ -47,7 +46,7 @@ func TestStreamDeclarations(t *testing.T) {
 
 func TestKnownReportNamesFollowTheRule(t *testing.T) {
 	streams := map[string]bool{}
-	for _, r := range whatfixschema.Reports {
+	for _, r := range Reports {
 		slug := ReportSlug(r.Name)
 		assert.Equal(t, r.Table, "whatfix_report_"+slug, "declared table of %s", r.Name)
 		assert.False(t, streams[slug], "two reports named %s", slug)

@@ -16,7 +16,6 @@ import (
 	"github.com/adoptionlabs/etl/engine"
 	"github.com/adoptionlabs/etl/extract/httpclient"
 	"github.com/adoptionlabs/etl/schemas"
-	whatfixschema "github.com/adoptionlabs/etl/schemas/whatfix"
 	"github.com/adoptionlabs/etl/window"
 )
 
@@ -33,7 +32,7 @@ func (s *source) contentStream() *engine.Stream {
 		Source:      SourceName,
 		Name:        "content",
 		Doc:         "content items changed in the window (GET " + s.cfg.Paths.ContentUpdated + "?fromTime=, falling back to GET " + s.cfg.Paths.Content + ")",
-		Tables:      []*schemas.Table{whatfixschema.Content},
+		Tables:      []*schemas.Table{Content},
 		Windowed:    true,
 		WindowField: "modifiedAt",
 		Chunk:       30 * window.Day,
@@ -102,7 +101,7 @@ func (s *source) contentValues(obj map[string]any) map[string]any {
 		maps.Copy(renames, s.cfg.ContentFields)
 	}
 	values := renamed(obj, renames)
-	values[whatfixschema.AccountID] = s.cfg.AccountID
+	values[AccountID] = s.cfg.AccountID
 	return values
 }
 
@@ -112,7 +111,7 @@ func (s *source) contentValues(obj map[string]any) map[string]any {
 // emitted (the first page: the caller reads the full list instead; a later
 // one: the error stands, rather than rows rejected or lost).
 func (s *source) contentEmitter(ctx context.Context, w window.Window, out engine.Emitter, incremental bool) func(page int, items []json.RawMessage) error {
-	table := whatfixschema.Content.Name
+	table := Content.Name
 	return func(page int, items []json.RawMessage) error {
 		objs := make([]map[string]any, len(items))
 		for i, raw := range items {
@@ -153,11 +152,11 @@ func (s *source) contentEmitter(ctx context.Context, w window.Window, out engine
 }
 
 func (s *source) endUsersStream() *engine.Stream {
-	return s.snapshotStream("end_users", "every end user with attributes kept whole", s.cfg.Paths.EndUsers, whatfixschema.EndUsers)
+	return s.snapshotStream("end_users", "every end user with attributes kept whole", s.cfg.Paths.EndUsers, EndUsers)
 }
 
 func (s *source) segmentsStream() *engine.Stream {
-	return s.snapshotStream("segments", "every segment with its rules kept whole", s.cfg.Paths.Segments, whatfixschema.Segments)
+	return s.snapshotStream("segments", "every segment with its rules kept whole", s.cfg.Paths.Segments, Segments)
 }
 
 // snapshotStream lists a paged endpoint in full; the load replaces the table.
@@ -179,7 +178,7 @@ func (s *source) snapshotStream(name, doc, path string, table *schemas.Table) *e
 						continue
 					}
 					values := renamed(obj, nil)
-					values[whatfixschema.AccountID] = s.cfg.AccountID
+					values[AccountID] = s.cfg.AccountID
 					if err := out.Emit(ctx, table.Name, engine.Row{Values: values, Raw: string(raw), Where: at}); err != nil {
 						return fmt.Errorf("%s: %w", at, err)
 					}
@@ -200,12 +199,12 @@ const AuditDateLayout = "2006-01-02 15:04"
 // next window fetches it. Entries never change: a rerun rewrites the same
 // rows, and the merge on id keeps one.
 func (s *source) auditLogsStream() *engine.Stream {
-	table := whatfixschema.AuditLogs.Name
+	table := AuditLogs.Name
 	return &engine.Stream{
 		Source:      SourceName,
 		Name:        "audit_logs",
 		Doc:         "audit log entries of the window (POST " + s.cfg.Paths.AuditLogs + ", cursor paged)",
-		Tables:      []*schemas.Table{whatfixschema.AuditLogs},
+		Tables:      []*schemas.Table{AuditLogs},
 		Windowed:    true,
 		WindowField: "timestamp",
 		Chunk:       7 * window.Day,
@@ -231,7 +230,7 @@ func (s *source) auditLogsStream() *engine.Stream {
 						continue
 					}
 					values := renamed(obj, nil)
-					values[whatfixschema.AccountID] = s.cfg.AccountID
+					values[AccountID] = s.cfg.AccountID
 					if t, ok := parseInstant(values["timestamp"]); ok && !w.Contains(t) {
 						continue
 					}

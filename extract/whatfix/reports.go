@@ -17,7 +17,6 @@ import (
 	"github.com/adoptionlabs/etl/extract/httpclient"
 	"github.com/adoptionlabs/etl/extract/whatfix/reportcsv"
 	"github.com/adoptionlabs/etl/schemas"
-	whatfixschema "github.com/adoptionlabs/etl/schemas/whatfix"
 	"github.com/adoptionlabs/etl/window"
 )
 
@@ -34,7 +33,7 @@ type reportRun struct {
 }
 
 func (s *source) reportStream(spec reportSpec) *engine.Stream {
-	r := &reportRun{s: s, spec: spec, reserved: whatfixschema.ReservedReportColumns(spec.perFlow), noticed: map[string]bool{}}
+	r := &reportRun{s: s, spec: spec, reserved: ReservedReportColumns(spec.perFlow), noticed: map[string]bool{}}
 	doc := fmt.Sprintf("report %s (%s, one request per UTC day", spec.name, spec.format)
 	if spec.perFlow {
 		doc += " and flow"
@@ -141,9 +140,9 @@ func (r *reportRun) fetch(ctx context.Context, u reportUnit, out engine.Emitter)
 		_ = f.Close()
 		_ = os.Remove(f.Name())
 	}()
-	base := map[string]any{whatfixschema.ReportDate: u.day, whatfixschema.AccountID: r.s.cfg.AccountID}
+	base := map[string]any{ReportDate: u.day, AccountID: r.s.cfg.AccountID}
 	if r.spec.perFlow {
-		base[whatfixschema.FlowID] = u.flow
+		base[FlowID] = u.flow
 	}
 	if r.spec.format == "csv" {
 		return r.readCSV(ctx, f, where, base, out)
@@ -346,9 +345,9 @@ func (r *reportRun) noticeUnknown(out engine.Emitter, names []string) {
 	if len(fresh) == 0 {
 		return
 	}
-	hint := "declare them in schemas/whatfix to promote them"
+	hint := "declare them in extract/whatfix/reporttables.go to promote them"
 	if !r.spec.declared {
-		hint = "declare them under columns: of this report in pipelines.yaml (or in schemas/whatfix) to promote them"
+		hint = "declare them under columns: of this report in pipelines.yaml (or in extract/whatfix/reporttables.go) to promote them"
 	}
 	out.Notice(fmt.Sprintf("whatfix report %s: unknown columns [%s] kept in _extra; %s", r.spec.name, strings.Join(fresh, ", "), hint))
 }

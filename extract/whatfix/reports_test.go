@@ -15,7 +15,6 @@ import (
 
 	"github.com/adoptionlabs/etl/engine"
 	"github.com/adoptionlabs/etl/extract/whatfix/whatfixfake"
-	whatfixschema "github.com/adoptionlabs/etl/schemas/whatfix"
 )
 
 func reportFixture(t *testing.T, name, format string) (*fixture, *engine.Stream) {
@@ -42,7 +41,7 @@ func expectedRows(t *testing.T, fake *whatfixfake.Fake, report string, ds []time
 		for _, flow := range flows {
 			headers, rows, err := fake.ReportRows(report, d, flow)
 			require.NoError(t, err)
-			names := ColumnNames(headers, whatfixschema.ReservedReportColumns(flow != "")...)
+			names := ColumnNames(headers, ReservedReportColumns(flow != "")...)
 			for _, row := range rows {
 				m := map[string]any{"report_date": d, "account_id": fake.AccountID()}
 				if flow != "" {
@@ -76,8 +75,8 @@ func TestEveryReportCSVAndJSONGiveTheSameRows(t *testing.T) {
 	w := days("2026-03-01", "2026-03-02")
 	for _, name := range whatfixfake.ReportNames() {
 		t.Run(name, func(t *testing.T) {
-			_, known := whatfixschema.Lookup(name)
-			require.True(t, known, "the fake serves a report schemas/whatfix does not declare")
+			_, known := LookupReport(name)
+			require.True(t, known, "the fake serves a report extract/whatfix/reporttables.go does not declare")
 
 			fx, csvStream := reportFixture(t, name, "csv")
 			csvRec := mustRun(t, csvStream, w)
@@ -265,7 +264,7 @@ func TestUnknownColumnIsEmittedAndNoticedOnce(t *testing.T) {
 				assert.Equal(t, "12.5", r.Values["unique_viewers_pct"])
 			}
 			require.Len(t, rec.Notices(), 1, "one notice for the run, not one per day")
-			assert.Equal(t, "whatfix report summary/mostPopularFlows: unknown columns [unique_viewers_pct] kept in _extra; declare them in schemas/whatfix to promote them", rec.Notices()[0])
+			assert.Equal(t, "whatfix report summary/mostPopularFlows: unknown columns [unique_viewers_pct] kept in _extra; declare them in extract/whatfix/reporttables.go to promote them", rec.Notices()[0])
 
 			// A second window of the same run does not repeat it.
 			rec2 := mustRun(t, s, days("2026-03-03", "2026-03-03"))

@@ -20,7 +20,7 @@ type User struct {
 	CreatedAt time.Time
 	// FirstAt and LastAt are the user's first and last interaction over the
 	// whole history, which is what the users list reports whatever the
-	// requested range (the less convenient reading of the seed).
+	// requested range (the less convenient reading of the reference).
 	FirstAt, LastAt time.Time
 	CustomFields    map[string]any
 	IsPreviewUser   bool
@@ -183,7 +183,7 @@ var (
 	agentTypes = []string{"text", "text", "image", "pdf", "contact"}
 )
 
-// AllTypes lists every message type the seed documents; the fake serves
+// AllTypes lists every message type the reference documents; the fake serves
 // each of them.
 var AllTypes = []string{"text", "card", "carousel", "form", "list", "reply", "template", "location",
 	"contact", "image", "audio", "video", "pdf", "doc", "xls", "ppt", "order", "formResponse",
@@ -235,7 +235,7 @@ func mediaURL(rng *rand.Rand, ext string) string {
 var phrases = []string{"Hi", "I need help with my order", "What are your opening hours?", "Talk to an agent",
 	"Track my delivery", "Thanks!", "Can I change my address?", "Show me the catalogue", "Yes", "No, thanks"}
 
-// payload builds the object named after typ, with every key the seed shows
+// payload builds the object named after typ, with every key the reference shows
 // for it (and its oddities: a list row's key is " description").
 func payload(rng *rand.Rand, typ string) any {
 	str := func(prefix string) string { return fmt.Sprintf("%s %d", prefix, rng.Intn(1000)) }

@@ -1,9 +1,9 @@
 // Package botfake is an in-process bot platform Open API for tests and
-// `etl demo`. It is as strict as the reference (seeds/bot-open-api.txt) and
-// sources.md: every call but the token call needs a live Bearer token,
+// `etl demo`. It is as strict as the vendor's reference and our assumed
+// paths: every call but the token call needs a live Bearer token,
 // tokens expire, the token call can answer 409, page/limit and dates are
 // validated, transcripts refuse a startDate older than three months, and
-// every message type of the seed is served with its exact keys (including a
+// every message type of the reference is served with its exact keys (including a
 // list row's " description"). Data is generated from a seed relative to
 // Options.Now, so runs are reproducible.
 package botfake
@@ -37,10 +37,10 @@ var ChannelNames = map[int]string{
 	1018: "sms", 1019: "hangoutsChat", 1020: "google", 1021: "instagramMessaging",
 }
 
-// UsersChannels are the channelIds the users call accepts (the seed's enum).
+// UsersChannels are the channelIds the users call accepts (the reference's enum).
 var UsersChannels = []int{1010, 1014, 1016, 1017}
 
-// Expiry formats for the token's expireAt: the seed only says "string".
+// Expiry formats for the token's expireAt: the reference only says "string".
 const (
 	ExpireISO     = "iso"
 	ExpireEpochS  = "epoch_s"
@@ -308,7 +308,7 @@ func deepCopy(v any) any {
 	return v
 }
 
-// errorJSON is the platform's error shape (not in the seed; a NestJS-style
+// errorJSON is the platform's error shape (not in the reference; a NestJS-style
 // body is assumed). echo, when set, is repeated back.
 func errorJSON(status int, msg string, echo any) []byte {
 	body := map[string]any{"statusCode": status, "message": msg, "error": http.StatusText(status)}
@@ -417,7 +417,7 @@ func (f *Fake) serveToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if *body.AppID != f.opts.AppID || *body.AppSecret != f.opts.AppSecret {
-		// The seed lists 200, 400 and 409 for this call: bad credentials are a 400.
+		// The reference lists 200, 400 and 409 for this call: bad credentials are a 400.
 		f.writeError(w, r, http.StatusBadRequest, "invalid appId or appSecret", body)
 		return
 	}

@@ -89,7 +89,7 @@ const isoMillis = "2006-01-02T15:04:05.000Z"
 
 func (f *Fake) serveUsers(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	// The seed prints "page > 1" and "limit > 25"; page 1 is the first page,
+	// The reference prints "page > 1" and "limit > 25"; page 1 is the first page,
 	// so both are read as lower bounds (>= 1, >= 25), the latter capped at
 	// 1000 as transcripts are.
 	page, err := intParam(q, "page", 1, 1, -1)

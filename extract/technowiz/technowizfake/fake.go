@@ -1,13 +1,13 @@
 // Package technowizfake is an in-process Technowiz API for tests and
-// `etl demo`, as strict as seeds/technowiz-api.txt and sources.md: every call
+// `etl demo`, as strict as the vendor's reference and our assumed paths: every call
 // needs "Authorization: Basic <key>", users are found only by attribute
 // (there is no list-all), conversations are paged with page_number and
-// Page_size (the seed's spelling) and answer the documented error codes:
+// Page_size (the reference's spelling) and answer the documented error codes:
 // 1002 for an unknown user id, 1003 for a date range whose end is not after
 // its start (or is not a number), 1004 for a page number below 1 or past the
 // last page. Data is generated from a seed relative to Options.Now.
 //
-// Choices where the seed is silent: end_date is inclusive (the less
+// Choices where the reference is silent: end_date is inclusive (the less
 // convenient reading, so clients must filter); page 1 of an empty
 // conversation is an empty page, not a 1004; a missing attribute parameter
 // a bad Page_size or an unknown (e.g. misspelt) parameter is a 400 with
@@ -373,7 +373,7 @@ func (f *Fake) serveConversation(w http.ResponseWriter, id string, q url.Values)
 	}
 	var msgs []map[string]any
 	for _, m := range u.Messages {
-		// Both ends inclusive: the seed does not say, and this reading is
+		// Both ends inclusive: the reference does not say, and this reading is
 		// the one that catches a client that does not filter.
 		if ms := m.Timestamp.UnixMilli(); (!hasStart || ms >= start) && ms <= end {
 			msgs = append(msgs, map[string]any{"messageId": m.ID, "from": m.From, "type": m.Type, "text": m.Text,

@@ -45,7 +45,7 @@ type Segment struct {
 	Rules       []map[string]any
 }
 
-// AuditEntry is one audit log entry (shape assumed in sources.md).
+// AuditEntry is one audit log entry (an assumed shape: no reference shows one).
 type AuditEntry struct {
 	ID         string
 	UserID     string

@@ -1,5 +1,5 @@
 // Package whatfixfake is an in-process Whatfix REST API for tests and
-// `etl demo`, as strict as the references and sources.md: every call needs
+// `etl demo`, as strict as the references and our assumptions: every call needs
 // x-whatfix-integration-key (401) and x-whatfix-user (403 for anyone but the
 // key's user), the account in the path must be the key's (403), unknown
 // reports and routes are 404 and wrong methods 405, parameters are validated

@@ -1,4 +1,4 @@
-package whatfixschema
+package whatfix
 
 import (
 	"testing"
@@ -21,7 +21,7 @@ func TestTablesValidate(t *testing.T) {
 }
 
 func TestReportTableShape(t *testing.T) {
-	perFlow, ok := Lookup("flow/history")
+	perFlow, ok := LookupReport("flow/history")
 	require.True(t, ok)
 	tb := perFlow.Declaration()
 	assert.Equal(t, []string{"report_date", "account_id", "flow_id"}, names(tb.Columns[:3]))
@@ -29,7 +29,7 @@ func TestReportTableShape(t *testing.T) {
 	assert.Equal(t, "report_date", tb.Day)
 	assert.Equal(t, []string{"report_date", "flow_id"}, tb.SortKey())
 
-	wide, ok := Lookup("summary/mostPopularFlows")
+	wide, ok := LookupReport("summary/mostPopularFlows")
 	require.True(t, ok)
 	tb = wide.Declaration()
 	assert.Equal(t, "whatfix_report_most_popular_flows", tb.Name)

@@ -1,8 +1,9 @@
-// Package whatfixschema declares the Whatfix tables: the report tables of
-// the reports this project knows (typed columns named after the report's own
-// column names) and the tables of the JSON endpoints (analytics, content,
-// end users, segments, audit logs).
-package whatfixschema
+package whatfix
+
+// The Whatfix tables: the report tables of the reports this project knows
+// (typed columns named after the report's own column names, reporttables.go)
+// and the tables of the JSON endpoints (analytics, content, end users,
+// segments, audit logs).
 
 import "github.com/adoptionlabs/etl/schemas"
 
@@ -232,7 +233,7 @@ var AuditLogs = &schemas.Table{
 // Tables lists every Whatfix table with its default name: the fixed ones and
 // one per known report (for sql/ generation and docs).
 func Tables() []*schemas.Table {
-	out := []*schemas.Table{FlowAnalytics, EndUserEngagement, SelfHelpAnalytics, TaskCompletion, Content, EndUsers, Segments, AuditLogs}
+	out := fixedTables()
 	for _, r := range Reports {
 		out = append(out, r.Declaration())
 	}

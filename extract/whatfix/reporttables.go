@@ -1,4 +1,4 @@
-package whatfixschema
+package whatfix
 
 import (
 	"strings"
@@ -26,8 +26,8 @@ func (r Report) Declaration() *schemas.Table {
 	return ReportTable(r.Table, r.Doc, r.PerFlow, r.Columns)
 }
 
-// Lookup returns the known report with that name.
-func Lookup(name string) (Report, bool) {
+// LookupReport returns the known report with that name.
+func LookupReport(name string) (Report, bool) {
 	for _, r := range Reports {
 		if r.Name == name {
 			return r, true
@@ -36,14 +36,16 @@ func Lookup(name string) (Report, bool) {
 	return Report{}, false
 }
 
-func str(name string) schemas.Column   { return col(name, schemas.String, reportColumn(name)) }
-func num(name string) schemas.Column   { return col(name, schemas.Int64, reportColumn(name)) }
-func float(name string) schemas.Column { return col(name, schemas.Float64, reportColumn(name)) }
-func pct(name string) schemas.Column {
+func strCol(name string) schemas.Column   { return col(name, schemas.String, reportColumn(name)) }
+func numCol(name string) schemas.Column   { return col(name, schemas.Int64, reportColumn(name)) }
+func floatCol(name string) schemas.Column { return col(name, schemas.Float64, reportColumn(name)) }
+func pctCol(name string) schemas.Column {
 	return col(name, schemas.Float64, reportColumn(name)+": percentage, 0..100")
 }
-func day(name string) schemas.Column { return col(name, schemas.Date, reportColumn(name)) }
-func at(name string) schemas.Column  { return col(name, schemas.Timestamp, reportColumn(name)+" (UTC)") }
+func dayCol(name string) schemas.Column { return col(name, schemas.Date, reportColumn(name)) }
+func atCol(name string) schemas.Column {
+	return col(name, schemas.Timestamp, reportColumn(name)+" (UTC)")
+}
 
 // reportColumn names the report's own column a declared column comes from,
 // as the extractor's snake_case undoes it ("completion_rate_pct" is
@@ -70,93 +72,93 @@ func reportColumn(name string) string {
 var Reports = []Report{
 	// Summary.
 	{Name: "summary/engagement", Table: "whatfix_report_engagement", Doc: "Engagement by end users per day.",
-		Columns: []schemas.Column{day("date"), num("active_users"), num("new_users"), num("flows_played"), num("flows_completed"), num("self_help_opens"), num("smart_tips_shown"), pct("engagement_rate_pct")}},
+		Columns: []schemas.Column{dayCol("date"), numCol("active_users"), numCol("new_users"), numCol("flows_played"), numCol("flows_completed"), numCol("self_help_opens"), numCol("smart_tips_shown"), pctCol("engagement_rate_pct")}},
 	{Name: "summary/mostPopularFlows", Table: "whatfix_report_most_popular_flows", Doc: "Flows ranked by views.",
-		Columns: []schemas.Column{str("flow_id"), str("flow_name"), num("views"), num("completions"), pct("completion_rate"), col("avg_time_to_complete", schemas.Float64, reportColumn("avg_time_to_complete")+" in seconds")}},
+		Columns: []schemas.Column{strCol("flow_id"), strCol("flow_name"), numCol("views"), numCol("completions"), pctCol("completion_rate"), col("avg_time_to_complete", schemas.Float64, reportColumn("avg_time_to_complete")+" in seconds")}},
 	{Name: "summary/usage", Table: "whatfix_report_usage", Doc: "Self Help queries, popups, task list starts, flows, smart tips and beacons shown.",
-		Columns: []schemas.Column{day("date"), num("self_help_queries"), num("popups_shown"), num("task_list_tasks_started"), num("flows_played"), num("smart_tips_shown"), num("beacons_shown")}},
+		Columns: []schemas.Column{dayCol("date"), numCol("self_help_queries"), numCol("popups_shown"), numCol("task_list_tasks_started"), numCol("flows_played"), numCol("smart_tips_shown"), numCol("beacons_shown")}},
 
 	// Self Help.
 	{Name: "selfHelp/contentEffectiveness", Table: "whatfix_report_self_help_content_effectiveness", Doc: "Views of content played from Self Help.",
-		Columns: []schemas.Column{str("content_id"), str("content_name"), str("content_type"), num("views"), num("unique_users")}},
+		Columns: []schemas.Column{strCol("content_id"), strCol("content_name"), strCol("content_type"), numCol("views"), numCol("unique_users")}},
 	{Name: "selfHelp/queriesByDay", Table: "whatfix_report_self_help_queries_by_day", Doc: "Self Help queries served per day.",
-		Columns: []schemas.Column{day("date"), num("queries_served"), num("peak_hour_queries")}},
+		Columns: []schemas.Column{dayCol("date"), numCol("queries_served"), numCol("peak_hour_queries")}},
 	{Name: "selfHelp/searchSummary", Table: "whatfix_report_self_help_search_summary", Doc: "Successful vs unsuccessful Self Help searches.",
-		Columns: []schemas.Column{num("total_searches"), num("successful_searches"), num("unsuccessful_searches"), pct("success_rate_pct")}},
+		Columns: []schemas.Column{numCol("total_searches"), numCol("successful_searches"), numCol("unsuccessful_searches"), pctCol("success_rate_pct")}},
 	{Name: "selfHelp/successfulSearchTerms", Table: "whatfix_report_self_help_successful_search_terms", Doc: "Search terms that found results.",
-		Columns: []schemas.Column{str("search_term"), num("search_count"), num("clicks")}},
+		Columns: []schemas.Column{strCol("search_term"), numCol("search_count"), numCol("clicks")}},
 	{Name: "selfHelp/unsuccessfulSearchTerms", Table: "whatfix_report_self_help_unsuccessful_search_terms", Doc: "Search terms that found nothing.",
-		Columns: []schemas.Column{str("search_term"), num("search_count")}},
+		Columns: []schemas.Column{strCol("search_term"), numCol("search_count")}},
 	{Name: "selfHelp/successfulSearchTermsWithUsers", Table: "whatfix_report_self_help_successful_search_terms_with_users", Doc: "Successful searches with the user who searched.",
-		Columns: []schemas.Column{str("search_term"), str("user_name"), str("user_email"), at("searched_at"), str("clicked_content")}},
+		Columns: []schemas.Column{strCol("search_term"), strCol("user_name"), strCol("user_email"), atCol("searched_at"), strCol("clicked_content")}},
 	{Name: "selfHelp/unsuccessfulSearchTermsWithUsers", Table: "whatfix_report_self_help_unsuccessful_search_terms_with_users", Doc: "Unsuccessful searches with the user who searched.",
-		Columns: []schemas.Column{str("search_term"), str("user_name"), str("user_email"), at("searched_at")}},
+		Columns: []schemas.Column{strCol("search_term"), strCol("user_name"), strCol("user_email"), atCol("searched_at")}},
 
 	// Task list.
 	{Name: "taskList/completionByUser", Table: "whatfix_report_task_list_completion_by_user", Doc: "Task list completion by segment and user.",
-		Columns: []schemas.Column{str("task_list_name"), str("segment"), str("user_name"), str("user_email"), num("tasks_completed"), num("total_tasks"), pct("completion_rate_pct"), at("last_activity")}},
+		Columns: []schemas.Column{strCol("task_list_name"), strCol("segment"), strCol("user_name"), strCol("user_email"), numCol("tasks_completed"), numCol("total_tasks"), pctCol("completion_rate_pct"), atCol("last_activity")}},
 
 	// Pop-ups.
 	{Name: "popup/guidedPopupEffectiveness", Table: "whatfix_report_guided_popup_effectiveness", Doc: "Guided pop-ups shown and flows played from them.",
-		Columns: []schemas.Column{str("popup_name"), num("times_shown"), num("flow_played"), num("dismissed"), pct("play_rate_pct")}},
+		Columns: []schemas.Column{strCol("popup_name"), numCol("times_shown"), numCol("flow_played"), numCol("dismissed"), pctCol("play_rate_pct")}},
 	{Name: "popup/popupEffectiveness", Table: "whatfix_report_popup_effectiveness", Doc: "Pop-ups shown and clicked.",
-		Columns: []schemas.Column{str("popup_name"), num("times_shown"), num("clicks"), pct("click_rate_pct")}},
+		Columns: []schemas.Column{strCol("popup_name"), numCol("times_shown"), numCol("clicks"), pctCol("click_rate_pct")}},
 	{Name: "popup/popupEffectivenessWithUsers", Table: "whatfix_report_popup_effectiveness_with_users", Doc: "Pop-ups shown and clicked per user.",
-		Columns: []schemas.Column{str("popup_name"), str("user_name"), str("user_email"), num("times_shown"), num("clicks")}},
+		Columns: []schemas.Column{strCol("popup_name"), strCol("user_name"), strCol("user_email"), numCol("times_shown"), numCol("clicks")}},
 	{Name: "popup/smartPopupEffectiveness", Table: "whatfix_report_smart_popup_effectiveness", Doc: "Smart pop-ups shown.",
-		Columns: []schemas.Column{str("popup_name"), num("times_shown"), num("unique_users")}},
+		Columns: []schemas.Column{strCol("popup_name"), numCol("times_shown"), numCol("unique_users")}},
 
 	// Flow summary (all flows).
 	{Name: "flowSummary/completionWithUsers", Table: "whatfix_report_flow_summary_completion_with_users", Doc: "Flow completions with the user.",
-		Columns: []schemas.Column{str("flow_id"), str("flow_name"), str("user_name"), str("user_email"), at("started_at"), at("completed_at"), col("time_taken_s", schemas.Float64, reportColumn("time_taken")+" in seconds")}},
+		Columns: []schemas.Column{strCol("flow_id"), strCol("flow_name"), strCol("user_name"), strCol("user_email"), atCol("started_at"), atCol("completed_at"), col("time_taken_s", schemas.Float64, reportColumn("time_taken")+" in seconds")}},
 	{Name: "flowSummary/completionRate", Table: "whatfix_report_flow_summary_completion_rate", Doc: "Flows started, completed and not completed.",
-		Columns: []schemas.Column{str("flow_id"), str("flow_name"), num("started"), num("completed"), num("not_completed"), pct("completion_rate_pct")}},
+		Columns: []schemas.Column{strCol("flow_id"), strCol("flow_name"), numCol("started"), numCol("completed"), numCol("not_completed"), pctCol("completion_rate_pct")}},
 	{Name: "flowSummary/failureWithUsers", Table: "whatfix_report_flow_summary_failure_with_users", Doc: "Flow failures with the user and step.",
-		Columns: []schemas.Column{str("flow_id"), str("flow_name"), str("user_name"), str("user_email"), str("failed_step"), at("failed_at")}},
+		Columns: []schemas.Column{strCol("flow_id"), strCol("flow_name"), strCol("user_name"), strCol("user_email"), strCol("failed_step"), atCol("failed_at")}},
 	{Name: "flowSummary/feedback", Table: "whatfix_report_flow_summary_feedback", Doc: "Users who found flows useful vs not.",
-		Columns: []schemas.Column{str("flow_id"), str("flow_name"), num("useful"), num("not_useful"), pct("useful_pct")}},
+		Columns: []schemas.Column{strCol("flow_id"), strCol("flow_name"), numCol("useful"), numCol("not_useful"), pctCol("useful_pct")}},
 	{Name: "flowSummary/feedbackCommentsYes", Table: "whatfix_report_flow_summary_feedback_comments_yes", Doc: "Feedback comments of users who answered Yes.",
-		Columns: []schemas.Column{str("flow_name"), str("user_email"), str("comment"), at("submitted_at")}},
+		Columns: []schemas.Column{strCol("flow_name"), strCol("user_email"), strCol("comment"), atCol("submitted_at")}},
 	{Name: "flow/feedbackCommentsNo", Table: "whatfix_report_flow_feedback_comments_no", Doc: "Feedback comments of users who answered No (all flows, no flowId).",
-		Columns: []schemas.Column{str("flow_name"), str("user_email"), str("comment"), at("submitted_at")}},
+		Columns: []schemas.Column{strCol("flow_name"), strCol("user_email"), strCol("comment"), atCol("submitted_at")}},
 	{Name: "flowSummary/closeMissed", Table: "whatfix_report_flow_summary_close_missed", Doc: "Times flows were exited, by step.",
-		Columns: []schemas.Column{str("flow_id"), str("flow_name"), str("step"), num("times_closed")}},
+		Columns: []schemas.Column{strCol("flow_id"), strCol("flow_name"), strCol("step"), numCol("times_closed")}},
 	{Name: "flowSummary/playedByWidgets", Table: "whatfix_report_flow_summary_played_by_widgets", Doc: "Flows played per widget (Self Help, Task List, Beacon, Guided Popup).",
-		Columns: []schemas.Column{str("widget"), num("flows_played")}},
+		Columns: []schemas.Column{strCol("widget"), numCol("flows_played")}},
 	{Name: "flowSummary/usageByDay", Table: "whatfix_report_flow_summary_usage_by_day", Doc: "Times each flow was played per day.",
-		Columns: []schemas.Column{day("date"), str("flow_name"), num("times_played")}},
+		Columns: []schemas.Column{dayCol("date"), strCol("flow_name"), numCol("times_played")}},
 
 	// Smart tips.
 	{Name: "smartTip/mostPopular", Table: "whatfix_report_smart_tip_most_popular", Doc: "Times each smart tip was played.",
-		Columns: []schemas.Column{str("smart_tip_name"), num("times_played"), num("unique_users")}},
+		Columns: []schemas.Column{strCol("smart_tip_name"), numCol("times_played"), numCol("unique_users")}},
 	{Name: "smartTip/playedByDay", Table: "whatfix_report_smart_tip_played_by_day", Doc: "Smart tips played per day.",
-		Columns: []schemas.Column{day("date"), num("times_played")}},
+		Columns: []schemas.Column{dayCol("date"), numCol("times_played")}},
 	{Name: "smartTip/withUsers", Table: "whatfix_report_smart_tip_with_users", Doc: "Smart tips played per user.",
-		Columns: []schemas.Column{str("smart_tip_name"), str("user_name"), str("user_email"), num("times_played")}},
+		Columns: []schemas.Column{strCol("smart_tip_name"), strCol("user_name"), strCol("user_email"), numCol("times_played")}},
 
 	// Beacons.
 	{Name: "beacon/effectiveness", Table: "whatfix_report_beacon_effectiveness", Doc: "Users each beacon was shown to and who clicked it.",
-		Columns: []schemas.Column{str("beacon_name"), num("users_shown"), num("users_clicked"), pct("click_rate_pct")}},
+		Columns: []schemas.Column{strCol("beacon_name"), numCol("users_shown"), numCol("users_clicked"), pctCol("click_rate_pct")}},
 	{Name: "beacon/effectivenessWithUsers", Table: "whatfix_report_beacon_effectiveness_with_users", Doc: "Beacon engagement per user.",
-		Columns: []schemas.Column{str("beacon_name"), str("user_name"), str("user_email"), num("shown"), num("clicked")}},
+		Columns: []schemas.Column{strCol("beacon_name"), strCol("user_name"), strCol("user_email"), numCol("shown"), numCol("clicked")}},
 
 	// User actions.
 	{Name: "userAction/details", Table: "whatfix_report_user_action_details", Doc: "User actions and how often they occurred.",
-		Columns: []schemas.Column{str("user_action"), num("occurrences"), num("unique_users"), at("last_occurred_at")}},
+		Columns: []schemas.Column{strCol("user_action"), numCol("occurrences"), numCol("unique_users"), atCol("last_occurred_at")}},
 
 	// Per flow (flowId required; requested once per flow of the content list).
 	{Name: "flow/completionRate", Table: "whatfix_report_flow_completion_rate", PerFlow: true, Doc: "Times the flow was started and completed vs not.",
-		Columns: []schemas.Column{num("started"), num("completed"), num("not_completed"), pct("completion_rate_pct")}},
+		Columns: []schemas.Column{numCol("started"), numCol("completed"), numCol("not_completed"), pctCol("completion_rate_pct")}},
 	{Name: "flow/feedback", Table: "whatfix_report_flow_feedback", PerFlow: true, Doc: "Users who found the flow useful vs not.",
-		Columns: []schemas.Column{num("useful"), num("not_useful")}},
+		Columns: []schemas.Column{numCol("useful"), numCol("not_useful")}},
 	{Name: "flow/feedbackComments", Table: "whatfix_report_flow_feedback_comments", PerFlow: true, Doc: "Feedback comments verbatim.",
-		Columns: []schemas.Column{str("user_email"), str("feedback"), str("comment"), at("submitted_at")}},
+		Columns: []schemas.Column{strCol("user_email"), strCol("feedback"), strCol("comment"), atCol("submitted_at")}},
 	{Name: "flow/history", Table: "whatfix_report_flow_history", PerFlow: true, Doc: "Who edited the flow and when.",
-		Columns: []schemas.Column{num("version"), str("edited_by"), at("edited_at"), str("change")}},
+		Columns: []schemas.Column{numCol("version"), strCol("edited_by"), atCol("edited_at"), strCol("change")}},
 	{Name: "flow/exitedSteps", Table: "whatfix_report_flow_exited_steps", PerFlow: true, Doc: "Drop-outs and failures per step.",
-		Columns: []schemas.Column{num("step_number"), str("step_title"), num("exits"), num("failures")}},
+		Columns: []schemas.Column{numCol("step_number"), strCol("step_title"), numCol("exits"), numCol("failures")}},
 	{Name: "flow/playedByWidgets", Table: "whatfix_report_flow_played_by_widgets", PerFlow: true, Doc: "Times the flow was played from each widget.",
-		Columns: []schemas.Column{str("widget"), num("times_played")}},
+		Columns: []schemas.Column{strCol("widget"), numCol("times_played")}},
 	{Name: "flow/usageByDay", Table: "whatfix_report_flow_usage_by_day", PerFlow: true, Doc: "Times the flow was played per day.",
-		Columns: []schemas.Column{day("date"), num("times_played")}},
+		Columns: []schemas.Column{dayCol("date"), numCol("times_played")}},
 }
