@@ -58,7 +58,7 @@ func (s *FileStore) Lock(ctx context.Context, name string, ttl time.Duration, me
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, nil, fmt.Errorf("lock %q: %w", name, err)
 	}
-	token := newToken()
+	token := NewLockToken()
 	body, err := json.Marshal(lockDoc{Holder: me, Token: token, TTLSeconds: ttl.Seconds(), Created: s.now().UTC()})
 	if err != nil {
 		return nil, nil, err
@@ -258,7 +258,9 @@ func removeAbandonedGenerations(dir string, now time.Time) {
 	}
 }
 
-func newToken() string {
+// NewLockToken is a random token that tells one holder's claim of a lock
+// from another's (the file lock and the ClickHouse claim protocol).
+func NewLockToken() string {
 	var b [12]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])

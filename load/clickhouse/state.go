@@ -39,9 +39,9 @@ type StateStore struct {
 	sink *Sink
 	// ownConn: the store opened its own connection (OpenState) and closes it.
 	ownConn bool
-	host   string
-	now    func() time.Time
-	settle time.Duration
+	host    string
+	now     func() time.Time
+	settle  time.Duration
 
 	mu     sync.Mutex // serialises read-modify-write; guards closed and locks
 	closed bool

@@ -2,8 +2,6 @@ package clickhouse
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -200,7 +198,7 @@ func (st *StateStore) tryLock(ctx context.Context, name string, ttl time.Duratio
 	}
 
 	start := st.nowMs()
-	mine := claim{token: newClaimToken(), holder: me, claimed: start, heartbeat: start, version: st.nextVersion(0)}
+	mine := claim{token: state.NewLockToken(), holder: me, claimed: start, heartbeat: start, version: st.nextVersion(0)}
 	if err := st.writeClaim(ctx, name, mine); err != nil {
 		return fail(err)
 	}
@@ -283,12 +281,6 @@ func (st *StateStore) tryLock(ctx context.Context, name string, ttl time.Duratio
 	cl.hb = state.StartHeartbeat(ttl, cl.beat)
 	st.mu.Unlock()
 	return cl, stale, false, nil
-}
-
-func newClaimToken() string {
-	var b [12]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
 }
 
 type claimLock struct {
