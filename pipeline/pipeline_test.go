@@ -203,3 +203,18 @@ func TestStateLocationNamingAnotherSinkIsAUsageError(t *testing.T) {
 	require.ErrorAs(t, err, &ue)
 	assert.Contains(t, err.Error(), "state.location clickhouse needs the clickhouse sink")
 }
+
+func TestRestartDropsAnUnfinishedPlansProgress(t *testing.T) {
+	p := newPipeline(t)
+	src := &source{fail: map[string]bool{"2026-11-03": true}}
+	res, spec := backfill(t, p, src.stream(), "2026-11-01", "2026-11-04")
+	require.Equal(t, pipeline.StatusFailed, res.Status)
+
+	src.fail, src.pulled = nil, nil
+	spec.Restart = true
+	res, err := p.Execute(context.Background(), &pipeline.Selection{Streams: []*engine.Stream{src.stream()}}, spec)
+	require.NoError(t, err)
+	require.Equal(t, pipeline.StatusOK, res.Status)
+	assert.ElementsMatch(t, []string{"2026-11-01", "2026-11-02", "2026-11-03"}, src.pulled, "--restart pulls the committed chunks again")
+	assert.Equal(t, day("2026-11-04"), watermark(t, p))
+}
