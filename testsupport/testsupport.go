@@ -99,7 +99,17 @@ func FreshDatabase(t testing.TB) string {
 		// t.Context() is already done here: use a context of our own.
 		ctx, cancel := context.WithTimeout(context.Background(), QueryTimeout)
 		defer cancel()
-		if err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name); err != nil {
+		// A test that killed an etl process may leave one of its queries
+		// (a CREATE TABLE of staging) running on the server; the drop then
+		// fails with code 219 and the server asks for another try.
+		var err error
+		for try := 0; try < 10; try++ {
+			if err = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name); err == nil || !strings.Contains(err.Error(), "code: 219") {
+				break
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		if err != nil {
 			t.Errorf("testsupport: drop database %s: %v", name, err)
 		}
 	})
