@@ -15,7 +15,7 @@ import (
 
 	"github.com/apache/arrow/go/v15/arrow/memory"
 
-	"github.com/adoptionlabs/etl/extract/httpclient"
+	"github.com/adoptionlabs/etl/httpstats"
 	"github.com/adoptionlabs/etl/load"
 	"github.com/adoptionlabs/etl/schemas"
 	"github.com/adoptionlabs/etl/transform"
@@ -72,7 +72,7 @@ type Live struct {
 	Started time.Time
 	Rows    atomic.Int64
 	Rejects atomic.Int64
-	HTTP    httpclient.Stats
+	HTTP    httpstats.Stats
 	Done    atomic.Int64
 	Total   atomic.Int64
 }
@@ -171,7 +171,7 @@ func (r *Runner) Run(ctx context.Context, s *Stream, requested window.Window) (r
 		return res
 	}
 	defer em.release()
-	ctx = httpclient.WithStats(ctx, &live.HTTP)
+	ctx = httpstats.With(ctx, &live.HTTP)
 	err = s.Extract(ctx, eff, em)
 	var skip *SkipError
 	if errors.As(err, &skip) {

@@ -20,7 +20,7 @@ type Sink interface {
 	// stream names the writer ("userflow.content_sessions") so a table that
 	// several streams write (etl_rejects) is replaced per stream.
 	Begin(ctx context.Context, t *schemas.Table, w window.Window, stream, runID string) (Writer, error)
-	// Name is "parquet" or "clickhouse".
+	// Name is the sink's registered kind (load.Kind.Name).
 	Name() string
 	Close() error
 }

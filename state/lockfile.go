@@ -13,7 +13,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 )
@@ -59,7 +58,7 @@ func (s *FileStore) Lock(ctx context.Context, name string, ttl time.Duration, me
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, nil, fmt.Errorf("lock %q: %w", name, err)
 	}
-	token := newToken()
+	token := NewLockToken()
 	body, err := json.Marshal(lockDoc{Holder: me, Token: token, TTLSeconds: ttl.Seconds(), Created: s.now().UTC()})
 	if err != nil {
 		return nil, nil, err
@@ -118,8 +117,7 @@ func (s *FileStore) Lock(ctx context.Context, name string, ttl time.Duration, me
 			_ = os.Remove(genPath(dir, g))
 		}
 		removeAbandonedGenerations(dir, s.now())
-		l := &fileLock{store: s, dir: dir, gen: next, file: f, holder: me, ttl: ttl,
-			stop: make(chan struct{}), done: make(chan struct{}), lost: make(chan struct{})}
+		l := &fileLock{store: s, dir: dir, gen: next, file: f, holder: me, ttl: ttl}
 		s.mu.Lock()
 		if s.closed {
 			s.mu.Unlock()
@@ -128,8 +126,9 @@ func (s *FileStore) Lock(ctx context.Context, name string, ttl time.Duration, me
 			return nil, nil, ErrClosed
 		}
 		s.locks[l] = struct{}{}
+		// Under mu: Close stops the heartbeat of every lock in the map.
+		l.hb = StartHeartbeat(ttl, l.beat)
 		s.mu.Unlock()
-		go l.heartbeat()
 		return l, stale, nil
 	}
 	return nil, nil, fmt.Errorf("lock %q: the lock directory %s kept changing while taking the lock; retry", name, dir)
@@ -259,7 +258,9 @@ func removeAbandonedGenerations(dir string, now time.Time) {
 	}
 }
 
-func newToken() string {
+// NewLockToken is a random token that tells one holder's claim of a lock
+// from another's (the file lock and the ClickHouse claim protocol).
+func NewLockToken() string {
 	var b [12]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
@@ -272,49 +273,23 @@ type fileLock struct {
 	file   *os.File
 	holder Holder
 	ttl    time.Duration
-
-	once     sync.Once
-	stop     chan struct{}
-	done     chan struct{}
-	lost     chan struct{}
-	lostOnce sync.Once
+	hb     *Heartbeat
 }
 
 func (l *fileLock) Holder() Holder        { return l.holder }
-func (l *fileLock) Lost() <-chan struct{} { return l.lost }
+func (l *fileLock) Lost() <-chan struct{} { return l.hb.Lost() }
 
-func heartbeatEvery(ttl time.Duration) time.Duration {
-	d := ttl / 4
-	if d > time.Minute {
-		d = time.Minute
+// beat touches our file's mtime through its descriptor, so it refreshes our
+// inode and never whatever a path might point to by then.
+func (l *fileLock) beat(time.Duration) bool {
+	if !l.stillOurs() {
+		return false
 	}
-	if d < 10*time.Millisecond {
-		d = 10 * time.Millisecond
-	}
-	return d
-}
-
-// heartbeat touches our file's mtime through its descriptor, so it refreshes
-// our inode and never whatever a path might point to by then.
-func (l *fileLock) heartbeat() {
-	defer close(l.done)
-	t := time.NewTicker(heartbeatEvery(l.ttl))
-	defer t.Stop()
-	for {
-		select {
-		case <-l.stop:
-			return
-		case <-t.C:
-		}
-		if !l.stillOurs() {
-			l.lostOnce.Do(func() { close(l.lost) })
-			return
-		}
-		now := l.store.now()
-		tv := syscall.NsecToTimeval(now.UnixNano())
-		// A failed touch is retried at the next tick; the ttl is several ticks.
-		_ = syscall.Futimes(int(l.file.Fd()), []syscall.Timeval{tv, tv})
-	}
+	now := l.store.now()
+	tv := syscall.NsecToTimeval(now.UnixNano())
+	// A failed touch is retried at the next tick; the ttl is several ticks.
+	_ = syscall.Futimes(int(l.file.Fd()), []syscall.Timeval{tv, tv})
+	return true
 }
 
 // stillOurs: our file is still at its path and no later generation exists.
@@ -334,10 +309,7 @@ func (l *fileLock) stillOurs() bool {
 	return len(gens) > 0 && gens[len(gens)-1] == l.gen
 }
 
-func (l *fileLock) stopHeartbeat() {
-	l.once.Do(func() { close(l.stop) })
-	<-l.done
-}
+func (l *fileLock) stopHeartbeat() { l.hb.Stop() }
 
 // Release implements Lock.
 func (l *fileLock) Release(ctx context.Context) error {

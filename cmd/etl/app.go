@@ -1,15 +1,12 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
 	"os"
-	"path/filepath"
-	"strings"
 	"sync"
 
 	"github.com/urfave/cli/v2"
@@ -17,12 +14,9 @@ import (
 
 	etl "github.com/adoptionlabs/etl"
 	"github.com/adoptionlabs/etl/config"
-	"github.com/adoptionlabs/etl/engine"
 	"github.com/adoptionlabs/etl/extract"
-	"github.com/adoptionlabs/etl/load"
-	"github.com/adoptionlabs/etl/load/clickhouse"
-	pqsink "github.com/adoptionlabs/etl/load/parquet"
 	"github.com/adoptionlabs/etl/logging"
+	"github.com/adoptionlabs/etl/pipeline"
 	"github.com/adoptionlabs/etl/progress"
 	"github.com/adoptionlabs/etl/redact"
 )
@@ -47,6 +41,7 @@ type app struct {
 	// rawStderr is the unwrapped stderr, to ask whether it is a terminal.
 	rawStderr io.Writer
 	env       extract.Env
+	p         *pipeline.Pipeline
 }
 
 func usageError(format string, args ...any) error {
@@ -78,8 +73,10 @@ func setup(c *cli.Context, lookup func(string) (string, bool)) (*app, error) {
 	if err != nil {
 		return nil, usageError("%v", err)
 	}
-	return &app{cfg: cfg, log: log, stdout: red.Writer(c.App.Writer), stderr: screen, rawStderr: c.App.ErrWriter,
-		env: extract.Env{Logger: log, UserAgent: "etl/" + version + " (+https://github.com/adoptionlabs/etl)"}}, nil
+	a := &app{cfg: cfg, log: log, stdout: red.Writer(c.App.Writer), stderr: screen, rawStderr: c.App.ErrWriter,
+		env: extract.Env{Logger: log, UserAgent: "etl/" + version + " (+https://github.com/adoptionlabs/etl)"}}
+	a.p = &pipeline.Pipeline{Config: cfg, Log: log, Redact: redactAll}
+	return a, nil
 }
 
 // newLogger sends the log to stderr and --log-file. A terminal shows only
@@ -149,78 +146,24 @@ func isTerminal(w io.Writer) bool {
 	}
 }
 
-// selection is what a command runs.
-type selection struct {
-	streams []*engine.Stream
-	skipped []string
+// exitFor maps an error of the pipeline to the exit contract: bad
+// configuration is 2, anything else that stopped the command is 1.
+func exitFor(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ue *pipeline.UsageError
+	var ce *config.Error
+	if errors.As(err, &ue) || errors.As(err, &ce) {
+		return cli.Exit(err.Error(), exitUsage)
+	}
+	return cli.Exit(err.Error(), exitFailed)
 }
 
-// selectStreams opens the enabled sources and keeps the requested streams.
-// Unknown names are usage errors; sources without credentials are skipped
-// with one line each.
-func (a *app) selectStreams(sources, streams []string, requireCreds bool) (*selection, error) {
-	wantSrc := map[string]bool{}
-	for _, s := range sources {
-		if a.cfg.Source(s) == nil {
-			if _, ok := extract.Lookup(s); ok {
-				return nil, usageError("--source %s: not configured in %s (add a sources.%s block)", s, a.cfg.Path, s)
-			}
-			return nil, usageError("--source %s: unknown source (known: %s)", s, strings.Join(extract.Names(), ", "))
-		}
-		wantSrc[s] = true
-	}
-	wantStream := map[string]bool{}
-	for _, s := range streams {
-		wantStream[s] = false
-	}
-	sel := &selection{}
-	for _, src := range a.cfg.Sources {
-		if len(wantSrc) > 0 && !wantSrc[src.Name] {
-			continue
-		}
-		declared, err := src.Config.Open(a.env)
-		if err != nil {
-			return nil, usageError("sources.%s: %v", src.Name, err)
-		}
-		var picked []*engine.Stream
-		for _, st := range declared {
-			if err := st.Validate(); err != nil {
-				return nil, fmt.Errorf("source %s declares an invalid stream: %w", src.Name, err)
-			}
-			if len(wantStream) > 0 {
-				_, byName := wantStream[st.Name]
-				_, byID := wantStream[st.ID()]
-				if !byName && !byID {
-					continue
-				}
-				if byName {
-					wantStream[st.Name] = true
-				}
-				if byID {
-					wantStream[st.ID()] = true
-				}
-			}
-			picked = append(picked, st)
-		}
-		if len(picked) == 0 {
-			continue
-		}
-		if !src.Enabled && len(wantSrc) == 0 {
-			sel.skipped = append(sel.skipped, fmt.Sprintf("%s: disabled in %s", src.Name, a.cfg.Path))
-			continue
-		}
-		if missing := src.Config.Missing(); requireCreds && len(missing) > 0 {
-			sel.skipped = append(sel.skipped, fmt.Sprintf("%s: skipped, credentials not set (%s)", src.Name, strings.Join(missing, ", ")))
-			continue
-		}
-		sel.streams = append(sel.streams, picked...)
-	}
-	for name, found := range wantStream {
-		if !found {
-			return nil, usageError("--stream %s: no such stream in the selected sources (see `etl streams`)", name)
-		}
-	}
-	return sel, nil
+// selectStreams is config.Select with its errors mapped to exit codes.
+func (a *app) selectStreams(sources, streams []string, requireCreds bool) (*pipeline.Selection, error) {
+	sel, err := a.cfg.Select(a.env, sources, streams, requireCreds)
+	return sel, exitFor(err)
 }
 
 // applySinkFlags lets --sink and --out override the config, then checks the
@@ -232,56 +175,8 @@ func (a *app) applySinkFlags(c *cli.Context) error {
 	if c.IsSet("out") {
 		a.cfg.Sink.Parquet.Dir = c.String("out")
 	}
-	if err := a.cfg.CheckSink(); err != nil {
-		return cli.Exit(err.Error(), exitUsage)
-	}
-	if a.cfg.Sink.Type == "clickhouse" {
-		// A DSN that does not parse is bad configuration: exit 2 before
-		// any request, not 1 after a failed connection.
-		if _, err := clickhouse.Destination(a.cfg.Sink.ClickHouse.DSN); err != nil {
-			return cli.Exit(err.Error(), exitUsage)
-		}
-	}
-	return nil
-}
-
-// destination names where the sink writes, the part of a backfill plan's
-// identity that tells two targets apart: the Parquet directory's absolute
-// path, or the ClickHouse server and database.
-func (a *app) destination() (string, error) {
-	if a.cfg.Sink.Type == "clickhouse" {
-		d, err := clickhouse.Destination(a.cfg.Sink.ClickHouse.DSN)
-		if err != nil {
-			return "", cli.Exit(err.Error(), exitUsage)
-		}
-		return d, nil
-	}
-	abs, err := filepath.Abs(a.cfg.Sink.Parquet.Dir)
-	if err != nil {
-		return "", usageError("parquet directory %s: %v", a.cfg.Sink.Parquet.Dir, err)
-	}
-	return "parquet:" + filepath.Clean(abs), nil
-}
-
-func (a *app) openSink(ctx context.Context) (load.Sink, error) {
-	switch a.cfg.Sink.Type {
-	case "clickhouse":
-		s, err := clickhouse.Open(ctx, a.cfg.Sink.ClickHouse.DSN, clickhouse.Options{Logger: a.log})
-		var dsnErr *clickhouse.DSNError
-		if errors.As(err, &dsnErr) {
-			return nil, cli.Exit(err.Error(), exitUsage)
-		}
-		if err != nil {
-			return nil, cli.Exit(err.Error(), exitFailed)
-		}
-		return s, nil
-	default:
-		s, err := pqsink.New(a.cfg.Sink.Parquet.Dir, pqsink.Options{Logger: a.log})
-		if err != nil {
-			return nil, cli.Exit(fmt.Sprintf("parquet sink at %s: %v", a.cfg.Sink.Parquet.Dir, err), exitFailed)
-		}
-		return s, nil
-	}
+	_, _, err := a.p.Sink()
+	return exitFor(err)
 }
 
 func sinkFlags() []cli.Flag {

@@ -48,7 +48,7 @@ func ddlCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			files := ddlFiles(sel.streams)
+			files := ddlFiles(sel.Streams)
 			names := make([]string, 0, len(files))
 			for n := range files {
 				names = append(names, n)

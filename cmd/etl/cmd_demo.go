@@ -14,9 +14,9 @@ import (
 
 	"github.com/adoptionlabs/etl/extract"
 	"github.com/adoptionlabs/etl/extract/sandbox"
-	"github.com/adoptionlabs/etl/job"
 	"github.com/adoptionlabs/etl/load/clickhouse"
-	pqsink "github.com/adoptionlabs/etl/load/parquet"
+	"github.com/adoptionlabs/etl/pipeline"
+	"github.com/adoptionlabs/etl/pipeline/plan"
 	"github.com/adoptionlabs/etl/schemas"
 	"github.com/adoptionlabs/etl/window"
 )
@@ -63,7 +63,7 @@ func demoCommand() *cli.Command {
 			}
 			fmt.Fprintf(a.stdout, "etl demo: backfilling %s from the sandbox APIs into %s\n", w, a.sinkPlace())
 			start := time.Now()
-			if err := a.execute(c.Context, sel, runSpec{command: "etl demo", tasks: job.Plan(sel.streams, w, 0)}); err != nil {
+			if err := a.execute(c.Context, sel, pipeline.Spec{Command: "etl demo", Tasks: plan.Chunks(sel.Streams, w, 0)}); err != nil {
 				return err
 			}
 			fmt.Fprintf(a.stdout, "\nTables (%s, %.1fs):\n", a.sinkPlace(), time.Since(start).Seconds())
@@ -108,18 +108,19 @@ func startSandboxes(seed int64, now time.Time, faults, scale float64, variants m
 }
 
 func (a *app) sinkPlace() string {
-	if a.cfg.Sink.Type == "clickhouse" {
-		return "ClickHouse"
+	k, t, err := a.p.Sink()
+	if err != nil {
+		return a.cfg.Sink.Type
 	}
-	return "Parquet under " + a.cfg.Sink.Parquet.Dir
+	return k.Place(t)
 }
 
 // printTableCounts reads back what landed, by the names dashboards use, and
 // returns the counts it could read.
-func (a *app) printTableCounts(ctx context.Context, sel *selection) (map[string]int64, error) {
+func (a *app) printTableCounts(ctx context.Context, sel *pipeline.Selection) (map[string]int64, error) {
 	seen := map[string]bool{}
 	var tables []*schemas.Table
-	for _, st := range sel.streams {
+	for _, st := range sel.Streams {
 		for _, t := range st.Tables {
 			if !seen[t.Name] {
 				seen[t.Name] = true
@@ -129,17 +130,11 @@ func (a *app) printTableCounts(ctx context.Context, sel *selection) (map[string]
 	}
 	tables = append(tables, schemas.Rejects)
 	sort.Slice(tables, func(i, j int) bool { return tables[i].Name < tables[j].Name })
-	var count func(t *schemas.Table) (int64, error)
-	if a.cfg.Sink.Type == "clickhouse" {
-		sink, err := clickhouse.Open(ctx, a.cfg.Sink.ClickHouse.DSN, clickhouse.Options{Logger: a.log})
-		if err != nil {
-			return nil, cli.Exit(err.Error(), exitFailed)
-		}
-		defer sink.Close()
-		count = func(t *schemas.Table) (int64, error) { return sink.CountRows(ctx, t.Name) }
-	} else {
-		count = func(t *schemas.Table) (int64, error) { return pqsink.CountRows(a.cfg.Sink.Parquet.Dir, t.Name) }
+	k, target, err := a.p.Sink()
+	if err != nil {
+		return nil, exitFor(err)
 	}
+	count := func(t *schemas.Table) (int64, error) { return k.CountRows(ctx, target, t.Name) }
 	counts := map[string]int64{}
 	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "TABLE\tROWS")
@@ -170,7 +165,7 @@ func (a *app) printNextSteps(bin string, w window.Window, counts map[string]int6
 	}
 	switch {
 	case table == "":
-	case a.cfg.Sink.Type == "clickhouse":
+	case a.cfg.Sink.Type == clickhouse.Kind:
 		fmt.Fprintf(out, "  Query it in ClickHouse by the name dashboards use:\n    SELECT count() FROM %s\n", table)
 	default:
 		dir, err := filepath.Abs(a.cfg.Sink.Parquet.Dir)
@@ -196,7 +191,7 @@ func (a *app) printNextSteps(bin string, w window.Window, counts map[string]int6
 	days := w.Days()
 	rng := fmt.Sprintf("--from %s --to %s", days[0].Format(time.DateOnly), days[len(days)-1].Format(time.DateOnly))
 	fmt.Fprintln(out, "  then check the config (no request), prove the API guesses with two small requests per endpoint, and load the same days:")
-	if a.cfg.Sink.Type == "clickhouse" {
+	if a.cfg.Sink.Type == clickhouse.Kind {
 		fmt.Fprintf(out, "    %s validate\n    %s check\n    %s backfill %s --sink clickhouse\n", bin, bin, bin, rng)
 		return
 	}

@@ -44,7 +44,7 @@ func migrateCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			for _, st := range sel.streams {
+			for _, st := range sel.Streams {
 				for _, t := range st.Tables {
 					if err := sink.Ensure(c.Context, t); err != nil {
 						return cli.Exit(fmt.Sprintf("migrate %s: %v", st.ID(), err), exitFailed)

@@ -1,15 +1,12 @@
 package main
 
 import (
-	"context"
-	"fmt"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/adoptionlabs/etl/engine"
-	"github.com/adoptionlabs/etl/job"
-	"github.com/adoptionlabs/etl/state"
+	"github.com/adoptionlabs/etl/pipeline"
+	"github.com/adoptionlabs/etl/pipeline/plan"
 	"github.com/adoptionlabs/etl/window"
 )
 
@@ -39,7 +36,7 @@ func runCommand() *cli.Command {
 			if err := a.applySinkFlags(c); err != nil {
 				return err
 			}
-			spec := runSpec{command: "etl run", useState: true}
+			spec := pipeline.Spec{Command: "etl run", UseState: true}
 			if err := a.applyRunFlags(c, &spec); err != nil {
 				return err
 			}
@@ -47,59 +44,25 @@ func runCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			if len(sel.streams) == 0 {
+			if len(sel.Streams) == 0 {
 				return a.execute(c.Context, sel, spec)
 			}
-			// Watermarks are read from the store the run will write; the
-			// dry run opens it too (no API request is made).
-			sink, err := a.openSink(c.Context)
-			if err != nil {
-				return err
+			// Watermarks are read from the store the run then writes, opened
+			// once and without the sink; the dry run reads them too (no API
+			// request is made).
+			if spec.Store, err = a.p.OpenState(c.Context); err != nil {
+				return exitFor(err)
 			}
-			store, err := a.openState(c.Context, sink)
+			defer a.p.CloseState(spec.Store)
+			spec.Tasks, err = plan.Nightly(c.Context, spec.Store, sel.Streams, a.cfg.Run.Lookback.Duration, a.cfg.Run.SettleLag.Duration, a.cfg.Run.InitialPeriod.Duration, time.Now())
 			if err != nil {
-				sink.Close()
-				return err
-			}
-			spec.tasks, err = nightlyPlan(c.Context, store, sel.streams, a.cfg.Run.Lookback.Duration, a.cfg.Run.SettleLag.Duration, a.cfg.Run.InitialPeriod.Duration, time.Now())
-			store.Close()
-			sink.Close()
-			if err != nil {
-				return cli.Exit(fmt.Sprintf("read watermarks: %v", err), exitFailed)
+				return cli.Exit(err.Error(), exitFailed)
 			}
 			if c.Bool("dry-run") {
-				a.printPlan(sel, spec.tasks)
+				a.printPlan(sel, spec.Tasks)
 				return nil
 			}
 			return a.execute(c.Context, sel, spec)
 		},
 	}
-}
-
-// nightlyPlan gives each windowed stream [watermark - lookback, today -
-// settle lag), in whole days, or the initial period before that end when the
-// stream has no watermark; snapshot streams run once.
-func nightlyPlan(ctx context.Context, store state.Store, streams []*engine.Stream, lookback, settle, initial time.Duration, now time.Time) ([]job.Task, error) {
-	end := window.Floor(window.Floor(now).Add(-settle))
-	var tasks []job.Task
-	for _, s := range streams {
-		if !s.Windowed {
-			tasks = append(tasks, job.Task{Stream: s, Window: window.New(end.Add(-window.Day), end)})
-			continue
-		}
-		e, ok, err := store.Get(ctx, s.Source, s.Name)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", s.ID(), err)
-		}
-		start := end.Add(-initial)
-		if ok && !e.Watermark.IsZero() {
-			start = window.Floor(e.Watermark.Add(-lookback))
-		}
-		start = window.Floor(start)
-		if !start.Before(end) {
-			continue
-		}
-		tasks = append(tasks, job.Plan([]*engine.Stream{s}, window.New(start, end), 0)...)
-	}
-	return tasks, nil
 }

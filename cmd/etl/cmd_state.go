@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"text/tabwriter"
 	"time"
@@ -28,11 +27,11 @@ func stateCommand() *cli.Command {
 					if err := a.applySinkFlags(c); err != nil {
 						return err
 					}
-					store, done, err := a.openStateOnly(c.Context)
+					store, err := a.p.OpenState(c.Context)
 					if err != nil {
-						return err
+						return exitFor(err)
 					}
-					defer done()
+					defer a.p.CloseState(store)
 					entries, err := store.List(c.Context)
 					if err != nil {
 						return cli.Exit(fmt.Sprintf("read state: %v", err), exitFailed)
@@ -92,32 +91,17 @@ func stateCommand() *cli.Command {
 						if err != nil {
 							return err
 						}
-						if len(sel.streams) != 1 {
+						if len(sel.Streams) != 1 {
 							return usageError("--stream %s: no such stream in source %s (see `etl streams`)", c.String("stream"), source)
 						}
-						stream = sel.streams[0].Name
+						stream = sel.Streams[0].Name
 					}
 					if err := a.applySinkFlags(c); err != nil {
 						return err
 					}
-					store, done, err := a.openStateOnly(c.Context)
+					n, err := a.p.Reset(c.Context, source, stream)
 					if err != nil {
-						return err
-					}
-					defer done()
-					// A run in flight would write its watermark back over
-					// the reset: take the run lock like a run does.
-					lock, stale, err := store.Lock(c.Context, lockName, a.cfg.State.LockTTL.Duration, state.Holder{Command: "etl state reset --source " + source})
-					if err != nil {
-						return cli.Exit(err.Error(), exitFailed)
-					}
-					defer lock.Release(context.Background())
-					if stale != nil {
-						a.log.Warn("taking over a stale lock: its run stopped without releasing it", "held_by", stale.String())
-					}
-					n, err := store.Reset(c.Context, source, stream)
-					if err != nil {
-						return cli.Exit(fmt.Sprintf("reset state: %v", err), exitFailed)
+						return exitFor(err)
 					}
 					what := source
 					if stream != "" {

@@ -25,7 +25,7 @@ func streamsCommand() *cli.Command {
 				return err
 			}
 			tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
-			for _, st := range sel.streams {
+			for _, st := range sel.Streams {
 				mode := "snapshot"
 				if st.Windowed {
 					mode = "windowed by " + st.WindowField

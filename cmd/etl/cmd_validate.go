@@ -34,7 +34,7 @@ func validateCommand() *cli.Command {
 					fmt.Fprintf(a.stdout, "  %-10s ready\n", src.Name)
 				}
 			}
-			fmt.Fprintf(a.stdout, "%d streams declared\n", len(sel.streams))
+			fmt.Fprintf(a.stdout, "%d streams declared\n", len(sel.Streams))
 			return nil
 		},
 	}

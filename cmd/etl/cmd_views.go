@@ -24,7 +24,7 @@ func (a *app) configuredTables() ([]*schemas.Table, error) {
 	}
 	var out []*schemas.Table
 	seen := map[string]bool{}
-	for _, st := range sel.streams {
+	for _, st := range sel.Streams {
 		for _, t := range st.Tables {
 			if !seen[t.Name] {
 				seen[t.Name] = true

@@ -14,6 +14,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	_ "github.com/adoptionlabs/etl/extract/all"
+	_ "github.com/adoptionlabs/etl/load/all"
 )
 
 // version is set at build time (-ldflags "-X main.version=...").

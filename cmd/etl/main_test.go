@@ -169,10 +169,9 @@ func parseTableCounts(t *testing.T, stdout string) map[string]int64 {
 func TestSQLFilesAreUpToDate(t *testing.T) {
 	cfg, err := config.Load("pipelines.yaml", etl.DefaultConfig, func(string) (string, bool) { return "", false })
 	require.NoError(t, err)
-	a := &app{cfg: cfg}
-	sel, err := a.selectStreams(nil, nil, false)
+	sel, err := cfg.Select(extract.Env{}, nil, nil, false)
 	require.NoError(t, err)
-	want := ddlFiles(sel.streams)
+	want := ddlFiles(sel.Streams)
 	have, err := sql.Files.ReadDir(".")
 	require.NoError(t, err)
 	var names []string

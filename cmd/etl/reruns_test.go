@@ -22,8 +22,9 @@ import (
 	"github.com/adoptionlabs/etl/extract"
 	"github.com/adoptionlabs/etl/extract/sandbox"
 	"github.com/adoptionlabs/etl/extract/userflow/userflowfake"
-	"github.com/adoptionlabs/etl/job"
 	pqsink "github.com/adoptionlabs/etl/load/parquet"
+	"github.com/adoptionlabs/etl/pipeline"
+	"github.com/adoptionlabs/etl/pipeline/plan"
 	"github.com/adoptionlabs/etl/state"
 	"github.com/adoptionlabs/etl/testsupport"
 	"github.com/adoptionlabs/etl/window"
@@ -304,7 +305,7 @@ func TestStateResetIsValidatedAndLocked(t *testing.T) {
 	// A run in flight holds the lock: reset waits its turn.
 	store, err := state.OpenFile(env["ETL_STATE_DIR"])
 	require.NoError(t, err)
-	lock, _, err := store.Lock(context.Background(), lockName, time.Hour, state.Holder{Command: "etl run"})
+	lock, _, err := store.Lock(context.Background(), pipeline.LockName, time.Hour, state.Holder{Command: "etl run"})
 	require.NoError(t, err)
 	code, _, stderr = runCLI(t, env, "state", "reset", "--source", "userflow", "--stream", "userflow.content_sessions", "--out", out)
 	assert.Equal(t, exitFailed, code, stderr)
@@ -404,11 +405,11 @@ func TestResumedBackfillWithNothingLeftSaysSo(t *testing.T) {
 	out := t.TempDir()
 	from, to := window.Floor(time.Now()).AddDate(0, 0, -4), window.Floor(time.Now()).AddDate(0, 0, -2)
 	s := &engine.Stream{Source: "userflow", Name: "content_sessions", Windowed: true}
-	tasks := job.Plan([]*engine.Stream{s}, window.New(from, to.Add(window.Day)), window.Day)
+	tasks := plan.Chunks([]*engine.Stream{s}, window.New(from, to.Add(window.Day)), window.Day)
 	require.Len(t, tasks, 3)
 	abs, err := filepath.Abs(out)
 	require.NoError(t, err)
-	id := planID(tasks, "parquet:"+abs)
+	id := plan.ID(tasks, "parquet:"+abs)
 
 	store, err := state.OpenFile(env["ETL_STATE_DIR"])
 	require.NoError(t, err)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/adoptionlabs/etl/extract"
 	"github.com/adoptionlabs/etl/extract/sandbox"
+	"github.com/adoptionlabs/etl/pipeline"
 	"github.com/adoptionlabs/etl/state"
 	"github.com/adoptionlabs/etl/window"
 )
@@ -69,7 +70,7 @@ func TestSecondRunOnTheSameStateIsRefused(t *testing.T) {
 	store, err := state.OpenFile(env["ETL_STATE_DIR"])
 	require.NoError(t, err)
 	defer store.Close()
-	lock, _, err := store.Lock(context.Background(), lockName, time.Hour, state.Holder{Command: "etl run", PID: os.Getpid()})
+	lock, _, err := store.Lock(context.Background(), pipeline.LockName, time.Hour, state.Holder{Command: "etl run", PID: os.Getpid()})
 	require.NoError(t, err)
 	defer lock.Release(context.Background())
 	code, _, stderr := runCLI(t, env, "run", "--stream", "content_sessions", "--out", t.TempDir())

@@ -8,12 +8,12 @@ import (
 	"time"
 
 	"github.com/adoptionlabs/etl/engine"
-	"github.com/adoptionlabs/etl/job"
+	"github.com/adoptionlabs/etl/pipeline"
 )
 
 // printSummary writes one line per stream window (per stream on a terminal)
 // and the reasons of failures.
-func printSummary(w io.Writer, out []job.Outcome) {
+func printSummary(w io.Writer, out []pipeline.Outcome) {
 	if isTerminal(w) {
 		printStreamTotals(w, out)
 	} else {
@@ -23,7 +23,7 @@ func printSummary(w io.Writer, out []job.Outcome) {
 }
 
 // printWindows is the summary for logs and schedulers: every window.
-func printWindows(w io.Writer, out []job.Outcome) {
+func printWindows(w io.Writer, out []pipeline.Outcome) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "SOURCE\tSTREAM\tWINDOW\tROWS\tREJECTS\tPAGES\tRETRIES\tDURATION\tSTATUS")
 	var rows, rejects, pages, retries int64
@@ -39,7 +39,7 @@ func printWindows(w io.Writer, out []job.Outcome) {
 // printStreamTotals is the summary a person reads: a 30-day backfill in
 // 7-day chunks is one line per stream, not one per chunk (the --report file
 // and --log-file keep every window). Failed windows are listed below it.
-func printStreamTotals(w io.Writer, out []job.Outcome) {
+func printStreamTotals(w io.Writer, out []pipeline.Outcome) {
 	type totals struct {
 		source, stream                string
 		windows, failed, skipped      int
@@ -95,7 +95,7 @@ func printStreamTotals(w io.Writer, out []job.Outcome) {
 }
 
 // printProblems lists what failed or needs a look, window by window.
-func printProblems(w io.Writer, out []job.Outcome) {
+func printProblems(w io.Writer, out []pipeline.Outcome) {
 	for _, o := range out {
 		r := o.Result
 		if r.Err != nil {

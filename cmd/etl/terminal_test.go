@@ -24,7 +24,7 @@ import (
 	"github.com/adoptionlabs/etl/extract/bot/botfake"
 	"github.com/adoptionlabs/etl/extract/technowiz/technowizfake"
 	"github.com/adoptionlabs/etl/extract/userflow/userflowfake"
-	"github.com/adoptionlabs/etl/job"
+	"github.com/adoptionlabs/etl/pipeline"
 	"github.com/adoptionlabs/etl/testsupport"
 	"github.com/adoptionlabs/etl/window"
 )
@@ -230,11 +230,11 @@ func TestTerminalSummaryIsOneRowPerStream(t *testing.T) {
 		start := time.Date(2026, 3, d, 0, 0, 0, 0, time.UTC)
 		return window.New(start, start.AddDate(0, 0, 1))
 	}
-	res := func(stream string, d int, rows int64, status engine.Status, err error) job.Outcome {
-		return job.Outcome{Result: engine.Result{Source: "whatfix", Stream: stream, Window: day(d), Rows: rows, Pages: 1,
+	res := func(stream string, d int, rows int64, status engine.Status, err error) pipeline.Outcome {
+		return pipeline.Outcome{Result: engine.Result{Source: "whatfix", Stream: stream, Window: day(d), Rows: rows, Pages: 1,
 			Duration: time.Second, Status: status, Err: err}}
 	}
-	out := []job.Outcome{
+	out := []pipeline.Outcome{
 		res("audit_logs", 1, 10, engine.StatusOK, nil),
 		res("audit_logs", 2, 20, engine.StatusOK, nil),
 		res("audit_logs", 3, 0, engine.StatusFailed, errors.New("whatfix audit_logs window 2026-03-03..2026-03-04: 401 Unauthorized")),

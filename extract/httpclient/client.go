@@ -372,7 +372,7 @@ func (c *Client) do(ctx context.Context, r Request, idle bool, consume consumeFu
 		return c.requestError(p, 0, err.Error(), err, nil)
 	}
 	stats := statsFrom(ctx)
-	stats.add(requestsOf, 1)
+	stats.Add(requestsOf, 1)
 	var (
 		last      outcome
 		retries   int
@@ -383,7 +383,7 @@ func (c *Client) do(ctx context.Context, r Request, idle bool, consume consumeFu
 			return c.abort(p, attempt-1, err, last)
 		}
 		if attempt > 1 {
-			stats.add(retriesOf, 1)
+			stats.Add(retriesOf, 1)
 		}
 		o := c.attempt(ctx, p, idle, consume, stats)
 		if o.err == nil {
@@ -580,7 +580,7 @@ func (c *Client) statusOutcome(p *prepared, resp *http.Response, body io.Reader,
 	o := outcome{err: se, status: se.Status, retry: retryableStatus(se.Status), secrets: secrets}
 	switch se.Status {
 	case http.StatusTooManyRequests:
-		stats.add(throttledOf, 1)
+		stats.Add(throttledOf, 1)
 		fallthrough
 	case http.StatusServiceUnavailable:
 		se.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), c.clock.Now())
@@ -708,7 +708,7 @@ type bodyReader struct {
 func (b *bodyReader) Read(p []byte) (int, error) {
 	n, err := b.r.Read(p)
 	if n > 0 {
-		b.stats.add(bytesOf, int64(n))
+		b.stats.Add(bytesOf, int64(n))
 		if b.timer != nil {
 			b.timer.Reset(b.timeout)
 		}

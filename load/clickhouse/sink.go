@@ -175,7 +175,7 @@ func redactDSNError(err error, dsn string) error {
 }
 
 // Name is "clickhouse".
-func (s *Sink) Name() string { return "clickhouse" }
+func (s *Sink) Name() string { return Kind }
 
 // Database is the target database.
 func (s *Sink) Database() string { return s.db }

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/adoptionlabs/etl/load"
 	"github.com/adoptionlabs/etl/load/clickhouse"
 	"github.com/adoptionlabs/etl/state"
 	"github.com/adoptionlabs/etl/state/statetest"
@@ -128,4 +129,27 @@ func TestStateLockedErrorSaysWhenItIsTakenOver(t *testing.T) {
 	require.ErrorAs(t, err, &locked)
 	assert.Empty(t, locked.Remove, "nothing for a person to delete by hand")
 	assert.Regexp(t, `^another etl run holds the lock "nightly": host cron-box pid 123 since \S+Z \(run r1, `+"`etl run`"+`\), last heartbeat \S+Z; wait for it to finish: if that process is gone, its lock is taken over once it has had no heartbeat for 10m0s$`, err.Error())
+}
+
+// The state store opens on its own connection, without the sink, through
+// the sink registry as `etl state` and `etl run` do; closing it closes that
+// connection and releases nothing of another store's.
+func TestOpenStateWithoutTheSink(t *testing.T) {
+	ctx := context.Background()
+	dsn := testsupport.FreshDatabase(t)
+	kind, err := load.Lookup(clickhouse.Kind)
+	require.NoError(t, err)
+	require.NotNil(t, kind.OpenState)
+	st, err := kind.OpenState(ctx, load.Target{DSN: dsn})
+	require.NoError(t, err)
+	require.NoError(t, st.Advance(ctx, state.Entry{Source: "userflow", Stream: "users", Watermark: time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC), LastStatus: state.StatusOK}))
+	require.NoError(t, st.Close())
+	_, _, err = st.Get(ctx, "userflow", "users")
+	require.ErrorIs(t, err, state.ErrClosed)
+
+	other := openStateStore(t, dsn)
+	e, ok, err := other.Get(ctx, "userflow", "users")
+	require.NoError(t, err)
+	require.True(t, ok)
+	assert.Equal(t, time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC), e.Watermark.UTC())
 }

@@ -94,7 +94,7 @@ func New(dir string, opts Options) (*Sink, error) {
 }
 
 // Name implements load.Sink.
-func (s *Sink) Name() string { return "parquet" }
+func (s *Sink) Name() string { return Kind }
 
 // Dir is the absolute output directory.
 func (s *Sink) Dir() string { return s.dir }

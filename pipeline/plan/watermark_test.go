@@ -1,4 +1,4 @@
-package job
+package plan
 
 import (
 	"testing"
@@ -21,7 +21,7 @@ type step struct {
 func TestWatermarkAdvancesOnlyOverContiguousChunks(t *testing.T) {
 	s := &engine.Stream{Source: "userflow", Name: "content_sessions", Windowed: true}
 	// Four 1-day chunks, 11-01..11-04.
-	tasks := Plan([]*engine.Stream{s}, window.New(day("2026-11-01"), day("2026-11-05")), window.Day)
+	tasks := Chunks([]*engine.Stream{s}, window.New(day("2026-11-01"), day("2026-11-05")), window.Day)
 	type want struct {
 		wm      string // "" = must not move
 		advance bool
@@ -106,7 +106,7 @@ func TestWatermarkAdvancesOnlyOverContiguousChunks(t *testing.T) {
 
 func TestWatermarkCountsChunksOfAnInterruptedRun(t *testing.T) {
 	s := &engine.Stream{Source: "userflow", Name: "content_sessions", Windowed: true}
-	tasks := Plan([]*engine.Stream{s}, window.New(day("2026-11-01"), day("2026-11-04")), window.Day)
+	tasks := Chunks([]*engine.Stream{s}, window.New(day("2026-11-01"), day("2026-11-04")), window.Day)
 	w := NewWatermarks(tasks, nil)
 	w.Seed(s.ID(), tasks[0].Window)
 	w.Seed(s.ID(), tasks[1].Window)

@@ -1,0 +1,38 @@
+package parquet
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+
+	"github.com/adoptionlabs/etl/load"
+)
+
+// Kind is the name `--sink` uses.
+const Kind = "parquet"
+
+func init() {
+	load.Register(load.Kind{
+		Name:  Kind,
+		Check: func(load.Target) error { return nil },
+		// The directory's absolute path: the same range into another
+		// directory is another backfill plan.
+		Destination: func(t load.Target) (string, error) {
+			abs, err := filepath.Abs(t.Dir)
+			if err != nil {
+				return "", fmt.Errorf("parquet directory %s: %w", t.Dir, err)
+			}
+			return "parquet:" + filepath.Clean(abs), nil
+		},
+		Place: func(t load.Target) string { return "Parquet under " + t.Dir },
+		Open: func(_ context.Context, t load.Target) (load.Sink, error) {
+			s, err := New(t.Dir, Options{Logger: t.Logger})
+			if err != nil {
+				return nil, fmt.Errorf("parquet sink at %s: %w", t.Dir, err)
+			}
+			return s, nil
+		},
+		// Reads the files as they are, without the directory's lock.
+		CountRows: func(_ context.Context, t load.Target, table string) (int64, error) { return CountRows(t.Dir, table) },
+	})
+}

@@ -1,0 +1,178 @@
+// Package pipeline owns a run: it selects the streams, opens the sink and
+// the state store, takes the run lock, resumes or retires a backfill plan,
+// runs the tasks through the engine with bounded concurrency, moves the
+// watermarks, and writes the report and the metrics. The CLI parses flags,
+// calls it and prints what it returns.
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/adoptionlabs/etl/config"
+	"github.com/adoptionlabs/etl/engine"
+	"github.com/adoptionlabs/etl/load"
+	"github.com/adoptionlabs/etl/state"
+)
+
+// LockName is the one run lock: runs, backfills and state resets on the
+// same state never overlap, so watermarks and day swaps never race.
+const LockName = "etl"
+
+// UsageError is bad arguments or configuration, found before any request.
+type UsageError struct{ msg string }
+
+func (e *UsageError) Error() string { return e.msg }
+
+func usage(format string, args ...any) error { return &UsageError{fmt.Sprintf(format, args...)} }
+
+// Pipeline runs what the config describes.
+type Pipeline struct {
+	Config *config.Config
+	Log    *slog.Logger
+	// Progress, when set, is told about the run as it goes (the live view).
+	Progress Progress
+	// Redact keeps secrets out of the JSON report.
+	Redact func(string) string
+}
+
+// Progress follows a run: the tasks per source once they are known, then
+// each task as it starts and ends.
+type Progress interface {
+	Run(ctx context.Context)
+	Stop()
+	Plan(tasksPerSource map[string]int)
+	Started(*engine.Live)
+	Finished(*engine.Live, engine.Result)
+}
+
+// Selection is what a command runs (see config.Select).
+type Selection = config.Selection
+
+// Sink returns the configured sink kind and where it writes, after checking
+// its settings: a problem is a usage error, before any connection.
+func (p *Pipeline) Sink() (load.Kind, load.Target, error) {
+	t := load.Target{Dir: p.Config.Sink.Parquet.Dir, DSN: p.Config.Sink.ClickHouse.DSN, Logger: p.Log}
+	if err := p.Config.CheckSink(); err != nil {
+		return load.Kind{}, t, usage("%v", err)
+	}
+	k, err := load.Lookup(p.Config.Sink.Type)
+	if err != nil {
+		return load.Kind{}, t, usage("%v", err)
+	}
+	if k.Check != nil {
+		if err := k.Check(t); err != nil {
+			return load.Kind{}, t, usage("%v", err)
+		}
+	}
+	return k, t, nil
+}
+
+// Destination names where the sink writes (see load.Kind.Destination).
+func (p *Pipeline) Destination() (string, error) {
+	k, t, err := p.Sink()
+	if err != nil {
+		return "", err
+	}
+	d, err := k.Destination(t)
+	if err != nil {
+		return "", usage("%v", err)
+	}
+	return d, nil
+}
+
+// OpenSink opens the configured sink.
+func (p *Pipeline) OpenSink(ctx context.Context) (load.Sink, error) {
+	k, t, err := p.Sink()
+	if err != nil {
+		return nil, err
+	}
+	return k.Open(ctx, t)
+}
+
+// OpenState opens the state store the config asks for, without opening the
+// data sink: a Parquet directory a run is writing stays untouched, and a
+// ClickHouse store has its own connection. state.location auto keeps state
+// in the sink's own store when it has one, in files (state.dir) otherwise.
+func (p *Pipeline) OpenState(ctx context.Context) (state.Store, error) {
+	k, t, err := p.Sink()
+	if err != nil {
+		return nil, err
+	}
+	loc := p.Config.State.Location
+	if loc == "auto" {
+		loc = "file"
+		if k.OpenState != nil {
+			loc = k.Name
+		}
+	}
+	if loc == "file" {
+		st, err := state.OpenFile(p.Config.State.Dir)
+		if err != nil {
+			return nil, fmt.Errorf("open state in %s: %w", p.Config.State.Dir, err)
+		}
+		return st, nil
+	}
+	if loc != k.Name || k.OpenState == nil {
+		return nil, usage("state.location %s needs the %s sink", loc, loc)
+	}
+	st, err := k.OpenState(ctx, t)
+	if err != nil {
+		return nil, fmt.Errorf("open state in %s: %w", k.Name, err)
+	}
+	return st, nil
+}
+
+// Lock takes the run lock for command, saying so when it takes over a lock
+// a stopped run left.
+func (p *Pipeline) Lock(ctx context.Context, store state.Store, command string) (state.Lock, error) {
+	host, err := os.Hostname()
+	if err != nil {
+		p.Log.Warn("could not read the host name for the lock holder", "err", err)
+	}
+	lock, stale, err := store.Lock(ctx, LockName, p.Config.State.LockTTL.Duration, state.Holder{Host: host, PID: os.Getpid(), Command: command})
+	if err != nil {
+		return nil, err
+	}
+	if stale != nil {
+		p.Log.Warn("taking over a stale lock: its run stopped without releasing it", "held_by", stale.String())
+	}
+	return lock, nil
+}
+
+// Reset forgets a source's (or one stream's) watermark and backfill
+// progress, under the run lock: a run in flight would write its watermark
+// back over the reset.
+func (p *Pipeline) Reset(ctx context.Context, source, stream string) (int, error) {
+	store, err := p.OpenState(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer p.CloseState(store)
+	lock, err := p.Lock(ctx, store, "etl state reset --source "+source)
+	if err != nil {
+		return 0, err
+	}
+	defer p.release(lock)
+	n, err := store.Reset(ctx, source, stream)
+	if err != nil {
+		return 0, fmt.Errorf("reset state: %w", err)
+	}
+	return n, nil
+}
+
+// CloseState closes a store, logging a failure: the run's outcome stands.
+func (p *Pipeline) CloseState(store state.Store) {
+	if err := store.Close(); err != nil {
+		p.Log.Warn("could not close the state store", "err", err)
+	}
+}
+
+func (p *Pipeline) release(lock state.Lock) {
+	if err := lock.Release(context.Background()); err != nil && !errors.Is(err, state.ErrClosed) {
+		p.Log.Warn("could not release the run lock: the next run takes it over once it is stale", "err", err)
+	}
+}

@@ -1,0 +1,241 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/apache/arrow/go/v15/arrow/memory"
+
+	"github.com/adoptionlabs/etl/engine"
+	"github.com/adoptionlabs/etl/load"
+	"github.com/adoptionlabs/etl/pipeline/outcome"
+	"github.com/adoptionlabs/etl/pipeline/plan"
+	"github.com/adoptionlabs/etl/report"
+	"github.com/adoptionlabs/etl/state"
+)
+
+// Spec is one run: what backfill, run and demo hand to Execute.
+type Spec struct {
+	Command string
+	Tasks   []plan.Task
+	// PlanID, when set, makes the run resumable: committed tasks are
+	// recorded and skipped by a rerun with the same arguments.
+	PlanID string
+	// Destination names where the plan writes: part of the plan's
+	// identity, so another destination is another plan.
+	Destination string
+	// Restart drops an unfinished plan's progress instead of resuming it.
+	Restart bool
+	// UseState turns on the lock, watermarks and resume (not for the demo).
+	UseState bool
+	// Store, when set, is the open state store to use (the caller closes
+	// it); otherwise Execute opens one when UseState.
+	Store       state.Store
+	ReportPath  string
+	MetricsPath string
+}
+
+// Status is how a run ended.
+type Status string
+
+const (
+	StatusOK          Status = "ok"
+	StatusFailed      Status = "failed"
+	StatusInterrupted Status = "interrupted"
+)
+
+// Result is what Execute reports for the CLI to print.
+type Result struct {
+	Status   Status
+	Outcomes []Outcome
+	Warnings []report.Warning
+	// Notice, when set, is the one line to print instead of a summary:
+	// there was nothing to do.
+	Notice string
+	// Failed counts the failed stream windows.
+	Failed int
+}
+
+// Outcome pairs a task and its result.
+type Outcome = outcome.Outcome
+
+// Execute runs spec into the sink, with the lock, resume and watermarks
+// when spec.UseState, and writes the report and the metrics. An error is a
+// run that could not start (usage errors are *UsageError); a run whose
+// streams failed or that was interrupted says so in Result.Status.
+func (p *Pipeline) Execute(ctx context.Context, sel *Selection, spec Spec) (*Result, error) {
+	for _, s := range sel.Skipped {
+		p.Log.Warn(s)
+	}
+	if len(spec.Tasks) == 0 {
+		if len(sel.Streams) == 0 {
+			return nil, usage("nothing to run: no enabled source has credentials set (see the lines above, and the README for the environment variables)")
+		}
+		return &Result{Status: StatusOK, Notice: "nothing to do: every stream is up to date"}, nil
+	}
+	started := time.Now().UTC()
+	sink, err := p.OpenSink(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err := sink.Close(); err != nil {
+			p.Log.Error("could not close the sink", "sink", sink.Name(), "err", err)
+		}
+	}()
+	run := report.Run{Command: spec.Command, Started: started, Sink: sink.Name()}
+	store := spec.Store
+	if spec.UseState && store == nil {
+		if store, err = p.OpenState(ctx); err != nil {
+			return nil, err
+		}
+		defer p.CloseState(store)
+	}
+	r := &runner{p: p, spec: spec, store: store, prevRows: map[string]int64{}}
+	runCtx, cancelRun := context.WithCancel(ctx)
+	defer cancelRun()
+	if spec.UseState {
+		lock, err := p.Lock(ctx, store, spec.Command)
+		if err != nil {
+			return nil, err
+		}
+		defer p.release(lock)
+		go func() {
+			select {
+			case <-lock.Lost():
+				p.Log.Error("the run lock was taken over by another run: stopping without committing more")
+				cancelRun()
+			case <-runCtx.Done():
+			}
+		}()
+		p.dropStaleStaging(ctx, sink)
+		notice, err := r.prepare(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if notice != "" {
+			// Schedulers still get their report: an ok run that loaded nothing new.
+			run.Finished, run.Status, run.ExitCode = time.Now().UTC(), string(StatusOK), 0
+			p.writeReports(spec, store, run)
+			return &Result{Status: StatusOK, Notice: notice}, nil
+		}
+	}
+
+	res := &Result{Outcomes: r.run(runCtx, sink)}
+	if spec.UseState {
+		p.recordFailures(store, res.Outcomes)
+	}
+	res.Warnings = outcome.ZeroRowWarnings(res.Outcomes, r.prevRows)
+	for _, o := range res.Outcomes {
+		if o.Result.Status == engine.StatusFailed {
+			res.Failed++
+		}
+	}
+	res.Status, run.ExitCode = StatusOK, 0
+	if res.Failed > 0 {
+		res.Status, run.ExitCode = StatusFailed, 1
+	}
+	if ctx.Err() != nil {
+		res.Status, run.ExitCode = StatusInterrupted, 130
+	}
+	if spec.PlanID != "" && res.Status == StatusOK && outcome.AllSaved(res.Outcomes) {
+		r.backfill().Retire()
+	}
+	run.Finished, run.Status, run.Streams, run.Warnings = time.Now().UTC(), string(res.Status), outcome.StreamReports(res.Outcomes), res.Warnings
+	p.writeReports(spec, store, run)
+	return res, nil
+}
+
+// dropStaleStaging drops what a killed run left staged; the run lock is
+// held, so no staging of a live run is touched.
+func (p *Pipeline) dropStaleStaging(ctx context.Context, sink load.Sink) {
+	c, ok := sink.(load.StagingCleaner)
+	if !ok {
+		return
+	}
+	if n, err := c.DropStaleStaging(ctx); err != nil {
+		p.Log.Warn("could not drop staging tables of an earlier killed run", "err", err)
+	} else if n > 0 {
+		p.Log.Info("dropped staging tables left by a killed run", "tables", n)
+	}
+}
+
+// run executes every task not yet done with at most run.parallel at once.
+// A failed task never stops the others. When ctx is cancelled, tasks not
+// started are dropped and running ones abandon their window without
+// committing.
+func (r *runner) run(ctx context.Context, sink load.Sink) []Outcome {
+	p := r.p
+	runID := time.Now().UTC().Format("20060102T150405Z") + fmt.Sprintf("-%04x", time.Now().UnixNano()&0xffff)
+	opts := engine.Options{Sink: sink, Allocator: memory.NewGoAllocator(), BatchRows: p.Config.Run.BatchRows, RunID: runID, Logger: p.Log}
+	if p.Progress != nil {
+		opts.OnStart, opts.OnDone = p.Progress.Started, p.Progress.Finished
+	}
+	eng := engine.NewRunner(opts)
+	var todo []plan.Task
+	counts := map[string]int{}
+	for _, t := range r.spec.Tasks {
+		if !r.done[t.Key()] {
+			todo = append(todo, t)
+			counts[t.Stream.Source]++
+		}
+	}
+	if p.Progress != nil {
+		p.Progress.Plan(counts)
+		p.Progress.Run(ctx)
+		defer p.Progress.Stop()
+	}
+	p.Log.Info("run started", "run_id", runID, "tasks", len(todo), "sink", sink.Name(), "parallel", p.Config.Run.Parallel)
+	par := max(p.Config.Run.Parallel, 1)
+	var (
+		mu  sync.Mutex
+		out []Outcome
+		wg  sync.WaitGroup
+	)
+	queue := make(chan plan.Task)
+	for i := 0; i < par; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for t := range queue {
+				res := eng.Run(ctx, t.Stream, t.Window)
+				o := Outcome{Task: t, Result: res}
+				// A window the API cannot serve at all (clipped to nothing
+				// by how far back it goes) will never load: it counts as done.
+				unservable := res.Status == engine.StatusSkipped && t.Stream.Windowed && effectiveEmpty(eng, t)
+				if r.spec.UseState && res.Err == nil && (res.Status == engine.StatusOK || unservable) {
+					o.SaveErr = r.commit(t, res)
+				}
+				mu.Lock()
+				out = append(out, o)
+				mu.Unlock()
+			}
+		}()
+	}
+feed:
+	for _, t := range todo {
+		select {
+		case queue <- t:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(queue)
+	wg.Wait()
+	sort.SliceStable(out, func(a, b int) bool {
+		ta, tb := out[a].Task, out[b].Task
+		if ta.Stream.ID() != tb.Stream.ID() {
+			return ta.Stream.ID() < tb.Stream.ID()
+		}
+		return ta.Window.Start.Before(tb.Window.Start)
+	})
+	return out
+}
+
+func effectiveEmpty(eng *engine.Runner, t plan.Task) bool {
+	eff, _ := eng.Effective(t.Stream, t.Window)
+	return eff.Empty()
+}
