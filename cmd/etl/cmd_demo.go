@@ -190,7 +190,7 @@ func (a *app) printNextSteps(bin string, w window.Window, counts map[string]int6
 	_ = tw.Flush()
 	days := w.Days()
 	rng := fmt.Sprintf("--from %s --to %s", days[0].Format(time.DateOnly), days[len(days)-1].Format(time.DateOnly))
-	fmt.Fprintln(out, "  then check the config (no request), prove the API guesses with two small requests per endpoint, and load the same days:")
+	fmt.Fprintln(out, "  then check the config (no request), test the API guesses (two small requests per endpoint), load the same days:")
 	if a.cfg.Sink.Type == clickhouse.Kind {
 		fmt.Fprintf(out, "    %s validate\n    %s check\n    %s backfill %s --sink clickhouse\n", bin, bin, bin, rng)
 		return
