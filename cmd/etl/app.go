@@ -262,10 +262,18 @@ func (a *app) destination() (string, error) {
 	return "parquet:" + filepath.Clean(abs), nil
 }
 
+// clickhouseOptions are the ClickHouse sink's options from the config.
+func (a *app) clickhouseOptions() clickhouse.Options {
+	return clickhouse.Options{Logger: a.log, Cluster: clickhouse.ClusterOptions{
+		Name:          a.cfg.Sink.ClickHouse.Cluster,
+		ZooKeeperPath: a.cfg.Sink.ClickHouse.ZooKeeperPath,
+	}}
+}
+
 func (a *app) openSink(ctx context.Context) (load.Sink, error) {
 	switch a.cfg.Sink.Type {
 	case "clickhouse":
-		s, err := clickhouse.Open(ctx, a.cfg.Sink.ClickHouse.DSN, clickhouse.Options{Logger: a.log})
+		s, err := clickhouse.Open(ctx, a.cfg.Sink.ClickHouse.DSN, a.clickhouseOptions())
 		var dsnErr *clickhouse.DSNError
 		if errors.As(err, &dsnErr) {
 			return nil, cli.Exit(err.Error(), exitUsage)

@@ -131,7 +131,7 @@ func (a *app) printTableCounts(ctx context.Context, sel *selection) (map[string]
 	sort.Slice(tables, func(i, j int) bool { return tables[i].Name < tables[j].Name })
 	var count func(t *schemas.Table) (int64, error)
 	if a.cfg.Sink.Type == "clickhouse" {
-		sink, err := clickhouse.Open(ctx, a.cfg.Sink.ClickHouse.DSN, clickhouse.Options{Logger: a.log})
+		sink, err := clickhouse.Open(ctx, a.cfg.Sink.ClickHouse.DSN, a.clickhouseOptions())
 		if err != nil {
 			return nil, cli.Exit(err.Error(), exitFailed)
 		}

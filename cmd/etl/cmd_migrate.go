@@ -22,7 +22,7 @@ func migrateCommand() *cli.Command {
 			if err := a.cfg.CheckSink(); err != nil {
 				return cli.Exit(err.Error(), exitUsage)
 			}
-			sink, err := clickhouse.Open(c.Context, a.cfg.Sink.ClickHouse.DSN, clickhouse.Options{Logger: a.log})
+			sink, err := clickhouse.Open(c.Context, a.cfg.Sink.ClickHouse.DSN, a.clickhouseOptions())
 			if err != nil {
 				return cli.Exit(err.Error(), exitFailed)
 			}

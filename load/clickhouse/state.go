@@ -78,6 +78,9 @@ func (s *Sink) StateStore(ctx context.Context, opts ...StateOption) (*StateStore
 		return nil, err
 	}
 	for _, ddl := range stateDDL(quoteIdent(s.db)) {
+		if s.cluster != nil {
+			ddl = s.everywhereDDL(ddl)
+		}
 		if err := s.exec(ctx, ddl); err != nil {
 			return nil, fmt.Errorf("create state table in ClickHouse database %s: %w (the DSN's user needs CREATE TABLE there)", s.db, err)
 		}
