@@ -43,6 +43,11 @@ import (
 // no {database} macro).
 const DefaultZooKeeperPath = "/clickhouse/tables/{shard}/{database}/{table}"
 
+// syncStagingTimeout bounds the wait for a shard's staged rows to reach the
+// replica that swaps them in: on a healthy cluster they are there within
+// a second; longer means the replica holding them went away.
+const syncStagingTimeout = 60 * time.Second
+
 // localSuffix marks the tables that hold a node's rows in cluster mode.
 const localSuffix = "_local"
 
@@ -452,8 +457,11 @@ func (cw *clusterWriter) Prepare(ctx context.Context) error {
 	cw.state = prepared
 	for i, w := range cw.shards {
 		leader := cw.staging.leaders[i]
-		if err := w.sink.exec(ctx, "SYSTEM SYNC REPLICA "+w.sink.qualified(w.staging)); err != nil {
-			return fmt.Errorf("stage %s window %s: shard %d: wait for the staged rows on %s: %w", cw.table.Name, w.window, leader.shard, leader, err)
+		sctx, cancel := context.WithTimeout(ctx, syncStagingTimeout)
+		err := w.sink.exec(sctx, "SYSTEM SYNC REPLICA "+w.sink.qualified(w.staging))
+		cancel()
+		if err != nil {
+			return fmt.Errorf("stage %s window %s: shard %d: the staged rows did not all reach %s within %s (the replica that took some of them may be down); nothing was swapped in: rerun: %w", cw.table.Name, w.window, leader.shard, leader, syncStagingTimeout, err)
 		}
 		if err := w.Prepare(ctx); err != nil {
 			return fmt.Errorf("shard %d on %s: %w", leader.shard, leader, err)
