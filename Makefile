@@ -57,9 +57,10 @@ test: deps
 	$(WITH_CLICKHOUSE) $(GO) test $(PKGS) -count=1 -timeout 15m $(GOTESTFLAGS)
 
 # make test-cluster   ZooKeeper + 2 shards x 2 replicas of ClickHouse 18.16 (apt-installs zookeeper if
-#                     missing), runs the tests behind the cluster build tag (TestCluster*) against it.
+#                     missing), runs the tests behind the cluster build tag (TestCluster*, one package at a time: they kill
+#                     and restart nodes) against it.
 test-cluster: clickhouse-deps
-	$(WITH_CLUSTER) $(GO) test -tags cluster -run '^TestCluster' ./load/clickhouse/ -count=1 -timeout 20m $(GOTESTFLAGS)
+	$(WITH_CLUSTER) $(GO) test -tags cluster -run '^TestCluster' ./load/clickhouse/ ./cmd/etl/ -p 1 -count=1 -timeout 30m $(GOTESTFLAGS)
 
 demo: build
 	./bin/etl demo $(DEMO_ARGS)

@@ -1,0 +1,50 @@
+package clickhouse
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestClusterDDL(t *testing.T) {
+	names := ClusterNames{Cluster: "prod"}
+	stmts := ClusterDDL(report, "`an`", names)
+	require.Len(t, stmts, 2)
+	assert.Contains(t, stmts[0], "CREATE TABLE IF NOT EXISTS `an`.`t_report_local` ON CLUSTER `prod`")
+	assert.Contains(t, stmts[0], "ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/an/t_report_local', '{replica}')")
+	assert.Contains(t, stmts[0], "PARTITION BY toYYYYMM(`report_date`)")
+	assert.NotContains(t, stmts[0], "COMMENT", "18.16 rejects column comments on Replicated tables")
+	assert.Contains(t, stmts[1], "CREATE TABLE IF NOT EXISTS `an`.`t_report` ON CLUSTER `prod`")
+	assert.Contains(t, stmts[1], "ENGINE = Distributed('prod', 'an', 't_report_local', cityHash64(`report_date`, `flow`))")
+
+	merge := ClusterDDL(sessions, "`an`", ClusterNames{Cluster: "prod", ZooKeeperPath: "/zk/{shard}/{table}"})
+	require.Len(t, merge, 3)
+	assert.Contains(t, merge[0], "ReplicatedReplacingMergeTree('/zk/{shard}/t_sessions_raw_local', '{replica}', `last_activity_at`)")
+	assert.Contains(t, merge[1], "Distributed('prod', 'an', 't_sessions_raw_local', cityHash64(`id`))")
+	assert.Contains(t, merge[1], "COMMENT 'it\\'s a note; with quotes'")
+	assert.True(t, strings.HasPrefix(merge[2], "CREATE VIEW IF NOT EXISTS `an`.`t_sessions` ON CLUSTER `prod` AS"), merge[2])
+	assert.Contains(t, merge[2], "FROM `an`.`t_sessions_raw` FINAL")
+
+	// Single-server DDL is not touched by cluster mode (sql/ golden test too).
+	for _, s := range DDL(report, "`an`") {
+		assert.NotContains(t, s, "Replicated")
+		assert.NotContains(t, s, "ON CLUSTER")
+	}
+}
+
+func TestEverywhereDDL(t *testing.T) {
+	s := &Sink{db: "an", cluster: &cluster{names: ClusterNames{Cluster: "prod"}}}
+	got := s.everywhereDDL(stateDDL("`an`")[0])
+	assert.Contains(t, got, "CREATE TABLE IF NOT EXISTS `an`.`etl_state` ON CLUSTER `prod` (")
+	assert.Contains(t, got, "ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/all-shards/an/etl_state', '{shard}-{replica}', updated_at_ms)")
+	assert.NotContains(t, got, "COMMENT")
+}
+
+func TestCheckZooKeeperPath(t *testing.T) {
+	assert.NoError(t, CheckZooKeeperPath(DefaultZooKeeperPath))
+	assert.ErrorContains(t, CheckZooKeeperPath("/x/{table}"), "{shard}")
+	assert.ErrorContains(t, CheckZooKeeperPath("/x/{shard}"), "{table}")
+	assert.ErrorContains(t, CheckZooKeeperPath("x/{shard}/{table}"), "start with /")
+}
