@@ -76,31 +76,37 @@ NODE_TCP=()
 ZK_DIR=""
 ZK_PORT=""
 
-# stop_pidfile DIR NAME: stop the process in DIR/pid (TERM, 30 s, then KILL).
-stop_pidfile() {
-	local dir=$1 name=$2 pid t0 i
-	[[ -f $dir/pid ]] || return 0
-	pid=$(cat "$dir/pid")
-	[[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 0
+# stop_pids DIR...: stop the processes whose PIDs DIR/pid name, all at once (TERM, 30 s, then KILL).
+stop_pids() {
+	local d pid pids=() names=() t0 i k
 	t0=$(now_ms)
-	kill -TERM "$pid" 2>/dev/null || true
-	for ((i = 0; i < 300; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
+	for d in "$@"; do
+		[[ -f $d/pid ]] || continue
+		pid=$(cat "$d/pid")
+		[[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || continue
+		kill -TERM "$pid" 2>/dev/null || true
+		pids+=("$pid")
+		names+=("$(basename "$d")")
 	done
-	if kill -0 "$pid" 2>/dev/null; then
-		note "$name (pid $pid) did not stop in 30s: killing it"
-		kill -KILL "$pid" 2>/dev/null || true
-	fi
-	note "stopped $name (pid $pid) in $(secs_since "$t0")"
+	for ((k = 0; k < ${#pids[@]}; k++)); do
+		for ((i = 0; i < 300; i++)); do
+			kill -0 "${pids[$k]}" 2>/dev/null || break
+			sleep 0.1
+		done
+		if kill -0 "${pids[$k]}" 2>/dev/null; then
+			note "${names[$k]} (pid ${pids[$k]}) did not stop in 30s: killing it"
+			kill -KILL "${pids[$k]}" 2>/dev/null || true
+		fi
+	done
+	((${#pids[@]} == 0)) || note "stopped ${names[*]} (pids ${pids[*]}) in $(secs_since "$t0")"
 }
 
 stop_cluster() {
-	local d
-	for d in "${NODE_DIRS[@]}"; do
-		stop_pidfile "$d" "clickhouse-server $(basename "$d")"
-	done
-	[[ -n $ZK_DIR ]] && stop_pidfile "$ZK_DIR" zookeeper
+	# The servers first: stopped after ZooKeeper they would retry it until killed.
+	((${#NODE_DIRS[@]} == 0)) || stop_pids "${NODE_DIRS[@]}"
+	[[ -z $ZK_DIR ]] || stop_pids "$ZK_DIR"
+	NODE_DIRS=()
+	ZK_DIR=""
 	if [[ -n $TOP && -d $TOP ]]; then
 		if [[ -n ${CLICKHOUSE_KEEP_TMP:-} ]]; then
 			note "kept $TOP"
@@ -109,6 +115,26 @@ stop_cluster() {
 		fi
 	fi
 	TOP=""
+}
+
+CMD_PID=""
+# on_signal_cluster SIG: pass SIG on to CMD's process group, give it 20 s, stop the cluster, exit 128+n.
+on_signal_cluster() {
+	local sig=$1 i
+	trap - INT TERM HUP
+	note "caught SIG$sig: stopping"
+	if [[ -n $CMD_PID ]]; then
+		kill -"$sig" -- -"$CMD_PID" 2>/dev/null || kill -"$sig" "$CMD_PID" 2>/dev/null || true
+		for ((i = 0; i < 200; i++)); do
+			kill -0 "$CMD_PID" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL -- -"$CMD_PID" 2>/dev/null || true
+		wait "$CMD_PID" 2>/dev/null || true
+		CMD_PID=""
+	fi
+	stop_cluster
+	case $sig in INT) exit 130 ;; TERM) exit 143 ;; *) exit 129 ;; esac
 }
 
 start_zookeeper() {
@@ -257,8 +283,9 @@ main_cluster() {
 	install_zookeeper
 	[[ $1 == --install ]] && return 0
 	trap stop_cluster EXIT
-	trap 'stop_cluster; exit 130' INT
-	trap 'stop_cluster; exit 143' TERM
+	trap 'on_signal_cluster INT' INT
+	trap 'on_signal_cluster TERM' TERM
+	trap 'on_signal_cluster HUP' HUP
 	start_cluster
 	local dsns=() nodes d i db=etl_test
 	for ((i = 0; i < 4; i++)); do
@@ -272,8 +299,15 @@ main_cluster() {
 	export CLICKHOUSE_CLUSTER_ZK=$ZK_DIR
 	export CLICKHOUSE_DSN=${dsns[0]}
 	note "CLICKHOUSE_CLUSTER_DSNS=$CLICKHOUSE_CLUSTER_DSNS"
+	# CMD runs as a job in its own process group (as in with-clickhouse.sh) so that a signal
+	# reaches this script's trap at once and is passed on to go test and its test binaries.
 	local rc=0
-	"$@" </dev/null || rc=$?
+	set -m
+	"$@" </dev/null &
+	CMD_PID=$!
+	set +m
+	wait "$CMD_PID" || rc=$?
+	CMD_PID=""
 	stop_cluster
 	return "$rc"
 }

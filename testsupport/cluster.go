@@ -74,7 +74,8 @@ func (c Cluster) FreshDB(t testing.TB) string {
 	return name
 }
 
-// Query runs q on node i with clickhouse-client and returns its TSV output.
+// Query runs q (statements on separate lines, ; between) on node i with
+// clickhouse-client and returns its TSV output.
 func (c Cluster) Query(i int, db, q string) (string, error) {
 	u, err := url.Parse(c.DSNs[i])
 	if err != nil {
@@ -82,7 +83,7 @@ func (c Cluster) Query(i int, db, q string) (string, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, "clickhouse-client", "--host", u.Hostname(), "--port", u.Port(), "--database", db, "-q", q).CombinedOutput()
+	out, err := exec.CommandContext(ctx, "clickhouse-client", "--host", u.Hostname(), "--port", u.Port(), "--database", db, "--multiquery", "-q", q).CombinedOutput()
 	if err != nil {
 		return "", fmt.Errorf("%s on node %d: %w: %s", q, i, err, out)
 	}

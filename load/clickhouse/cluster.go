@@ -192,7 +192,14 @@ type node struct {
 	addr           string
 	mu             sync.Mutex
 	sink           *Sink // connected lazily; nil until then
+	// failed and failedErr remember a failed dial for downFor, so that a
+	// node that is down costs one dial timeout, not one per table.
+	failed    time.Time
+	failedErr error
 }
+
+// downFor is how long a node that did not answer is skipped.
+const downFor = 30 * time.Second
 
 func (n *node) String() string {
 	return fmt.Sprintf("%s (shard %d replica %d)", n.addr, n.shard, n.replica)
@@ -253,6 +260,20 @@ func (c *cluster) connect(ctx context.Context, parent *Sink, n *node) (*Sink, er
 	if n.sink != nil {
 		return n.sink, nil
 	}
+	if n.failedErr != nil && time.Since(n.failed) < downFor {
+		return nil, n.failedErr
+	}
+	sink, err := c.dial(ctx, parent, n)
+	if err != nil {
+		n.failed, n.failedErr = time.Now(), err
+		return nil, err
+	}
+	n.failedErr = nil
+	n.sink = sink
+	return sink, nil
+}
+
+func (c *cluster) dial(ctx context.Context, parent *Sink, n *node) (*Sink, error) {
 	o := *c.base
 	o.Addr = []string{n.addr}
 	o.Auth.Database = "default"
@@ -268,8 +289,7 @@ func (c *cluster) connect(ctx context.Context, parent *Sink, n *node) (*Sink, er
 		_ = conn.Close()
 		return nil, fmt.Errorf("%s does not answer: %w", n, err)
 	}
-	n.sink = &Sink{conn: conn, db: parent.db, opts: parent.opts, tableMus: map[string]*sync.Mutex{}, ensured: map[string]bool{}}
-	return n.sink, nil
+	return &Sink{conn: conn, db: parent.db, opts: parent.opts, tableMus: map[string]*sync.Mutex{}, ensured: map[string]bool{}}, nil
 }
 
 // forget drops n's connection after an error, so the next use redials.
@@ -621,7 +641,20 @@ func (s *Sink) ensureCluster(ctx context.Context, t *schemas.Table) error {
 		}
 		added = true
 	}
-	for _, ns := range s.clusterNodes(ctx) {
+	// Each node's Distributed table is compared only when the DSN's node
+	// shows a change: asking every node on every load would wait for the
+	// dial timeout of each node that is down.
+	distStale := added
+	for _, c := range t.Columns {
+		if _, ok := dist[c.Name]; !ok {
+			distStale = true
+		}
+	}
+	var nodes []*Sink
+	if distStale {
+		nodes = s.clusterNodes(ctx)
+	}
+	for _, ns := range nodes {
 		cols, err := ns.columns(ctx, storage)
 		if err != nil {
 			return err
@@ -640,13 +673,23 @@ func (s *Sink) ensureCluster(ctx context.Context, t *schemas.Table) error {
 		if err != nil {
 			return err
 		}
-		if added || len(view) != len(t.Columns) {
-			if err := s.exec(ctx, "DROP TABLE IF EXISTS "+s.qualified(t.Name)+s.cluster.names.on()); err != nil {
-				return fmt.Errorf("rebuild view %s: %w", t.Name, err)
+		stale := added || len(view) != len(t.Columns)
+		for _, c := range t.Columns {
+			if _, ok := view[c.Name]; !ok {
+				stale = true
 			}
 		}
-		if err := s.exec(ctx, onCluster(ViewDDL(t, quoteIdent(s.db)), s.cluster.names.Cluster)); err != nil {
-			return fmt.Errorf("create view %s: %w", t.Name, err)
+		// ON CLUSTER waits for every node, so it runs only when the view
+		// must change, not on every load (a replica may be down).
+		if stale {
+			if len(view) > 0 {
+				if err := s.exec(ctx, "DROP TABLE IF EXISTS "+s.qualified(t.Name)+s.cluster.names.on()); err != nil {
+					return fmt.Errorf("rebuild view %s: %w", t.Name, err)
+				}
+			}
+			if err := s.exec(ctx, onCluster(ViewDDL(t, quoteIdent(s.db)), s.cluster.names.Cluster)); err != nil {
+				return fmt.Errorf("create view %s: %w", t.Name, err)
+			}
 		}
 	}
 	return nil

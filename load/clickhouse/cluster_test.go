@@ -37,7 +37,8 @@ func openCluster(t *testing.T, c testsupport.Cluster, i int, db string) *Sink {
 }
 
 // loadErr is loadRows that returns the error instead of failing the test.
-func loadErr(ctx context.Context, t *testing.T, s *Sink, tbl *schemas.Table, w window.Window, rows []map[string]any, beforeCommit func()) error {
+// afterBatch, when set, runs after each batch written (n counts from 1).
+func loadErr(ctx context.Context, t *testing.T, s *Sink, tbl *schemas.Table, w window.Window, rows []map[string]any, beforeCommit func(), afterBatch ...func(n int)) error {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	wr, err := s.Begin(ctx, tbl, w, "test.stream", "run")
@@ -46,6 +47,7 @@ func loadErr(ctx context.Context, t *testing.T, s *Sink, tbl *schemas.Table, w w
 	}
 	b := transform.NewBatcher(mem, tbl, transform.Meta{RunID: "run", ExtractedAt: time.Now()}, 50, nil)
 	defer b.Release()
+	batches := 0
 	for _, r := range rows {
 		require.NoError(t, b.Append(r))
 		if b.Full() {
@@ -55,6 +57,10 @@ func loadErr(ctx context.Context, t *testing.T, s *Sink, tbl *schemas.Table, w w
 			if err != nil {
 				_ = wr.Abort(ctx)
 				return err
+			}
+			batches++
+			for _, f := range afterBatch {
+				f(batches)
 			}
 		}
 	}
@@ -231,8 +237,12 @@ func TestClusterReplicaKilledDuringLoadThenRerunIsExact(t *testing.T) {
 	loadRows(t, s, report, nov, reportRows(nov, 0))
 	want := fmt.Sprintf("280\t%d", 40*10*28+7*780)
 
-	// s1r2 dies after the rows were staged, before the swap.
-	err := loadErr(ctx, t, s, report, nov, reportRows(nov, 1), func() { c.Kill9(t, 1) })
+	// s1r2 dies while the rows are being inserted (after 2 of 6 batches).
+	err := loadErr(ctx, t, s, report, nov, reportRows(nov, 1), nil, func(n int) {
+		if n == 2 {
+			c.Kill9(t, 1)
+		}
+	})
 	t.Logf("load with replica s1r2 killed mid-load: %v", err)
 	if err == nil {
 		// Completed on the survivors: the new figures.
@@ -258,7 +268,7 @@ func TestClusterReplicaKilledDuringLoadThenRerunIsExact(t *testing.T) {
 	assert.Equal(t, c.MustQuery(t, 0, db, "SELECT count(), sum(views) FROM t_report_local"), got, "restarted replica caught up")
 	assert.Equal(t, want, figures(t, c, db, "t_report", "views"))
 	// Its leftover staging table goes with the next run's cleanup.
-	_, err = s.DropStaleStaging(ctx)
+	_, err = openCluster(t, c, 0, db).DropStaleStaging(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, "0", c.MustQuery(t, 1, db, "SELECT count() FROM system.tables WHERE database = currentDatabase() AND name LIKE '\\_stg\\_%'"))
 }
@@ -363,4 +373,53 @@ func TestClusterStateAndLockSeenFromAnotherHost(t *testing.T) {
 	var locked *state.LockedError
 	require.True(t, errors.As(err, &locked), "%v", err)
 	assert.Equal(t, "etl-host-a", locked.Holder.Host)
+}
+
+// TestClusterLoadTimeVersusOneServer loads the same 120k rows (a month of a
+// replace-window table, rerun once) into the cluster and into one of its
+// servers on its own, checks both exact, and logs the times for the report.
+func TestClusterLoadTimeVersusOneServer(t *testing.T) {
+	c := testsupport.ClusterEnv(t)
+	ctx := context.Background()
+	nov := window.New(day("2026-11-01"), day("2026-12-01"))
+	loadMonth := func(s *Sink) time.Duration {
+		start := time.Now()
+		for run := 0; run < 2; run++ {
+			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			wr, err := s.Begin(ctx, report, nov, "test.stream", "run")
+			require.NoError(t, err)
+			b := transform.NewBatcher(mem, report, transform.Meta{RunID: "run", ExtractedAt: time.Now()}, 20000, nil)
+			for d := nov.Start; d.Before(nov.End); d = d.AddDate(0, 0, 1) {
+				for f := 0; f < 4000; f++ {
+					require.NoError(t, b.Append(map[string]any{"report_date": d, "flow": fmt.Sprintf("f%04d", f), "views": float64(f)}))
+					if b.Full() {
+						rec := b.Flush()
+						require.NoError(t, wr.Write(ctx, rec))
+						rec.Release()
+					}
+				}
+			}
+			if rec := b.Flush(); rec != nil {
+				require.NoError(t, wr.Write(ctx, rec))
+				rec.Release()
+			}
+			b.Release()
+			_, err = load.CommitWindow(ctx, []load.TableWriter{{Table: report.Name, Writer: wr}})
+			require.NoError(t, err)
+			mem.AssertSize(t, 0)
+		}
+		return time.Since(start)
+	}
+	want := fmt.Sprintf("120000\t%d", 30*(3999*4000/2))
+	db := c.FreshDB(t)
+	onCluster := loadMonth(openCluster(t, c, 0, db))
+	assert.Equal(t, want, figures(t, c, db, "t_report", "views"))
+
+	single := c.FreshDB(t)
+	s, err := Open(ctx, c.DSN(t, 0, single), Options{QueryTimeout: 2 * time.Minute})
+	require.NoError(t, err)
+	defer s.Close()
+	onOne := loadMonth(s)
+	assert.Equal(t, want, c.MustQuery(t, 0, single, "SELECT count(), sum(views) FROM t_report"))
+	t.Logf("120000 rows (60000 loaded twice): cluster %s, one server %s", onCluster.Round(time.Millisecond), onOne.Round(time.Millisecond))
 }
