@@ -48,3 +48,11 @@ func TestCheckZooKeeperPath(t *testing.T) {
 	assert.ErrorContains(t, CheckZooKeeperPath("/x/{shard}"), "{table}")
 	assert.ErrorContains(t, CheckZooKeeperPath("x/{shard}/{table}"), "start with /")
 }
+
+func TestStateTablesMatchStateDDL(t *testing.T) {
+	ddl := stateDDL("`an`")
+	require.Len(t, ddl, len(stateTables))
+	for i, name := range stateTables {
+		assert.Contains(t, ddl[i], "`an`.`"+name+"` (")
+	}
+}

@@ -28,6 +28,16 @@ type Migration struct {
 func (s *Sink) CreateDatabase(ctx context.Context) error {
 	q := "CREATE DATABASE IF NOT EXISTS " + quoteIdent(s.db)
 	if s.cluster != nil {
+		// ON CLUSTER waits for every node (distributed_ddl_task_timeout,
+		// 180 s by default): a run with a replica down must not, when the
+		// database is there already.
+		have, err := s.strings(ctx, "SELECT name FROM system.databases WHERE name = ?", s.db)
+		if err != nil {
+			return fmt.Errorf("look up database %s: %w", s.db, err)
+		}
+		if len(have) > 0 {
+			return nil
+		}
 		q += s.cluster.names.on()
 	}
 	if err := s.exec(ctx, q); err != nil {
