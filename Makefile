@@ -20,7 +20,7 @@ CHDB_STAMP := $(CHDB_DIR)/node_modules/.package-lock.json
 WITH_CLICKHOUSE := bash scripts/with-clickhouse.sh
 WITH_CLUSTER := bash scripts/with-cluster.sh
 
-.PHONY: all build test test-cluster demo bench generate deps clickhouse-deps duckdb chdb lint clean distclean
+.PHONY: all build test test-cluster demo bench bench-dashboards generate deps clickhouse-deps duckdb chdb lint clean distclean
 
 all: build
 
@@ -66,7 +66,13 @@ demo: build
 	./bin/etl demo $(DEMO_ARGS)
 
 bench: deps
-	$(WITH_CLICKHOUSE) $(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+	$(WITH_CLICKHOUSE) $(GO) test -run '^$$' -bench . -skip '^BenchmarkDashboards$$' -benchmem $(PKGS)
+	$(MAKE) --no-print-directory bench-dashboards
+
+# Issue 13's figures: 10M sessions generated server-side, count()/sum() on the merge table next
+# to a plain MergeTree, and a nightly load of 20,000 changed sessions (BENCHMARKS.md).
+bench-dashboards: deps
+	$(WITH_CLICKHOUSE) $(GO) test ./load/clickhouse/ -run '^$$' -bench '^BenchmarkDashboards$$' -benchtime 1x -timeout 30m -v
 
 generate:
 	$(GO) generate ./...

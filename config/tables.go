@@ -85,7 +85,7 @@ func checkTableNames(path string, sources []*Source, nodes map[string]*yaml.Node
 		for _, st := range streams {
 			for _, t := range st.Tables {
 				names := []string{t.Name}
-				if raw := clickhouse.StorageTable(t); raw != t.Name {
+				if raw := clickhouse.LegacyRawTable(t); raw != "" {
 					names = append(names, raw)
 				}
 				for _, name := range names {

@@ -4,89 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/apache/arrow/go/v15/arrow"
-	"github.com/apache/arrow/go/v15/arrow/array"
 	"github.com/apache/arrow/go/v15/arrow/memory"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/adoptionlabs/etl/load"
+	"github.com/adoptionlabs/etl/load/loadtest"
 	"github.com/adoptionlabs/etl/schemas"
 	"github.com/adoptionlabs/etl/window"
 )
-
-// memSink keeps committed rows per table in memory, and what was aborted.
-type memSink struct {
-	mu        sync.Mutex
-	committed map[string][]map[string]any
-	windows   map[string][]window.Window
-	aborted   []string
-	writes    map[string]int
-}
-
-func newMemSink() *memSink {
-	return &memSink{committed: map[string][]map[string]any{}, windows: map[string][]window.Window{}, writes: map[string]int{}}
-}
-
-func (s *memSink) Name() string { return "memory" }
-func (s *memSink) Close() error { return nil }
-func (s *memSink) Begin(_ context.Context, t *schemas.Table, w window.Window, stream, runID string) (load.Writer, error) {
-	return &memWriter{sink: s, table: t, window: w}, nil
-}
-
-type memWriter struct {
-	sink   *memSink
-	table  *schemas.Table
-	window window.Window
-	rows   []map[string]any
-}
-
-func (w *memWriter) Write(_ context.Context, rec arrow.Record) error {
-	w.sink.mu.Lock()
-	w.sink.writes[w.table.Name]++
-	w.sink.mu.Unlock()
-	for i := 0; i < int(rec.NumRows()); i++ {
-		row := map[string]any{}
-		for j, f := range rec.Schema().Fields() {
-			col := rec.Column(j)
-			if col.IsNull(i) {
-				row[f.Name] = nil
-				continue
-			}
-			switch a := col.(type) {
-			case *array.String:
-				row[f.Name] = a.Value(i)
-			case *array.Float64:
-				row[f.Name] = a.Value(i)
-			case *array.Timestamp:
-				row[f.Name] = time.UnixMilli(int64(a.Value(i))).UTC()
-			default:
-				row[f.Name] = fmt.Sprint(a.GetOneForMarshal(i))
-			}
-		}
-		w.rows = append(w.rows, row)
-	}
-	return nil
-}
-
-func (w *memWriter) Commit(context.Context) error {
-	w.sink.mu.Lock()
-	defer w.sink.mu.Unlock()
-	w.sink.committed[w.table.Name] = append(w.sink.committed[w.table.Name], w.rows...)
-	w.sink.windows[w.table.Name] = append(w.sink.windows[w.table.Name], w.window)
-	return nil
-}
-
-func (w *memWriter) Abort(context.Context) error {
-	w.sink.mu.Lock()
-	defer w.sink.mu.Unlock()
-	w.sink.aborted = append(w.sink.aborted, w.table.Name)
-	return nil
-}
 
 var events = &schemas.Table{
 	Name: "events",
@@ -107,7 +36,7 @@ func stream(extract func(ctx context.Context, w window.Window, out Emitter) erro
 func TestRunLoadsGoodRowsRejectsBadOnesAndDropsOutOfWindow(t *testing.T) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
-	sink := newMemSink()
+	sink := loadtest.NewSink()
 	r := NewRunner(Options{Sink: sink, Allocator: mem, BatchRows: 2, RunID: "run-1"})
 	w := window.New(day("2026-11-01"), day("2026-11-02"))
 	s := stream(func(ctx context.Context, w window.Window, out Emitter) error {
@@ -127,19 +56,19 @@ func TestRunLoadsGoodRowsRejectsBadOnesAndDropsOutOfWindow(t *testing.T) {
 	assert.EqualValues(t, 5, res.Rows)
 	assert.EqualValues(t, 2, res.Rejects)
 	assert.Equal(t, []string{"said once"}, res.Notices)
-	assert.Len(t, sink.committed["events"], 5, "the row at the window end belongs to the next window")
-	assert.Equal(t, 3, sink.writes["events"], "5 rows in batches of 2")
-	rejects := sink.committed["etl_rejects"]
+	assert.Len(t, sink.Rows("events"), 5, "the row at the window end belongs to the next window")
+	assert.Equal(t, 3, sink.Writes("events"), "5 rows in batches of 2")
+	rejects := sink.Rows("etl_rejects")
 	require.Len(t, rejects, 2)
 	assert.Equal(t, "page 2", rejects[0]["location"])
 	assert.Contains(t, rejects[0]["reason"], "column value")
 	assert.Contains(t, rejects[0]["raw"], `"id":"bad"`)
 	assert.Equal(t, "a,b", rejects[1]["raw"])
-	assert.Equal(t, "run-1", sink.committed["events"][0]["_run_id"])
+	assert.Equal(t, "run-1", sink.Rows("events")[0]["_run_id"])
 }
 
 func TestRunAbortsEverythingWhenExtractionFails(t *testing.T) {
-	sink := newMemSink()
+	sink := loadtest.NewSink()
 	r := NewRunner(Options{Sink: sink})
 	w := window.New(day("2026-11-01"), day("2026-11-02"))
 	res := r.Run(context.Background(), stream(func(ctx context.Context, w window.Window, out Emitter) error {
@@ -149,12 +78,12 @@ func TestRunAbortsEverythingWhenExtractionFails(t *testing.T) {
 	require.Error(t, res.Err)
 	assert.Equal(t, StatusFailed, res.Status)
 	assert.Contains(t, res.Err.Error(), "src events window 2026-11-01: page 3")
-	assert.Empty(t, sink.committed, "nothing of a failed window is committed")
-	assert.ElementsMatch(t, []string{"events", "etl_rejects"}, sink.aborted)
+	assert.Empty(t, sink.Committed(), "nothing of a failed window is committed")
+	assert.ElementsMatch(t, []string{"events", "etl_rejects"}, sink.Aborted())
 }
 
 func TestRunReportsInterruption(t *testing.T) {
-	sink := newMemSink()
+	sink := loadtest.NewSink()
 	r := NewRunner(Options{Sink: sink})
 	ctx, cancel := context.WithCancel(context.Background())
 	res := r.Run(ctx, stream(func(ctx context.Context, w window.Window, out Emitter) error {
@@ -163,11 +92,11 @@ func TestRunReportsInterruption(t *testing.T) {
 	}), window.New(day("2026-11-01"), day("2026-11-02")))
 	require.Error(t, res.Err)
 	assert.Contains(t, res.Err.Error(), "interrupted, nothing of this window was committed")
-	assert.Empty(t, sink.committed)
+	assert.Empty(t, sink.Committed())
 }
 
 func TestRunRecoversFromExtractorPanic(t *testing.T) {
-	r := NewRunner(Options{Sink: newMemSink()})
+	r := NewRunner(Options{Sink: loadtest.NewSink()})
 	res := r.Run(context.Background(), stream(func(context.Context, window.Window, Emitter) error { panic("boom") }), window.New(day("2026-11-01"), day("2026-11-02")))
 	assert.Equal(t, StatusFailed, res.Status)
 	assert.Contains(t, res.Err.Error(), "internal error: boom")
@@ -175,7 +104,7 @@ func TestRunRecoversFromExtractorPanic(t *testing.T) {
 
 func TestEffectiveWindowClipsAndAligns(t *testing.T) {
 	now := day("2026-11-24").Add(15 * time.Hour)
-	r := NewRunner(Options{Sink: newMemSink(), Now: func() time.Time { return now }})
+	r := NewRunner(Options{Sink: loadtest.NewSink(), Now: func() time.Time { return now }})
 	s := stream(nil)
 	s.Earliest = func(now time.Time) time.Time { return now.AddDate(0, -3, 0) }
 	eff, clipped := r.Effective(s, window.New(day("2026-06-01"), day("2026-11-01")))
@@ -195,7 +124,7 @@ func TestEffectiveWindowClipsAndAligns(t *testing.T) {
 
 func TestRunSkipsAWindowEntirelyBeyondTheAPI(t *testing.T) {
 	now := day("2026-11-24")
-	sink := newMemSink()
+	sink := loadtest.NewSink()
 	r := NewRunner(Options{Sink: sink, Now: func() time.Time { return now }})
 	called := false
 	s := stream(func(context.Context, window.Window, Emitter) error { called = true; return nil })
@@ -205,42 +134,42 @@ func TestRunSkipsAWindowEntirelyBeyondTheAPI(t *testing.T) {
 	assert.NoError(t, res.Err)
 	assert.False(t, called)
 	assert.Len(t, res.Notices, 1)
-	assert.Empty(t, sink.committed, "nothing replaced for days the API cannot serve")
+	assert.Empty(t, sink.Committed(), "nothing replaced for days the API cannot serve")
 	assert.Equal(t, "2026-01-01..2026-01-31", res.Window.String(), "the window asked for, not an end before its start")
 }
 
 func TestSkipKeepsWhatWasLoaded(t *testing.T) {
-	sink := newMemSink()
+	sink := loadtest.NewSink()
 	r := NewRunner(Options{Sink: sink})
 	res := r.Run(context.Background(), stream(func(ctx context.Context, w window.Window, out Emitter) error {
 		return Skip("not available on this plan (HTTP 403)")
 	}), window.New(day("2026-11-01"), day("2026-11-02")))
 	assert.NoError(t, res.Err)
 	assert.Equal(t, StatusSkipped, res.Status)
-	assert.Empty(t, sink.committed, "a skipped stream replaces nothing")
+	assert.Empty(t, sink.Committed(), "a skipped stream replaces nothing")
 	assert.Contains(t, res.Notices[0], "not available on this plan (HTTP 403); what was loaded before is kept")
 }
 
 // stagedSink's writers commit in two phases like the real sinks; prepare
 // and swap fail for the tables named.
 type stagedSink struct {
-	*memSink
+	*loadtest.Sink
 	failPrepare, failSwap string
 	onSwap                func(table string)
 }
 
 func (s *stagedSink) Begin(ctx context.Context, t *schemas.Table, w window.Window, stream, runID string) (load.Writer, error) {
-	wr, _ := s.memSink.Begin(ctx, t, w, stream, runID)
-	return &stagedWriter{memWriter: wr.(*memWriter), sink: s}, nil
+	wr, _ := s.Sink.Begin(ctx, t, w, stream, runID)
+	return &stagedWriter{Writer: wr.(*loadtest.Writer), sink: s}, nil
 }
 
 type stagedWriter struct {
-	*memWriter
+	*loadtest.Writer
 	sink *stagedSink
 }
 
 func (w *stagedWriter) Prepare(context.Context) error {
-	if w.table.Name == w.sink.failPrepare {
+	if w.Table().Name == w.sink.failPrepare {
 		return errors.New("no space left on device")
 	}
 	return nil
@@ -248,12 +177,12 @@ func (w *stagedWriter) Prepare(context.Context) error {
 
 func (w *stagedWriter) Swap(ctx context.Context) error {
 	if w.sink.onSwap != nil {
-		w.sink.onSwap(w.table.Name)
+		w.sink.onSwap(w.Table().Name)
 	}
-	if w.table.Name == w.sink.failSwap {
+	if w.Table().Name == w.sink.failSwap {
 		return errors.New("connection reset")
 	}
-	return w.memWriter.Commit(ctx)
+	return w.Writer.Commit(ctx)
 }
 
 func (w *stagedWriter) Commit(ctx context.Context) error {
@@ -279,19 +208,19 @@ func twoTableStream() *Stream {
 }
 
 func TestRunMakesAWindowVisibleOnlyWhenEveryTableIsStaged(t *testing.T) {
-	sink := &stagedSink{memSink: newMemSink(), failPrepare: "events2"}
+	sink := &stagedSink{Sink: loadtest.NewSink(), failPrepare: "events2"}
 	res := NewRunner(Options{Sink: sink}).Run(context.Background(), twoTableStream(), window.New(day("2026-11-01"), day("2026-11-02")))
 	require.Error(t, res.Err)
 	assert.Contains(t, res.Err.Error(), "nothing of it is visible")
 	assert.Contains(t, res.Err.Error(), "no space left on device")
-	assert.Empty(t, sink.committed, "the first table is not swapped in when the second cannot be staged")
-	assert.ElementsMatch(t, []string{"events", "events2", "etl_rejects"}, sink.aborted)
+	assert.Empty(t, sink.Committed(), "the first table is not swapped in when the second cannot be staged")
+	assert.ElementsMatch(t, []string{"events", "events2", "etl_rejects"}, sink.Aborted())
 }
 
 func TestRunInterruptedMidSwapSaysWhatWasCommitted(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	sink := &stagedSink{memSink: newMemSink(), failSwap: "etl_rejects", onSwap: func(table string) {
+	sink := &stagedSink{Sink: loadtest.NewSink(), failSwap: "etl_rejects", onSwap: func(table string) {
 		if table == "events" {
 			cancel() // Ctrl-C once the swaps started: they go on
 		}
@@ -299,5 +228,5 @@ func TestRunInterruptedMidSwapSaysWhatWasCommitted(t *testing.T) {
 	res := NewRunner(Options{Sink: sink}).Run(ctx, twoTableStream(), window.New(day("2026-11-01"), day("2026-11-02")))
 	require.Error(t, res.Err)
 	assert.Contains(t, res.Err.Error(), "interrupted, tables events, events2 of this window were committed, the others were not")
-	assert.Len(t, sink.committed["events2"], 1, "a swap goes on after the interrupt")
+	assert.Len(t, sink.Rows("events2"), 1, "a swap goes on after the interrupt")
 }

@@ -8,61 +8,9 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"sort"
-	"strings"
+
+	"github.com/adoptionlabs/etl/redact"
 )
-
-// Redactor replaces known secret values with [REDACTED].
-type Redactor struct{ r *strings.Replacer }
-
-// NewRedactor redacts the given values; empty and very short values are
-// ignored (redacting "a" would mangle every line).
-func NewRedactor(secrets []string) *Redactor {
-	uniq := map[string]bool{}
-	for _, s := range secrets {
-		if len(s) >= 4 {
-			uniq[s] = true
-		}
-	}
-	list := make([]string, 0, len(uniq))
-	for s := range uniq {
-		list = append(list, s)
-	}
-	// Longest first, so a secret containing another is replaced whole.
-	sort.Slice(list, func(i, j int) bool { return len(list[i]) > len(list[j]) })
-	var pairs []string
-	for _, s := range list {
-		pairs = append(pairs, s, "[REDACTED]")
-	}
-	return &Redactor{r: strings.NewReplacer(pairs...)}
-}
-
-// String redacts s.
-func (r *Redactor) String(s string) string {
-	if r == nil || r.r == nil {
-		return s
-	}
-	return r.r.Replace(s)
-}
-
-// Writer redacts everything written through it.
-func (r *Redactor) Writer(w io.Writer) io.Writer { return redactingWriter{r: r, w: w} }
-
-type redactingWriter struct {
-	r *Redactor
-	w io.Writer
-}
-
-// Unwrap returns the writer underneath, so callers can still ask whether it
-// is a terminal.
-func (rw redactingWriter) Unwrap() io.Writer { return rw.w }
-
-func (rw redactingWriter) Write(p []byte) (int, error) {
-	if _, err := io.WriteString(rw.w, rw.r.String(string(p))); err != nil {
-		return 0, err
-	}
-	return len(p), nil
-}
 
 // Output is one place the log goes and the least level it gets there: a
 // terminal shows warnings while a log file keeps the detail.
@@ -85,7 +33,7 @@ func ParseLevel(s string) (slog.Level, error) {
 
 // New returns a logger writing each record, in format "text" or "json", to
 // every output whose level it reaches, redacting secrets in all of them.
-func New(format string, r *Redactor, outs ...Output) (*slog.Logger, error) {
+func New(format string, r *redact.Redactor, outs ...Output) (*slog.Logger, error) {
 	var hs []slog.Handler
 	for _, o := range outs {
 		opts := &slog.HandlerOptions{Level: o.Level}

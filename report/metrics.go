@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/adoptionlabs/etl/atomicfile"
 )
 
 // WriteMetrics writes the run as a Prometheus textfile-collector file
@@ -20,7 +22,7 @@ import (
 // node_exporter rejects a series that two files both contain, so nightly
 // runs and backfills of the same streams should write the same file.
 func WriteMetrics(path string, r Run, lastSuccess map[string]time.Time) error {
-	if err := writeFileAtomic(path, []byte(Metrics(r, lastSuccess))); err != nil {
+	if err := atomicfile.WriteFile(path, []byte(Metrics(r, lastSuccess)), reportPerm); err != nil {
 		return fmt.Errorf("write metrics file %s: %w", path, err)
 	}
 	return nil

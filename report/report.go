@@ -5,13 +5,17 @@ package report
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sort"
 	"time"
+
+	"github.com/adoptionlabs/etl/atomicfile"
 )
+
+// reportPerm lets node_exporter or a scheduler running as another user read
+// the files.
+const reportPerm = 0o644
 
 // Statuses of a stream window and of a run.
 const (
@@ -276,7 +280,7 @@ func WriteJSON(path string, r Run, opts ...Option) error {
 	if err != nil {
 		return fmt.Errorf("run report: %w", err)
 	}
-	if err := writeFileAtomic(path, append(b, '\n')); err != nil {
+	if err := atomicfile.WriteFile(path, append(b, '\n'), reportPerm); err != nil {
 		return fmt.Errorf("write run report %s: %w", path, err)
 	}
 	return nil
@@ -296,45 +300,4 @@ func ReadJSON(path string) (Run, error) {
 		return Run{}, fmt.Errorf("run report %s has report_version %d, this etl reads up to %d", path, doc.Version, Version)
 	}
 	return doc.Run, nil
-}
-
-// writeFileAtomic writes a temp file in path's directory and renames it over
-// path, so a reader sees the old file or the new one. The temp name starts
-// with a dot and does not end in .prom, so node_exporter never reads it.
-func writeFileAtomic(path string, data []byte) (err error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			_ = f.Close()
-			_ = os.Remove(f.Name())
-		}
-	}()
-	if _, err = f.Write(data); err != nil {
-		return err
-	}
-	// Readable by node_exporter or a scheduler running as another user.
-	if err = f.Chmod(0o644); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(f.Name(), path); err != nil {
-		return err
-	}
-	if d, derr := os.Open(dir); derr == nil {
-		// Best effort: the rename is atomic either way; this makes it durable.
-		_ = d.Sync()
-		_ = d.Close()
-	} else if !errors.Is(derr, os.ErrPermission) {
-		return derr
-	}
-	return nil
 }

@@ -81,9 +81,12 @@ type Column struct {
 type Disposition int
 
 const (
-	// Merge upserts by Key: the row with the greatest Version wins. Rows may
-	// move between windows (a session's last activity moves forward), so
-	// ClickHouse partitions by a column that never changes for a key.
+	// Merge upserts by Key: the row with the greatest Version wins, whether
+	// it is already loaded or arrives now (a tie goes to the new load), so
+	// loads may come in any order. Rows may move between windows (a
+	// session's last activity moves forward), so ClickHouse partitions by a
+	// column that never changes for a key: a load rebuilds only the
+	// partitions its keys live in.
 	Merge Disposition = iota
 	// ReplaceWindow replaces every row whose Day column falls in the loaded
 	// window: aggregates reported per day.
@@ -126,8 +129,10 @@ type Table struct {
 	// ReplaceAll (files go under the extraction day).
 	Day string
 	// Partition is the column whose month partitions the ClickHouse table.
-	// For Merge it must never change for a key, because ClickHouse only
-	// collapses duplicates inside one partition. Empty: unpartitioned.
+	// For Merge it must never change for a key: a load dedupes a key
+	// inside the partition its new row falls in, so a key that moved would
+	// keep a row in its old partition. Empty: unpartitioned (every load of
+	// the table rebuilds it whole).
 	Partition string
 	// OrderBy is the ClickHouse sorting key; defaults to Key.
 	OrderBy []string

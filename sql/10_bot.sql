@@ -3,7 +3,7 @@
 -- {database} is replaced by the target database when `etl migrate` applies it.
 
 -- bot_users (merge, key: channel_id, user_id)
-CREATE TABLE IF NOT EXISTS {database}.`bot_users_raw`
+CREATE TABLE IF NOT EXISTS {database}.`bot_users`
 (
     `channel_id` Int64 COMMENT 'channel code (1010 webchat, 1014 whatsapp, ...)',
     `channel_name` String COMMENT 'channelName',
@@ -17,15 +17,12 @@ CREATE TABLE IF NOT EXISTS {database}.`bot_users_raw`
     `_extracted_at` DateTime('UTC') COMMENT 'when etl fetched the row (UTC)',
     `_run_id` String COMMENT 'id of the etl run that loaded the row'
 )
-ENGINE = ReplacingMergeTree(`seen_at`)
+ENGINE = MergeTree
 PARTITION BY toYYYYMM(`created_at`)
 ORDER BY (`channel_id`, `user_id`);
-CREATE VIEW IF NOT EXISTS {database}.`bot_users` AS
-SELECT `channel_id`, `channel_name`, `user_id`, `user_name`, `created_at`, `first_interacted_at`, `last_interacted_at`, `seen_at`, `_extra`, `_extracted_at`, `_run_id`
-FROM {database}.`bot_users_raw` FINAL;
 
 -- bot_transcript_messages (merge, key: message_key)
-CREATE TABLE IF NOT EXISTS {database}.`bot_transcript_messages_raw`
+CREATE TABLE IF NOT EXISTS {database}.`bot_transcript_messages`
 (
     `message_key` String COMMENT 'stable key: hash of bot_user_id, channel_id, created_at, message_index',
     `bot_user_id` String COMMENT 'botUserId the transcript was requested for (bot_users.user_id)',
@@ -44,15 +41,12 @@ CREATE TABLE IF NOT EXISTS {database}.`bot_transcript_messages_raw`
     `_extracted_at` DateTime('UTC') COMMENT 'when etl fetched the row (UTC)',
     `_run_id` String COMMENT 'id of the etl run that loaded the row'
 )
-ENGINE = ReplacingMergeTree(`updated_at`)
+ENGINE = MergeTree
 PARTITION BY toYYYYMM(`created_at`)
 ORDER BY (`message_key`);
-CREATE VIEW IF NOT EXISTS {database}.`bot_transcript_messages` AS
-SELECT `message_key`, `bot_user_id`, `channel_id`, `channel_name`, `message_index`, `from`, `type`, `created_at`, `updated_at`, `is_preview_user`, `text`, `buttons`, `payload`, `_extra`, `_extracted_at`, `_run_id`
-FROM {database}.`bot_transcript_messages_raw` FINAL;
 
 -- bot_user_custom_fields (merge, key: channel_id, bot_user_id)
-CREATE TABLE IF NOT EXISTS {database}.`bot_user_custom_fields_raw`
+CREATE TABLE IF NOT EXISTS {database}.`bot_user_custom_fields`
 (
     `channel_id` Int64 COMMENT 'channelId the transcript was requested for',
     `channel_name` String COMMENT 'name of channel_id',
@@ -62,11 +56,8 @@ CREATE TABLE IF NOT EXISTS {database}.`bot_user_custom_fields_raw`
     `_extracted_at` DateTime('UTC') COMMENT 'when etl fetched the row (UTC)',
     `_run_id` String COMMENT 'id of the etl run that loaded the row'
 )
-ENGINE = ReplacingMergeTree(`seen_at`)
+ENGINE = MergeTree
 ORDER BY (`channel_id`, `bot_user_id`);
-CREATE VIEW IF NOT EXISTS {database}.`bot_user_custom_fields` AS
-SELECT `channel_id`, `channel_name`, `bot_user_id`, `custom_fields`, `seen_at`, `_extracted_at`, `_run_id`
-FROM {database}.`bot_user_custom_fields_raw` FINAL;
 
 -- bot_usage_monthly (replace-window, key: month, channel_id)
 CREATE TABLE IF NOT EXISTS {database}.`bot_usage_monthly`

@@ -19,7 +19,7 @@ ENGINE = MergeTree
 ORDER BY (`user_id`);
 
 -- technowiz_messages (merge, key: message_id)
-CREATE TABLE IF NOT EXISTS {database}.`technowiz_messages_raw`
+CREATE TABLE IF NOT EXISTS {database}.`technowiz_messages`
 (
     `message_id` String COMMENT 'id of the message',
     `user_id` String COMMENT 'userId of the conversation (technowiz_users.user_id)',
@@ -32,9 +32,6 @@ CREATE TABLE IF NOT EXISTS {database}.`technowiz_messages_raw`
     `_extracted_at` DateTime('UTC') COMMENT 'when etl fetched the row (UTC)',
     `_run_id` String COMMENT 'id of the etl run that loaded the row'
 )
-ENGINE = ReplacingMergeTree(`_extracted_at`)
+ENGINE = MergeTree
 PARTITION BY toYYYYMM(`timestamp`)
 ORDER BY (`message_id`);
-CREATE VIEW IF NOT EXISTS {database}.`technowiz_messages` AS
-SELECT `message_id`, `user_id`, `from`, `type`, `text`, `timestamp`, `payload`, `_extra`, `_extracted_at`, `_run_id`
-FROM {database}.`technowiz_messages_raw` FINAL;

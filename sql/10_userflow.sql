@@ -3,7 +3,7 @@
 -- {database} is replaced by the target database when `etl migrate` applies it.
 
 -- userflow_content_sessions (merge, key: id)
-CREATE TABLE IF NOT EXISTS {database}.`userflow_content_sessions_raw`
+CREATE TABLE IF NOT EXISTS {database}.`userflow_content_sessions`
 (
     `id` String COMMENT 'content session id',
     `content_id` String COMMENT 'flow, checklist or launcher (userflow_content.id)',
@@ -20,15 +20,12 @@ CREATE TABLE IF NOT EXISTS {database}.`userflow_content_sessions_raw`
     `_extracted_at` DateTime('UTC') COMMENT 'when etl fetched the row (UTC)',
     `_run_id` String COMMENT 'id of the etl run that loaded the row'
 )
-ENGINE = ReplacingMergeTree(`last_activity_at`)
+ENGINE = MergeTree
 PARTITION BY toYYYYMM(`created_at`)
 ORDER BY (`id`);
-CREATE VIEW IF NOT EXISTS {database}.`userflow_content_sessions` AS
-SELECT `id`, `content_id`, `user_id`, `group_id`, `version_id`, `created_at`, `last_activity_at`, `completed`, `completed_at`, `progress`, `is_preview`, `launcher_activated`, `_extracted_at`, `_run_id`
-FROM {database}.`userflow_content_sessions_raw` FINAL;
 
 -- userflow_session_answers (merge, key: id)
-CREATE TABLE IF NOT EXISTS {database}.`userflow_session_answers_raw`
+CREATE TABLE IF NOT EXISTS {database}.`userflow_session_answers`
 (
     `id` String COMMENT 'answer id',
     `session_id` String COMMENT 'userflow_content_sessions.id',
@@ -45,12 +42,9 @@ CREATE TABLE IF NOT EXISTS {database}.`userflow_session_answers_raw`
     `_extracted_at` DateTime('UTC') COMMENT 'when etl fetched the row (UTC)',
     `_run_id` String COMMENT 'id of the etl run that loaded the row'
 )
-ENGINE = ReplacingMergeTree(`session_last_activity_at`)
+ENGINE = MergeTree
 PARTITION BY toYYYYMM(`created_at`)
 ORDER BY (`id`);
-CREATE VIEW IF NOT EXISTS {database}.`userflow_session_answers` AS
-SELECT `id`, `session_id`, `content_id`, `user_id`, `question_cvid`, `question_name`, `answer_type`, `answer_value`, `answer_values`, `answer_number`, `created_at`, `session_last_activity_at`, `_extracted_at`, `_run_id`
-FROM {database}.`userflow_session_answers_raw` FINAL;
 
 -- userflow_content (replace-all, key: id)
 CREATE TABLE IF NOT EXISTS {database}.`userflow_content`

@@ -723,7 +723,7 @@ PARTITION BY toYYYYMM(`report_date`)
 ORDER BY (`report_date`, `user_id`, `task_list_id`);
 
 -- whatfix_content (merge, key: content_id)
-CREATE TABLE IF NOT EXISTS {database}.`whatfix_content_raw`
+CREATE TABLE IF NOT EXISTS {database}.`whatfix_content`
 (
     `content_id` String COMMENT 'contentId',
     `account_id` String COMMENT 'Whatfix account the row came from',
@@ -738,12 +738,9 @@ CREATE TABLE IF NOT EXISTS {database}.`whatfix_content_raw`
     `_extracted_at` DateTime('UTC') COMMENT 'when etl fetched the row (UTC)',
     `_run_id` String COMMENT 'id of the etl run that loaded the row'
 )
-ENGINE = ReplacingMergeTree(`modified_at`)
+ENGINE = MergeTree
 PARTITION BY toYYYYMM(`created_at`)
 ORDER BY (`content_id`);
-CREATE VIEW IF NOT EXISTS {database}.`whatfix_content` AS
-SELECT `content_id`, `account_id`, `name`, `type`, `status`, `target_url`, `created_at`, `modified_at`, `view_count`, `_extra`, `_extracted_at`, `_run_id`
-FROM {database}.`whatfix_content_raw` FINAL;
 
 -- whatfix_end_users (replace-all, key: user_id)
 CREATE TABLE IF NOT EXISTS {database}.`whatfix_end_users`
@@ -779,7 +776,7 @@ ENGINE = MergeTree
 ORDER BY (`segment_id`);
 
 -- whatfix_audit_logs (merge, key: id)
-CREATE TABLE IF NOT EXISTS {database}.`whatfix_audit_logs_raw`
+CREATE TABLE IF NOT EXISTS {database}.`whatfix_audit_logs`
 (
     `id` String COMMENT 'id of the audit log entry',
     `account_id` String COMMENT 'Whatfix account the row came from',
@@ -794,9 +791,6 @@ CREATE TABLE IF NOT EXISTS {database}.`whatfix_audit_logs_raw`
     `_extracted_at` DateTime('UTC') COMMENT 'when etl fetched the row (UTC)',
     `_run_id` String COMMENT 'id of the etl run that loaded the row'
 )
-ENGINE = ReplacingMergeTree(`_extracted_at`)
+ENGINE = MergeTree
 PARTITION BY toYYYYMM(`timestamp`)
 ORDER BY (`id`);
-CREATE VIEW IF NOT EXISTS {database}.`whatfix_audit_logs` AS
-SELECT `id`, `account_id`, `user_id`, `user_email`, `action`, `entity_type`, `entity_id`, `timestamp`, `details`, `_extra`, `_extracted_at`, `_run_id`
-FROM {database}.`whatfix_audit_logs_raw` FINAL;

@@ -9,10 +9,11 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/adoptionlabs/etl/atomicfile"
 )
 
 // Layout of a state directory:
@@ -80,7 +81,7 @@ func OpenFile(dir string) (*FileStore, error) {
 	s := &FileStore{dir: dir, host: Hostname(), now: time.Now, flock: fl, locks: map[*fileLock]struct{}{}}
 	err = s.update(func() error {
 		for _, d := range []string{dir, filepath.Join(dir, backfillDir)} {
-			if err := removeStrayTemps(d); err != nil {
+			if err := atomicfile.RemoveStrayTemps(d); err != nil {
 				return err
 			}
 		}
@@ -288,7 +289,7 @@ func (s *FileStore) resetBackfills(source, stream string) error {
 			if err := os.Remove(path); err != nil {
 				return err
 			}
-			if err := syncDir(filepath.Dir(path)); err != nil {
+			if err := atomicfile.SyncDir(filepath.Dir(path)); err != nil {
 				return err
 			}
 			continue
@@ -469,73 +470,5 @@ func writeJSON(path string, v any) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(path, append(b, '\n'), 0o644)
-}
-
-// tempMarker is part of every temp file name, so stray ones can be found.
-const tempMarker = ".tmp-"
-
-// writeFileAtomic replaces path with data so that a reader, or the file
-// after a crash, is either the old or the new content: the data is synced
-// before the rename and the directory after it.
-func writeFileAtomic(path string, data []byte, perm os.FileMode) (err error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+tempMarker+"*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			_ = f.Close()
-			_ = os.Remove(f.Name())
-		}
-	}()
-	if _, err = f.Write(data); err != nil {
-		return err
-	}
-	if err = f.Chmod(perm); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(f.Name(), path); err != nil {
-		return err
-	}
-	return syncDir(dir)
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) {
-		// Some filesystems cannot sync a directory (EINVAL); the rename
-		// itself is still atomic there.
-		return err
-	}
-	return nil
-}
-
-// removeStrayTemps deletes temp files of writers killed before their rename.
-// Callers hold the flock, so no writer of this directory is mid-write.
-func removeStrayTemps(dir string) error {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return err
-	}
-	for _, e := range entries {
-		if e.IsDir() || !strings.HasPrefix(e.Name(), ".") || !strings.Contains(e.Name(), tempMarker) {
-			continue
-		}
-		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("remove stray temp file: %w", err)
-		}
-	}
-	return nil
+	return atomicfile.WriteFile(path, append(b, '\n'), 0o644)
 }

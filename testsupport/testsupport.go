@@ -99,7 +99,16 @@ func FreshDatabase(t testing.TB) string {
 		// t.Context() is already done here: use a context of our own.
 		ctx, cancel := context.WithTimeout(context.Background(), QueryTimeout)
 		defer cancel()
-		if err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name); err != nil {
+		// A query of a process the test killed may still be running on the
+		// server and create a table mid-drop (code 219): drop again.
+		var err error
+		for try := 0; try < 20; try++ {
+			if err = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name); err == nil || !strings.Contains(err.Error(), "code: 219") {
+				break
+			}
+			time.Sleep(250 * time.Millisecond)
+		}
+		if err != nil {
 			t.Errorf("testsupport: drop database %s: %v", name, err)
 		}
 	})

@@ -8,7 +8,7 @@
 // two dialects: ClickHouse (18.16 and current releases, applied by
 // `etl migrate`) and DuckDB over the Parquet layout (`etl views --dialect
 // duckdb`). Views read the tables by the names dashboards query, so they
-// do not care whether a merge table's name is a FINAL view or a table.
+// do not care how a table keeps itself exact.
 package views
 
 // Column is one output column of a view. Type is the ClickHouse type the

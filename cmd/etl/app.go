@@ -24,11 +24,12 @@ import (
 	pqsink "github.com/adoptionlabs/etl/load/parquet"
 	"github.com/adoptionlabs/etl/logging"
 	"github.com/adoptionlabs/etl/progress"
+	"github.com/adoptionlabs/etl/redact"
 )
 
 var (
 	redactMu sync.Mutex
-	redactor *logging.Redactor
+	redactor *redact.Redactor
 )
 
 // redactAll keeps credentials out of the last line printed on exit too.
@@ -66,7 +67,7 @@ func setup(c *cli.Context, lookup func(string) (string, bool)) (*app, error) {
 	if err != nil {
 		return nil, usageError("%v", err)
 	}
-	red := logging.NewRedactor(cfg.Secrets())
+	red := redact.New(cfg.Secrets())
 	redactMu.Lock()
 	redactor = red
 	redactMu.Unlock()
@@ -85,7 +86,7 @@ func setup(c *cli.Context, lookup func(string) (string, bool)) (*app, error) {
 // warnings and errors unless --log-level says otherwise: the live view
 // already shows progress, and a line per committed table would bury it. The
 // log file and a non-terminal stderr (cron, CI) get info by default.
-func newLogger(c *cli.Context, stderr io.Writer, tty bool, red *logging.Redactor) (*slog.Logger, error) {
+func newLogger(c *cli.Context, stderr io.Writer, tty bool, red *redact.Redactor) (*slog.Logger, error) {
 	console, file := slog.LevelInfo, slog.LevelInfo
 	if tty {
 		console = slog.LevelWarn

@@ -82,8 +82,8 @@ func TestSinkStatementsRunOnChDB(t *testing.T) {
 		}
 		return stmts[a].rank < stmts[b].rank
 	})
-	for _, rank := range []int{1, 3, 4, 5, 8, 9} {
-		assert.NotZero(t, kinds[rank], "the load issued statements of kind %d (tables, views, staging, stage, swap, drop)", rank)
+	for _, rank := range []int{1, 4, 5, 8, 9} {
+		assert.NotZero(t, kinds[rank], "the load issued statements of kind %d (tables, staging, stage, swap, drop)", rank)
 	}
 	// Without the rows, a staging partition the sink found non-empty (and so
 	// swapped with REPLACE PARTITION) is empty here, which current releases

@@ -45,7 +45,7 @@ func TestClusterMigrateAndDemoMatchOneServer(t *testing.T) {
 	assert.Equal(t, first, tables(), "a second migrate changes nothing on any node")
 	for i := range c.DSNs {
 		assert.Contains(t, first[i], "userflow_flow_daily\tView", "node %d has the curated views", i)
-		assert.Contains(t, first[i], "userflow_content_sessions_raw\tDistributed", "node %d", i)
+		assert.Contains(t, first[i], "userflow_content_sessions\tDistributed", "node %d", i)
 	}
 
 	start := time.Now()
@@ -114,12 +114,12 @@ func TestClusterShardDownExitsOneNamingTheHost(t *testing.T) {
 	code, _, stderr := runCLI(t, env, args...)
 	require.Equal(t, exitOK, code, stderr)
 	count := func() string {
-		_, _ = c.Query(0, db, "SYSTEM SYNC REPLICA userflow_content_sessions_raw_local")
-		_, _ = c.Query(2, db, "SYSTEM SYNC REPLICA userflow_content_sessions_raw_local")
+		_, _ = c.Query(0, db, "SYSTEM SYNC REPLICA userflow_content_sessions_local")
+		_, _ = c.Query(2, db, "SYSTEM SYNC REPLICA userflow_content_sessions_local")
 		return c.MustQuery(t, 0, db, "SELECT count(), sum(progress) FROM userflow_content_sessions")
 	}
 	before := count()
-	shard1 := c.MustQuery(t, 0, db, "SELECT count() FROM userflow_content_sessions_raw_local")
+	shard1 := c.MustQuery(t, 0, db, "SELECT count() FROM userflow_content_sessions_local")
 
 	c.Kill9(t, 2)
 	c.Kill9(t, 3)
@@ -128,7 +128,7 @@ func TestClusterShardDownExitsOneNamingTheHost(t *testing.T) {
 	assert.Contains(t, stderr, "shard 2 of the cluster is unreachable")
 	assert.Contains(t, stderr, c.Addr(2))
 	assert.Contains(t, stderr, c.Addr(3))
-	assert.Equal(t, shard1, c.MustQuery(t, 0, db, "SELECT count() FROM userflow_content_sessions_raw_local"), "nothing swapped on the shard that was up")
+	assert.Equal(t, shard1, c.MustQuery(t, 0, db, "SELECT count() FROM userflow_content_sessions_local"), "nothing swapped on the shard that was up")
 
 	c.Restart(t, 2)
 	c.Restart(t, 3)

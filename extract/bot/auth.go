@@ -249,17 +249,3 @@ func parseExpireAt(raw json.RawMessage, now time.Time) (time.Time, bool) {
 	}
 	return now.Add(time.Duration(f * float64(time.Second))), true
 }
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}

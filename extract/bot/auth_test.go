@@ -250,7 +250,7 @@ func newTokenAuth(t *testing.T, release <-chan struct{}) (*tokenAuth, *atomic.In
 	client, err := httpclient.New(httpclient.Config{BaseURL: srv.URL})
 	require.NoError(t, err)
 	return &tokenAuth{tokenClient: client, path: "/auth/token", appID: "id", appSecret: "s",
-		now: time.Now, sleep: sleepCtx, log: slog.New(slog.DiscardHandler)}, &calls
+		now: time.Now, sleep: httpclient.Sleep, log: slog.New(slog.DiscardHandler)}, &calls
 }
 
 func TestConcurrentCallersShareOneTokenCall(t *testing.T) {

@@ -252,7 +252,7 @@ func (c *Config) newAPI(env extract.Env) (*api, error) {
 		conflictWait:    c.TokenConflictWait,
 		scheme:          c.AuthScheme,
 		now:             now,
-		sleep:           sleepCtx,
+		sleep:           httpclient.Sleep,
 		log:             log,
 	}
 	client, err := settings.Client(env, httpclient.Config{Auth: auth, Secrets: c.Secrets(), BackoffBase: c.backoffBase})

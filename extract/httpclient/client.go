@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/adoptionlabs/etl/redact"
 )
 
 // Request describes one logical call; it is turned into a fresh *http.Request
@@ -46,7 +48,7 @@ type Client struct {
 	base     *url.URL
 	hc       *http.Client
 	limiter  *rate.Limiter // nil = unlimited
-	red      *redactor
+	red      *redact.Redactor
 	refresh  Refresher // cfg.Auth as a Refresher, or nil
 	clock    clock
 	jitter   func(max time.Duration) time.Duration
@@ -62,7 +64,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	c := &Client{
 		cfg:    cfg,
-		red:    newRedactor(secrets),
+		red:    redact.New(secrets),
 		clock:  realClock{},
 		jitter: fullJitter,
 	}
@@ -71,7 +73,7 @@ func New(cfg Config) (*Client, error) {
 		// url.Parse's error quotes the URL, which may carry a key; say it
 		// ourselves, redacted.
 		return nil, fmt.Errorf("httpclient: BaseURL %q must be an absolute http(s) URL",
-			c.red.redact(cfg.BaseURL, nil))
+			c.red.String(cfg.BaseURL))
 	}
 	base.Fragment, base.RawFragment = "", ""
 	c.base = base
@@ -250,7 +252,7 @@ type prepared struct {
 }
 
 func (c *Client) prepare(r Request) (*prepared, error) {
-	p := &prepared{method: r.Method, display: c.red.redact(r.Path, nil)}
+	p := &prepared{method: r.Method, display: c.red.String(r.Path)}
 	if p.method == "" {
 		p.method = http.MethodGet
 		if r.JSON != nil || r.Form != nil {
@@ -262,7 +264,7 @@ func (c *Client) prepare(r Request) (*prepared, error) {
 		return p, err
 	}
 	p.url = u.String()
-	p.display = c.red.redact(displayURL(u), nil)
+	p.display = c.red.String(displayURL(u))
 	p.secrets = queryCredentials(u)
 	switch {
 	case r.JSON != nil && r.Form != nil:
@@ -419,7 +421,7 @@ func (c *Client) do(ctx context.Context, r Request, idle bool, consume consumeFu
 			slog.Int("attempt", attempt),
 			slog.Int("max_attempts", c.cfg.MaxRetries+1),
 			slog.Duration("wait", wait),
-			slog.String("error", c.red.redact(o.short(), o.secrets)),
+			slog.String("error", c.red.WithExtra(o.short(), o.secrets)),
 		}
 		if o.status != 0 {
 			attrs = append(attrs, slog.Int("status", o.status))
@@ -573,7 +575,7 @@ func (c *Client) statusOutcome(p *prepared, resp *http.Response, body io.Reader,
 		Method: p.method,
 		URL:    p.display,
 		Status: resp.StatusCode,
-		Body:   c.red.snippet(head, secrets),
+		Body:   snippet(c.red, head, secrets),
 	}
 	o := outcome{err: se, status: se.Status, retry: retryableStatus(se.Status), secrets: secrets}
 	switch se.Status {
@@ -618,7 +620,7 @@ func (c *Client) requestError(p *prepared, attempts int, msg string, cause error
 		URL:      p.display,
 		Attempts: attempts,
 		Err:      cause,
-		msg:      c.red.redact(p.method+" "+p.display+": "+msg, secrets),
+		msg:      c.red.WithExtra(p.method+" "+p.display+": "+msg, secrets),
 	}
 }
 

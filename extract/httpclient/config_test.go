@@ -134,3 +134,16 @@ func TestFormBody(t *testing.T) {
 	require.NoError(t, c.JSON(context.Background(), Request{Path: "/oauth/token", Form: map[string][]string{"grant_type": {"client_credentials"}}}, &tok))
 	assert.Equal(t, "t", tok.AccessToken)
 }
+
+func TestSleepEndsWithItsContext(t *testing.T) {
+	require.NoError(t, Sleep(context.Background(), time.Millisecond))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	start := time.Now()
+	assert.ErrorIs(t, Sleep(ctx, time.Hour), context.Canceled)
+	assert.ErrorIs(t, Sleep(ctx, 0), context.Canceled, "no wait still reports the ended context")
+	assert.Less(t, time.Since(start), time.Second)
+	ctx, cancel = context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer cancel()
+	assert.ErrorIs(t, Sleep(ctx, time.Hour), context.DeadlineExceeded)
+}

@@ -1,7 +1,6 @@
 package httpclient
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -10,10 +9,12 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/adoptionlabs/etl/redact"
 )
 
 // Redacted replaces secrets in errors and logs.
-const Redacted = "[REDACTED]"
+const Redacted = redact.Marker
 
 // ErrTimeout marks an attempt that exceeded Config.Timeout while the caller's
 // context was still alive. It is deliberately not context.DeadlineExceeded:
@@ -93,64 +94,6 @@ func plural(n int, word string) string {
 	return strconv.Itoa(n) + " " + word + "s"
 }
 
-// redactor hides configured secrets. Besides the raw value it hides the
-// encodings under which a secret can reappear: URL-escaped in a path or query
-// we print, or JSON-escaped in an error body the server echoes back.
-type redactor struct {
-	rep *strings.Replacer
-}
-
-func newRedactor(secrets []string) *redactor {
-	vs := secretVariants(secrets)
-	if len(vs) == 0 {
-		return &redactor{}
-	}
-	pairs := make([]string, 0, 2*len(vs))
-	for _, v := range vs {
-		pairs = append(pairs, v, Redacted)
-	}
-	return &redactor{rep: strings.NewReplacer(pairs...)}
-}
-
-// secretVariants returns the distinct non-empty encodings, longest first so
-// that a secret containing another is replaced whole.
-func secretVariants(secrets []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	add := func(v string) {
-		if v != "" && !seen[v] {
-			seen[v] = true
-			out = append(out, v)
-		}
-	}
-	for _, s := range secrets {
-		s = strings.TrimSpace(s)
-		if s == "" {
-			continue
-		}
-		add(s)
-		add(url.QueryEscape(s))
-		add(url.PathEscape(s))
-		if j, err := json.Marshal(s); err == nil {
-			add(string(j[1 : len(j)-1]))
-		}
-	}
-	slices.SortStableFunc(out, func(a, b string) int { return len(b) - len(a) })
-	return out
-}
-
-// redact hides the client's secrets plus extra ones known only per request
-// (credentials an Authenticator set).
-func (r *redactor) redact(s string, extra []string) string {
-	if r.rep != nil {
-		s = r.rep.Replace(s)
-	}
-	for _, v := range secretVariants(extra) {
-		s = strings.ReplaceAll(s, v, Redacted)
-	}
-	return s
-}
-
 // sensitiveQueryKeys are substrings of query parameter names whose values are
 // hidden in errors and logs even if nobody listed them as secrets.
 var sensitiveQueryKeys = []string{"key", "token", "secret", "password", "passwd", "auth", "signature", "credential"}
@@ -209,8 +152,8 @@ func displayURL(u *url.URL) string {
 // snippet turns the start of an error body into one short, redacted line.
 // Redaction runs before truncation so a secret cut in half by the limit
 // cannot leak its first part.
-func (r *redactor) snippet(body []byte, extra []string) string {
-	s := r.redact(string(body), extra)
+func snippet(r *redact.Redactor, body []byte, extra []string) string {
+	s := r.WithExtra(string(body), extra)
 	s = strings.Join(strings.Fields(s), " ")
 	if len(s) <= maxBodySnippet {
 		return strings.ToValidUTF8(s, "?")

@@ -40,7 +40,7 @@ func CursorWalk[P, T any](ctx context.Context, c *Client, first Request,
 			if u, err := url.Parse(next); err == nil {
 				shown = displayURL(u)
 			}
-			return fmt.Errorf("httpclient: pagination loop: next page %s was already fetched", c.red.redact(shown, nil))
+			return fmt.Errorf("httpclient: pagination loop: next page %s was already fetched", c.red.String(shown))
 		}
 		seen[next] = true
 		req = first

@@ -16,6 +16,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/adoptionlabs/etl/redact"
 )
 
 // The configured secret has characters that change under URL and JSON
@@ -95,19 +97,6 @@ func TestSecretsNeverInErrorsOrLogs(t *testing.T) {
 	}
 }
 
-func TestRedactor(t *testing.T) {
-	r := newRedactor([]string{"abc", "abcdef", "", "  "})
-	tests := []struct{ in, want string }{
-		{"key abcdef end", "key [REDACTED] end"},
-		{"key abc end", "key [REDACTED] end"},
-		{"nothing here", "nothing here"},
-	}
-	for _, tt := range tests {
-		assert.Equal(t, tt.want, r.redact(tt.in, nil))
-	}
-	assert.Equal(t, "x [REDACTED] y", newRedactor(nil).redact("x dyn y", []string{"dyn"}))
-}
-
 func TestDisplayURL(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"https://x.test/users?limit=100", "/users?limit=100"},
@@ -126,7 +115,7 @@ func TestDisplayURL(t *testing.T) {
 func TestSnippetRedactsBeforeTruncating(t *testing.T) {
 	secret := "SECRETSECRETSECRET"
 	body := strings.Repeat("x", maxBodySnippet-5) + secret + strings.Repeat("y", 100)
-	got := newRedactor([]string{secret}).snippet([]byte(body), nil)
+	got := snippet(redact.New([]string{secret}), []byte(body), nil)
 	assert.NotContains(t, got, "SECR")
 	assert.LessOrEqual(t, len(got), maxBodySnippet+len("…"))
 }

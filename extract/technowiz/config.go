@@ -30,8 +30,8 @@ var streamNames = []string{StreamUsers, StreamMessages}
 // UserFilter is one attribute filter of the users API. Technowiz cannot list
 // all users: the users extracted are those matching any filter.
 type UserFilter struct {
-	AttributeName  string `yaml:"attribute_name"`
-	AttributeValue string `yaml:"attribute_value"`
+	AttributeName  string `yaml:"attribute_name" doc:"user attribute to match (attribute_name)"`
+	AttributeValue string `yaml:"attribute_value" doc:"value it must have (attribute_value)"`
 }
 
 func (f UserFilter) String() string {

@@ -107,10 +107,19 @@ func (c ClusterNames) on() string { return " ON CLUSTER " + quoteIdent(c.Cluster
 // engineClause is t's engine, ORDER BY and PARTITION BY, replicated at path
 // under replica (a macro expression).
 func engineClause(t *schemas.Table, path, replica string) string {
-	engine := fmt.Sprintf("ReplicatedMergeTree(%s, %s)", quoteString(path), quoteString(replica))
-	if t.Disposition == schemas.Merge {
-		engine = fmt.Sprintf("ReplicatedReplacingMergeTree(%s, %s, %s)", quoteString(path), quoteString(replica), quoteIdent(t.Version))
-	}
+	return fmt.Sprintf("ENGINE = ReplicatedMergeTree(%s, %s)%s", quoteString(path), quoteString(replica), keysClause(t))
+}
+
+// plainEngine is t's single-server engine clause, for the table a merge
+// load rebuilds partitions in on a shard's leader: it lives on that one
+// node only, and REPLACE PARTITION moves its parts into the Replicated
+// table (checked on 18.16).
+func plainEngine(t *schemas.Table) string {
+	return "ENGINE = MergeTree" + keysClause(t)
+}
+
+// keysClause is t's PARTITION BY and ORDER BY, as createTable has them.
+func keysClause(t *schemas.Table) string {
 	var partition string
 	if t.Partition != "" {
 		partition = fmt.Sprintf("\nPARTITION BY toYYYYMM(%s)", quoteIdent(t.Partition))
@@ -122,7 +131,7 @@ func engineClause(t *schemas.Table, path, replica string) string {
 	if t.Disposition == schemas.Merge {
 		order = "(" + identList(t.Key) + ")"
 	}
-	return fmt.Sprintf("ENGINE = %s%s\nORDER BY %s", engine, partition, order)
+	return fmt.Sprintf("%s\nORDER BY %s", partition, order)
 }
 
 // ShardingKey hashes t's key, so that all versions of a row share a shard.
@@ -164,9 +173,6 @@ func ClusterDDL(t *schemas.Table, db string, c ClusterNames) []string {
 			db, quoteIdent(local), c.on(), strings.Join(plain, ",\n"), engineClause(t, c.path(db, local), "{replica}")),
 		fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s.%s%s\n(\n%s\n)\n%s",
 			db, quoteIdent(storage), c.on(), strings.Join(commented, ",\n"), distributedEngine(c.Cluster, db, local, ShardingKey(t))),
-	}
-	if t.Disposition == schemas.Merge {
-		out = append(out, onCluster(ViewDDL(t, db), c.Cluster))
 	}
 	return out
 }
@@ -435,7 +441,7 @@ func (s *Sink) beginCluster(ctx context.Context, t *schemas.Table, w window.Wind
 			s.dropClusterStaging(st)
 			return nil, err
 		}
-		cw.shards = append(cw.shards, &writer{sink: ns, table: t, window: w, stream: stream, target: LocalTable(StorageTable(t)), staging: st.local})
+		cw.shards = append(cw.shards, &writer{sink: ns, table: t, window: w, stream: stream, target: LocalTable(StorageTable(t)), staging: st.local, rebuildEngine: plainEngine(t)})
 	}
 	return cw, nil
 }
@@ -599,8 +605,8 @@ func (s *Sink) clusterNodes(ctx context.Context) []*Sink {
 	return out
 }
 
-// ensureCluster is Ensure on a cluster: the local table, its Distributed
-// table and a merge table's view, ON CLUSTER; new columns are added to the
+// ensureCluster is Ensure on a cluster: the local table and its
+// Distributed table, ON CLUSTER; new columns are added to the
 // local table ON CLUSTER (the replicated ALTER runs once per shard) and to
 // the Distributed table on each node (18.16 refuses ALTER ... ON CLUSTER on
 // a Distributed table of a cluster with internal_replication).
@@ -665,30 +671,6 @@ func (s *Sink) ensureCluster(ctx context.Context, t *schemas.Table) error {
 			}
 			if err := ns.exec(ctx, fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s", ns.qualified(storage), strings.TrimSpace(ColumnDefinition(c)))); err != nil {
 				return fmt.Errorf("add column %s to %s: %w", c.Name, storage, err)
-			}
-		}
-	}
-	if t.Disposition == schemas.Merge {
-		view, err := s.columns(ctx, t.Name)
-		if err != nil {
-			return err
-		}
-		stale := added || len(view) != len(t.Columns)
-		for _, c := range t.Columns {
-			if _, ok := view[c.Name]; !ok {
-				stale = true
-			}
-		}
-		// ON CLUSTER waits for every node, so it runs only when the view
-		// must change, not on every load (a replica may be down).
-		if stale {
-			if len(view) > 0 {
-				if err := s.exec(ctx, "DROP TABLE IF EXISTS "+s.qualified(t.Name)+s.cluster.names.on()); err != nil {
-					return fmt.Errorf("rebuild view %s: %w", t.Name, err)
-				}
-			}
-			if err := s.exec(ctx, onCluster(ViewDDL(t, quoteIdent(s.db)), s.cluster.names.Cluster)); err != nil {
-				return fmt.Errorf("create view %s: %w", t.Name, err)
 			}
 		}
 	}

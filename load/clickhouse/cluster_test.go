@@ -147,12 +147,12 @@ func TestClusterMigrateTwiceChangesNothing(t *testing.T) {
 		"etl_locks\tReplicatedReplacingMergeTree", "etl_rejects\tDistributed", "etl_rejects_local\tReplicatedMergeTree",
 		"etl_schema_migrations\tReplicatedMergeTree", "etl_state\tReplicatedReplacingMergeTree",
 		"t_dims\tDistributed", "t_dims_local\tReplicatedMergeTree", "t_report\tDistributed", "t_report_local\tReplicatedMergeTree",
-		"t_sessions\tView", "t_sessions_raw\tDistributed", "t_sessions_raw_local\tReplicatedReplacingMergeTree",
+		"t_sessions\tDistributed", "t_sessions_local\tReplicatedMergeTree",
 	} {
 		assert.Contains(t, engines, want)
 	}
 	// Every version of a key goes to one shard: the hash of the key.
-	create := c.MustQuery(t, 1, "default", fmt.Sprintf("SELECT engine_full FROM system.tables WHERE database = '%s' AND name = 't_sessions_raw'", db))
+	create := c.MustQuery(t, 1, "default", fmt.Sprintf("SELECT engine_full FROM system.tables WHERE database = '%s' AND name = 't_sessions'", db))
 	assert.Contains(t, create, "cityHash64(id)")
 	zk := c.MustQuery(t, 1, "default", fmt.Sprintf("SELECT engine_full FROM system.tables WHERE database = '%s' AND name = 't_report_local'", db))
 	assert.Contains(t, zk, "/clickhouse/tables/{shard}/"+db+"/t_report_local")
@@ -221,11 +221,11 @@ func TestClusterChangedRowReplacesItsOldVersionAcrossShards(t *testing.T) {
 	}
 	loadRows(t, s, sessions, nov2, next)
 	for i := range c.DSNs {
-		_, _ = c.Query(i, db, "SYSTEM SYNC REPLICA t_sessions_raw_local")
+		_, _ = c.Query(i, db, "SYSTEM SYNC REPLICA t_sessions_local")
 		assert.Equal(t, "40\t40\t40", c.MustQuery(t, i, db, "SELECT count(), sum(progress), sum(done) FROM t_sessions"), "node %d", i)
 	}
 	// No key on both shards.
-	assert.Equal(t, "0", c.MustQuery(t, 0, db, "SELECT count() FROM (SELECT id FROM t_sessions_raw_local) ANY INNER JOIN (SELECT id FROM remote('"+c.Addr(2)+"', '"+db+"', 't_sessions_raw_local')) USING id"))
+	assert.Equal(t, "0", c.MustQuery(t, 0, db, "SELECT count() FROM (SELECT id FROM t_sessions_local) ANY INNER JOIN (SELECT id FROM remote('"+c.Addr(2)+"', '"+db+"', 't_sessions_local')) USING id"))
 }
 
 func TestClusterReplicaKilledDuringLoadThenRerunIsExact(t *testing.T) {

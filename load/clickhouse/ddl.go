@@ -2,12 +2,15 @@
 // protocol and owns the DDL, so that what a dashboard reads by table name is
 // exact without FINAL or GROUP BY on the analyst's side.
 //
-// Engines, by disposition:
-//   - merge: rows go to <table>_raw, a ReplacingMergeTree(version) ordered by
-//     the key and partitioned by the month of a column that never changes for
-//     a key (ClickHouse only collapses duplicates within a partition). The
-//     name dashboards query, <table>, is a view reading <table>_raw FINAL, so
-//     a key counts once whatever merges have or have not happened.
+// Engines, by disposition: every table dashboards query is a plain MergeTree
+// whose rows are exact, so reads need no FINAL and prune partitions.
+//   - merge: one row per key, ordered by the key and partitioned by the month
+//     of a column that never changes for a key. A load dedupes at load time:
+//     each partition it touches is rebuilt in staging (the live rows whose key
+//     the load does not replace, plus the newest row of each touched key among
+//     the live and the new ones) and swapped in with REPLACE PARTITION.
+//     Earlier releases stored <table>_raw (ReplacingMergeTree) behind a FINAL
+//     view; Ensure moves such a deployment to the table (legacy.go).
 //   - replace-window: a MergeTree partitioned by the month of the day column.
 //     A load stages rows, rebuilds each touched month (other days copied from
 //     the live table) and swaps it in with REPLACE PARTITION: atomic per month.
@@ -53,13 +56,18 @@ func ColumnType(c schemas.Column) string {
 	return t
 }
 
-// StorageTable is the table rows are inserted into: the raw table behind the
-// view for merge tables, the table itself otherwise.
-func StorageTable(t *schemas.Table) string {
+// StorageTable is the table rows are inserted into: the table dashboards
+// query, whatever the disposition.
+func StorageTable(t *schemas.Table) string { return t.Name }
+
+// LegacyRawTable is where releases before dedupe at load time kept a merge
+// table's rows (behind a FINAL view named t.Name); "" for other tables. The
+// name stays reserved: Ensure moves what it holds into the table.
+func LegacyRawTable(t *schemas.Table) string {
 	if t.Disposition == schemas.Merge {
 		return t.Name + "_raw"
 	}
-	return t.Name
+	return ""
 }
 
 func quoteIdent(s string) string { return "`" + strings.ReplaceAll(s, "`", "\\`") + "`" }
@@ -89,17 +97,16 @@ func ColumnDefinition(c schemas.Column) string {
 // DDL returns the statements that create t in db (use DatabaseToken for the
 // files in sql/). Every statement is idempotent.
 func DDL(t *schemas.Table, db string) []string {
+	return []string{createTable(t, db, StorageTable(t))}
+}
+
+// createTable is the CREATE TABLE IF NOT EXISTS of t under the name table.
+func createTable(t *schemas.Table, db, table string) string {
 	cols := make([]string, len(t.Columns))
 	for i, c := range t.Columns {
 		cols[i] = ColumnDefinition(c)
 	}
-	var engine, partition string
-	switch t.Disposition {
-	case schemas.Merge:
-		engine = fmt.Sprintf("ReplacingMergeTree(%s)", quoteIdent(t.Version))
-	default:
-		engine = "MergeTree"
-	}
+	var partition string
 	if t.Partition != "" {
 		partition = fmt.Sprintf("\nPARTITION BY toYYYYMM(%s)", quoteIdent(t.Partition))
 	}
@@ -110,23 +117,17 @@ func DDL(t *schemas.Table, db string) []string {
 	if t.Disposition == schemas.Merge {
 		order = "(" + identList(t.Key) + ")"
 	}
-	create := fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s.%s\n(\n%s\n)\nENGINE = %s%s\nORDER BY %s",
-		db, quoteIdent(StorageTable(t)), strings.Join(cols, ",\n"), engine, partition, order)
-	out := []string{create}
-	if t.Disposition == schemas.Merge {
-		out = append(out, ViewDDL(t, db))
-	}
-	return out
+	return fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s.%s\n(\n%s\n)\nENGINE = MergeTree%s\nORDER BY %s",
+		db, quoteIdent(table), strings.Join(cols, ",\n"), partition, order)
 }
 
-// ViewDDL is the view dashboards query for a merge table.
-func ViewDDL(t *schemas.Table, db string) string {
+// columnNames lists t's columns in declaration order.
+func columnNames(t *schemas.Table) []string {
 	names := make([]string, len(t.Columns))
 	for i, c := range t.Columns {
 		names[i] = c.Name
 	}
-	return fmt.Sprintf("CREATE VIEW IF NOT EXISTS %s.%s AS\nSELECT %s\nFROM %s.%s FINAL",
-		db, quoteIdent(t.Name), identList(names), db, quoteIdent(StorageTable(t)))
+	return names
 }
 
 // File renders the DDL of several tables as one sql/ file.

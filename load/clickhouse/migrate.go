@@ -172,6 +172,11 @@ func (s *Sink) Ensure(ctx context.Context, t *schemas.Table) (err error) {
 			return err
 		}
 	}
+	if LegacyRawTable(t) != "" {
+		if err := s.moveLegacyMerge(ctx, t); err != nil {
+			return err
+		}
+	}
 	have, err := s.columns(ctx, StorageTable(t))
 	if err != nil {
 		return err
@@ -186,42 +191,16 @@ func (s *Sink) Ensure(ctx context.Context, t *schemas.Table) (err error) {
 			}
 		}
 	} else {
-		added := false
 		for _, c := range t.Columns {
 			typ, ok := have[c.Name]
 			if !ok {
 				if err := s.exec(ctx, fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s", s.qualified(StorageTable(t)), strings.TrimSpace(ColumnDefinition(c)))); err != nil {
 					return fmt.Errorf("add column %s to %s: %w", c.Name, t.Name, err)
 				}
-				added = true
 				continue
 			}
 			if want := ColumnType(c); typ != want {
 				return fmt.Errorf("table %s.%s column %s is %s in ClickHouse but declared %s: migrate it by hand (ALTER TABLE ... MODIFY COLUMN) or rename the column", s.db, StorageTable(t), c.Name, typ, want)
-			}
-		}
-		if t.Disposition == schemas.Merge {
-			// The view lists its columns, so it must be rebuilt when columns
-			// were added, and also when an earlier run died between the
-			// ALTER and the rebuild: what dashboards read is compared with
-			// the declaration every time.
-			view, err := s.columns(ctx, t.Name)
-			if err != nil {
-				return err
-			}
-			stale := added
-			for _, c := range t.Columns {
-				if _, ok := view[c.Name]; !ok {
-					stale = true
-				}
-			}
-			if stale || len(view) != len(t.Columns) {
-				if err := s.exec(ctx, "DROP TABLE IF EXISTS "+s.qualified(t.Name)); err != nil {
-					return fmt.Errorf("rebuild view %s: %w", t.Name, err)
-				}
-			}
-			if err := s.exec(ctx, ViewDDL(t, quoteIdent(s.db))); err != nil {
-				return fmt.Errorf("create view %s: %w", t.Name, err)
 			}
 		}
 	}

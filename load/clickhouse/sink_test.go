@@ -137,8 +137,62 @@ func TestMergeTableStaysExactAcrossRerunsAndChanges(t *testing.T) {
 	assert.Equal(t, 10.0, count(t, dsn, fmt.Sprintf("SELECT count() FROM `%s`.t_sessions", db)))
 	assert.Equal(t, 5.5, count(t, dsn, fmt.Sprintf("SELECT sum(progress) FROM `%s`.t_sessions", db)))
 
-	// The raw table really holds duplicates: the view is what makes it exact.
-	assert.Greater(t, count(t, dsn, fmt.Sprintf("SELECT count() FROM `%s`.t_sessions_raw", db)), 10.0)
+	// The name dashboards query is a plain MergeTree holding one row per key:
+	// no view, no FINAL, and no raw table behind it.
+	assert.Equal(t, 10.0, count(t, dsn, fmt.Sprintf("SELECT uniqExact(id) FROM `%s`.t_sessions", db)))
+	assert.Equal(t, "MergeTree", fmt.Sprint(testsupport.ClickHouseQuery(t, dsn, fmt.Sprintf("SELECT engine FROM system.tables WHERE database = '%s' AND name = 't_sessions'", db))[0]["engine"]))
+	assert.Equal(t, 0.0, count(t, dsn, fmt.Sprintf("SELECT count() FROM system.tables WHERE database = '%s' AND name != 't_sessions' AND name != 'etl_rejects'", db)), "no raw table, view or staging table is left")
+}
+
+// The row with the highest version per key wins whether it was already in
+// the table or arrives now, in any load order: a backfill of an older window
+// loaded last never replaces a newer row, a tie goes to the new load, and a
+// load with several rows of a key keeps its newest. Untouched keys of a
+// rebuilt partition and untouched partitions stay as they were.
+func TestMergeKeepsTheNewestRowPerKeyInAnyLoadOrder(t *testing.T) {
+	s, dsn := openSink(t)
+	db := s.Database()
+	oct, nov := day("2026-10-05"), day("2026-11-05")
+	older, newer := window.New(day("2026-11-10"), day("2026-11-11")), window.New(day("2026-11-20"), day("2026-11-21"))
+	progressOf := func() map[string]float64 {
+		out := map[string]float64{}
+		for _, r := range testsupport.ClickHouseQuery(t, dsn, fmt.Sprintf("SELECT id, progress FROM `%s`.t_sessions", db)) {
+			_, dup := out[fmt.Sprint(r["id"])]
+			require.False(t, dup, "key %v twice", r["id"])
+			var f float64
+			_, err := fmt.Sscan(fmt.Sprint(r["progress"]), &f)
+			require.NoError(t, err)
+			out[fmt.Sprint(r["id"])] = f
+		}
+		return out
+	}
+	// Every key but "old" lives in November; "old" lives in October, a
+	// partition no later load touches.
+	loadRows(t, s, sessions, newer, []map[string]any{
+		session("a", nov, newer.Start.Add(time.Hour), 0.9),
+		session("b", nov, newer.Start.Add(time.Hour), 0.2),
+		session("c", nov, newer.Start.Add(time.Hour), 0.3),
+		session("old", oct, newer.Start.Add(time.Hour), 0.4),
+	})
+	// The backfill of an older window comes last: a older, b the same
+	// version (tie: the new load wins), d new, and d twice in this load.
+	loadRows(t, s, sessions, older, []map[string]any{
+		session("a", nov, older.Start.Add(time.Hour), 0.1),
+		session("b", nov, newer.Start.Add(time.Hour), 0.7),
+		session("d", nov, older.Start.Add(time.Hour), 0.5),
+		session("d", nov, older.Start.Add(2*time.Hour), 0.6),
+	})
+	assert.Equal(t, map[string]float64{"a": 0.9, "b": 0.7, "c": 0.3, "d": 0.6, "old": 0.4}, progressOf())
+	// Rerunning both loads, in the other order, changes nothing.
+	loadRows(t, s, sessions, older, []map[string]any{
+		session("a", nov, older.Start.Add(time.Hour), 0.1),
+		session("d", nov, older.Start.Add(2*time.Hour), 0.6),
+	})
+	loadRows(t, s, sessions, newer, []map[string]any{session("a", nov, newer.Start.Add(time.Hour), 0.9)})
+	assert.Equal(t, map[string]float64{"a": 0.9, "b": 0.7, "c": 0.3, "d": 0.6, "old": 0.4}, progressOf())
+	// A plain SELECT is exact at once: no merge is pending to collapse rows.
+	require.NoError(t, s.exec(context.Background(), fmt.Sprintf("OPTIMIZE TABLE `%s`.t_sessions FINAL", db)))
+	assert.Equal(t, map[string]float64{"a": 0.9, "b": 0.7, "c": 0.3, "d": 0.6, "old": 0.4}, progressOf())
 }
 
 func TestReplaceWindowReplacesExactlyTheWindowDays(t *testing.T) {
@@ -261,7 +315,7 @@ func TestMigrateTwiceChangesNothing(t *testing.T) {
 	second, err := s.Migrate(ctx, files)
 	require.NoError(t, err)
 	assert.False(t, second[0].Applied || second[1].Applied, "already applied")
-	assert.Equal(t, 4.0, count(t, dsn, fmt.Sprintf("SELECT count() FROM system.tables WHERE database = '%s' AND name LIKE 't_%%'", s.Database())), "raw + view + report + dims")
+	assert.Equal(t, 3.0, count(t, dsn, fmt.Sprintf("SELECT count() FROM system.tables WHERE database = '%s' AND name LIKE 't_%%'", s.Database())), "sessions + report + dims")
 }
 
 func TestDropStaleStagingRemovesWhatAKilledLoadLeft(t *testing.T) {
@@ -316,21 +370,6 @@ func TestDropStaleStagingDropsOnlyExactStagingNames(t *testing.T) {
 // A merge view whose ALTER ADD COLUMN happened but whose rebuild did not (a
 // run killed in between) is repaired by the next Ensure, as `etl migrate`
 // runs it.
-func TestEnsureRepairsAViewLeftWithoutANewColumn(t *testing.T) {
-	s, dsn := openSink(t)
-	ctx := context.Background()
-	require.NoError(t, s.Ensure(ctx, sessions))
-	// The crash: the column is in the raw table, the view never rebuilt.
-	require.NoError(t, s.exec(ctx, fmt.Sprintf("ALTER TABLE %s ADD COLUMN `added` Nullable(String)", s.qualified("t_sessions_raw"))))
-	wider := *sessions
-	wider.Columns = append(append([]schemas.Column{}, sessions.Columns...), schemas.Column{Name: "added", Type: schemas.String, Nullable: true})
-	fresh, err := Open(ctx, dsn, Options{})
-	require.NoError(t, err)
-	defer fresh.Close()
-	require.NoError(t, fresh.Ensure(ctx, &wider))
-	assert.Equal(t, 1.0, count(t, dsn, fmt.Sprintf("SELECT count() FROM system.columns WHERE database = '%s' AND table = 't_sessions' AND name = 'added'", s.Database())), "the view dashboards read has the column")
-}
-
 // rejectRows are the rejects the engine would record for a window.
 func rejectRows(w window.Window, stream string, hashes ...string) []map[string]any {
 	var out []map[string]any

@@ -150,8 +150,8 @@ func TestSyncCommentsUpdatesTablesCreatedBefore(t *testing.T) {
 	for i, c := range now.Columns {
 		assert.Equal(t, map[string]any{"name": c.Name, "comment": c.Doc}, rows[i])
 	}
-	rows = testsupport.ClickHouseQuery(t, dsn, fmt.Sprintf("SELECT comment FROM system.columns WHERE database = '%s' AND table = '%s_raw' AND name = 'note'", s.Database(), sessions.Name))
-	assert.Equal(t, "it's a note; with quotes", rows[0]["comment"], "a merge table's comments live on its _raw table")
+	rows = testsupport.ClickHouseQuery(t, dsn, fmt.Sprintf("SELECT comment FROM system.columns WHERE database = '%s' AND table = '%s' AND name = 'note'", s.Database(), sessions.Name))
+	assert.Equal(t, "it's a note; with quotes", rows[0]["comment"], "a merge table carries its comments: dashboards read it, not a view")
 
 	n, err = s.SyncComments(ctx, []*schemas.Table{&now, sessions})
 	require.NoError(t, err)

@@ -44,7 +44,7 @@ func TestWindowIsInvisibleWhenAnyTableFailsToStage(t *testing.T) {
 	res := r.Run(context.Background(), st, w)
 	require.Error(t, res.Err)
 	assert.Contains(t, res.Err.Error(), "nothing of it is visible")
-	for _, q := range []string{"t_sessions", "t_sessions_raw", "t_report", "etl_rejects"} {
+	for _, q := range []string{"t_sessions", "t_report", "etl_rejects"} {
 		assert.Equal(t, 0.0, count(t, dsn, fmt.Sprintf("SELECT count() FROM `%s`.`%s`", db, q)), q)
 	}
 	assert.Equal(t, 0.0, count(t, dsn, fmt.Sprintf("SELECT count() FROM system.tables WHERE database = '%s' AND startsWith(name, '_stg_')", db)), "staging dropped")

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/adoptionlabs/etl/atomicfile"
 )
 
 // errExchangeUnsupported says the filesystem cannot swap two directories
@@ -15,26 +17,16 @@ var errExchangeUnsupported = errors.New("atomic directory exchange not supported
 // so tests can take the trash path.
 var exchangeDirs = exchangeDirsOS
 
-// syncFile makes a finished part file durable; a variable so tests can
-// fail it as a full disk would.
-var syncFile = func(f *os.File) error { return f.Sync() }
+// syncFile makes a copied file durable and commitPart a finished part
+// file; variables so tests can fail them as a full disk would.
+var (
+	syncFile   = func(f *os.File) error { return f.Sync() }
+	commitPart = (*atomicfile.File).Commit
+)
 
 // syncDir makes the entries of dir (files created, renamed, removed)
 // durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("sync directory %s: %w", dir, err)
-	}
-	return nil
-}
+var syncDir = atomicfile.SyncDir
 
 // linkOrCopy gives dst the content of src: a hard link (staging lives in the
 // output directory, so the same filesystem), or a durable copy where the

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/adoptionlabs/etl/atomicfile"
 	"github.com/adoptionlabs/etl/engine"
 	"github.com/adoptionlabs/etl/schemas"
 	"github.com/adoptionlabs/etl/testsupport"
@@ -21,14 +22,15 @@ import (
 // failSyncOf makes finishing the part files of one table fail as a full
 // disk does, for the duration of the test.
 func failSyncOf(t *testing.T, table string) {
-	old := syncFile
-	syncFile = func(f *os.File) error {
+	old := commitPart
+	commitPart = func(f *atomicfile.File) error {
 		if strings.Contains(f.Name(), string(filepath.Separator)+table+string(filepath.Separator)) {
+			f.Abort()
 			return &os.PathError{Op: "fsync", Path: f.Name(), Err: syscall.ENOSPC}
 		}
 		return old(f)
 	}
-	t.Cleanup(func() { syncFile = old })
+	t.Cleanup(func() { commitPart = old })
 }
 
 // twoTables emits one row per day into daily and snapshot, the first table

@@ -15,6 +15,7 @@ import (
 	parquetgo "github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress/zstd"
 
+	"github.com/adoptionlabs/etl/atomicfile"
 	"github.com/adoptionlabs/etl/load"
 	"github.com/adoptionlabs/etl/schemas"
 	"github.com/adoptionlabs/etl/window"
@@ -78,9 +79,8 @@ const (
 // dayFile is the open part file of one day.
 type dayFile struct {
 	day     int32
-	f       *os.File
+	f       *atomicfile.File
 	pw      *parquetgo.Writer
-	tmp     string
 	final   string
 	rows    int64
 	lastUse uint64
@@ -232,7 +232,7 @@ func (w *Writer) writeRows(df *dayFile, encs []encodeFunc, rows []int32) error {
 		batch[j] = row
 	}
 	if _, err := df.pw.WriteRows(batch); err != nil {
-		return fmt.Errorf("write %d rows to %s: %w", len(rows), df.tmp, err)
+		return fmt.Errorf("write %d rows to %s: %w", len(rows), df.f.Name(), err)
 	}
 	df.rows += int64(len(rows))
 	w.rows += int64(len(rows))
@@ -266,8 +266,8 @@ func (w *Writer) file(day int32) (*dayFile, error) {
 	seq := w.seq[day]
 	w.seq[day] = seq + 1
 	name := fmt.Sprintf("%s%s-%05d.parquet", w.filePrefix, w.fileRun, seq)
-	df := &dayFile{day: day, final: filepath.Join(dir, name), tmp: filepath.Join(dir, "."+name+".tmp"), lastUse: w.tick}
-	f, err := os.OpenFile(df.tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	df := &dayFile{day: day, final: filepath.Join(dir, name), lastUse: w.tick}
+	f, err := atomicfile.Create(df.final, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("create part file: %w", err)
 	}
@@ -285,7 +285,7 @@ func (w *Writer) file(day int32) (*dayFile, error) {
 		parquetgo.KeyValueMetadata("etl.run_id", w.runID),
 	)
 	if err != nil {
-		_ = f.Close()
+		f.Abort()
 		return nil, fmt.Errorf("configure parquet writer: %w", err)
 	}
 	df.pw = parquetgo.NewWriter(f, cfg)
@@ -304,16 +304,11 @@ func (w *Writer) finish(df *dayFile) error {
 	delete(w.open, df.day)
 	err := df.pw.Close()
 	if err == nil {
-		err = syncFile(df.f)
-	}
-	if cerr := df.f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(df.tmp, df.final)
+		err = commitPart(df.f)
+	} else {
+		df.f.Abort()
 	}
 	if err != nil {
-		_ = os.Remove(df.tmp)
 		return fmt.Errorf("finish part file %s of day %s: %w", filepath.Base(df.final), dayString(df.day), err)
 	}
 	return nil
@@ -341,7 +336,7 @@ func (w *Writer) Abort(ctx context.Context) error {
 	w.state = aborted
 	w.unlock()
 	for _, df := range w.open {
-		_ = df.f.Close()
+		df.f.Abort()
 	}
 	clear(w.open)
 	if err := os.RemoveAll(w.staging); err != nil {
