@@ -251,7 +251,7 @@ func Load(path string, data []byte, lookup func(string) (string, bool)) (*Config
 		cfg.Sources = append(cfg.Sources, &Source{Name: name, Enabled: enabled, Plugin: p, Config: sc})
 		nodes[name] = &node
 	}
-	if err := checkTableNames(path, cfg.Sources, nodes, lines); err != nil {
+	if err := checkTableNames(path, cfg.Sources, nodes, lines, cfg.Sink.ClickHouse.Cluster != ""); err != nil {
 		return nil, err
 	}
 	return cfg, nil
