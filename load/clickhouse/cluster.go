@@ -513,8 +513,49 @@ func (cw *clusterWriter) Prepare(ctx context.Context) error {
 		if bad != 0 {
 			return fmt.Errorf("stage %s window %s: shard %d: %s on %s is read-only (it lost its ZooKeeper session); nothing was swapped in: rerun once ZooKeeper is back", cw.table.Name, w.window, leader.shard, w.target, leader)
 		}
+		if err := cw.waitForLeader(ctx, leader.shard, w.target); err != nil {
+			return fmt.Errorf("stage %s window %s: %w", cw.table.Name, w.window, err)
+		}
 	}
 	return nil
+}
+
+// leaderWait bounds the wait for a shard's replicas to elect the leader of
+// a table: DROP PARTITION goes through the leader, and right after a
+// replica restarted 18.16 failed it with "Leader was suddenly changed"
+// (seen in make test-cluster), after other shards were swapped in.
+const leaderWait = 30 * time.Second
+
+// waitForLeader waits until one of the shard's replicas that took part in
+// this load leads target.
+func (cw *clusterWriter) waitForLeader(ctx context.Context, shard int, target string) error {
+	deadline := time.Now().Add(leaderWait)
+	for {
+		for _, n := range cw.staging.made {
+			if n.shard != shard {
+				continue
+			}
+			ns, err := cw.sink.cluster.connect(ctx, cw.sink, n)
+			if err != nil {
+				continue
+			}
+			var leads uint8
+			qctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			err = ns.conn.QueryRow(qctx, "SELECT is_leader FROM system.replicas WHERE database = ? AND table = ?", ns.db, target).Scan(&leads)
+			cancel()
+			if err == nil && leads == 1 {
+				return nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("shard %d: no replica leads %s after %s (did one just restart?); nothing was swapped in: rerun", shard, target, leaderWait)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
 }
 
 // Swap swaps each shard's partitions in on its leader, then waits (briefly)
@@ -603,6 +644,23 @@ func (s *Sink) clusterNodes(ctx context.Context) []*Sink {
 		out = append(out, ns)
 	}
 	return out
+}
+
+var (
+	inSubquery = regexp.MustCompile(`\b((?:NOT )?IN \(SELECT\b)`)
+	joinClause = regexp.MustCompile(`\b((?:(?:ANY|ALL) )?(?:(?:LEFT|RIGHT|INNER|FULL)(?: OUTER)? )?JOIN\b)`)
+)
+
+// globalSubqueries makes a curated view's IN and JOIN subqueries GLOBAL.
+// Its tables are Distributed on a cluster, and 18.16 refuses an IN or JOIN
+// over a Distributed table inside a query over another one
+// (distributed_product_mode = 'deny'); GLOBAL runs the subquery once over the
+// whole cluster and ships its result to every shard, which is exact whatever
+// the two tables are sharded by ('local' would be exact only for tables
+// sharded by the same key).
+func globalSubqueries(stmt string) string {
+	stmt = inSubquery.ReplaceAllString(stmt, "GLOBAL $1")
+	return joinClause.ReplaceAllStringFunc(stmt, func(j string) string { return "GLOBAL " + j })
 }
 
 // ensureCluster is Ensure on a cluster: the local table and its

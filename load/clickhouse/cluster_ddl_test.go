@@ -54,3 +54,11 @@ func TestStateTablesMatchStateDDL(t *testing.T) {
 		assert.Contains(t, ddl[i], "`an`.`"+name+"` (")
 	}
 }
+
+func TestGlobalSubqueries(t *testing.T) {
+	in := "SELECT a FROM d.t WHERE x IN (SELECT id FROM d.u) AND y NOT IN (SELECT id FROM d.v) AND z IN ('a', 'b')\n" +
+		"ALL LEFT JOIN (SELECT id FROM d.w) AS c USING (id)\nANY INNER JOIN d.q USING (k) JOIN d.r USING (k)"
+	want := "SELECT a FROM d.t WHERE x GLOBAL IN (SELECT id FROM d.u) AND y GLOBAL NOT IN (SELECT id FROM d.v) AND z IN ('a', 'b')\n" +
+		"GLOBAL ALL LEFT JOIN (SELECT id FROM d.w) AS c USING (id)\nGLOBAL ANY INNER JOIN d.q USING (k) GLOBAL JOIN d.r USING (k)"
+	assert.Equal(t, want, globalSubqueries(in))
+}

@@ -101,7 +101,7 @@ func (s *Sink) ApplyViews(ctx context.Context, vs []views.View) ([]Migration, er
 			if s.cluster != nil {
 				// The views read the Distributed tables, so each node's
 				// copy sees the whole cluster.
-				stmt = onCluster(stmt, s.cluster.names.Cluster)
+				stmt = globalSubqueries(onCluster(stmt, s.cluster.names.Cluster))
 			}
 			if err := s.exec(ctx, stmt); err != nil {
 				return out, fmt.Errorf("view %s.%s (ClickHouse %s): %w; the tables it reads come from `etl migrate`", s.db, v.Name, version, err)
