@@ -17,8 +17,12 @@ package clickhouse
 //     insert returns once its shard has the rows: the server routes rows
 //     with the same hash as the live table, which a client-side router would
 //     have to reimplement). Then, on one replica per shard, it rebuilds the
-//     touched partitions in staging and swaps them in with REPLACE PARTITION,
-//     which the shard's other replicas replicate.
+//     touched partitions in staging (merge tables: dedupe by key, in a plain
+//     MergeTree on that replica) and swaps them in with REPLACE PARTITION,
+//     which the shard's other replicas replicate. Staging is replicated only
+//     so that the rows a Distributed insert sent to either replica reach the
+//     one that swaps (SYSTEM SYNC REPLICA).
+//   - Curated views read the Distributed tables with GLOBAL IN/JOIN.
 
 import (
 	"context"
@@ -331,7 +335,7 @@ func (e *ShardUnreachableError) Error() string {
 
 func (e *ShardUnreachableError) Unwrap() error { return errors.Join(e.Errs...) }
 
-// stagingFor is a staging table of the cluster: a Distributed table (on the
+// clusterStaging is a staging table of the cluster: a Distributed table (on the
 // DSN's node) over a replicated table on every live node.
 type clusterStaging struct {
 	dist, local string
