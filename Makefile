@@ -18,8 +18,9 @@ DUCKDB_STAMP := $(DUCKDB_DIR)/node_modules/.package-lock.json
 CHDB_DIR := tools/chdb
 CHDB_STAMP := $(CHDB_DIR)/node_modules/.package-lock.json
 WITH_CLICKHOUSE := bash scripts/with-clickhouse.sh
+WITH_CLUSTER := bash scripts/with-cluster.sh
 
-.PHONY: all build test demo bench bench-dashboards generate deps clickhouse-deps duckdb chdb lint clean distclean
+.PHONY: all build test test-cluster demo bench bench-dashboards generate deps clickhouse-deps duckdb chdb lint clean distclean
 
 all: build
 
@@ -54,6 +55,12 @@ $(CHDB_STAMP): $(CHDB_DIR)/package.json $(CHDB_DIR)/package-lock.json
 
 test: deps
 	$(WITH_CLICKHOUSE) $(GO) test $(PKGS) -count=1 -timeout 15m $(GOTESTFLAGS)
+
+# make test-cluster   ZooKeeper + 2 shards x 2 replicas of ClickHouse 18.16 (apt-installs zookeeper if
+#                     missing), runs the tests behind the cluster build tag (TestCluster*, one package at a time: they kill
+#                     and restart nodes) against it.
+test-cluster: clickhouse-deps
+	$(WITH_CLUSTER) $(GO) test -tags cluster -run '^TestCluster' ./load/clickhouse/ ./cmd/etl/ -p 1 -count=1 -timeout 30m $(GOTESTFLAGS)
 
 demo: build
 	./bin/etl demo $(DEMO_ARGS)

@@ -17,6 +17,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/adoptionlabs/etl/extract"
+	"github.com/adoptionlabs/etl/load/clickhouse"
 	"github.com/adoptionlabs/etl/window"
 )
 
@@ -45,6 +46,13 @@ type ParquetConfig struct {
 // ClickHouseConfig is the ClickHouse sink.
 type ClickHouseConfig struct {
 	DSN string `yaml:"dsn"`
+	// Cluster names a cluster of the servers' remote_servers: tables are
+	// then created ON CLUSTER, Replicated, behind Distributed tables
+	// (CLICKHOUSE_CLUSTER when unset here).
+	Cluster string `yaml:"cluster"`
+	// ZooKeeperPath is the replicated tables' ZooKeeper path template
+	// (CLICKHOUSE_ZOOKEEPER_PATH; default clickhouse.DefaultZooKeeperPath).
+	ZooKeeperPath string `yaml:"zookeeper_path"`
 }
 
 // RunConfig tunes runs.
@@ -204,6 +212,12 @@ func Load(path string, data []byte, lookup func(string) (string, bool)) (*Config
 		return nil, errorf("%s: version: want 1, got %d", path, f.Version)
 	}
 	cfg := &Config{Path: path, Sink: f.Sink, Run: f.Run, State: f.State}
+	if cfg.Sink.ClickHouse.Cluster == "" {
+		cfg.Sink.ClickHouse.Cluster, _ = lookup("CLICKHOUSE_CLUSTER")
+	}
+	if cfg.Sink.ClickHouse.ZooKeeperPath == "" {
+		cfg.Sink.ClickHouse.ZooKeeperPath, _ = lookup("CLICKHOUSE_ZOOKEEPER_PATH")
+	}
 	cfg.applyDefaults()
 	if err := cfg.validate(); err != nil {
 		return nil, errorf("%s: %v", path, err)
@@ -237,7 +251,7 @@ func Load(path string, data []byte, lookup func(string) (string, bool)) (*Config
 		cfg.Sources = append(cfg.Sources, &Source{Name: name, Enabled: enabled, Plugin: p, Config: sc})
 		nodes[name] = &node
 	}
-	if err := checkTableNames(path, cfg.Sources, nodes, lines); err != nil {
+	if err := checkTableNames(path, cfg.Sources, nodes, lines, cfg.Sink.ClickHouse.Cluster != ""); err != nil {
 		return nil, err
 	}
 	return cfg, nil
@@ -406,6 +420,28 @@ func (c *Config) validate() error {
 	return nil
 }
 
+var clusterName = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
+
+// checkCluster checks the cluster settings (ClickHouse sink only).
+func (c *Config) checkCluster() error {
+	ch := c.Sink.ClickHouse
+	if ch.Cluster == "" {
+		if ch.ZooKeeperPath != "" {
+			return errorf("sink.clickhouse.zookeeper_path is set but no cluster: set sink.clickhouse.cluster or CLICKHOUSE_CLUSTER, or drop zookeeper_path")
+		}
+		return nil
+	}
+	if !clusterName.MatchString(ch.Cluster) {
+		return errorf("sink.clickhouse.cluster %q is not a cluster name of remote_servers (letters, digits, _ . -)", ch.Cluster)
+	}
+	if ch.ZooKeeperPath != "" {
+		if err := clickhouse.CheckZooKeeperPath(ch.ZooKeeperPath); err != nil {
+			return errorf("sink.clickhouse.%v (or CLICKHOUSE_ZOOKEEPER_PATH)", err)
+		}
+	}
+	return nil
+}
+
 // CheckSink verifies the chosen sink has its settings: called once the CLI
 // has applied --sink and --out.
 func (c *Config) CheckSink() error {
@@ -416,6 +452,9 @@ func (c *Config) CheckSink() error {
 		}
 		if !strings.HasPrefix(c.Sink.ClickHouse.DSN, "clickhouse://") && !strings.HasPrefix(c.Sink.ClickHouse.DSN, "tcp://") {
 			return errorf("CLICKHOUSE_DSN must start with clickhouse:// (native protocol)")
+		}
+		if err := c.checkCluster(); err != nil {
+			return err
 		}
 	case "parquet":
 		if strings.TrimSpace(c.Sink.Parquet.Dir) == "" {

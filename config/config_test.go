@@ -96,3 +96,36 @@ func TestCheckSink(t *testing.T) {
 	assert.NoError(t, c.CheckSink())
 	assert.Contains(t, c.Secrets(), "secretpw", "the DSN password is redacted like any secret")
 }
+
+func TestClusterSettings(t *testing.T) {
+	cases := []struct {
+		name, yaml string
+		env        map[string]string
+		cluster    string
+		err        string
+	}{
+		{name: "none", yaml: "", cluster: ""},
+		{name: "from yaml", yaml: "    cluster: prod\n", cluster: "prod"},
+		{name: "from env", env: map[string]string{"CLICKHOUSE_CLUSTER": "etl_cluster"}, cluster: "etl_cluster"},
+		{name: "yaml wins", yaml: "    cluster: prod\n", env: map[string]string{"CLICKHOUSE_CLUSTER": "other"}, cluster: "prod"},
+		{name: "bad name", yaml: "    cluster: \"a b\"\n", err: "is not a cluster name"},
+		{name: "path without shard", yaml: "    cluster: prod\n    zookeeper_path: /ch/{table}\n", err: "must contain {shard}"},
+		{name: "path without cluster", yaml: "    zookeeper_path: /ch/{shard}/{table}\n", err: "no cluster"},
+		{name: "path ok", yaml: "    cluster: prod\n    zookeeper_path: /ch/{shard}/{database}/{table}\n", cluster: "prod"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			y := "version: 1\nsink:\n  type: clickhouse\n  clickhouse:\n    dsn: clickhouse://h:9000/db\n" + tc.yaml
+			c, err := config.Load("p.yaml", []byte(y), env(tc.env))
+			require.NoError(t, err)
+			err = c.CheckSink()
+			if tc.err != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tc.err)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.cluster, c.Sink.ClickHouse.Cluster)
+		})
+	}
+}

@@ -63,8 +63,9 @@ type tableUser struct {
 // both would land in one table (or one Parquet dataset) with two schemas.
 // Every stream of a source counts, selected by streams: or not, and so do
 // the default streams of sources the file does not configure, because
-// `etl migrate` creates all of their tables (sql/).
-func checkTableNames(path string, sources []*Source, nodes map[string]*yaml.Node, keyLines map[string]int) error {
+// `etl migrate` creates all of their tables (sql/). On a cluster (cluster
+// set) the <t>_local table holding each table's rows counts too.
+func checkTableNames(path string, sources []*Source, nodes map[string]*yaml.Node, keyLines map[string]int, cluster bool) error {
 	users := map[string]tableUser{}
 	var all []*Source
 	for _, name := range extract.Names() {
@@ -88,10 +89,16 @@ func checkTableNames(path string, sources []*Source, nodes map[string]*yaml.Node
 				if raw := clickhouse.LegacyRawTable(t); raw != "" {
 					names = append(names, raw)
 				}
+				if cluster {
+					names = append(names, clickhouse.LocalTable(t.Name))
+				}
 				for _, name := range names {
 					u := tableUser{source: src.Name, table: t, what: fmt.Sprintf("%s stream %s (table %s)", src.Name, st.Name, t.Name)}
 					if name != t.Name {
 						u.what = fmt.Sprintf("%s stream %s (%s, the storage table of merge table %s)", src.Name, st.Name, name, t.Name)
+						if name == clickhouse.LocalTable(t.Name) {
+							u.what = fmt.Sprintf("%s stream %s (%s, the cluster's local table of %s)", src.Name, st.Name, name, t.Name)
+						}
 					}
 					if _, configured := nodes[src.Name]; !configured {
 						u.what += fmt.Sprintf(" (%s is not configured here, but etl migrate creates its tables)", src.Name)

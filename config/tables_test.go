@@ -117,3 +117,15 @@ func TestBodyCapsAreSourceSettings(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `line 4: "a lot" is not a size`)
 }
+
+// On a cluster each table's rows live in <t>_local: a report named like
+// that would share it. One server has no such table, so the name is free.
+func TestClusterLocalTableNameIsTaken(t *testing.T) {
+	yaml := whatfixWith("    api_key: k\n", "{name: summary/usage, table: userflow_users_local}")
+	_, err := config.Load("pipelines.yaml", []byte(yaml), env(map[string]string{"CLICKHOUSE_CLUSTER": "prod"}))
+	require.Error(t, err)
+	assert.True(t, config.IsConfigError(err), "exit 2")
+	assert.Contains(t, err.Error(), "userflow_users_local, the cluster's local table of userflow_users")
+	_, err = config.Load("pipelines.yaml", []byte(yaml), env(nil))
+	assert.NoError(t, err)
+}

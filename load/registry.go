@@ -13,9 +13,14 @@ import (
 
 // Target is where a sink writes, as the config and flags say.
 type Target struct {
-	Dir    string // a file sink's directory (sink.parquet.dir, --out)
-	DSN    string // a database sink's address (sink.clickhouse.dsn)
-	Logger *slog.Logger
+	Dir string // a file sink's directory (sink.parquet.dir, --out)
+	DSN string // a database sink's address (sink.clickhouse.dsn)
+	// Cluster and ZooKeeperPath place a database sink's tables on a
+	// replicated, sharded cluster (sink.clickhouse.cluster, zookeeper_path);
+	// empty: one server.
+	Cluster       string
+	ZooKeeperPath string
+	Logger        *slog.Logger
 }
 
 // Kind is one kind of sink. Each sink package registers its Kind in init(),

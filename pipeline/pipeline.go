@@ -55,7 +55,8 @@ type Selection = config.Selection
 // Sink returns the configured sink kind and where it writes, after checking
 // its settings: a problem is a usage error, before any connection.
 func (p *Pipeline) Sink() (load.Kind, load.Target, error) {
-	t := load.Target{Dir: p.Config.Sink.Parquet.Dir, DSN: p.Config.Sink.ClickHouse.DSN, Logger: p.Log}
+	ch := p.Config.Sink.ClickHouse
+	t := load.Target{Dir: p.Config.Sink.Parquet.Dir, DSN: ch.DSN, Cluster: ch.Cluster, ZooKeeperPath: ch.ZooKeeperPath, Logger: p.Log}
 	if err := p.Config.CheckSink(); err != nil {
 		return load.Kind{}, t, usage("%v", err)
 	}

@@ -316,4 +316,7 @@ main() {
 	return "$rc"
 }
 
-main "$@"
+# scripts/with-cluster.sh sources this file for its install and config-rewrite functions.
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+	main "$@"
+fi

@@ -22,7 +22,7 @@ func migrateCommand() *cli.Command {
 			if err := a.cfg.CheckSink(); err != nil {
 				return cli.Exit(err.Error(), exitUsage)
 			}
-			sink, err := clickhouse.Open(c.Context, a.cfg.Sink.ClickHouse.DSN, clickhouse.Options{Logger: a.log})
+			sink, err := clickhouse.Open(c.Context, a.cfg.Sink.ClickHouse.DSN, a.clickhouseOptions())
 			if err != nil {
 				return cli.Exit(err.Error(), exitFailed)
 			}
@@ -58,4 +58,13 @@ func migrateCommand() *cli.Command {
 			return nil
 		},
 	}
+}
+
+// clickhouseOptions are the ClickHouse sink's options from the config
+// (etl migrate opens the sink itself).
+func (a *app) clickhouseOptions() clickhouse.Options {
+	return clickhouse.Options{Logger: a.log, Cluster: clickhouse.ClusterOptions{
+		Name:          a.cfg.Sink.ClickHouse.Cluster,
+		ZooKeeperPath: a.cfg.Sink.ClickHouse.ZooKeeperPath,
+	}}
 }

@@ -26,7 +26,21 @@ type Migration struct {
 
 // CreateDatabase creates the DSN's database if missing.
 func (s *Sink) CreateDatabase(ctx context.Context) error {
-	if err := s.exec(ctx, "CREATE DATABASE IF NOT EXISTS "+quoteIdent(s.db)); err != nil {
+	q := "CREATE DATABASE IF NOT EXISTS " + quoteIdent(s.db)
+	if s.cluster != nil {
+		// ON CLUSTER waits for every node (distributed_ddl_task_timeout,
+		// 180 s by default): a run with a replica down must not, when the
+		// database is there already.
+		have, err := s.strings(ctx, "SELECT name FROM system.databases WHERE name = ?", s.db)
+		if err != nil {
+			return fmt.Errorf("look up database %s: %w", s.db, err)
+		}
+		if len(have) > 0 {
+			return nil
+		}
+		q += s.cluster.names.on()
+	}
+	if err := s.exec(ctx, q); err != nil {
 		return fmt.Errorf("create database %s: %w", s.db, err)
 	}
 	return nil
@@ -38,8 +52,14 @@ func (s *Sink) Migrate(ctx context.Context, fsys fs.FS) ([]Migration, error) {
 	if err := s.CreateDatabase(ctx); err != nil {
 		return nil, err
 	}
-	if err := s.exec(ctx, fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s (name String, version String, applied_at DateTime('UTC')) ENGINE = MergeTree ORDER BY (name, version)`, s.qualified(MigrationsTable))); err != nil {
-		return nil, fmt.Errorf("create %s: %w", MigrationsTable, err)
+	if err := s.createMigrationsTable(ctx); err != nil {
+		return nil, err
+	}
+	if s.cluster != nil {
+		// sql/ holds the single-server DDL; on a cluster every table is
+		// created from its declaration (Ensure, which `etl migrate` calls
+		// for each configured table).
+		return nil, s.Ensure(ctx, schemas.Rejects)
 	}
 	applied := map[string]bool{}
 	qctx, cancel := context.WithTimeout(ctx, s.opts.QueryTimeout)
@@ -97,6 +117,32 @@ func (s *Sink) Migrate(ctx context.Context, fsys fs.FS) ([]Migration, error) {
 	return out, nil
 }
 
+// createMigrationsTable creates MigrationsTable, replicated to every node
+// in cluster mode.
+func (s *Sink) createMigrationsTable(ctx context.Context) error {
+	q := fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s (name String, version String, applied_at DateTime('UTC')) ENGINE = MergeTree ORDER BY (name, version)`, s.qualified(MigrationsTable))
+	if s.cluster != nil {
+		q = fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s%s (name String, version String, applied_at DateTime('UTC')) ENGINE = %s ORDER BY (name, version)`,
+			s.qualified(MigrationsTable), s.cluster.names.on(), s.everywhereEngine(MigrationsTable, "ReplicatedMergeTree", ""))
+	}
+	if err := s.exec(ctx, q); err != nil {
+		return fmt.Errorf("create %s: %w", MigrationsTable, err)
+	}
+	return nil
+}
+
+// everywhereEngine is the engine of one of etl's own tables in cluster
+// mode: replicated to every node of every shard, so that whichever node a
+// run talks to has the same state. Replica names combine both macros, which
+// are unique together.
+func (s *Sink) everywhereEngine(table, engine, version string) string {
+	args := quoteString(s.cluster.names.everywherePath(quoteIdent(s.db), table)) + ", '{shard}-{replica}'"
+	if version != "" {
+		args += ", " + version
+	}
+	return engine + "(" + args + ")"
+}
+
 // Ensure makes t exist with every declared column: it creates what is
 // missing and adds new columns (18.16 has no ADD COLUMN IF NOT EXISTS, so
 // system.columns is read first). A column whose type changed is an error to
@@ -111,6 +157,15 @@ func (s *Sink) Ensure(ctx context.Context, t *schemas.Table) (err error) {
 	lock := s.tableLock("ensure:" + t.Name)
 	lock.Lock()
 	defer lock.Unlock()
+	if s.cluster != nil {
+		if err := s.ensureCluster(ctx, t); err != nil {
+			return err
+		}
+		s.mu.Lock()
+		s.ensured[t.Name] = true
+		s.mu.Unlock()
+		return nil
+	}
 	legacyRejects := false
 	if t.Name == schemas.Rejects.Name {
 		if legacyRejects, err = s.dropLegacyRejectsView(ctx); err != nil {

@@ -22,13 +22,13 @@ func init() {
 		Destination: func(t load.Target) (string, error) { return Destination(t.DSN) },
 		Place:       func(load.Target) string { return "ClickHouse" },
 		Open: func(ctx context.Context, t load.Target) (load.Sink, error) {
-			return Open(ctx, t.DSN, Options{Logger: t.Logger})
+			return Open(ctx, t.DSN, targetOptions(t))
 		},
 		OpenState: func(ctx context.Context, t load.Target) (state.Store, error) {
-			return OpenState(ctx, t.DSN, Options{Logger: t.Logger})
+			return OpenState(ctx, t.DSN, targetOptions(t))
 		},
 		CountRows: func(ctx context.Context, t load.Target, table string) (int64, error) {
-			s, err := Open(ctx, t.DSN, Options{Logger: t.Logger})
+			s, err := Open(ctx, t.DSN, targetOptions(t))
 			if err != nil {
 				return 0, err
 			}
@@ -36,4 +36,10 @@ func init() {
 			return s.CountRows(ctx, table)
 		},
 	})
+}
+
+// targetOptions are the sink's options for a target: one server, or the
+// cluster it names.
+func targetOptions(t load.Target) Options {
+	return Options{Logger: t.Logger, Cluster: ClusterOptions{Name: t.Cluster, ZooKeeperPath: t.ZooKeeperPath}}
 }

@@ -33,6 +33,9 @@ type Options struct {
 	// QueryTimeout bounds every statement: clickhouse-go can wait forever on
 	// a server that stopped answering.
 	QueryTimeout time.Duration
+	// Cluster, when its Name is set, loads a sharded and replicated
+	// cluster (cluster.go); otherwise the DSN's server alone.
+	Cluster ClusterOptions
 }
 
 // Sink loads into one ClickHouse database.
@@ -46,6 +49,8 @@ type Sink struct {
 	// failPrepare, set by tests, fails the Prepare of a table as a server
 	// error or a full disk would.
 	failPrepare func(table string) error
+	// cluster is set in cluster mode.
+	cluster *cluster
 }
 
 var _ load.Sink = (*Sink)(nil)
@@ -63,7 +68,14 @@ func Open(ctx context.Context, dsn string, opts Options) (*Sink, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Sink{conn: conn, db: db, opts: opts, tableMus: map[string]*sync.Mutex{}, ensured: map[string]bool{}}, nil
+	s := &Sink{conn: conn, db: db, opts: opts, tableMus: map[string]*sync.Mutex{}, ensured: map[string]bool{}}
+	if opts.Cluster.Name != "" {
+		if err := s.discoverCluster(ctx, dsn, opts.Cluster); err != nil {
+			_ = conn.Close()
+			return nil, err
+		}
+	}
+	return s, nil
 }
 
 // DSNError is a CLICKHOUSE_DSN that cannot be used as written: a
@@ -183,8 +195,21 @@ func (s *Sink) Database() string { return s.db }
 // Conn exposes the connection (state store, tests).
 func (s *Sink) Conn() driver.Conn { return s.conn }
 
-// Close closes the connection.
-func (s *Sink) Close() error { return s.conn.Close() }
+// Close closes the connection (and those to the cluster's nodes).
+func (s *Sink) Close() error {
+	if s.cluster != nil {
+		s.cluster.close()
+	}
+	return s.conn.Close()
+}
+
+// Cluster is the cluster the sink loads, "" for a single server.
+func (s *Sink) Cluster() string {
+	if s.cluster == nil {
+		return ""
+	}
+	return s.cluster.names.Cluster
+}
 
 func (s *Sink) exec(ctx context.Context, q string, args ...any) error {
 	ctx, cancel := context.WithTimeout(ctx, s.opts.QueryTimeout)
@@ -211,6 +236,9 @@ func (s *Sink) qualified(name string) string { return quoteIdent(s.db) + "." + q
 func (s *Sink) Begin(ctx context.Context, t *schemas.Table, w window.Window, stream, runID string) (load.Writer, error) {
 	if err := s.Ensure(ctx, t); err != nil {
 		return nil, err
+	}
+	if s.cluster != nil {
+		return s.beginCluster(ctx, t, w, stream)
 	}
 	wr := &writer{sink: s, table: t, window: w, stream: stream, target: StorageTable(t)}
 	wr.staging = stagingName(t.Name)
@@ -270,6 +298,10 @@ type writer struct {
 	rebuilt string
 	// whole: the load replaces all of its stream's rejects (snapshot streams).
 	whole bool
+	// rebuildEngine, on a cluster, is the engine of the table a merge load
+	// rebuilds partitions in: CREATE TABLE ... AS a Replicated target would
+	// copy its ZooKeeper path and join the live table as a replica.
+	rebuildEngine string
 }
 
 // ReplaceWholeStream implements load.WholeStream.
@@ -435,7 +467,11 @@ func (w *writer) prepareMerge(ctx context.Context) error {
 		have[p] = true
 	}
 	w.rebuilt = stagingName(t.Name)
-	if err := s.exec(ctx, fmt.Sprintf("CREATE TABLE %s AS %s", s.qualified(w.rebuilt), s.qualified(w.target))); err != nil {
+	create := fmt.Sprintf("CREATE TABLE %s AS %s", s.qualified(w.rebuilt), s.qualified(w.target))
+	if w.rebuildEngine != "" {
+		create += "\n" + w.rebuildEngine
+	}
+	if err := s.exec(ctx, create); err != nil {
 		return fmt.Errorf("create the table %s's partitions are rebuilt in: %w", t.Name, err)
 	}
 	for _, p := range parts {
@@ -626,6 +662,20 @@ func (s *Sink) CountRows(ctx context.Context, table string) (int64, error) {
 // storage) exists with the same columns: a user's table that merely starts
 // with _stg_ is never touched.
 func (s *Sink) DropStaleStaging(ctx context.Context) (int, error) {
+	if s.cluster != nil {
+		// Each node has its own staging tables (the DSN's node also the
+		// Distributed ones); one that does not answer keeps them until the
+		// next run that reaches it.
+		total := 0
+		for _, ns := range s.clusterNodes(ctx) {
+			n, err := ns.DropStaleStaging(ctx)
+			total += n
+			if err != nil {
+				return total, err
+			}
+		}
+		return total, nil
+	}
 	qctx, cancel := context.WithTimeout(ctx, s.opts.QueryTimeout)
 	rows, err := s.conn.Query(qctx, "SELECT name FROM system.tables WHERE database = ? AND startsWith(name, ?)", s.db, stagingPrefix)
 	if err != nil {

@@ -92,7 +92,19 @@ func (s *Sink) StateStore(ctx context.Context, opts ...StateOption) (*StateStore
 	if err := s.CreateDatabase(ctx); err != nil {
 		return nil, err
 	}
-	for _, ddl := range stateDDL(quoteIdent(s.db)) {
+	for i, ddl := range stateDDL(quoteIdent(s.db)) {
+		if s.cluster != nil {
+			// Only what is missing: ON CLUSTER waits for every node, and
+			// a nightly run must not wait for a replica that is down.
+			have, err := s.columns(ctx, stateTables[i])
+			if err != nil {
+				return nil, err
+			}
+			if len(have) > 0 {
+				continue
+			}
+			ddl = s.everywhereDDL(ddl)
+		}
 		if err := s.exec(ctx, ddl); err != nil {
 			return nil, fmt.Errorf("create state table in ClickHouse database %s: %w (the DSN's user needs CREATE TABLE there)", s.db, err)
 		}
@@ -120,6 +132,9 @@ func (st *StateStore) addLastRows(ctx context.Context) error {
 	}
 	return nil
 }
+
+// stateTables are the tables stateDDL creates, in its order.
+var stateTables = []string{StateTable, BackfillProgressTable, BackfillPlansTable, LocksTable}
 
 // stateDDL is the state tables' DDL: types 18.16 and current releases share
 // (no Bool, DateTime64 or LowCardinality). DateTime keeps whole seconds, the

@@ -71,8 +71,8 @@ func (s *Sink) ApplyViews(ctx context.Context, vs []views.View) ([]Migration, er
 		return nil, fmt.Errorf("read the server version: %w", err)
 	}
 	orReplace := SupportsCreateOrReplaceView(version)
-	if err := s.exec(ctx, fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s (name String, version String, applied_at DateTime('UTC')) ENGINE = MergeTree ORDER BY (name, version)`, s.qualified(MigrationsTable))); err != nil {
-		return nil, fmt.Errorf("create %s: %w", MigrationsTable, err)
+	if err := s.createMigrationsTable(ctx); err != nil {
+		return nil, err
 	}
 	applied, err := s.appliedViews(ctx)
 	if err != nil {
@@ -98,6 +98,11 @@ func (s *Sink) ApplyViews(ctx context.Context, vs []views.View) ([]Migration, er
 			return out, err
 		}
 		for _, stmt := range stmts {
+			if s.cluster != nil {
+				// The views read the Distributed tables, so each node's
+				// copy sees the whole cluster.
+				stmt = globalSubqueries(onCluster(stmt, s.cluster.names.Cluster))
+			}
 			if err := s.exec(ctx, stmt); err != nil {
 				return out, fmt.Errorf("view %s.%s (ClickHouse %s): %w; the tables it reads come from `etl migrate`", s.db, v.Name, version, err)
 			}
@@ -155,6 +160,12 @@ func (s *Sink) existingViews(ctx context.Context) (map[string]bool, error) {
 // tables of an existing deployment as they were, and BI tools show these
 // comments as column descriptions. It returns how many columns it changed.
 func (s *Sink) SyncComments(ctx context.Context, tables []*schemas.Table) (int, error) {
+	if s.cluster != nil {
+		// 18.16 has no ALTER ... COMMENT COLUMN on Distributed tables and no
+		// comments on Replicated ones: the Distributed tables get their
+		// comments when created.
+		return 0, nil
+	}
 	changed := 0
 	for _, t := range tables {
 		table := StorageTable(t)
