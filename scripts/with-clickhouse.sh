@@ -262,10 +262,10 @@ start_server() {
 }
 
 CMD_PID=""
-# on_signal SIG: pass SIG on to CMD's process group, give it 20 s to end (then SIGKILL),
-# stop the server, and exit 128+n.
+# on_signal SIG [STOP]: pass SIG on to CMD's process group, give it 20 s to end (then SIGKILL),
+# run STOP (default stop_server; with-cluster.sh passes stop_cluster), and exit 128+n.
 on_signal() {
-	local sig=$1 i
+	local sig=$1 stop=${2:-stop_server} i
 	trap - INT TERM HUP
 	note "caught SIG$sig: stopping"
 	if [[ -n $CMD_PID ]]; then
@@ -278,7 +278,7 @@ on_signal() {
 		wait "$CMD_PID" 2>/dev/null || true
 		CMD_PID=""
 	fi
-	stop_server
+	"$stop"
 	case $sig in INT) exit 130 ;; TERM) exit 143 ;; *) exit 129 ;; esac
 }
 

@@ -118,24 +118,6 @@ stop_cluster() {
 }
 
 CMD_PID=""
-# on_signal_cluster SIG: pass SIG on to CMD's process group, give it 20 s, stop the cluster, exit 128+n.
-on_signal_cluster() {
-	local sig=$1 i
-	trap - INT TERM HUP
-	note "caught SIG$sig: stopping"
-	if [[ -n $CMD_PID ]]; then
-		kill -"$sig" -- -"$CMD_PID" 2>/dev/null || kill -"$sig" "$CMD_PID" 2>/dev/null || true
-		for ((i = 0; i < 200; i++)); do
-			kill -0 "$CMD_PID" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL -- -"$CMD_PID" 2>/dev/null || true
-		wait "$CMD_PID" 2>/dev/null || true
-		CMD_PID=""
-	fi
-	stop_cluster
-	case $sig in INT) exit 130 ;; TERM) exit 143 ;; *) exit 129 ;; esac
-}
 
 start_zookeeper() {
 	local cp i
@@ -283,9 +265,9 @@ main_cluster() {
 	install_zookeeper
 	[[ $1 == --install ]] && return 0
 	trap stop_cluster EXIT
-	trap 'on_signal_cluster INT' INT
-	trap 'on_signal_cluster TERM' TERM
-	trap 'on_signal_cluster HUP' HUP
+	trap 'on_signal INT stop_cluster' INT
+	trap 'on_signal TERM stop_cluster' TERM
+	trap 'on_signal HUP stop_cluster' HUP
 	start_cluster
 	local dsns=() nodes d i db=etl_test
 	for ((i = 0; i < 4; i++)); do
