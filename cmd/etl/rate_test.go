@@ -113,14 +113,13 @@ func (l *lockedBuffer) String() string {
 // runRate backfills days of source through the built binary to the end and
 // reads the whole run: the rate it sustained from its first request to its
 // last, and each second's count.
-func runRate(t testing.TB, bin, source string, days int) (sandbox.Reading, []int) {
-	t.Helper()
+func runRate(b *testing.B, bin, source string, days int) (sandbox.Reading, []int) {
 	p, ok := extract.Lookup(source)
-	require.True(t, ok, source)
+	require.True(b, ok, source)
 	sb := p.Sandbox(extract.SandboxOptions{Seed: 9, Now: time.Now().UTC(), Scale: 2})
 	var meter sandbox.Meter
 	srv, err := sandbox.Start(meter.Wrap(sandbox.Latency(sb.Handler, rateLatency)))
-	require.NoError(t, err)
+	require.NoError(b, err)
 	defer srv.Close()
 	env := sb.Env(srv.URL)
 	for _, v := range p.Env {
@@ -128,13 +127,13 @@ func runRate(t testing.TB, bin, source string, days int) (sandbox.Reading, []int
 			env[v.Name] = fmt.Sprintf("%d/s", rateLimit)
 		}
 	}
-	env["ETL_STATE_DIR"] = t.TempDir()
+	env["ETL_STATE_DIR"] = b.TempDir()
 	today := window.Floor(time.Now())
 	cmd := exec.Command(bin, "backfill", "--source", source, "--from", today.AddDate(0, 0, -days).Format(time.DateOnly),
-		"--to", today.AddDate(0, 0, -1).Format(time.DateOnly), "--out", t.TempDir())
+		"--to", today.AddDate(0, 0, -1).Format(time.DateOnly), "--out", b.TempDir())
 	cmd.Env = environ(env)
 	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, string(out))
+	require.NoError(b, err, string(out))
 	first, last := meter.Span()
 	r := meter.Read(first, last.Add(time.Nanosecond))
 	var per []int
@@ -144,10 +143,25 @@ func runRate(t testing.TB, bin, source string, days int) (sandbox.Reading, []int
 	return r, per
 }
 
-func TestRateProfile(t *testing.T) {
-	bin := buildBinary(t)
+// BenchmarkRequestRate is issue 14's rate figure: each source's whole
+// backfill (every stream, --parallel at its default) from its fake at 50 ms
+// per request and a limit of 20/s, as requests per second from the first
+// request to the last (`make bench-rate`; BENCHMARKS.md).
+func BenchmarkRequestRate(b *testing.B) {
+	bin := buildBinary(b)
+	// Ranges that keep each source busy for tens of seconds at 20/s.
+	days := map[string]int{"bot": 30, "technowiz": 60, "userflow": 120, "whatfix": 7}
 	for _, source := range extract.Names() {
-		r, per := runRate(t, bin, source, 30)
-		t.Logf("%s: %d requests in %.1f s = %.1f/s max %d/s, per second %v", source, r.Requests, r.Seconds, r.PerSecond, r.MaxInSecond, per)
+		b.Run(source, func(b *testing.B) {
+			for range b.N {
+				r, per := runRate(b, bin, source, days[source])
+				b.ReportMetric(r.PerSecond, "req/s")
+				b.ReportMetric(100*r.PerSecond/rateLimit, "%limit")
+				b.ReportMetric(float64(r.MaxInSecond), "peak/s")
+				b.ReportMetric(float64(r.Throttled), "429s")
+				b.Logf("%s, %d days: %d requests in %.1f s = %.2f/s (%.1f%% of %d/s), at most %d in one second, %d answered 429; per second %v",
+					source, days[source], r.Requests, r.Seconds, r.PerSecond, 100*r.PerSecond/rateLimit, rateLimit, r.MaxInSecond, r.Throttled, per)
+			}
+		})
 	}
 }
