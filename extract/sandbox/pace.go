@@ -1,29 +1,78 @@
 package sandbox
 
 import (
+	"bufio"
+	"fmt"
+	"net"
 	"net/http"
 	"sort"
 	"sync"
 	"time"
 )
 
-// Latency delays every answer by d, as a distant API would: with it a
-// client that sends one request after another cannot reach its rate limit,
-// so the fakes show whether requests overlap. Zero d returns next itself.
+// Latency makes every answer take d from the request's arrival, as a
+// distant API's would: with it a client that sends one request after another
+// cannot reach its rate limit, so the fakes show whether requests overlap.
+// The fake's own work counts within d (it runs on the same machine as the
+// client, which a real API does not): the answer is held until d has
+// passed, then streamed as the fake writes it. Zero d returns next itself.
 func Latency(next http.Handler, d time.Duration) http.Handler {
 	if d <= 0 {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		t := time.NewTimer(d)
-		defer t.Stop()
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			return
-		}
-		next.ServeHTTP(w, r)
+		dw := &delayedWriter{ResponseWriter: w, until: time.Now().Add(d), done: r.Context().Done()}
+		next.ServeHTTP(dw, r)
+		dw.wait()
 	})
+}
+
+// delayedWriter holds the first byte of an answer until its time.
+type delayedWriter struct {
+	http.ResponseWriter
+	until  time.Time
+	done   <-chan struct{}
+	waited bool
+}
+
+func (d *delayedWriter) wait() {
+	if d.waited {
+		return
+	}
+	d.waited = true
+	t := time.NewTimer(time.Until(d.until))
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-d.done:
+	}
+}
+
+func (d *delayedWriter) WriteHeader(code int) {
+	d.wait()
+	d.ResponseWriter.WriteHeader(code)
+}
+
+func (d *delayedWriter) Write(p []byte) (int, error) {
+	d.wait()
+	return d.ResponseWriter.Write(p)
+}
+
+// Flush and Hijack reach the real writer (the truncation fault hijacks).
+func (d *delayedWriter) Flush() {
+	d.wait()
+	if f, ok := d.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (d *delayedWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	d.wait()
+	h, ok := d.ResponseWriter.(http.Hijacker)
+	if !ok {
+		return nil, nil, fmt.Errorf("sandbox: the response writer cannot be hijacked")
+	}
+	return h.Hijack()
 }
 
 // Meter records when each request arrived and how it was answered, to
@@ -70,6 +119,14 @@ func (s *statusWriter) Flush() {
 	if f, ok := s.ResponseWriter.(http.Flusher); ok {
 		f.Flush()
 	}
+}
+
+func (s *statusWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	h, ok := s.ResponseWriter.(http.Hijacker)
+	if !ok {
+		return nil, nil, fmt.Errorf("sandbox: the response writer cannot be hijacked")
+	}
+	return h.Hijack()
 }
 
 // Unwrap lets http.ResponseController find the real writer.
