@@ -195,6 +195,12 @@ func (w *walk) result(c *walkChunk) Result {
 }
 
 func (w *walk) report(c *walkChunk, res Result) {
+	if c.live == nil && w.r.opts.OnStart != nil {
+		// A chunk the walk failed before reaching still ends for a
+		// progress display that counted it.
+		c.live = &Live{Stream: w.s, Window: c.eff, Started: time.Now()}
+		w.r.opts.OnStart(c.live)
+	}
 	if c.live != nil {
 		res.Duration = time.Since(c.live.Started)
 		c.live.HTTP.Requests.Store(res.Pages)

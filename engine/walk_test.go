@@ -94,3 +94,15 @@ func TestRunWalkFailureKeepsPassedChunksAndFailsTheRest(t *testing.T) {
 	assert.Equal(t, []window.Window{chunks[2]}, sink.Windows("events"), "the chunk the walk was in commits nothing")
 	assert.Len(t, sink.Rows("events"), 4)
 }
+
+func TestRunWalkSkipLeavesEveryChunkAsItWas(t *testing.T) {
+	sink := loadtest.NewSink()
+	r := NewRunner(Options{Sink: sink})
+	s := stream(func(ctx context.Context, w window.Window, out Emitter) error { return Skip("the plan does not include it") })
+	s.DescendingWalk = true
+	chunks := []window.Window{window.New(day("2026-11-01"), day("2026-11-02")), window.New(day("2026-11-02"), day("2026-11-03"))}
+	var got []Status
+	r.RunWalk(context.Background(), s, chunks, func(w window.Window, res Result) { got = append(got, res.Status) })
+	assert.Equal(t, []Status{StatusSkipped, StatusSkipped}, got)
+	assert.Empty(t, sink.Windows("events"), "nothing replaced")
+}
