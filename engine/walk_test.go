@@ -98,7 +98,9 @@ func TestRunWalkFailureKeepsPassedChunksAndFailsTheRest(t *testing.T) {
 func TestRunWalkSkipLeavesEveryChunkAsItWas(t *testing.T) {
 	sink := loadtest.NewSink()
 	r := NewRunner(Options{Sink: sink})
-	s := stream(func(ctx context.Context, w window.Window, out Emitter) error { return Skip("the plan does not include it") })
+	s := stream(func(ctx context.Context, w window.Window, out Emitter) error {
+		return Skip("the plan does not include it")
+	})
 	s.DescendingWalk = true
 	chunks := []window.Window{window.New(day("2026-11-01"), day("2026-11-02")), window.New(day("2026-11-02"), day("2026-11-03"))}
 	var got []Status
