@@ -20,7 +20,7 @@ CHDB_STAMP := $(CHDB_DIR)/node_modules/.package-lock.json
 WITH_CLICKHOUSE := bash scripts/with-clickhouse.sh
 WITH_CLUSTER := bash scripts/with-cluster.sh
 
-.PHONY: all build test test-cluster demo bench bench-dashboards generate deps clickhouse-deps duckdb chdb lint clean distclean
+.PHONY: all build test test-cluster demo bench bench-rate bench-dashboards generate deps clickhouse-deps duckdb chdb lint clean distclean
 
 all: build
 
@@ -66,8 +66,14 @@ demo: build
 	./bin/etl demo $(DEMO_ARGS)
 
 bench: deps
-	$(WITH_CLICKHOUSE) $(GO) test -run '^$$' -bench . -skip '^BenchmarkDashboards$$' -benchmem $(PKGS)
+	$(WITH_CLICKHOUSE) $(GO) test -run '^$$' -bench . -skip '^Benchmark(Dashboards|RequestRate|UserflowBackfillPages)$$' -benchmem $(PKGS)
+	$(MAKE) --no-print-directory bench-rate
 	$(MAKE) --no-print-directory bench-dashboards
+
+# Issue 14's request figures: each source's achieved rate at 50 ms latency and 20 req/s, and the
+# pages of a 120-day Userflow backfill per chunk size (BENCHMARKS.md). No server needed.
+bench-rate:
+	$(GO) test ./cmd/etl/ -run '^$$' -bench '^Benchmark(RequestRate|UserflowBackfillPages)$$' -benchtime 1x -timeout 30m -v
 
 # Issue 13's figures: 10M sessions generated server-side, count()/sum() on the merge table next
 # to a plain MergeTree, and a nightly load of 20,000 changed sessions (BENCHMARKS.md).

@@ -36,6 +36,12 @@ type Stream struct {
 	// covers every month a window touches); what it returns is what the
 	// load replaces.
 	Align func(w window.Window) window.Window
+	// DescendingWalk says the API serves every window of this stream from
+	// one walk, newest first, with no filter to start lower (Userflow's
+	// session list). A backfill's chunks then run from one walk (see
+	// Runner.RunWalk) instead of one re-walk from the top per chunk; the
+	// extractor reports where the walk is with At.
+	DescendingWalk bool
 	// Estimate, when set, guesses the requests a window takes (--dry-run).
 	Estimate func(w window.Window) int
 	// Extract fetches the window and emits rows. It must stop when ctx is done.

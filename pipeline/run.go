@@ -15,6 +15,7 @@ import (
 	"github.com/adoptionlabs/etl/pipeline/plan"
 	"github.com/adoptionlabs/etl/report"
 	"github.com/adoptionlabs/etl/state"
+	"github.com/adoptionlabs/etl/window"
 )
 
 // Spec is one run: what backfill, run and demo hand to Execute.
@@ -195,30 +196,36 @@ func (r *runner) run(ctx context.Context, sink load.Sink) []Outcome {
 		out []Outcome
 		wg  sync.WaitGroup
 	)
-	queue := make(chan plan.Task)
+	finished := func(t plan.Task, res engine.Result) {
+		o := Outcome{Task: t, Result: res}
+		// A window the API cannot serve at all (clipped to nothing
+		// by how far back it goes) will never load: it counts as done.
+		unservable := res.Status == engine.StatusSkipped && t.Stream.Windowed && effectiveEmpty(eng, t)
+		if r.spec.UseState && res.Err == nil && (res.Status == engine.StatusOK || unservable) {
+			o.SaveErr = r.commit(t, res)
+		}
+		mu.Lock()
+		out = append(out, o)
+		mu.Unlock()
+	}
+	queue := make(chan []plan.Task)
 	for i := 0; i < par; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for t := range queue {
-				res := eng.Run(ctx, t.Stream, t.Window)
-				o := Outcome{Task: t, Result: res}
-				// A window the API cannot serve at all (clipped to nothing
-				// by how far back it goes) will never load: it counts as done.
-				unservable := res.Status == engine.StatusSkipped && t.Stream.Windowed && effectiveEmpty(eng, t)
-				if r.spec.UseState && res.Err == nil && (res.Status == engine.StatusOK || unservable) {
-					o.SaveErr = r.commit(t, res)
+			for job := range queue {
+				if len(job) == 1 {
+					finished(job[0], eng.Run(ctx, job[0].Stream, job[0].Window))
+					continue
 				}
-				mu.Lock()
-				out = append(out, o)
-				mu.Unlock()
+				runWalk(ctx, eng, job, finished)
 			}
 		}()
 	}
 feed:
-	for _, t := range todo {
+	for _, job := range jobs(todo) {
 		select {
-		case queue <- t:
+		case queue <- job:
 		case <-ctx.Done():
 			break feed
 		}
@@ -238,4 +245,37 @@ feed:
 func effectiveEmpty(eng *engine.Runner, t plan.Task) bool {
 	eff, _ := eng.Effective(t.Stream, t.Window)
 	return eff.Empty()
+}
+
+// jobs groups tasks into what one worker runs: a task alone, or every chunk
+// of a DescendingWalk stream together, so they share one walk (re-walking
+// from the top per chunk costs about N²/2C days of pages for N days in
+// chunks of C). Order is kept by each job's first task.
+func jobs(tasks []plan.Task) [][]plan.Task {
+	var out [][]plan.Task
+	walks := map[*engine.Stream]int{}
+	for _, t := range tasks {
+		if t.Stream.DescendingWalk && t.Stream.Windowed {
+			if i, ok := walks[t.Stream]; ok {
+				out[i] = append(out[i], t)
+				continue
+			}
+			walks[t.Stream] = len(out)
+		}
+		out = append(out, []plan.Task{t})
+	}
+	return out
+}
+
+// runWalk runs a walk job's chunks from one walk; each chunk is finished
+// (its progress and watermark saved) as the walk commits it.
+func runWalk(ctx context.Context, eng *engine.Runner, job []plan.Task, finished func(plan.Task, engine.Result)) {
+	byWindow := map[window.Window]plan.Task{}
+	chunks := make([]window.Window, len(job))
+	for i, t := range job {
+		byWindow[t.Window], chunks[i] = t, t.Window
+	}
+	eng.RunWalk(ctx, job[0].Stream, chunks, func(w window.Window, res engine.Result) {
+		finished(byWindow[w], res)
+	})
 }

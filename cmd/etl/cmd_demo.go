@@ -81,6 +81,12 @@ func demoCommand() *cli.Command {
 // environment that points the sources at them.
 // variants maps a source to the SandboxVariants entry its fake serves.
 func startSandboxes(seed int64, now time.Time, faults, scale float64, variants map[string]string) (map[string]string, func(), error) {
+	return startPacedSandboxes(seed, now, faults, scale, variants, 0)
+}
+
+// startPacedSandboxes is startSandboxes with every answer delayed by
+// latency, as a distant API's would be.
+func startPacedSandboxes(seed int64, now time.Time, faults, scale float64, variants map[string]string, latency time.Duration) (map[string]string, func(), error) {
 	env := map[string]string{}
 	var servers []*sandbox.Server
 	stop := func() {
@@ -94,7 +100,7 @@ func startSandboxes(seed int64, now time.Time, faults, scale float64, variants m
 			continue
 		}
 		sb := p.Sandbox(extract.SandboxOptions{Seed: seed, Now: now, Scale: scale, Faults: faults, Variant: variants[name]})
-		srv, err := sandbox.Start(sb.Handler)
+		srv, err := sandbox.Start(sandbox.Latency(sb.Handler, latency))
 		if err != nil {
 			stop()
 			return nil, nil, err

@@ -24,6 +24,7 @@ func sandboxCommand() *cli.Command {
 			&cli.Int64Flag{Name: "seed", Value: 42},
 			&cli.Float64Flag{Name: "faults", Value: 0, Usage: "share of requests that fail"},
 			&cli.Float64Flag{Name: "scale", Value: 1, Usage: "data volume multiplier"},
+			&cli.DurationFlag{Name: "latency", Usage: "delay every answer by this much (e.g. 50ms), as a distant API would: shows whether etl overlaps its requests up to the rate limit"},
 			&cli.StringSliceFlag{Name: "variant", Usage: "source:variant, a fake serving another reading of an undocumented detail (e.g. whatfix:cursor-key; see docs/guesses.md), to watch etl check name it"},
 		},
 		Action: func(c *cli.Context) error {
@@ -31,7 +32,10 @@ func sandboxCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			env, stop, err := startSandboxes(c.Int64("seed"), time.Now().UTC(), c.Float64("faults"), c.Float64("scale"), variants)
+			if c.Duration("latency") < 0 {
+				return usageError("--latency %s: must not be negative", c.Duration("latency"))
+			}
+			env, stop, err := startPacedSandboxes(c.Int64("seed"), time.Now().UTC(), c.Float64("faults"), c.Float64("scale"), variants, c.Duration("latency"))
 			if err != nil {
 				return cli.Exit(err.Error(), exitFailed)
 			}

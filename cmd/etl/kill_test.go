@@ -24,7 +24,7 @@ import (
 )
 
 // buildBinary compiles the real etl once per test binary.
-func buildBinary(t *testing.T) string {
+func buildBinary(t testing.TB) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "etl")
 	cmd := exec.Command("go", "build", "-o", bin, ".")

@@ -70,7 +70,10 @@ func TestExpiredTokenIsReplacedOnceAndTheCallRetried(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, rec.Values(TableUsage), 4)
 	assert.Equal(t, 2, h.fake.TokensIssued())
-	assert.Equal(t, 1, h.fake.Unauthorized(), "one 401, then the fresh token is used for every call")
+	// The month x channel requests go at once: each may meet the old token
+	// once before the one refresh, none twice.
+	assert.GreaterOrEqual(t, h.fake.Unauthorized(), 1)
+	assert.LessOrEqual(t, h.fake.Unauthorized(), 4, "at most one 401 per call, then the fresh token is used for every call")
 }
 
 func TestConcurrentWorkersRefreshAnExpiredTokenOnce(t *testing.T) {
@@ -164,7 +167,10 @@ func TestTokenRefusedTwiceFailsWithoutLeakingIt(t *testing.T) {
 	assert.NotContains(t, msg, "bt_")
 	assert.NotContains(t, msg, botfake.DemoAppSecret)
 	assert.Equal(t, 2, h.fake.TokensIssued(), "one re-authentication, not a loop")
-	assert.Equal(t, 2, h.fake.Unauthorized())
+	// Each of the requests that go at once is refused at most twice (the
+	// old token, then the fresh one).
+	assert.GreaterOrEqual(t, h.fake.Unauthorized(), 2)
+	assert.LessOrEqual(t, h.fake.Unauthorized(), 2*len(lastDays(1).Months())*len(NewConfig().Channels))
 }
 
 func TestParseExpireAt(t *testing.T) {

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
 	"sync"
 	"testing"
@@ -47,6 +48,12 @@ type harness struct {
 // newHarness serves a fake on loopback and opens the source against it.
 func newHarness(t *testing.T, opts botfake.Options, tweak func(*Config)) *harness {
 	t.Helper()
+	return newWrappedHarness(t, opts, tweak, nil)
+}
+
+// newWrappedHarness puts wrap (when set) in front of the fake.
+func newWrappedHarness(t *testing.T, opts botfake.Options, tweak func(*Config), wrap func(http.Handler) http.Handler) *harness {
+	t.Helper()
 	clock := &testClock{t: fakeNow}
 	if opts.Now.IsZero() {
 		opts.Now = fakeNow
@@ -56,7 +63,11 @@ func newHarness(t *testing.T, opts botfake.Options, tweak func(*Config)) *harnes
 		opts.Seed = 42
 	}
 	fake := botfake.New(opts)
-	srv := httptest.NewServer(fake)
+	var handler http.Handler = fake
+	if wrap != nil {
+		handler = wrap(handler)
+	}
+	srv := httptest.NewServer(handler)
 	t.Cleanup(srv.Close)
 
 	cfg := NewConfig()

@@ -48,25 +48,42 @@ func (a *api) transcriptsEarliest(now time.Time) time.Time {
 }
 
 func (a *api) extractTranscripts(ctx context.Context, w window.Window, out engine.Emitter) error {
-	var users []botUser
-	seen := map[string]bool{}
-	for _, ch := range a.cfg.Channels {
-		err := a.listUsers(ctx, ch, w, out.Notice, func(u botUser) error {
-			k := strconv.Itoa(u.Channel) + "\x00" + u.ID
+	// The channels' user lists are requested at once (one after another
+	// they would leave the rate limit idle for each answer) and kept in
+	// channel order, so the users are handed out as before.
+	perChannel := make([][]botUser, len(a.cfg.Channels))
+	index := make([]int, len(a.cfg.Channels))
+	for i := range index {
+		index[i] = i
+	}
+	err := engine.ForEach(ctx, index, a.cfg.UserConcurrency, nil, func(ctx context.Context, i int) error {
+		seen := map[string]bool{}
+		return a.listUsers(ctx, a.cfg.Channels[i], w, out.Notice, func(u botUser) error {
 			// A user active while the list was paged can shift onto the
 			// next page and be listed twice.
-			if u.ID != "" && !seen[k] {
-				seen[k] = true
-				users = append(users, u)
+			if u.ID != "" && !seen[u.ID] {
+				seen[u.ID] = true
+				perChannel[i] = append(perChannel[i], u)
 			}
 			return nil
 		})
-		if err != nil {
-			return err
+	})
+	if err != nil {
+		return err
+	}
+	var users []botUser
+	seen := map[string]bool{}
+	for _, list := range perChannel {
+		for _, u := range list {
+			// The same channel configured twice lists its users twice.
+			if k := strconv.Itoa(u.Channel) + "\x00" + u.ID; !seen[k] {
+				seen[k] = true
+				users = append(users, u)
+			}
 		}
 	}
 	var tally httpclient.Tally
-	err := engine.ForEach(ctx, users, a.cfg.UserConcurrency, out.Progress, func(ctx context.Context, u botUser) error {
+	err = engine.ForEach(ctx, users, a.cfg.UserConcurrency, out.Progress, func(ctx context.Context, u botUser) error {
 		return a.userTranscripts(ctx, u, w, out, &tally)
 	})
 	if s := tally.Summary(len(users)); s != "" {

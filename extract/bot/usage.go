@@ -37,30 +37,40 @@ type usageResponse struct {
 // zeros included: a month without traffic is a fact, and a missing row
 // would leave an older value in place.
 func (a *api) extractUsage(ctx context.Context, w window.Window, out engine.Emitter) error {
-	months := w.Months()
-	total := len(months) * len(a.cfg.Channels)
-	done := 0
-	out.Progress(0, total)
-	for _, month := range months {
+	type unit struct {
+		month   time.Time
+		channel int
+		resp    usageResponse
+	}
+	var units []*unit
+	for _, month := range w.Months() {
 		for _, ch := range a.cfg.Channels {
-			md := month.Format(time.DateOnly)
-			q := url.Values{"monthDate": {md}, "channelId": {strconv.Itoa(ch)}}
-			var r usageResponse
-			if err := a.call(ctx, http.MethodGet, a.cfg.Paths.Usage, q, nil, &r); err != nil {
-				return fmt.Errorf("usage of %s for channel %d (%s): %w", month.Format("2006-01"), ch, a.channelName(ch), err)
-			}
-			err := out.Emit(ctx, TableUsage, engine.Row{Values: map[string]any{
-				"month":          month,
-				"channel_id":     ch,
-				"channel_name":   a.channelName(ch),
-				"total_messages": rawNumber(r.TotalMessages),
-				"total_users":    rawNumber(r.TotalUsers),
-			}, Where: fmt.Sprintf("usage monthDate=%s channelId=%d", md, ch)})
-			if err != nil {
-				return err
-			}
-			done++
-			out.Progress(done, total)
+			units = append(units, &unit{month: month, channel: ch})
+		}
+	}
+	// One request per month and channel, at once (one after another they
+	// would leave the rate limit idle for each answer); the rows are
+	// emitted afterwards in month and channel order.
+	err := engine.ForEach(ctx, units, a.cfg.UserConcurrency, out.Progress, func(ctx context.Context, u *unit) error {
+		q := url.Values{"monthDate": {u.month.Format(time.DateOnly)}, "channelId": {strconv.Itoa(u.channel)}}
+		if err := a.call(ctx, http.MethodGet, a.cfg.Paths.Usage, q, nil, &u.resp); err != nil {
+			return fmt.Errorf("usage of %s for channel %d (%s): %w", u.month.Format("2006-01"), u.channel, a.channelName(u.channel), err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, u := range units {
+		err := out.Emit(ctx, TableUsage, engine.Row{Values: map[string]any{
+			"month":          u.month,
+			"channel_id":     u.channel,
+			"channel_name":   a.channelName(u.channel),
+			"total_messages": rawNumber(u.resp.TotalMessages),
+			"total_users":    rawNumber(u.resp.TotalUsers),
+		}, Where: fmt.Sprintf("usage monthDate=%s channelId=%d", u.month.Format(time.DateOnly), u.channel)})
+		if err != nil {
+			return err
 		}
 	}
 	return nil

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -71,4 +72,36 @@ func TestCursorWalk(t *testing.T) {
 			require.ErrorContains(t, err, tt.wantErr)
 		})
 	}
+}
+
+// A cursor walk cannot overlap its requests, so the next page is fetched
+// while the caller handles the current one: otherwise the handling adds to
+// every page's latency and the walk stays under its rate limit.
+func TestCursorWalkFetchesTheNextPageWhileTheCallerHandlesOne(t *testing.T) {
+	second := make(chan struct{})
+	pages := func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Query().Get("starting_after") {
+		case "":
+			okJSON(`{"data":[{"id":"u1"}],"next_page_url":"/users?starting_after=u1"}`)(w, r)
+		case "u1":
+			close(second)
+			okJSON(`{"data":[{"id":"u2"}],"next_page_url":null}`)(w, r)
+		}
+	}
+	srv := newServer(t, map[string]*route{"GET /users": steps(pages)})
+	c, _ := newTestClient(t, Config{BaseURL: srv.URL})
+	var got []string
+	err := CursorWalk(context.Background(), c, Request{Path: "/users"}, userItems, func(ids []string) error {
+		if ids[0] == "u1" {
+			select {
+			case <-second:
+			case <-time.After(5 * time.Second):
+				return errors.New("page 2 was not requested while page 1 was handled")
+			}
+		}
+		got = append(got, ids...)
+		return nil
+	})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"u1", "u2"}, got)
 }

@@ -33,10 +33,12 @@ var errStopWalk = errors.New("userflow: walk stopped")
 func (s *source) walk(ctx context.Context, where, path string, query url.Values,
 	fn func(page int, items []json.RawMessage) error) error {
 	query.Set("limit", strconv.Itoa(s.cfg.PageSize))
+	// fetched is counted where pages are decoded, handled where fn runs:
+	// CursorWalk fetches a page ahead on another goroutine.
 	var (
-		fetched int
-		fnErr   error
-		notList error
+		fetched, handled int
+		fnErr            error
+		notList          error
 	)
 	err := httpclient.CursorWalk(ctx, s.client, httpclient.Request{Path: path, Query: query},
 		func(p *listPage) ([]json.RawMessage, string) {
@@ -53,7 +55,8 @@ func (s *source) walk(ctx context.Context, where, path string, query url.Values,
 			return p.Data, nextPage(path, query, p)
 		},
 		func(items []json.RawMessage) error {
-			fnErr = fn(fetched, items)
+			handled++
+			fnErr = fn(handled, items)
 			return fnErr
 		})
 	switch {
@@ -62,7 +65,7 @@ func (s *source) walk(ctx context.Context, where, path string, query url.Values,
 	case err == nil || errors.Is(err, errStopWalk):
 		return nil
 	case fnErr != nil:
-		return fmt.Errorf("%s page %d: %w", where, fetched, err)
+		return fmt.Errorf("%s page %d: %w", where, handled, err)
 	}
 	// The request for the page after the last one decoded is what failed.
 	return fmt.Errorf("%s page %d: %w%s", where, fetched+1, err, hint(err))

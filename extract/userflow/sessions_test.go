@@ -60,7 +60,8 @@ func TestSessionsWindowEdgesAndEarlyStop(t *testing.T) {
 	assert.Empty(t, rec.Rejects())
 
 	// The walk stops on the page where it first meets a session older than
-	// the start: no page beyond it is fetched.
+	// the start: no page beyond it is fetched but the one fetched ahead
+	// while that page was handled.
 	all := e.fake.Sessions()
 	firstOlder := -1
 	for i, s := range all {
@@ -71,7 +72,8 @@ func TestSessionsWindowEdgesAndEarlyStop(t *testing.T) {
 	}
 	require.Positive(t, firstOlder)
 	wantPages := firstOlder/e.cfg.PageSize + 1
-	assert.Equal(t, wantPages, e.fake.Requests("/content_sessions"))
+	assert.GreaterOrEqual(t, e.fake.Requests("/content_sessions"), wantPages)
+	assert.LessOrEqual(t, e.fake.Requests("/content_sessions"), wantPages+1)
 	assert.Less(t, wantPages, (len(all)+e.cfg.PageSize-1)/e.cfg.PageSize, "the walk must not reach the end of history")
 
 	// Each row says on which page of the walk it was found.
@@ -304,7 +306,11 @@ func TestSessionsHonourCancellation(t *testing.T) {
 	err := e.stream(t, "content_sessions").Extract(ctx, w, rec)
 	require.ErrorIs(t, err, context.Canceled)
 	require.NotEmpty(t, rec.cancelledAt)
-	assert.Equal(t, rec.cancelledAt, fmt.Sprintf("page %d", e.fake.Requests("/content_sessions")), "no page is fetched after cancellation")
+	var page int
+	_, err = fmt.Sscanf(rec.cancelledAt, "page %d", &page)
+	require.NoError(t, err)
+	// The walk fetches one page ahead of the one being handled.
+	assert.LessOrEqual(t, e.fake.Requests("/content_sessions"), page+1, "no page is fetched after cancellation")
 }
 
 type cancellingRecorder struct {

@@ -55,14 +55,11 @@ func (s *source) dailyStream(d daily) *engine.Stream {
 		WindowField: "day (startDate = endDate = the day)",
 		Chunk:       7 * window.Day,
 		Extract: func(ctx context.Context, w window.Window, out engine.Emitter) error {
-			days := reportDays(w)
-			for i, day := range days {
-				if err := s.fetchDaily(ctx, d, day, out); err != nil {
-					return err
-				}
-				out.Progress(i+1, len(days))
-			}
-			return nil
+			// One request (or page walk) per day, overlapped: one after
+			// another they would leave the rate limit idle for each answer.
+			return engine.ForEach(ctx, reportDays(w), s.cfg.FlowConcurrency, out.Progress, func(ctx context.Context, day time.Time) error {
+				return s.fetchDaily(ctx, d, day, out)
+			})
 		},
 	}
 }

@@ -83,7 +83,7 @@ type Config struct {
 	Format               string         `yaml:"format" doc:"report download format: csv or json"`
 	IncludeDomains       []string       `yaml:"include_domains" doc:"reports: only these domains (includeDomains)"`
 	ExcludeDomains       []string       `yaml:"exclude_domains" doc:"reports: not these domains (excludeDomains)"`
-	FlowConcurrency      int            `yaml:"flow_concurrency" doc:"per-flow report requests at once, 1..16"`
+	FlowConcurrency      int            `yaml:"flow_concurrency" doc:"report and daily analytics requests (one per flow and day, or per day) at once, 1..16"`
 	PageSize             int            `yaml:"page_size" doc:"items per page of paged endpoints, 1..100"`
 	AuditLogLimit        int            `yaml:"audit_log_limit" doc:"audit log entries per page, 1..500"`
 	Paths                Paths          `yaml:"paths" doc:"endpoint paths relative to path_prefix"`

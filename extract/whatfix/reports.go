@@ -61,7 +61,6 @@ func (r *reportRun) extract(ctx context.Context, w window.Window, out engine.Emi
 		return nil
 	}
 	var units []reportUnit
-	concurrency := 1
 	if r.spec.perFlow {
 		flows, err := r.s.flowIDs(ctx)
 		if err != nil {
@@ -76,13 +75,14 @@ func (r *reportRun) extract(ctx context.Context, w window.Window, out engine.Emi
 				units = append(units, reportUnit{day: d, flow: f})
 			}
 		}
-		concurrency = r.s.cfg.FlowConcurrency
 	} else {
 		for _, d := range days {
 			units = append(units, reportUnit{day: d})
 		}
 	}
-	return engine.ForEach(ctx, units, concurrency, out.Progress, func(ctx context.Context, u reportUnit) error {
+	// Each day (and flow) is a request of its own: overlapping them is what
+	// keeps the rate limit busy when the API is far away.
+	return engine.ForEach(ctx, units, r.s.cfg.FlowConcurrency, out.Progress, func(ctx context.Context, u reportUnit) error {
 		return r.fetch(ctx, u, out)
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"sort"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -104,6 +105,10 @@ func TestReportRequestsOneDayAtATime(t *testing.T) {
 	rec := mustRun(t, s, days("2026-03-01", "2026-03-03"))
 	log := fx.fake.RequestLog()
 	require.Len(t, log, 3)
+	// The days are requested at once: in any order.
+	sort.Slice(log, func(i, j int) bool {
+		return strings.SplitN(log[i], "startDate=", 2)[1] < strings.SplitN(log[j], "startDate=", 2)[1]
+	})
 	for i, d := range []string{"2026-03-01", "2026-03-02", "2026-03-03"} {
 		u, err := url.Parse(strings.TrimPrefix(log[i], "GET "))
 		require.NoError(t, err)
