@@ -81,6 +81,12 @@ func demoCommand() *cli.Command {
 // environment that points the sources at them.
 // variants maps a source to the SandboxVariants entry its fake serves.
 func startSandboxes(seed int64, now time.Time, faults, scale float64, variants map[string]string) (map[string]string, func(), error) {
+	return startSandboxesWith(extract.SandboxOptions{Seed: seed, Now: now, Scale: scale, Faults: faults}, variants)
+}
+
+// startSandboxesWith starts every source's fake with base's options (its
+// Variant taken from variants per source).
+func startSandboxesWith(base extract.SandboxOptions, variants map[string]string) (map[string]string, func(), error) {
 	env := map[string]string{}
 	var servers []*sandbox.Server
 	stop := func() {
@@ -93,7 +99,9 @@ func startSandboxes(seed int64, now time.Time, faults, scale float64, variants m
 		if p.Sandbox == nil {
 			continue
 		}
-		sb := p.Sandbox(extract.SandboxOptions{Seed: seed, Now: now, Scale: scale, Faults: faults, Variant: variants[name]})
+		opts := base
+		opts.Variant = variants[name]
+		sb := p.Sandbox(opts)
 		srv, err := sandbox.Start(sb.Handler)
 		if err != nil {
 			stop()

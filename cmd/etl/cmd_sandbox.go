@@ -24,6 +24,7 @@ func sandboxCommand() *cli.Command {
 			&cli.Int64Flag{Name: "seed", Value: 42},
 			&cli.Float64Flag{Name: "faults", Value: 0, Usage: "share of requests that fail"},
 			&cli.Float64Flag{Name: "scale", Value: 1, Usage: "data volume multiplier"},
+			&cli.BoolFlag{Name: "prerender", Usage: "serve list pages from memory once rendered, with no request budget (throughput benchmarks; Userflow)"},
 			&cli.StringSliceFlag{Name: "variant", Usage: "source:variant, a fake serving another reading of an undocumented detail (e.g. whatfix:cursor-key; see docs/guesses.md), to watch etl check name it"},
 		},
 		Action: func(c *cli.Context) error {
@@ -31,7 +32,7 @@ func sandboxCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			env, stop, err := startSandboxes(c.Int64("seed"), time.Now().UTC(), c.Float64("faults"), c.Float64("scale"), variants)
+			env, stop, err := startSandboxesWith(extract.SandboxOptions{Seed: c.Int64("seed"), Now: time.Now().UTC(), Faults: c.Float64("faults"), Scale: c.Float64("scale"), Prerender: c.Bool("prerender")}, variants)
 			if err != nil {
 				return cli.Exit(err.Error(), exitFailed)
 			}

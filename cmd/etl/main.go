@@ -64,7 +64,12 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			&cli.StringFlag{Name: "log-format", Value: "text", Usage: "text or json"},
 			&cli.StringFlag{Name: "log-level", Usage: "debug, info, warn or error (default: warn on a terminal, where the live view shows progress; info otherwise and in --log-file)"},
 			&cli.StringFlag{Name: "log-file", Usage: "append the log here too, at info unless --log-level says otherwise (created 0600; secrets redacted)"},
+			// Profiles of a whole run, for BENCHMARKS.md's measurements.
+			&cli.StringFlag{Name: "cpuprofile", Hidden: true},
+			&cli.StringFlag{Name: "memprofile", Hidden: true},
 		},
+		Before:         startProfiles,
+		After:          stopProfiles,
 		ExitErrHandler: func(*cli.Context, error) {}, // run() prints and exits
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
 			return cli.Exit(err.Error(), exitUsage)

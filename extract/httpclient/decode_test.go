@@ -1,0 +1,58 @@
+package httpclient
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+type decodePage struct {
+	Data []json.RawMessage `json:"data"`
+	Next string            `json:"next"`
+	Meta map[string]string `json:"meta"`
+	Any  any               `json:"any"`
+}
+
+func TestDecodeJSONMatchesEncodingJSON(t *testing.T) {
+	body := []byte(`{"data":[{"id":"a","n":1},{"id":"b\u00e9"}],"next":"c\"ur","meta":{"k":"v"},"any":{"x":[1,"two",null]}}`)
+	var got, want decodePage
+	require.NoError(t, decodeJSON(body, &got))
+	require.NoError(t, json.Unmarshal(body, &want))
+	assert.Equal(t, want, got)
+}
+
+func TestDecodeJSONLeavesOutAsItWasOnABadBody(t *testing.T) {
+	out := decodePage{Next: "kept"}
+	err := decodeJSON([]byte(`{"data":[{"id":"a"}],"next":"x"`), &out)
+	var syn *json.SyntaxError
+	require.True(t, errors.As(err, &syn), "a truncated body is a *json.SyntaxError, which the client retries: %v", err)
+	assert.Equal(t, decodePage{Next: "kept"}, out)
+}
+
+// A walk keeps each page's cursor (to detect loops): the cursor must not pin
+// the page's whole body, or a long walk holds every page it fetched.
+func TestDecodeJSONKeepsNoBodyAliveThroughAKeptString(t *testing.T) {
+	filler := strings.Repeat("x", 1<<20)
+	kept := make([]string, 0, 64)
+	runtime.GC()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for i := 0; i < 64; i++ {
+		body := []byte(fmt.Sprintf(`{"data":[{"f":%q}],"next":"cursor-%d"}`, filler, i))
+		var p decodePage
+		require.NoError(t, decodeJSON(body, &p))
+		kept = append(kept, p.Next)
+	}
+	runtime.GC()
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	grown := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+	assert.Less(t, grown, int64(16<<20), "64 cursors of 1 MiB pages kept %d MiB alive", grown>>20)
+	assert.Equal(t, "cursor-63", kept[63])
+}
