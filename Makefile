@@ -19,7 +19,7 @@ CHDB_DIR := tools/chdb
 CHDB_STAMP := $(CHDB_DIR)/node_modules/.package-lock.json
 WITH_CLICKHOUSE := bash scripts/with-clickhouse.sh
 
-.PHONY: all build test demo bench bench-dashboards generate deps clickhouse-deps duckdb chdb lint clean distclean
+.PHONY: all build test demo bench bench-e2e bench-dashboards generate deps clickhouse-deps duckdb chdb lint clean distclean
 
 all: build
 
@@ -61,6 +61,12 @@ demo: build
 bench: deps
 	$(WITH_CLICKHOUSE) $(GO) test -run '^$$' -bench . -skip '^BenchmarkDashboards$$' -benchmem $(PKGS)
 	$(MAKE) --no-print-directory bench-dashboards
+
+# Issue 14's end-to-end figures: ~200,000 Userflow sessions from `etl sandbox --prerender`, etl
+# backfill into ClickHouse and Parquet against clickhouse-client JSONEachRow and DuckDB
+# read_json_auto -> Parquet of the same rows (BENCHMARKS.md). SCALE=, RUNS=, CHUNK= pass through.
+bench-e2e: build deps
+	$(WITH_CLICKHOUSE) env ETL=bin/etl bash scripts/bench-e2e.sh
 
 # Issue 13's figures: 10M sessions generated server-side, count()/sum() on the merge table next
 # to a plain MergeTree, and a nightly load of 20,000 changed sessions (BENCHMARKS.md).

@@ -102,3 +102,23 @@ func TestAFailedBackgroundWriteFailsTheWindowAndCommitsNothing(t *testing.T) {
 	assert.Empty(t, sink.Rows("events"), "nothing of the window is committed")
 	assert.Contains(t, sink.Aborted(), "events")
 }
+
+// A row emitted with its source text as bytes keeps that text in its reject
+// (the text is made only for rejected rows).
+func TestARejectedRowCarriesItsRawJSON(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	sink := loadtest.NewSink()
+	r := NewRunner(Options{Sink: sink, Allocator: mem, BatchRows: 10, RunID: "run-1"})
+	w := window.New(day("2026-11-01"), day("2026-11-02"))
+	raw := []byte(`{"id":"x","value":"lots"}`)
+	s := stream(func(ctx context.Context, w window.Window, out Emitter) error {
+		return out.Emit(ctx, "events", Row{RawJSON: raw, Where: "page 4", Values: map[string]any{"id": "x", "value": "lots", "at": w.Start}})
+	})
+	res := r.Run(context.Background(), s, w)
+	require.NoError(t, res.Err)
+	rejects := sink.Rows("etl_rejects")
+	require.Len(t, rejects, 1)
+	assert.Equal(t, `{"id":"x","value":"lots"}`, rejects[0]["raw"])
+	assert.Equal(t, "page 4", rejects[0]["location"])
+}

@@ -348,6 +348,9 @@ func (e *emitter) Reject(ctx context.Context, table, reason string, row Row) err
 func (e *emitter) reject(ctx context.Context, table, reason string, row Row) error {
 	e.live.Rejects.Add(1)
 	raw := row.Raw
+	if raw == "" && len(row.RawJSON) > 0 {
+		raw = string(row.RawJSON)
+	}
 	if raw == "" && row.Values != nil {
 		raw = rawJSON(row.Values)
 	}

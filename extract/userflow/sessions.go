@@ -172,12 +172,14 @@ type sessionsPage struct {
 // walk passed the window's start.
 func (s *source) sessionsPage(ctx context.Context, w window.Window, out engine.Emitter, seen map[string]bool, page int, items []json.RawMessage) error {
 	at := fmt.Sprintf("page %d", page)
+	// A walk's pages newer than the window (the list has no date filter)
+	// are placed item by item from the cursor field alone; a page that
+	// starts inside the window holds nothing newer, so its items are
+	// decoded once.
+	newer := len(items) > 0 && !olderThan(items[0], w.End)
 	for _, raw := range items {
-		// Most items of a walk are newer than the window (the list has no
-		// date filter): place each by its cursor field first and decode
-		// the rest only for the ones the window takes.
 		var pos sessionPosition
-		if gojson.Unmarshal(raw, &pos) == nil && pos.LastActivityAt != "" {
+		if newer && gojson.Unmarshal(raw, &pos) == nil && pos.LastActivityAt != "" {
 			if last, err := time.Parse(time.RFC3339Nano, pos.LastActivityAt); err == nil && (!last.Before(w.End) || seen[pos.ID]) {
 				continue
 			}
@@ -216,7 +218,7 @@ func (s *source) sessionsPage(ctx context.Context, w window.Window, out engine.E
 }
 
 func emitSession(ctx context.Context, out engine.Emitter, it sessionItem, raw json.RawMessage, at string) error {
-	row := engine.Row{Raw: string(raw), Where: at, Values: map[string]any{
+	row := engine.Row{RawJSON: raw, Where: at, Values: map[string]any{
 		"id":                 it.ID,
 		"content_id":         it.ContentID,
 		"user_id":            it.UserID,
@@ -248,7 +250,7 @@ func emitSession(ctx context.Context, out engine.Emitter, it sessionItem, raw js
 			// row if it is not a number.
 			number = value
 		}
-		if err := out.Emit(ctx, AnswersTable.Name, engine.Row{Raw: string(rawAnswer), Where: at, Values: map[string]any{
+		if err := out.Emit(ctx, AnswersTable.Name, engine.Row{RawJSON: rawAnswer, Where: at, Values: map[string]any{
 			"id":                       a.ID,
 			"session_id":               it.ID,
 			"content_id":               it.ContentID,
