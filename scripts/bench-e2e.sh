@@ -8,7 +8,8 @@
 #   theirs: clickhouse-client INSERT ... FORMAT JSONEachRow of the same rows as JSON lines
 #   ours:   etl backfill --stream content_sessions --sink parquet       (into a fresh directory)
 #   theirs: DuckDB COPY (SELECT * FROM read_json_auto(...)) TO ... (FORMAT parquet)
-# Wall time and peak RSS come from /usr/bin/time -v of the whole process.
+# Wall time and peak RSS come from /usr/bin/time -v of the whole process. Then, once each:
+# Whatfix CSV reports and bot transcripts into Parquet, rows/s and CPU per row (OTHERS=0 skips).
 #
 #   SCALE=12.5 RUNS=3 CHUNK=130d ETL=bin/etl scripts/with-clickhouse.sh scripts/bench-e2e.sh
 # SCALE 12.5 is ~200,000 sessions (the fake makes ~150 a day for 120 days at scale 1). CHUNK
@@ -122,3 +123,21 @@ report parquet ours_pq theirs_pq "duckdb read_json_auto->parquet"
 for l in ours_ch theirs_ch ours_pq theirs_pq; do echo "  $l runs: $(tr '\n' ';' <"$work/$l")"; done
 for db in $(seq 1 "$RUNS"); do ch -q "DROP DATABASE IF EXISTS bench_e2e_$db"; done
 ch -q "DROP DATABASE IF EXISTS bench_ref"
+
+# The other sources (issue 14): Whatfix CSV reports and bot transcripts, rows/s end to end
+# and CPU per row, into Parquet (30 days, the sandbox's live fakes at SCALE).
+other() { # label args...
+	local label=$1; shift
+	rm -rf "$ETL_STATE_DIR" "$work/other"
+	/usr/bin/time -f '%e %U %S %M' -o "$work/time.txt" "$ETL" --log-level warn backfill --from "$(date -u -d '-30 days' +%F)" --to "$to" \
+		--sink parquet --out "$work/other" "$@" >"$work/out.txt" 2>&1 || { echo "bench-e2e: $label failed:" >&2; tail -20 "$work/out.txt" >&2; exit 1; }
+	local n
+	n=$(awk '$1 == "TOTAL" {print $2}' "$work/out.txt")
+	read -r wall user sys rss <"$work/time.txt"
+	awk -v l="$label" -v n="$n" -v w="$wall" -v u="$user" -v s="$sys" -v r="$rss" 'BEGIN {
+		printf "%-22s %8d rows %6.2f s %8.0f rows/s  CPU %5.1f us/row  %4d MiB\n", l, n, w, n/w, (u+s)*1e6/n, r/1024 }'
+}
+if [[ ${OTHERS:-1} != 0 ]]; then
+	other "whatfix reports (CSV)" --source whatfix
+	other "bot transcripts" --stream bot.transcripts
+fi
