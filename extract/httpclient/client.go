@@ -114,7 +114,7 @@ func (c *Client) JSON(ctx context.Context, req Request, out any) error {
 		if err := checkLength(resp, c.cfg.MaxBody, "max_body"); err != nil {
 			return err
 		}
-		data, err := io.ReadAll(io.LimitReader(body, int64(c.cfg.MaxBody)+1))
+		data, err := readBody(body, resp.ContentLength, int64(c.cfg.MaxBody)+1)
 		if err != nil {
 			return err
 		}

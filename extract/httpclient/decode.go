@@ -2,6 +2,7 @@ package httpclient
 
 import (
 	"encoding/json"
+	"io"
 	"reflect"
 	"strings"
 
@@ -34,9 +35,7 @@ func decodeJSON(data []byte, out any) error {
 	return json.Unmarshal(data, out)
 }
 
-var rawMessageType = reflect.TypeOf(json.RawMessage(nil))
-
-// unshare gives every string and json.RawMessage under v its own copy.
+// unshare gives every string under v its own copy.
 func unshare(v reflect.Value) {
 	switch v.Kind() {
 	case reflect.String:
@@ -44,10 +43,9 @@ func unshare(v reflect.Value) {
 			v.SetString(strings.Clone(v.String()))
 		}
 	case reflect.Slice:
-		if v.Type() == rawMessageType {
-			if v.CanSet() && !v.IsNil() {
-				v.SetBytes(append([]byte(nil), v.Bytes()...))
-			}
+		if v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.Uint8 {
+			// json.RawMessage (its UnmarshalJSON, which goccy calls, already
+			// copies) and []byte (decoded from base64 into new memory).
 			return
 		}
 		for i := 0; i < v.Len(); i++ {
@@ -93,4 +91,27 @@ func unshare(v reflect.Value) {
 		}
 		v.Set(m)
 	}
+}
+
+// readBody reads at most limit bytes of body into one buffer sized from the
+// response's Content-Length when it has one (io.ReadAll grows its buffer by
+// doubling: twice the body allocated and copied for every page).
+func readBody(body io.Reader, contentLength, limit int64) ([]byte, error) {
+	if contentLength <= 0 || contentLength >= limit {
+		return io.ReadAll(io.LimitReader(body, limit))
+	}
+	// One byte more than announced, so that a body longer than its
+	// Content-Length is noticed (read whole, the caller's length check
+	// refuses it).
+	r := io.LimitReader(body, limit)
+	buf := make([]byte, contentLength+1)
+	n, err := io.ReadFull(r, buf)
+	switch {
+	case err == io.ErrUnexpectedEOF || err == io.EOF:
+		return buf[:n], nil
+	case err != nil:
+		return buf[:n], err
+	}
+	rest, err := io.ReadAll(r)
+	return append(buf, rest...), err
 }

@@ -95,3 +95,25 @@ func BenchmarkDecodePage(b *testing.B) {
 		})
 	}
 }
+
+func TestReadBodyReadsWhatWasSent(t *testing.T) {
+	body := strings.Repeat("x", 1000)
+	for _, tc := range []struct {
+		name          string
+		contentLength int64
+		limit         int64
+		want          int
+	}{
+		{"announced length", 1000, 5000, 1000},
+		{"no length", -1, 5000, 1000},
+		{"announced shorter than sent: all of it, for the length check", 10, 5000, 1000},
+		{"announced longer than sent: what came", 2000, 5000, 1000},
+		{"over the limit: the limit", 1000, 100, 100},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := readBody(strings.NewReader(body), tc.contentLength, tc.limit)
+			require.NoError(t, err)
+			assert.Len(t, got, tc.want)
+		})
+	}
+}
