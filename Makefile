@@ -20,7 +20,7 @@ CHDB_STAMP := $(CHDB_DIR)/node_modules/.package-lock.json
 WITH_CLICKHOUSE := bash scripts/with-clickhouse.sh
 WITH_CLUSTER := bash scripts/with-cluster.sh
 
-.PHONY: all build test test-cluster demo bench bench-rate bench-dashboards generate deps clickhouse-deps duckdb chdb lint clean distclean
+.PHONY: all build test test-cluster demo bench bench-rate bench-e2e bench-dashboards generate deps clickhouse-deps duckdb chdb lint clean distclean
 
 all: build
 
@@ -74,6 +74,12 @@ bench: deps
 # pages of a 120-day Userflow backfill per chunk size (BENCHMARKS.md). No server needed.
 bench-rate:
 	$(GO) test ./cmd/etl/ -run '^$$' -bench '^Benchmark(RequestRate|UserflowBackfillPages)$$' -benchtime 1x -timeout 30m -v
+
+# Issue 14's end-to-end figures: ~200,000 Userflow sessions from `etl sandbox --prerender`, etl
+# backfill into ClickHouse and Parquet against clickhouse-client JSONEachRow and DuckDB
+# read_json_auto -> Parquet of the same rows (BENCHMARKS.md). SCALE=, RUNS=, CHUNK= pass through.
+bench-e2e: build deps
+	$(WITH_CLICKHOUSE) env ETL=bin/etl bash scripts/bench-e2e.sh
 
 # Issue 13's figures: 10M sessions generated server-side, count()/sum() on the merge table next
 # to a plain MergeTree, and a nightly load of 20,000 changed sessions (BENCHMARKS.md).

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/memory"
 
 	"github.com/adoptionlabs/etl/httpstats"
@@ -215,6 +216,48 @@ type tableLoad struct {
 	rows    int64
 	rejects int64
 	outside int64
+
+	// A full batch goes to the sink on the table's own goroutine while the
+	// extractor fills the next one, so fetching and decoding overlap the
+	// insert or the Parquet encoding. The channel is unbuffered: at most one
+	// batch is being written and one built per table (memory stays bounded),
+	// and batches reach the sink in the order they were cut.
+	pending   chan arrow.Record
+	written   chan struct{}
+	drainOnce sync.Once
+	werrMu    sync.Mutex
+	werr      error
+}
+
+// writeLoop writes what flush hands over until pending is closed. After a
+// failed write it only releases what still comes, so flush never blocks on
+// a dead writer; the error surfaces at the next flush or at commit.
+func (e *emitter) writeLoop(ctx context.Context, tl *tableLoad) {
+	defer close(tl.written)
+	for rec := range tl.pending {
+		if tl.writeErr() == nil {
+			if err := tl.writer.Write(ctx, rec); err != nil {
+				tl.werrMu.Lock()
+				tl.werr = fmt.Errorf("%s: write %d rows to %s: %w", e.r.opts.Sink.Name(), rec.NumRows(), tl.table.Name, err)
+				tl.werrMu.Unlock()
+			}
+		}
+		rec.Release()
+	}
+}
+
+func (tl *tableLoad) writeErr() error {
+	tl.werrMu.Lock()
+	defer tl.werrMu.Unlock()
+	return tl.werr
+}
+
+// drain waits until every batch handed over is written (or dropped after a
+// failure) and returns the first write error. Safe to call more than once.
+func (tl *tableLoad) drain() error {
+	tl.drainOnce.Do(func() { close(tl.pending) })
+	<-tl.written
+	return tl.writeErr()
 }
 
 type emitter struct {
@@ -248,7 +291,9 @@ func (r *Runner) begin(ctx context.Context, s *Stream, w window.Window, live *Li
 		if s.Windowed {
 			win = &em.window
 		}
-		tl := &tableLoad{table: t, writer: wr, batch: transform.NewBatcher(r.opts.Allocator, t, em.meta, r.opts.BatchRows, win)}
+		tl := &tableLoad{table: t, writer: wr, batch: transform.NewBatcher(r.opts.Allocator, t, em.meta, r.opts.BatchRows, win),
+			pending: make(chan arrow.Record), written: make(chan struct{})}
+		go em.writeLoop(ctx, tl)
 		if t == schemas.Rejects {
 			if ws, ok := wr.(load.WholeStream); ok && !s.Windowed {
 				ws.ReplaceWholeStream()
@@ -303,6 +348,9 @@ func (e *emitter) Reject(ctx context.Context, table, reason string, row Row) err
 func (e *emitter) reject(ctx context.Context, table, reason string, row Row) error {
 	e.live.Rejects.Add(1)
 	raw := row.Raw
+	if raw == "" && len(row.RawJSON) > 0 {
+		raw = string(row.RawJSON)
+	}
 	if raw == "" && row.Values != nil {
 		raw = rawJSON(row.Values)
 	}
@@ -340,16 +388,24 @@ func (e *emitter) flushIfFull(ctx context.Context, tl *tableLoad) error {
 	return e.flush(ctx, tl)
 }
 
+// flush hands the waiting rows to the table's writer goroutine; it blocks
+// while the previous batch is still being written, which is what bounds
+// memory. It returns an earlier batch's write error, if any.
 func (e *emitter) flush(ctx context.Context, tl *tableLoad) error {
+	if err := tl.writeErr(); err != nil {
+		return err
+	}
 	rec := tl.batch.Flush()
 	if rec == nil {
 		return nil
 	}
-	defer rec.Release()
-	if err := tl.writer.Write(ctx, rec); err != nil {
-		return fmt.Errorf("%s: write %d rows to %s: %w", e.r.opts.Sink.Name(), rec.NumRows(), tl.table.Name, err)
+	select {
+	case tl.pending <- rec:
+	case <-ctx.Done():
+		rec.Release()
+		return ctx.Err()
 	}
-	return nil
+	return tl.writeErr()
 }
 
 func (e *emitter) Notice(msg string) {
@@ -393,6 +449,11 @@ func (e *emitter) commit(ctx context.Context) ([]string, error) {
 			return nil, err
 		}
 	}
+	for _, tl := range e.order {
+		if err := tl.drain(); err != nil {
+			return nil, err
+		}
+	}
 	ws := make([]load.TableWriter, len(e.order))
 	for i, tl := range e.order {
 		ws[i] = load.TableWriter{Table: tl.table.Name, Writer: tl.writer}
@@ -413,6 +474,8 @@ func (e *emitter) abort() {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	for _, tl := range e.order {
+		// No write may still be running when its staging goes.
+		_ = tl.drain()
 		if err := tl.writer.Abort(ctx); err != nil {
 			e.log.Warn("could not discard staged rows", "table", tl.table.Name, "err", err)
 		}
@@ -421,6 +484,7 @@ func (e *emitter) abort() {
 
 func (e *emitter) release() {
 	for _, tl := range e.order {
+		_ = tl.drain()
 		tl.batch.Release()
 	}
 }

@@ -85,6 +85,10 @@ type Row struct {
 	// Raw is the source text of the row (a CSV line) kept for rejects; when
 	// empty the reject carries Values as JSON.
 	Raw string
+	// RawJSON, when Raw is empty, is the source text as the page's bytes:
+	// turned into text only if the row is rejected, so the good rows cost
+	// no copy. The emitter does not keep it after Emit returns.
+	RawJSON []byte
 	// Where locates the row for people reading a reject ("page 3", "line 17").
 	Where string
 }

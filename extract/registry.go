@@ -89,6 +89,9 @@ type SandboxOptions struct {
 	// Variant is one of the plugin's SandboxVariants; "" serves the
 	// project's reading.
 	Variant string
+	// Prerender serves list pages from memory once rendered, with no
+	// request budget: for throughput benchmarks of the client.
+	Prerender bool
 }
 
 // Sandbox is a fake API ready to serve.

@@ -40,7 +40,8 @@ type Batcher struct {
 	extra   int
 	known   map[string]bool
 	unknown map[string]int64
-	scratch []any
+	cells   []cell
+	isKey   []bool
 }
 
 // NewBatcher returns a batcher for t. maxRows bounds memory: the caller
@@ -53,7 +54,12 @@ func NewBatcher(mem memory.Allocator, t *schemas.Table, meta Meta, maxRows int, 
 	b := &Batcher{
 		table: t, schema: schema, builder: array.NewRecordBuilder(mem, schema),
 		meta: meta, maxRows: maxRows, dayIdx: -1, extra: t.Index(schemas.Extra),
-		known: map[string]bool{}, unknown: map[string]int64{}, scratch: make([]any, len(t.Columns)),
+		known: map[string]bool{}, unknown: map[string]int64{}, cells: make([]cell, len(t.Columns)), isKey: make([]bool, len(t.Columns)),
+	}
+	for _, k := range t.Key {
+		if i := t.Index(k); i >= 0 {
+			b.isKey[i] = true
+		}
 	}
 	if w != nil && t.Day != "" && t.Disposition != schemas.ReplaceAll {
 		b.window, b.dayIdx = w, t.Index(t.Day)
@@ -71,7 +77,7 @@ func (b *Batcher) Schema() *arrow.Schema { return b.schema }
 // fit (the caller rejects it); ErrOutsideWindow means it belongs to another
 // window. Either way nothing was added.
 func (b *Batcher) Append(values map[string]any) error {
-	vals := b.scratch
+	cells := b.cells
 	var extra map[string]any
 	for k, v := range values {
 		if b.known[k] && k != schemas.Extra {
@@ -101,62 +107,54 @@ func (b *Batcher) Append(values map[string]any) error {
 		default:
 			raw = values[c.Name]
 		}
-		v, err := coerce(c, raw)
-		if err != nil {
+		cl := &cells[i]
+		if err := coerceCell(c, raw, cl); err != nil {
 			return err
 		}
-		if v == nil && b.isKey(c.Name) {
-			return &ValueError{Column: c.Name, Type: c.Type, Reason: "key column is missing"}
+		if b.isKey[i] {
+			if cl.null {
+				return &ValueError{Column: c.Name, Type: c.Type, Reason: "key column is missing"}
+			}
+			if (c.Type == schemas.String || c.Type == schemas.JSON) && cl.s == "" {
+				return &ValueError{Column: c.Name, Type: c.Type, Reason: "key column is empty"}
+			}
 		}
-		if s, ok := v.(string); ok && s == "" && b.isKey(c.Name) {
-			return &ValueError{Column: c.Name, Type: c.Type, Reason: "key column is empty"}
-		}
-		vals[i] = v
 	}
 	if b.window != nil {
-		if t, ok := vals[b.dayIdx].(time.Time); ok && !b.window.Contains(t) {
-			return fmt.Errorf("%w: %s %s not in %s", ErrOutsideWindow, b.table.Day, t.Format(time.RFC3339), b.window)
+		if cl := &cells[b.dayIdx]; !cl.null && !b.window.Contains(cl.t) {
+			return fmt.Errorf("%w: %s %s not in %s", ErrOutsideWindow, b.table.Day, cl.t.Format(time.RFC3339), b.window)
 		}
 	}
-	for i, v := range vals {
-		appendValue(b.builder.Field(i), b.table.Columns[i].Type, v)
+	for i := range cells {
+		appendCell(b.builder.Field(i), b.table.Columns[i].Type, &cells[i])
 	}
 	b.rows++
 	return nil
 }
 
-func (b *Batcher) isKey(name string) bool {
-	for _, k := range b.table.Key {
-		if k == name {
-			return true
-		}
-	}
-	return false
-}
-
-func appendValue(f array.Builder, t schemas.Type, v any) {
-	if v == nil {
+func appendCell(f array.Builder, t schemas.Type, v *cell) {
+	if v.null {
 		f.AppendNull()
 		return
 	}
 	switch t {
 	case schemas.String, schemas.JSON:
-		f.(*array.StringBuilder).Append(v.(string))
+		f.(*array.StringBuilder).Append(v.s)
 	case schemas.Int64:
-		f.(*array.Int64Builder).Append(v.(int64))
+		f.(*array.Int64Builder).Append(v.i)
 	case schemas.Float64:
-		f.(*array.Float64Builder).Append(v.(float64))
+		f.(*array.Float64Builder).Append(v.f)
 	case schemas.Bool:
-		f.(*array.BooleanBuilder).Append(v.(bool))
+		f.(*array.BooleanBuilder).Append(v.b)
 	case schemas.Timestamp:
-		f.(*array.TimestampBuilder).Append(arrow.Timestamp(v.(time.Time).UnixMilli()))
+		f.(*array.TimestampBuilder).Append(arrow.Timestamp(v.t.UnixMilli()))
 	case schemas.Date:
-		f.(*array.Date32Builder).Append(arrow.Date32FromTime(v.(time.Time)))
+		f.(*array.Date32Builder).Append(arrow.Date32FromTime(v.t))
 	case schemas.StringList:
 		lb := f.(*array.ListBuilder)
 		lb.Append(true)
 		vb := lb.ValueBuilder().(*array.StringBuilder)
-		for _, s := range v.([]string) {
+		for _, s := range v.l {
 			vb.Append(s)
 		}
 	}

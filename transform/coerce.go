@@ -264,72 +264,144 @@ func toList(v any) ([]string, bool) {
 	return nil, false
 }
 
+// cell holds one coerced value in the field its column type uses, so a row
+// is checked whole before anything is appended without boxing each value
+// into an interface (an allocation per string, number and time).
+type cell struct {
+	null bool
+	s    string
+	i    int64
+	f    float64
+	b    bool
+	t    time.Time
+	l    []string
+}
+
 // coerce converts one raw value to the Go value the column builder takes:
 // string, int64, float64, bool, time.Time (UTC) or []string; nil is null.
 func coerce(c schemas.Column, v any) (any, error) {
+	var out cell
+	if err := coerceCell(c, v, &out); err != nil {
+		return nil, err
+	}
+	if out.null {
+		return nil, nil
+	}
+	switch c.Type {
+	case schemas.String, schemas.JSON:
+		return out.s, nil
+	case schemas.Int64:
+		return out.i, nil
+	case schemas.Float64:
+		return out.f, nil
+	case schemas.Bool:
+		return out.b, nil
+	case schemas.Timestamp, schemas.Date:
+		return out.t, nil
+	case schemas.StringList:
+		if out.l == nil {
+			return []string(nil), nil
+		}
+		return out.l, nil
+	}
+	return nil, fmt.Errorf("column %s: unsupported type %s", c.Name, c.Type)
+}
+
+// coerceCell is coerce into out's field for c.Type (out.null for null).
+func coerceCell(c schemas.Column, v any, out *cell) error {
+	*out = cell{}
+	if c.Type == schemas.String {
+		// The common case first: text into a text column, no checks to make.
+		if x, ok := v.(string); ok {
+			out.s = x
+			return nil
+		}
+	}
+	if c.Type == schemas.Timestamp {
+		if x, ok := v.(string); ok {
+			// Fast path for the ISO 8601 text APIs send; anything else takes
+			// the general route below.
+			if t, err := time.Parse(time.RFC3339Nano, x); err == nil {
+				t = t.UTC()
+				if !t.Before(minTime) && !t.After(maxTime) {
+					out.t = t
+					return nil
+				}
+			}
+		}
+	}
 	if isNull(v) && c.Type != schemas.String && c.Type != schemas.StringList {
 		if c.Nullable {
-			return nil, nil
+			out.null = true
+			return nil
 		}
 		switch c.Type {
 		case schemas.JSON:
-			return "null", nil
+			out.s = "null"
+			return nil
 		case schemas.Bool:
-			return false, nil
+			return nil
 		}
-		return nil, &ValueError{Column: c.Name, Type: c.Type, Value: v, Reason: "value is missing and the column is not nullable"}
+		return &ValueError{Column: c.Name, Type: c.Type, Value: v, Reason: "value is missing and the column is not nullable"}
 	}
 	bad := func() error { return &ValueError{Column: c.Name, Type: c.Type, Value: v} }
 	switch c.Type {
 	case schemas.String:
 		if v == nil {
-			if c.Nullable {
-				return nil, nil
-			}
-			return "", nil
+			out.null = c.Nullable
+			return nil
 		}
-		return toText(v), nil
+		out.s = toText(v)
+		return nil
 	case schemas.JSON:
 		if s, ok := v.(string); ok {
 			t := strings.TrimSpace(s)
 			if (strings.HasPrefix(t, "{") || strings.HasPrefix(t, "[")) && json.Valid([]byte(t)) {
-				return toJSON(json.RawMessage(t)), nil
+				out.s = toJSON(json.RawMessage(t))
+				return nil
 			}
 		}
-		return toJSON(v), nil
+		out.s = toJSON(v)
+		return nil
 	case schemas.Int64:
 		if i, ok := toInt(v); ok {
-			return i, nil
+			out.i = i
+			return nil
 		}
-		return nil, bad()
+		return bad()
 	case schemas.Float64:
 		if f, ok := toFloat(v); ok {
-			return f, nil
+			out.f = f
+			return nil
 		}
-		return nil, bad()
+		return bad()
 	case schemas.Bool:
 		if b, ok := toBool(v); ok {
-			return b, nil
+			out.b = b
+			return nil
 		}
-		return nil, bad()
+		return bad()
 	case schemas.Timestamp, schemas.Date:
 		t, ok := toTime(v)
 		if !ok {
-			return nil, bad()
+			return bad()
 		}
 		if t.Before(minTime) || t.After(maxTime) {
-			return nil, &ValueError{Column: c.Name, Type: c.Type, Value: v, Reason: fmt.Sprintf("%s is outside 1970..2105, which the warehouse cannot store", t.Format(time.RFC3339))}
+			return &ValueError{Column: c.Name, Type: c.Type, Value: v, Reason: fmt.Sprintf("%s is outside 1970..2105, which the warehouse cannot store", t.Format(time.RFC3339))}
 		}
 		if c.Type == schemas.Date {
 			y, m, d := t.Date()
 			t = time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 		}
-		return t, nil
+		out.t = t
+		return nil
 	case schemas.StringList:
 		if l, ok := toList(v); ok {
-			return l, nil
+			// Never null: a missing list is an empty one.
+			out.l = l
+			return nil
 		}
-		return nil, bad()
+		return bad()
 	}
-	return nil, fmt.Errorf("column %s: unsupported type %s", c.Name, c.Type)
+	return fmt.Errorf("column %s: unsupported type %s", c.Name, c.Type)
 }

@@ -81,12 +81,13 @@ func demoCommand() *cli.Command {
 // environment that points the sources at them.
 // variants maps a source to the SandboxVariants entry its fake serves.
 func startSandboxes(seed int64, now time.Time, faults, scale float64, variants map[string]string) (map[string]string, func(), error) {
-	return startPacedSandboxes(seed, now, faults, scale, variants, 0)
+	return startSandboxesWith(extract.SandboxOptions{Seed: seed, Now: now, Scale: scale, Faults: faults}, variants, 0)
 }
 
-// startPacedSandboxes is startSandboxes with every answer delayed by
-// latency, as a distant API's would be.
-func startPacedSandboxes(seed int64, now time.Time, faults, scale float64, variants map[string]string, latency time.Duration) (map[string]string, func(), error) {
+// startSandboxesWith starts every source's fake with base's options (its
+// Variant taken from variants per source), every answer delayed by latency
+// as a distant API's would be.
+func startSandboxesWith(base extract.SandboxOptions, variants map[string]string, latency time.Duration) (map[string]string, func(), error) {
 	env := map[string]string{}
 	var servers []*sandbox.Server
 	stop := func() {
@@ -99,7 +100,9 @@ func startPacedSandboxes(seed int64, now time.Time, faults, scale float64, varia
 		if p.Sandbox == nil {
 			continue
 		}
-		sb := p.Sandbox(extract.SandboxOptions{Seed: seed, Now: now, Scale: scale, Faults: faults, Variant: variants[name]})
+		opts := base
+		opts.Variant = variants[name]
+		sb := p.Sandbox(opts)
 		srv, err := sandbox.Start(sandbox.Latency(sb.Handler, latency))
 		if err != nil {
 			stop()

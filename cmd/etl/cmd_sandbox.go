@@ -25,6 +25,7 @@ func sandboxCommand() *cli.Command {
 			&cli.Float64Flag{Name: "faults", Value: 0, Usage: "share of requests that fail"},
 			&cli.Float64Flag{Name: "scale", Value: 1, Usage: "data volume multiplier"},
 			&cli.DurationFlag{Name: "latency", Usage: "delay every answer by this much (e.g. 50ms), as a distant API would: shows whether etl overlaps its requests up to the rate limit"},
+			&cli.BoolFlag{Name: "prerender", Usage: "serve list pages from memory once rendered, with no request budget (throughput benchmarks; Userflow)"},
 			&cli.StringSliceFlag{Name: "variant", Usage: "source:variant, a fake serving another reading of an undocumented detail (e.g. whatfix:cursor-key; see docs/guesses.md), to watch etl check name it"},
 		},
 		Action: func(c *cli.Context) error {
@@ -35,7 +36,7 @@ func sandboxCommand() *cli.Command {
 			if c.Duration("latency") < 0 {
 				return usageError("--latency %s: must not be negative", c.Duration("latency"))
 			}
-			env, stop, err := startPacedSandboxes(c.Int64("seed"), time.Now().UTC(), c.Float64("faults"), c.Float64("scale"), variants, c.Duration("latency"))
+			env, stop, err := startSandboxesWith(extract.SandboxOptions{Seed: c.Int64("seed"), Now: time.Now().UTC(), Faults: c.Float64("faults"), Scale: c.Float64("scale"), Prerender: c.Bool("prerender")}, variants, c.Duration("latency"))
 			if err != nil {
 				return cli.Exit(err.Error(), exitFailed)
 			}

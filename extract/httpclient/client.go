@@ -114,7 +114,7 @@ func (c *Client) JSON(ctx context.Context, req Request, out any) error {
 		if err := checkLength(resp, c.cfg.MaxBody, "max_body"); err != nil {
 			return err
 		}
-		data, err := io.ReadAll(io.LimitReader(body, int64(c.cfg.MaxBody)+1))
+		data, err := readBody(body, resp.ContentLength, int64(c.cfg.MaxBody)+1)
 		if err != nil {
 			return err
 		}
@@ -129,7 +129,7 @@ func (c *Client) JSON(ctx context.Context, req Request, out any) error {
 		}
 		// Unmarshal validates the whole input before storing anything, so a
 		// malformed body leaves out untouched for the next attempt.
-		if err := json.Unmarshal(data, out); err != nil {
+		if err := decodeJSON(data, out); err != nil {
 			var syn *json.SyntaxError
 			if errors.As(err, &syn) {
 				return retryable(fmt.Errorf("malformed JSON body (%d bytes): %w", len(data), err))

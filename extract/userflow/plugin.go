@@ -38,7 +38,11 @@ var envVars = []extract.EnvVar{
 }
 
 func sandboxFor(opts extract.SandboxOptions) extract.Sandbox {
-	fake := userflowfake.New(userflowfake.Options{Seed: opts.Seed, Now: opts.Now, Scale: opts.Scale})
+	fo := userflowfake.Options{Seed: opts.Seed, Now: opts.Now, Scale: opts.Scale, Prerender: opts.Prerender}
+	if opts.Prerender {
+		fo.RatePerMinute = 1 << 30
+	}
+	fake := userflowfake.New(fo)
 	fake.Faults.Spread(opts.Faults)
 	return extract.Sandbox{
 		Handler: fake,

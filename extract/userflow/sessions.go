@@ -4,9 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
+	"strings"
+	"sync/atomic"
 	"time"
+
+	gojson "github.com/goccy/go-json"
 
 	"github.com/adoptionlabs/etl/engine"
 	"github.com/adoptionlabs/etl/schemas"
@@ -21,11 +26,12 @@ import (
 // its latest activity, and the answers follow their session there.
 
 // SessionsChunk is the default backfill chunk. The API has no date filter:
-// a window is a walk from the newest session down to the window's start,
-// so the stream is a DescendingWalk: a backfill's chunks share one walk and
-// each commits as the walk passes its start (120 days: ~1,700 pages in any
-// chunk size, where one re-walk per chunk took 14,983 pages in 7-day
-// chunks). The chunk size only sets how much a failure costs to redo.
+// every window is a walk from the newest session down to the window's
+// start, so a backfill of N days in chunks of C costs about N²/2C days of
+// pages. Measured on the sandbox, 120 days in 7-day chunks took 14,983
+// pages against ~1,600 for one walk; 30-day chunks keep the overhead near
+// 2.5x while a failed chunk still retries only a month. Nightly runs cover
+// a few days and are one chunk anyway.
 const SessionsChunk = 30 * window.Day
 
 func (s *source) contentSessionsStream() *engine.Stream {
@@ -37,10 +43,7 @@ func (s *source) contentSessionsStream() *engine.Stream {
 		Windowed:    true,
 		WindowField: "last_activity_at",
 		Chunk:       SessionsChunk,
-		// The walk's position is last_activity_at, the Day of both tables
-		// (answers carry their session's), so each chunk gets its rows.
-		DescendingWalk: true,
-		Extract:        s.extractSessions,
+		Extract:     s.extractSessions,
 	}
 }
 
@@ -69,52 +72,158 @@ type answerItem struct {
 	QuestionName string          `json:"question_name"`
 }
 
+// sessionPosition is what places a session in a window.
+type sessionPosition struct {
+	ID             string `json:"id"`
+	LastActivityAt string `json:"last_activity_at"`
+}
+
+// decodeSession and decodeAnswer decode with goccy/go-json, several times
+// faster than encoding/json on these items (BENCHMARKS.md, issue 14). An
+// item goccy refuses is decoded again by encoding/json, so what becomes a
+// reject, and the reason it gives, are encoding/json's as before.
+func decodeSession(raw json.RawMessage) (sessionItem, error) {
+	var it sessionItem
+	if gojson.Unmarshal(raw, &it) == nil {
+		return it, nil
+	}
+	return decodeItem[sessionItem](raw)
+}
+
+func decodeAnswer(raw json.RawMessage) (answerItem, error) {
+	var a answerItem
+	if gojson.Unmarshal(raw, &a) == nil {
+		return a, nil
+	}
+	return decodeItem[answerItem](raw)
+}
+
 func (s *source) extractSessions(ctx context.Context, w window.Window, out engine.Emitter) error {
 	q := url.Values{"expand": {"answers"}, "order_by": {"-last_activity_at"}}
 	where := fmt.Sprintf("userflow content_sessions window %s", w)
 	// A session touched while we walk can be served twice (its cursor
 	// position moves); one row per session per load is enough.
 	seen := map[string]bool{}
-	return s.walk(ctx, where, s.cfg.Paths.ContentSessions, q, func(page int, items []json.RawMessage) error {
-		at := fmt.Sprintf("page %d", page)
-		for _, raw := range items {
-			it, err := decodeItem[sessionItem](raw)
-			if err != nil {
-				if err := out.Reject(ctx, SessionsTable.Name, "not a content session object: "+err.Error(), engine.Row{Raw: string(raw), Where: at}); err != nil {
-					return err
+	// Each page is decoded and emitted on a goroutine of its own while the
+	// walk fetches the next one (one page ahead at most), so the two
+	// overlap across cores.
+	pages := make(chan sessionsPage, 1)
+	done := make(chan error, 1)
+	var stopped atomic.Bool
+	go func() {
+		var err error
+		for p := range pages {
+			if err == nil {
+				if err = s.sessionsPage(ctx, w, out, seen, p.number, p.items); err != nil && !errors.Is(err, errStopWalk) {
+					err = fmt.Errorf("%s page %d: %w", where, p.number, err)
 				}
-				continue
-			}
-			last, err := time.Parse(time.RFC3339Nano, it.LastActivityAt)
-			if err != nil {
-				// Without its cursor value a session cannot be placed in a
-				// window; keep it visible instead of guessing.
-				if err := out.Reject(ctx, SessionsTable.Name, fmt.Sprintf("last_activity_at %q is not an ISO 8601 time", it.LastActivityAt), engine.Row{Raw: string(raw), Where: at}); err != nil {
-					return err
+				if err != nil {
+					// The walk stops at its next page.
+					stopped.Store(true)
 				}
-				continue
 			}
-			if !last.Before(w.End) || seen[it.ID] {
-				continue
-			}
-			if last.Before(w.Start) {
-				// Newest first: everything after this is older still.
-				return errStopWalk
-			}
-			if err := engine.At(ctx, out, last); err != nil {
-				return err
-			}
-			seen[it.ID] = true
-			if err := emitSession(ctx, out, it, raw, at); err != nil {
-				return err
-			}
+		}
+		done <- err
+	}()
+	walkErr := s.walk(ctx, where, s.cfg.Paths.ContentSessions, q, func(page int, items []json.RawMessage) error {
+		if stopped.Load() {
+			return errStopWalk
+		}
+		select {
+		case pages <- sessionsPage{page, items}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if len(items) > 0 && olderThan(items[len(items)-1], w.Start) {
+			// Newest first: this page reaches past the window's start, so
+			// no later page can hold a session of the window.
+			return errStopWalk
 		}
 		return nil
 	})
+	close(pages)
+	err := <-done
+	if walkErr != nil {
+		return walkErr
+	}
+	if errors.Is(err, errStopWalk) {
+		return nil
+	}
+	return err
+}
+
+// olderThan says whether the session's last activity is before t; false
+// when the item cannot tell (the page goroutine rejects it).
+func olderThan(raw json.RawMessage, t time.Time) bool {
+	var pos sessionPosition
+	if gojson.Unmarshal(raw, &pos) != nil {
+		return false
+	}
+	last, err := time.Parse(time.RFC3339Nano, pos.LastActivityAt)
+	return err == nil && last.Before(t)
+}
+
+type sessionsPage struct {
+	number int
+	items  []json.RawMessage
+}
+
+// sessionsPage emits one page's sessions in the window. errStopWalk says the
+// walk passed the window's start.
+func (s *source) sessionsPage(ctx context.Context, w window.Window, out engine.Emitter, seen map[string]bool, page int, items []json.RawMessage) error {
+	at := fmt.Sprintf("page %d", page)
+	// A walk's pages newer than the window (the list has no date filter)
+	// are placed item by item from the cursor field alone; a page that
+	// starts inside the window holds nothing newer, so its items are
+	// decoded once.
+	newer := len(items) > 0 && !olderThan(items[0], w.End)
+	for _, raw := range items {
+		var pos sessionPosition
+		if newer && gojson.Unmarshal(raw, &pos) == nil && pos.LastActivityAt != "" {
+			if last, err := time.Parse(time.RFC3339Nano, pos.LastActivityAt); err == nil && (!last.Before(w.End) || seen[pos.ID]) {
+				continue
+			}
+		}
+		it, err := decodeSession(raw)
+		if err != nil {
+			if err := out.Reject(ctx, SessionsTable.Name, "not a content session object: "+err.Error(), engine.Row{Raw: string(raw), Where: at}); err != nil {
+				return err
+			}
+			continue
+		}
+		last, err := time.Parse(time.RFC3339Nano, it.LastActivityAt)
+		if err != nil {
+			// Without its cursor value a session cannot be placed in a
+			// window; keep it visible instead of guessing.
+			if err := out.Reject(ctx, SessionsTable.Name, fmt.Sprintf("last_activity_at %q is not an ISO 8601 time", it.LastActivityAt), engine.Row{Raw: string(raw), Where: at}); err != nil {
+				return err
+			}
+			continue
+		}
+		if !last.Before(w.End) || seen[it.ID] {
+			continue
+		}
+		if last.Before(w.Start) {
+			// Newest first: everything after this is older still.
+			return errStopWalk
+		}
+		// One walk may serve several chunks: the engine commits each chunk
+		// the walk has passed below before this row lands.
+		if err := engine.At(ctx, out, last); err != nil {
+			return err
+		}
+		// A copy: goccy's strings share the decoded item's buffer, which
+		// the map would otherwise keep alive for the whole window.
+		seen[strings.Clone(it.ID)] = true
+		if err := emitSession(ctx, out, it, raw, at); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func emitSession(ctx context.Context, out engine.Emitter, it sessionItem, raw json.RawMessage, at string) error {
-	row := engine.Row{Raw: string(raw), Where: at, Values: map[string]any{
+	row := engine.Row{RawJSON: raw, Where: at, Values: map[string]any{
 		"id":                 it.ID,
 		"content_id":         it.ContentID,
 		"user_id":            it.UserID,
@@ -132,7 +241,7 @@ func emitSession(ctx context.Context, out engine.Emitter, it sessionItem, raw js
 		return err
 	}
 	for _, rawAnswer := range it.Answers {
-		a, err := decodeItem[answerItem](rawAnswer)
+		a, err := decodeAnswer(rawAnswer)
 		if err != nil {
 			if err := out.Reject(ctx, AnswersTable.Name, fmt.Sprintf("answer of session %s is not an answer object: %v", it.ID, err), engine.Row{Raw: string(rawAnswer), Where: at}); err != nil {
 				return err
@@ -146,7 +255,7 @@ func emitSession(ctx context.Context, out engine.Emitter, it sessionItem, raw js
 			// row if it is not a number.
 			number = value
 		}
-		if err := out.Emit(ctx, AnswersTable.Name, engine.Row{Raw: string(rawAnswer), Where: at, Values: map[string]any{
+		if err := out.Emit(ctx, AnswersTable.Name, engine.Row{RawJSON: rawAnswer, Where: at, Values: map[string]any{
 			"id":                       a.ID,
 			"session_id":               it.ID,
 			"content_id":               it.ContentID,

@@ -45,6 +45,10 @@ type Options struct {
 	RatePerMinute int
 	// Clock drives the rate limiter's minutes (tests); nil means time.Now.
 	Clock func() time.Time
+	// Prerender keeps every list page's body once rendered and serves it
+	// again from memory, so a benchmark measures the client, not the fake's
+	// JSON encoding.
+	Prerender bool
 }
 
 // Fake is the Userflow API. Use it as an http.Handler.
@@ -61,6 +65,8 @@ type Fake struct {
 
 	cacheMu    sync.Mutex
 	orderCache map[string][]int
+	pageCache  map[string][]byte
+	posCache   map[string]map[string]int
 
 	// requests counts requests by endpoint, faulted ones included.
 	requests sandbox.Counter
@@ -97,6 +103,8 @@ func New(opts Options) *Fake {
 		opts:       opts,
 		data:       generate(opts.Seed, opts.Now, opts.Scale),
 		orderCache: map[string][]int{},
+		pageCache:  map[string][]byte{},
+		posCache:   map[string]map[string]int{},
 	}
 	f.reindex()
 	f.handler = f.Faults.Wrap(http.HandlerFunc(f.serveAPI), func(status int, msg string) []byte {
@@ -239,6 +247,8 @@ func (f *Fake) TouchSession(id string, at time.Time, progress string, completed 
 	s.Completed = completed
 	f.cacheMu.Lock()
 	f.orderCache = map[string][]int{}
+	f.pageCache = map[string][]byte{}
+	f.posCache = map[string]map[string]int{}
 	f.cacheMu.Unlock()
 	return nil
 }

@@ -1,6 +1,7 @@
 package userflowfake
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -66,6 +67,31 @@ func parseExpand(q url.Values, allowed []string) (expansion, error) {
 }
 
 func (f *Fake) serveList(w http.ResponseWriter, r *http.Request, l lister) {
+	if f.opts.Prerender {
+		key := r.URL.RequestURI()
+		f.cacheMu.Lock()
+		body, ok := f.pageCache[key]
+		f.cacheMu.Unlock()
+		if !ok {
+			page, err := f.listPage(r, l)
+			if err != nil {
+				f.writeError(w, http.StatusBadRequest, "invalid_request", err.Error())
+				return
+			}
+			if body, err = json.Marshal(page); err != nil {
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+				return
+			}
+			f.cacheMu.Lock()
+			f.pageCache[key] = body
+			f.cacheMu.Unlock()
+		}
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(body)
+		return
+	}
 	page, err := f.listPage(r, l)
 	if err != nil {
 		f.writeError(w, http.StatusBadRequest, "invalid_request", err.Error())
@@ -137,11 +163,10 @@ func (f *Fake) listPage(r *http.Request, l lister) (*listJSON, error) {
 	if vs, ok := q["starting_after"]; ok {
 		found := false
 		if len(vs) == 1 && vs[0] != "" {
-			for p, i := range idx {
-				if l.id(i) == vs[0] && matches(i) {
-					pos, found = p+1, true
-					break
-				}
+			// Ids are unique: a position map, not a scan per page (a walk of
+			// a million sessions would be quadratic).
+			if p, ok := f.positions(l, order, idx)[vs[0]]; ok && matches(idx[p]) {
+				pos, found = p+1, true
 			}
 		}
 		if !found {
@@ -182,6 +207,24 @@ func (f *Fake) listPage(r *http.Request, l lister) (*listJSON, error) {
 		out.NextPageURL += "?" + enc
 	}
 	return out, nil
+}
+
+// positions maps each id to its position in idx, cached with the order.
+func (f *Fake) positions(l lister, order []string, idx []int) map[string]int {
+	key := l.resource + "|" + strings.Join(order, ",")
+	f.cacheMu.Lock()
+	defer f.cacheMu.Unlock()
+	if m, ok := f.posCache[key]; ok {
+		return m
+	}
+	m := make(map[string]int, len(idx))
+	for p, i := range idx {
+		if _, dup := m[l.id(i)]; !dup {
+			m[l.id(i)] = p
+		}
+	}
+	f.posCache[key] = m
+	return m
 }
 
 // sorted returns the indices of l's items in the requested order, ties

@@ -1,0 +1,51 @@
+package userflow
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/adoptionlabs/etl/extract/userflow/userflowfake"
+)
+
+// BenchmarkDecodeSessionsPage decodes one page of 100 sessions with their
+// answers into the typed items, with encoding/json (before issue 14) and
+// with the decoder the extractor uses now.
+func BenchmarkDecodeSessionsPage(b *testing.B) {
+	fake := userflowfake.New(userflowfake.Options{Seed: 11, Now: testNow, Scale: 4})
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/content_sessions?expand=answers&limit=100&order_by=-last_activity_at", nil)
+	req.Header.Set("Authorization", "Bearer "+fake.APIKey())
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	var page listPage
+	if err := json.Unmarshal(body, &page); err != nil || len(page.Data) != 100 {
+		b.Fatalf("page: %v, %d items", err, len(page.Data))
+	}
+	run := func(b *testing.B, session func(json.RawMessage) (sessionItem, error), answer func(json.RawMessage) (answerItem, error)) {
+		b.SetBytes(int64(len(body)))
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			for _, raw := range page.Data {
+				it, err := session(raw)
+				if err != nil {
+					b.Fatal(err)
+				}
+				for _, a := range it.Answers {
+					if _, err := answer(a); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		}
+	}
+	b.Run("encoding-json", func(b *testing.B) { run(b, decodeItem[sessionItem], decodeItem[answerItem]) })
+	b.Run("goccy", func(b *testing.B) { run(b, decodeSession, decodeAnswer) })
+}

@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# scripts/bench-e2e.sh: issue 14's end-to-end comparison, run by `make bench-e2e` inside
+# scripts/with-clickhouse.sh (CLICKHOUSE_DSN, CLICKHOUSE_TCP_PORT set).
+#
+# Serves Userflow sessions with answers from `etl sandbox --prerender` (pages kept in memory
+# once rendered, no request budget), then times, RUNS times each, median quoted:
+#   ours:   etl backfill --stream content_sessions --sink clickhouse   (into a fresh database)
+#   theirs: clickhouse-client INSERT ... FORMAT JSONEachRow of the same rows as JSON lines
+#   ours:   etl backfill --stream content_sessions --sink parquet       (into a fresh directory)
+#   theirs: DuckDB COPY (SELECT * FROM read_json_auto(...)) TO ... (FORMAT parquet)
+# Wall time and peak RSS come from /usr/bin/time -v of the whole process. Then, once each:
+# Whatfix CSV reports and bot transcripts into Parquet, rows/s and CPU per row (OTHERS=0 skips).
+#
+#   SCALE=12.5 RUNS=3 CHUNK=130d ETL=bin/etl scripts/with-clickhouse.sh scripts/bench-e2e.sh
+# SCALE 12.5 is ~200,000 sessions (the fake makes ~150 a day for 120 days at scale 1). CHUNK
+# 130d makes the backfill one walk of the list, as the reference tools read each row once;
+# CHUNK= (empty) uses the stream's default chunk.
+set -euo pipefail
+
+ETL=${ETL:-bin/etl}
+# The binary that serves the sandbox (a "before" build may lack --prerender).
+SANDBOX_ETL=${SANDBOX_ETL:-$ETL}
+SCALE=${SCALE:-12.5}
+CHUNK=${CHUNK-130d}
+RUNS=${RUNS:-3}
+: "${CLICKHOUSE_DSN:?run inside scripts/with-clickhouse.sh}"
+: "${CLICKHOUSE_TCP_PORT:?run inside scripts/with-clickhouse.sh}"
+
+work=$(mktemp -d)
+sandbox_pid=
+cleanup() {
+	if [[ -n $sandbox_pid ]]; then kill "$sandbox_pid" 2>/dev/null || true; wait "$sandbox_pid" 2>/dev/null || true; fi
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+"$SANDBOX_ETL" sandbox --scale "$SCALE" --prerender >"$work/env" 2>"$work/sandbox.log" &
+sandbox_pid=$!
+for _ in $(seq 1 600); do
+	grep -q USERFLOW_BASE_URL "$work/env" 2>/dev/null && break
+	sleep 0.1
+done
+grep -q USERFLOW_BASE_URL "$work/env" || { echo "bench-e2e: the sandbox did not start:" >&2; cat "$work/sandbox.log" >&2; exit 1; }
+# shellcheck disable=SC1091
+source "$work/env"
+
+from=$(date -u -d '-125 days' +%F)
+chunk=()
+if [[ -n $CHUNK ]]; then chunk=(--chunk "$CHUNK"); fi
+to=$(date -u +%F)
+base_db=${CLICKHOUSE_DSN##*/}
+dsn_root=${CLICKHOUSE_DSN%/*}
+ch() { clickhouse-client --port "$CLICKHOUSE_TCP_PORT" "$@"; }
+
+# timed LABEL CMD...: runs CMD under /usr/bin/time -v, appends "wall_s rss_mib" to $work/LABEL.
+timed() {
+	local label=$1; shift
+	/usr/bin/time -v -o "$work/time.txt" "$@" >"$work/out.txt" 2>&1 || { echo "bench-e2e: $label failed:" >&2; tail -20 "$work/out.txt" >&2; exit 1; }
+	awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,p,":"); w=(n==3)?p[1]*3600+p[2]*60+p[3]:p[1]*60+p[2]}
+		/Maximum resident set size/ {r=$2/1024} END {printf "%.3f %.0f\n", w, r}' "$work/time.txt" >>"$work/$label"
+}
+median() { sort -n -k1,1 "$work/$1" | awk '{a[NR]=$0} END {print a[int((NR+1)/2)]}'; }
+
+export ETL_STATE_DIR=$work/state
+sessions_table=userflow_content_sessions
+answers_table=userflow_session_answers
+
+# A warm-up walk fills the sandbox's page cache (the pages are then served from memory).
+"$ETL" backfill --from "$from" --to "$to" "${chunk[@]}" --stream content_sessions --sink parquet --out "$work/warm" >/dev/null 2>&1
+rm -rf "$work/warm" "$ETL_STATE_DIR"
+
+for i in $(seq 1 "$RUNS"); do
+	db=bench_e2e_$i
+	ch -q "DROP DATABASE IF EXISTS $db"
+	CLICKHOUSE_DSN=$dsn_root/$db "$ETL" migrate >/dev/null 2>&1
+	CLICKHOUSE_DSN=$dsn_root/$db timed ours_ch "$ETL" backfill --from "$from" --to "$to" "${chunk[@]}" --stream content_sessions --sink clickhouse
+	rm -rf "$ETL_STATE_DIR"
+	timed ours_pq "$ETL" backfill --from "$from" --to "$to" "${chunk[@]}" --stream content_sessions --sink parquet --out "$work/pq_$i"
+	rm -rf "$ETL_STATE_DIR" "$work/pq_$i"
+done
+
+# The same rows as JSON lines, read back from what etl loaded.
+ch -q "SELECT * FROM bench_e2e_1.$sessions_table FORMAT JSONEachRow" --output_format_json_quote_64bit_integers=0 >"$work/sessions.jsonl"
+ch -q "SELECT * FROM bench_e2e_1.$answers_table FORMAT JSONEachRow" --output_format_json_quote_64bit_integers=0 >"$work/answers.jsonl"
+sessions=$(wc -l <"$work/sessions.jsonl")
+answers=$(wc -l <"$work/answers.jsonl")
+rows=$((sessions + answers))
+
+cat >"$work/ref_ch.sh" <<SH
+set -e
+clickhouse-client --port $CLICKHOUSE_TCP_PORT -q "INSERT INTO bench_ref.$sessions_table FORMAT JSONEachRow" <$work/sessions.jsonl
+clickhouse-client --port $CLICKHOUSE_TCP_PORT -q "INSERT INTO bench_ref.$answers_table FORMAT JSONEachRow" <$work/answers.jsonl
+SH
+cat >"$work/ref_duck.mjs" <<JS
+import { DuckDBInstance } from '@duckdb/node-api';
+const db = await DuckDBInstance.create(':memory:');
+const c = await db.connect();
+await c.run("COPY (SELECT * FROM read_json_auto('$work/sessions.jsonl')) TO '$work/duck_sessions.parquet' (FORMAT parquet)");
+await c.run("COPY (SELECT * FROM read_json_auto('$work/answers.jsonl')) TO '$work/duck_answers.parquet' (FORMAT parquet)");
+JS
+cp "$work/ref_duck.mjs" tools/duckdb/.bench-e2e.mjs
+trap 'rm -f tools/duckdb/.bench-e2e.mjs; cleanup' EXIT
+for i in $(seq 1 "$RUNS"); do
+	ch -q "DROP DATABASE IF EXISTS bench_ref"
+	ch -q "CREATE DATABASE bench_ref"
+	ch -q "CREATE TABLE bench_ref.$sessions_table AS bench_e2e_1.$sessions_table"
+	ch -q "CREATE TABLE bench_ref.$answers_table AS bench_e2e_1.$answers_table"
+	timed theirs_ch bash "$work/ref_ch.sh"
+	rm -f "$work"/duck_*.parquet
+	timed theirs_pq node tools/duckdb/.bench-e2e.mjs
+done
+
+echo "bench-e2e: $sessions sessions + $answers answers = $rows rows, $RUNS runs each, medians (wall s, peak RSS MiB)"
+report() { # label ours theirs what
+	read -r ow orss <<<"$(median "$2")"
+	read -r tw trss <<<"$(median "$3")"
+	awk -v l="$1" -v ow="$ow" -v orss="$orss" -v tw="$tw" -v trss="$trss" -v rows="$rows" -v what="$4" 'BEGIN {
+		printf "%-10s ours %6.2f s %8.0f rows/s %5d MiB | %s %6.2f s %8.0f rows/s %5d MiB | ratio %.2fx\n",
+			l, ow, rows/ow, orss, what, tw, rows/tw, trss, tw/ow }'
+}
+report clickhouse ours_ch theirs_ch "clickhouse-client JSONEachRow"
+report parquet ours_pq theirs_pq "duckdb read_json_auto->parquet"
+for l in ours_ch theirs_ch ours_pq theirs_pq; do echo "  $l runs: $(tr '\n' ';' <"$work/$l")"; done
+for db in $(seq 1 "$RUNS"); do ch -q "DROP DATABASE IF EXISTS bench_e2e_$db"; done
+ch -q "DROP DATABASE IF EXISTS bench_ref"
+
+# The other sources (issue 14): Whatfix CSV reports and bot transcripts, rows/s end to end
+# and CPU per row, into Parquet (30 days, the sandbox's live fakes at SCALE).
+other() { # label args...
+	local label=$1; shift
+	rm -rf "$ETL_STATE_DIR" "$work/other"
+	/usr/bin/time -f '%e %U %S %M' -o "$work/time.txt" "$ETL" --log-level warn backfill --from "$(date -u -d '-30 days' +%F)" --to "$to" \
+		--sink parquet --out "$work/other" "$@" >"$work/out.txt" 2>&1 || { echo "bench-e2e: $label failed:" >&2; tail -20 "$work/out.txt" >&2; exit 1; }
+	local n
+	n=$(awk '$1 == "TOTAL" {print $2}' "$work/out.txt")
+	read -r wall user sys rss <"$work/time.txt"
+	awk -v l="$label" -v n="$n" -v w="$wall" -v u="$user" -v s="$sys" -v r="$rss" 'BEGIN {
+		printf "%-22s %8d rows %6.2f s %8.0f rows/s  CPU %5.1f us/row  %4d MiB\n", l, n, w, n/w, (u+s)*1e6/n, r/1024 }'
+}
+if [[ ${OTHERS:-1} != 0 ]]; then
+	other "whatfix reports (CSV)" --source whatfix
+	other "bot transcripts" --stream bot.transcripts
+fi
