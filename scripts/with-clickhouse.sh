@@ -154,14 +154,19 @@ stop_server() {
 		note "stopped clickhouse-server (pid $CH_PID) in $(secs_since "$t0")"
 	fi
 	CH_PID=""
-	if [[ -n $CH_DIR && -d $CH_DIR ]]; then
-		if [[ -n ${CLICKHOUSE_KEEP_TMP:-} ]]; then
-			note "kept $CH_DIR"
-		else
-			rm -rf "$CH_DIR"
-		fi
-	fi
+	remove_tmp "$CH_DIR"
 	CH_DIR=""
+}
+
+# remove_tmp DIR: delete a run's temp dir, or keep it (and say where) with CLICKHOUSE_KEEP_TMP=1.
+remove_tmp() {
+	local dir=$1
+	[[ -n $dir && -d $dir ]] || return 0
+	if [[ -n ${CLICKHOUSE_KEEP_TMP:-} ]]; then
+		note "kept $dir"
+	else
+		rm -rf "$dir"
+	fi
 }
 
 # write_config TCP HTTP INTERSERVER: config.xml and users.xml in $CH_DIR/etc with every

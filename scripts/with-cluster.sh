@@ -107,13 +107,7 @@ stop_cluster() {
 	[[ -z $ZK_DIR ]] || stop_pids "$ZK_DIR"
 	NODE_DIRS=()
 	ZK_DIR=""
-	if [[ -n $TOP && -d $TOP ]]; then
-		if [[ -n ${CLICKHOUSE_KEEP_TMP:-} ]]; then
-			note "kept $TOP"
-		else
-			rm -rf "$TOP"
-		fi
-	fi
+	remove_tmp "$TOP"
 	TOP=""
 }
 
