@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/url"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	gojson "github.com/goccy/go-json"
@@ -106,56 +104,16 @@ func (s *source) extractSessions(ctx context.Context, w window.Window, out engin
 	// A session touched while we walk can be served twice (its cursor
 	// position moves); one row per session per load is enough.
 	seen := map[string]bool{}
-	// Each page is decoded and emitted on a goroutine of its own while the
-	// walk fetches the next one (one page ahead at most), so the two
-	// overlap across cores.
-	pages := make(chan sessionsPage, 1)
-	done := make(chan error, 1)
-	var stopped atomic.Bool
-	go func() {
-		var err error
-		for p := range pages {
-			if err == nil {
-				if err = s.sessionsPage(ctx, w, out, seen, p.number, p.items); err != nil && !errors.Is(err, errStopWalk) {
-					err = fmt.Errorf("%s page %d: %w", where, p.number, err)
-				}
-				if err != nil {
-					// The walk stops at its next page.
-					stopped.Store(true)
-				}
-			}
-		}
-		done <- err
-	}()
-	walkErr := s.walk(ctx, where, s.cfg.Paths.ContentSessions, q, func(page int, items []json.RawMessage) error {
-		if stopped.Load() {
-			return errStopWalk
-		}
-		select {
-		case pages <- sessionsPage{page, items}:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		if len(items) > 0 && olderThan(items[len(items)-1], w.Start) {
-			// Newest first: this page reaches past the window's start, so
-			// no later page can hold a session of the window.
-			return errStopWalk
-		}
-		return nil
+	// CursorWalk fetches the next page while this one is decoded and
+	// emitted, so fetching and decoding overlap across cores: one page
+	// ahead, never more.
+	return s.walk(ctx, where, s.cfg.Paths.ContentSessions, q, func(page int, items []json.RawMessage) error {
+		return s.sessionsPage(ctx, w, out, seen, page, items)
 	})
-	close(pages)
-	err := <-done
-	if walkErr != nil {
-		return walkErr
-	}
-	if errors.Is(err, errStopWalk) {
-		return nil
-	}
-	return err
 }
 
 // olderThan says whether the session's last activity is before t; false
-// when the item cannot tell (the page goroutine rejects it).
+// when the item cannot tell (sessionsPage then decodes and rejects it).
 func olderThan(raw json.RawMessage, t time.Time) bool {
 	var pos sessionPosition
 	if gojson.Unmarshal(raw, &pos) != nil {
@@ -163,11 +121,6 @@ func olderThan(raw json.RawMessage, t time.Time) bool {
 	}
 	last, err := time.Parse(time.RFC3339Nano, pos.LastActivityAt)
 	return err == nil && last.Before(t)
-}
-
-type sessionsPage struct {
-	number int
-	items  []json.RawMessage
 }
 
 // sessionsPage emits one page's sessions in the window. errStopWalk says the
