@@ -51,7 +51,6 @@ func listUsers(activity map[string][]time.Time, w window.Window) []row {
 	return out
 }
 
-
 // newestPerKey reads the table with DuckDB, the greatest seen_at per id.
 func newestPerKey(t *testing.T, dir string) []map[string]any {
 	t.Helper()
