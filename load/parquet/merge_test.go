@@ -143,3 +143,30 @@ func TestMergeReplacedDayKeepsNewerVersion(t *testing.T) {
 		{"id": "older-replaced", "seen_at": "2026-11-08T12:00:00Z"},
 	}, newestPerKey(t, dir))
 }
+
+// A day holding a file written before a column was added keeps that file's
+// rows of keys a Merge load does not carry, with the new column null.
+func TestMergeKeepsRowsOfAnOlderSchema(t *testing.T) {
+	dir := t.TempDir()
+	s := newSink(t, dir, Options{})
+	before := *lastSeen
+	before.Name = "last_seen_v"
+	after := before
+	after.Columns = schemas.WithMeta(
+		schemas.Column{Name: "id", Type: schemas.String},
+		schemas.Column{Name: "seen_at", Type: schemas.Timestamp},
+		schemas.Column{Name: "note", Type: schemas.String, Nullable: true},
+	)
+	w := days("2026-11-01", "2026-11-10")
+	seen := day("2026-11-04").Add(time.Hour)
+	meta := row{"_extracted_at": time.Unix(0, 0).UTC(), "_run_id": "run1"}
+	with := func(r row) row { maps.Copy(r, meta); return r }
+	loadRows(t, s, &before, w, "bot.users", []row{with(row{"id": "old", "seen_at": seen})})
+	loadRows(t, s, &after, w, "bot.users", []row{with(row{"id": "new", "seen_at": seen, "note": "x"})})
+
+	got := map[string]any{}
+	for _, r := range readTable(t, dir, &after) {
+		got[r["id"].(string)] = r["note"]
+	}
+	assert.Equal(t, map[string]any{"old": nil, "new": "x"}, got)
+}

@@ -154,12 +154,16 @@ func (w *Writer) eachRow(path string, fn func(row parquetgo.Row, key string, ver
 	if err != nil {
 		return fmt.Errorf("read %s: %w", path, err)
 	}
-	if !parquetgo.EqualNodes(pf.Schema(), w.schema) {
-		return fmt.Errorf("%s was written with another schema of %s: delete it, then rerun its days", path, w.table.Name)
+	// A file written before a column was added is read in today's schema
+	// (the new column null), so that a rerun keeps its rows rather than
+	// failing or dropping them.
+	conv, err := parquetgo.Convert(w.schema, pf.Schema())
+	if err != nil {
+		return fmt.Errorf("%s was written with a schema of %s that cannot be read as today's (%v): move it away, then rerun its days", path, w.table.Name, err)
 	}
 	buf := make([]parquetgo.Row, rowsPerWrite)
 	for _, rg := range pf.RowGroups() {
-		rows := rg.Rows()
+		rows := parquetgo.ConvertRowGroup(rg, conv).Rows()
 		for {
 			n, err := rows.ReadRows(buf)
 			for _, row := range buf[:n] {
