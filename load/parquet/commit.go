@@ -70,6 +70,11 @@ func (w *Writer) prepare() error {
 	if err != nil {
 		return err
 	}
+	if w.carried != nil {
+		if err := w.keepUncarried(tableDir, days); err != nil {
+			return err
+		}
+	}
 	if w.keys != nil {
 		// Rejects seen again: their earlier copies on days outside the
 		// window go, so that a reject is one row whatever windows saw it.

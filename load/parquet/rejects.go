@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -91,9 +92,55 @@ func (w *Writer) dropSeenAgain(tableDir string, replacing []int32) ([]int32, err
 	return out, nil
 }
 
-// eachRow calls fn with every row of a reject file and the row's key; the
-// row is valid only during the call.
-func (w *Writer) eachRow(path string, fn func(row parquetgo.Row, key string) error) error {
+// lookupKey finds the leaf columns of keyCols and of the Merge version in
+// the table's Parquet schema; every file eachRow reads has that schema.
+func (w *Writer) lookupKey() error {
+	w.keyIdx = w.keyIdx[:0]
+	for _, name := range w.keyCols {
+		leaf, ok := w.schema.Lookup(name)
+		if !ok {
+			return fmt.Errorf("table %s has no key column %s", w.table.Name, name)
+		}
+		w.keyIdx = append(w.keyIdx, leaf.ColumnIndex)
+	}
+	w.versionIdx = -1
+	if w.carried != nil {
+		leaf, ok := w.schema.Lookup(w.table.Version)
+		if !ok {
+			return fmt.Errorf("table %s has no version column %s", w.table.Name, w.table.Version)
+		}
+		w.versionIdx = leaf.ColumnIndex
+	}
+	return nil
+}
+
+// keyOf returns a row's key (its key columns joined by NUL) and, for a
+// Merge table, its version; a null version sorts below every other.
+func (w *Writer) keyOf(row parquetgo.Row) (string, int64) {
+	parts := make([]string, len(w.keyIdx))
+	version := int64(math.MinInt64)
+	for _, v := range row {
+		c := v.Column()
+		if i := slices.Index(w.keyIdx, c); i >= 0 {
+			parts[i] = v.String()
+		}
+		if c == w.versionIdx && !v.IsNull() {
+			switch v.Kind() {
+			case parquetgo.Int32:
+				version = int64(v.Int32())
+			default:
+				version = v.Int64()
+			}
+		}
+	}
+	return strings.Join(parts, "\x00"), version
+}
+
+// eachRow calls fn with every row of one of this stream's files, its key
+// and (Merge tables) its version; the row is valid only during the call.
+// Rows are read rowsPerWrite at a time, so memory stays bounded whatever
+// the file's size.
+func (w *Writer) eachRow(path string, fn func(row parquetgo.Row, key string, version int64) error) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
@@ -107,30 +154,21 @@ func (w *Writer) eachRow(path string, fn func(row parquetgo.Row, key string) err
 	if err != nil {
 		return fmt.Errorf("read %s: %w", path, err)
 	}
-	if !parquetgo.EqualNodes(pf.Schema(), w.schema) {
-		return fmt.Errorf("%s was written with another schema of %s: delete it, then rerun its days", path, w.table.Name)
+	// A file written before a column was added is read in today's schema
+	// (the new column null), so that a rerun keeps its rows rather than
+	// failing or dropping them.
+	conv, err := parquetgo.Convert(w.schema, pf.Schema())
+	if err != nil {
+		return fmt.Errorf("%s was written with a schema of %s that cannot be read as today's (%v): move it away, then rerun its days", path, w.table.Name, err)
 	}
-	idx := make([]int, len(rejectKey))
-	for i, name := range rejectKey {
-		leaf, ok := pf.Schema().Lookup(name)
-		if !ok {
-			return fmt.Errorf("%s has no column %s", path, name)
-		}
-		idx[i] = leaf.ColumnIndex
-	}
-	parts := make([]string, len(idx))
 	buf := make([]parquetgo.Row, rowsPerWrite)
 	for _, rg := range pf.RowGroups() {
-		rows := rg.Rows()
+		rows := parquetgo.ConvertRowGroup(rg, conv).Rows()
 		for {
 			n, err := rows.ReadRows(buf)
 			for _, row := range buf[:n] {
-				for _, v := range row {
-					if i := slices.Index(idx, v.Column()); i >= 0 {
-						parts[i] = v.String()
-					}
-				}
-				if ferr := fn(row, strings.Join(parts, "\x00")); ferr != nil {
+				key, version := w.keyOf(row)
+				if ferr := fn(row, key, version); ferr != nil {
 					rows.Close()
 					return ferr
 				}
@@ -151,7 +189,7 @@ func (w *Writer) eachRow(path string, fn func(row parquetgo.Row, key string) err
 func (w *Writer) countSeenAgain(paths []string) (int, error) {
 	n := 0
 	for _, p := range paths {
-		err := w.eachRow(p, func(_ parquetgo.Row, key string) error {
+		err := w.eachRow(p, func(_ parquetgo.Row, key string, _ int64) error {
 			if w.keys[key] {
 				n++
 			}
@@ -167,7 +205,7 @@ func (w *Writer) countSeenAgain(paths []string) (int, error) {
 // copyUnseen writes the rows of path that this load did not see again into
 // this load's file of day.
 func (w *Writer) copyUnseen(path string, day int32) error {
-	return w.eachRow(path, func(row parquetgo.Row, key string) error {
+	return w.eachRow(path, func(row parquetgo.Row, key string, _ int64) error {
 		if w.keys[key] {
 			return nil
 		}
@@ -181,4 +219,48 @@ func (w *Writer) copyUnseen(path string, day int32) error {
 		df.rows++
 		return nil
 	})
+}
+
+// keepUncarried stages, for each day of replacing, the rows of this
+// stream's live files there that the load must not take away: those of keys
+// it does not carry, and those newer than the version it carries for their
+// key (a tie goes to the load, as in ClickHouse). Without it a Merge table
+// whose day depends on the window (a bot user's seen_at is the window's last
+// second when the user was not active in it) loses a key when a later window
+// covers the day but does not list the key.
+func (w *Writer) keepUncarried(tableDir string, replacing []int32) error {
+	for _, day := range replacing {
+		dir := filepath.Join(tableDir, dayDir(day))
+		files, err := os.ReadDir(dir)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		for _, f := range files {
+			if !strings.HasPrefix(f.Name(), w.filePrefix) || !strings.HasSuffix(f.Name(), ".parquet") {
+				continue
+			}
+			path := filepath.Join(dir, f.Name())
+			err := w.eachRow(path, func(row parquetgo.Row, key string, version int64) error {
+				if v, ok := w.carried[key]; ok && version <= v {
+					return nil
+				}
+				df, err := w.file(day)
+				if err != nil {
+					return err
+				}
+				if _, err := df.pw.WriteRows([]parquetgo.Row{row}); err != nil {
+					return fmt.Errorf("rewrite %s: %w", path, err)
+				}
+				df.rows++
+				return nil
+			})
+			if err != nil {
+				return fmt.Errorf("keep the rows of keys this load does not carry, day %s: %w", dayString(day), err)
+			}
+		}
+	}
+	return w.finishAll()
 }

@@ -176,8 +176,16 @@ func (s *Sink) Begin(ctx context.Context, t *schemas.Table, w window.Window, str
 			wr.endDay = wr.firstDay
 		}
 	}
-	if t.Name == schemas.Rejects.Name {
+	switch {
+	case t.Name == schemas.Rejects.Name:
 		wr.keys = map[string]bool{}
+		wr.keyCols = rejectKey
+	case t.Disposition == schemas.Merge:
+		wr.carried = map[string]int64{}
+		wr.keyCols = t.Key
+	}
+	if err := wr.lookupKey(); err != nil {
+		return nil, err
 	}
 	n := s.begins.Add(1)
 	wr.staging = filepath.Join(s.dir, stagingDir, wr.fileRun, t.Name, fileSafe(stream, true), fmt.Sprint(n))

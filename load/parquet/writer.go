@@ -46,6 +46,17 @@ type Writer struct {
 	// keys holds the key of every reject this load staged (etl_rejects
 	// only; rejects are few): Prepare drops their earlier copies.
 	keys map[string]bool
+	// keyCols names the columns eachRow joins into a row's key: the
+	// reject key for etl_rejects, the table's Key for Merge tables.
+	keyCols []string
+	// carried holds, for a Merge table, the greatest Version this load
+	// staged for each key (a window's keys fit in memory). Prepare keeps the
+	// replaced days' old rows of the keys it does not carry, and of those it
+	// carries with an older version, as ClickHouse does.
+	carried map[string]int64
+	// keyIdx and versionIdx are the leaf columns of keyCols and Version.
+	keyIdx     []int
+	versionIdx int
 	// whole: replace all of this stream's files, not only the window's days
 	// (etl_rejects of a snapshot stream).
 	whole bool
@@ -230,6 +241,14 @@ func (w *Writer) writeRows(df *dayFile, encs []encodeFunc, rows []int32) error {
 			}
 		}
 		batch[j] = row
+	}
+	if w.carried != nil {
+		for _, row := range batch {
+			key, version := w.keyOf(row)
+			if old, ok := w.carried[key]; !ok || version > old {
+				w.carried[key] = version
+			}
+		}
 	}
 	if _, err := df.pw.WriteRows(batch); err != nil {
 		return fmt.Errorf("write %d rows to %s: %w", len(rows), df.f.Name(), err)

@@ -1,0 +1,172 @@
+package parquet
+
+import (
+	"fmt"
+	"maps"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/adoptionlabs/etl/schemas"
+	"github.com/adoptionlabs/etl/testsupport"
+	"github.com/adoptionlabs/etl/window"
+)
+
+// lastSeen is a Merge table whose day depends on the window, like the bot's
+// users: seen_at is the user's last interaction when it falls inside the
+// window, else the window's last second, and it is both version and day.
+var lastSeen = &schemas.Table{
+	Name: "last_seen",
+	Columns: schemas.WithMeta(
+		schemas.Column{Name: "id", Type: schemas.String},
+		schemas.Column{Name: "seen_at", Type: schemas.Timestamp},
+	),
+	Disposition: schemas.Merge,
+	Key:         []string{"id"},
+	Version:     "seen_at",
+	Day:         "seen_at",
+}
+
+// listUsers is what a bot-like API returns for a window: the users active in
+// it, with seen_at as extract/bot/users.go derives it.
+func listUsers(activity map[string][]time.Time, w window.Window) []row {
+	var out []row
+	for _, id := range slices.Sorted(maps.Keys(activity)) {
+		acts := activity[id]
+		if !slices.ContainsFunc(acts, w.Contains) {
+			continue
+		}
+		last := slices.MaxFunc(acts, func(a, b time.Time) int { return a.Compare(b) })
+		seen := last
+		if !w.Contains(last) {
+			seen = w.End.Add(-time.Second)
+		}
+		out = append(out, row{"id": id, "seen_at": seen, "_extracted_at": time.Unix(0, 0).UTC(), "_run_id": "run1"})
+	}
+	return out
+}
+
+// newestPerKey reads the table with DuckDB, the greatest seen_at per id.
+func newestPerKey(t *testing.T, dir string) []map[string]any {
+	t.Helper()
+	glob := strings.ReplaceAll(filepath.Join(dir, lastSeen.Name, "*", "*.parquet"), "'", "''")
+	return testsupport.DuckDB(t, `
+SELECT id, seen_at FROM read_parquet('`+glob+`', hive_partitioning = true)
+QUALIFY row_number() OVER (PARTITION BY id ORDER BY seen_at DESC) = 1
+ORDER BY id`)
+}
+
+// Windows loaded in another order give the same keys as one load of the
+// whole range, and per key the newest row any load carried (what ClickHouse
+// keeps): a window that covers a day without listing a key there keeps it.
+func TestMergeKeepsKeysAWindowDoesNotCarry(t *testing.T) {
+	at := func(d string, h int) time.Time { return day(d).Add(time.Duration(h) * time.Hour) }
+	activity := map[string][]time.Time{
+		// active early and after the range: its rows sit on window ends
+		"early-and-after": {at("2026-11-03", 9), at("2026-11-25", 9)},
+		"early-and-late":  {at("2026-11-03", 9), at("2026-11-18", 9)},
+		"only-middle":     {at("2026-11-12", 9)},
+		"only-early":      {at("2026-11-02", 9)},
+		"only-late":       {at("2026-11-19", 9)},
+		"spans-overlap":   {at("2026-11-06", 9), at("2026-11-14", 9)},
+	}
+	whole := days("2026-11-01", "2026-11-20")
+	sequence := []window.Window{
+		days("2026-11-11", "2026-11-20"),
+		days("2026-11-01", "2026-11-10"),
+		days("2026-11-05", "2026-11-15"),
+	}
+
+	dirA, dirC := t.TempDir(), t.TempDir()
+	loadRows(t, newSink(t, dirA, Options{}), lastSeen, whole, "bot.users", listUsers(activity, whole))
+
+	sinkC := newSink(t, dirC, Options{})
+	oracle := map[string]time.Time{} // ClickHouse: the greatest version any load carried
+	for _, w := range sequence {
+		rows := listUsers(activity, w)
+		for _, r := range rows {
+			if v := r["seen_at"].(time.Time); v.After(oracle[r["id"].(string)]) {
+				oracle[r["id"].(string)] = v
+			}
+		}
+		loadRows(t, sinkC, lastSeen, w, "bot.users", rows)
+	}
+
+	a, c := newestPerKey(t, dirA), newestPerKey(t, dirC)
+	ids := func(rows []map[string]any) []any {
+		var out []any
+		for _, r := range rows {
+			out = append(out, r["id"])
+		}
+		return out
+	}
+	require.Equal(t, ids(a), ids(c), "the windows in another order lost or added keys")
+	require.Len(t, c, len(activity))
+	var want []map[string]any
+	for _, id := range slices.Sorted(maps.Keys(oracle)) {
+		want = append(want, map[string]any{"id": id, "seen_at": oracle[id].Format(time.RFC3339Nano)})
+	}
+	assert.Equal(t, want, c, "newest row per key differs from the greatest version loaded")
+}
+
+// Within the days a load replaces, an old row newer than the incoming row of
+// its key stays (the newer version wins, as in ClickHouse); an older one goes.
+func TestMergeReplacedDayKeepsNewerVersion(t *testing.T) {
+	dir := t.TempDir()
+	s := newSink(t, dir, Options{})
+	w := days("2026-11-01", "2026-11-10")
+	ts := func(d string) time.Time { return day(d).Add(12 * time.Hour) }
+	meta := func(id string, seen time.Time) row {
+		return row{"id": id, "seen_at": seen, "_extracted_at": time.Unix(0, 0).UTC(), "_run_id": "run1"}
+	}
+	loadRows(t, s, lastSeen, w, "bot.users", []row{meta("newer-kept", ts("2026-11-09")), meta("older-replaced", ts("2026-11-02"))})
+	loadRows(t, s, lastSeen, w, "bot.users", []row{meta("newer-kept", ts("2026-11-03")), meta("older-replaced", ts("2026-11-08"))})
+
+	got := map[string][]string{}
+	for _, r := range readTable(t, dir, lastSeen) {
+		got[r["id"].(string)] = append(got[r["id"].(string)], r["dt"].(string))
+	}
+	for _, v := range got {
+		slices.Sort(v)
+	}
+	assert.Equal(t, map[string][]string{
+		"newer-kept":     {"2026-11-03", "2026-11-09"},
+		"older-replaced": {"2026-11-08"},
+	}, got, fmt.Sprint("rows by key and day: ", got))
+	assert.Equal(t, []map[string]any{
+		{"id": "newer-kept", "seen_at": "2026-11-09T12:00:00Z"},
+		{"id": "older-replaced", "seen_at": "2026-11-08T12:00:00Z"},
+	}, newestPerKey(t, dir))
+}
+
+// A day holding a file written before a column was added keeps that file's
+// rows of keys a Merge load does not carry, with the new column null.
+func TestMergeKeepsRowsOfAnOlderSchema(t *testing.T) {
+	dir := t.TempDir()
+	s := newSink(t, dir, Options{})
+	before := *lastSeen
+	before.Name = "last_seen_v"
+	after := before
+	after.Columns = schemas.WithMeta(
+		schemas.Column{Name: "id", Type: schemas.String},
+		schemas.Column{Name: "seen_at", Type: schemas.Timestamp},
+		schemas.Column{Name: "note", Type: schemas.String, Nullable: true},
+	)
+	w := days("2026-11-01", "2026-11-10")
+	seen := day("2026-11-04").Add(time.Hour)
+	meta := row{"_extracted_at": time.Unix(0, 0).UTC(), "_run_id": "run1"}
+	with := func(r row) row { maps.Copy(r, meta); return r }
+	loadRows(t, s, &before, w, "bot.users", []row{with(row{"id": "old", "seen_at": seen})})
+	loadRows(t, s, &after, w, "bot.users", []row{with(row{"id": "new", "seen_at": seen, "note": "x"})})
+
+	got := map[string]any{}
+	for _, r := range readTable(t, dir, &after) {
+		got[r["id"].(string)] = r["note"]
+	}
+	assert.Equal(t, map[string]any{"old": nil, "new": "x"}, got)
+}
