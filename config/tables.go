@@ -17,7 +17,7 @@ import (
 // would be dropped by the next run; etl_ is where etl's own tables live, so
 // a table etl adds tomorrow cannot collide with a report configured today.
 const (
-	StagingPrefix  = "_stg_"
+	StagingPrefix  = schemas.StagingPrefix
 	InternalPrefix = "etl_"
 )
 

@@ -9,6 +9,12 @@ import (
 	"strings"
 )
 
+// StagingPrefix starts the name of every staging table a load creates. No
+// declared or configured table may start with it: the ClickHouse sink drops
+// leftover staging tables of a killed run by this prefix (and their exact
+// form), and config validation refuses such names.
+const StagingPrefix = "_stg_"
+
 // Type is the logical type of a column, independent of any storage format.
 type Type int
 

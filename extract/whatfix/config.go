@@ -138,8 +138,8 @@ func NewConfig() *Config {
 	return c
 }
 
-// stagingPrefix starts the ClickHouse sink's staging tables (config.StagingPrefix).
-const stagingPrefix = "_stg_"
+// stagingPrefix starts the sinks' staging tables.
+const stagingPrefix = schemas.StagingPrefix
 
 var (
 	reportNameForm = regexp.MustCompile(`^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*$`)

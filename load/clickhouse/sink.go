@@ -250,7 +250,7 @@ func (s *Sink) Begin(ctx context.Context, t *schemas.Table, w window.Window, str
 
 // stagingPrefix starts every staging table name; config validation reserves
 // it, and DropStaleStaging drops only names of the exact stagingName form.
-const stagingPrefix = "_stg_"
+const stagingPrefix = schemas.StagingPrefix
 
 // stagingName is a fresh staging table name for table:
 // _stg_<table>_<12 lowercase hex>.
