@@ -313,7 +313,12 @@ func (e *emitter) Emit(ctx context.Context, table string, row Row) error {
 		return fmt.Errorf("stream %s emitted into undeclared table %q", e.stream.ID(), table)
 	}
 	tl.mu.Lock()
-	err := tl.batch.Append(row.Values)
+	var err error
+	if row.Layout != nil {
+		err = tl.batch.AppendFields(row.Layout, row.Fields)
+	} else {
+		err = tl.batch.Append(row.Values)
+	}
 	if err == nil {
 		tl.rows++
 		e.live.Rows.Add(1)
@@ -353,6 +358,9 @@ func (e *emitter) reject(ctx context.Context, table, reason string, row Row) err
 	}
 	if raw == "" && row.Values != nil {
 		raw = rawJSON(row.Values)
+	}
+	if raw == "" && row.Layout != nil {
+		raw = rawJSON(row.Layout.Map(row.Fields))
 	}
 	sum := sha256.Sum256([]byte(table + "\x00" + reason + "\x00" + raw))
 	rj := e.rejects

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/adoptionlabs/etl/schemas"
+	"github.com/adoptionlabs/etl/transform"
 	"github.com/adoptionlabs/etl/window"
 )
 
@@ -82,6 +83,14 @@ func (s *Stream) Validate() error {
 // them to the column types and turns what does not fit into rejects.
 type Row struct {
 	Values map[string]any
+	// Layout and Fields, when Layout is set, give the row by position
+	// instead of Values: Fields[i] is the value of Layout's i-th column.
+	// Nothing is allocated per row, which matters for the streams that
+	// move most rows; the values load and reject exactly as in Values.
+	// The emitter does not keep Fields after Emit returns, so the
+	// extractor can reuse one slice.
+	Layout *transform.Layout
+	Fields []transform.Value
 	// Raw is the source text of the row (a CSV line) kept for rejects; when
 	// empty the reject carries Values as JSON.
 	Raw string

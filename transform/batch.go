@@ -120,6 +120,13 @@ func (b *Batcher) Append(values map[string]any) error {
 			}
 		}
 	}
+	return b.appendCells()
+}
+
+// appendCells adds the coerced row in b.cells, unless its day is outside
+// the window.
+func (b *Batcher) appendCells() error {
+	cells := b.cells
 	if b.window != nil {
 		if cl := &cells[b.dayIdx]; !cl.null && !b.window.Contains(cl.t) {
 			return fmt.Errorf("%w: %s %s not in %s", ErrOutsideWindow, b.table.Day, cl.t.Format(time.RFC3339), b.window)

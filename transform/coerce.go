@@ -321,8 +321,7 @@ func coerceCell(c schemas.Column, v any, out *cell) error {
 		if x, ok := v.(string); ok {
 			// Fast path for the ISO 8601 text APIs send; anything else takes
 			// the general route below.
-			if t, err := time.Parse(time.RFC3339Nano, x); err == nil {
-				t = t.UTC()
+			if t, ok := parseISOTime(x); ok {
 				if !t.Before(minTime) && !t.After(maxTime) {
 					out.t = t
 					return nil

@@ -35,8 +35,12 @@ var _ engine.Emitter = (*Recorder)(nil)
 // NewRecorder returns an empty Recorder.
 func NewRecorder() *Recorder { return &Recorder{rows: map[string][]engine.Row{}} }
 
-// Emit keeps row under table.
+// Emit keeps row under table. A row given by layout is kept in the map
+// form (Values), which tests read; the extractor reuses its Fields.
 func (r *Recorder) Emit(_ context.Context, table string, row engine.Row) error {
+	if row.Layout != nil {
+		row.Values, row.Layout, row.Fields = row.Layout.Map(row.Fields), nil, nil
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.rows[table] = append(r.rows[table], row)

@@ -9,6 +9,16 @@ import (
 	gojson "github.com/goccy/go-json"
 )
 
+// BodyDecoder is a response type that decodes its own body, for the pages
+// that move most rows: it can decode in one pass into what it needs and
+// let its strings share one copy of the body, where decodeJSON gives each
+// string its own (a reflection walk and an allocation per value). It must
+// leave itself as it was, or return an error a caller can act on: a
+// *json.SyntaxError for a malformed body makes the request retried.
+type BodyDecoder interface {
+	DecodeJSONBody(data []byte) error
+}
+
 // decodeJSON is json.Unmarshal at several times its speed: a JSON page is
 // most of an extraction's CPU (BENCHMARKS.md, issue 14), and encoding/json
 // scans every body twice (validation, then decoding). goccy/go-json decodes
@@ -17,6 +27,9 @@ import (
 // decoded again by encoding/json, whose errors (*json.SyntaxError decides
 // whether a body is retried) and partial results callers already rely on.
 func decodeJSON(data []byte, out any) error {
+	if d, ok := out.(BodyDecoder); ok {
+		return d.DecodeJSONBody(data)
+	}
 	ptr := reflect.ValueOf(out)
 	if ptr.Kind() != reflect.Pointer || ptr.IsNil() {
 		return json.Unmarshal(data, out)

@@ -20,6 +20,9 @@ type listPage struct {
 	Data        []json.RawMessage `json:"data"`
 	HasMore     bool              `json:"has_more"`
 	NextPageURL string            `json:"next_page_url"`
+	// lastID is the last item's id when a page type decoded its items
+	// itself and left Data empty (nextPage's fallback cursor).
+	lastID string
 }
 
 // errStopWalk ends a walk early without error (the window's start was
@@ -32,6 +35,16 @@ var errStopWalk = errors.New("userflow: walk stopped")
 // page number and a hint about what to check are added here.
 func (s *source) walk(ctx context.Context, where, path string, query url.Values,
 	fn func(page int, items []json.RawMessage) error) error {
+	return walkPages(ctx, s, where, path, query,
+		func(p *listPage) (*listPage, int) { return p, len(p.Data) },
+		func(page int, p *listPage) error { return fn(page, p.Data) })
+}
+
+// walkPages is walk for a page type of the caller's (P), which may decode
+// its items its own way; list returns the page's list fields and how many
+// items it holds.
+func walkPages[P any](ctx context.Context, s *source, where, path string, query url.Values,
+	list func(*P) (*listPage, int), fn func(page int, p *P) error) error {
 	query.Set("limit", strconv.Itoa(s.cfg.PageSize))
 	// fetched is counted where pages are decoded, handled where fn runs:
 	// CursorWalk fetches a page ahead on another goroutine.
@@ -41,22 +54,27 @@ func (s *source) walk(ctx context.Context, where, path string, query url.Values,
 		notList          error
 	)
 	err := httpclient.CursorWalk(ctx, s.client, httpclient.Request{Path: path, Query: query},
-		func(p *listPage) ([]json.RawMessage, string) {
+		func(p *P) ([]*P, string) {
 			fetched++
-			if p.Object != "list" {
+			l, n := list(p)
+			if l.Object != "list" {
 				// Silently taking a non-list as an empty last page would
 				// replace snapshot tables with nothing.
-				notList = fmt.Errorf("GET %s answered an object of type %q instead of a list: check base_url and paths", path, p.Object)
+				notList = fmt.Errorf("GET %s answered an object of type %q instead of a list: check base_url and paths", path, l.Object)
 				return nil, ""
 			}
-			if !p.HasMore {
-				return p.Data, ""
+			var items []*P
+			if n > 0 {
+				items = []*P{p}
 			}
-			return p.Data, nextPage(path, query, p)
+			if !l.HasMore {
+				return items, ""
+			}
+			return items, nextPage(path, query, l)
 		},
-		func(items []json.RawMessage) error {
+		func(pages []*P) error {
 			handled++
-			fnErr = fn(handled, items)
+			fnErr = fn(handled, pages[0])
 			return fnErr
 		})
 	switch {
@@ -74,13 +92,18 @@ func (s *source) walk(ctx context.Context, where, path string, query url.Values,
 // nextPage is next_page_url, which the reference promises is always set;
 // should it be missing, the documented starting_after cursor builds it.
 func nextPage(path string, query url.Values, p *listPage) string {
-	if p.NextPageURL != "" || len(p.Data) == 0 {
+	if p.NextPageURL != "" || (len(p.Data) == 0 && p.lastID == "") {
 		return p.NextPageURL
 	}
 	var last struct {
 		ID string `json:"id"`
 	}
-	if json.Unmarshal(p.Data[len(p.Data)-1], &last) != nil || last.ID == "" {
+	if len(p.Data) == 0 {
+		last.ID = p.lastID
+	} else if json.Unmarshal(p.Data[len(p.Data)-1], &last) != nil {
+		return ""
+	}
+	if last.ID == "" {
 		return ""
 	}
 	q := url.Values{}

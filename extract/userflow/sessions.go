@@ -8,11 +8,13 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	gojson "github.com/goccy/go-json"
 
 	"github.com/adoptionlabs/etl/engine"
 	"github.com/adoptionlabs/etl/schemas"
+	"github.com/adoptionlabs/etl/transform"
 	"github.com/adoptionlabs/etl/window"
 )
 
@@ -47,20 +49,34 @@ func (s *source) contentSessionsStream() *engine.Stream {
 	}
 }
 
+// sessionFields are a session's own fields.
+type sessionFields struct {
+	ID                string  `json:"id"`
+	ContentID         string  `json:"content_id"`
+	UserID            string  `json:"user_id"`
+	GroupID           *string `json:"group_id"`
+	VersionID         string  `json:"version_id"`
+	CreatedAt         string  `json:"created_at"`
+	LastActivityAt    string  `json:"last_activity_at"`
+	Completed         bool    `json:"completed"`
+	CompletedAt       *string `json:"completed_at"`
+	Progress          any     `json:"progress"`
+	IsPreview         bool    `json:"is_preview"`
+	LauncherActivated bool    `json:"launcher_activated"`
+}
+
+// sessionItem is a session decoded with its answers, as a whole page of
+// them is in the common case.
 type sessionItem struct {
-	ID                string            `json:"id"`
-	ContentID         string            `json:"content_id"`
-	UserID            string            `json:"user_id"`
-	GroupID           *string           `json:"group_id"`
-	VersionID         string            `json:"version_id"`
-	CreatedAt         string            `json:"created_at"`
-	LastActivityAt    string            `json:"last_activity_at"`
-	Completed         bool              `json:"completed"`
-	CompletedAt       *string           `json:"completed_at"`
-	Progress          any               `json:"progress"`
-	IsPreview         bool              `json:"is_preview"`
-	LauncherActivated bool              `json:"launcher_activated"`
-	Answers           []json.RawMessage `json:"answers"`
+	sessionFields
+	Answers []answerItem `json:"answers"`
+}
+
+// rawSessionItem keeps each answer raw, so that on a page that did not
+// decode whole, one odd answer becomes a reject and not its session.
+type rawSessionItem struct {
+	sessionFields
+	Answers []json.RawMessage `json:"answers"`
 }
 
 type answerItem struct {
@@ -72,22 +88,64 @@ type answerItem struct {
 	QuestionName string          `json:"question_name"`
 }
 
+// sessionsPage is a page of the session list. The whole page is decoded in
+// one pass into typed sessions and answers (items) where it can be: one
+// JSON parse per page and no copy per item, where decoding items one by
+// one parsed every byte twice and copied it three times (issue 14). A page
+// that does not decode whole (an item of another shape) keeps its items
+// raw in Data, and each is decoded on its own, so the odd one becomes a
+// reject and the rest load.
+type sessionsPage struct {
+	listPage
+	items []sessionItem
+}
+
+// DecodeJSONBody implements httpclient.BodyDecoder. The items' strings
+// share one copy of the body: they are copied into Arrow builders and not
+// kept (the walk's seen-set clones what it keeps).
+func (p *sessionsPage) DecodeJSONBody(data []byte) error {
+	var typed struct {
+		Object      string        `json:"object"`
+		Data        []sessionItem `json:"data"`
+		HasMore     bool          `json:"has_more"`
+		NextPageURL string        `json:"next_page_url"`
+	}
+	if gojson.Unmarshal(data, &typed) == nil {
+		// The cursor fields outlive the page (the walk remembers every
+		// next page it fetched): their own memory, not the body's.
+		*p = sessionsPage{items: typed.Data, listPage: listPage{
+			Object: strings.Clone(typed.Object), HasMore: typed.HasMore, NextPageURL: strings.Clone(typed.NextPageURL),
+		}}
+		if n := len(typed.Data); n > 0 {
+			p.lastID = strings.Clone(typed.Data[n-1].ID)
+		}
+		return nil
+	}
+	var raw listPage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return err
+	}
+	*p = sessionsPage{listPage: raw}
+	return nil
+}
+
 // sessionPosition is what places a session in a window.
 type sessionPosition struct {
 	ID             string `json:"id"`
 	LastActivityAt string `json:"last_activity_at"`
 }
 
-// decodeSession and decodeAnswer decode with goccy/go-json, several times
-// faster than encoding/json on these items (BENCHMARKS.md, issue 14). An
-// item goccy refuses is decoded again by encoding/json, so what becomes a
-// reject, and the reason it gives, are encoding/json's as before.
-func decodeSession(raw json.RawMessage) (sessionItem, error) {
-	var it sessionItem
+// decodeSession and decodeAnswer decode one item of a page that did not
+// decode whole, with goccy/go-json, several times faster than
+// encoding/json on these items (BENCHMARKS.md, issue 14). An item goccy
+// refuses is decoded again by encoding/json, so what becomes a reject, and
+// the reason it gives, are encoding/json's.
+func decodeSession(raw json.RawMessage) (rawSessionItem, error) {
+	var it rawSessionItem
 	if gojson.Unmarshal(raw, &it) == nil {
 		return it, nil
 	}
-	return decodeItem[sessionItem](raw)
+	return decodeItem[rawSessionItem](raw)
 }
 
 func decodeAnswer(raw json.RawMessage) (answerItem, error) {
@@ -98,157 +156,206 @@ func decodeAnswer(raw json.RawMessage) (answerItem, error) {
 	return decodeItem[answerItem](raw)
 }
 
+var (
+	sessionLayout = transform.MustLayout(SessionsTable, "id", "content_id", "user_id", "group_id", "version_id",
+		"created_at", "last_activity_at", "completed", "completed_at", "progress", "is_preview", "launcher_activated")
+	answerLayout = transform.MustLayout(AnswersTable, "id", "session_id", "content_id", "user_id", "question_cvid",
+		"question_name", "answer_type", "answer_value", "answer_values", "answer_number", "created_at", "session_last_activity_at")
+)
+
+// sessionWalk is one walk's state: the window, the sessions already
+// loaded, and the row buffers reused for every row.
+type sessionWalk struct {
+	w    window.Window
+	out  engine.Emitter
+	seen map[string]bool
+	// A session touched while we walk can be served twice (its cursor
+	// position moves); one row per session per load is enough.
+	sess, ans []transform.Value
+}
+
 func (s *source) extractSessions(ctx context.Context, w window.Window, out engine.Emitter) error {
 	q := url.Values{"expand": {"answers"}, "order_by": {"-last_activity_at"}}
 	where := fmt.Sprintf("userflow content_sessions window %s", w)
-	// A session touched while we walk can be served twice (its cursor
-	// position moves); one row per session per load is enough.
-	seen := map[string]bool{}
-	// CursorWalk fetches the next page while this one is decoded and
-	// emitted, so fetching and decoding overlap across cores: one page
-	// ahead, never more.
-	return s.walk(ctx, where, s.cfg.Paths.ContentSessions, q, func(page int, items []json.RawMessage) error {
-		return s.sessionsPage(ctx, w, out, seen, page, items)
-	})
+	sw := &sessionWalk{w: w, out: out, seen: map[string]bool{},
+		sess: make([]transform.Value, sessionLayout.Len()), ans: make([]transform.Value, answerLayout.Len())}
+	// CursorWalk fetches and decodes the next page while this one is
+	// emitted, so fetching, decoding and emitting overlap across cores:
+	// one page ahead, never more.
+	return walkPages(ctx, s, where, s.cfg.Paths.ContentSessions, q,
+		func(p *sessionsPage) (*listPage, int) { return &p.listPage, len(p.items) + len(p.Data) },
+		func(page int, p *sessionsPage) error {
+			at := fmt.Sprintf("page %d", page)
+			if p.Data != nil {
+				return sw.rawPage(ctx, at, p.Data)
+			}
+			return sw.page(ctx, at, p.items)
+		})
 }
 
-// olderThan says whether the session's last activity is before t; false
-// when the item cannot tell (sessionsPage then decodes and rejects it).
-func olderThan(raw json.RawMessage, t time.Time) bool {
-	var pos sessionPosition
-	if gojson.Unmarshal(raw, &pos) != nil {
-		return false
+// place says where a session stands against the window: skip it (newer
+// than the window, or loaded already), stop the walk (older than the
+// window: newest first, everything after it is older still), or load it.
+// Before a session loads, the engine commits each chunk the walk has
+// passed below (one walk may serve several chunks).
+func (sw *sessionWalk) place(ctx context.Context, id string, last time.Time) (load bool, err error) {
+	if !last.Before(sw.w.End) || sw.seen[id] {
+		return false, nil
 	}
-	last, err := time.Parse(time.RFC3339Nano, pos.LastActivityAt)
-	return err == nil && last.Before(t)
+	if last.Before(sw.w.Start) {
+		return false, errStopWalk
+	}
+	if err := engine.At(ctx, sw.out, last); err != nil {
+		return false, err
+	}
+	sw.seen[strings.Clone(id)] = true
+	return true, nil
 }
 
-// sessionsPage emits one page's sessions in the window. errStopWalk says the
-// walk passed the window's start.
-func (s *source) sessionsPage(ctx context.Context, w window.Window, out engine.Emitter, seen map[string]bool, page int, items []json.RawMessage) error {
-	at := fmt.Sprintf("page %d", page)
-	// A walk's pages newer than the window (the list has no date filter)
-	// are placed item by item from the cursor field alone; a page that
-	// starts inside the window holds nothing newer, so its items are
-	// decoded once.
-	newer := len(items) > 0 && !olderThan(items[0], w.End)
+// page emits the sessions of a page that decoded whole.
+func (sw *sessionWalk) page(ctx context.Context, at string, items []sessionItem) error {
+	for i := range items {
+		it := &items[i]
+		last, err := time.Parse(time.RFC3339Nano, it.LastActivityAt)
+		if err != nil {
+			if err := sw.rejectUnplaced(ctx, at, it.LastActivityAt, jsonText(it)); err != nil {
+				return err
+			}
+			continue
+		}
+		if load, err := sw.place(ctx, it.ID, last); !load {
+			if err == nil {
+				continue
+			}
+			return err
+		}
+		if err := sw.session(ctx, &it.sessionFields, nil, at); err != nil {
+			return err
+		}
+		for j := range it.Answers {
+			if err := sw.answer(ctx, &it.sessionFields, &it.Answers[j], nil, at); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// rawPage emits the sessions of a page that did not decode whole, item by
+// item. A walk's items newer than the window (the list has no date filter)
+// are placed from the cursor field alone.
+func (sw *sessionWalk) rawPage(ctx context.Context, at string, items []json.RawMessage) error {
 	for _, raw := range items {
 		var pos sessionPosition
-		if newer && gojson.Unmarshal(raw, &pos) == nil && pos.LastActivityAt != "" {
-			if last, err := time.Parse(time.RFC3339Nano, pos.LastActivityAt); err == nil && (!last.Before(w.End) || seen[pos.ID]) {
+		if gojson.Unmarshal(raw, &pos) == nil && pos.LastActivityAt != "" {
+			if last, err := time.Parse(time.RFC3339Nano, pos.LastActivityAt); err == nil && (!last.Before(sw.w.End) || sw.seen[pos.ID]) {
 				continue
 			}
 		}
 		it, err := decodeSession(raw)
 		if err != nil {
-			if err := out.Reject(ctx, SessionsTable.Name, "not a content session object: "+err.Error(), engine.Row{Raw: string(raw), Where: at}); err != nil {
+			if err := sw.out.Reject(ctx, SessionsTable.Name, "not a content session object: "+err.Error(), engine.Row{Raw: string(raw), Where: at}); err != nil {
 				return err
 			}
 			continue
 		}
 		last, err := time.Parse(time.RFC3339Nano, it.LastActivityAt)
 		if err != nil {
-			// Without its cursor value a session cannot be placed in a
-			// window; keep it visible instead of guessing.
-			if err := out.Reject(ctx, SessionsTable.Name, fmt.Sprintf("last_activity_at %q is not an ISO 8601 time", it.LastActivityAt), engine.Row{Raw: string(raw), Where: at}); err != nil {
+			if err := sw.rejectUnplaced(ctx, at, it.LastActivityAt, string(raw)); err != nil {
 				return err
 			}
 			continue
 		}
-		if !last.Before(w.End) || seen[it.ID] {
-			continue
-		}
-		if last.Before(w.Start) {
-			// Newest first: everything after this is older still.
-			return errStopWalk
-		}
-		// One walk may serve several chunks: the engine commits each chunk
-		// the walk has passed below before this row lands.
-		if err := engine.At(ctx, out, last); err != nil {
+		if load, err := sw.place(ctx, it.ID, last); !load {
+			if err == nil {
+				continue
+			}
 			return err
 		}
-		// A copy: goccy's strings share the decoded item's buffer, which
-		// the map would otherwise keep alive for the whole window.
-		seen[strings.Clone(it.ID)] = true
-		if err := emitSession(ctx, out, it, raw, at); err != nil {
+		if err := sw.session(ctx, &it.sessionFields, raw, at); err != nil {
 			return err
+		}
+		for _, rawAnswer := range it.Answers {
+			a, err := decodeAnswer(rawAnswer)
+			if err != nil {
+				if err := sw.out.Reject(ctx, AnswersTable.Name, fmt.Sprintf("answer of session %s is not an answer object: %v", it.ID, err), engine.Row{Raw: string(rawAnswer), Where: at}); err != nil {
+					return err
+				}
+				continue
+			}
+			if err := sw.answer(ctx, &it.sessionFields, &a, rawAnswer, at); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
 }
 
-func emitSession(ctx context.Context, out engine.Emitter, it sessionItem, raw json.RawMessage, at string) error {
-	row := engine.Row{RawJSON: raw, Where: at, Values: map[string]any{
-		"id":                 it.ID,
-		"content_id":         it.ContentID,
-		"user_id":            it.UserID,
-		"group_id":           optional(it.GroupID),
-		"version_id":         it.VersionID,
-		"created_at":         it.CreatedAt,
-		"last_activity_at":   it.LastActivityAt,
-		"completed":          it.Completed,
-		"completed_at":       optional(it.CompletedAt),
-		"progress":           it.Progress,
-		"is_preview":         it.IsPreview,
-		"launcher_activated": it.LauncherActivated,
-	}}
-	if err := out.Emit(ctx, SessionsTable.Name, row); err != nil {
-		return err
+// rejectUnplaced rejects a session whose cursor value is not a time:
+// without it a session cannot be placed in a window; keep it visible
+// instead of guessing.
+func (sw *sessionWalk) rejectUnplaced(ctx context.Context, at, lastActivity, raw string) error {
+	return sw.out.Reject(ctx, SessionsTable.Name, fmt.Sprintf("last_activity_at %q is not an ISO 8601 time", lastActivity), engine.Row{Raw: raw, Where: at})
+}
+
+func jsonText(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
 	}
-	for _, rawAnswer := range it.Answers {
-		a, err := decodeAnswer(rawAnswer)
-		if err != nil {
-			if err := out.Reject(ctx, AnswersTable.Name, fmt.Sprintf("answer of session %s is not an answer object: %v", it.ID, err), engine.Row{Raw: string(rawAnswer), Where: at}); err != nil {
-				return err
-			}
-			continue
-		}
-		value, values := answerValue(a.AnswerValue)
-		var number any
-		if a.AnswerType == "number" {
-			// A numeric string; the transform parses it and rejects the
-			// row if it is not a number.
-			number = value
-		}
-		if err := out.Emit(ctx, AnswersTable.Name, engine.Row{RawJSON: rawAnswer, Where: at, Values: map[string]any{
-			"id":                       a.ID,
-			"session_id":               it.ID,
-			"content_id":               it.ContentID,
-			"user_id":                  it.UserID,
-			"question_cvid":            a.QuestionCVID,
-			"question_name":            a.QuestionName,
-			"answer_type":              a.AnswerType,
-			"answer_value":             value,
-			"answer_values":            values,
-			"answer_number":            number,
-			"created_at":               a.CreatedAt,
-			"session_last_activity_at": it.LastActivityAt,
-		}}); err != nil {
-			return err
-		}
+	return string(b)
+}
+
+// session emits a session's row; raw, when known, is its source text for a
+// reject.
+func (sw *sessionWalk) session(ctx context.Context, it *sessionFields, raw json.RawMessage, at string) error {
+	v := sw.sess
+	v[0], v[1], v[2], v[3] = transform.Str(it.ID), transform.Str(it.ContentID), transform.Str(it.UserID), transform.OptStr(it.GroupID)
+	v[4], v[5], v[6] = transform.Str(it.VersionID), transform.Str(it.CreatedAt), transform.Str(it.LastActivityAt)
+	v[7], v[8], v[9] = transform.Bool(it.Completed), transform.OptStr(it.CompletedAt), transform.Any(it.Progress)
+	v[10], v[11] = transform.Bool(it.IsPreview), transform.Bool(it.LauncherActivated)
+	return sw.out.Emit(ctx, SessionsTable.Name, engine.Row{Layout: sessionLayout, Fields: v, RawJSON: raw, Where: at})
+}
+
+// answer emits one answer of session s.
+func (sw *sessionWalk) answer(ctx context.Context, s *sessionFields, a *answerItem, raw json.RawMessage, at string) error {
+	value, values := answerValue(a.AnswerValue)
+	number := transform.Null()
+	if a.AnswerType == "number" {
+		// A numeric string; the transform parses it and rejects the row
+		// if it is not a number.
+		number = value
 	}
-	return nil
+	v := sw.ans
+	v[0], v[1], v[2], v[3] = transform.Str(a.ID), transform.Str(s.ID), transform.Str(s.ContentID), transform.Str(s.UserID)
+	v[4], v[5], v[6] = transform.Str(a.QuestionCVID), transform.Str(a.QuestionName), transform.Str(a.AnswerType)
+	v[7], v[8], v[9] = value, values, number
+	v[10], v[11] = transform.Str(a.CreatedAt), transform.Str(s.LastActivityAt)
+	return sw.out.Emit(ctx, AnswersTable.Name, engine.Row{Layout: answerLayout, Fields: v, RawJSON: raw, Where: at})
 }
 
 // answerValue renders answer_value for the String column (a string as is,
 // anything else as compact JSON text) and, for arrays, its items.
-func answerValue(raw json.RawMessage) (value any, items []any) {
-	items = []any{}
+func answerValue(raw json.RawMessage) (value, items transform.Value) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
-		return nil, items
+		return transform.Null(), transform.Null()
+	}
+	// Most answers are plain strings: no escapes to undo, no decoder.
+	if n := len(raw); n >= 2 && raw[0] == '"' && raw[n-1] == '"' && bytes.IndexByte(raw[1:n-1], '\\') < 0 && bytes.IndexByte(raw[1:n-1], '"') < 0 && utf8.Valid(raw[1:n-1]) {
+		return transform.Str(string(raw[1 : n-1])), transform.Null()
 	}
 	var s string
 	if json.Unmarshal(raw, &s) == nil {
-		return s, items
+		return transform.Str(s), transform.Null()
 	}
 	var compact bytes.Buffer
 	if json.Compact(&compact, raw) != nil {
-		return string(raw), items
+		return transform.Str(string(raw)), transform.Null()
 	}
 	var list []any
 	if json.Unmarshal(raw, &list) == nil {
-		items = list
+		items = transform.Any(list)
 	}
-	return compact.String(), items
+	return transform.Str(compact.String()), items
 }

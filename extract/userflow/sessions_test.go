@@ -123,15 +123,19 @@ func TestSessionValuesAreMappedAsSpecified(t *testing.T) {
 			"is_preview": s.IsPreview, "launcher_activated": s.LauncherActivated,
 		}, rec.Rows(SessionsTable.Name)[i].Values)
 		for _, a := range s.Answers {
-			value, values, number := a.AnswerValue, []any{}, any(nil)
+			// answer_values is left out (null) unless the answer is a list:
+			// a StringList column loads a missing list as an empty one.
+			value, values, number := a.AnswerValue, any(nil), any(nil)
 			switch a.AnswerType {
 			case "list":
 				items := a.AnswerValue.([]string)
 				quoted := make([]string, len(items))
+				list := []any{}
 				for j, it := range items {
-					values = append(values, it)
+					list = append(list, it)
 					quoted[j] = fmt.Sprintf("%q", it)
 				}
+				values = list
 				value = "[" + strings.Join(quoted, ",") + "]"
 			case "number":
 				number = a.AnswerValue

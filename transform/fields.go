@@ -1,0 +1,283 @@
+package transform
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/adoptionlabs/etl/schemas"
+)
+
+// Layout names, once per stream, the columns an extractor gives by position.
+// A row built as a map boxes every value into an interface and hashes every
+// name; at hundreds of thousands of rows a window that was most of a
+// backfill's CPU (BENCHMARKS.md, issue 14). With a layout the extractor
+// fills a []Value in the layout's order and nothing is allocated per row.
+type Layout struct {
+	table *schemas.Table
+	names []string
+	// pos[c] is the position of table column c in the values, -1 when the
+	// layout does not give it (a meta column, _extra, or a column left null).
+	pos []int
+}
+
+// NewLayout returns the layout giving names, in that order, of table t.
+func NewLayout(t *schemas.Table, names ...string) (*Layout, error) {
+	l := &Layout{table: t, names: names, pos: make([]int, len(t.Columns))}
+	for i := range l.pos {
+		l.pos[i] = -1
+	}
+	for p, n := range names {
+		c := t.Index(n)
+		switch {
+		case c < 0:
+			return nil, fmt.Errorf("layout of %s: no column %q", t.Name, n)
+		case n == schemas.ExtractedAt || n == schemas.RunID || n == schemas.Extra:
+			return nil, fmt.Errorf("layout of %s: %s is filled by the engine", t.Name, n)
+		case l.pos[c] >= 0:
+			return nil, fmt.Errorf("layout of %s: column %q given twice", t.Name, n)
+		}
+		l.pos[c] = p
+	}
+	return l, nil
+}
+
+// MustLayout is NewLayout for package-level declarations, whose names are
+// constants checked by the package's tests.
+func MustLayout(t *schemas.Table, names ...string) *Layout {
+	l, err := NewLayout(t, names...)
+	if err != nil {
+		panic(err)
+	}
+	return l
+}
+
+// Table is the table the layout fills.
+func (l *Layout) Table() *schemas.Table { return l.table }
+
+// Len is the number of values a row of this layout has.
+func (l *Layout) Len() int { return len(l.names) }
+
+// Map turns values back into the map form (rejects show it as JSON).
+func (l *Layout) Map(vals []Value) map[string]any {
+	m := make(map[string]any, len(l.names))
+	for p, n := range l.names {
+		if p < len(vals) {
+			m[n] = vals[p].Any()
+		}
+	}
+	return m
+}
+
+type valueKind uint8
+
+const (
+	kindNull valueKind = iota
+	kindString
+	kindFloat
+	kindBool
+	kindAny
+)
+
+// Value is one field as the source gave it: a string, a number, a bool,
+// null, or anything else (coerced as a map value would be). It is a plain
+// struct so a row of them lives in a reused slice.
+type Value struct {
+	kind valueKind
+	b    bool
+	f    float64
+	s    string
+	v    any
+}
+
+// Str is a text value.
+func Str(s string) Value { return Value{kind: kindString, s: s} }
+
+// OptStr is a text value, or null when s is nil.
+func OptStr(s *string) Value {
+	if s == nil {
+		return Value{}
+	}
+	return Value{kind: kindString, s: *s}
+}
+
+// Num is a number.
+func Num(f float64) Value { return Value{kind: kindFloat, f: f} }
+
+// Bool is a bool.
+func Bool(b bool) Value { return Value{kind: kindBool, b: b} }
+
+// Null is a missing value.
+func Null() Value { return Value{} }
+
+// Any is a value of any other shape (a list, an object, a number given as
+// text or as a number by the same field).
+func Any(v any) Value {
+	switch x := v.(type) {
+	case nil:
+		return Value{}
+	case string:
+		return Str(x)
+	case float64:
+		return Num(x)
+	case bool:
+		return Bool(x)
+	}
+	return Value{kind: kindAny, v: v}
+}
+
+// Any returns the value boxed, as the map form holds it.
+func (v Value) Any() any {
+	switch v.kind {
+	case kindString:
+		return v.s
+	case kindFloat:
+		return v.f
+	case kindBool:
+		return v.b
+	case kindAny:
+		return v.v
+	}
+	return nil
+}
+
+// AppendFields is Append for a row given by layout: the same coercion, the
+// same errors, without the map. Fields of the layout are all known, so
+// nothing goes to _extra.
+func (b *Batcher) AppendFields(l *Layout, vals []Value) error {
+	if l.table != b.table {
+		return fmt.Errorf("row of %s's layout appended to %s", l.table.Name, b.table.Name)
+	}
+	if len(vals) != len(l.names) {
+		return fmt.Errorf("row of %s has %d values, its layout %d", b.table.Name, len(vals), len(l.names))
+	}
+	cells := b.cells
+	for i, c := range b.table.Columns {
+		cl := &cells[i]
+		p := l.pos[i]
+		var err error
+		switch {
+		case c.Name == schemas.ExtractedAt:
+			*cl = cell{t: b.meta.ExtractedAt}
+		case c.Name == schemas.RunID:
+			*cl = cell{s: b.meta.RunID}
+		case i == b.extra:
+			*cl = cell{s: "{}"}
+		case p < 0:
+			err = coerceCell(c, nil, cl)
+		default:
+			err = coerceValue(c, &vals[p], cl)
+		}
+		if err != nil {
+			return err
+		}
+		if b.isKey[i] {
+			if cl.null {
+				return &ValueError{Column: c.Name, Type: c.Type, Reason: "key column is missing"}
+			}
+			if (c.Type == schemas.String || c.Type == schemas.JSON) && cl.s == "" {
+				return &ValueError{Column: c.Name, Type: c.Type, Reason: "key column is empty"}
+			}
+		}
+	}
+	return b.appendCells()
+}
+
+// coerceValue is coerceCell for a Value, taking the direct route for the
+// shapes that need no conversion and the general one for the rest, so both
+// forms of a row load the same and reject the same.
+func coerceValue(c schemas.Column, v *Value, out *cell) error {
+	switch {
+	case v.kind == kindString && c.Type == schemas.String:
+		*out = cell{s: v.s}
+		return nil
+	case v.kind == kindString && c.Type == schemas.Timestamp:
+		if t, ok := parseISOTime(v.s); ok && !t.Before(minTime) && !t.After(maxTime) {
+			*out = cell{t: t}
+			return nil
+		}
+	case v.kind == kindFloat && c.Type == schemas.Float64:
+		if _, ok := toFloat(v.f); ok {
+			*out = cell{f: v.f}
+			return nil
+		}
+	case v.kind == kindBool && c.Type == schemas.Bool:
+		*out = cell{b: v.b}
+		return nil
+	case v.kind == kindString && c.Type == schemas.Float64:
+		if f, err := strconv.ParseFloat(v.s, 64); err == nil {
+			if _, ok := toFloat(f); ok {
+				*out = cell{f: f}
+				return nil
+			}
+		}
+	}
+	return coerceCell(c, v.Any(), out)
+}
+
+// parseISOTime reads the fixed shape APIs send most,
+// "2006-01-02T15:04:05[.fff][Z|+hh:mm]", without time.Parse's generality;
+// anything else returns false and takes the general route.
+func parseISOTime(s string) (time.Time, bool) {
+	if len(s) < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' {
+		return time.Time{}, false
+	}
+	num := func(from, to int) (int, bool) {
+		n := 0
+		for i := from; i < to; i++ {
+			d := s[i] - '0'
+			if d > 9 {
+				return 0, false
+			}
+			n = n*10 + int(d)
+		}
+		return n, true
+	}
+	year, ok1 := num(0, 4)
+	month, ok2 := num(5, 7)
+	day, ok3 := num(8, 10)
+	hour, ok4 := num(11, 13)
+	minute, ok5 := num(14, 16)
+	sec, ok6 := num(17, 19)
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || sec > 59 {
+		return time.Time{}, false
+	}
+	i, nanos := 19, 0
+	if s[i] == '.' {
+		j := i + 1
+		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+			j++
+		}
+		digits := j - i - 1
+		if digits == 0 || digits > 9 {
+			return time.Time{}, false
+		}
+		n, _ := num(i+1, j)
+		for k := digits; k < 9; k++ {
+			n *= 10
+		}
+		nanos, i = n, j
+	}
+	offset := 0
+	switch rest := s[i:]; {
+	case rest == "Z":
+	case len(rest) == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':':
+		h, okh := num(i+1, i+3)
+		m, okm := num(i+4, i+6)
+		if !okh || !okm || h > 23 || m > 59 {
+			return time.Time{}, false
+		}
+		offset = h*3600 + m*60
+		if rest[0] == '-' {
+			offset = -offset
+		}
+	default:
+		return time.Time{}, false
+	}
+	t := time.Date(year, time.Month(month), day, hour, minute, sec, nanos, time.UTC)
+	if t.Day() != day {
+		// February 30th and the like: time.Date normalises, time.Parse refuses.
+		return time.Time{}, false
+	}
+	return t.Add(-time.Duration(offset) * time.Second), true
+}
