@@ -14,6 +14,7 @@ import (
 	"github.com/adoptionlabs/etl/load"
 	"github.com/adoptionlabs/etl/load/loadtest"
 	"github.com/adoptionlabs/etl/schemas"
+	"github.com/adoptionlabs/etl/transform"
 	"github.com/adoptionlabs/etl/window"
 )
 
@@ -229,4 +230,47 @@ func TestRunInterruptedMidSwapSaysWhatWasCommitted(t *testing.T) {
 	require.Error(t, res.Err)
 	assert.Contains(t, res.Err.Error(), "interrupted, tables events, events2 of this window were committed, the others were not")
 	assert.Len(t, sink.Rows("events2"), 1, "a swap goes on after the interrupt")
+}
+
+// A row given by layout (the form the busiest streams use) loads, rejects
+// and drops exactly as the same row given as a map.
+func TestRunLoadsLayoutRowsAsMapRows(t *testing.T) {
+	layout := transform.MustLayout(events, "id", "value", "at")
+	w := window.New(day("2026-11-01"), day("2026-11-02"))
+	rows := [][]transform.Value{
+		{transform.Str("a"), transform.Num(1.5), transform.Str("2026-11-01T03:00:00Z")},
+		{transform.Str("b"), transform.Str("2.5"), transform.Str("2026-11-01T04:00:00.000+00:00")},
+		{transform.Str("bad"), transform.Str("NaN-ish"), transform.Str("2026-11-01T05:00:00Z")},
+		{transform.Str("late"), transform.Num(1), transform.Str("2026-11-02T00:00:00Z")},
+		{transform.Null(), transform.Num(1), transform.Str("2026-11-01T06:00:00Z")},
+	}
+	run := func(byLayout bool) *loadtest.Sink {
+		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+		defer mem.AssertSize(t, 0)
+		sink := loadtest.NewSink()
+		r := NewRunner(Options{Sink: sink, Allocator: mem, BatchRows: 2, RunID: "run-1", Now: func() time.Time { return day("2026-11-03") }})
+		res := r.Run(context.Background(), stream(func(ctx context.Context, w window.Window, out Emitter) error {
+			buf := make([]transform.Value, layout.Len())
+			for _, vals := range rows {
+				row := Row{Values: layout.Map(vals), Where: "page 1"}
+				if byLayout {
+					copy(buf, vals)
+					row = Row{Layout: layout, Fields: buf, Where: "page 1"}
+				}
+				if err := out.Emit(ctx, "events", row); err != nil {
+					return err
+				}
+			}
+			return nil
+		}), w)
+		require.NoError(t, res.Err)
+		assert.EqualValues(t, 2, res.Rows)
+		assert.EqualValues(t, 2, res.Rejects)
+		return sink
+	}
+	byMap, byLayout := run(false), run(true)
+	assert.Equal(t, byMap.Rows("events"), byLayout.Rows("events"))
+	assert.Equal(t, byMap.Rows("etl_rejects"), byLayout.Rows("etl_rejects"))
+	require.Len(t, byLayout.Rows("etl_rejects"), 2)
+	assert.Contains(t, byLayout.Rows("etl_rejects")[0]["raw"], `"value":"NaN-ish"`, "a layout row's reject shows its fields by name")
 }

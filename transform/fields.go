@@ -2,6 +2,7 @@ package transform
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"time"
 
@@ -197,23 +198,28 @@ func coerceValue(c schemas.Column, v *Value, out *cell) error {
 			return nil
 		}
 	case v.kind == kindFloat && c.Type == schemas.Float64:
-		if _, ok := toFloat(v.f); ok {
+		if finite(v.f) {
 			*out = cell{f: v.f}
+			return nil
+		}
+	case v.kind == kindFloat && c.Type == schemas.Int64:
+		if v.f == math.Trunc(v.f) && math.Abs(v.f) <= 1<<53 {
+			*out = cell{i: int64(v.f)}
 			return nil
 		}
 	case v.kind == kindBool && c.Type == schemas.Bool:
 		*out = cell{b: v.b}
 		return nil
 	case v.kind == kindString && c.Type == schemas.Float64:
-		if f, err := strconv.ParseFloat(v.s, 64); err == nil {
-			if _, ok := toFloat(f); ok {
-				*out = cell{f: f}
-				return nil
-			}
+		if f, err := strconv.ParseFloat(v.s, 64); err == nil && finite(f) {
+			*out = cell{f: f}
+			return nil
 		}
 	}
 	return coerceCell(c, v.Any(), out)
 }
+
+func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
 
 // parseISOTime reads the fixed shape APIs send most,
 // "2006-01-02T15:04:05[.fff][Z|+hh:mm]", without time.Parse's generality;

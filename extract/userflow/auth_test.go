@@ -164,3 +164,27 @@ func TestOddItemsBecomeRejects(t *testing.T) {
 	assert.Contains(t, rec.Rejects()[1].String(), `userflow_content_sessions: last_activity_at "yesterday" is not an ISO 8601 time @ page 1`)
 	assert.Contains(t, rec.Rejects()[2].String(), "userflow_content_sessions: not a content session object")
 }
+
+// The session walk reads only the cursor fields before asking for the next
+// page; without next_page_url it must still find the documented cursor.
+func TestSessionWalkFallsBackToStartingAfter(t *testing.T) {
+	var requests []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests = append(requests, r.URL.Query().Get("starting_after"))
+		if r.URL.Query().Get("starting_after") == "" {
+			_, _ = w.Write([]byte(`{"object":"list","has_more":true,"data":[
+				{"id":"s1","content_id":"c","user_id":"u","version_id":"v","created_at":"2026-11-19T10:00:00.000+00:00","last_activity_at":"2026-11-19T12:00:00.000+00:00","progress":"1"},
+				{"id":"s2","content_id":"c","user_id":"u","version_id":"v","created_at":"2026-11-19T10:00:00.000+00:00","last_activity_at":"2026-11-19T11:00:00.000+00:00","progress":"0.5"}]}`))
+			return
+		}
+		_, _ = w.Write([]byte(`{"object":"list","has_more":false,"data":[
+			{"id":"s3","content_id":"c","user_id":"u","version_id":"v","created_at":"2026-11-19T09:00:00.000+00:00","last_activity_at":"2026-11-19T10:00:00.000+00:00","progress":"abc"}]}`))
+	}))
+	defer srv.Close()
+	cfg := NewConfig()
+	cfg.BaseURL, cfg.APIKey, cfg.RateLimit = srv.URL, "k", "unlimited"
+	rec, err := (&env{srv: srv, cfg: cfg}).run(t, "content_sessions", lastWeek)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"", "s2"}, requests)
+	assert.Equal(t, []any{"s1", "s2", "s3"}, rec.Column(SessionsTable.Name, "id"))
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	gojson "github.com/goccy/go-json"
 
 	"github.com/adoptionlabs/etl/engine"
+	"github.com/adoptionlabs/etl/extract/httpclient"
 	"github.com/adoptionlabs/etl/schemas"
 	"github.com/adoptionlabs/etl/transform"
 	"github.com/adoptionlabs/etl/window"
@@ -88,44 +90,111 @@ type answerItem struct {
 	QuestionName string          `json:"question_name"`
 }
 
-// sessionsPage is a page of the session list. The whole page is decoded in
-// one pass into typed sessions and answers (items) where it can be: one
-// JSON parse per page and no copy per item, where decoding items one by
-// one parsed every byte twice and copied it three times (issue 14). A page
-// that does not decode whole (an item of another shape) keeps its items
-// raw in Data, and each is decoded on its own, so the odd one becomes a
-// reject and the rest load.
+// sessionsPage is a page of the session list. The walk reads only its
+// cursor fields (httpclient.TopLevel) and asks for the next page at once;
+// the page is decoded afterwards, off the walk (httpclient.DecodeAhead).
+// The whole page is decoded in one pass into typed sessions and answers
+// (items) where it can be: one JSON parse per page and no copy per item,
+// where decoding items one by one parsed every byte twice and copied it
+// three times (issue 14). A page that does not decode whole (an item of
+// another shape) keeps its items raw in Data, and each is decoded on its
+// own, so the odd one becomes a reject and the rest load.
 type sessionsPage struct {
 	listPage
-	items []sessionItem
+	items  []sessionItem
+	body   []byte // until decoded
+	number int    // 1-based, in walk order
+	// oldest is the last item's last_activity_at, read with the cursor:
+	// the list is newest first, so the walk fetches nothing after a page
+	// that reaches below the window (issue 14: no page is fetched ahead
+	// in vain, whatever is decoding).
+	oldest string
 }
 
-// DecodeJSONBody implements httpclient.BodyDecoder. The items' strings
-// share one copy of the body: they are copied into Arrow builders and not
-// kept (the walk's seen-set clones what it keeps).
+// DecodeJSONBody implements httpclient.BodyDecoder: the cursor fields now,
+// the items later (decode).
 func (p *sessionsPage) DecodeJSONBody(data []byte) error {
-	var typed struct {
-		Object      string        `json:"object"`
-		Data        []sessionItem `json:"data"`
-		HasMore     bool          `json:"has_more"`
-		NextPageURL string        `json:"next_page_url"`
+	top, err := httpclient.TopLevel(data, "object", "data", "has_more", "next_page_url")
+	if err != nil {
+		return err
 	}
-	if gojson.Unmarshal(data, &typed) == nil {
-		// The cursor fields outlive the page (the walk remembers every
-		// next page it fetched): their own memory, not the body's.
-		*p = sessionsPage{items: typed.Data, listPage: listPage{
-			Object: strings.Clone(typed.Object), HasMore: typed.HasMore, NextPageURL: strings.Clone(typed.NextPageURL),
-		}}
-		if n := len(typed.Data); n > 0 {
-			p.lastID = strings.Clone(typed.Data[n-1].ID)
+	var l listPage
+	for key, dst := range map[string]any{"object": &l.Object, "has_more": &l.HasMore, "next_page_url": &l.NextPageURL} {
+		if raw, ok := top[key]; ok && string(raw) != "null" {
+			if err := json.Unmarshal(raw, dst); err != nil {
+				return fmt.Errorf("list field %s: %w", key, err)
+			}
 		}
+	}
+	*p = sessionsPage{listPage: l, body: data}
+	if d := bytes.TrimSpace(top["data"]); len(d) == 0 || string(d) == "null" {
+		p.body = nil
+		return nil
+	}
+	last, err := httpclient.LastElement(top["data"])
+	if err != nil {
+		return err
+	}
+	if last == nil {
+		p.body = nil
+		return nil
+	}
+	// A last item without a readable last_activity_at leaves oldest empty:
+	// the walk goes on and the emitting decides (and rejects it).
+	if pos, err := httpclient.TopLevel(last, "last_activity_at"); err == nil {
+		var at string
+		if json.Unmarshal(pos["last_activity_at"], &at) == nil {
+			p.oldest = at
+		}
+	}
+	if l.HasMore && l.NextPageURL == "" {
+		// The cursor then comes from the last item (nextPage): decode now.
+		if err := p.decode(); err != nil {
+			return err
+		}
+		if n := len(p.items); n > 0 {
+			p.lastID = strings.Clone(p.items[n-1].ID)
+		}
+	}
+	return nil
+}
+
+// endsBefore says whether the page reaches below t.
+func (p *sessionsPage) endsBefore(t time.Time) bool {
+	last, err := time.Parse(time.RFC3339Nano, p.oldest)
+	return err == nil && last.Before(t)
+}
+
+// count is how many items the walk should hand on: unknown until decoded,
+// so 1 for a page with a non-empty data array.
+func (p *sessionsPage) count() int {
+	if p.body != nil {
+		return 1
+	}
+	return len(p.items) + len(p.Data)
+}
+
+// decode turns the body into items. The items' strings share goccy's copy
+// of the body: they are copied into Arrow builders and not kept (the
+// walk's seen-set clones what it keeps).
+func (p *sessionsPage) decode() error {
+	if p.body == nil {
+		return nil
+	}
+	body := p.body
+	p.body = nil
+	var typed struct {
+		Data []sessionItem `json:"data"`
+	}
+	if gojson.Unmarshal(body, &typed) == nil {
+		p.items = typed.Data
 		return nil
 	}
 	var raw listPage
-	if err := json.Unmarshal(data, &raw); err != nil {
-		return err
+	if err := json.Unmarshal(body, &raw); err != nil {
+		return fmt.Errorf("malformed JSON body (%d bytes): %w", len(body), err)
 	}
-	*p = sessionsPage{listPage: raw}
+	p.Data = raw.Data
 	return nil
 }
 
@@ -179,19 +248,53 @@ func (s *source) extractSessions(ctx context.Context, w window.Window, out engin
 	where := fmt.Sprintf("userflow content_sessions window %s", w)
 	sw := &sessionWalk{w: w, out: out, seen: map[string]bool{},
 		sess: make([]transform.Value, sessionLayout.Len()), ans: make([]transform.Value, answerLayout.Len())}
-	// CursorWalk fetches and decodes the next page while this one is
-	// emitted, so fetching, decoding and emitting overlap across cores:
-	// one page ahead, never more.
-	return walkPages(ctx, s, where, s.cfg.Paths.ContentSessions, q,
-		func(p *sessionsPage) (*listPage, int) { return &p.listPage, len(p.items) + len(p.Data) },
-		func(page int, p *sessionsPage) error {
-			at := fmt.Sprintf("page %d", page)
-			if p.Data != nil {
-				return sw.rawPage(ctx, at, p.Data)
+	// The walk asks for each next page as soon as the previous one's
+	// cursor is read; two pages decode in parallel while an earlier one is
+	// emitted, so fetching, decoding and emitting overlap across cores.
+	// At most decodeAhead pages wait between the walk and the emitting.
+	err := httpclient.DecodeAhead(ctx, 2, decodeAhead,
+		func(ctx context.Context, emit func(*sessionsPage) error) error {
+			return walkPages(ctx, s, where, s.cfg.Paths.ContentSessions, q,
+				func(p *sessionsPage) (*listPage, int) {
+					if p.endsBefore(w.Start) {
+						// Nothing after this page is in the window.
+						p.HasMore = false
+					}
+					return &p.listPage, p.count()
+				},
+				func(page int, p *sessionsPage) error {
+					p.number = page
+					return emit(p)
+				})
+		},
+		func(p *sessionsPage) (*sessionsPage, error) {
+			if err := p.decode(); err != nil {
+				return nil, fmt.Errorf("%s page %d: %w", where, p.number, err)
 			}
-			return sw.page(ctx, at, p.items)
+			return p, nil
+		},
+		func(p *sessionsPage) error {
+			at := fmt.Sprintf("page %d", p.number)
+			var err error
+			if p.Data != nil {
+				err = sw.rawPage(ctx, at, p.Data)
+			} else {
+				err = sw.page(ctx, at, p.items)
+			}
+			if err != nil && !errors.Is(err, errStopWalk) {
+				return fmt.Errorf("%s %s: %w", where, at, err)
+			}
+			return err
 		})
+	if errors.Is(err, errStopWalk) {
+		return nil
+	}
+	return err
 }
+
+// decodeAhead bounds the pages between the session walk and the emitting
+// (about 80 KB of JSON each, a few hundred KB decoded).
+const decodeAhead = 4
 
 // place says where a session stands against the window: skip it (newer
 // than the window, or loaded already), stop the walk (older than the

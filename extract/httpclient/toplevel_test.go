@@ -1,0 +1,85 @@
+package httpclient
+
+import (
+	"encoding/json"
+	"errors"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestTopLevelReadsOnlyTheOuterKeys(t *testing.T) {
+	tests := []struct {
+		name string
+		body string
+		want map[string]string
+	}{
+		{"list page", `{"object":"list","data":[{"id":"a","next_page_url":"inner"}],"has_more":true,"next_page_url":"/x?starting_after=a"}`,
+			map[string]string{"object": `"list"`, "has_more": `true`, "next_page_url": `"/x?starting_after=a"`}},
+		{"cursor before the data", `{"next_page_url":"/y","data":[{"next_page_url":"inner"}]}`,
+			map[string]string{"next_page_url": `"/y"`}},
+		{"brackets and quotes inside strings", `{"data":[{"t":"a ] } \" [ {"}],"has_more":false}`,
+			map[string]string{"has_more": `false`}},
+		{"whitespace and null", " {\n \"next_page_url\" : null ,\t\"has_more\":false }\n",
+			map[string]string{"next_page_url": `null`, "has_more": `false`}},
+		{"escaped key", `{"next_page\u005furl":"/yes","has_more":true}`,
+			map[string]string{"next_page_url": `"/yes"`, "has_more": `true`}},
+		{"last of a repeated key", `{"has_more":true,"has_more":false}`, map[string]string{"has_more": `false`}},
+		{"empty object", `{}`, map[string]string{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := TopLevel([]byte(tt.body), "object", "has_more", "next_page_url")
+			require.NoError(t, err)
+			gotText := map[string]string{}
+			for k, v := range got {
+				gotText[k] = string(v)
+			}
+			assert.Equal(t, tt.want, gotText)
+		})
+	}
+}
+
+// A body TopLevel refuses must read as malformed JSON to the client, which
+// retries it; one it accepts must have the outer shape encoding/json sees.
+func TestTopLevelRefusesMalformedBodies(t *testing.T) {
+	for _, body := range []string{
+		``, `[]`, `{"a":1`, `{"a":[1,2}`, `{"a" 1}`, `{"a":"x}`, `{"a":1,}`, `{"a":1} x`, `{"a":"` + "\x01" + `"}`,
+		`{"data":[{"id":"a"},{"id":"b"`, `{a:1}`, `{"a":}`,
+	} {
+		_, err := TopLevel([]byte(body), "a")
+		var syn *json.SyntaxError
+		require.Error(t, err, "%q", body)
+		assert.True(t, errors.As(err, &syn), "%q: %v is a *json.SyntaxError", body, err)
+		assert.NotEmpty(t, err.Error())
+	}
+}
+
+func TestTopLevelAgreesWithEncodingJSON(t *testing.T) {
+	body := []byte(`{"object":"list","data":[{"id":"1","answers":[{"v":"[\"x\",\"y\"]"}],"n":1.5e3},{"id":"2","answers":null}],` +
+		`"has_more":true,"url":"/content_sessions","next_page_url":"/content_sessions?limit=2\u0026starting_after=2"}`)
+	var want map[string]json.RawMessage
+	require.NoError(t, json.Unmarshal(body, &want))
+	got, err := TopLevel(body, "object", "data", "has_more", "url", "next_page_url")
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
+
+	last, err := LastElement(got["data"])
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"id":"2","answers":null}`, string(last))
+}
+
+func TestLastElement(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{`[]`, ``}, {` [ ] `, ``}, {`[1]`, `1`}, {`[1, "a]", {"b":[2]}]`, `{"b":[2]}`}, {`[[1],[2,[3]]]`, `[2,[3]]`},
+	} {
+		got, err := LastElement([]byte(tt.in))
+		require.NoError(t, err, tt.in)
+		assert.Equal(t, tt.want, string(got), tt.in)
+	}
+	for _, bad := range []string{`{}`, `[1,`, `[1 2]`, `["a]`} {
+		_, err := LastElement([]byte(bad))
+		assert.Error(t, err, bad)
+	}
+}
