@@ -54,13 +54,28 @@ func BenchmarkDecodeSessionsPage(b *testing.B) {
 	// that does not decode whole still is.
 	b.Run("items-encoding-json", func(b *testing.B) { run(b, decodeItem[rawSessionItem], decodeItem[answerItem]) })
 	b.Run("items-goccy", func(b *testing.B) { run(b, decodeSession, decodeAnswer) })
-	// The whole page in one pass, as the walk decodes it now.
+	// What the walk reads before asking for the next page: the cursor and
+	// where the page ends.
+	b.Run("cursor", func(b *testing.B) {
+		b.SetBytes(int64(len(body)))
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			var p sessionsPage
+			if err := p.DecodeJSONBody(body); err != nil || p.oldest == "" {
+				b.Fatalf("%v, oldest %q", err, p.oldest)
+			}
+		}
+	})
+	// Then the whole page in one pass, off the walk.
 	b.Run("page", func(b *testing.B) {
 		b.SetBytes(int64(len(body)))
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {
 			var p sessionsPage
-			if err := p.DecodeJSONBody(body); err != nil || len(p.items) != 100 {
+			if err := p.DecodeJSONBody(body); err != nil {
+				b.Fatal(err)
+			}
+			if err := p.decode(); err != nil || len(p.items) != 100 {
 				b.Fatalf("%v, %d items", err, len(p.items))
 			}
 		}
