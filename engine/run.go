@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -227,7 +228,36 @@ type tableLoad struct {
 	drainOnce sync.Once
 	werrMu    sync.Mutex
 	werr      error
+
+	// Rows given by layout are coerced and appended on the table's own
+	// goroutine (build), in blocks, while the extractor goes on decoding
+	// and placing the next rows: the Arrow building of a busy stream then
+	// overlaps its extraction instead of following it on one core. fillMu
+	// guards the block being filled; the builder takes mu per block, as the
+	// map rows' path does per row. At most buildAhead blocks wait, which
+	// bounds memory (and the page text their strings keep alive).
+	fillMu    sync.Mutex
+	filling   *rowBlock
+	blocks    chan *rowBlock
+	built     chan struct{}
+	buildOnce sync.Once
 }
+
+// rowBlock is a run of layout rows waiting to be built; a block with done
+// set is a barrier the builder closes once everything before it is built.
+type rowBlock struct {
+	layout *transform.Layout
+	vals   []transform.Value
+	raws   [][]byte
+	where  []string
+	n      int
+	done   chan struct{}
+}
+
+const (
+	blockRows  = 256
+	buildAhead = 4
+)
 
 // writeLoop writes what flush hands over until pending is closed. After a
 // failed write it only releases what still comes, so flush never blocks on
@@ -261,6 +291,8 @@ func (tl *tableLoad) drain() error {
 }
 
 type emitter struct {
+	// ctx is the run's: the builders of layout rows live as long as it.
+	ctx     context.Context
 	r       *Runner
 	stream  *Stream
 	window  window.Window
@@ -277,7 +309,7 @@ type emitter struct {
 }
 
 func (r *Runner) begin(ctx context.Context, s *Stream, w window.Window, live *Live, log *slog.Logger) (*emitter, error) {
-	em := &emitter{r: r, stream: s, window: w, live: live, log: log, tables: map[string]*tableLoad{}, seen: map[string]bool{},
+	em := &emitter{ctx: ctx, r: r, stream: s, window: w, live: live, log: log, tables: map[string]*tableLoad{}, seen: map[string]bool{},
 		meta: transform.Meta{RunID: r.opts.RunID, ExtractedAt: r.opts.Now().UTC().Truncate(time.Millisecond)}}
 	all := append(append([]*schemas.Table{}, s.Tables...), schemas.Rejects)
 	for _, t := range all {
@@ -312,13 +344,15 @@ func (e *emitter) Emit(ctx context.Context, table string, row Row) error {
 	if !ok {
 		return fmt.Errorf("stream %s emitted into undeclared table %q", e.stream.ID(), table)
 	}
-	tl.mu.Lock()
-	var err error
 	if row.Layout != nil {
-		err = tl.batch.AppendFields(row.Layout, row.Fields)
-	} else {
-		err = tl.batch.Append(row.Values)
+		return e.queue(ctx, tl, row)
 	}
+	// A map row follows the layout rows emitted before it.
+	if err := e.settleBuild(ctx, tl); err != nil {
+		return err
+	}
+	tl.mu.Lock()
+	err := tl.batch.Append(row.Values)
 	if err == nil {
 		tl.rows++
 		e.live.Rows.Add(1)
@@ -339,6 +373,170 @@ func (e *emitter) Emit(ctx context.Context, table string, row Row) error {
 	}
 	tl.mu.Unlock()
 	return err
+}
+
+// queue copies a layout row into the table's filling block, handing the
+// block to the builder when full. It returns a build error of an earlier
+// block, if any.
+func (e *emitter) queue(ctx context.Context, tl *tableLoad, row Row) error {
+	if err := tl.writeErr(); err != nil {
+		return err
+	}
+	width := row.Layout.Len()
+	if len(row.Fields) != width {
+		return fmt.Errorf("stream %s: a row of %s has %d values, its layout %d", e.stream.ID(), tl.table.Name, len(row.Fields), width)
+	}
+	tl.fillMu.Lock()
+	defer tl.fillMu.Unlock()
+	b := tl.filling
+	if b != nil && b.layout != row.Layout {
+		if err := e.sendBlock(ctx, tl); err != nil {
+			return err
+		}
+		b = nil
+	}
+	if b == nil {
+		b = &rowBlock{layout: row.Layout, vals: make([]transform.Value, 0, blockRows*width), where: make([]string, 0, blockRows)}
+		tl.filling = b
+	}
+	b.vals = append(b.vals, row.Fields...)
+	b.where = append(b.where, row.Where)
+	if row.RawJSON != nil || b.raws != nil {
+		if b.raws == nil {
+			b.raws = make([][]byte, b.n, blockRows)
+		}
+		// The extractor may reuse its buffer once Emit returns.
+		b.raws = append(b.raws, bytes.Clone(row.RawJSON))
+	}
+	b.n++
+	if b.n == blockRows {
+		return e.sendBlock(ctx, tl)
+	}
+	return nil
+}
+
+// sendBlock hands the filling block to the builder, starting it on first
+// use; called with fillMu held.
+func (e *emitter) sendBlock(ctx context.Context, tl *tableLoad) error {
+	b := tl.filling
+	tl.filling = nil
+	if b == nil {
+		return nil
+	}
+	tl.buildOnce.Do(func() {
+		tl.blocks = make(chan *rowBlock, buildAhead)
+		tl.built = make(chan struct{})
+		// The run's context, not the caller's: an extractor may emit
+		// under a context that ends before the window does (a fan-out's).
+		go e.build(e.ctx, tl)
+	})
+	if tl.blocks == nil {
+		return fmt.Errorf("stream %s emitted into %s after its window was finished", e.stream.ID(), tl.table.Name)
+	}
+	select {
+	case tl.blocks <- b:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// build appends the blocks of layout rows in order. A failure is kept as
+// the table's write error (the extractor sees it at its next Emit, the
+// commit at the latest); what comes after is dropped, as a failed write
+// drops its batches.
+func (e *emitter) build(ctx context.Context, tl *tableLoad) {
+	defer close(tl.built)
+	for b := range tl.blocks {
+		if b.done != nil {
+			close(b.done)
+			continue
+		}
+		if tl.writeErr() != nil {
+			continue
+		}
+		if err := e.buildBlock(ctx, tl, b); err != nil {
+			tl.werrMu.Lock()
+			if tl.werr == nil {
+				tl.werr = err
+			}
+			tl.werrMu.Unlock()
+		}
+	}
+}
+
+func (e *emitter) buildBlock(ctx context.Context, tl *tableLoad, b *rowBlock) error {
+	width := b.layout.Len()
+	tl.mu.Lock()
+	defer tl.mu.Unlock()
+	var good int64
+	defer func() { e.live.Rows.Add(good) }()
+	for i := 0; i < b.n; i++ {
+		vals := b.vals[i*width : (i+1)*width]
+		err := tl.batch.AppendFields(b.layout, vals)
+		var ve *transform.ValueError
+		switch {
+		case err == nil:
+			tl.rows++
+			good++
+			if err := e.flushIfFull(ctx, tl); err != nil {
+				return err
+			}
+		case errors.Is(err, transform.ErrOutsideWindow):
+			tl.outside++
+		case errors.As(err, &ve):
+			tl.rejects++
+			row := Row{Layout: b.layout, Fields: vals, Where: b.where[i]}
+			if b.raws != nil {
+				row.RawJSON = b.raws[i]
+			}
+			if err := e.reject(ctx, tl.table.Name, err.Error(), row); err != nil {
+				return err
+			}
+		default:
+			return err
+		}
+	}
+	return nil
+}
+
+// settleBuild waits until every layout row emitted so far is built, and
+// returns the build error, if any. A barrier block goes through the queue,
+// so the builder keeps running for the rows that come later.
+func (e *emitter) settleBuild(ctx context.Context, tl *tableLoad) error {
+	tl.fillMu.Lock()
+	defer tl.fillMu.Unlock()
+	if tl.filling == nil && tl.blocks == nil {
+		return tl.writeErr()
+	}
+	if err := e.sendBlock(ctx, tl); err != nil {
+		return err
+	}
+	barrier := &rowBlock{done: make(chan struct{})}
+	select {
+	case tl.blocks <- barrier:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case <-barrier.done:
+	case <-tl.built:
+	}
+	return tl.writeErr()
+}
+
+// stopBuild ends the builder after what is queued (or drops the filling
+// block when the run is over); safe to call more than once.
+func (tl *tableLoad) stopBuild() {
+	tl.fillMu.Lock()
+	defer tl.fillMu.Unlock()
+	tl.filling = nil
+	tl.buildOnce.Do(func() {})
+	if tl.blocks != nil {
+		close(tl.blocks)
+		<-tl.built
+		tl.blocks = nil
+	}
 }
 
 func (e *emitter) Reject(ctx context.Context, table, reason string, row Row) error {
@@ -450,6 +648,11 @@ func (e *emitter) noticeList() []string {
 // the tables swapped in, which on an error mid-swap are only some.
 func (e *emitter) commit(ctx context.Context) ([]string, error) {
 	for _, tl := range e.order {
+		if err := e.settleBuild(ctx, tl); err != nil {
+			return nil, err
+		}
+	}
+	for _, tl := range e.order {
 		tl.mu.Lock()
 		err := e.flush(ctx, tl)
 		tl.mu.Unlock()
@@ -483,6 +686,7 @@ func (e *emitter) abort() {
 	defer cancel()
 	for _, tl := range e.order {
 		// No write may still be running when its staging goes.
+		tl.stopBuild()
 		_ = tl.drain()
 		if err := tl.writer.Abort(ctx); err != nil {
 			e.log.Warn("could not discard staged rows", "table", tl.table.Name, "err", err)
@@ -492,6 +696,7 @@ func (e *emitter) abort() {
 
 func (e *emitter) release() {
 	for _, tl := range e.order {
+		tl.stopBuild()
 		_ = tl.drain()
 		tl.batch.Release()
 	}
@@ -504,6 +709,8 @@ func (e *emitter) results() ([]TableResult, int64, int64) {
 		if tl == e.rejects {
 			continue
 		}
+		// Counts include every row emitted: wait for the ones being built.
+		_ = e.settleBuild(context.Background(), tl)
 		tl.mu.Lock()
 		out = append(out, TableResult{Table: tl.table.Name, Rows: tl.rows, Rejects: tl.rejects, Unknown: tl.batch.UnknownNames()})
 		rows += tl.rows
