@@ -12,13 +12,18 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/adoptionlabs/etl/load/loadtest"
+	"github.com/adoptionlabs/etl/transform"
 	"github.com/adoptionlabs/etl/window"
 )
 
 // descending emits one row every 6 hours from the span's end down to its
 // start, newest first, saying where the walk is before each; failAt, when
 // set, fails the walk on reaching it.
-func descending(calls *int, failAt time.Time) *Stream {
+func descending(calls *int, failAt time.Time) *Stream { return descendingRows(calls, failAt, false) }
+
+// descendingRows is descending with its rows given by layout or as maps.
+func descendingRows(calls *int, failAt time.Time, byLayout bool) *Stream {
+	layout := transform.MustLayout(events, "id", "value", "at")
 	s := stream(func(ctx context.Context, w window.Window, out Emitter) error {
 		*calls++
 		for at := w.End.Add(-6 * time.Hour); !at.Before(w.Start); at = at.Add(-6 * time.Hour) {
@@ -28,7 +33,11 @@ func descending(calls *int, failAt time.Time) *Stream {
 			if err := At(ctx, out, at); err != nil {
 				return err
 			}
-			if err := out.Emit(ctx, "events", Row{Values: map[string]any{"id": at.Format(time.RFC3339), "value": 1, "at": at}}); err != nil {
+			row := Row{Values: map[string]any{"id": at.Format(time.RFC3339), "value": 1, "at": at}}
+			if byLayout {
+				row = Row{Layout: layout, Fields: []transform.Value{transform.Str(at.Format(time.RFC3339)), transform.Num(1), transform.Str(at.Format(time.RFC3339))}}
+			}
+			if err := out.Emit(ctx, "events", row); err != nil {
 				return err
 			}
 		}
@@ -107,4 +116,34 @@ func TestRunWalkSkipLeavesEveryChunkAsItWas(t *testing.T) {
 	r.RunWalk(context.Background(), s, chunks, func(w window.Window, res Result) { got = append(got, res.Status) })
 	assert.Equal(t, []Status{StatusSkipped, StatusSkipped}, got)
 	assert.Empty(t, sink.Windows("events"), "nothing replaced")
+}
+
+// Layout rows are built on the table's own goroutine: each chunk must still
+// commit exactly its rows, as the walk leaves it, with nothing left over.
+func TestRunWalkCommitsLayoutRowsChunkByChunk(t *testing.T) {
+	chunks := []window.Window{
+		window.New(day("2026-11-01"), day("2026-11-03")),
+		window.New(day("2026-11-03"), day("2026-11-05")),
+		window.New(day("2026-11-05"), day("2026-11-06")),
+	}
+	run := func(byLayout bool) ([]int, map[string][]map[string]any) {
+		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+		defer mem.AssertSize(t, 0)
+		sink := loadtest.NewSink()
+		r := NewRunner(Options{Sink: sink, Allocator: mem, BatchRows: 3, Now: func() time.Time { return day("2026-11-07") }})
+		var calls int
+		var rows []int
+		r.RunWalk(context.Background(), descendingRows(&calls, time.Time{}, byLayout), chunks, func(w window.Window, res Result) {
+			require.NoError(t, res.Err)
+			rows = append(rows, int(res.Rows))
+			// Committed before done hears of it: the sink holds this chunk.
+			assert.Contains(t, sink.Windows("events"), w)
+		})
+		return rows, sink.Committed()
+	}
+	mapRows, mapSink := run(false)
+	layoutRows, layoutSink := run(true)
+	assert.Equal(t, []int{4, 8, 8}, mapRows)
+	assert.Equal(t, mapRows, layoutRows)
+	assert.Equal(t, mapSink, layoutSink)
 }
