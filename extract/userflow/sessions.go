@@ -176,7 +176,7 @@ func (p *sessionsPage) count() int {
 
 // decode turns the body into items. The items' strings share goccy's copy
 // of the body: they are copied into Arrow builders and not kept (the
-// walk's seen-set clones what it keeps).
+// walk's seen-set keeps its own copy).
 func (p *sessionsPage) decode() error {
 	if p.body == nil {
 		return nil
@@ -237,7 +237,7 @@ var (
 type sessionWalk struct {
 	w    window.Window
 	out  engine.Emitter
-	seen map[string]bool
+	seen seenSet
 	// A session touched while we walk can be served twice (its cursor
 	// position moves); one row per session per load is enough.
 	sess, ans []transform.Value
@@ -246,7 +246,7 @@ type sessionWalk struct {
 func (s *source) extractSessions(ctx context.Context, w window.Window, out engine.Emitter) error {
 	q := url.Values{"expand": {"answers"}, "order_by": {"-last_activity_at"}}
 	where := fmt.Sprintf("userflow content_sessions window %s", w)
-	sw := &sessionWalk{w: w, out: out, seen: map[string]bool{},
+	sw := &sessionWalk{w: w, out: out, seen: newSeenSet(),
 		sess: make([]transform.Value, sessionLayout.Len()), ans: make([]transform.Value, answerLayout.Len())}
 	// The walk asks for each next page as soon as the previous one's
 	// cursor is read; two pages decode in parallel while an earlier one is
@@ -302,7 +302,7 @@ const decodeAhead = 4
 // Before a session loads, the engine commits each chunk the walk has
 // passed below (one walk may serve several chunks).
 func (sw *sessionWalk) place(ctx context.Context, id string, last time.Time) (load bool, err error) {
-	if !last.Before(sw.w.End) || sw.seen[id] {
+	if !last.Before(sw.w.End) || sw.seen.has(id) {
 		return false, nil
 	}
 	if last.Before(sw.w.Start) {
@@ -311,7 +311,7 @@ func (sw *sessionWalk) place(ctx context.Context, id string, last time.Time) (lo
 	if err := engine.At(ctx, sw.out, last); err != nil {
 		return false, err
 	}
-	sw.seen[strings.Clone(id)] = true
+	sw.seen.add(id)
 	return true, nil
 }
 
@@ -351,7 +351,7 @@ func (sw *sessionWalk) rawPage(ctx context.Context, at string, items []json.RawM
 	for _, raw := range items {
 		var pos sessionPosition
 		if gojson.Unmarshal(raw, &pos) == nil && pos.LastActivityAt != "" {
-			if last, err := time.Parse(time.RFC3339Nano, pos.LastActivityAt); err == nil && (!last.Before(sw.w.End) || sw.seen[pos.ID]) {
+			if last, err := time.Parse(time.RFC3339Nano, pos.LastActivityAt); err == nil && (!last.Before(sw.w.End) || sw.seen.has(pos.ID)) {
 				continue
 			}
 		}
@@ -461,4 +461,72 @@ func answerValue(raw json.RawMessage) (value, items transform.Value) {
 		items = transform.Any(list)
 	}
 	return transform.Str(compact.String()), items
+}
+
+// seenSet holds the sessions a walk has loaded. A backfill of a million
+// sessions keeps a million ids: as strings in a map that was ~100 MiB, half
+// the run's memory budget. Session ids are UUIDs, kept as their 16 bytes
+// (~40 bytes an entry with the map's own); an id of another shape is kept
+// as text, so nothing is ever taken for another.
+type seenSet struct {
+	uuids map[[16]byte]struct{}
+	other map[string]struct{}
+}
+
+func newSeenSet() seenSet {
+	return seenSet{uuids: map[[16]byte]struct{}{}, other: map[string]struct{}{}}
+}
+
+func (s seenSet) has(id string) bool {
+	if u, ok := parseUUID(id); ok {
+		_, found := s.uuids[u]
+		return found
+	}
+	_, found := s.other[id]
+	return found
+}
+
+func (s seenSet) add(id string) {
+	if u, ok := parseUUID(id); ok {
+		s.uuids[u] = struct{}{}
+		return
+	}
+	// Its own copy: the id's bytes belong to the page, which must not be
+	// kept alive for the whole walk.
+	s.other[strings.Clone(id)] = struct{}{}
+}
+
+// parseUUID reads the canonical lowercase form
+// xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx; anything else (uppercase included,
+// which would make two spellings of one id) is not taken.
+func parseUUID(s string) (u [16]byte, ok bool) {
+	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
+		return u, false
+	}
+	j := 0
+	for i := 0; i < 36; {
+		if s[i] == '-' {
+			i++
+			continue
+		}
+		hi, ok1 := hexValue(s[i])
+		lo, ok2 := hexValue(s[i+1])
+		if !ok1 || !ok2 {
+			return u, false
+		}
+		u[j] = hi<<4 | lo
+		j++
+		i += 2
+	}
+	return u, true
+}
+
+func hexValue(c byte) (byte, bool) {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0', true
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10, true
+	}
+	return 0, false
 }

@@ -334,3 +334,23 @@ func (c *cancellingRecorder) Emit(ctx context.Context, table string, row engine.
 	}
 	return nil
 }
+
+func TestSeenSetTellsEveryIDApart(t *testing.T) {
+	s := newSeenSet()
+	ids := []string{
+		"a13466e8-05cb-4401-beff-f6819a3dd4af", "a13466e8-05cb-4401-beff-f6819a3dd4ae",
+		"A13466E8-05CB-4401-BEFF-F6819A3DD4AF", // another spelling is another id to the API
+		"a13466e805cb4401bęff-f6819a3dd4af", "s1", "", "a13466e8-05cb-4401-beff-f6819a3dd4a", "g13466e8-05cb-4401-beff-f6819a3dd4af",
+	}
+	for i, id := range ids {
+		assert.False(t, s.has(id), "%q before it is added", id)
+		s.add(id)
+		for _, earlier := range ids[:i+1] {
+			assert.True(t, s.has(earlier), "%q after %q is added", earlier, id)
+		}
+		for _, later := range ids[i+1:] {
+			assert.False(t, s.has(later), "%q is not %q", later, id)
+		}
+	}
+	assert.Len(t, s.uuids, 2, "canonical UUIDs are kept as 16 bytes")
+}
