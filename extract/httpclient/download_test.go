@@ -131,3 +131,44 @@ func TestDownloadFile(t *testing.T) {
 		})
 	}
 }
+
+// Download keeps a small body in memory (no temporary file at all) and a
+// large one in a temporary file that Close removes; both retry a body cut
+// short from scratch, as DownloadFile does.
+func TestDownloadInMemoryOrInAFile(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		size   int
+		inFile bool
+	}{
+		{"small body in memory", 300 << 10, false},
+		{"large body in a file", smallDownload + 1, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			data := report(tt.size)
+			rt := steps(truncated(len(data), string(data[:len(data)/2])), serveBytes(data))
+			srv := newServer(t, map[string]*route{"GET /exports/1.csv": rt})
+			dir := t.TempDir()
+			c, _ := newTestClient(t, Config{BaseURL: srv.URL, TempDir: dir})
+
+			d, err := c.Download(context.Background(), Request{Path: "/exports/1.csv"})
+			require.NoError(t, err)
+			assert.EqualValues(t, 2, rt.hits.Load(), "the truncated body was fetched again")
+			entries, err := os.ReadDir(dir)
+			require.NoError(t, err)
+			if tt.inFile {
+				assert.Len(t, entries, 1, "the body is in a temporary file")
+			} else {
+				assert.Empty(t, entries, "no temporary file for a small body")
+			}
+			assert.EqualValues(t, len(data), d.Size)
+			got, err := io.ReadAll(d)
+			require.NoError(t, err)
+			assert.True(t, bytes.Equal(data, got), "content differs: got %d bytes, want %d", len(got), len(data))
+			require.NoError(t, d.Close())
+			entries, err = os.ReadDir(dir)
+			require.NoError(t, err)
+			assert.Empty(t, entries, "Close leaves no file behind")
+		})
+	}
+}

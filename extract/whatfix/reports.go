@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"time"
@@ -125,9 +124,9 @@ func (r *reportRun) fetch(ctx context.Context, u reportUnit, out engine.Emitter)
 		where += " flow " + u.flow
 	}
 	path := r.s.path(r.spec.path)
-	// Reports are downloaded to a temporary file and parsed from there: a
-	// large one never sits in memory, and a body cut short is retried whole.
-	f, _, err := r.s.client.DownloadFile(ctx, httpclient.Request{Path: path, Query: q})
+	// A large report is downloaded to a temporary file and parsed from
+	// there, so it never sits in memory; a body cut short is retried whole.
+	f, err := r.s.client.Download(ctx, httpclient.Request{Path: path, Query: q})
 	if err != nil {
 		if httpclient.IsStatus(err, 404) {
 			// Report paths other than summary/mostPopularFlows are guessed.
@@ -138,7 +137,6 @@ func (r *reportRun) fetch(ctx context.Context, u reportUnit, out engine.Emitter)
 	}
 	defer func() {
 		_ = f.Close()
-		_ = os.Remove(f.Name())
 	}()
 	base := map[string]any{ReportDate: u.day, AccountID: r.s.cfg.AccountID}
 	if r.spec.perFlow {
