@@ -111,16 +111,26 @@ func (b *Batcher) Append(values map[string]any) error {
 		if err := coerceCell(c, raw, cl); err != nil {
 			return err
 		}
-		if b.isKey[i] {
-			if cl.null {
-				return &ValueError{Column: c.Name, Type: c.Type, Reason: "key column is missing"}
-			}
-			if (c.Type == schemas.String || c.Type == schemas.JSON) && cl.s == "" {
-				return &ValueError{Column: c.Name, Type: c.Type, Reason: "key column is empty"}
-			}
+		if err := b.checkKey(i, cl); err != nil {
+			return err
 		}
 	}
 	return b.appendCells()
+}
+
+// checkKey refuses a row whose key column i is missing or empty.
+func (b *Batcher) checkKey(i int, cl *cell) error {
+	if !b.isKey[i] {
+		return nil
+	}
+	c := b.table.Columns[i]
+	if cl.null {
+		return &ValueError{Column: c.Name, Type: c.Type, Reason: "key column is missing"}
+	}
+	if (c.Type == schemas.String || c.Type == schemas.JSON) && cl.s == "" {
+		return &ValueError{Column: c.Name, Type: c.Type, Reason: "key column is empty"}
+	}
+	return nil
 }
 
 // appendCells adds the coerced row in b.cells, unless its day is outside

@@ -172,13 +172,8 @@ func (b *Batcher) AppendFields(l *Layout, vals []Value) error {
 		if err != nil {
 			return err
 		}
-		if b.isKey[i] {
-			if cl.null {
-				return &ValueError{Column: c.Name, Type: c.Type, Reason: "key column is missing"}
-			}
-			if (c.Type == schemas.String || c.Type == schemas.JSON) && cl.s == "" {
-				return &ValueError{Column: c.Name, Type: c.Type, Reason: "key column is empty"}
-			}
+		if err := b.checkKey(i, cl); err != nil {
+			return err
 		}
 	}
 	return b.appendCells()

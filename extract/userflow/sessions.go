@@ -319,14 +319,7 @@ func (sw *sessionWalk) place(ctx context.Context, id string, last time.Time) (lo
 func (sw *sessionWalk) page(ctx context.Context, at string, items []sessionItem) error {
 	for i := range items {
 		it := &items[i]
-		last, err := time.Parse(time.RFC3339Nano, it.LastActivityAt)
-		if err != nil {
-			if err := sw.rejectUnplaced(ctx, at, it.LastActivityAt, jsonText(it)); err != nil {
-				return err
-			}
-			continue
-		}
-		if load, err := sw.place(ctx, it.ID, last); !load {
+		if load, err := sw.admit(ctx, at, &it.sessionFields, func() string { return jsonText(it) }); !load {
 			if err == nil {
 				continue
 			}
@@ -362,14 +355,7 @@ func (sw *sessionWalk) rawPage(ctx context.Context, at string, items []json.RawM
 			}
 			continue
 		}
-		last, err := time.Parse(time.RFC3339Nano, it.LastActivityAt)
-		if err != nil {
-			if err := sw.rejectUnplaced(ctx, at, it.LastActivityAt, string(raw)); err != nil {
-				return err
-			}
-			continue
-		}
-		if load, err := sw.place(ctx, it.ID, last); !load {
+		if load, err := sw.admit(ctx, at, &it.sessionFields, func() string { return string(raw) }); !load {
 			if err == nil {
 				continue
 			}
@@ -394,11 +380,15 @@ func (sw *sessionWalk) rawPage(ctx context.Context, at string, items []json.RawM
 	return nil
 }
 
-// rejectUnplaced rejects a session whose cursor value is not a time:
-// without it a session cannot be placed in a window; keep it visible
-// instead of guessing.
-func (sw *sessionWalk) rejectUnplaced(ctx context.Context, at, lastActivity, raw string) error {
-	return sw.out.Reject(ctx, SessionsTable.Name, fmt.Sprintf("last_activity_at %q is not an ISO 8601 time", lastActivity), engine.Row{Raw: raw, Where: at})
+// admit says whether a session loads (see place). One whose cursor value
+// is not a time cannot be placed in a window: it is rejected, to stay
+// visible, instead of guessed at; raw gives its text for the reject.
+func (sw *sessionWalk) admit(ctx context.Context, at string, it *sessionFields, raw func() string) (bool, error) {
+	last, err := time.Parse(time.RFC3339Nano, it.LastActivityAt)
+	if err != nil {
+		return false, sw.out.Reject(ctx, SessionsTable.Name, fmt.Sprintf("last_activity_at %q is not an ISO 8601 time", it.LastActivityAt), engine.Row{Raw: raw(), Where: at})
+	}
+	return sw.place(ctx, it.ID, last)
 }
 
 func jsonText(v any) string {
