@@ -283,3 +283,145 @@ func valueStart(data []byte, floor, last int) (int, error) {
 	}
 	return j, nil
 }
+
+// ListEnds reads a list page the way a cursor walk needs it, from the ends
+// of the body only: the top-level scalar fields named by keys, and the last
+// element of the array under arrayKey. A list object keeps its items in one
+// array and its cursor fields in scalars before or after it, so the array,
+// most of the body, is never scanned: a forward parse stops at the first
+// container value (which must be arrayKey's), a backward parse at the last
+// one. ok is false when the body is not of that shape (another container at
+// the top, a wanted key between two containers, anything unexpected); the
+// caller then reads it with TopLevel, which scans everything. A body that
+// is not valid JSON may read wrong here: what ListEnds gives is a hint the
+// caller checks against the page's full decode.
+func ListEnds(data []byte, arrayKey string, keys ...string) (fields map[string]json.RawMessage, last json.RawMessage, ok bool) {
+	fields = map[string]json.RawMessage{}
+	wanted := func(k []byte) (string, bool) {
+		for _, w := range keys {
+			if string(k) == w {
+				return w, true
+			}
+		}
+		return "", false
+	}
+	// Forward, up to the array.
+	i := skipSpace(data, 0)
+	if i >= len(data) || data[i] != '{' {
+		return nil, nil, false
+	}
+	i = skipSpace(data, i+1)
+	arrStart := -1
+	for arrStart < 0 {
+		if i >= len(data) || data[i] != '"' {
+			return nil, nil, false
+		}
+		end, escaped, err := stringEnd(data, i)
+		if err != nil || escaped {
+			return nil, nil, false
+		}
+		key := data[i+1 : end-1]
+		i = skipSpace(data, end)
+		if i >= len(data) || data[i] != ':' {
+			return nil, nil, false
+		}
+		i = skipSpace(data, i+1)
+		if i >= len(data) {
+			return nil, nil, false
+		}
+		if data[i] == '[' || data[i] == '{' {
+			if string(key) != arrayKey || data[i] != '[' {
+				return nil, nil, false
+			}
+			arrStart = i
+			break
+		}
+		vend, err := valueEnd(data, i)
+		if err != nil {
+			return nil, nil, false
+		}
+		if name, ok := wanted(key); ok {
+			fields[name] = json.RawMessage(data[i:vend])
+		}
+		i = skipSpace(data, vend)
+		if i >= len(data) || data[i] != ',' {
+			// No array at all: not a list page of this shape.
+			return nil, nil, false
+		}
+		i = skipSpace(data, i+1)
+	}
+	// Backward, down to the array; later values win, as in encoding/json:
+	// over the forward ones, and over earlier ones met after them here.
+	fromBack := map[string]bool{}
+	j := len(data) - 1
+	for j > arrStart && isSpace(data[j]) {
+		j--
+	}
+	if j <= arrStart || data[j] != '}' {
+		return nil, nil, false
+	}
+	j--
+	for j > arrStart && isSpace(data[j]) {
+		j--
+	}
+	arrEnd := -1
+	for arrEnd < 0 {
+		if j <= arrStart {
+			return nil, nil, false
+		}
+		if data[j] == ']' || data[j] == '}' {
+			if data[j] != ']' {
+				return nil, nil, false
+			}
+			arrEnd = j
+			break
+		}
+		vstart, err := valueStart(data, arrStart, j)
+		if err != nil || vstart <= arrStart {
+			return nil, nil, false
+		}
+		value := data[vstart : j+1]
+		k := vstart - 1
+		for k > arrStart && isSpace(data[k]) {
+			k--
+		}
+		if data[k] != ':' {
+			return nil, nil, false
+		}
+		k--
+		for k > arrStart && isSpace(data[k]) {
+			k--
+		}
+		if data[k] != '"' {
+			return nil, nil, false
+		}
+		kstart, err := valueStart(data, arrStart, k)
+		if err != nil || kstart <= arrStart {
+			return nil, nil, false
+		}
+		key := data[kstart+1 : k]
+		if bytes.IndexByte(key, '\\') >= 0 {
+			return nil, nil, false
+		}
+		if name, ok := wanted(key); ok && !fromBack[name] {
+			fields[name] = json.RawMessage(value)
+			fromBack[name] = true
+		}
+		j = kstart - 1
+		for j > arrStart && isSpace(data[j]) {
+			j--
+		}
+		if data[j] != ',' {
+			return nil, nil, false
+		}
+		j--
+		for j > arrStart && isSpace(data[j]) {
+			j--
+		}
+	}
+	last, err := LastElement(data[arrStart : arrEnd+1])
+	if err != nil {
+		return nil, nil, false
+	}
+	return fields, last, true
+}

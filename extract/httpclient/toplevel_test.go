@@ -85,3 +85,41 @@ func TestLastElement(t *testing.T) {
 		assert.Error(t, err, bad)
 	}
 }
+
+// ListEnds must give what a full parse gives whenever it answers, and say
+// so (ok false) when the body is not a list of the expected shape.
+func TestListEndsAgreesWithAFullParse(t *testing.T) {
+	tests := []struct {
+		name string
+		body string
+		ok   bool
+	}{
+		{"cursor after the items", `{"object":"list","data":[{"id":"1","t":"]}\""},{"id":"2","x":[1,{"y":"}"}]}],"has_more":true,"url":"/s","next_page_url":"/s?starting_after=2"}`, true},
+		{"cursor before the items", ` { "next_page_url" : "/n" , "has_more" : false , "data" : [ 1 , 2 ] } `, true},
+		{"empty items", `{"object":"list","data":[],"has_more":false,"next_page_url":null}`, true},
+		{"repeated key after the items", `{"has_more":true,"data":[{}],"has_more":false,"next_page_url":"/a","next_page_url":"/b"}`, true},
+		{"numbers and literals", `{"data":[3],"count":12.5e3,"has_more":true,"object":"list"}`, true},
+		{"another container after the items", `{"data":[{"id":"1"}],"meta":{"has_more":true},"has_more":false}`, false},
+		{"another container before the items", `{"meta":[1],"data":[{"id":"1"}],"has_more":false}`, false},
+		{"no items", `{"object":"list","has_more":false}`, false},
+		{"escaped key", `{"data":[1],"has\u005fmore":true}`, false},
+		{"not an object", `[1,2]`, false},
+	}
+	keys := []string{"object", "has_more", "next_page_url"}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fields, last, ok := ListEnds([]byte(tt.body), "data", keys...)
+			require.Equal(t, tt.ok, ok)
+			if !ok {
+				return
+			}
+			full, err := TopLevel([]byte(tt.body), append(keys, "data")...)
+			require.NoError(t, err)
+			wantLast, err := LastElement(full["data"])
+			require.NoError(t, err)
+			delete(full, "data")
+			assert.Equal(t, full, fields)
+			assert.Equal(t, wantLast, last)
+		})
+	}
+}

@@ -104,6 +104,9 @@ type sessionsPage struct {
 	items  []sessionItem
 	body   []byte // until decoded
 	number int    // 1-based, in walk order
+	// fromEnds says the cursor fields were read from the body's ends
+	// (httpclient.ListEnds): decode checks them against the full parse.
+	fromEnds bool
 	// oldest is the last item's last_activity_at, read with the cursor:
 	// the list is newest first, so the walk fetches nothing after a page
 	// that reaches below the window (issue 14: no page is fetched ahead
@@ -114,9 +117,19 @@ type sessionsPage struct {
 // DecodeJSONBody implements httpclient.BodyDecoder: the cursor fields now,
 // the items later (decode).
 func (p *sessionsPage) DecodeJSONBody(data []byte) error {
-	top, err := httpclient.TopLevel(data, "object", "data", "has_more", "next_page_url")
-	if err != nil {
-		return err
+	// The ends of the body hold the cursor fields and the last item; read
+	// from there unless the page is of another shape, then scan it all.
+	top, last, fromEnds := httpclient.ListEnds(data, "data", "object", "has_more", "next_page_url")
+	if !fromEnds {
+		var err error
+		if top, err = httpclient.TopLevel(data, "object", "data", "has_more", "next_page_url"); err != nil {
+			return err
+		}
+		if d := bytes.TrimSpace(top["data"]); len(d) > 0 && string(d) != "null" {
+			if last, err = httpclient.LastElement(top["data"]); err != nil {
+				return err
+			}
+		}
 	}
 	var l listPage
 	for key, dst := range map[string]any{"object": &l.Object, "has_more": &l.HasMore, "next_page_url": &l.NextPageURL} {
@@ -126,15 +139,7 @@ func (p *sessionsPage) DecodeJSONBody(data []byte) error {
 			}
 		}
 	}
-	*p = sessionsPage{listPage: l, body: data}
-	if d := bytes.TrimSpace(top["data"]); len(d) == 0 || string(d) == "null" {
-		p.body = nil
-		return nil
-	}
-	last, err := httpclient.LastElement(top["data"])
-	if err != nil {
-		return err
-	}
+	*p = sessionsPage{listPage: l, body: data, fromEnds: fromEnds}
 	if last == nil {
 		p.body = nil
 		return nil
@@ -184,17 +189,47 @@ func (p *sessionsPage) decode() error {
 	body := p.body
 	p.body = nil
 	var typed struct {
-		Data []sessionItem `json:"data"`
+		Object      string        `json:"object"`
+		Data        []sessionItem `json:"data"`
+		HasMore     bool          `json:"has_more"`
+		NextPageURL string        `json:"next_page_url"`
 	}
 	if gojson.Unmarshal(body, &typed) == nil {
 		p.items = typed.Data
-		return nil
+		last := ""
+		if n := len(typed.Data); n > 0 {
+			last = typed.Data[n-1].LastActivityAt
+		}
+		return p.check(typed.Object, typed.HasMore, typed.NextPageURL, last)
 	}
 	var raw listPage
 	if err := json.Unmarshal(body, &raw); err != nil {
 		return fmt.Errorf("malformed JSON body (%d bytes): %w", len(body), err)
 	}
 	p.Data = raw.Data
+	last := ""
+	if n := len(raw.Data); n > 0 {
+		var pos sessionPosition
+		if json.Unmarshal(raw.Data[n-1], &pos) == nil {
+			last = pos.LastActivityAt
+		}
+	}
+	return p.check(raw.Object, raw.HasMore, raw.NextPageURL, last)
+}
+
+// check compares what the walk went by (read from the body's ends) with
+// the page's full parse. They agree for any valid list; a difference means
+// the walk may have asked for the wrong next page or stopped early, so the
+// window fails rather than load what it cannot vouch for.
+func (p *sessionsPage) check(object string, hasMore bool, next, last string) error {
+	if !p.fromEnds {
+		return nil
+	}
+	// endsBefore may have cleared HasMore on purpose; compare the rest.
+	if object != p.Object || next != p.NextPageURL || (p.oldest != "" && last != p.oldest) {
+		return fmt.Errorf("the list's cursor fields read ahead (object %q, next_page_url %q, last item at %q) differ from the page's (%q, %q, %q): rerun; if it persists, report it with this message",
+			p.Object, p.NextPageURL, p.oldest, object, next, last)
+	}
 	return nil
 }
 
