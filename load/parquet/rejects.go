@@ -8,11 +8,15 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
 	parquetgo "github.com/parquet-go/parquet-go"
+
+	"github.com/adoptionlabs/etl/schemas"
 )
 
 // rejectKey is the columns that identify a reject (schemas.Rejects.Key).
@@ -134,6 +138,139 @@ func (w *Writer) keyOf(row parquetgo.Row) (string, int64) {
 		}
 	}
 	return strings.Join(parts, "\x00"), version
+}
+
+// carry records the greatest version of each key of rec, read from the
+// Arrow columns. A key is built exactly as keyOf builds it from a row read
+// back from a file (parquet-go's Value.String of each key column, joined by
+// NUL), since Prepare compares the two.
+func (w *Writer) carry(rec arrow.Record, n int) error {
+	versionAt, err := versionFunc(w.table, rec)
+	if err != nil {
+		return err
+	}
+	if len(w.keyCols) == 1 {
+		if a, ok := rec.Column(w.table.Index(w.keyCols[0])).(*array.String); ok && a.NullN() == 0 {
+			for i := 0; i < n; i++ {
+				w.carryKey(a.Value(i), versionAt(i))
+			}
+			return nil
+		}
+	}
+	parts := make([]keyAppender, len(w.keyCols))
+	for k, name := range w.keyCols {
+		if parts[k], err = keyPart(w.table, rec, name); err != nil {
+			return err
+		}
+	}
+	var buf []byte
+	for i := 0; i < n; i++ {
+		buf = buf[:0]
+		for k, part := range parts {
+			if k > 0 {
+				buf = append(buf, 0)
+			}
+			buf = part(buf, i)
+		}
+		w.carryKey(unsafe.String(unsafe.SliceData(buf), len(buf)), versionAt(i))
+	}
+	return nil
+}
+
+// carryKey keeps version for key if it is the greatest so far. key may view
+// memory the caller reuses or releases: the map only keeps copies.
+func (w *Writer) carryKey(key string, version int64) {
+	if old, ok := w.carried[key]; !ok || version > old {
+		w.carried[strings.Clone(key)] = version
+	}
+}
+
+// keyAppender appends the text keyOf gives row i's value of a key column.
+type keyAppender func(b []byte, i int) []byte
+
+// nullKey is what parquet-go's Value.String gives a null value.
+const nullKey = "<null>"
+
+func keyPart(t *schemas.Table, rec arrow.Record, name string) (keyAppender, error) {
+	c := t.Index(name)
+	if c < 0 {
+		return nil, fmt.Errorf("table %s has no key column %s", t.Name, name)
+	}
+	arr := rec.Column(c)
+	withNull := func(f keyAppender) keyAppender {
+		if arr.NullN() == 0 {
+			return f
+		}
+		return func(b []byte, i int) []byte {
+			if arr.IsNull(i) {
+				return append(b, nullKey...)
+			}
+			return f(b, i)
+		}
+	}
+	switch a := arr.(type) {
+	case *array.String:
+		return withNull(func(b []byte, i int) []byte { return append(b, a.Value(i)...) }), nil
+	case *array.Int64:
+		return withNull(func(b []byte, i int) []byte { return strconv.AppendInt(b, a.Value(i), 10) }), nil
+	case *array.Float64:
+		return withNull(func(b []byte, i int) []byte { return strconv.AppendFloat(b, a.Value(i), 'g', -1, 64) }), nil
+	case *array.Boolean:
+		return withNull(func(b []byte, i int) []byte { return strconv.AppendBool(b, a.Value(i)) }), nil
+	case *array.Timestamp:
+		toMillis := timestampMillis(a.DataType().(*arrow.TimestampType).Unit)
+		return withNull(func(b []byte, i int) []byte { return strconv.AppendInt(b, toMillis(int64(a.Value(i))), 10) }), nil
+	case *array.Date32:
+		return withNull(func(b []byte, i int) []byte { return strconv.AppendInt(b, int64(a.Value(i)), 10) }), nil
+	case *array.List:
+		// keyOf keeps the last value of the row's list: its last element,
+		// or the null value of an empty list.
+		elems, ok := a.ListValues().(*array.String)
+		if !ok {
+			break
+		}
+		return func(b []byte, i int) []byte {
+			start, end := a.ValueOffsets(i)
+			if start == end {
+				return append(b, nullKey...)
+			}
+			return append(b, elems.Value(int(end-1))...)
+		}, nil
+	}
+	return nil, fmt.Errorf("table %s: key column %s has Arrow type %s, which no key can be built from", t.Name, name, arr.DataType())
+}
+
+// versionFunc returns the Merge version of row i, in the unit of its
+// Parquet column, as keyOf reads it back.
+func versionFunc(t *schemas.Table, rec arrow.Record) (func(i int) int64, error) {
+	c := t.Index(t.Version)
+	if c < 0 {
+		return nil, fmt.Errorf("table %s has no version column %s", t.Name, t.Version)
+	}
+	arr := rec.Column(c)
+	var f func(i int) int64
+	switch a := arr.(type) {
+	case *array.Timestamp:
+		v, toMillis := a.TimestampValues(), timestampMillis(a.DataType().(*arrow.TimestampType).Unit)
+		f = func(i int) int64 { return toMillis(int64(v[i])) }
+	case *array.Int64:
+		v := a.Int64Values()
+		f = func(i int) int64 { return v[i] }
+	case *array.Date32:
+		v := a.Date32Values()
+		f = func(i int) int64 { return int64(v[i]) }
+	default:
+		return nil, fmt.Errorf("table %s: version column %s has Arrow type %s, want a timestamp, int64 or date32", t.Name, t.Version, arr.DataType())
+	}
+	if arr.NullN() == 0 {
+		return f, nil
+	}
+	return func(i int) int64 {
+		if arr.IsNull(i) {
+			return math.MinInt64
+		}
+		return f(i)
+	}, nil
 }
 
 // eachRow calls fn with every row of one of this stream's files, its key

@@ -74,7 +74,9 @@ type Writer struct {
 	peakOpen int
 	files    int
 	rows     int64
-	rowbuf   []parquetgo.Row
+	// values is the buffer of one column's values on their way to its
+	// column writer; cleared after each Write so it holds no Arrow memory.
+	values []parquetgo.Value
 }
 
 type writerState int
@@ -95,6 +97,8 @@ type dayFile struct {
 	final   string
 	rows    int64
 	lastUse uint64
+	// groupRows counts the rows of the row group being written.
+	groupRows int
 }
 
 var (
@@ -112,8 +116,10 @@ func (w *Writer) ReplaceWholeStream() {
 	}
 }
 
-// rowsPerWrite bounds the parquet.Row values built before they are handed to
-// parquet-go, which copies them into its column buffers.
+// rowsPerWrite is the rows of one column handed to parquet-go at a time. A
+// column writer ends a page only between two calls, so this bounds how far
+// a page outgrows PageBufferSize; it also bounds the parquet.Row values
+// eachRow reads at a time.
 const rowsPerWrite = 512
 
 // PeakOpenFiles is the largest number of day files this load had open at
@@ -149,18 +155,27 @@ func (w *Writer) Write(ctx context.Context, rec arrow.Record) error {
 }
 
 func (w *Writer) write(rec arrow.Record, n int) error {
-	if w.keys != nil {
-		if err := w.collectKeys(rec, n); err != nil {
-			return err
-		}
-	}
-	encs, err := encoders(w.table, rec)
-	if err != nil {
+	defer clear(w.values[:cap(w.values)])
+	if err := checkShape(w.table, rec); err != nil {
 		return err
 	}
 	byDay, order, err := w.route(rec, n)
 	if err != nil {
 		return err
+	}
+	encs, err := encoders(w.table, rec)
+	if err != nil {
+		return err
+	}
+	if w.keys != nil {
+		if err := w.collectKeys(rec, n); err != nil {
+			return err
+		}
+	}
+	if w.carried != nil {
+		if err := w.carry(rec, n); err != nil {
+			return err
+		}
 	}
 	for _, day := range order {
 		df, err := w.file(day)
@@ -227,34 +242,28 @@ func allRows(n int) []int32 {
 	return rows
 }
 
-func (w *Writer) writeRows(df *dayFile, encs []encodeFunc, rows []int32) error {
-	if cap(w.rowbuf) < len(rows) {
-		w.rowbuf = make([]parquetgo.Row, rowsPerWrite)
-	}
-	batch := w.rowbuf[:len(rows)]
-	for j, i := range rows {
-		row := batch[j][:0]
-		var err error
-		for _, enc := range encs {
-			if row, err = enc(row, int(i)); err != nil {
-				return err
+// writeRows writes the given rows of the record to df column by column,
+// rowsPerWrite rows per call, and ends a row group every RowGroupRows rows.
+func (w *Writer) writeRows(df *dayFile, encs []columnEncoder, rows []int32) error {
+	cws := df.pw.ColumnWriters()
+	for len(rows) > 0 {
+		k := min(len(rows), rowsPerWrite, w.sink.opts.RowGroupRows-df.groupRows)
+		for c, enc := range encs {
+			w.values = enc(w.values[:0], rows[:k])
+			if _, err := cws[c].WriteRowValues(w.values); err != nil {
+				return fmt.Errorf("write %d rows of column %s to %s: %w", k, w.table.Columns[c].Name, df.f.Name(), err)
 			}
 		}
-		batch[j] = row
-	}
-	if w.carried != nil {
-		for _, row := range batch {
-			key, version := w.keyOf(row)
-			if old, ok := w.carried[key]; !ok || version > old {
-				w.carried[key] = version
+		rows = rows[k:]
+		df.rows += int64(k)
+		w.rows += int64(k)
+		if df.groupRows += k; df.groupRows >= w.sink.opts.RowGroupRows {
+			if err := df.pw.Flush(); err != nil {
+				return fmt.Errorf("write a row group to %s: %w", df.f.Name(), err)
 			}
+			df.groupRows = 0
 		}
 	}
-	if _, err := df.pw.WriteRows(batch); err != nil {
-		return fmt.Errorf("write %d rows to %s: %w", len(rows), df.f.Name(), err)
-	}
-	df.rows += int64(len(rows))
-	w.rows += int64(len(rows))
 	return nil
 }
 
