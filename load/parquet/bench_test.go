@@ -6,10 +6,16 @@ import (
 	"math/rand"
 	"os"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/parquet-go/parquet-go/compress"
+	"github.com/parquet-go/parquet-go/compress/lz4"
+	"github.com/parquet-go/parquet-go/compress/snappy"
+	"github.com/parquet-go/parquet-go/compress/uncompressed"
+	"github.com/parquet-go/parquet-go/compress/zstd"
 	"github.com/stretchr/testify/require"
 
 	"github.com/adoptionlabs/etl/extract/userflow"
@@ -124,11 +130,13 @@ func benchLoad(b *testing.B, tbl *schemas.Table, total, perRecord int, gen func(
 	}()
 	ctx := context.Background()
 	var size int64
+	var cpu time.Duration // user+system CPU of the process while timed: steadier than wall time on a shared machine
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		s := newSink(b, b.TempDir(), opts)
+		cpu -= processCPU(b)
 		b.StartTimer()
 		wr, err := s.Begin(ctx, tbl, win, "bench.stream", "run1")
 		require.NoError(b, err)
@@ -141,6 +149,7 @@ func benchLoad(b *testing.B, tbl *schemas.Table, total, perRecord int, gen func(
 			b.Fatal(err)
 		}
 		b.StopTimer()
+		cpu += processCPU(b)
 		n, err := CountRows(s.Dir(), tbl.Name)
 		require.NoError(b, err)
 		require.EqualValues(b, total, n)
@@ -153,6 +162,13 @@ func benchLoad(b *testing.B, tbl *schemas.Table, total, perRecord int, gen func(
 	b.StopTimer()
 	b.ReportMetric(float64(b.N*total)/b.Elapsed().Seconds(), "rows/s")
 	b.ReportMetric(float64(size)/float64(total), "disk-B/row")
+	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(b.N), "cpu-ms/op")
+}
+
+func processCPU(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	require.NoError(b, syscall.Getrusage(syscall.RUSAGE_SELF, &ru))
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // benchUUID is a random lower-case UUID, like the ids Userflow gives.
@@ -227,4 +243,32 @@ func answerRow(rng *rand.Rand, i int, last time.Time) row {
 		r["answer_type"], r["answer_value"] = "text", benchTexts[rng.Intn(len(benchTexts))]
 	}
 	return r
+}
+
+// BenchmarkCompression loads the sessions of BenchmarkWriteUserflow with
+// each codec a reader of the files can take: rows/s against disk-B/row.
+func BenchmarkCompression(b *testing.B) {
+	for _, tc := range []struct {
+		name  string
+		codec compress.Codec
+	}{
+		{"zstd-default", &zstd.Codec{Level: zstd.SpeedDefault}},
+		{"zstd-fastest", &zstd.Codec{Level: zstd.SpeedFastest}},
+		{"snappy", &snappy.Codec{}},
+		{"lz4", &lz4.Codec{}},
+		{"none", &uncompressed.Codec{}},
+	} {
+		for _, tbl := range []struct {
+			name  string
+			table *schemas.Table
+			gen   func(*rand.Rand, int, time.Time) row
+		}{
+			{"sessions", userflow.SessionsTable, sessionRow},
+			{"answers", userflow.AnswersTable, answerRow},
+		} {
+			b.Run(tc.name+"/"+tbl.name, func(b *testing.B) {
+				benchLoad(b, tbl.table, 200_000, 20_000, tbl.gen, Options{Compression: tc.codec})
+			})
+		}
+	}
 }

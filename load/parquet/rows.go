@@ -2,6 +2,7 @@ package parquet
 
 import (
 	"fmt"
+	"slices"
 	"unsafe"
 
 	"github.com/apache/arrow/go/v15/arrow"
@@ -83,8 +84,10 @@ func encoder(col schemas.Column, c int, arr arrow.Array) (columnEncoder, error) 
 		if !ok {
 			return nil, wrong("utf8")
 		}
-		return valueEncoder(a, c, def, func(i int) parquetgo.Value {
-			return parquetgo.ByteArrayValue(stringBytes(a.Value(i)))
+		return valueEncoder(a, c, def, func(out []parquetgo.Value, rows []int32) {
+			for j, i := range rows {
+				out[j] = parquetgo.ByteArrayValue(stringBytes(a.Value(int(i))))
+			}
 		}), nil
 	case schemas.Int64:
 		a, ok := arr.(*array.Int64)
@@ -92,20 +95,32 @@ func encoder(col schemas.Column, c int, arr arrow.Array) (columnEncoder, error) 
 			return nil, wrong("int64")
 		}
 		v := a.Int64Values()
-		return valueEncoder(a, c, def, func(i int) parquetgo.Value { return parquetgo.Int64Value(v[i]) }), nil
+		return valueEncoder(a, c, def, func(out []parquetgo.Value, rows []int32) {
+			for j, i := range rows {
+				out[j] = parquetgo.Int64Value(v[i])
+			}
+		}), nil
 	case schemas.Float64:
 		a, ok := arr.(*array.Float64)
 		if !ok {
 			return nil, wrong("float64")
 		}
 		v := a.Float64Values()
-		return valueEncoder(a, c, def, func(i int) parquetgo.Value { return parquetgo.DoubleValue(v[i]) }), nil
+		return valueEncoder(a, c, def, func(out []parquetgo.Value, rows []int32) {
+			for j, i := range rows {
+				out[j] = parquetgo.DoubleValue(v[i])
+			}
+		}), nil
 	case schemas.Bool:
 		a, ok := arr.(*array.Boolean)
 		if !ok {
 			return nil, wrong("bool")
 		}
-		return valueEncoder(a, c, def, func(i int) parquetgo.Value { return parquetgo.BooleanValue(a.Value(i)) }), nil
+		return valueEncoder(a, c, def, func(out []parquetgo.Value, rows []int32) {
+			for j, i := range rows {
+				out[j] = parquetgo.BooleanValue(a.Value(int(i)))
+			}
+		}), nil
 	case schemas.Timestamp:
 		a, ok := arr.(*array.Timestamp)
 		if !ok {
@@ -114,40 +129,54 @@ func encoder(col schemas.Column, c int, arr arrow.Array) (columnEncoder, error) 
 		v := a.TimestampValues()
 		if unit := a.DataType().(*arrow.TimestampType).Unit; unit != arrow.Millisecond {
 			toMillis := timestampMillis(unit)
-			return valueEncoder(a, c, def, func(i int) parquetgo.Value { return parquetgo.Int64Value(toMillis(int64(v[i]))) }), nil
+			return valueEncoder(a, c, def, func(out []parquetgo.Value, rows []int32) {
+				for j, i := range rows {
+					out[j] = parquetgo.Int64Value(toMillis(int64(v[i])))
+				}
+			}), nil
 		}
-		return valueEncoder(a, c, def, func(i int) parquetgo.Value { return parquetgo.Int64Value(int64(v[i])) }), nil
+		return valueEncoder(a, c, def, func(out []parquetgo.Value, rows []int32) {
+			for j, i := range rows {
+				out[j] = parquetgo.Int64Value(int64(v[i]))
+			}
+		}), nil
 	case schemas.Date:
 		a, ok := arr.(*array.Date32)
 		if !ok {
 			return nil, wrong("date32")
 		}
 		v := a.Date32Values()
-		return valueEncoder(a, c, def, func(i int) parquetgo.Value { return parquetgo.Int32Value(int32(v[i])) }), nil
+		return valueEncoder(a, c, def, func(out []parquetgo.Value, rows []int32) {
+			for j, i := range rows {
+				out[j] = parquetgo.Int32Value(int32(v[i]))
+			}
+		}), nil
 	}
 	return nil, fmt.Errorf("unsupported column type %s", col.Type)
 }
 
-// valueEncoder encodes a column of one value per row; value(i) is the
-// value of row i, called only for rows that are not null. A column without
-// nulls skips the validity bitmap.
-func valueEncoder(arr arrow.Array, c, def int, value func(i int) parquetgo.Value) columnEncoder {
-	if arr.NullN() == 0 {
-		return func(dst []parquetgo.Value, rows []int32) []parquetgo.Value {
-			for _, i := range rows {
-				dst = append(dst, value(int(i)).Level(0, def, c))
-			}
-			return dst
-		}
-	}
+// valueEncoder encodes a column of one value per row. fill sets out[j] to
+// the value of row rows[j] in a loop specialised to the column's type; it
+// may read the slot of a null row, which Arrow keeps valid (a null string
+// has equal offsets), since the null values are put in afterwards.
+func valueEncoder(arr arrow.Array, c, def int, fill func(out []parquetgo.Value, rows []int32)) columnEncoder {
+	nulls := arr.NullN() > 0
 	null := parquetgo.Value{}.Level(0, 0, c)
 	return func(dst []parquetgo.Value, rows []int32) []parquetgo.Value {
-		for _, i := range rows {
-			if arr.IsNull(int(i)) {
-				dst = append(dst, null)
-				continue
+		n := len(dst)
+		dst = slices.Grow(dst, len(rows))[:n+len(rows)]
+		out := dst[n:]
+		fill(out, rows)
+		for j := range out {
+			out[j].SetDefinitionLevel(def)
+			out[j].SetColumnIndex(c)
+		}
+		if nulls {
+			for j, i := range rows {
+				if arr.IsNull(int(i)) {
+					out[j] = null
+				}
 			}
-			dst = append(dst, value(int(i)).Level(0, def, c))
 		}
 		return dst
 	}
@@ -167,11 +196,13 @@ func listEncoder(a *array.List, elems *array.String, c int) columnEncoder {
 				continue
 			}
 			for j := start; j < end; j++ {
-				rep := 1
-				if j == start {
-					rep = 0
+				v := parquetgo.ByteArrayValue(stringBytes(elems.Value(int(j))))
+				if j > start {
+					v.SetRepetitionLevel(1)
 				}
-				dst = append(dst, parquetgo.ByteArrayValue(stringBytes(elems.Value(int(j)))).Level(rep, 1, c))
+				v.SetDefinitionLevel(1)
+				v.SetColumnIndex(c)
+				dst = append(dst, v)
 			}
 		}
 		return dst

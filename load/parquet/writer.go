@@ -302,7 +302,7 @@ func (w *Writer) file(day int32) (*dayFile, error) {
 	df.f = f
 	cfg, err := parquetgo.NewWriterConfig(
 		w.schema,
-		parquetgo.Compression(zstdCodec),
+		parquetgo.Compression(w.sink.opts.Compression),
 		parquetgo.MaxRowsPerRowGroup(int64(w.sink.opts.RowGroupRows)),
 		// 64 KiB pages instead of 256 KiB: a wide table with 16 open files
 		// stays within tens of MB.
@@ -323,8 +323,9 @@ func (w *Writer) file(day int32) (*dayFile, error) {
 	return df, nil
 }
 
-// zstdCodec is shared: it pools its encoders and is safe for concurrent use.
-var zstdCodec = &zstd.Codec{Level: zstd.SpeedDefault}
+// defaultCodec is shared: it pools its encoders and is safe for concurrent
+// use.
+var defaultCodec = &zstd.Codec{Level: zstd.SpeedDefault}
 
 // finish writes the footer, makes the file durable and gives it its final
 // name, so no half-written *.parquet ever exists.
