@@ -32,8 +32,8 @@ type Options struct {
 	// MaxOpenFiles bounds the day files one load keeps open; the least
 	// recently used is finished when another day needs a file. Default 16.
 	MaxOpenFiles int
-	// Compression is the codec of every column chunk. Default zstd
-	// (defaultCodec).
+	// Compression is the codec of every column chunk. Default zstd at its
+	// fastest level (defaultCodec).
 	Compression compress.Codec
 	Logger      *slog.Logger
 	// Now gives the day a ReplaceAll load lands in. Default time.Now.

@@ -323,9 +323,13 @@ func (w *Writer) file(day int32) (*dayFile, error) {
 	return df, nil
 }
 
-// defaultCodec is shared: it pools its encoders and is safe for concurrent
-// use.
-var defaultCodec = &zstd.Codec{Level: zstd.SpeedDefault}
+// defaultCodec is zstd at its fastest level. On Userflow sessions and
+// answers (BenchmarkCompression) it takes less CPU than snappy, DuckDB's
+// default, and gives smaller files; zstd's default level gives files 4-8%
+// smaller for about 15% more CPU per row. Every reader the files are for
+// (DuckDB, ClickHouse, Spark, pyarrow) reads zstd. Shared: it pools its
+// encoders and is safe for concurrent use.
+var defaultCodec = &zstd.Codec{Level: zstd.SpeedFastest}
 
 // finish writes the footer, makes the file durable and gives it its final
 // name, so no half-written *.parquet ever exists.
