@@ -70,7 +70,7 @@ func (w *Writer) prepare() error {
 	if err != nil {
 		return err
 	}
-	if w.carried != nil {
+	if w.merge {
 		if err := w.keepUncarried(tableDir, days); err != nil {
 			return err
 		}

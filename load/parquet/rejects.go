@@ -8,15 +8,11 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
-	"unsafe"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
 	parquetgo "github.com/parquet-go/parquet-go"
-
-	"github.com/adoptionlabs/etl/schemas"
 )
 
 // rejectKey is the columns that identify a reject (schemas.Rejects.Key).
@@ -108,7 +104,7 @@ func (w *Writer) lookupKey() error {
 		w.keyIdx = append(w.keyIdx, leaf.ColumnIndex)
 	}
 	w.versionIdx = -1
-	if w.carried != nil {
+	if w.merge {
 		leaf, ok := w.schema.Lookup(w.table.Version)
 		if !ok {
 			return fmt.Errorf("table %s has no version column %s", w.table.Name, w.table.Version)
@@ -128,149 +124,24 @@ func (w *Writer) keyOf(row parquetgo.Row) (string, int64) {
 		if i := slices.Index(w.keyIdx, c); i >= 0 {
 			parts[i] = v.String()
 		}
-		if c == w.versionIdx && !v.IsNull() {
-			switch v.Kind() {
-			case parquetgo.Int32:
-				version = int64(v.Int32())
-			default:
-				version = v.Int64()
-			}
+		if c == w.versionIdx {
+			version = versionOf(v)
 		}
 	}
 	return strings.Join(parts, "\x00"), version
 }
 
-// carry records the greatest version of each key of rec, read from the
-// Arrow columns. A key is built exactly as keyOf builds it from a row read
-// back from a file (parquet-go's Value.String of each key column, joined by
-// NUL), since Prepare compares the two.
-func (w *Writer) carry(rec arrow.Record, n int) error {
-	versionAt, err := versionFunc(w.table, rec)
-	if err != nil {
-		return err
-	}
-	if len(w.keyCols) == 1 {
-		if a, ok := rec.Column(w.table.Index(w.keyCols[0])).(*array.String); ok && a.NullN() == 0 {
-			for i := 0; i < n; i++ {
-				w.carryKey(a.Value(i), versionAt(i))
-			}
-			return nil
-		}
-	}
-	parts := make([]keyAppender, len(w.keyCols))
-	for k, name := range w.keyCols {
-		if parts[k], err = keyPart(w.table, rec, name); err != nil {
-			return err
-		}
-	}
-	var buf []byte
-	for i := 0; i < n; i++ {
-		buf = buf[:0]
-		for k, part := range parts {
-			if k > 0 {
-				buf = append(buf, 0)
-			}
-			buf = part(buf, i)
-		}
-		w.carryKey(unsafe.String(unsafe.SliceData(buf), len(buf)), versionAt(i))
-	}
-	return nil
-}
-
-// carryKey keeps version for key if it is the greatest so far. key may view
-// memory the caller reuses or releases: the map only keeps copies.
-func (w *Writer) carryKey(key string, version int64) {
-	if old, ok := w.carried[key]; !ok || version > old {
-		w.carried[strings.Clone(key)] = version
-	}
-}
-
-// keyAppender appends the text keyOf gives row i's value of a key column.
-type keyAppender func(b []byte, i int) []byte
-
-// nullKey is what parquet-go's Value.String gives a null value.
-const nullKey = "<null>"
-
-func keyPart(t *schemas.Table, rec arrow.Record, name string) (keyAppender, error) {
-	c := t.Index(name)
-	if c < 0 {
-		return nil, fmt.Errorf("table %s has no key column %s", t.Name, name)
-	}
-	arr := rec.Column(c)
-	withNull := func(f keyAppender) keyAppender {
-		if arr.NullN() == 0 {
-			return f
-		}
-		return func(b []byte, i int) []byte {
-			if arr.IsNull(i) {
-				return append(b, nullKey...)
-			}
-			return f(b, i)
-		}
-	}
-	switch a := arr.(type) {
-	case *array.String:
-		return withNull(func(b []byte, i int) []byte { return append(b, a.Value(i)...) }), nil
-	case *array.Int64:
-		return withNull(func(b []byte, i int) []byte { return strconv.AppendInt(b, a.Value(i), 10) }), nil
-	case *array.Float64:
-		return withNull(func(b []byte, i int) []byte { return strconv.AppendFloat(b, a.Value(i), 'g', -1, 64) }), nil
-	case *array.Boolean:
-		return withNull(func(b []byte, i int) []byte { return strconv.AppendBool(b, a.Value(i)) }), nil
-	case *array.Timestamp:
-		toMillis := timestampMillis(a.DataType().(*arrow.TimestampType).Unit)
-		return withNull(func(b []byte, i int) []byte { return strconv.AppendInt(b, toMillis(int64(a.Value(i))), 10) }), nil
-	case *array.Date32:
-		return withNull(func(b []byte, i int) []byte { return strconv.AppendInt(b, int64(a.Value(i)), 10) }), nil
-	case *array.List:
-		// keyOf keeps the last value of the row's list: its last element,
-		// or the null value of an empty list.
-		elems, ok := a.ListValues().(*array.String)
-		if !ok {
-			break
-		}
-		return func(b []byte, i int) []byte {
-			start, end := a.ValueOffsets(i)
-			if start == end {
-				return append(b, nullKey...)
-			}
-			return append(b, elems.Value(int(end-1))...)
-		}, nil
-	}
-	return nil, fmt.Errorf("table %s: key column %s has Arrow type %s, which no key can be built from", t.Name, name, arr.DataType())
-}
-
-// versionFunc returns the Merge version of row i, in the unit of its
-// Parquet column, as keyOf reads it back.
-func versionFunc(t *schemas.Table, rec arrow.Record) (func(i int) int64, error) {
-	c := t.Index(t.Version)
-	if c < 0 {
-		return nil, fmt.Errorf("table %s has no version column %s", t.Name, t.Version)
-	}
-	arr := rec.Column(c)
-	var f func(i int) int64
-	switch a := arr.(type) {
-	case *array.Timestamp:
-		v, toMillis := a.TimestampValues(), timestampMillis(a.DataType().(*arrow.TimestampType).Unit)
-		f = func(i int) int64 { return toMillis(int64(v[i])) }
-	case *array.Int64:
-		v := a.Int64Values()
-		f = func(i int) int64 { return v[i] }
-	case *array.Date32:
-		v := a.Date32Values()
-		f = func(i int) int64 { return int64(v[i]) }
+// versionOf reads a Merge version (a Date is INT32, a Timestamp or Int64
+// INT64); a null version sorts below every other.
+func versionOf(v parquetgo.Value) int64 {
+	switch {
+	case v.IsNull():
+		return math.MinInt64
+	case v.Kind() == parquetgo.Int32:
+		return int64(v.Int32())
 	default:
-		return nil, fmt.Errorf("table %s: version column %s has Arrow type %s, want a timestamp, int64 or date32", t.Name, t.Version, arr.DataType())
+		return v.Int64()
 	}
-	if arr.NullN() == 0 {
-		return f, nil
-	}
-	return func(i int) int64 {
-		if arr.IsNull(i) {
-			return math.MinInt64
-		}
-		return f(i)
-	}, nil
 }
 
 // eachRow calls fn with every row of one of this stream's files, its key
@@ -365,7 +236,16 @@ func (w *Writer) copyUnseen(path string, day int32) error {
 // whose day depends on the window (a bot user's seen_at is the window's last
 // second when the user was not active in it) loses a key when a later window
 // covers the day but does not list the key.
+//
+// The load's keys are read back from its staged files, and only when a
+// replaced day has files of this stream: a first load of a window (most of
+// a backfill) holds no key set in memory and spends nothing on it.
 func (w *Writer) keepUncarried(tableDir string, replacing []int32) error {
+	type oldFile struct {
+		day  int32
+		path string
+	}
+	var old []oldFile
 	for _, day := range replacing {
 		dir := filepath.Join(tableDir, dayDir(day))
 		files, err := os.ReadDir(dir)
@@ -376,28 +256,157 @@ func (w *Writer) keepUncarried(tableDir string, replacing []int32) error {
 			return err
 		}
 		for _, f := range files {
-			if !strings.HasPrefix(f.Name(), w.filePrefix) || !strings.HasSuffix(f.Name(), ".parquet") {
-				continue
-			}
-			path := filepath.Join(dir, f.Name())
-			err := w.eachRow(path, func(row parquetgo.Row, key string, version int64) error {
-				if v, ok := w.carried[key]; ok && version <= v {
-					return nil
-				}
-				df, err := w.file(day)
-				if err != nil {
-					return err
-				}
-				if _, err := df.pw.WriteRows([]parquetgo.Row{row}); err != nil {
-					return fmt.Errorf("rewrite %s: %w", path, err)
-				}
-				df.rows++
-				return nil
-			})
-			if err != nil {
-				return fmt.Errorf("keep the rows of keys this load does not carry, day %s: %w", dayString(day), err)
+			if strings.HasPrefix(f.Name(), w.filePrefix) && strings.HasSuffix(f.Name(), ".parquet") {
+				old = append(old, oldFile{day, filepath.Join(dir, f.Name())})
 			}
 		}
 	}
+	if len(old) == 0 {
+		return nil
+	}
+	// Every staged file is finished; the files written below hold old rows
+	// and must not count as carried, so the key set is complete first.
+	carried, err := w.carriedKeys()
+	if err != nil {
+		return fmt.Errorf("read back the keys this load carries: %w", err)
+	}
+	for _, f := range old {
+		err := w.eachRow(f.path, func(row parquetgo.Row, key string, version int64) error {
+			if v, ok := carried[key]; ok && version <= v {
+				return nil
+			}
+			df, err := w.file(f.day)
+			if err != nil {
+				return err
+			}
+			if _, err := df.pw.WriteRows([]parquetgo.Row{row}); err != nil {
+				return fmt.Errorf("rewrite %s: %w", f.path, err)
+			}
+			df.rows++
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("keep the rows of keys this load does not carry, day %s: %w", dayString(f.day), err)
+		}
+	}
 	return w.finishAll()
+}
+
+// carriedKeys returns the greatest version of each key in the files this
+// load staged, reading only the key and version columns. A key is what
+// keyOf makes of a row read back from an old file (parquet-go's
+// Value.String of each key column, joined by NUL), so the two compare.
+func (w *Writer) carriedKeys() (map[string]int64, error) {
+	files, err := filepath.Glob(filepath.Join(globEscape(filepath.Join(w.staging, "new")), "dt=*", "*.parquet"))
+	if err != nil {
+		return nil, err
+	}
+	carried := map[string]int64{}
+	for _, path := range files {
+		if err := w.eachKey(path, func(key string, version int64) {
+			if old, ok := carried[key]; !ok || version > old {
+				carried[key] = version
+			}
+		}); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	return carried, nil
+}
+
+// eachKey calls fn with the key and version of every row of one of this
+// load's files, row group by row group.
+func (w *Writer) eachKey(path string, fn func(key string, version int64)) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	pf, err := parquetgo.OpenFile(f, st.Size(), parquetgo.SkipBloomFilters(true))
+	if err != nil {
+		return err
+	}
+	parts := make([][]string, len(w.keyIdx))
+	var versions []int64
+	for _, rg := range pf.RowGroups() {
+		n := int(rg.NumRows())
+		chunks := rg.ColumnChunks()
+		for k, c := range w.keyIdx {
+			parts[k] = slices.Grow(parts[k][:0], n)[:n]
+			err := eachValue(chunks[c], func(row int, v parquetgo.Value) {
+				// keyOf keeps the last value of a row's column: a list
+				// key is its last element.
+				parts[k][row] = v.String()
+			})
+			if err != nil {
+				return err
+			}
+		}
+		versions = slices.Grow(versions[:0], n)[:n]
+		err := eachValue(chunks[w.versionIdx], func(row int, v parquetgo.Value) {
+			versions[row] = versionOf(v)
+		})
+		if err != nil {
+			return err
+		}
+		for row := range n {
+			key := parts[0][row]
+			if len(parts) > 1 {
+				key = joinKey(parts, row)
+			}
+			fn(key, versions[row])
+		}
+	}
+	return nil
+}
+
+func joinKey(parts [][]string, row int) string {
+	var b strings.Builder
+	for k := range parts {
+		if k > 0 {
+			b.WriteByte(0)
+		}
+		b.WriteString(parts[k][row])
+	}
+	return b.String()
+}
+
+// eachValue calls fn with every value of a column chunk and the row it
+// belongs to: a value at repetition level 0 starts the next row.
+func eachValue(chunk parquetgo.ColumnChunk, fn func(row int, v parquetgo.Value)) error {
+	pages := chunk.Pages()
+	defer pages.Close()
+	buf := make([]parquetgo.Value, rowsPerWrite)
+	row := -1
+	for {
+		p, err := pages.ReadPage()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		values := p.Values()
+		for {
+			n, err := values.ReadValues(buf)
+			for _, v := range buf[:n] {
+				if v.RepetitionLevel() == 0 {
+					row++
+				}
+				fn(row, v)
+			}
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				parquetgo.Release(p)
+				return err
+			}
+		}
+		parquetgo.Release(p)
+	}
 }

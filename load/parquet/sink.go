@@ -189,7 +189,7 @@ func (s *Sink) Begin(ctx context.Context, t *schemas.Table, w window.Window, str
 		wr.keys = map[string]bool{}
 		wr.keyCols = rejectKey
 	case t.Disposition == schemas.Merge:
-		wr.carried = map[string]int64{}
+		wr.merge = true
 		wr.keyCols = t.Key
 	}
 	if err := wr.lookupKey(); err != nil {

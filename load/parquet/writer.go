@@ -49,11 +49,10 @@ type Writer struct {
 	// keyCols names the columns eachRow joins into a row's key: the
 	// reject key for etl_rejects, the table's Key for Merge tables.
 	keyCols []string
-	// carried holds, for a Merge table, the greatest Version this load
-	// staged for each key (a window's keys fit in memory). Prepare keeps the
-	// replaced days' old rows of the keys it does not carry, and of those it
-	// carries with an older version, as ClickHouse does.
-	carried map[string]int64
+	// merge: a Merge table. Prepare keeps the replaced days' old rows of the
+	// keys the load does not carry, and of those it carries with an older
+	// version, as ClickHouse does (keepUncarried).
+	merge bool
 	// keyIdx and versionIdx are the leaf columns of keyCols and Version.
 	keyIdx     []int
 	versionIdx int
@@ -169,11 +168,6 @@ func (w *Writer) write(rec arrow.Record, n int) error {
 	}
 	if w.keys != nil {
 		if err := w.collectKeys(rec, n); err != nil {
-			return err
-		}
-	}
-	if w.carried != nil {
-		if err := w.carry(rec, n); err != nil {
 			return err
 		}
 	}
