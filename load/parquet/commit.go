@@ -241,6 +241,14 @@ func (w *Writer) prepareDay(tableDir string, day int32) (dayPlan, error) {
 		// The day ends up empty: Swap moves it away in one rename.
 		return dayPlan{live: live, liveExists: liveExists}, nil
 	}
+	if len(kept) == 0 {
+		// Only this load's files: its staging directory of the day is the
+		// new day as it stands.
+		if err := syncDir(newDir); err != nil {
+			return dayPlan{}, err
+		}
+		return dayPlan{live: live, next: newDir, liveExists: liveExists}, nil
+	}
 	next := filepath.Join(w.staging, "swap", name)
 	if err := os.MkdirAll(next, 0o755); err != nil {
 		return dayPlan{}, err
