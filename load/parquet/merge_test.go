@@ -203,8 +203,8 @@ func TestMergeRerunMatchesKeysOfSeveralColumns(t *testing.T) {
 		u(3, "x", at("2026-11-03", 1)), u(4, "x", at("2026-11-03", 1)), u(5, "x", at("2026-11-03", 1)),
 	})
 	loadRows(t, s, channelUsers, w, "bot.users", []row{
-		u(1, "a", at("2026-11-03", 2)), // older than the old row: both stay
-		u(1, "b", at("2026-11-08", 2)), // newer: the old row goes
+		u(1, "a", at("2026-11-03", 2)),  // older than the old row: both stay
+		u(1, "b", at("2026-11-08", 2)),  // newer: the old row goes
 		u(10, "a", at("2026-11-05", 1)), // a tie goes to the load
 		u(3, "x", at("2026-11-03", 2)), u(4, "x", at("2026-11-03", 2)), u(5, "x", at("2026-11-03", 2)),
 		// (2, a) is not carried: its old row stays

@@ -76,6 +76,13 @@ type Writer struct {
 	// values is the buffer of one column's values on their way to its
 	// column writer; cleared after each Write so it holds no Arrow memory.
 	values []parquetgo.Value
+
+	// Files being finished in the background (finish): finishing holds a
+	// slot per file, finishWG counts them, finishErrs collects what failed.
+	finishing  chan struct{}
+	finishWG   sync.WaitGroup
+	finishMu   sync.Mutex
+	finishErrs []error
 }
 
 type writerState int
@@ -155,6 +162,9 @@ func (w *Writer) Write(ctx context.Context, rec arrow.Record) error {
 
 func (w *Writer) write(rec arrow.Record, n int) error {
 	defer clear(w.values[:cap(w.values)])
+	if err := w.finishErr(); err != nil {
+		return err
+	}
 	if err := checkShape(w.table, rec); err != nil {
 		return err
 	}
@@ -277,9 +287,7 @@ func (w *Writer) file(day int32) (*dayFile, error) {
 				lru = df
 			}
 		}
-		if err := w.finish(lru); err != nil {
-			return nil, err
-		}
+		w.finish(lru)
 	}
 	dir := filepath.Join(w.staging, "new", dayDir(day))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -325,10 +333,35 @@ func (w *Writer) file(day int32) (*dayFile, error) {
 // encoders and is safe for concurrent use.
 var defaultCodec = &zstd.Codec{Level: zstd.SpeedFastest}
 
-// finish writes the footer, makes the file durable and gives it its final
-// name, so no half-written *.parquet ever exists.
-func (w *Writer) finish(df *dayFile) error {
+// maxFinishing bounds the files a load finishes in the background at once:
+// each holds its last pages until they are compressed and written.
+const maxFinishing = 2
+
+// finish hands df to a goroutine that writes its last pages and footer,
+// makes it durable and gives it its final name, so no half-written
+// *.parquet ever exists. The compression and fsync overlap with the rows
+// still coming; finishAll waits for them. It blocks while maxFinishing
+// files are being finished, which bounds the memory they hold.
+func (w *Writer) finish(df *dayFile) {
 	delete(w.open, df.day)
+	if w.finishing == nil {
+		w.finishing = make(chan struct{}, maxFinishing)
+	}
+	w.finishing <- struct{}{}
+	w.finishWG.Add(1)
+	go func() {
+		defer w.finishWG.Done()
+		err := finishFile(df)
+		<-w.finishing
+		if err != nil {
+			w.finishMu.Lock()
+			w.finishErrs = append(w.finishErrs, err)
+			w.finishMu.Unlock()
+		}
+	}()
+}
+
+func finishFile(df *dayFile) error {
 	err := df.pw.Close()
 	if err == nil {
 		err = commitPart(df.f)
@@ -341,15 +374,21 @@ func (w *Writer) finish(df *dayFile) error {
 	return nil
 }
 
-// finishAll finishes every open file, returning the first error.
+// finishErr is the error of the files finished so far, if any failed.
+func (w *Writer) finishErr() error {
+	w.finishMu.Lock()
+	defer w.finishMu.Unlock()
+	return errors.Join(w.finishErrs...)
+}
+
+// finishAll finishes every open file and waits until every file handed to
+// finish is durable under its final name; it returns their errors.
 func (w *Writer) finishAll() error {
-	var errs []error
 	for _, df := range w.open {
-		if err := w.finish(df); err != nil {
-			errs = append(errs, err)
-		}
+		w.finish(df)
 	}
-	return errors.Join(errs...)
+	w.finishWG.Wait()
+	return w.finishErr()
 }
 
 // Abort implements load.Writer: it deletes what this load staged. A no-op
@@ -366,6 +405,7 @@ func (w *Writer) Abort(ctx context.Context) error {
 		df.f.Abort()
 	}
 	clear(w.open)
+	w.finishWG.Wait() // nothing may rename into the staging once it is gone
 	if err := os.RemoveAll(w.staging); err != nil {
 		return fmt.Errorf("table %s stream %s window %s: delete staged files: %w", w.table.Name, w.stream, w.window, err)
 	}
