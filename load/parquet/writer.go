@@ -122,10 +122,11 @@ func (w *Writer) ReplaceWholeStream() {
 	}
 }
 
-// rowsPerWrite is the rows of one column handed to parquet-go at a time. A
-// column writer ends a page only between two calls, so this bounds how far
-// a page outgrows PageBufferSize; it also bounds the parquet.Row values
-// eachRow reads at a time.
+// rowsPerWrite is the rows of one column handed to parquet-go at a time
+// (fewer for long strings: writeColumn). A column writer ends a page only
+// between two calls, so this bounds how far a page outgrows
+// PageBufferSize; it also bounds the parquet.Row values eachRow reads at a
+// time.
 const rowsPerWrite = 512
 
 // PeakOpenFiles is the largest number of day files this load had open at
@@ -254,7 +255,7 @@ func (w *Writer) writeRows(df *dayFile, encs []columnEncoder, rows []int32) erro
 		k := min(len(rows), rowsPerWrite, w.sink.opts.RowGroupRows-df.groupRows)
 		for c, enc := range encs {
 			w.values = enc(w.values[:0], rows[:k])
-			if _, err := cws[c].WriteRowValues(w.values); err != nil {
+			if err := writeColumn(cws[c], w.values, w.table.Columns[c].Type); err != nil {
 				return fmt.Errorf("write %d rows of column %s to %s: %w", k, w.table.Columns[c].Name, df.f.Name(), err)
 			}
 		}
@@ -269,6 +270,33 @@ func (w *Writer) writeRows(df *dayFile, encs []columnEncoder, rows []int32) erro
 		}
 	}
 	return nil
+}
+
+// bytesPerCall bounds the string bytes handed to a column writer in one
+// call: 512 rows of a JSON payload can be megabytes, and a page only ends
+// between two calls.
+const bytesPerCall = 16 << 10
+
+// writeColumn writes the values of whole rows to cw; strings go in runs of
+// whole rows of about bytesPerCall bytes, so a page outgrows PageBufferSize
+// by at most that much and one row.
+func writeColumn(cw *parquetgo.ColumnWriter, values []parquetgo.Value, typ schemas.Type) error {
+	switch typ {
+	case schemas.String, schemas.JSON, schemas.StringList:
+		start, size := 0, 0
+		for i, v := range values {
+			if size >= bytesPerCall && v.RepetitionLevel() == 0 {
+				if _, err := cw.WriteRowValues(values[start:i]); err != nil {
+					return err
+				}
+				start, size = i, 0
+			}
+			size += len(v.ByteArray())
+		}
+		values = values[start:]
+	}
+	_, err := cw.WriteRowValues(values)
+	return err
 }
 
 // file returns the open file of day, finishing the least recently used file
