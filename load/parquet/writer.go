@@ -353,12 +353,14 @@ func (w *Writer) file(day int32) (*dayFile, error) {
 	return df, nil
 }
 
-// defaultCodec is zstd at its fastest level. On Userflow sessions and
-// answers (BenchmarkCompression) it takes less CPU than snappy, DuckDB's
-// default, and gives smaller files; zstd's default level gives files 4-8%
-// smaller for about 15% more CPU per row. Every reader the files are for
-// (DuckDB, ClickHouse, Spark, pyarrow) reads zstd. Shared: it pools its
-// encoders and is safe for concurrent use.
+// defaultCodec is zstd at its fastest level: issue 14 is about write
+// throughput. On Userflow sessions and answers (BenchmarkCompression) it
+// takes less CPU than snappy, DuckDB's default, and gives smaller files.
+// zstd's default level costs about 15% more CPU per row and gives files 3%
+// (answers) to 15% (sessions of the sandbox backfill) smaller; a deployment
+// that pays for storage more than for CPU can set Options.Compression.
+// Every reader the files are for (DuckDB, ClickHouse, Spark, pyarrow) reads
+// zstd. Shared: it pools its encoders and is safe for concurrent use.
 var defaultCodec = &zstd.Codec{Level: zstd.SpeedFastest}
 
 // maxFinishing bounds the files a load finishes in the background at once:
