@@ -70,7 +70,7 @@ func (w *Writer) prepare() error {
 	if err != nil {
 		return err
 	}
-	if w.carried != nil {
+	if w.merge {
 		if err := w.keepUncarried(tableDir, days); err != nil {
 			return err
 		}
@@ -240,6 +240,14 @@ func (w *Writer) prepareDay(tableDir string, day int32) (dayPlan, error) {
 	if len(kept) == 0 && len(added) == 0 {
 		// The day ends up empty: Swap moves it away in one rename.
 		return dayPlan{live: live, liveExists: liveExists}, nil
+	}
+	if len(kept) == 0 {
+		// Only this load's files: its staging directory of the day is the
+		// new day as it stands.
+		if err := syncDir(newDir); err != nil {
+			return dayPlan{}, err
+		}
+		return dayPlan{live: live, next: newDir, liveExists: liveExists}, nil
 	}
 	next := filepath.Join(w.staging, "swap", name)
 	if err := os.MkdirAll(next, 0o755); err != nil {

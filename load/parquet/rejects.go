@@ -104,7 +104,7 @@ func (w *Writer) lookupKey() error {
 		w.keyIdx = append(w.keyIdx, leaf.ColumnIndex)
 	}
 	w.versionIdx = -1
-	if w.carried != nil {
+	if w.merge {
 		leaf, ok := w.schema.Lookup(w.table.Version)
 		if !ok {
 			return fmt.Errorf("table %s has no version column %s", w.table.Name, w.table.Version)
@@ -124,16 +124,24 @@ func (w *Writer) keyOf(row parquetgo.Row) (string, int64) {
 		if i := slices.Index(w.keyIdx, c); i >= 0 {
 			parts[i] = v.String()
 		}
-		if c == w.versionIdx && !v.IsNull() {
-			switch v.Kind() {
-			case parquetgo.Int32:
-				version = int64(v.Int32())
-			default:
-				version = v.Int64()
-			}
+		if c == w.versionIdx {
+			version = versionOf(v)
 		}
 	}
 	return strings.Join(parts, "\x00"), version
+}
+
+// versionOf reads a Merge version (a Date is INT32, a Timestamp or Int64
+// INT64); a null version sorts below every other.
+func versionOf(v parquetgo.Value) int64 {
+	switch {
+	case v.IsNull():
+		return math.MinInt64
+	case v.Kind() == parquetgo.Int32:
+		return int64(v.Int32())
+	default:
+		return v.Int64()
+	}
 }
 
 // eachRow calls fn with every row of one of this stream's files, its key
@@ -228,7 +236,16 @@ func (w *Writer) copyUnseen(path string, day int32) error {
 // whose day depends on the window (a bot user's seen_at is the window's last
 // second when the user was not active in it) loses a key when a later window
 // covers the day but does not list the key.
+//
+// The load's keys are read back from its staged files, and only when a
+// replaced day has files of this stream: a first load of a window (most of
+// a backfill) holds no key set in memory and spends nothing on it.
 func (w *Writer) keepUncarried(tableDir string, replacing []int32) error {
+	type oldFile struct {
+		day  int32
+		path string
+	}
+	var old []oldFile
 	for _, day := range replacing {
 		dir := filepath.Join(tableDir, dayDir(day))
 		files, err := os.ReadDir(dir)
@@ -239,28 +256,157 @@ func (w *Writer) keepUncarried(tableDir string, replacing []int32) error {
 			return err
 		}
 		for _, f := range files {
-			if !strings.HasPrefix(f.Name(), w.filePrefix) || !strings.HasSuffix(f.Name(), ".parquet") {
-				continue
-			}
-			path := filepath.Join(dir, f.Name())
-			err := w.eachRow(path, func(row parquetgo.Row, key string, version int64) error {
-				if v, ok := w.carried[key]; ok && version <= v {
-					return nil
-				}
-				df, err := w.file(day)
-				if err != nil {
-					return err
-				}
-				if _, err := df.pw.WriteRows([]parquetgo.Row{row}); err != nil {
-					return fmt.Errorf("rewrite %s: %w", path, err)
-				}
-				df.rows++
-				return nil
-			})
-			if err != nil {
-				return fmt.Errorf("keep the rows of keys this load does not carry, day %s: %w", dayString(day), err)
+			if strings.HasPrefix(f.Name(), w.filePrefix) && strings.HasSuffix(f.Name(), ".parquet") {
+				old = append(old, oldFile{day, filepath.Join(dir, f.Name())})
 			}
 		}
 	}
+	if len(old) == 0 {
+		return nil
+	}
+	// Every staged file is finished; the files written below hold old rows
+	// and must not count as carried, so the key set is complete first.
+	carried, err := w.carriedKeys()
+	if err != nil {
+		return fmt.Errorf("read back the keys this load carries: %w", err)
+	}
+	for _, f := range old {
+		err := w.eachRow(f.path, func(row parquetgo.Row, key string, version int64) error {
+			if v, ok := carried[key]; ok && version <= v {
+				return nil
+			}
+			df, err := w.file(f.day)
+			if err != nil {
+				return err
+			}
+			if _, err := df.pw.WriteRows([]parquetgo.Row{row}); err != nil {
+				return fmt.Errorf("rewrite %s: %w", f.path, err)
+			}
+			df.rows++
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("keep the rows of keys this load does not carry, day %s: %w", dayString(f.day), err)
+		}
+	}
 	return w.finishAll()
+}
+
+// carriedKeys returns the greatest version of each key in the files this
+// load staged, reading only the key and version columns. A key is what
+// keyOf makes of a row read back from an old file (parquet-go's
+// Value.String of each key column, joined by NUL), so the two compare.
+func (w *Writer) carriedKeys() (map[string]int64, error) {
+	files, err := filepath.Glob(filepath.Join(globEscape(filepath.Join(w.staging, "new")), "dt=*", "*.parquet"))
+	if err != nil {
+		return nil, err
+	}
+	carried := map[string]int64{}
+	for _, path := range files {
+		if err := w.eachKey(path, func(key string, version int64) {
+			if old, ok := carried[key]; !ok || version > old {
+				carried[key] = version
+			}
+		}); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	return carried, nil
+}
+
+// eachKey calls fn with the key and version of every row of one of this
+// load's files, row group by row group.
+func (w *Writer) eachKey(path string, fn func(key string, version int64)) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	pf, err := parquetgo.OpenFile(f, st.Size(), parquetgo.SkipBloomFilters(true))
+	if err != nil {
+		return err
+	}
+	parts := make([][]string, len(w.keyIdx))
+	var versions []int64
+	for _, rg := range pf.RowGroups() {
+		n := int(rg.NumRows())
+		chunks := rg.ColumnChunks()
+		for k, c := range w.keyIdx {
+			parts[k] = slices.Grow(parts[k][:0], n)[:n]
+			err := eachValue(chunks[c], func(row int, v parquetgo.Value) {
+				// keyOf keeps the last value of a row's column: a list
+				// key is its last element.
+				parts[k][row] = v.String()
+			})
+			if err != nil {
+				return err
+			}
+		}
+		versions = slices.Grow(versions[:0], n)[:n]
+		err := eachValue(chunks[w.versionIdx], func(row int, v parquetgo.Value) {
+			versions[row] = versionOf(v)
+		})
+		if err != nil {
+			return err
+		}
+		for row := range n {
+			key := parts[0][row]
+			if len(parts) > 1 {
+				key = joinKey(parts, row)
+			}
+			fn(key, versions[row])
+		}
+	}
+	return nil
+}
+
+func joinKey(parts [][]string, row int) string {
+	var b strings.Builder
+	for k := range parts {
+		if k > 0 {
+			b.WriteByte(0)
+		}
+		b.WriteString(parts[k][row])
+	}
+	return b.String()
+}
+
+// eachValue calls fn with every value of a column chunk and the row it
+// belongs to: a value at repetition level 0 starts the next row.
+func eachValue(chunk parquetgo.ColumnChunk, fn func(row int, v parquetgo.Value)) error {
+	pages := chunk.Pages()
+	defer pages.Close()
+	buf := make([]parquetgo.Value, rowsPerWrite)
+	row := -1
+	for {
+		p, err := pages.ReadPage()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		values := p.Values()
+		for {
+			n, err := values.ReadValues(buf)
+			for _, v := range buf[:n] {
+				if v.RepetitionLevel() == 0 {
+					row++
+				}
+				fn(row, v)
+			}
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				parquetgo.Release(p)
+				return err
+			}
+		}
+		parquetgo.Release(p)
+	}
 }

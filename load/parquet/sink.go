@@ -17,6 +17,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/parquet-go/parquet-go/compress"
+
 	"github.com/adoptionlabs/etl/load"
 	"github.com/adoptionlabs/etl/schemas"
 	"github.com/adoptionlabs/etl/window"
@@ -30,7 +32,10 @@ type Options struct {
 	// MaxOpenFiles bounds the day files one load keeps open; the least
 	// recently used is finished when another day needs a file. Default 16.
 	MaxOpenFiles int
-	Logger       *slog.Logger
+	// Compression is the codec of every column chunk. Default zstd at its
+	// fastest level (defaultCodec).
+	Compression compress.Codec
+	Logger      *slog.Logger
 	// Now gives the day a ReplaceAll load lands in. Default time.Now.
 	Now func() time.Time
 }
@@ -67,6 +72,9 @@ func New(dir string, opts Options) (*Sink, error) {
 	}
 	if opts.MaxOpenFiles <= 0 {
 		opts.MaxOpenFiles = 16
+	}
+	if opts.Compression == nil {
+		opts.Compression = defaultCodec
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -181,7 +189,7 @@ func (s *Sink) Begin(ctx context.Context, t *schemas.Table, w window.Window, str
 		wr.keys = map[string]bool{}
 		wr.keyCols = rejectKey
 	case t.Disposition == schemas.Merge:
-		wr.carried = map[string]int64{}
+		wr.merge = true
 		wr.keyCols = t.Key
 	}
 	if err := wr.lookupKey(); err != nil {

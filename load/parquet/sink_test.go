@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -549,4 +550,51 @@ func TestCommitFailsWhenTheContextIsDone(t *testing.T) {
 	require.True(t, errors.Is(wr.Commit(ctx), context.Canceled))
 	require.NoError(t, wr.Abort(context.Background()))
 	assert.Empty(t, withoutPrivate(tree(t, dir)))
+}
+
+// Long strings go to the column writers in runs of whole rows of about
+// bytesPerCall bytes, so a page of JSON payloads or lists of long strings
+// outgrows the 64 KiB page buffer by that much and one row at most, however
+// many rows a record holds.
+func TestPagesOfLongStringsStayNearThePageSize(t *testing.T) {
+	dir := t.TempDir()
+	s := newSink(t, dir, Options{})
+	const size = 3000
+	long := strings.Repeat("x", size)
+	var rows []row
+	for i := range 1200 {
+		rows = append(rows, row{
+			"id": fmt.Sprint(i), "at": day("2026-01-02"), "payload": fmt.Sprintf(`{"i":%d,"s":"%s"}`, i, long),
+			"tags": []string{long, long}, "_extracted_at": day("2026-01-02"), "_run_id": "run1",
+		})
+	}
+	loadRows(t, s, allTypes, days("2026-01-02", "2026-01-02"), "s.x", rows)
+
+	files := must(ListFiles(dir, allTypes.Name))
+	require.Len(t, files, 1)
+	f := must(os.Open(files[0]))
+	defer f.Close()
+	pf := must(parquetgo.OpenFile(f, must(f.Stat()).Size()))
+	limit := int64(64<<10 + bytesPerCall + 2*(size+100))
+	for _, col := range []string{"payload", "tags"} {
+		path := []string{col}
+		if col == "tags" {
+			path = []string{"tags", "list", "element"}
+		}
+		leaf, ok := pf.Schema().Lookup(path...)
+		require.True(t, ok, "column %s", col)
+		pages := pf.RowGroups()[0].ColumnChunks()[leaf.ColumnIndex].Pages()
+		n := 0
+		for {
+			p, err := pages.ReadPage()
+			if err == io.EOF {
+				break
+			}
+			require.NoError(t, err)
+			assert.LessOrEqual(t, p.Size(), limit, "a page of %s", col)
+			n++
+		}
+		require.NoError(t, pages.Close())
+		assert.Greater(t, n, 40, "%s is cut in pages", col)
+	}
 }

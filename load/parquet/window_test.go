@@ -121,3 +121,32 @@ func TestRejectsAreOneRowPerRowAndLeaveWhenFixed(t *testing.T) {
 	assert.Equal(t, int64(1), count("stream = 'other'"))
 	assert.Empty(t, leftovers(t, dir))
 }
+
+// A file finished in the background (the least recently used day, evicted
+// while rows are still coming) that cannot be made durable fails the load:
+// a later Write or the Commit returns the error and nothing is visible.
+func TestAFileFinishedInTheBackgroundFailsTheLoad(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := newSink(t, dir, Options{MaxOpenFiles: 2})
+	ds := dayList("2026-01-01", 6)
+	failSyncOf(t, daily.Name)
+	wr, err := s.Begin(ctx, daily, days(ds[0], ds[5]), "s.x", "run1")
+	require.NoError(t, err)
+	var werr error
+	for i := 0; i < 4 && werr == nil; i++ {
+		rec := record(t, daily, dailyRows("g", ds...))
+		werr = wr.Write(ctx, rec)
+		rec.Release()
+	}
+	err = wr.Commit(ctx)
+	if werr != nil {
+		err = werr
+		require.NoError(t, wr.Abort(ctx))
+	}
+	require.Error(t, err)
+	assert.True(t, errors.Is(err, syscall.ENOSPC), "%v", err)
+	assert.Contains(t, err.Error(), "finish part file")
+	assert.Empty(t, gens(t, dir), "nothing of the load is visible")
+	assert.Empty(t, leftovers(t, dir), "the failed load's staging is gone")
+}

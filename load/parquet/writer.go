@@ -49,11 +49,10 @@ type Writer struct {
 	// keyCols names the columns eachRow joins into a row's key: the
 	// reject key for etl_rejects, the table's Key for Merge tables.
 	keyCols []string
-	// carried holds, for a Merge table, the greatest Version this load
-	// staged for each key (a window's keys fit in memory). Prepare keeps the
-	// replaced days' old rows of the keys it does not carry, and of those it
-	// carries with an older version, as ClickHouse does.
-	carried map[string]int64
+	// merge: a Merge table. Prepare keeps the replaced days' old rows of the
+	// keys the load does not carry, and of those it carries with an older
+	// version, as ClickHouse does (keepUncarried).
+	merge bool
 	// keyIdx and versionIdx are the leaf columns of keyCols and Version.
 	keyIdx     []int
 	versionIdx int
@@ -74,7 +73,16 @@ type Writer struct {
 	peakOpen int
 	files    int
 	rows     int64
-	rowbuf   []parquetgo.Row
+	// values is the buffer of one column's values on their way to its
+	// column writer; cleared after each Write so it holds no Arrow memory.
+	values []parquetgo.Value
+
+	// Files being finished in the background (finish): finishing holds a
+	// slot per file, finishWG counts them, finishErrs collects what failed.
+	finishing  chan struct{}
+	finishWG   sync.WaitGroup
+	finishMu   sync.Mutex
+	finishErrs []error
 }
 
 type writerState int
@@ -95,6 +103,8 @@ type dayFile struct {
 	final   string
 	rows    int64
 	lastUse uint64
+	// groupRows counts the rows of the row group being written.
+	groupRows int
 }
 
 var (
@@ -112,8 +122,11 @@ func (w *Writer) ReplaceWholeStream() {
 	}
 }
 
-// rowsPerWrite bounds the parquet.Row values built before they are handed to
-// parquet-go, which copies them into its column buffers.
+// rowsPerWrite is the rows of one column handed to parquet-go at a time
+// (fewer for long strings: writeColumn). A column writer ends a page only
+// between two calls, so this bounds how far a page outgrows
+// PageBufferSize; it also bounds the parquet.Row values eachRow reads at a
+// time.
 const rowsPerWrite = 512
 
 // PeakOpenFiles is the largest number of day files this load had open at
@@ -149,18 +162,25 @@ func (w *Writer) Write(ctx context.Context, rec arrow.Record) error {
 }
 
 func (w *Writer) write(rec arrow.Record, n int) error {
-	if w.keys != nil {
-		if err := w.collectKeys(rec, n); err != nil {
-			return err
-		}
+	defer clear(w.values[:cap(w.values)])
+	if err := w.finishErr(); err != nil {
+		return err
 	}
-	encs, err := encoders(w.table, rec)
-	if err != nil {
+	if err := checkShape(w.table, rec); err != nil {
 		return err
 	}
 	byDay, order, err := w.route(rec, n)
 	if err != nil {
 		return err
+	}
+	encs, err := encoders(w.table, rec)
+	if err != nil {
+		return err
+	}
+	if w.keys != nil {
+		if err := w.collectKeys(rec, n); err != nil {
+			return err
+		}
 	}
 	for _, day := range order {
 		df, err := w.file(day)
@@ -227,35 +247,56 @@ func allRows(n int) []int32 {
 	return rows
 }
 
-func (w *Writer) writeRows(df *dayFile, encs []encodeFunc, rows []int32) error {
-	if cap(w.rowbuf) < len(rows) {
-		w.rowbuf = make([]parquetgo.Row, rowsPerWrite)
-	}
-	batch := w.rowbuf[:len(rows)]
-	for j, i := range rows {
-		row := batch[j][:0]
-		var err error
-		for _, enc := range encs {
-			if row, err = enc(row, int(i)); err != nil {
-				return err
+// writeRows writes the given rows of the record to df column by column,
+// rowsPerWrite rows per call, and ends a row group every RowGroupRows rows.
+func (w *Writer) writeRows(df *dayFile, encs []columnEncoder, rows []int32) error {
+	cws := df.pw.ColumnWriters()
+	for len(rows) > 0 {
+		k := min(len(rows), rowsPerWrite, w.sink.opts.RowGroupRows-df.groupRows)
+		for c, enc := range encs {
+			w.values = enc(w.values[:0], rows[:k])
+			if err := writeColumn(cws[c], w.values, w.table.Columns[c].Type); err != nil {
+				return fmt.Errorf("write %d rows of column %s to %s: %w", k, w.table.Columns[c].Name, df.f.Name(), err)
 			}
 		}
-		batch[j] = row
-	}
-	if w.carried != nil {
-		for _, row := range batch {
-			key, version := w.keyOf(row)
-			if old, ok := w.carried[key]; !ok || version > old {
-				w.carried[key] = version
+		rows = rows[k:]
+		df.rows += int64(k)
+		w.rows += int64(k)
+		if df.groupRows += k; df.groupRows >= w.sink.opts.RowGroupRows {
+			if err := df.pw.Flush(); err != nil {
+				return fmt.Errorf("write a row group to %s: %w", df.f.Name(), err)
 			}
+			df.groupRows = 0
 		}
 	}
-	if _, err := df.pw.WriteRows(batch); err != nil {
-		return fmt.Errorf("write %d rows to %s: %w", len(rows), df.f.Name(), err)
-	}
-	df.rows += int64(len(rows))
-	w.rows += int64(len(rows))
 	return nil
+}
+
+// bytesPerCall bounds the string bytes handed to a column writer in one
+// call: 512 rows of a JSON payload can be megabytes, and a page only ends
+// between two calls.
+const bytesPerCall = 16 << 10
+
+// writeColumn writes the values of whole rows to cw; strings go in runs of
+// whole rows of about bytesPerCall bytes, so a page outgrows PageBufferSize
+// by at most that much and one row.
+func writeColumn(cw *parquetgo.ColumnWriter, values []parquetgo.Value, typ schemas.Type) error {
+	switch typ {
+	case schemas.String, schemas.JSON, schemas.StringList:
+		start, size := 0, 0
+		for i, v := range values {
+			if size >= bytesPerCall && v.RepetitionLevel() == 0 {
+				if _, err := cw.WriteRowValues(values[start:i]); err != nil {
+					return err
+				}
+				start, size = i, 0
+			}
+			size += len(v.ByteArray())
+		}
+		values = values[start:]
+	}
+	_, err := cw.WriteRowValues(values)
+	return err
 }
 
 // file returns the open file of day, finishing the least recently used file
@@ -274,9 +315,7 @@ func (w *Writer) file(day int32) (*dayFile, error) {
 				lru = df
 			}
 		}
-		if err := w.finish(lru); err != nil {
-			return nil, err
-		}
+		w.finish(lru)
 	}
 	dir := filepath.Join(w.staging, "new", dayDir(day))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -293,7 +332,7 @@ func (w *Writer) file(day int32) (*dayFile, error) {
 	df.f = f
 	cfg, err := parquetgo.NewWriterConfig(
 		w.schema,
-		parquetgo.Compression(zstdCodec),
+		parquetgo.Compression(w.sink.opts.Compression),
 		parquetgo.MaxRowsPerRowGroup(int64(w.sink.opts.RowGroupRows)),
 		// 64 KiB pages instead of 256 KiB: a wide table with 16 open files
 		// stays within tens of MB.
@@ -314,13 +353,45 @@ func (w *Writer) file(day int32) (*dayFile, error) {
 	return df, nil
 }
 
-// zstdCodec is shared: it pools its encoders and is safe for concurrent use.
-var zstdCodec = &zstd.Codec{Level: zstd.SpeedDefault}
+// defaultCodec is zstd at its fastest level: issue 14 is about write
+// throughput. On Userflow sessions and answers (BenchmarkCompression) it
+// takes less CPU than snappy, DuckDB's default, and gives smaller files.
+// zstd's default level costs about 15% more CPU per row and gives files 3%
+// (answers) to 15% (sessions of the sandbox backfill) smaller; a deployment
+// that pays for storage more than for CPU can set Options.Compression.
+// Every reader the files are for (DuckDB, ClickHouse, Spark, pyarrow) reads
+// zstd. Shared: it pools its encoders and is safe for concurrent use.
+var defaultCodec = &zstd.Codec{Level: zstd.SpeedFastest}
 
-// finish writes the footer, makes the file durable and gives it its final
-// name, so no half-written *.parquet ever exists.
-func (w *Writer) finish(df *dayFile) error {
+// maxFinishing bounds the files a load finishes in the background at once:
+// each holds its last pages until they are compressed and written.
+const maxFinishing = 2
+
+// finish hands df to a goroutine that writes its last pages and footer,
+// makes it durable and gives it its final name, so no half-written
+// *.parquet ever exists. The compression and fsync overlap with the rows
+// still coming; finishAll waits for them. It blocks while maxFinishing
+// files are being finished, which bounds the memory they hold.
+func (w *Writer) finish(df *dayFile) {
 	delete(w.open, df.day)
+	if w.finishing == nil {
+		w.finishing = make(chan struct{}, maxFinishing)
+	}
+	w.finishing <- struct{}{}
+	w.finishWG.Add(1)
+	go func() {
+		defer w.finishWG.Done()
+		err := finishFile(df)
+		<-w.finishing
+		if err != nil {
+			w.finishMu.Lock()
+			w.finishErrs = append(w.finishErrs, err)
+			w.finishMu.Unlock()
+		}
+	}()
+}
+
+func finishFile(df *dayFile) error {
 	err := df.pw.Close()
 	if err == nil {
 		err = commitPart(df.f)
@@ -333,15 +404,21 @@ func (w *Writer) finish(df *dayFile) error {
 	return nil
 }
 
-// finishAll finishes every open file, returning the first error.
+// finishErr is the error of the files finished so far, if any failed.
+func (w *Writer) finishErr() error {
+	w.finishMu.Lock()
+	defer w.finishMu.Unlock()
+	return errors.Join(w.finishErrs...)
+}
+
+// finishAll finishes every open file and waits until every file handed to
+// finish is durable under its final name; it returns their errors.
 func (w *Writer) finishAll() error {
-	var errs []error
 	for _, df := range w.open {
-		if err := w.finish(df); err != nil {
-			errs = append(errs, err)
-		}
+		w.finish(df)
 	}
-	return errors.Join(errs...)
+	w.finishWG.Wait()
+	return w.finishErr()
 }
 
 // Abort implements load.Writer: it deletes what this load staged. A no-op
@@ -358,6 +435,7 @@ func (w *Writer) Abort(ctx context.Context) error {
 		df.f.Abort()
 	}
 	clear(w.open)
+	w.finishWG.Wait() // nothing may rename into the staging once it is gone
 	if err := os.RemoveAll(w.staging); err != nil {
 		return fmt.Errorf("table %s stream %s window %s: delete staged files: %w", w.table.Name, w.stream, w.window, err)
 	}
