@@ -41,6 +41,9 @@ type SinkConfig struct {
 // ParquetConfig is the Parquet sink.
 type ParquetConfig struct {
 	Dir string `yaml:"dir"`
+	// Compression is the files' codec: zstd-fast (default), zstd, snappy
+	// or none (the sink checks the name).
+	Compression string `yaml:"compression"`
 }
 
 // ClickHouseConfig is the ClickHouse sink.

@@ -14,7 +14,10 @@ import (
 // Target is where a sink writes, as the config and flags say.
 type Target struct {
 	Dir string // a file sink's directory (sink.parquet.dir, --out)
-	DSN string // a database sink's address (sink.clickhouse.dsn)
+	// Compression names a file sink's codec (sink.parquet.compression);
+	// empty: the sink's default.
+	Compression string
+	DSN         string // a database sink's address (sink.clickhouse.dsn)
 	// Cluster and ZooKeeperPath place a database sink's tables on a
 	// replicated, sharded cluster (sink.clickhouse.cluster, zookeeper_path);
 	// empty: one server.

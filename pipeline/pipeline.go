@@ -56,7 +56,7 @@ type Selection = config.Selection
 // its settings: a problem is a usage error, before any connection.
 func (p *Pipeline) Sink() (load.Kind, load.Target, error) {
 	ch := p.Config.Sink.ClickHouse
-	t := load.Target{Dir: p.Config.Sink.Parquet.Dir, DSN: ch.DSN, Cluster: ch.Cluster, ZooKeeperPath: ch.ZooKeeperPath, Logger: p.Log}
+	t := load.Target{Dir: p.Config.Sink.Parquet.Dir, Compression: p.Config.Sink.Parquet.Compression, DSN: ch.DSN, Cluster: ch.Cluster, ZooKeeperPath: ch.ZooKeeperPath, Logger: p.Log}
 	if err := p.Config.CheckSink(); err != nil {
 		return load.Kind{}, t, usage("%v", err)
 	}

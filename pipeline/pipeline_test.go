@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
+	parquetgo "github.com/parquet-go/parquet-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -202,6 +205,37 @@ func TestStateLocationNamingAnotherSinkIsAUsageError(t *testing.T) {
 	var ue *pipeline.UsageError
 	require.ErrorAs(t, err, &ue)
 	assert.Contains(t, err.Error(), "state.location clickhouse needs the clickhouse sink")
+}
+
+// The Parquet codec is a sink setting: a name the sink does not know is a
+// usage error before anything opens, a known one reaches the files.
+func TestParquetCompressionIsCheckedAndUsed(t *testing.T) {
+	p := newPipeline(t)
+	p.Config.Sink.Parquet.Compression = "lz5"
+	_, err := p.OpenSink(context.Background())
+	var ue *pipeline.UsageError
+	require.ErrorAs(t, err, &ue)
+	assert.Contains(t, err.Error(), `sink.parquet.compression: "lz5" is not a codec (want one of zstd-fast, zstd, snappy, none)`)
+
+	p.Config.Sink.Parquet.Compression = "snappy"
+	src := &source{}
+	res, _ := backfill(t, p, src.stream(), "2026-11-01", "2026-11-02")
+	require.Equal(t, pipeline.StatusOK, res.Status)
+	files, err := filepath.Glob(filepath.Join(p.Config.Sink.Parquet.Dir, "*", "dt=*", "*.parquet"))
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	f, err := os.Open(files[0])
+	require.NoError(t, err)
+	defer f.Close()
+	st, err := f.Stat()
+	require.NoError(t, err)
+	pf, err := parquetgo.OpenFile(f, st.Size())
+	require.NoError(t, err)
+	for _, rg := range pf.Metadata().RowGroups {
+		for _, c := range rg.Columns {
+			assert.Equal(t, "SNAPPY", c.MetaData.Codec.String(), c.MetaData.PathInSchema)
+		}
+	}
 }
 
 func TestRestartDropsAnUnfinishedPlansProgress(t *testing.T) {

@@ -13,8 +13,11 @@ const Kind = "parquet"
 
 func init() {
 	load.Register(load.Kind{
-		Name:  Kind,
-		Check: func(load.Target) error { return nil },
+		Name: Kind,
+		Check: func(t load.Target) error {
+			_, err := Codec(t.Compression)
+			return err
+		},
 		// The directory's absolute path: the same range into another
 		// directory is another backfill plan.
 		Destination: func(t load.Target) (string, error) {
@@ -26,7 +29,11 @@ func init() {
 		},
 		Place: func(t load.Target) string { return "Parquet under " + t.Dir },
 		Open: func(_ context.Context, t load.Target) (load.Sink, error) {
-			s, err := New(t.Dir, Options{Logger: t.Logger})
+			codec, err := Codec(t.Compression)
+			if err != nil {
+				return nil, err
+			}
+			s, err := New(t.Dir, Options{Logger: t.Logger, Compression: codec})
 			if err != nil {
 				return nil, fmt.Errorf("parquet sink at %s: %w", t.Dir, err)
 			}
