@@ -45,6 +45,9 @@ func BenchmarkInsertSessions(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	if err := wr.(*writer).flush(); err != nil {
+		b.Fatal(err)
+	}
 	b.ReportMetric(float64(b.N)*float64(rec.NumRows())/b.Elapsed().Seconds(), "rows/s")
 }
 
@@ -66,7 +69,7 @@ func BenchmarkStageSessions(b *testing.B) {
 		bt := transform.NewBatcher(memory.NewGoAllocator(), sessions, transform.Meta{RunID: "bench", ExtractedAt: time.Now()}, per, nil)
 		for i := 0; i < per; i++ {
 			n := k*per + i
-			created := w.Start.Add(time.Duration(n) * 150 * 24 * time.Hour / (batches * per))
+			created := w.Start.Add(time.Duration(n) * (150 * 24 * time.Hour / (batches * per)))
 			r := session(fmt.Sprintf("ses_%012d", n), created, created.Add(time.Duration(i)*time.Second), float64(i%100)/100)
 			r["note"], r["n"] = fmt.Sprintf("note %d of a session", n), int64(n)
 			if err := bt.Append(r); err != nil {
@@ -92,7 +95,7 @@ func BenchmarkStageSessions(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
-		if err := wr.(*writer).flush(ctx); err != nil {
+		if err := wr.(*writer).flush(); err != nil {
 			b.Fatal(err)
 		}
 		b.StopTimer()

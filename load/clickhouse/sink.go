@@ -51,6 +51,11 @@ type Sink struct {
 	failPrepare func(table string) error
 	// cluster is set in cluster mode.
 	cluster *cluster
+	// insertSlots holds a token per INSERT kept open across records
+	// (openInserts at most).
+	insertSlots chan struct{}
+	// insertIdle, when set (tests), replaces defaultInsertIdle.
+	insertIdle time.Duration
 }
 
 var _ load.Sink = (*Sink)(nil)
@@ -68,7 +73,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Sink, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Sink{conn: conn, db: db, opts: opts, tableMus: map[string]*sync.Mutex{}, ensured: map[string]bool{}}
+	s := &Sink{conn: conn, db: db, opts: opts, tableMus: map[string]*sync.Mutex{}, ensured: map[string]bool{}, insertSlots: make(chan struct{}, openInserts)}
 	if opts.Cluster.Name != "" {
 		if err := s.discoverCluster(ctx, dsn, opts.Cluster); err != nil {
 			_ = conn.Close()
@@ -242,6 +247,7 @@ func (s *Sink) Begin(ctx context.Context, t *schemas.Table, w window.Window, str
 	}
 	wr := &writer{sink: s, table: t, window: w, stream: stream, target: StorageTable(t)}
 	wr.staging = stagingName(t.Name)
+	wr.stager = newStager(s, t, wr.staging, nil)
 	if err := s.exec(ctx, fmt.Sprintf("CREATE TABLE %s AS %s", s.qualified(wr.staging), s.qualified(wr.target))); err != nil {
 		return nil, fmt.Errorf("create staging table for %s: %w", t.Name, err)
 	}
@@ -287,7 +293,11 @@ type writer struct {
 	stream  string
 	target  string
 	staging string
-	state   writerState
+	// stager sends the written rows to staging; nil for the per-shard
+	// writers of a cluster load, whose rows come through the Distributed
+	// staging table.
+	stager *stager
+	state  writerState
 	// lock is the target's lock, held from Prepare to Swap or Abort: the
 	// partitions Prepare rebuilt from live rows must not change before
 	// they are swapped in.
@@ -320,11 +330,16 @@ func (w *writer) Write(ctx context.Context, rec arrow.Record) error {
 	if w.state != writing {
 		return fmt.Errorf("write to %s after its load was prepared or finished", w.table.Name)
 	}
-	return w.sink.insert(ctx, w.table, w.staging, rec)
+	return w.stager.write(ctx, rec)
 }
 
 // flush waits until every row written so far is in staging.
-func (w *writer) flush(ctx context.Context) error { return nil }
+func (w *writer) flush() error {
+	if w.stager == nil {
+		return nil
+	}
+	return w.stager.flush()
+}
 
 // Commit prepares and swaps this table alone.
 func (w *writer) Commit(ctx context.Context) error {
@@ -345,9 +360,12 @@ func (w *writer) Prepare(ctx context.Context) error {
 	if w.state != writing {
 		return fmt.Errorf("prepare %s: the load was already prepared or finished", w.table.Name)
 	}
+	w.state = prepared
+	if err := w.flush(); err != nil {
+		return fmt.Errorf("stage %s window %s: %w", w.table.Name, w.window, err)
+	}
 	w.lock = w.sink.tableLock(w.target)
 	w.lock.Lock()
-	w.state = prepared
 	if w.sink.failPrepare != nil {
 		if err := w.sink.failPrepare(w.table.Name); err != nil {
 			return err
@@ -621,6 +639,9 @@ func (w *writer) Abort(ctx context.Context) error {
 		return nil
 	}
 	w.state = done
+	if w.stager != nil {
+		w.stager.discard()
+	}
 	if w.lock != nil {
 		w.lock.Unlock()
 		w.lock = nil
