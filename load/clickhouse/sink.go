@@ -318,9 +318,10 @@ type writer struct {
 func (w *writer) ReplaceWholeStream() { w.whole = true }
 
 // partitionSwap is one partition of the target that Swap replaces with the
-// staging one, or drops when staging has no row there.
+// one of from (staging or rebuilt), or drops when from has no row there.
 type partitionSwap struct {
 	partition string
+	from      string
 	empty     bool
 }
 
@@ -393,7 +394,7 @@ func (w *writer) addSwap(ctx context.Context, partition, filter string) error {
 	if err != nil {
 		return err
 	}
-	w.swaps = append(w.swaps, partitionSwap{partition: partition, empty: n == 0})
+	w.swaps = append(w.swaps, partitionSwap{partition: partition, from: w.staging, empty: n == 0})
 	return nil
 }
 
@@ -463,16 +464,18 @@ func (w *writer) prepareRejects(ctx context.Context) error {
 }
 
 // prepareMerge dedupes at load time. The new rows sit in staging; each
-// partition they touch is rebuilt in a second staging table (rebuilt) as it
-// must read afterwards:
+// partition they touch must read afterwards:
 //   - the live rows whose key the load does not touch, as they are;
 //   - for each touched key, its newest row by version among the live row and
 //     the new ones: a backfill of an older window never replaces a newer
 //     row, and on a tie the new load wins.
 //
-// Only the touched keys are sorted, so a nightly load costs a copy of the
-// partitions it touches, not of the table. Swap then moves each rebuilt
-// partition in with REPLACE PARTITION.
+// A partition the target does not have yet (every partition of a first
+// backfill) whose staged rows hold one row per key already reads so: it is
+// swapped in from staging as it is. Any other is rebuilt in a second
+// staging table (rebuilt), sorting only the touched keys, so a nightly load
+// costs a copy of the partitions it touches, not of the table. Swap then
+// moves each partition in with REPLACE PARTITION.
 func (w *writer) prepareMerge(ctx context.Context) error {
 	s, t := w.sink, w.table
 	parts, err := s.partitions(ctx, w.staging)
@@ -487,27 +490,82 @@ func (w *writer) prepareMerge(ctx context.Context) error {
 	for _, p := range live {
 		have[p] = true
 	}
-	w.rebuilt = stagingName(t.Name)
-	create := fmt.Sprintf("CREATE TABLE %s AS %s", s.qualified(w.rebuilt), s.qualified(w.target))
-	if w.rebuildEngine != "" {
-		create += "\n" + w.rebuildEngine
+	var fresh []string
+	for _, p := range parts {
+		if !have[p] {
+			fresh = append(fresh, p)
+		}
 	}
-	if err := s.exec(ctx, create); err != nil {
-		return fmt.Errorf("create the table %s's partitions are rebuilt in: %w", t.Name, err)
+	asIs := map[string]bool{}
+	if len(fresh) > 0 {
+		if asIs, err = w.oneRowPerKey(ctx); err != nil {
+			return err
+		}
 	}
 	for _, p := range parts {
+		if !have[p] && asIs[p] {
+			w.swaps = append(w.swaps, partitionSwap{partition: p, from: w.staging})
+			continue
+		}
+		if w.rebuilt == "" {
+			w.rebuilt = stagingName(t.Name)
+			create := fmt.Sprintf("CREATE TABLE %s AS %s", s.qualified(w.rebuilt), s.qualified(w.target))
+			if w.rebuildEngine != "" {
+				create += "\n" + w.rebuildEngine
+			}
+			if err := s.exec(ctx, create); err != nil {
+				return fmt.Errorf("create the table %s's partitions are rebuilt in: %w", t.Name, err)
+			}
+		}
 		q := mergeRebuild(t, s.qualified(w.target), s.qualified(w.staging), s.qualified(w.rebuilt), p, have[p])
 		if err := s.exec(ctx, q); err != nil {
 			return fmt.Errorf("rebuild partition %s (untouched rows, newest row of each touched key): %w", p, err)
 		}
-		in := partitionFilter(t, p)
-		n, err := s.count(ctx, w.rebuilt, in)
-		if err != nil {
-			return err
-		}
-		w.swaps = append(w.swaps, partitionSwap{partition: p, empty: n == 0})
+		// Never empty: every touched key keeps a row, and a partition
+		// staging lists holds at least one.
+		w.swaps = append(w.swaps, partitionSwap{partition: p, from: w.rebuilt})
 	}
 	return nil
+}
+
+// oneRowPerKey returns the partitions of staging whose rows have one row
+// per key, as system.parts names them, in one pass over staging. A key with
+// a NULL part is not counted by uniqExact, so its partition is rebuilt.
+func (w *writer) oneRowPerKey(ctx context.Context) (map[string]bool, error) {
+	s, t := w.sink, w.table
+	qctx, cancel := context.WithTimeout(ctx, s.opts.QueryTimeout)
+	defer cancel()
+	rows, err := s.conn.Query(qctx, oneRowPerKeyQuery(t, s.qualified(w.staging)))
+	if err != nil {
+		return nil, fmt.Errorf("count the keys staged for %s: %w", t.Name, err)
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var (
+			p      string
+			unique uint8
+		)
+		if err := rows.Scan(&p, &unique); err != nil {
+			return nil, fmt.Errorf("count the keys staged for %s: %w", t.Name, err)
+		}
+		out[p] = unique == 1
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("count the keys staged for %s: %w", t.Name, err)
+	}
+	return out, nil
+}
+
+// oneRowPerKeyQuery returns, per partition p of staging (a qualified
+// name), one_row_per_key 1 when its rows have one row per key. The same
+// on 18.16 and current releases.
+func oneRowPerKeyQuery(t *schemas.Table, staging string) string {
+	part := "'tuple()'"
+	if t.Partition != "" {
+		part = fmt.Sprintf("toString(toYYYYMM(%s))", quoteIdent(t.Partition))
+	}
+	return fmt.Sprintf("SELECT %s AS p, toUInt8(count() = uniqExact(%s)) AS one_row_per_key FROM %s GROUP BY p", part, identList(t.Key), staging)
 }
 
 // mergeRebuild returns the statement that fills partition p of rebuilt
@@ -554,12 +612,8 @@ func (w *writer) Swap(ctx context.Context) error {
 		return fmt.Errorf("swap %s: the load was not prepared", w.table.Name)
 	}
 	defer w.finish()
-	from := w.staging
-	if w.rebuilt != "" {
-		from = w.rebuilt
-	}
 	for i, sw := range w.swaps {
-		if err := w.sink.swapPartition(ctx, w.target, from, sw); err != nil {
+		if err := w.sink.swapPartition(ctx, w.target, sw); err != nil {
 			return fmt.Errorf("%w (%d of %d partitions of %s were swapped in)", err, i, len(w.swaps), w.table.Name)
 		}
 	}
@@ -569,14 +623,14 @@ func (w *writer) Swap(ctx context.Context) error {
 // swapPartition makes the target's partition equal the staging one. REPLACE
 // PARTITION from a partition staging does not have is not reliable across
 // versions, so an empty one becomes a DROP.
-func (s *Sink) swapPartition(ctx context.Context, target, staging string, sw partitionSwap) error {
+func (s *Sink) swapPartition(ctx context.Context, target string, sw partitionSwap) error {
 	if sw.empty {
 		if err := s.exec(ctx, fmt.Sprintf("ALTER TABLE %s DROP PARTITION %s", s.qualified(target), sw.partition)); err != nil {
 			return fmt.Errorf("empty partition %s of %s: %w", sw.partition, target, err)
 		}
 		return nil
 	}
-	if err := s.exec(ctx, fmt.Sprintf("ALTER TABLE %s REPLACE PARTITION %s FROM %s", s.qualified(target), sw.partition, s.qualified(staging))); err != nil {
+	if err := s.exec(ctx, fmt.Sprintf("ALTER TABLE %s REPLACE PARTITION %s FROM %s", s.qualified(target), sw.partition, s.qualified(sw.from))); err != nil {
 		return fmt.Errorf("swap partition %s into %s: %w", sw.partition, target, err)
 	}
 	return nil
