@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/adoptionlabs/etl/schemas"
 	"github.com/adoptionlabs/etl/testsupport"
 	"github.com/adoptionlabs/etl/transform"
 	"github.com/adoptionlabs/etl/window"
@@ -139,4 +140,29 @@ func TestMergeRebuildsPartitionsTheTableAlreadyHolds(t *testing.T) {
 	assert.Equal(t, map[string]string{
 		"a": "0.9@2026-11-20 01:00:00", "b": "0.2@2026-11-20 01:00:00", "c": "0.3@2026-11-10 01:00:00", "s": "0.5@2026-11-10 01:00:00",
 	}, sessionsByID(t, dsn, s.Database()))
+}
+
+// A window that stages no reject, of a stream whose earlier rejects lie
+// outside it, changes no month of etl_rejects (nothing to rebuild, drop or
+// count); a reload of a window that no longer sees its rejects still
+// removes them.
+func TestRejectsMonthsWithNothingToChangeAreLeftAlone(t *testing.T) {
+	s, dsn := openSink(t)
+	ctx := context.Background()
+	n := func(where string) float64 {
+		return count(t, dsn, fmt.Sprintf("SELECT count() FROM `%s`.etl_rejects WHERE %s", s.Database(), where))
+	}
+	loadRejects(t, s, window.New(day("2026-09-10"), day("2026-09-11")), "a", false, "r1")
+	loadRejects(t, s, window.New(day("2026-11-10"), day("2026-11-11")), "b", false, "r2")
+
+	wr, err := s.Begin(ctx, schemas.Rejects, window.New(day("2026-10-01"), day("2026-12-31")), "src.a", "run")
+	require.NoError(t, err)
+	require.NoError(t, wr.(*writer).Prepare(ctx))
+	assert.Empty(t, wr.(*writer).swaps, "no month of the window holds a reject of stream a, old or new")
+	require.NoError(t, wr.(*writer).Swap(ctx))
+	assert.Equal(t, 2.0, n("1"))
+
+	loadRejects(t, s, window.New(day("2026-09-01"), day("2026-09-30")), "a", false)
+	assert.Equal(t, 0.0, n("stream = 'a'"), "r1 is no longer seen: it goes")
+	assert.Equal(t, 1.0, n("stream = 'b'"))
 }

@@ -403,6 +403,7 @@ func (w *writer) addSwap(ctx context.Context, partition, filter string) error {
 func (w *writer) prepareWindow(ctx context.Context) error {
 	s, day := w.sink, quoteIdent(w.table.Day)
 	lo, hi := literal(w.table, w.window.Start), literal(w.table, w.window.End)
+	var ids []string
 	for _, m := range w.window.Months() {
 		id := m.Format("200601")
 		keep := fmt.Sprintf("INSERT INTO %s SELECT * FROM %s WHERE toYYYYMM(%s) = %s AND NOT (%s >= %s AND %s < %s)",
@@ -410,11 +411,9 @@ func (w *writer) prepareWindow(ctx context.Context) error {
 		if err := s.exec(ctx, keep); err != nil {
 			return fmt.Errorf("keep rows of %s outside the window in month %s: %w", w.table.Name, id, err)
 		}
-		if err := w.addSwap(ctx, id, "toYYYYMM("+day+") = "+id); err != nil {
-			return err
-		}
+		ids = append(ids, id)
 	}
-	return nil
+	return w.addMonthSwaps(ctx, ids)
 }
 
 // prepareRejects rebuilds the months of etl_rejects this load changes. A
@@ -436,29 +435,59 @@ func (w *writer) prepareRejects(ctx context.Context) error {
 	if w.whole {
 		inWindow = "1"
 	}
-	months := map[string]bool{}
-	for _, m := range w.window.Months() {
-		months[m.Format("200601")] = true
-	}
-	if !w.window.Empty() {
-		months[w.window.Start.UTC().Format("200601")] = true
-	}
-	ids, err := s.strings(ctx, fmt.Sprintf("SELECT DISTINCT toString(toYYYYMM(%s)) FROM %s WHERE %s AND (%s OR %s)", day, s.qualified(w.target), mine, inWindow, seenAgain))
+	// A month where nothing is staged and no live row of this stream goes
+	// would be rebuilt as it is: only the others are. One query finds both.
+	ids, err := s.strings(ctx, fmt.Sprintf("SELECT DISTINCT toString(toYYYYMM(%s)) FROM %s WHERE %s AND (%s OR %s) UNION ALL SELECT DISTINCT toString(toYYYYMM(%s)) FROM %s",
+		day, s.qualified(w.target), mine, inWindow, seenAgain, day, s.qualified(w.staging)))
 	if err != nil {
-		return fmt.Errorf("find earlier rejects seen again: %w", err)
+		return fmt.Errorf("find the months of new rejects and of earlier ones that go: %w", err)
 	}
+	months := map[string]bool{}
 	for _, id := range ids {
 		months[id] = true
 	}
-	for _, id := range slices.Sorted(maps.Keys(months)) {
+	sorted := slices.Sorted(maps.Keys(months))
+	for _, id := range sorted {
 		keep := fmt.Sprintf("INSERT INTO %s SELECT * FROM %s WHERE toYYYYMM(%s) = %s AND NOT (%s AND (%s OR %s))",
 			s.qualified(w.staging), s.qualified(w.target), day, id, mine, inWindow, seenAgain)
 		if err := s.exec(ctx, keep); err != nil {
 			return fmt.Errorf("keep the rejects month %s does not reload: %w", id, err)
 		}
-		if err := w.addSwap(ctx, id, "toYYYYMM("+day+") = "+id); err != nil {
-			return err
+	}
+	return w.addMonthSwaps(ctx, sorted)
+}
+
+// addMonthSwaps adds a swap of each month (a toYYYYMM partition id) of
+// staging, counting the rows of all of them in one query: a month staging
+// has no row of becomes a DROP.
+func (w *writer) addMonthSwaps(ctx context.Context, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	s := w.sink
+	qctx, cancel := context.WithTimeout(ctx, s.opts.QueryTimeout)
+	defer cancel()
+	rows, err := s.conn.Query(qctx, fmt.Sprintf("SELECT toString(toYYYYMM(%s)) AS m, count() FROM %s GROUP BY m", quoteIdent(w.table.Day), s.qualified(w.staging)))
+	if err != nil {
+		return fmt.Errorf("count %s by month: %w", w.staging, err)
+	}
+	defer rows.Close()
+	counts := map[string]uint64{}
+	for rows.Next() {
+		var (
+			m string
+			n uint64
+		)
+		if err := rows.Scan(&m, &n); err != nil {
+			return fmt.Errorf("count %s by month: %w", w.staging, err)
 		}
+		counts[m] = n
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("count %s by month: %w", w.staging, err)
+	}
+	for _, id := range ids {
+		w.swaps = append(w.swaps, partitionSwap{partition: id, from: w.staging, empty: counts[id] == 0})
 	}
 	return nil
 }
