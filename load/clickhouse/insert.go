@@ -67,7 +67,8 @@ type stager struct {
 	// in staging, so nothing more is sent and the load must not commit.
 	err error
 	// names is the INSERT's column list.
-	names []string
+	names   []string
+	scratch scratch
 }
 
 func newStager(s *Sink, t *schemas.Table, into string, settings func(context.Context) context.Context) *stager {
@@ -106,7 +107,7 @@ func (st *stager) write(ctx context.Context, rec arrow.Record) error {
 			return err
 		}
 	}
-	if err := appendRecord(st.batch, st.table, st.into, rec); err != nil {
+	if err := appendRecord(st.batch, st.table, st.into, rec, &st.scratch); err != nil {
 		return st.failLocked(err)
 	}
 	st.rows += int(rec.NumRows())
@@ -235,19 +236,19 @@ func (st *stager) discard() {
 }
 
 // appendRecord appends rec's columns to the batch's block, column by
-// column.
-func appendRecord(batch driver.Batch, t *schemas.Table, into string, rec arrow.Record) error {
+// column, converting through sc.
+func appendRecord(batch driver.Batch, t *schemas.Table, into string, rec arrow.Record, sc *scratch) error {
 	for i, c := range t.Columns {
 		col := batch.Column(i)
 		if c.Type == schemas.StringList {
 			// The driver appends a whole [][]string through reflection, row
 			// by row; a row's []string takes its direct path.
-			if err := appendLists(col, rec.Column(i).(*array.List)); err != nil {
+			if err := appendLists(col, rec.Column(i).(*array.List), sc); err != nil {
 				return fmt.Errorf("column %s of %s: %w", c.Name, into, err)
 			}
 			continue
 		}
-		vals, err := columnValues(c, rec.Column(i))
+		vals, err := sc.values(c, rec.Column(i))
 		if err != nil {
 			return fmt.Errorf("column %s: %w", c.Name, err)
 		}
@@ -258,12 +259,12 @@ func appendRecord(batch driver.Batch, t *schemas.Table, into string, rec arrow.R
 	return nil
 }
 
-func appendLists(col driver.BatchColumn, a *array.List) error {
+func appendLists(col driver.BatchColumn, a *array.List, sc *scratch) error {
 	n := a.Len()
 	vals := a.ListValues().(*array.String)
 	offsets := a.Offsets()
 	// Every row's items are a slice of one backing array.
-	all := make([]string, int(offsets[n])-int(offsets[0]))
+	all := grow(&sc.strs, int(offsets[n])-int(offsets[0]))
 	for j := range all {
 		all[j] = vals.Value(int(offsets[0]) + j)
 	}
@@ -276,69 +277,91 @@ func appendLists(col driver.BatchColumn, a *array.List) error {
 	return nil
 }
 
-// columnValues turns an Arrow column into the slice clickhouse-go appends
-// for the column's ClickHouse type (pointers for Nullable); string lists go
+// scratch holds the slices a record's columns are converted into. The
+// driver copies what it is given into its own column, so they are reused
+// from column to column and record to record instead of allocated anew.
+type scratch struct {
+	strs   []string
+	sptrs  []*string
+	i64    []int64
+	i64p   []*int64
+	f64    []float64
+	f64p   []*float64
+	u8     []uint8
+	u8p    []*uint8
+	times  []time.Time
+	timesp []*time.Time
+}
+
+// grow returns (*buf)[:n], reallocating only when it is too short.
+func grow[T any](buf *[]T, n int) []T {
+	if cap(*buf) < n {
+		*buf = make([]T, n)
+	}
+	*buf = (*buf)[:n]
+	return *buf
+}
+
+// values turns an Arrow column into the slice clickhouse-go appends for
+// the column's ClickHouse type (pointers for Nullable); string lists go
 // through appendLists.
-func columnValues(c schemas.Column, col arrow.Array) (any, error) {
+func (sc *scratch) values(c schemas.Column, col arrow.Array) (any, error) {
 	n := col.Len()
 	switch c.Type {
 	case schemas.String, schemas.JSON:
 		a := col.(*array.String)
-		if c.Nullable {
-			// One backing array, not one allocation per value.
-			vals := make([]string, n)
-			out := make([]*string, n)
-			for i := range out {
-				if a.IsValid(i) {
-					vals[i] = a.Value(i)
-					out[i] = &vals[i]
-				}
-			}
-			return out, nil
+		vals := grow(&sc.strs, n)
+		for i := range vals {
+			vals[i] = a.Value(i)
 		}
-		out := make([]string, n)
+		if !c.Nullable {
+			return vals, nil
+		}
+		out := grow(&sc.sptrs, n)
 		for i := range out {
-			out[i] = a.Value(i)
+			out[i] = nil
+			if a.IsValid(i) {
+				out[i] = &vals[i]
+			}
 		}
 		return out, nil
 	case schemas.Int64:
-		return nullable(c, col.(*array.Int64), n, func(a *array.Int64, i int) int64 { return a.Value(i) }), nil
+		return convert(c, col.(*array.Int64), n, &sc.i64, &sc.i64p, func(a *array.Int64, i int) int64 { return a.Value(i) }), nil
 	case schemas.Float64:
-		return nullable(c, col.(*array.Float64), n, func(a *array.Float64, i int) float64 { return a.Value(i) }), nil
+		return convert(c, col.(*array.Float64), n, &sc.f64, &sc.f64p, func(a *array.Float64, i int) float64 { return a.Value(i) }), nil
 	case schemas.Bool:
-		return nullable(c, col.(*array.Boolean), n, func(a *array.Boolean, i int) uint8 {
+		return convert(c, col.(*array.Boolean), n, &sc.u8, &sc.u8p, func(a *array.Boolean, i int) uint8 {
 			if a.Value(i) {
 				return 1
 			}
 			return 0
 		}), nil
 	case schemas.Timestamp:
-		return nullable(c, col.(*array.Timestamp), n, func(a *array.Timestamp, i int) time.Time {
+		return convert(c, col.(*array.Timestamp), n, &sc.times, &sc.timesp, func(a *array.Timestamp, i int) time.Time {
 			return time.UnixMilli(int64(a.Value(i))).UTC()
 		}), nil
 	case schemas.Date:
-		return nullable(c, col.(*array.Date32), n, func(a *array.Date32, i int) time.Time {
+		return convert(c, col.(*array.Date32), n, &sc.times, &sc.timesp, func(a *array.Date32, i int) time.Time {
 			return a.Value(i).ToTime().UTC()
 		}), nil
 	}
 	return nil, fmt.Errorf("unsupported type %s", c.Type)
 }
 
-func nullable[A interface{ IsValid(int) bool }, T any](c schemas.Column, a A, n int, get func(A, int) T) any {
-	if c.Nullable {
-		vals := make([]T, n)
-		out := make([]*T, n)
-		for i := range out {
-			if a.IsValid(i) {
-				vals[i] = get(a, i)
-				out[i] = &vals[i]
-			}
-		}
-		return out
+func convert[A interface{ IsValid(int) bool }, T any](c schemas.Column, a A, n int, buf *[]T, ptrs *[]*T, get func(A, int) T) any {
+	vals := grow(buf, n)
+	for i := range vals {
+		vals[i] = get(a, i)
 	}
-	out := make([]T, n)
+	if !c.Nullable {
+		return vals
+	}
+	out := grow(ptrs, n)
 	for i := range out {
-		out[i] = get(a, i)
+		out[i] = nil
+		if a.IsValid(i) {
+			out[i] = &vals[i]
+		}
 	}
 	return out
 }
