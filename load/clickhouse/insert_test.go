@@ -83,7 +83,7 @@ func TestStagingClosesAnIdleInsertBeforeTheServerDropsIt(t *testing.T) {
 	wr, err := s.Begin(ctx, sessions, w, "test.stream", "run")
 	require.NoError(t, err)
 	require.NoError(t, wr.Write(ctx, recs[0]))
-	time.Sleep(2500 * time.Millisecond)
+	time.Sleep(4 * time.Second) // the server would have dropped an open INSERT by 2 s
 	require.NoError(t, wr.Write(ctx, recs[1]))
 	require.NoError(t, wr.Commit(ctx))
 	assert.Equal(t, 200.0, count(t, dsn, fmt.Sprintf("SELECT count() FROM `%s`.t_sessions", s.db)))
@@ -104,7 +104,9 @@ func TestStagingInsertDroppedByTheServerFailsTheLoad(t *testing.T) {
 	wr, err := s.Begin(ctx, sessions, w, "test.stream", "run")
 	require.NoError(t, err)
 	require.NoError(t, wr.Write(ctx, recs[0]))
-	time.Sleep(2500 * time.Millisecond)
+	// The server checks the timeout once per receive_timeout: it has
+	// dropped the INSERT by 2 s; 4 s leaves room on a busy machine.
+	time.Sleep(4 * time.Second)
 	err = wr.Write(ctx, recs[1])
 	if err == nil {
 		err = wr.Commit(ctx)
