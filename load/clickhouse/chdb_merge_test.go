@@ -28,7 +28,9 @@ type mergeRow struct {
 // The loads: a newer window into the empty table (two partitions swapped in
 // from staging as they are, one with a key twice rebuilt), then the
 // backfill of an older one (a older, b a tie, d twice), then reruns in the
-// other order. checks are the indexes of the oneRowPerKeyQuery statements.
+// other order, then a new key only (attached to its live partition).
+// checks are the indexes of the oneRowPerKeyQuery and liveKeysTouchedQuery
+// statements.
 func mergeScenarioStatements(db string) (stmts []string, checks []int) {
 	q := func(n string) string { return db + "." + quoteIdent(n) }
 	ts := func(v time.Time) string { return fmt.Sprintf("toDateTime('%s', 'UTC')", v.UTC().Format(time.DateTime)) }
@@ -39,9 +41,10 @@ func mergeScenarioStatements(db string) (stmts []string, checks []int) {
 		{{"a", nov, older, 0.1}, {"b", nov, newer, 0.7}, {"d", nov, older, 0.5}, {"d", nov, older.Add(time.Hour), 0.6}},
 		{{"a", nov, older, 0.1}, {"d", nov, older.Add(time.Hour), 0.6}},
 		{{"a", nov, newer, 0.9}},
+		{{"f", nov, older, 0.5}},
 	}
 	stmts = DDL(sessions, db)
-	live := map[string]bool{}
+	live := map[string]map[string]bool{} // partition -> keys it holds
 	for i, rows := range loads {
 		stg, rebuilt := fmt.Sprintf("_stg_t_sessions_%012d", 2*i), fmt.Sprintf("_stg_t_sessions_%012d", 2*i+1)
 		stmts = append(stmts,
@@ -63,13 +66,35 @@ func mergeScenarioStatements(db string) (stmts []string, checks []int) {
 		}
 		checks = append(checks, len(stmts))
 		stmts = append(stmts, oneRowPerKeyQuery(sessions, q(stg))+" ORDER BY p")
+		var candidates []string
 		for _, p := range order {
-			if !live[p] && oneEach(keys[p]) {
-				stmts = append(stmts, fmt.Sprintf("ALTER TABLE %s REPLACE PARTITION %s FROM %s", q(sessions.Name), p, q(stg)))
-			} else {
-				stmts = append(stmts, mergeRebuild(sessions, q(sessions.Name), q(stg), q(rebuilt), p, live[p]), fmt.Sprintf("ALTER TABLE %s REPLACE PARTITION %s FROM %s", q(sessions.Name), p, q(rebuilt)))
+			if live[p] != nil && oneEach(keys[p]) {
+				candidates = append(candidates, p)
 			}
-			live[p] = true
+		}
+		if len(candidates) > 0 {
+			checks = append(checks, len(stmts))
+			stmts = append(stmts, liveKeysTouchedQuery(sessions, q(sessions.Name), q(stg), candidates)+" ORDER BY p")
+		}
+		for _, p := range order {
+			touched := false
+			for k := range keys[p] {
+				touched = touched || live[p][k]
+			}
+			switch {
+			case live[p] == nil && oneEach(keys[p]):
+				stmts = append(stmts, fmt.Sprintf("ALTER TABLE %s REPLACE PARTITION %s FROM %s", q(sessions.Name), p, q(stg)))
+			case oneEach(keys[p]) && !touched:
+				stmts = append(stmts, fmt.Sprintf("ALTER TABLE %s ATTACH PARTITION %s FROM %s", q(sessions.Name), p, q(stg)))
+			default:
+				stmts = append(stmts, mergeRebuild(sessions, q(sessions.Name), q(stg), q(rebuilt), p, live[p] != nil), fmt.Sprintf("ALTER TABLE %s REPLACE PARTITION %s FROM %s", q(sessions.Name), p, q(rebuilt)))
+			}
+			if live[p] == nil {
+				live[p] = map[string]bool{}
+			}
+			for k := range keys[p] {
+				live[p][k] = true
+			}
 		}
 		stmts = append(stmts, "DROP TABLE "+q(stg), "DROP TABLE "+q(rebuilt))
 	}
@@ -86,18 +111,29 @@ func oneEach(keys map[string]int) bool {
 }
 
 var mergeScenarioWant = []map[string]any{
-	{"id": "a", "progress": 0.9}, {"id": "b", "progress": 0.7}, {"id": "c", "progress": 0.3}, {"id": "d", "progress": 0.6}, {"id": "e", "progress": 0.8}, {"id": "old", "progress": 0.4},
+	{"id": "a", "progress": 0.9}, {"id": "b", "progress": 0.7}, {"id": "c", "progress": 0.3}, {"id": "d", "progress": 0.6}, {"id": "e", "progress": 0.8}, {"id": "f", "progress": 0.5}, {"id": "old", "progress": 0.4},
 }
 
-// mergeScenarioChecks is what the oneRowPerKeyQuery statements return:
-// only 202609 of the first load and 202611 of the second have a key twice.
-var mergeScenarioChecks = []string{"202609:0 202610:1 202611:1", "202611:0", "202611:1", "202611:1"}
+// mergeScenarioChecks is what the check statements return: only 202609 of
+// the first load and 202611 of the second have a key twice; the reruns
+// bring live keys again (a and d, then a), the last load none.
+var mergeScenarioChecks = []string{
+	"202609:0 202610:1 202611:1",
+	"202611:0",
+	"202611:1", "202611:2",
+	"202611:1", "202611:1",
+	"202611:1", "",
+}
 
-// checkRows prints the rows of a oneRowPerKeyQuery as "p:one_row_per_key ...".
+// checkRows prints the rows of a check statement as "p:value ...".
 func checkRows(rows []map[string]any) string {
 	var out []string
 	for _, r := range rows {
-		out = append(out, fmt.Sprintf("%v:%v", r["p"], r["one_row_per_key"]))
+		v, ok := r["one_row_per_key"]
+		if !ok {
+			v = r["touched"]
+		}
+		out = append(out, fmt.Sprintf("%v:%v", r["p"], v))
 	}
 	return strings.Join(out, " ")
 }

@@ -45,13 +45,16 @@ func stageMerge(t *testing.T, s *Sink, w window.Window, rows []map[string]any) *
 	return wr.(*writer)
 }
 
-// swapSources lists "partition<-staging" or "partition<-rebuilt" for each
-// partition Prepare will swap in.
+// swapSources lists "partition<-staging" (replaced by staging's),
+// "partition<-staging+" (staging's rows added) or "partition<-rebuilt" for
+// each partition Prepare will swap in.
 func swapSources(w *writer) string {
 	var out []string
 	for _, sw := range w.swaps {
 		from := "?" + sw.from
 		switch {
+		case sw.from == w.staging && sw.attach:
+			from = "staging+"
 		case sw.from == w.staging:
 			from = "staging"
 		case w.rebuilt != "" && sw.from == w.rebuilt:
@@ -139,6 +142,32 @@ func TestMergeRebuildsPartitionsTheTableAlreadyHolds(t *testing.T) {
 	require.NoError(t, wr.Swap(context.Background()))
 	assert.Equal(t, map[string]string{
 		"a": "0.9@2026-11-20 01:00:00", "b": "0.2@2026-11-20 01:00:00", "c": "0.3@2026-11-10 01:00:00", "s": "0.5@2026-11-10 01:00:00",
+	}, sessionsByID(t, dsn, s.Database()))
+}
+
+// The later chunks of a backfill bring keys the table does not hold yet
+// into partitions it holds: their rows are added to the partition as they
+// are (ATTACH PARTITION), no rebuild. A load that brings a live key again
+// still rebuilds, and the newer row wins.
+func TestMergeAttachesNewKeysToALivePartition(t *testing.T) {
+	s, dsn := openSink(t)
+	nov := day("2026-11-05")
+	chunk1, chunk2, chunk3 := window.New(day("2026-11-06"), day("2026-11-07")), window.New(day("2026-11-07"), day("2026-11-08")), window.New(day("2026-11-08"), day("2026-11-09"))
+	wr := stageMerge(t, s, chunk1, []map[string]any{session("a", nov, chunk1.Start, 0.1), session("b", nov, chunk1.Start, 0.2)})
+	require.NoError(t, wr.Swap(context.Background()))
+	wr = stageMerge(t, s, chunk2, []map[string]any{session("c", nov, chunk2.Start, 0.3), session("d", nov, chunk2.Start, 0.4)})
+	assert.Equal(t, "202611<-staging+", swapSources(wr))
+	assert.Empty(t, wr.rebuilt)
+	require.NoError(t, wr.Swap(context.Background()))
+	assert.Equal(t, map[string]string{
+		"a": "0.1@2026-11-06 00:00:00", "b": "0.2@2026-11-06 00:00:00", "c": "0.3@2026-11-07 00:00:00", "d": "0.4@2026-11-07 00:00:00",
+	}, sessionsByID(t, dsn, s.Database()))
+
+	wr = stageMerge(t, s, chunk3, []map[string]any{session("d", nov, chunk3.Start, 0.9), session("e", nov, chunk3.Start, 0.5)})
+	assert.Equal(t, "202611<-rebuilt", swapSources(wr), "d is live: the partition is rebuilt")
+	require.NoError(t, wr.Swap(context.Background()))
+	assert.Equal(t, map[string]string{
+		"a": "0.1@2026-11-06 00:00:00", "b": "0.2@2026-11-06 00:00:00", "c": "0.3@2026-11-07 00:00:00", "d": "0.9@2026-11-08 00:00:00", "e": "0.5@2026-11-08 00:00:00",
 	}, sessionsByID(t, dsn, s.Database()))
 }
 

@@ -318,11 +318,13 @@ type writer struct {
 func (w *writer) ReplaceWholeStream() { w.whole = true }
 
 // partitionSwap is one partition of the target that Swap replaces with the
-// one of from (staging or rebuilt), or drops when from has no row there.
+// one of from (staging or rebuilt), or drops when from has no row there,
+// or, attach set, adds from's rows to.
 type partitionSwap struct {
 	partition string
 	from      string
 	empty     bool
+	attach    bool
 }
 
 var _ load.Staged = (*writer)(nil)
@@ -499,12 +501,15 @@ func (w *writer) addMonthSwaps(ctx context.Context, ids []string) error {
 //     the new ones: a backfill of an older window never replaces a newer
 //     row, and on a tie the new load wins.
 //
-// A partition the target does not have yet (every partition of a first
-// backfill) whose staged rows hold one row per key already reads so: it is
-// swapped in from staging as it is. Any other is rebuilt in a second
-// staging table (rebuilt), sorting only the touched keys, so a nightly load
-// costs a copy of the partitions it touches, not of the table. Swap then
-// moves each partition in with REPLACE PARTITION.
+// When the staged rows of a partition hold one row per key, two cases need
+// no rebuild: the target does not have the partition yet (every partition
+// of a first backfill), and staging replaces it with REPLACE PARTITION; or
+// the target's partition holds none of the staged keys (the later chunks of
+// a backfill: a key lives in the one chunk its version falls in), and
+// ATTACH PARTITION adds the staged rows. Any other partition is rebuilt in
+// a second staging table (rebuilt), sorting only the touched keys, so a
+// nightly load costs a copy of the partitions it touches, not of the table,
+// and REPLACE PARTITION swaps it in.
 func (w *writer) prepareMerge(ctx context.Context) error {
 	s, t := w.sink, w.table
 	parts, err := s.partitions(ctx, w.staging)
@@ -519,21 +524,34 @@ func (w *writer) prepareMerge(ctx context.Context) error {
 	for _, p := range live {
 		have[p] = true
 	}
-	var fresh []string
-	for _, p := range parts {
-		if !have[p] {
-			fresh = append(fresh, p)
-		}
-	}
 	asIs := map[string]bool{}
-	if len(fresh) > 0 {
+	if len(parts) > 0 {
 		if asIs, err = w.oneRowPerKey(ctx); err != nil {
 			return err
 		}
 	}
+	// A live partition none of whose keys the load brings (each key of a
+	// backfill lives in the one chunk its version falls in) gains the
+	// staged rows and loses none: they are attached, not rebuilt.
+	var candidates []string
 	for _, p := range parts {
-		if !have[p] && asIs[p] {
+		if have[p] && asIs[p] {
+			candidates = append(candidates, p)
+		}
+	}
+	touched := map[string]bool{}
+	if len(candidates) > 0 {
+		if touched, err = w.liveKeysTouched(ctx, candidates); err != nil {
+			return err
+		}
+	}
+	for _, p := range parts {
+		switch {
+		case !have[p] && asIs[p]:
 			w.swaps = append(w.swaps, partitionSwap{partition: p, from: w.staging})
+			continue
+		case have[p] && asIs[p] && !touched[p]:
+			w.swaps = append(w.swaps, partitionSwap{partition: p, from: w.staging, attach: true})
 			continue
 		}
 		if w.rebuilt == "" {
@@ -555,6 +573,56 @@ func (w *writer) prepareMerge(ctx context.Context) error {
 		w.swaps = append(w.swaps, partitionSwap{partition: p, from: w.rebuilt})
 	}
 	return nil
+}
+
+// liveKeysTouched returns the partitions among parts (live in the target)
+// where the target holds a key the staged rows of the same partition carry.
+func (w *writer) liveKeysTouched(ctx context.Context, parts []string) (map[string]bool, error) {
+	s, t := w.sink, w.table
+	qctx, cancel := context.WithTimeout(ctx, s.opts.QueryTimeout)
+	defer cancel()
+	rows, err := s.conn.Query(qctx, liveKeysTouchedQuery(t, s.qualified(w.target), s.qualified(w.staging), parts))
+	if err != nil {
+		return nil, fmt.Errorf("find the live keys of %s this load brings again: %w", t.Name, err)
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var (
+			p string
+			n uint64
+		)
+		if err := rows.Scan(&p, &n); err != nil {
+			return nil, fmt.Errorf("find the live keys of %s this load brings again: %w", t.Name, err)
+		}
+		out[p] = n > 0
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find the live keys of %s this load brings again: %w", t.Name, err)
+	}
+	return out, nil
+}
+
+// liveKeysTouchedQuery returns, per partition p among parts, the rows of
+// target (a qualified name) whose key staging carries in p; a partition
+// without such rows has no row. The same on 18.16 and current releases.
+func liveKeysTouchedQuery(t *schemas.Table, target, staging string, parts []string) string {
+	part, in := partitionID(t), "1"
+	if t.Partition != "" {
+		in = fmt.Sprintf("toYYYYMM(%s) IN (%s)", quoteIdent(t.Partition), strings.Join(parts, ", "))
+	}
+	keys := identList(t.Key)
+	return fmt.Sprintf("SELECT %s AS p, count() AS touched FROM %s WHERE %s AND (%s) IN (SELECT %s FROM %s WHERE %s) GROUP BY p",
+		part, target, in, keys, keys, staging, in)
+}
+
+// partitionID is the expression of a row's partition as system.parts
+// names it.
+func partitionID(t *schemas.Table) string {
+	if t.Partition == "" {
+		return "'tuple()'"
+	}
+	return fmt.Sprintf("toString(toYYYYMM(%s))", quoteIdent(t.Partition))
 }
 
 // oneRowPerKey returns the partitions of staging whose rows have one row
@@ -590,11 +658,7 @@ func (w *writer) oneRowPerKey(ctx context.Context) (map[string]bool, error) {
 // name), one_row_per_key 1 when its rows have one row per key. The same
 // on 18.16 and current releases.
 func oneRowPerKeyQuery(t *schemas.Table, staging string) string {
-	part := "'tuple()'"
-	if t.Partition != "" {
-		part = fmt.Sprintf("toString(toYYYYMM(%s))", quoteIdent(t.Partition))
-	}
-	return fmt.Sprintf("SELECT %s AS p, toUInt8(count() = uniqExact(%s)) AS one_row_per_key FROM %s GROUP BY p", part, identList(t.Key), staging)
+	return fmt.Sprintf("SELECT %s AS p, toUInt8(count() = uniqExact(%s)) AS one_row_per_key FROM %s GROUP BY p", partitionID(t), identList(t.Key), staging)
 }
 
 // mergeRebuild returns the statement that fills partition p of rebuilt
@@ -656,6 +720,12 @@ func (s *Sink) swapPartition(ctx context.Context, target string, sw partitionSwa
 	if sw.empty {
 		if err := s.exec(ctx, fmt.Sprintf("ALTER TABLE %s DROP PARTITION %s", s.qualified(target), sw.partition)); err != nil {
 			return fmt.Errorf("empty partition %s of %s: %w", sw.partition, target, err)
+		}
+		return nil
+	}
+	if sw.attach {
+		if err := s.exec(ctx, fmt.Sprintf("ALTER TABLE %s ATTACH PARTITION %s FROM %s", s.qualified(target), sw.partition, s.qualified(sw.from))); err != nil {
+			return fmt.Errorf("add the rows of partition %s to %s: %w", sw.partition, target, err)
 		}
 		return nil
 	}
