@@ -182,6 +182,9 @@ func (st *stager) endLocked() {
 	st.cancel()
 	st.releaseSlot()
 	st.batch, st.bctx, st.cancel, st.rows = nil, nil, nil, 0
+	// A backfill keeps many loads (one per chunk) between their INSERTs:
+	// only an open INSERT keeps its conversion buffers.
+	st.scratch = scratch{}
 	st.gen++
 }
 
