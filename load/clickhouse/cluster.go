@@ -299,7 +299,7 @@ func (c *cluster) dial(ctx context.Context, parent *Sink, n *node) (*Sink, error
 		_ = conn.Close()
 		return nil, fmt.Errorf("%s does not answer: %w", n, err)
 	}
-	return &Sink{conn: conn, db: parent.db, opts: parent.opts, tableMus: map[string]*sync.Mutex{}, ensured: map[string]bool{}}, nil
+	return &Sink{conn: conn, db: parent.db, opts: parent.opts, tableMus: map[string]*sync.Mutex{}, ensured: map[string]bool{}, insertSlots: make(chan struct{}, openInserts)}, nil
 }
 
 // forget drops n's connection after an error, so the next use redials.
@@ -425,6 +425,7 @@ type clusterWriter struct {
 	table   *schemas.Table
 	staging *clusterStaging
 	shards  []*writer // one per shard, on its leader
+	stager  *stager   // into the Distributed staging table
 	state   writerState
 }
 
@@ -438,7 +439,7 @@ func (s *Sink) beginCluster(ctx context.Context, t *schemas.Table, w window.Wind
 	if err != nil {
 		return nil, fmt.Errorf("create staging for %s: %w", t.Name, err)
 	}
-	cw := &clusterWriter{sink: s, table: t, staging: st}
+	cw := &clusterWriter{sink: s, table: t, staging: st, stager: newStager(s, t, st.dist, distributedInsert)}
 	for _, n := range st.leaders {
 		ns, err := s.cluster.connect(ctx, s, n)
 		if err != nil {
@@ -468,7 +469,7 @@ func (cw *clusterWriter) Write(ctx context.Context, rec arrow.Record) error {
 	if cw.state != writing {
 		return fmt.Errorf("write to %s after its load was prepared or finished", cw.table.Name)
 	}
-	return cw.sink.insert(distributedInsert(ctx), cw.table, cw.staging.dist, rec)
+	return cw.stager.write(ctx, rec)
 }
 
 func (cw *clusterWriter) Commit(ctx context.Context) error {
@@ -490,6 +491,9 @@ func (cw *clusterWriter) Prepare(ctx context.Context) error {
 		return fmt.Errorf("prepare %s: the load was already prepared or finished", cw.table.Name)
 	}
 	cw.state = prepared
+	if err := cw.stager.flush(); err != nil {
+		return fmt.Errorf("stage %s: %w", cw.table.Name, err)
+	}
 	for i, w := range cw.shards {
 		leader := cw.staging.leaders[i]
 		sctx, cancel := context.WithTimeout(ctx, syncStagingTimeout)
@@ -629,6 +633,7 @@ func (cw *clusterWriter) Abort(ctx context.Context) error {
 
 func (cw *clusterWriter) finish() {
 	cw.state = done
+	cw.stager.discard()
 	for _, w := range cw.shards {
 		_ = w.Abort(context.Background()) // releases the shards a failed swap did not reach
 	}

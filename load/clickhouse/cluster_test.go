@@ -228,6 +228,31 @@ func TestClusterChangedRowReplacesItsOldVersionAcrossShards(t *testing.T) {
 	assert.Equal(t, "0", c.MustQuery(t, 0, db, "SELECT count() FROM (SELECT id FROM t_sessions_local) ANY INNER JOIN (SELECT id FROM remote('"+c.Addr(2)+"', '"+db+"', 't_sessions_local')) USING id"))
 }
 
+// The chunks of a backfill on the cluster: the first swaps each shard's
+// staged partitions in from staging, the later ones add their new keys to
+// the live partitions (ATTACH PARTITION from the replicated staging table),
+// and every replica of each shard ends with all of them once.
+func TestClusterBackfillChunksAttachNewKeysOnEveryReplica(t *testing.T) {
+	c := testsupport.ClusterEnv(t)
+	db := c.FreshDB(t)
+	s := openCluster(t, c, 0, db)
+	for k := 0; k < 3; k++ {
+		w := window.New(day("2026-11-01").AddDate(0, 0, k), day("2026-11-02").AddDate(0, 0, k))
+		var rows []map[string]any
+		for i := 0; i < 30; i++ {
+			rows = append(rows, session(fmt.Sprintf("k%d_%d", k, i), day("2026-10-20").Add(time.Duration(i)*24*time.Hour), w.Start.Add(time.Duration(i)*time.Minute), 0.5))
+		}
+		loadRows(t, s, sessions, w, rows)
+	}
+	for i := range c.DSNs {
+		_, _ = c.Query(i, db, "SYSTEM SYNC REPLICA t_sessions_local")
+		assert.Equal(t, "90\t90\t45", c.MustQuery(t, i, db, "SELECT count(), uniqExact(id), sum(progress) FROM t_sessions"), "node %d", i)
+	}
+	for _, pair := range [][2]int{{0, 1}, {2, 3}} {
+		assert.Equal(t, c.MustQuery(t, pair[0], db, "SELECT count(), sum(cityHash64(id)) FROM t_sessions_local"), c.MustQuery(t, pair[1], db, "SELECT count(), sum(cityHash64(id)) FROM t_sessions_local"), "replicas %d and %d hold the same rows", pair[0], pair[1])
+	}
+}
+
 func TestClusterReplicaKilledDuringLoadThenRerunIsExact(t *testing.T) {
 	c := testsupport.ClusterEnv(t)
 	db := c.FreshDB(t)

@@ -8,7 +8,9 @@
 //     of a column that never changes for a key. A load dedupes at load time:
 //     each partition it touches is rebuilt in staging (the live rows whose key
 //     the load does not replace, plus the newest row of each touched key among
-//     the live and the new ones) and swapped in with REPLACE PARTITION.
+//     the live and the new ones) and swapped in with REPLACE PARTITION; a
+//     partition the table does not hold yet whose staged rows have one row
+//     per key is swapped in from staging as it is (a first backfill).
 //     Earlier releases stored <table>_raw (ReplacingMergeTree) behind a FINAL
 //     view; Ensure moves such a deployment to the table (legacy.go).
 //   - replace-window: a MergeTree partitioned by the month of the day column.

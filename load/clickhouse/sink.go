@@ -51,6 +51,11 @@ type Sink struct {
 	failPrepare func(table string) error
 	// cluster is set in cluster mode.
 	cluster *cluster
+	// insertSlots holds a token per INSERT kept open across records
+	// (openInserts at most).
+	insertSlots chan struct{}
+	// insertIdle, when set (tests), replaces defaultInsertIdle.
+	insertIdle time.Duration
 }
 
 var _ load.Sink = (*Sink)(nil)
@@ -68,7 +73,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Sink, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Sink{conn: conn, db: db, opts: opts, tableMus: map[string]*sync.Mutex{}, ensured: map[string]bool{}}
+	s := &Sink{conn: conn, db: db, opts: opts, tableMus: map[string]*sync.Mutex{}, ensured: map[string]bool{}, insertSlots: make(chan struct{}, openInserts)}
 	if opts.Cluster.Name != "" {
 		if err := s.discoverCluster(ctx, dsn, opts.Cluster); err != nil {
 			_ = conn.Close()
@@ -242,6 +247,7 @@ func (s *Sink) Begin(ctx context.Context, t *schemas.Table, w window.Window, str
 	}
 	wr := &writer{sink: s, table: t, window: w, stream: stream, target: StorageTable(t)}
 	wr.staging = stagingName(t.Name)
+	wr.stager = newStager(s, t, wr.staging, nil)
 	if err := s.exec(ctx, fmt.Sprintf("CREATE TABLE %s AS %s", s.qualified(wr.staging), s.qualified(wr.target))); err != nil {
 		return nil, fmt.Errorf("create staging table for %s: %w", t.Name, err)
 	}
@@ -287,7 +293,11 @@ type writer struct {
 	stream  string
 	target  string
 	staging string
-	state   writerState
+	// stager sends the written rows to staging; nil for the per-shard
+	// writers of a cluster load, whose rows come through the Distributed
+	// staging table.
+	stager *stager
+	state  writerState
 	// lock is the target's lock, held from Prepare to Swap or Abort: the
 	// partitions Prepare rebuilt from live rows must not change before
 	// they are swapped in.
@@ -308,10 +318,13 @@ type writer struct {
 func (w *writer) ReplaceWholeStream() { w.whole = true }
 
 // partitionSwap is one partition of the target that Swap replaces with the
-// staging one, or drops when staging has no row there.
+// one of from (staging or rebuilt), or drops when from has no row there,
+// or, attach set, adds from's rows to.
 type partitionSwap struct {
 	partition string
+	from      string
 	empty     bool
+	attach    bool
 }
 
 var _ load.Staged = (*writer)(nil)
@@ -320,7 +333,15 @@ func (w *writer) Write(ctx context.Context, rec arrow.Record) error {
 	if w.state != writing {
 		return fmt.Errorf("write to %s after its load was prepared or finished", w.table.Name)
 	}
-	return w.sink.insert(ctx, w.table, w.staging, rec)
+	return w.stager.write(ctx, rec)
+}
+
+// flush waits until every row written so far is in staging.
+func (w *writer) flush() error {
+	if w.stager == nil {
+		return nil
+	}
+	return w.stager.flush()
 }
 
 // Commit prepares and swaps this table alone.
@@ -342,9 +363,12 @@ func (w *writer) Prepare(ctx context.Context) error {
 	if w.state != writing {
 		return fmt.Errorf("prepare %s: the load was already prepared or finished", w.table.Name)
 	}
+	w.state = prepared
+	if err := w.flush(); err != nil {
+		return fmt.Errorf("stage %s window %s: %w", w.table.Name, w.window, err)
+	}
 	w.lock = w.sink.tableLock(w.target)
 	w.lock.Lock()
-	w.state = prepared
 	if w.sink.failPrepare != nil {
 		if err := w.sink.failPrepare(w.table.Name); err != nil {
 			return err
@@ -372,7 +396,7 @@ func (w *writer) addSwap(ctx context.Context, partition, filter string) error {
 	if err != nil {
 		return err
 	}
-	w.swaps = append(w.swaps, partitionSwap{partition: partition, empty: n == 0})
+	w.swaps = append(w.swaps, partitionSwap{partition: partition, from: w.staging, empty: n == 0})
 	return nil
 }
 
@@ -381,6 +405,7 @@ func (w *writer) addSwap(ctx context.Context, partition, filter string) error {
 func (w *writer) prepareWindow(ctx context.Context) error {
 	s, day := w.sink, quoteIdent(w.table.Day)
 	lo, hi := literal(w.table, w.window.Start), literal(w.table, w.window.End)
+	var ids []string
 	for _, m := range w.window.Months() {
 		id := m.Format("200601")
 		keep := fmt.Sprintf("INSERT INTO %s SELECT * FROM %s WHERE toYYYYMM(%s) = %s AND NOT (%s >= %s AND %s < %s)",
@@ -388,11 +413,9 @@ func (w *writer) prepareWindow(ctx context.Context) error {
 		if err := s.exec(ctx, keep); err != nil {
 			return fmt.Errorf("keep rows of %s outside the window in month %s: %w", w.table.Name, id, err)
 		}
-		if err := w.addSwap(ctx, id, "toYYYYMM("+day+") = "+id); err != nil {
-			return err
-		}
+		ids = append(ids, id)
 	}
-	return nil
+	return w.addMonthSwaps(ctx, ids)
 }
 
 // prepareRejects rebuilds the months of etl_rejects this load changes. A
@@ -414,44 +437,79 @@ func (w *writer) prepareRejects(ctx context.Context) error {
 	if w.whole {
 		inWindow = "1"
 	}
-	months := map[string]bool{}
-	for _, m := range w.window.Months() {
-		months[m.Format("200601")] = true
-	}
-	if !w.window.Empty() {
-		months[w.window.Start.UTC().Format("200601")] = true
-	}
-	ids, err := s.strings(ctx, fmt.Sprintf("SELECT DISTINCT toString(toYYYYMM(%s)) FROM %s WHERE %s AND (%s OR %s)", day, s.qualified(w.target), mine, inWindow, seenAgain))
+	// A month where nothing is staged and no live row of this stream goes
+	// would be rebuilt as it is: only the others are. One query finds both.
+	ids, err := s.strings(ctx, fmt.Sprintf("SELECT DISTINCT toString(toYYYYMM(%s)) FROM %s WHERE %s AND (%s OR %s) UNION ALL SELECT DISTINCT toString(toYYYYMM(%s)) FROM %s",
+		day, s.qualified(w.target), mine, inWindow, seenAgain, day, s.qualified(w.staging)))
 	if err != nil {
-		return fmt.Errorf("find earlier rejects seen again: %w", err)
+		return fmt.Errorf("find the months of new rejects and of earlier ones that go: %w", err)
 	}
+	months := map[string]bool{}
 	for _, id := range ids {
 		months[id] = true
 	}
-	for _, id := range slices.Sorted(maps.Keys(months)) {
+	sorted := slices.Sorted(maps.Keys(months))
+	for _, id := range sorted {
 		keep := fmt.Sprintf("INSERT INTO %s SELECT * FROM %s WHERE toYYYYMM(%s) = %s AND NOT (%s AND (%s OR %s))",
 			s.qualified(w.staging), s.qualified(w.target), day, id, mine, inWindow, seenAgain)
 		if err := s.exec(ctx, keep); err != nil {
 			return fmt.Errorf("keep the rejects month %s does not reload: %w", id, err)
 		}
-		if err := w.addSwap(ctx, id, "toYYYYMM("+day+") = "+id); err != nil {
-			return err
+	}
+	return w.addMonthSwaps(ctx, sorted)
+}
+
+// addMonthSwaps adds a swap of each month (a toYYYYMM partition id) of
+// staging, counting the rows of all of them in one query: a month staging
+// has no row of becomes a DROP.
+func (w *writer) addMonthSwaps(ctx context.Context, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	s := w.sink
+	qctx, cancel := context.WithTimeout(ctx, s.opts.QueryTimeout)
+	defer cancel()
+	rows, err := s.conn.Query(qctx, fmt.Sprintf("SELECT toString(toYYYYMM(%s)) AS m, count() FROM %s GROUP BY m", quoteIdent(w.table.Day), s.qualified(w.staging)))
+	if err != nil {
+		return fmt.Errorf("count %s by month: %w", w.staging, err)
+	}
+	defer rows.Close()
+	counts := map[string]uint64{}
+	for rows.Next() {
+		var (
+			m string
+			n uint64
+		)
+		if err := rows.Scan(&m, &n); err != nil {
+			return fmt.Errorf("count %s by month: %w", w.staging, err)
 		}
+		counts[m] = n
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("count %s by month: %w", w.staging, err)
+	}
+	for _, id := range ids {
+		w.swaps = append(w.swaps, partitionSwap{partition: id, from: w.staging, empty: counts[id] == 0})
 	}
 	return nil
 }
 
 // prepareMerge dedupes at load time. The new rows sit in staging; each
-// partition they touch is rebuilt in a second staging table (rebuilt) as it
-// must read afterwards:
+// partition they touch must read afterwards:
 //   - the live rows whose key the load does not touch, as they are;
 //   - for each touched key, its newest row by version among the live row and
 //     the new ones: a backfill of an older window never replaces a newer
 //     row, and on a tie the new load wins.
 //
-// Only the touched keys are sorted, so a nightly load costs a copy of the
-// partitions it touches, not of the table. Swap then moves each rebuilt
-// partition in with REPLACE PARTITION.
+// When the staged rows of a partition hold one row per key, two cases need
+// no rebuild: the target does not have the partition yet (every partition
+// of a first backfill), and staging replaces it with REPLACE PARTITION; or
+// the target's partition holds none of the staged keys (the later chunks of
+// a backfill: a key lives in the one chunk its version falls in), and
+// ATTACH PARTITION adds the staged rows. Any other partition is rebuilt in
+// a second staging table (rebuilt), sorting only the touched keys, so a
+// nightly load costs a copy of the partitions it touches, not of the table,
+// and REPLACE PARTITION swaps it in.
 func (w *writer) prepareMerge(ctx context.Context) error {
 	s, t := w.sink, w.table
 	parts, err := s.partitions(ctx, w.staging)
@@ -466,27 +524,141 @@ func (w *writer) prepareMerge(ctx context.Context) error {
 	for _, p := range live {
 		have[p] = true
 	}
-	w.rebuilt = stagingName(t.Name)
-	create := fmt.Sprintf("CREATE TABLE %s AS %s", s.qualified(w.rebuilt), s.qualified(w.target))
-	if w.rebuildEngine != "" {
-		create += "\n" + w.rebuildEngine
+	asIs := map[string]bool{}
+	if len(parts) > 0 {
+		if asIs, err = w.oneRowPerKey(ctx); err != nil {
+			return err
+		}
 	}
-	if err := s.exec(ctx, create); err != nil {
-		return fmt.Errorf("create the table %s's partitions are rebuilt in: %w", t.Name, err)
+	// A live partition none of whose keys the load brings (each key of a
+	// backfill lives in the one chunk its version falls in) gains the
+	// staged rows and loses none: they are attached, not rebuilt.
+	var candidates []string
+	for _, p := range parts {
+		if have[p] && asIs[p] {
+			candidates = append(candidates, p)
+		}
+	}
+	touched := map[string]bool{}
+	if len(candidates) > 0 {
+		if touched, err = w.liveKeysTouched(ctx, candidates); err != nil {
+			return err
+		}
 	}
 	for _, p := range parts {
+		switch {
+		case !have[p] && asIs[p]:
+			w.swaps = append(w.swaps, partitionSwap{partition: p, from: w.staging})
+			continue
+		case have[p] && asIs[p] && !touched[p]:
+			w.swaps = append(w.swaps, partitionSwap{partition: p, from: w.staging, attach: true})
+			continue
+		}
+		if w.rebuilt == "" {
+			w.rebuilt = stagingName(t.Name)
+			create := fmt.Sprintf("CREATE TABLE %s AS %s", s.qualified(w.rebuilt), s.qualified(w.target))
+			if w.rebuildEngine != "" {
+				create += "\n" + w.rebuildEngine
+			}
+			if err := s.exec(ctx, create); err != nil {
+				return fmt.Errorf("create the table %s's partitions are rebuilt in: %w", t.Name, err)
+			}
+		}
 		q := mergeRebuild(t, s.qualified(w.target), s.qualified(w.staging), s.qualified(w.rebuilt), p, have[p])
 		if err := s.exec(ctx, q); err != nil {
 			return fmt.Errorf("rebuild partition %s (untouched rows, newest row of each touched key): %w", p, err)
 		}
-		in := partitionFilter(t, p)
-		n, err := s.count(ctx, w.rebuilt, in)
-		if err != nil {
-			return err
-		}
-		w.swaps = append(w.swaps, partitionSwap{partition: p, empty: n == 0})
+		// Never empty: every touched key keeps a row, and a partition
+		// staging lists holds at least one.
+		w.swaps = append(w.swaps, partitionSwap{partition: p, from: w.rebuilt})
 	}
 	return nil
+}
+
+// liveKeysTouched returns the partitions among parts (live in the target)
+// where the target holds a key the staged rows of the same partition carry.
+func (w *writer) liveKeysTouched(ctx context.Context, parts []string) (map[string]bool, error) {
+	s, t := w.sink, w.table
+	qctx, cancel := context.WithTimeout(ctx, s.opts.QueryTimeout)
+	defer cancel()
+	rows, err := s.conn.Query(qctx, liveKeysTouchedQuery(t, s.qualified(w.target), s.qualified(w.staging), parts))
+	if err != nil {
+		return nil, fmt.Errorf("find the live keys of %s this load brings again: %w", t.Name, err)
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var (
+			p string
+			n uint64
+		)
+		if err := rows.Scan(&p, &n); err != nil {
+			return nil, fmt.Errorf("find the live keys of %s this load brings again: %w", t.Name, err)
+		}
+		out[p] = n > 0
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find the live keys of %s this load brings again: %w", t.Name, err)
+	}
+	return out, nil
+}
+
+// liveKeysTouchedQuery returns, per partition p among parts, the rows of
+// target (a qualified name) whose key staging carries in p; a partition
+// without such rows has no row. The same on 18.16 and current releases.
+func liveKeysTouchedQuery(t *schemas.Table, target, staging string, parts []string) string {
+	part, in := partitionID(t), "1"
+	if t.Partition != "" {
+		in = fmt.Sprintf("toYYYYMM(%s) IN (%s)", quoteIdent(t.Partition), strings.Join(parts, ", "))
+	}
+	keys := identList(t.Key)
+	return fmt.Sprintf("SELECT %s AS p, count() AS touched FROM %s WHERE %s AND (%s) IN (SELECT %s FROM %s WHERE %s) GROUP BY p",
+		part, target, in, keys, keys, staging, in)
+}
+
+// partitionID is the expression of a row's partition as system.parts
+// names it.
+func partitionID(t *schemas.Table) string {
+	if t.Partition == "" {
+		return "'tuple()'"
+	}
+	return fmt.Sprintf("toString(toYYYYMM(%s))", quoteIdent(t.Partition))
+}
+
+// oneRowPerKey returns the partitions of staging whose rows have one row
+// per key, as system.parts names them, in one pass over staging. A key with
+// a NULL part is not counted by uniqExact, so its partition is rebuilt.
+func (w *writer) oneRowPerKey(ctx context.Context) (map[string]bool, error) {
+	s, t := w.sink, w.table
+	qctx, cancel := context.WithTimeout(ctx, s.opts.QueryTimeout)
+	defer cancel()
+	rows, err := s.conn.Query(qctx, oneRowPerKeyQuery(t, s.qualified(w.staging)))
+	if err != nil {
+		return nil, fmt.Errorf("count the keys staged for %s: %w", t.Name, err)
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var (
+			p      string
+			unique uint8
+		)
+		if err := rows.Scan(&p, &unique); err != nil {
+			return nil, fmt.Errorf("count the keys staged for %s: %w", t.Name, err)
+		}
+		out[p] = unique == 1
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("count the keys staged for %s: %w", t.Name, err)
+	}
+	return out, nil
+}
+
+// oneRowPerKeyQuery returns, per partition p of staging (a qualified
+// name), one_row_per_key 1 when its rows have one row per key. The same
+// on 18.16 and current releases.
+func oneRowPerKeyQuery(t *schemas.Table, staging string) string {
+	return fmt.Sprintf("SELECT %s AS p, toUInt8(count() = uniqExact(%s)) AS one_row_per_key FROM %s GROUP BY p", partitionID(t), identList(t.Key), staging)
 }
 
 // mergeRebuild returns the statement that fills partition p of rebuilt
@@ -533,12 +705,8 @@ func (w *writer) Swap(ctx context.Context) error {
 		return fmt.Errorf("swap %s: the load was not prepared", w.table.Name)
 	}
 	defer w.finish()
-	from := w.staging
-	if w.rebuilt != "" {
-		from = w.rebuilt
-	}
 	for i, sw := range w.swaps {
-		if err := w.sink.swapPartition(ctx, w.target, from, sw); err != nil {
+		if err := w.sink.swapPartition(ctx, w.target, sw); err != nil {
 			return fmt.Errorf("%w (%d of %d partitions of %s were swapped in)", err, i, len(w.swaps), w.table.Name)
 		}
 	}
@@ -548,14 +716,20 @@ func (w *writer) Swap(ctx context.Context) error {
 // swapPartition makes the target's partition equal the staging one. REPLACE
 // PARTITION from a partition staging does not have is not reliable across
 // versions, so an empty one becomes a DROP.
-func (s *Sink) swapPartition(ctx context.Context, target, staging string, sw partitionSwap) error {
+func (s *Sink) swapPartition(ctx context.Context, target string, sw partitionSwap) error {
 	if sw.empty {
 		if err := s.exec(ctx, fmt.Sprintf("ALTER TABLE %s DROP PARTITION %s", s.qualified(target), sw.partition)); err != nil {
 			return fmt.Errorf("empty partition %s of %s: %w", sw.partition, target, err)
 		}
 		return nil
 	}
-	if err := s.exec(ctx, fmt.Sprintf("ALTER TABLE %s REPLACE PARTITION %s FROM %s", s.qualified(target), sw.partition, s.qualified(staging))); err != nil {
+	if sw.attach {
+		if err := s.exec(ctx, fmt.Sprintf("ALTER TABLE %s ATTACH PARTITION %s FROM %s", s.qualified(target), sw.partition, s.qualified(sw.from))); err != nil {
+			return fmt.Errorf("add the rows of partition %s to %s: %w", sw.partition, target, err)
+		}
+		return nil
+	}
+	if err := s.exec(ctx, fmt.Sprintf("ALTER TABLE %s REPLACE PARTITION %s FROM %s", s.qualified(target), sw.partition, s.qualified(sw.from))); err != nil {
 		return fmt.Errorf("swap partition %s into %s: %w", sw.partition, target, err)
 	}
 	return nil
@@ -618,6 +792,9 @@ func (w *writer) Abort(ctx context.Context) error {
 		return nil
 	}
 	w.state = done
+	if w.stager != nil {
+		w.stager.discard()
+	}
 	if w.lock != nil {
 		w.lock.Unlock()
 		w.lock = nil

@@ -1,0 +1,120 @@
+package clickhouse
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	ch "github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/memory"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/adoptionlabs/etl/transform"
+	"github.com/adoptionlabs/etl/window"
+)
+
+// sessionRecords builds n records of per sessions each, created on day
+// (one partition), ids prefix0, prefix1, ...
+func sessionRecords(t *testing.T, mem memory.Allocator, prefix string, day time.Time, n, per int) []arrow.Record {
+	t.Helper()
+	var out []arrow.Record
+	for k := 0; k < n; k++ {
+		b := transform.NewBatcher(mem, sessions, transform.Meta{RunID: "run", ExtractedAt: time.Now()}, per, nil)
+		for i := 0; i < per; i++ {
+			require.NoError(t, b.Append(session(fmt.Sprintf("%s%d", prefix, k*per+i), day, day.Add(time.Duration(i)*time.Second), 0.5)))
+		}
+		out = append(out, b.Flush())
+		b.Release()
+	}
+	return out
+}
+
+func releaseAll(recs []arrow.Record) {
+	for _, r := range recs {
+		r.Release()
+	}
+}
+
+func activeParts(t *testing.T, s *Sink, table string) uint64 {
+	t.Helper()
+	var n uint64
+	require.NoError(t, s.conn.QueryRow(context.Background(), "SELECT count() FROM system.parts WHERE database = ? AND table = ? AND active", s.db, table).Scan(&n))
+	return n
+}
+
+// The records of a load go through one INSERT, one data block each: the
+// server squashes them, so staging gets one part per partition, not one
+// per record, and a first load swaps in that one part.
+func TestStagingSendsTheRecordsOfALoadAsOneInsert(t *testing.T) {
+	s, dsn := openSink(t)
+	ctx := context.Background()
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	w := window.New(day("2026-11-01"), day("2026-11-02"))
+	recs := sessionRecords(t, mem, "s", day("2026-11-01"), 4, 500)
+	defer releaseAll(recs)
+	wr, err := s.Begin(ctx, sessions, w, "test.stream", "run")
+	require.NoError(t, err)
+	for _, rec := range recs {
+		require.NoError(t, wr.Write(ctx, rec))
+	}
+	require.NoError(t, wr.(*writer).flush())
+	assert.Equal(t, uint64(1), activeParts(t, s, wr.(*writer).staging), "one part for four records of one partition")
+	require.NoError(t, wr.Commit(ctx))
+	assert.Equal(t, 2000.0, count(t, dsn, fmt.Sprintf("SELECT count() FROM `%s`.t_sessions", s.db)))
+	assert.Equal(t, uint64(1), activeParts(t, s, sessions.Name))
+}
+
+// A source that pauses longer than the server waits for data on an open
+// INSERT (receive_timeout, here 1 s) still loads: the INSERT was closed
+// once idle, and the next record opens another.
+func TestStagingClosesAnIdleInsertBeforeTheServerDropsIt(t *testing.T) {
+	s, dsn := openSink(t)
+	s.insertIdle = 200 * time.Millisecond
+	ctx := ch.Context(context.Background(), ch.WithSettings(ch.Settings{"receive_timeout": 1}))
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	w := window.New(day("2026-11-01"), day("2026-11-02"))
+	recs := sessionRecords(t, mem, "s", day("2026-11-01"), 2, 100)
+	defer releaseAll(recs)
+	wr, err := s.Begin(ctx, sessions, w, "test.stream", "run")
+	require.NoError(t, err)
+	require.NoError(t, wr.Write(ctx, recs[0]))
+	time.Sleep(4 * time.Second) // the server would have dropped an open INSERT by 2 s
+	require.NoError(t, wr.Write(ctx, recs[1]))
+	require.NoError(t, wr.Commit(ctx))
+	assert.Equal(t, 200.0, count(t, dsn, fmt.Sprintf("SELECT count() FROM `%s`.t_sessions", s.db)))
+}
+
+// An INSERT the server dropped (it waited for data longer than its
+// receive_timeout) fails the load: the rows it carried may be partly in
+// staging, so nothing is swapped in, and the error names the table.
+func TestStagingInsertDroppedByTheServerFailsTheLoad(t *testing.T) {
+	s, dsn := openSink(t)
+	s.insertIdle = time.Minute
+	ctx := ch.Context(context.Background(), ch.WithSettings(ch.Settings{"receive_timeout": 1}))
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	w := window.New(day("2026-11-01"), day("2026-11-02"))
+	recs := sessionRecords(t, mem, "s", day("2026-11-01"), 2, 100)
+	defer releaseAll(recs)
+	wr, err := s.Begin(ctx, sessions, w, "test.stream", "run")
+	require.NoError(t, err)
+	require.NoError(t, wr.Write(ctx, recs[0]))
+	// The server checks the timeout once per receive_timeout: it has
+	// dropped the INSERT by 2 s; 4 s leaves room on a busy machine.
+	time.Sleep(4 * time.Second)
+	err = wr.Write(ctx, recs[1])
+	if err == nil {
+		err = wr.Commit(ctx)
+	} else {
+		require.ErrorIs(t, wr.Commit(ctx), err, "a failed write fails the commit too")
+	}
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "_stg_t_sessions_")
+	require.NoError(t, wr.Abort(ctx))
+	assert.Equal(t, 0.0, count(t, dsn, fmt.Sprintf("SELECT count() FROM `%s`.t_sessions", s.db)))
+}
