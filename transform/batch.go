@@ -189,8 +189,30 @@ func (b *Batcher) Flush() arrow.Record {
 	if b.rows == 0 {
 		return nil
 	}
+	full := b.rows >= b.maxRows
 	b.rows = 0
-	return b.builder.NewRecord()
+	// The builders start empty after each record; grown by doubling they
+	// copy a batch's bytes once more and churn the allocator. A full
+	// batch is likely followed by another: size the next one like it.
+	var text []int
+	if full {
+		text = make([]int, len(b.table.Columns))
+		for i := range b.table.Columns {
+			if sb, ok := b.builder.Field(i).(*array.StringBuilder); ok {
+				text[i] = sb.DataLen()
+			}
+		}
+	}
+	rec := b.builder.NewRecord()
+	if full {
+		b.builder.Reserve(b.maxRows)
+		for i, n := range text {
+			if n > 0 {
+				b.builder.Field(i).(*array.StringBuilder).ReserveData(n)
+			}
+		}
+	}
+	return rec
 }
 
 // Unknown lists the field names the table did not declare, with counts.
