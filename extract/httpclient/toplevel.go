@@ -16,18 +16,11 @@ import (
 // The outer structure is checked (an object, keys, balanced brackets,
 // terminated strings); a body that fails it returns a *json.SyntaxError, so
 // the client retries it as malformed. Values inside (control characters,
-// numbers, literals) are checked by the decoder that reads them later. A key given twice keeps its last value, as
-// encoding/json does.
+// numbers, literals) are checked by the decoder that reads them later. A
+// key given twice keeps its last value, as encoding/json does.
 func TopLevel(data []byte, keys ...string) (map[string]json.RawMessage, error) {
 	out := make(map[string]json.RawMessage, len(keys))
-	want := func(k []byte) (string, bool) {
-		for _, w := range keys {
-			if string(k) == w {
-				return w, true
-			}
-		}
-		return "", false
-	}
+	want := keyMatcher(keys)
 	i := skipSpace(data, 0)
 	if i >= len(data) || data[i] != '{' {
 		return nil, syntaxError("expected a JSON object", i)
@@ -90,6 +83,18 @@ type malformedJSON struct {
 
 func (e *malformedJSON) Error() string { return fmt.Sprintf("%s at byte %d", e.msg, e.syn.Offset) }
 func (e *malformedJSON) Unwrap() error { return e.syn }
+
+// keyMatcher returns which of keys a key read from a body is, if any.
+func keyMatcher(keys []string) func(k []byte) (string, bool) {
+	return func(k []byte) (string, bool) {
+		for _, w := range keys {
+			if string(k) == w {
+				return w, true
+			}
+		}
+		return "", false
+	}
+}
 
 func syntaxError(msg string, at int) error {
 	return &malformedJSON{msg: msg, syn: &json.SyntaxError{Offset: int64(at)}}
@@ -297,14 +302,7 @@ func valueStart(data []byte, floor, last int) (int, error) {
 // caller checks against the page's full decode.
 func ListEnds(data []byte, arrayKey string, keys ...string) (fields map[string]json.RawMessage, last json.RawMessage, ok bool) {
 	fields = map[string]json.RawMessage{}
-	wanted := func(k []byte) (string, bool) {
-		for _, w := range keys {
-			if string(k) == w {
-				return w, true
-			}
-		}
-		return "", false
-	}
+	wanted := keyMatcher(keys)
 	// Forward, up to the array.
 	i := skipSpace(data, 0)
 	if i >= len(data) || data[i] != '{' {

@@ -578,12 +578,20 @@ func (w *writer) prepareMerge(ctx context.Context) error {
 // liveKeysTouched returns the partitions among parts (live in the target)
 // where the target holds a key the staged rows of the same partition carry.
 func (w *writer) liveKeysTouched(ctx context.Context, parts []string) (map[string]bool, error) {
-	s, t := w.sink, w.table
+	t := w.table
+	return w.sink.partitionFlags(ctx, liveKeysTouchedQuery(t, w.sink.qualified(w.target), w.sink.qualified(w.staging), parts),
+		"find the live keys of "+t.Name+" this load brings again")
+}
+
+// partitionFlags runs q, which returns (partition, UInt64) rows, and says
+// per partition whether its number is above zero; what names the query in
+// errors.
+func (s *Sink) partitionFlags(ctx context.Context, q, what string) (map[string]bool, error) {
 	qctx, cancel := context.WithTimeout(ctx, s.opts.QueryTimeout)
 	defer cancel()
-	rows, err := s.conn.Query(qctx, liveKeysTouchedQuery(t, s.qualified(w.target), s.qualified(w.staging), parts))
+	rows, err := s.conn.Query(qctx, q)
 	if err != nil {
-		return nil, fmt.Errorf("find the live keys of %s this load brings again: %w", t.Name, err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	defer rows.Close()
 	out := map[string]bool{}
@@ -593,12 +601,12 @@ func (w *writer) liveKeysTouched(ctx context.Context, parts []string) (map[strin
 			n uint64
 		)
 		if err := rows.Scan(&p, &n); err != nil {
-			return nil, fmt.Errorf("find the live keys of %s this load brings again: %w", t.Name, err)
+			return nil, fmt.Errorf("%s: %w", what, err)
 		}
 		out[p] = n > 0
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("find the live keys of %s this load brings again: %w", t.Name, err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	return out, nil
 }
@@ -629,36 +637,14 @@ func partitionID(t *schemas.Table) string {
 // per key, as system.parts names them, in one pass over staging. A key with
 // a NULL part is not counted by uniqExact, so its partition is rebuilt.
 func (w *writer) oneRowPerKey(ctx context.Context) (map[string]bool, error) {
-	s, t := w.sink, w.table
-	qctx, cancel := context.WithTimeout(ctx, s.opts.QueryTimeout)
-	defer cancel()
-	rows, err := s.conn.Query(qctx, oneRowPerKeyQuery(t, s.qualified(w.staging)))
-	if err != nil {
-		return nil, fmt.Errorf("count the keys staged for %s: %w", t.Name, err)
-	}
-	defer rows.Close()
-	out := map[string]bool{}
-	for rows.Next() {
-		var (
-			p      string
-			unique uint8
-		)
-		if err := rows.Scan(&p, &unique); err != nil {
-			return nil, fmt.Errorf("count the keys staged for %s: %w", t.Name, err)
-		}
-		out[p] = unique == 1
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("count the keys staged for %s: %w", t.Name, err)
-	}
-	return out, nil
+	return w.sink.partitionFlags(ctx, oneRowPerKeyQuery(w.table, w.sink.qualified(w.staging)), "count the keys staged for "+w.table.Name)
 }
 
 // oneRowPerKeyQuery returns, per partition p of staging (a qualified
 // name), one_row_per_key 1 when its rows have one row per key. The same
 // on 18.16 and current releases.
 func oneRowPerKeyQuery(t *schemas.Table, staging string) string {
-	return fmt.Sprintf("SELECT %s AS p, toUInt8(count() = uniqExact(%s)) AS one_row_per_key FROM %s GROUP BY p", partitionID(t), identList(t.Key), staging)
+	return fmt.Sprintf("SELECT %s AS p, toUInt64(count() = uniqExact(%s)) AS one_row_per_key FROM %s GROUP BY p", partitionID(t), identList(t.Key), staging)
 }
 
 // mergeRebuild returns the statement that fills partition p of rebuilt
