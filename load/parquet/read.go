@@ -74,18 +74,29 @@ func RowsByDay(dir, table string) (map[string]int64, error) {
 }
 
 func fileRows(path string) (int64, error) {
-	f, err := os.Open(path)
+	f, pf, err := openParquet(path, parquetgo.SkipPageIndex(true), parquetgo.SkipBloomFilters(true))
 	if err != nil {
 		return 0, err
 	}
 	defer f.Close()
+	return pf.NumRows(), nil
+}
+
+// openParquet opens a Parquet file for reading; the caller closes f.
+func openParquet(path string, opts ...parquetgo.FileOption) (*os.File, *parquetgo.File, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
 	st, err := f.Stat()
 	if err != nil {
-		return 0, err
+		f.Close()
+		return nil, nil, err
 	}
-	pf, err := parquetgo.OpenFile(f, st.Size(), parquetgo.SkipPageIndex(true), parquetgo.SkipBloomFilters(true))
+	pf, err := parquetgo.OpenFile(f, st.Size(), opts...)
 	if err != nil {
-		return 0, fmt.Errorf("read the footer of %s: %w", path, err)
+		f.Close()
+		return nil, nil, fmt.Errorf("read the footer of %s: %w", path, err)
 	}
-	return pf.NumRows(), nil
+	return f, pf, nil
 }

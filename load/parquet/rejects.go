@@ -149,19 +149,11 @@ func versionOf(v parquetgo.Value) int64 {
 // Rows are read rowsPerWrite at a time, so memory stays bounded whatever
 // the file's size.
 func (w *Writer) eachRow(path string, fn func(row parquetgo.Row, key string, version int64) error) error {
-	f, err := os.Open(path)
+	f, pf, err := openParquet(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	pf, err := parquetgo.OpenFile(f, st.Size())
-	if err != nil {
-		return fmt.Errorf("read %s: %w", path, err)
-	}
 	// A file written before a column was added is read in today's schema
 	// (the new column null), so that a rerun keeps its rows rather than
 	// failing or dropping them.
@@ -317,19 +309,11 @@ func (w *Writer) carriedKeys() (map[string]int64, error) {
 // eachKey calls fn with the key and version of every row of one of this
 // load's files, row group by row group.
 func (w *Writer) eachKey(path string, fn func(key string, version int64)) error {
-	f, err := os.Open(path)
+	f, pf, err := openParquet(path, parquetgo.SkipBloomFilters(true))
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	pf, err := parquetgo.OpenFile(f, st.Size(), parquetgo.SkipBloomFilters(true))
-	if err != nil {
-		return err
-	}
 	parts := make([][]string, len(w.keyIdx))
 	var versions []int64
 	for _, rg := range pf.RowGroups() {
