@@ -13,7 +13,7 @@ import (
 // puts one per stream (and may nest a run-wide one around it); every Stats
 // in the context chain is updated.
 type Stats struct {
-	// Requests counts calls to JSON/DownloadFile, i.e. pages or files.
+	// Requests counts calls to JSON/Download, i.e. pages or files.
 	Requests atomic.Int64
 	// Retries counts extra attempts, so HTTP round trips = Requests+Retries.
 	Retries atomic.Int64

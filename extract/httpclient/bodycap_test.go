@@ -48,8 +48,8 @@ func TestBodyOverItsCapFailsWithoutRetries(t *testing.T) {
 			c, _ := newTestClient(t, Config{BaseURL: srv.URL, MaxBody: 4 << 10, MaxDownload: 4 << 10, TempDir: t.TempDir()})
 			var err error
 			if tc.download {
-				var f *os.File
-				f, _, err = c.DownloadFile(context.Background(), Request{Path: "/reports/usage", Query: map[string][]string{"day": {"2026-11-02"}}})
+				var f *Download
+				f, err = c.Download(context.Background(), Request{Path: "/reports/usage", Query: map[string][]string{"day": {"2026-11-02"}}})
 				if f != nil {
 					_ = f.Close()
 				}

@@ -140,38 +140,6 @@ func (c *Client) JSON(ctx context.Context, req Request, out any) error {
 	})
 }
 
-// DownloadFile streams a 2xx response body to a new temporary file and
-// returns it positioned at offset 0 with its size. The caller must Close and
-// os.Remove it. A body cut short is retried by rewriting the file from the
-// start, so the content is never a mix of attempts.
-//
-// Timeout is applied as an idle timeout here (time to headers, then time
-// between reads), because a large export legitimately takes longer than any
-// sensible per-page limit while a stalled one should still fail.
-func (c *Client) DownloadFile(ctx context.Context, req Request) (*os.File, int64, error) {
-	f, err := os.CreateTemp(c.cfg.TempDir, "etl-download-*")
-	if err != nil {
-		return nil, 0, fmt.Errorf("httpclient: create download file: %w", err)
-	}
-	var n int64
-	err = c.do(ctx, req, true, func(resp *http.Response, body io.Reader) error {
-		var err error
-		n, err = c.writeDownload(f, resp, body)
-		return err
-	})
-	if err == nil {
-		if _, serr := f.Seek(0, io.SeekStart); serr != nil {
-			err = fmt.Errorf("httpclient: rewind download file: %w", serr)
-		}
-	}
-	if err != nil {
-		_ = f.Close()
-		_ = os.Remove(f.Name())
-		return nil, 0, err
-	}
-	return f, n, nil
-}
-
 // writeDownload writes one attempt's body to f from its start.
 func (c *Client) writeDownload(f *os.File, resp *http.Response, body io.Reader) (int64, error) {
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
@@ -225,9 +193,15 @@ func (d *Download) Close() error {
 // remove) was a third of a Whatfix backfill's CPU, in system calls.
 const smallDownload = 1 << 20
 
-// Download is DownloadFile for bodies of any size: one announced at most
-// smallDownload long is read into memory, a larger or unannounced one goes
-// to a temporary file as DownloadFile does. The caller must Close it.
+// Download fetches a 2xx response body whole. One announced at most
+// smallDownload long is read into memory; a larger or unannounced one is
+// streamed to a temporary file, so a large export never sits in memory.
+// The caller must Close it. A body cut short is retried from its start, so
+// the content is never a mix of attempts.
+//
+// Timeout is applied as an idle timeout here (time to headers, then time
+// between reads), because a large export legitimately takes longer than any
+// sensible per-page limit while a stalled one should still fail.
 func (c *Client) Download(ctx context.Context, req Request) (*Download, error) {
 	var (
 		mem []byte
@@ -783,7 +757,7 @@ func checkRedirect(req *http.Request, via []*http.Request) error {
 	return nil
 }
 
-// bodyReader counts received bytes, keeps DownloadFile's idle timer alive,
+// bodyReader counts received bytes, keeps Download's idle timer alive,
 // and tags read failures as retryable.
 type bodyReader struct {
 	r       io.Reader

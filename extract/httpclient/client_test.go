@@ -453,10 +453,10 @@ func TestRedirectDropsAuthHeadersOffHost(t *testing.T) {
 		http.Redirect(w, r, other.URL+"/bucket/report.csv", http.StatusFound)
 	})})
 	c, _ := newTestClient(t, Config{BaseURL: srv.URL, Auth: HeaderAuth("X-Api-Key", "k"), Header: http.Header{"Api-Version": {"2"}}})
-	f, n, err := c.DownloadFile(context.Background(), Request{Path: "/export"})
+	f, err := c.Download(context.Background(), Request{Path: "/export"})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = f.Close() })
-	assert.Equal(t, int64(4), n)
+	assert.Equal(t, int64(4), f.Size)
 }
 
 func TestStats(t *testing.T) {

@@ -41,7 +41,7 @@ type Config struct {
 	// https://whatfix.com/api/v1 + /users = https://whatfix.com/api/v1/users.
 	BaseURL string
 	// Timeout bounds one attempt including reading the body. For
-	// DownloadFile it is an idle timeout instead (see DownloadFile).
+	// Download it is an idle timeout instead (see Download).
 	Timeout time.Duration
 	// MaxRetries is the number of retries after the first attempt.
 	MaxRetries int
@@ -71,11 +71,11 @@ type Config struct {
 	Transport http.RoundTripper
 	// Logger receives a Warn line per retry; nil discards.
 	Logger *slog.Logger
-	// TempDir is where DownloadFile creates its file ("" = os.TempDir()).
+	// TempDir is where Download creates its file for a large body ("" = os.TempDir()).
 	TempDir string
 	// MaxBody caps a JSON response body (read into memory), MaxDownload a
-	// DownloadFile body (written to disk). A larger body fails the call
-	// with a *BodyTooLargeError, without retries.
+	// Download body. A larger body fails the call with a
+	// *BodyTooLargeError, without retries.
 	MaxBody     ByteSize
 	MaxDownload ByteSize
 }

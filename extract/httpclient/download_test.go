@@ -60,8 +60,10 @@ func stallAfter(data []byte, sent int) http.HandlerFunc {
 	}
 }
 
-func TestDownloadFile(t *testing.T) {
-	data := report(300 << 10)
+// A body too large for memory goes through a temporary file: retried from
+// scratch, resumed never, removed on failure.
+func TestDownloadToAFile(t *testing.T) {
+	data := report(smallDownload + 300<<10)
 	tests := []struct {
 		name     string
 		cfg      Config
@@ -107,7 +109,7 @@ func TestDownloadFile(t *testing.T) {
 			c, _ := newTestClient(t, tt.cfg)
 			stats := &Stats{}
 
-			f, n, err := c.DownloadFile(WithStats(context.Background(), stats), Request{Path: "/exports/1.csv"})
+			f, err := c.Download(WithStats(context.Background(), stats), Request{Path: "/exports/1.csv"})
 			assert.Equal(t, tt.wantHits, rt.hits.Load())
 			if tt.wantCode != 0 {
 				assert.True(t, IsStatus(err, tt.wantCode), "%v", err)
@@ -118,11 +120,8 @@ func TestDownloadFile(t *testing.T) {
 				return
 			}
 			require.NoError(t, err)
-			t.Cleanup(func() {
-				_ = f.Close()
-				_ = os.Remove(f.Name())
-			})
-			assert.Equal(t, int64(len(data)), n)
+			t.Cleanup(func() { _ = f.Close() })
+			assert.Equal(t, int64(len(data)), f.Size)
 			got, err := io.ReadAll(f) // must start at offset 0
 			require.NoError(t, err)
 			assert.True(t, bytes.Equal(data, got), "content differs: got %d bytes, want %d", len(got), len(data))
@@ -134,7 +133,7 @@ func TestDownloadFile(t *testing.T) {
 
 // Download keeps a small body in memory (no temporary file at all) and a
 // large one in a temporary file that Close removes; both retry a body cut
-// short from scratch, as DownloadFile does.
+// short from scratch.
 func TestDownloadInMemoryOrInAFile(t *testing.T) {
 	for _, tt := range []struct {
 		name   string
