@@ -5,6 +5,7 @@
 // A source builds one Client per configured source (the rate limit is per
 // Client, shared by all its goroutines) and calls JSON for pages or
 // Download for report files (in memory when small, through a temporary
-// file when large). Everything retryable is retried inside the call; what comes back is either success or a final error (*StatusError for an
-// HTTP status, *RequestError otherwise) whose text is safe to log.
+// file when large). Everything retryable is retried inside the call; what
+// comes back is either success or a final error (*StatusError for an HTTP
+// status, *RequestError otherwise) whose text is safe to log.
 package httpclient
