@@ -148,6 +148,7 @@ func (r *Runner) Run(ctx context.Context, s *Stream, requested window.Window) (r
 				em.abort()
 			}
 			res.Status, res.Err = StatusFailed, fmt.Errorf("%s %s window %s: internal error: %v", s.Source, s.Name, eff, p)
+			r.opts.Logger.Error("stream failed", "source", s.Source, "stream", s.Name, "window", eff.String(), "err", res.Err)
 		}
 		res.Duration = time.Since(live.Started)
 		res.Pages, res.Retries, res.Bytes = live.HTTP.Requests.Load(), live.HTTP.Retries.Load(), live.HTTP.Bytes.Load()
@@ -170,6 +171,7 @@ func (r *Runner) Run(ctx context.Context, s *Stream, requested window.Window) (r
 	em, err = r.begin(ctx, s, eff, live, log)
 	if err != nil {
 		res.Status, res.Err = StatusFailed, err
+		log.Error("stream failed", "err", err)
 		return res
 	}
 	defer em.release()

@@ -204,7 +204,7 @@ func TestDemoIntoClickHouseIsExactAndIdempotent(t *testing.T) {
 		assert.EqualValues(t, fmt.Sprint(n), fmt.Sprint(rows[0]["n"]), table)
 	}
 	code, stdout, stderr = runCLI(t, env, "demo", "--days", "3", "--sink", "clickhouse", "--faults", "0.05")
-	require.Equal(t, exitOK, code, stderr)
+	require.Equal(t, exitOK, code, "%s\n%s", stdout, stderr)
 	assert.Equal(t, first, parseTableCounts(t, stdout), "the same window loaded twice, with faults on, is loaded once")
 }
 
