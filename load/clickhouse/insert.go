@@ -135,19 +135,16 @@ func (st *stager) open(ctx context.Context) error {
 	default:
 		st.slot = false
 	}
-	bctx, cancel := context.WithTimeout(st.settings(ctx), st.sink.opts.QueryTimeout)
-	batch, err := st.sink.conn.PrepareBatch(bctx, fmt.Sprintf("INSERT INTO %s (%s)", st.sink.qualified(st.into), identList(st.names)))
+	// A data block written to a server that stopped reading would block
+	// forever: prepareBatch aborts the INSERT at its deadline, which closes
+	// the connection and ends the write.
+	batch, bctx, done, err := prepareBatch(st.settings(ctx), st.sink.conn, fmt.Sprintf("INSERT INTO %s (%s)", st.sink.qualified(st.into), identList(st.names)), st.sink.opts.QueryTimeout)
 	if err != nil {
-		cancel()
 		st.releaseSlot()
 		return fmt.Errorf("prepare insert into %s: %w", st.into, err)
 	}
-	// The driver watches the context only while it waits for the server's
-	// answer; a data block written to a server that stopped reading would
-	// block forever. Aborting closes the connection, which ends the write.
-	stop := context.AfterFunc(bctx, func() { _ = batch.Abort() })
 	st.batch, st.bctx, st.opened, st.rows = batch, bctx, time.Now(), 0
-	st.cancel = func() { stop(); cancel() }
+	st.cancel = done
 	st.gen++
 	return nil
 }

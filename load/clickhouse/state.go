@@ -284,13 +284,11 @@ func (st *StateStore) writeEntries(ctx context.Context, rows []versioned) error 
 	if len(rows) == 0 {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, st.queryTimeout())
-	defer cancel()
-	batch, err := st.sink.conn.PrepareBatch(ctx, "INSERT INTO "+st.table(StateTable)+" ("+entryColumns+")")
+	batch, _, done, err := prepareBatch(ctx, st.sink.conn, "INSERT INTO "+st.table(StateTable)+" ("+entryColumns+")", st.queryTimeout())
 	if err != nil {
 		return fmt.Errorf("write %s.%s: %w", st.sink.db, StateTable, err)
 	}
-	defer func() { _ = batch.Abort() }()
+	defer func() { _ = batch.Abort(); done() }()
 	for _, r := range rows {
 		e := r.entry
 		var deleted uint8

@@ -46,13 +46,11 @@ func (st *StateStore) writeTasks(ctx context.Context, tasks []task, deleted bool
 	if len(tasks) == 0 {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, st.queryTimeout())
-	defer cancel()
-	batch, err := st.sink.conn.PrepareBatch(ctx, "INSERT INTO "+st.table(BackfillProgressTable)+" (plan_id, task_key, source, stream, done_at, deleted, updated_at_ms)")
+	batch, _, done, err := prepareBatch(ctx, st.sink.conn, "INSERT INTO "+st.table(BackfillProgressTable)+" (plan_id, task_key, source, stream, done_at, deleted, updated_at_ms)", st.queryTimeout())
 	if err != nil {
 		return err
 	}
-	defer func() { _ = batch.Abort() }()
+	defer func() { _ = batch.Abort(); done() }()
 	var del uint8
 	if deleted {
 		del = 1
@@ -135,11 +133,11 @@ func (st *StateStore) SavePlan(ctx context.Context, p state.Plan) error {
 	if err := st.sink.conn.QueryRow(ctx, "SELECT max(updated_at_ms) FROM "+st.table(BackfillPlansTable)+" WHERE plan_id = ?", p.ID).Scan(&floor); err != nil {
 		return fmt.Errorf("save backfill plan %s to %s.%s: %w", p.ID, st.sink.db, BackfillPlansTable, err)
 	}
-	batch, err := st.sink.conn.PrepareBatch(ctx, "INSERT INTO "+st.table(BackfillPlansTable)+" (plan_id, command, destination, tasks, started, completed, updated_at_ms)")
+	batch, _, done, err := prepareBatch(ctx, st.sink.conn, "INSERT INTO "+st.table(BackfillPlansTable)+" (plan_id, command, destination, tasks, started, completed, updated_at_ms)", st.queryTimeout())
 	if err != nil {
 		return fmt.Errorf("save backfill plan %s to %s.%s: %w", p.ID, st.sink.db, BackfillPlansTable, err)
 	}
-	defer func() { _ = batch.Abort() }()
+	defer func() { _ = batch.Abort(); done() }()
 	if err := batch.Append(p.ID, p.Command, p.Destination, uint32(p.Tasks), dateTime(p.Started.Truncate(time.Second)), dateTime(p.Completed.Truncate(time.Second)), st.nextVersion(floor)); err != nil {
 		return fmt.Errorf("save backfill plan %s: %w", p.ID, err)
 	}

@@ -122,13 +122,11 @@ GROUP BY token`, name)
 }
 
 func (st *StateStore) writeClaim(ctx context.Context, name string, c claim) error {
-	ctx, cancel := context.WithTimeout(ctx, st.queryTimeout())
-	defer cancel()
-	batch, err := st.sink.conn.PrepareBatch(ctx, "INSERT INTO "+st.table(LocksTable)+" ("+lockColumns+")")
+	batch, _, done, err := prepareBatch(ctx, st.sink.conn, "INSERT INTO "+st.table(LocksTable)+" ("+lockColumns+")", st.queryTimeout())
 	if err != nil {
 		return fmt.Errorf("write %s.%s: %w", st.sink.db, LocksTable, err)
 	}
-	defer func() { _ = batch.Abort() }()
+	defer func() { _ = batch.Abort(); done() }()
 	var released uint8
 	if c.released {
 		released = 1
