@@ -287,7 +287,6 @@ func (c *cluster) dial(ctx context.Context, parent *Sink, n *node) (*Sink, error
 	o := *c.base
 	o.Addr = []string{n.addr}
 	o.Auth.Database = "default"
-	o.Compression = &ch.Compression{Method: ch.CompressionLZ4}
 	o.DialTimeout = 5 * time.Second
 	conn, err := ch.Open(&o)
 	if err != nil {

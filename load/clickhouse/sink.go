@@ -119,11 +119,24 @@ func parseDSN(dsn string) (*ch.Options, string, error) {
 	if len(o.Addr) == 0 || o.Addr[0] == "" {
 		return nil, "", &DSNError{"CLICKHOUSE_DSN names no host (want clickhouse://user:password@host:9000/database)"}
 	}
+	switch {
+	case o.Compression == nil:
+		// LZ4 unless the DSN says otherwise: cheap, and most of a load's
+		// bytes are text. On loopback or a fast LAN, compress=none saves
+		// the client's CPU.
+		o.Compression = &ch.Compression{Method: ch.CompressionLZ4}
+	case !nativeCompression[o.Compression.Method]:
+		return nil, "", &DSNError{fmt.Sprintf("CLICKHOUSE_DSN: compress=%s is not a method of the native protocol (want none, lz4, lz4hc or zstd)", o.Compression.Method)}
+	}
 	db := o.Auth.Database
 	if db == "" {
 		db = "default"
 	}
 	return o, db, nil
+}
+
+var nativeCompression = map[ch.CompressionMethod]bool{
+	ch.CompressionNone: true, ch.CompressionLZ4: true, ch.CompressionLZ4HC: true, ch.CompressionZSTD: true,
 }
 
 // Destination names what a DSN loads, "clickhouse://host:port/database",
@@ -147,7 +160,6 @@ func Connect(ctx context.Context, dsn string) (driver.Conn, string, error) {
 	}
 	// Connect without the database so a first `etl migrate` can create it.
 	o.Auth.Database = "default"
-	o.Compression = &ch.Compression{Method: ch.CompressionLZ4}
 	if o.DialTimeout == 0 {
 		o.DialTimeout = 10 * time.Second
 	}
