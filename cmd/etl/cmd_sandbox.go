@@ -39,6 +39,11 @@ func sandboxCommand() *cli.Command {
 			// measured, so it gets the Go default.
 			if os.Getenv("GOMEMLIMIT") == "" {
 				debug.SetMemoryLimit(math.MaxInt64)
+				if os.Getenv("GOGC") == "" {
+					// Without a limit, etl's GOGC of 200 would let the heap
+					// grow to three times what is live.
+					debug.SetGCPercent(100)
+				}
 			}
 			variants, err := parseVariants(c.StringSlice("variant"))
 			if err != nil {
