@@ -8,13 +8,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/apache/arrow/go/v15/arrow/memory"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/adoptionlabs/etl/schemas"
 	"github.com/adoptionlabs/etl/testsupport"
-	"github.com/adoptionlabs/etl/transform"
 	"github.com/adoptionlabs/etl/window"
 )
 
@@ -22,27 +20,9 @@ import (
 // the caller looks at what Prepare chose, then swaps.
 func stageMerge(t *testing.T, s *Sink, w window.Window, rows []map[string]any) *writer {
 	t.Helper()
-	ctx := context.Background()
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
-	defer mem.AssertSize(t, 0)
-	wr, err := s.Begin(ctx, sessions, w, "test.stream", "run")
-	require.NoError(t, err)
-	b := transform.NewBatcher(mem, sessions, transform.Meta{RunID: "run", ExtractedAt: time.Now()}, 2, nil)
-	defer b.Release()
-	for _, r := range rows {
-		require.NoError(t, b.Append(r))
-		if b.Full() {
-			rec := b.Flush()
-			require.NoError(t, wr.Write(ctx, rec))
-			rec.Release()
-		}
-	}
-	if rec := b.Flush(); rec != nil {
-		require.NoError(t, wr.Write(ctx, rec))
-		rec.Release()
-	}
-	require.NoError(t, wr.(*writer).Prepare(ctx))
-	return wr.(*writer)
+	wr := writeRows(t, s, sessions, w, rows, 2)
+	require.NoError(t, wr.Prepare(context.Background()))
+	return wr
 }
 
 // swapSources lists "partition<-staging" (replaced by staging's),

@@ -63,12 +63,19 @@ func openSink(t *testing.T) (*Sink, string) {
 // loadRows runs one Begin/Write/Commit like the engine does.
 func loadRows(t *testing.T, s *Sink, tbl *schemas.Table, w window.Window, rows []map[string]any) {
 	t.Helper()
+	require.NoError(t, writeRows(t, s, tbl, w, rows, 3).Commit(context.Background()))
+}
+
+// writeRows begins a load of tbl and writes rows to it in batches of
+// batchRows, as the engine does; the caller prepares or commits it.
+func writeRows(t *testing.T, s *Sink, tbl *schemas.Table, w window.Window, rows []map[string]any, batchRows int) *writer {
+	t.Helper()
 	ctx := context.Background()
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	wr, err := s.Begin(ctx, tbl, w, "test.stream", "run")
 	require.NoError(t, err)
-	b := transform.NewBatcher(mem, tbl, transform.Meta{RunID: "run", ExtractedAt: time.Now()}, 3, nil)
+	b := transform.NewBatcher(mem, tbl, transform.Meta{RunID: "run", ExtractedAt: time.Now()}, batchRows, nil)
 	defer b.Release()
 	for _, r := range rows {
 		require.NoError(t, b.Append(r))
@@ -82,7 +89,7 @@ func loadRows(t *testing.T, s *Sink, tbl *schemas.Table, w window.Window, rows [
 		require.NoError(t, wr.Write(ctx, rec))
 		rec.Release()
 	}
-	require.NoError(t, wr.Commit(ctx))
+	return wr.(*writer)
 }
 
 func count(t *testing.T, dsn, q string) float64 {
