@@ -354,26 +354,27 @@ func (e *emitter) Emit(ctx context.Context, table string, row Row) error {
 		return err
 	}
 	tl.mu.Lock()
-	err := tl.batch.Append(row.Values)
-	if err == nil {
-		tl.rows++
-		e.live.Rows.Add(1)
-		err = e.flushIfFull(ctx, tl)
-		tl.mu.Unlock()
-		return err
-	}
+	defer tl.mu.Unlock()
+	return e.landed(ctx, tl, tl.batch.Append(row.Values), row)
+}
+
+// landed accounts for one row the batcher was given, by what Append said:
+// counted and the batch handed on when full, left to the window that holds
+// it, or rejected. Called with tl.mu held (the rejects table has its own).
+func (e *emitter) landed(ctx context.Context, tl *tableLoad, err error, row Row) error {
 	var ve *transform.ValueError
 	switch {
+	case err == nil:
+		tl.rows++
+		e.live.Rows.Add(1)
+		return e.flushIfFull(ctx, tl)
 	case errors.Is(err, transform.ErrOutsideWindow):
 		tl.outside++
-		tl.mu.Unlock()
 		return nil
 	case errors.As(err, &ve):
 		tl.rejects++
-		tl.mu.Unlock()
-		return e.reject(ctx, table, err.Error(), row)
+		return e.reject(ctx, tl.table.Name, err.Error(), row)
 	}
-	tl.mu.Unlock()
 	return err
 }
 
@@ -471,31 +472,13 @@ func (e *emitter) buildBlock(ctx context.Context, tl *tableLoad, b *rowBlock) er
 	width := b.layout.Len()
 	tl.mu.Lock()
 	defer tl.mu.Unlock()
-	var good int64
-	defer func() { e.live.Rows.Add(good) }()
 	for i := 0; i < b.n; i++ {
 		vals := b.vals[i*width : (i+1)*width]
-		err := tl.batch.AppendFields(b.layout, vals)
-		var ve *transform.ValueError
-		switch {
-		case err == nil:
-			tl.rows++
-			good++
-			if err := e.flushIfFull(ctx, tl); err != nil {
-				return err
-			}
-		case errors.Is(err, transform.ErrOutsideWindow):
-			tl.outside++
-		case errors.As(err, &ve):
-			tl.rejects++
-			row := Row{Layout: b.layout, Fields: vals, Where: b.where[i]}
-			if b.raws != nil {
-				row.RawJSON = b.raws[i]
-			}
-			if err := e.reject(ctx, tl.table.Name, err.Error(), row); err != nil {
-				return err
-			}
-		default:
+		row := Row{Layout: b.layout, Fields: vals, Where: b.where[i]}
+		if b.raws != nil {
+			row.RawJSON = b.raws[i]
+		}
+		if err := e.landed(ctx, tl, tl.batch.AppendFields(b.layout, vals), row); err != nil {
 			return err
 		}
 	}
