@@ -20,7 +20,7 @@ import (
 // the caller looks at what Prepare chose, then swaps.
 func stageMerge(t *testing.T, s *Sink, w window.Window, rows []map[string]any) *writer {
 	t.Helper()
-	wr := writeRows(t, s, sessions, w, rows, 2)
+	wr := writeRows(t, s, sessions, w, rows, 2).(*writer)
 	require.NoError(t, wr.Prepare(context.Background()))
 	return wr
 }

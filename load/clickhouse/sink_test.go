@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/adoptionlabs/etl/load"
 	"github.com/adoptionlabs/etl/schemas"
 	"github.com/adoptionlabs/etl/testsupport"
 	"github.com/adoptionlabs/etl/transform"
@@ -68,7 +69,7 @@ func loadRows(t *testing.T, s *Sink, tbl *schemas.Table, w window.Window, rows [
 
 // writeRows begins a load of tbl and writes rows to it in batches of
 // batchRows, as the engine does; the caller prepares or commits it.
-func writeRows(t *testing.T, s *Sink, tbl *schemas.Table, w window.Window, rows []map[string]any, batchRows int) *writer {
+func writeRows(t *testing.T, s *Sink, tbl *schemas.Table, w window.Window, rows []map[string]any, batchRows int) load.Writer {
 	t.Helper()
 	ctx := context.Background()
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
@@ -89,7 +90,7 @@ func writeRows(t *testing.T, s *Sink, tbl *schemas.Table, w window.Window, rows 
 		require.NoError(t, wr.Write(ctx, rec))
 		rec.Release()
 	}
-	return wr.(*writer)
+	return wr
 }
 
 func count(t *testing.T, dsn, q string) float64 {
