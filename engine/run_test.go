@@ -274,3 +274,52 @@ func TestRunLoadsLayoutRowsAsMapRows(t *testing.T) {
 	require.Len(t, byLayout.Rows("etl_rejects"), 2)
 	assert.Contains(t, byLayout.Rows("etl_rejects")[0]["raw"], `"value":"NaN-ish"`, "a layout row's reject shows its fields by name")
 }
+
+// Blocks of layout rows are reused once built; thousands of rows (many
+// blocks, some with raw text, some rejected) must load exactly as the
+// same rows given as maps.
+func TestRunReusesBlocksWithoutMixingRows(t *testing.T) {
+	layout := transform.MustLayout(events, "id", "value", "at")
+	w := window.New(day("2026-11-01"), day("2026-11-02"))
+	const n = 5000
+	row := func(i int) ([]transform.Value, []byte) {
+		value := transform.Num(float64(i))
+		var raw []byte
+		if i%97 == 0 {
+			value = transform.Str(fmt.Sprintf("bad-%d", i))
+			raw = []byte(fmt.Sprintf(`{"id":"r%d"}`, i))
+		}
+		at := day("2026-11-01").Add(time.Duration(i) * time.Second).Format(time.RFC3339)
+		return []transform.Value{transform.Str(fmt.Sprintf("r%d", i)), value, transform.Str(at)}, raw
+	}
+	run := func(byLayout bool) *loadtest.Sink {
+		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+		defer mem.AssertSize(t, 0)
+		sink := loadtest.NewSink()
+		r := NewRunner(Options{Sink: sink, Allocator: mem, BatchRows: 300, RunID: "run-1", Now: func() time.Time { return day("2026-11-03") }})
+		res := r.Run(context.Background(), stream(func(ctx context.Context, w window.Window, out Emitter) error {
+			buf := make([]transform.Value, layout.Len())
+			for i := range n {
+				vals, raw := row(i)
+				r := Row{Values: layout.Map(vals), RawJSON: raw, Where: fmt.Sprintf("page %d", i/100)}
+				if byLayout {
+					copy(buf, vals)
+					r = Row{Layout: layout, Fields: buf, RawJSON: raw, Where: r.Where}
+				}
+				if err := out.Emit(ctx, "events", r); err != nil {
+					return err
+				}
+			}
+			return nil
+		}), w)
+		require.NoError(t, res.Err)
+		rejects := int64(n/97 + 1)
+		assert.EqualValues(t, n-rejects, res.Rows)
+		assert.EqualValues(t, rejects, res.Rejects)
+		return sink
+	}
+	byMap, byLayout := run(false), run(true)
+	require.Len(t, byLayout.Rows("events"), n-(n/97+1))
+	assert.Equal(t, byMap.Rows("events"), byLayout.Rows("events"))
+	assert.Equal(t, byMap.Rows("etl_rejects"), byLayout.Rows("etl_rejects"))
+}

@@ -216,6 +216,15 @@ func coerceValue(c schemas.Column, v *Value, out *cell) error {
 
 func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
 
+// ParseRFC3339 is time.Parse(time.RFC3339Nano, s), without its cost for
+// the fixed shape APIs send most.
+func ParseRFC3339(s string) (time.Time, error) {
+	if t, ok := parseISOTime(s); ok {
+		return t, nil
+	}
+	return time.Parse(time.RFC3339Nano, s)
+}
+
 // parseISOTime reads the fixed shape APIs send most,
 // "2006-01-02T15:04:05[.fff][Z|+hh:mm]", without time.Parse's generality;
 // anything else returns false and takes the general route.
@@ -275,10 +284,42 @@ func parseISOTime(s string) (time.Time, bool) {
 	default:
 		return time.Time{}, false
 	}
-	t := time.Date(year, time.Month(month), day, hour, minute, sec, nanos, time.UTC)
-	if t.Day() != day {
-		// February 30th and the like: time.Date normalises, time.Parse refuses.
+	if day > daysIn(year, month) {
+		// February 30th and the like: time.Parse refuses them.
 		return time.Time{}, false
 	}
-	return t.Add(-time.Duration(offset) * time.Second), true
+	// time.Date normalises and looks the zone up; this is the same
+	// instant at a third of its cost (a timestamp or two per row).
+	secs := daysFromCivil(year, month, day)*86400 + int64(hour*3600+minute*60+sec-offset)
+	return time.Unix(secs, int64(nanos)).UTC(), true
+}
+
+func daysIn(year, month int) int {
+	switch month {
+	case 2:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
+}
+
+// daysFromCivil is the number of days from 1970-01-01 to y-m-d in the
+// proleptic Gregorian calendar (H. Hinnant's days_from_civil).
+func daysFromCivil(y, m, d int) int64 {
+	if m <= 2 {
+		y--
+	}
+	era := y / 400
+	if y < 0 { // January and February of year 0
+		era = (y - 399) / 400
+	}
+	yoe := y - era*400
+	mp := (m + 9) % 12
+	doy := (153*mp+2)/5 + d - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return int64(era*146097 + doe - 719468)
 }

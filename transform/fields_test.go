@@ -107,7 +107,9 @@ func TestParseISOTimeAgreesWithTimeParse(t *testing.T) {
 		"2024-02-29T23:59:59.999999999Z", "2026-02-29T00:00:00Z", "2026-13-01T00:00:00Z", "2026-11-26T24:00:00Z",
 		"2026-11-26T03:59:60Z", "2026-11-26 03:59:04Z", "2026-11-26T03:59:04", "2026-11-26T03:59:04.Z",
 		"2026-11-26T03:59:04.1234567891Z", "2026-11-26T03:59:04+0100", "2026-11-26T03:59:04+01:60", "x026-11-26T03:59:04Z",
-		"2026-11-26T03:59:04z",
+		"2026-11-26T03:59:04z", "0000-01-01T00:00:00Z", "0000-03-01T00:00:00+01:00", "1600-02-29T12:00:00Z",
+		"1900-02-29T00:00:00Z", "2000-02-29T00:00:00Z", "2100-02-29T00:00:00Z", "1969-12-31T23:59:59.999-00:30",
+		"9999-12-31T23:59:59.999999999Z", "2026-04-31T00:00:00Z", "2026-12-31T00:00:00Z",
 	}
 	r := rand.New(rand.NewPCG(1, 2))
 	for range 2000 {
@@ -127,5 +129,13 @@ func TestParseISOTimeAgreesWithTimeParse(t *testing.T) {
 	for _, s := range inputs[:3] {
 		_, ok := parseISOTime(s)
 		assert.True(t, ok, fmt.Sprintf("%q takes the general route", s))
+	}
+}
+
+func BenchmarkParseISOTime(b *testing.B) {
+	for range b.N {
+		if _, ok := parseISOTime("2026-11-26T03:59:04.000+00:00"); !ok {
+			b.Fatal("not parsed")
+		}
 	}
 }

@@ -337,7 +337,12 @@ const decodeAhead = 4
 // Before a session loads, the engine commits each chunk the walk has
 // passed below (one walk may serve several chunks).
 func (sw *sessionWalk) place(ctx context.Context, id string, last time.Time) (load bool, err error) {
-	if !last.Before(sw.w.End) || sw.seen.has(id) {
+	if !last.Before(sw.w.End) {
+		return false, nil
+	}
+	// Marked seen before it is placed (one parse of the id, not two): a
+	// session that stops the walk or fails it is never looked up again.
+	if !sw.seen.add(id) {
 		return false, nil
 	}
 	if last.Before(sw.w.Start) {
@@ -346,7 +351,6 @@ func (sw *sessionWalk) place(ctx context.Context, id string, last time.Time) (lo
 	if err := engine.At(ctx, sw.out, last); err != nil {
 		return false, err
 	}
-	sw.seen.add(id)
 	return true, nil
 }
 
@@ -419,7 +423,7 @@ func (sw *sessionWalk) rawPage(ctx context.Context, at string, items []json.RawM
 // is not a time cannot be placed in a window: it is rejected, to stay
 // visible, instead of guessed at; raw gives its text for the reject.
 func (sw *sessionWalk) admit(ctx context.Context, at string, it *sessionFields, raw func() string) (bool, error) {
-	last, err := time.Parse(time.RFC3339Nano, it.LastActivityAt)
+	last, err := transform.ParseRFC3339(it.LastActivityAt)
 	if err != nil {
 		return false, sw.out.Reject(ctx, SessionsTable.Name, fmt.Sprintf("last_activity_at %q is not an ISO 8601 time", it.LastActivityAt), engine.Row{Raw: raw(), Where: at})
 	}
@@ -473,17 +477,21 @@ func answerValue(raw json.RawMessage) (value, items transform.Value) {
 	if n := len(raw); n >= 2 && raw[0] == '"' && raw[n-1] == '"' && bytes.IndexByte(raw[1:n-1], '\\') < 0 && bytes.IndexByte(raw[1:n-1], '"') < 0 && utf8.Valid(raw[1:n-1]) {
 		return transform.Str(string(raw[1 : n-1])), transform.Null()
 	}
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		return transform.Str(s), transform.Null()
+	if raw[0] == '"' {
+		var s string
+		if json.Unmarshal(raw, &s) == nil {
+			return transform.Str(s), transform.Null()
+		}
 	}
 	var compact bytes.Buffer
 	if json.Compact(&compact, raw) != nil {
 		return transform.Str(string(raw)), transform.Null()
 	}
-	var list []any
-	if json.Unmarshal(raw, &list) == nil {
-		items = transform.Any(list)
+	if raw[0] == '[' {
+		var list []any
+		if json.Unmarshal(raw, &list) == nil {
+			items = transform.Any(list)
+		}
 	}
 	return transform.Str(compact.String()), items
 }
@@ -511,14 +519,20 @@ func (s seenSet) has(id string) bool {
 	return found
 }
 
-func (s seenSet) add(id string) {
+// add marks id seen and says whether it was new.
+func (s seenSet) add(id string) bool {
 	if u, ok := parseUUID(id); ok {
+		n := len(s.uuids)
 		s.uuids[u] = struct{}{}
-		return
+		return len(s.uuids) > n
+	}
+	if _, found := s.other[id]; found {
+		return false
 	}
 	// Its own copy: the id's bytes belong to the page, which must not be
 	// kept alive for the whole walk.
 	s.other[strings.Clone(id)] = struct{}{}
+	return true
 }
 
 // parseUUID reads the canonical lowercase form

@@ -344,7 +344,8 @@ func TestSeenSetTellsEveryIDApart(t *testing.T) {
 	}
 	for i, id := range ids {
 		assert.False(t, s.has(id), "%q before it is added", id)
-		s.add(id)
+		assert.True(t, s.add(id), "%q is new", id)
+		assert.False(t, s.add(id), "%q is seen once added", id)
 		for _, earlier := range ids[:i+1] {
 			assert.True(t, s.has(earlier), "%q after %q is added", earlier, id)
 		}
