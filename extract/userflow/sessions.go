@@ -179,28 +179,30 @@ func (p *sessionsPage) count() int {
 	return len(p.items) + len(p.Data)
 }
 
-// decode turns the body into items. The items' strings share goccy's copy
-// of the body: they are copied into Arrow builders and not kept (the
-// walk's seen-set keeps its own copy).
+// decode turns the body into items, with the decoder specialised to the
+// page's shape (decodeSessionsList) when it reads the page, which it does
+// in a third of goccy's time (issue 14); any page it refuses takes the
+// general path. The items' strings share the body's memory (or goccy's
+// copy of it): they are copied into Arrow builders and not kept (the
+// walk's seen-set and the fallback cursor keep their own copy).
 func (p *sessionsPage) decode() error {
 	if p.body == nil {
 		return nil
 	}
 	body := p.body
 	p.body = nil
-	var typed struct {
-		Object      string        `json:"object"`
-		Data        []sessionItem `json:"data"`
-		HasMore     bool          `json:"has_more"`
-		NextPageURL string        `json:"next_page_url"`
+	if l, err := decodeSessionsList(body); err == nil {
+		return p.typed(l)
 	}
+	return p.decodeGeneral(body)
+}
+
+// decodeGeneral decodes a page whole with goccy/go-json or, if it does not
+// decode whole, keeps its items raw to be decoded one by one.
+func (p *sessionsPage) decodeGeneral(body []byte) error {
+	var typed sessionsList
 	if gojson.Unmarshal(body, &typed) == nil {
-		p.items = typed.Data
-		last := ""
-		if n := len(typed.Data); n > 0 {
-			last = typed.Data[n-1].LastActivityAt
-		}
-		return p.check(typed.Object, typed.HasMore, typed.NextPageURL, last)
+		return p.typed(typed)
 	}
 	var raw listPage
 	if err := json.Unmarshal(body, &raw); err != nil {
@@ -215,6 +217,16 @@ func (p *sessionsPage) decode() error {
 		}
 	}
 	return p.check(raw.Object, raw.HasMore, raw.NextPageURL, last)
+}
+
+// typed takes a page decoded whole.
+func (p *sessionsPage) typed(l sessionsList) error {
+	p.items = l.Data
+	last := ""
+	if n := len(l.Data); n > 0 {
+		last = l.Data[n-1].LastActivityAt
+	}
+	return p.check(l.Object, l.HasMore, l.NextPageURL, last)
 }
 
 // check compares what the walk went by (read from the body's ends) with
