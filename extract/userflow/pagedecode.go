@@ -66,12 +66,14 @@ type pageDecoder struct {
 	sessionKeys, answerKeys keyOrder
 }
 
-// keyOrder is the keys of an object as they stood in the body: pat is the
-// key's bytes from its opening quote to the colon after it (empty when
-// space came between), so equal bytes elsewhere are the same key.
+// keyOrder is the keys of an object as they stood in the body, each as
+// its bytes from its opening quote to the colon after it, so that equal
+// bytes elsewhere are the same key. It holds keys of up to 24 such bytes,
+// as three words compared at once.
 type keyOrder [24]struct {
-	pat string
-	id  fieldID
+	w, mask [3]uint64 // mask: the bytes of w that are the key's
+	n       uint8     // how many (0: not known)
+	id      fieldID
 }
 
 // fieldID names a field of the list, a session or an answer.
@@ -199,34 +201,63 @@ func (d *pageDecoder) field(n int, order *keyOrder, fields []fieldName) (id fiel
 	if c != '"' {
 		return 0, false, d.fail("expected a key")
 	}
-	if order != nil && n < len(order) {
-		if pat := order[n].pat; pat != "" && len(d.b)-d.i >= len(pat) && unsafe.String(&d.b[d.i], len(pat)) == pat {
-			d.i += len(pat)
-			d.ws()
-			return order[n].id, true, nil
+	if order != nil && n < len(order) && len(d.b)-d.i >= 24 && order[n].n != 0 {
+		k, b := &order[n], d.b[d.i:d.i+24]
+		if binary.LittleEndian.Uint64(b)&k.mask[0] == k.w[0] &&
+			binary.LittleEndian.Uint64(b[8:])&k.mask[1] == k.w[1] &&
+			binary.LittleEndian.Uint64(b[16:])&k.mask[2] == k.w[2] {
+			d.i += int(k.n)
+			return k.id, true, d.value()
 		}
 	}
 	start := d.i
-	// Like encoding/json, fields are matched by the key's unescaped value.
-	key, err := d.key()
-	if err != nil {
-		return 0, false, err
-	}
-	if id, err = d.lookup(key, fields); err != nil {
-		return 0, false, err
+	if fields == nil {
+		// The keys of a value skipped are only checked.
+		if err := d.skipString(); err != nil {
+			return 0, false, err
+		}
+	} else {
+		// Like encoding/json, fields are matched by the key's unescaped
+		// value.
+		key, err := d.key()
+		if err != nil {
+			return 0, false, err
+		}
+		if id, err = d.lookup(key, fields); err != nil {
+			return 0, false, err
+		}
 	}
 	if order != nil && n < len(order) {
-		order[n].pat, order[n].id = "", id
-		if d.i < len(d.b) && d.b[d.i] == ':' {
-			order[n].pat = unsafe.String(&d.b[start], d.i+1-start)
+		k := &order[n]
+		*k = keyOrder{}[0]
+		k.id = id
+		if d.i < len(d.b) && d.b[d.i] == ':' && d.i+1-start <= 24 {
+			var pat, m [24]byte
+			k.n = uint8(copy(pat[:], d.b[start:d.i+1]))
+			for j := range k.n {
+				m[j] = 0xff
+			}
+			for j := range 3 {
+				k.w[j] = binary.LittleEndian.Uint64(pat[8*j:])
+				k.mask[j] = binary.LittleEndian.Uint64(m[8*j:])
+			}
 		}
 	}
 	if d.next() != ':' {
 		return 0, false, d.fail("expected ':' after a key")
 	}
 	d.i++
+	return id, true, d.value()
+}
+
+// value moves to the value after a key: the readers of values can then
+// look at its first byte.
+func (d *pageDecoder) value() error {
 	d.ws()
-	return id, true, nil
+	if d.i >= len(d.b) {
+		return d.fail("unexpected end of input")
+	}
+	return nil
 }
 
 // list reads the whole body: one object, then only whitespace.
@@ -733,7 +764,9 @@ var keyChars = func() (t [256]bool) {
 // key reads an object key. Keys are short and plain: a byte loop finds
 // their end sooner than plainRun. Any other key is unescaped whole, its
 // invalid UTF-8 made U+FFFD as encoding/json does (such a key is no field
-// for goccy/go-json either).
+// for goccy/go-json either), but a key with escapes is refused:
+// goccy/go-json, which the general path tries first, matches some of them
+// to the wrong field ("\u0061n" to answers).
 func (d *pageDecoder) key() (string, error) {
 	b := d.b
 	start := d.i + 1
@@ -745,7 +778,12 @@ func (d *pageDecoder) key() (string, error) {
 		d.i = i + 1
 		return unsafe.String(&b[start], i-start), nil
 	}
-	return d.unquote(start, start, true)
+	key, err := d.unquote(start, start, true)
+	if err == nil && bytes.IndexByte(b[start:d.i], '\\') >= 0 {
+		d.i = start
+		return "", d.fail("escapes in a key")
+	}
+	return key, err
 }
 
 // unquote finishes a string from start whose plain run ends at i: escapes

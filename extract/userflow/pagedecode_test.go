@@ -145,7 +145,6 @@ var sessionsListCases = []struct {
 	{"unknown nested fields", page(`{"id":"x","content":{"a":[1,{"b":"\u0022x\\"}],"c":-1.5e+10,"d":[[[]]],"e":{}},` +
 		`"user":[[[{"id":"not me"}]]],"url":"a\\\"b","object":true,"future":false,"n":0,"m":-0.0e-0,"answers":[{"extra":{"id":"no"},"id":"yes"}]}`), true},
 	{"unknown list fields", `{"meta":{"data":[1]},"object":"list","data":[{"id":"x"}],"url":"\ud800","has_more":false,"total":12}`, true},
-	{"escaped keys", page(`{"\u0069d":"x","completed\u005fat":"c","\u0061nswers":[{"answer\u005fvalue":7}]}`), true},
 	{"unknown keys near known ones", page(`{"id":"x","contentID":"no","Content":"no","ids":"no","i d":"no","":"no","GROUP":1,"ÿ":2}`), true},
 	{"duplicate keys: last wins", page(`{"id":"a","id":"b","progress":"0.1","progress":null,"group_id":"g","group_id":null,` +
 		`"completed_at":null,"completed_at":"c","completed":true,"completed":null,"is_preview":true,"is_preview":false,` +
@@ -182,6 +181,11 @@ var sessionsListCases = []struct {
 	{"not an object", `[]`, false},
 	{"null page", `null`, false},
 	{"has_more as string", `{"object":"list","has_more":"true"}`, false},
+	// goccy/go-json takes "\u0061n" for "answers" (found by the fuzz test);
+	// encoding/json unescapes keys before matching.
+	{"escaped keys", page(`{"\u0069d":"x","completed\u005fat":"c","\u0061nswers":[{"answer\u005fvalue":7}]}`), false},
+	{"escaped unknown key", page(`{"\u0061n":[]}`), false},
+	{"escaped key in a skipped object", page(`{"id":"x","content":{"\u0061":1}}`), true},
 	// goccy/go-json keeps invalid UTF-8 where encoding/json makes it U+FFFD.
 	{"invalid UTF-8", page("{\"id\":\"\xff\"}"), false},
 	{"invalid UTF-8 after an escape", page("{\"id\":\"\\n\xc3(\"}"), false},
