@@ -70,7 +70,9 @@ type pageDecoder struct {
 // its bytes from its opening quote to the colon after it, so that equal
 // bytes elsewhere are the same key. It holds keys of up to 24 such bytes,
 // as three words compared at once.
-type keyOrder [24]struct {
+type keyOrder [24]keySlot
+
+type keySlot struct {
 	w, mask [3]uint64 // mask: the bytes of w that are the key's
 	n       uint8     // how many (0: not known)
 	id      fieldID
@@ -172,7 +174,8 @@ func (d *pageDecoder) spaces() {
 	}
 }
 
-// next skips whitespace and returns the byte there (0 at the end).
+// next skips whitespace and returns the byte there (0 at the end, which
+// no caller takes for anything it expects).
 func (d *pageDecoder) next() byte {
 	d.ws()
 	if d.i < len(d.b) {
@@ -229,8 +232,7 @@ func (d *pageDecoder) field(n int, order *keyOrder, fields []fieldName) (id fiel
 	}
 	if order != nil && n < len(order) {
 		k := &order[n]
-		*k = keyOrder{}[0]
-		k.id = id
+		*k = keySlot{id: id}
 		if d.i < len(d.b) && d.b[d.i] == ':' && d.i+1-start <= 24 {
 			var pat, m [24]byte
 			k.n = uint8(copy(pat[:], d.b[start:d.i+1]))
@@ -297,7 +299,7 @@ func (d *pageDecoder) list(l *sessionsList) error {
 			return err
 		}
 	}
-	if d.next() != 0 {
+	if d.ws(); d.i != len(d.b) {
 		return d.fail("data after the top-level value")
 	}
 	return nil

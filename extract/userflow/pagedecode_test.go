@@ -203,6 +203,7 @@ var sessionsListCases = []struct {
 	{"trailing comma in object", page(`{"id":"x",}`), false},
 	{"trailing data", page(session) + `{}`, false},
 	{"trailing garbage", page(session) + ` x`, false},
+	{"trailing NUL", "{}\x00", false},
 	{"missing colon", page(`{"id" "x"}`), false},
 	{"missing comma", page(`{"id":"x" "content_id":"y"}`), false},
 	{"bad literal", page(`{"group":nul}`), false},
