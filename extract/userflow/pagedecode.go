@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/bits"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -64,6 +65,10 @@ type pageDecoder struct {
 	// object most likely has the same, and a key found where expected is
 	// not scanned nor looked up.
 	sessionKeys, answerKeys keyOrder
+	progressBox             [16]struct {
+		s string
+		v any
+	}
 }
 
 // keyOrder is the keys of an object as they stood in the body, each as
@@ -209,7 +214,9 @@ func (d *pageDecoder) field(n int, order *keyOrder, fields []fieldName) (id fiel
 		if binary.LittleEndian.Uint64(b)&k.mask[0] == k.w[0] &&
 			binary.LittleEndian.Uint64(b[8:])&k.mask[1] == k.w[1] &&
 			binary.LittleEndian.Uint64(b[16:])&k.mask[2] == k.w[2] {
-			d.i += int(k.n)
+			if d.i += int(k.n); d.i < len(d.b) && d.b[d.i] > ' ' {
+				return k.id, true, nil
+			}
 			return k.id, true, d.value()
 		}
 	}
@@ -332,7 +339,12 @@ func (d *pageDecoder) sessions(items *[]sessionItem) error {
 		if d.next() != '{' {
 			return d.fail("a data item is not an object")
 		}
-		list = append(list, sessionItem{})
+		// Past its length a slice is zeroed memory (never shrunk here):
+		// lengthened, not appended to, which would copy a zero item in.
+		if len(list) == cap(list) {
+			list = slices.Grow(list, 1)
+		}
+		list = list[:len(list)+1]
 		if err := d.session(&list[len(list)-1]); err != nil {
 			return err
 		}
@@ -423,7 +435,10 @@ func (d *pageDecoder) answerList(out *[]answerItem) error {
 		if d.next() != '{' {
 			return d.fail("an answer is not an object")
 		}
-		d.answers = append(d.answers, answerItem{})
+		if len(d.answers) == cap(d.answers) {
+			d.answers = slices.Grow(d.answers, 1)
+		}
+		d.answers = d.answers[:len(d.answers)+1]
 		if err := d.answer(&d.answers[len(d.answers)-1]); err != nil {
 			return err
 		}
@@ -518,10 +533,10 @@ func (d *pageDecoder) optStr(dst **string) error {
 // boolean reads true or false; null leaves *dst as it was.
 func (d *pageDecoder) boolean(dst *bool) error {
 	switch {
-	case bytes.HasPrefix(d.b[d.i:], []byte("true")):
+	case d.literal("true"):
 		d.i += 4
 		*dst = true
-	case bytes.HasPrefix(d.b[d.i:], []byte("false")):
+	case d.literal("false"):
 		d.i += 5
 		*dst = false
 	case d.b[d.i] == 'n':
@@ -530,6 +545,20 @@ func (d *pageDecoder) boolean(dst *bool) error {
 		return d.fail("expected a boolean")
 	}
 	return d.endOfLiteral()
+}
+
+// boxed returns s as an any. A flow has few steps, so progress values
+// repeat: the last boxed per slot (by length and last byte) is reused, an
+// allocation less per session.
+func (d *pageDecoder) boxed(s string) any {
+	if s == "" {
+		return s
+	}
+	slot := &d.progressBox[(len(s)+int(s[len(s)-1]))%len(d.progressBox)]
+	if slot.v == nil || slot.s != s {
+		slot.s, slot.v = s, s
+	}
+	return slot.v
 }
 
 // progress reads the any-typed progress as encoding/json does: a string,
@@ -541,7 +570,7 @@ func (d *pageDecoder) progress(dst *any) error {
 		if err != nil {
 			return err
 		}
-		*dst = s
+		*dst = d.boxed(s)
 		return nil
 	case c == 'n':
 		*dst = nil
@@ -568,8 +597,22 @@ func (d *pageDecoder) progress(dst *any) error {
 	return d.fail("progress is not a string, number, boolean or null")
 }
 
+// literal says whether the body goes on with lit at d.i (bytes.HasPrefix,
+// without its call).
+func (d *pageDecoder) literal(lit string) bool {
+	if len(d.b)-d.i < len(lit) {
+		return false
+	}
+	for j := 0; j < len(lit); j++ {
+		if d.b[d.i+j] != lit[j] {
+			return false
+		}
+	}
+	return true
+}
+
 func (d *pageDecoder) null() error {
-	if !bytes.HasPrefix(d.b[d.i:], []byte("null")) {
+	if !d.literal("null") {
 		return d.fail("invalid literal")
 	}
 	d.i += 4
@@ -700,6 +743,18 @@ func stringSpecial(x uint64) uint64 {
 // plainRun returns the offset of the first byte from i that is '"', '\\',
 // a control character or non-ASCII (len(b) if none), 8 bytes at a time.
 func plainRun(b []byte, i int) int {
+	// Two words at a time: ids and times are 29 to 36 bytes long.
+	for i+16 <= len(b) {
+		m0 := stringSpecial(binary.LittleEndian.Uint64(b[i:]))
+		m1 := stringSpecial(binary.LittleEndian.Uint64(b[i+8:]))
+		if m0|m1 != 0 {
+			if m0 != 0 {
+				return i + bits.TrailingZeros64(m0)/8
+			}
+			return i + 8 + bits.TrailingZeros64(m1)/8
+		}
+		i += 16
+	}
 	for i+8 <= len(b) {
 		if m := stringSpecial(binary.LittleEndian.Uint64(b[i:])); m != 0 {
 			return i + bits.TrailingZeros64(m)/8
@@ -708,6 +763,28 @@ func plainRun(b []byte, i int) int {
 	}
 	for i < len(b) {
 		if c := b[i]; c == '"' || c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
+			return i
+		}
+		i++
+	}
+	return i
+}
+
+// skipRun is plainRun for a string skipped, where non-ASCII bytes are
+// plain: '"', '\\' or a control character ends it.
+func skipRun(b []byte, i int) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for i+8 <= len(b) {
+		x := binary.LittleEndian.Uint64(b[i:])
+		q := x ^ (ones * '"')
+		bs := x ^ (ones * '\\')
+		if m := (((q - ones) &^ q) | ((bs - ones) &^ bs) | ((x - ones*0x20) &^ x)) & highs; m != 0 {
+			return i + bits.TrailingZeros64(m)/8
+		}
+		i += 8
+	}
+	for i < len(b) {
+		if c := b[i]; c == '"' || c == '\\' || c < 0x20 {
 			return i
 		}
 		i++
@@ -899,12 +976,7 @@ func (d *pageDecoder) skipString() error {
 	b := d.b
 	i := d.i + 1
 	for {
-		for i < len(b) {
-			if c := b[i]; c == '"' || c == '\\' || c < 0x20 {
-				break
-			}
-			i++
-		}
+		i = skipRun(b, i)
 		if i >= len(b) {
 			d.i = i
 			return d.fail("unterminated string")
