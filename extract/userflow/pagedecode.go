@@ -144,9 +144,16 @@ func (d *pageDecoder) lookup(key string, fields []fieldName) (fieldID, error) {
 			return f.id, nil
 		}
 	}
-	for _, f := range fields {
-		if strings.EqualFold(key, f.name) {
-			return 0, d.fail(fmt.Sprintf("key %q, which encoding/json takes for %q", key, f.name))
+	// The names are lowercase ASCII: only a key with an uppercase or a
+	// non-ASCII letter (U+017F and U+212A fold to s and k) can fold to one.
+	for i := 0; i < len(key); i++ {
+		if c := key[i]; ('A' <= c && c <= 'Z') || c >= utf8.RuneSelf {
+			for _, f := range fields {
+				if strings.EqualFold(key, f.name) {
+					return 0, d.fail(fmt.Sprintf("key %q, which encoding/json takes for %q", key, f.name))
+				}
+			}
+			break
 		}
 	}
 	return fieldUnknown, nil
@@ -402,7 +409,12 @@ func (d *pageDecoder) session(it *sessionItem) error {
 			seenAnswers = true
 			err = d.answerList(&it.Answers)
 		default:
-			err = d.skip(0)
+			// Mostly null (content, group, user, version).
+			if d.b[d.i] == 'n' {
+				err = d.null()
+			} else {
+				err = d.skip(0)
+			}
 		}
 		if err != nil {
 			return err
@@ -544,7 +556,7 @@ func (d *pageDecoder) boolean(dst *bool) error {
 	default:
 		return d.fail("expected a boolean")
 	}
-	return d.endOfLiteral()
+	return nil
 }
 
 // boxed returns s as an any. A flow has few steps, so progress values
@@ -600,37 +612,18 @@ func (d *pageDecoder) progress(dst *any) error {
 // literal says whether the body goes on with lit at d.i (bytes.HasPrefix,
 // without its call).
 func (d *pageDecoder) literal(lit string) bool {
-	if len(d.b)-d.i < len(lit) {
-		return false
-	}
-	for j := 0; j < len(lit); j++ {
-		if d.b[d.i+j] != lit[j] {
-			return false
-		}
-	}
-	return true
+	return len(d.b)-d.i >= len(lit) && string(d.b[d.i:d.i+len(lit)]) == lit
 }
 
+// null passes over null. As after true, false and numbers, the byte that
+// follows is checked by the caller, which expects ',', '}' or ']' there
+// ("nullx" is refused).
 func (d *pageDecoder) null() error {
-	if !d.literal("null") {
-		return d.fail("invalid literal")
+	if len(d.b)-d.i >= 4 && string(d.b[d.i:d.i+4]) == "null" {
+		d.i += 4
+		return nil
 	}
-	d.i += 4
-	return d.endOfLiteral()
-}
-
-// endOfLiteral refuses a literal run into letters or digits ("nullx"),
-// which the JSON grammar does not allow; the byte after it is checked
-// again by whoever reads on.
-func (d *pageDecoder) endOfLiteral() error {
-	if d.i < len(d.b) {
-		switch c := d.b[d.i]; {
-		case c == ',' || c == '}' || c == ']' || c == ' ' || c == '\n' || c == '\r' || c == '\t':
-		default:
-			return d.fail("invalid literal")
-		}
-	}
-	return nil
+	return d.fail("invalid literal")
 }
 
 // number checks a number's grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
@@ -668,7 +661,7 @@ func (d *pageDecoder) number() error {
 		}
 	}
 	d.i = i
-	return d.endOfLiteral()
+	return nil
 }
 
 // skip checks and passes over any value; depth counts the enclosing
