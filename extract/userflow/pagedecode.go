@@ -201,6 +201,27 @@ func (d *pageDecoder) next() byte {
 // order, when not nil, is the keys of the previous object of the kind,
 // and learns this one's.
 func (d *pageDecoder) field(n int, order *keyOrder, fields []fieldName) (id fieldID, more bool, err error) {
+	// Compact JSON and the key expected: the comma (before any key but
+	// the first), the key and its colon as learned, and a value at once.
+	if order != nil && n < len(order) && order[n].n != 0 {
+		k, i := &order[n], d.i
+		if n > 0 {
+			if i >= len(d.b) || d.b[i] != ',' {
+				goto scan
+			}
+			i++
+		}
+		if len(d.b)-i > 24 {
+			b := d.b[i : i+25]
+			if binary.LittleEndian.Uint64(b)&k.mask[0] == k.w[0] &&
+				binary.LittleEndian.Uint64(b[8:])&k.mask[1] == k.w[1] &&
+				binary.LittleEndian.Uint64(b[16:])&k.mask[2] == k.w[2] && b[k.n] > ' ' {
+				d.i = i + int(k.n)
+				return k.id, true, nil
+			}
+		}
+	}
+scan:
 	c := d.next()
 	switch {
 	case c == '}':
@@ -215,17 +236,6 @@ func (d *pageDecoder) field(n int, order *keyOrder, fields []fieldName) (id fiel
 	}
 	if c != '"' {
 		return 0, false, d.fail("expected a key")
-	}
-	if order != nil && n < len(order) && len(d.b)-d.i >= 24 && order[n].n != 0 {
-		k, b := &order[n], d.b[d.i:d.i+24]
-		if binary.LittleEndian.Uint64(b)&k.mask[0] == k.w[0] &&
-			binary.LittleEndian.Uint64(b[8:])&k.mask[1] == k.w[1] &&
-			binary.LittleEndian.Uint64(b[16:])&k.mask[2] == k.w[2] {
-			if d.i += int(k.n); d.i < len(d.b) && d.b[d.i] > ' ' {
-				return k.id, true, nil
-			}
-			return k.id, true, d.value()
-		}
 	}
 	start := d.i
 	if fields == nil {
