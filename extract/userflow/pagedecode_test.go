@@ -4,11 +4,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 	"unsafe"
 
 	gojson "github.com/goccy/go-json"
@@ -232,17 +234,20 @@ func TestSessionsListDecoderMatchesEncodingJSON(t *testing.T) {
 	}
 }
 
+// shares says whether s is in body's memory.
+func shares(body []byte, s string) bool {
+	p := uintptr(unsafe.Pointer(unsafe.StringData(s)))
+	start := uintptr(unsafe.Pointer(&body[0]))
+	return p >= start && p < start+uintptr(len(body))
+}
+
 // Strings without escapes are the body's own bytes, not copies, and an
 // answer_value cannot be appended to over the rest of the body.
 func TestSessionsListDecoderSharesTheBody(t *testing.T) {
 	body := []byte(page(session, `{"id":"a\nb","answers":[{"answer_value":[1,2]}]}`))
 	l, err := decodeSessionsList(body)
 	require.NoError(t, err)
-	in := func(s string) bool {
-		p := uintptr(unsafe.Pointer(unsafe.StringData(s)))
-		start := uintptr(unsafe.Pointer(&body[0]))
-		return p >= start && p < start+uintptr(len(body))
-	}
+	in := func(s string) bool { return shares(body, s) }
 	s := l.Data[0]
 	for _, v := range []string{s.ID, s.ContentID, s.UserID, s.LastActivityAt, s.Progress.(string), s.Answers[0].QuestionName} {
 		assert.True(t, in(v), "%q shares the body", v)
@@ -262,10 +267,12 @@ func TestSessionsListDecoderSharesTheBody(t *testing.T) {
 // the general path when it refuses the page: the same items either way,
 // and an odd item still becomes a reject of its own.
 func TestSessionsPageDecodeFallsBackToTheGeneralPath(t *testing.T) {
+	var lastBody []byte
 	decoded := func(body string) *sessionsPage {
 		t.Helper()
 		var p sessionsPage
-		require.NoError(t, p.DecodeJSONBody([]byte(body)))
+		lastBody = []byte(body)
+		require.NoError(t, p.DecodeJSONBody(lastBody))
 		require.NoError(t, p.decode())
 		return &p
 	}
@@ -285,6 +292,7 @@ func TestSessionsPageDecodeFallsBackToTheGeneralPath(t *testing.T) {
 	require.Len(t, p.items, 2)
 	assert.Equal(t, general(body).items, p.items)
 	assert.Equal(t, "228d18e8-03ba-46b2-85b7-a3b89cada5ef", p.items[1].ID)
+	assert.True(t, shares(lastBody, p.items[1].ID), "read by the specialised decoder")
 
 	// Refused by it (a progress object), read whole by goccy.
 	body = page(session, `{"id":"s2","progress":{"done":1},"last_activity_at":"2026-11-19T23:58:23.000+00:00"}`)
@@ -293,6 +301,7 @@ func TestSessionsPageDecodeFallsBackToTheGeneralPath(t *testing.T) {
 	p = decoded(body)
 	require.Len(t, p.items, 2)
 	assert.Equal(t, map[string]any{"done": float64(1)}, p.items[1].Progress)
+	assert.False(t, shares(lastBody, p.items[1].ID), "read by goccy, from its copy of the body")
 
 	// Refused by both: items kept raw, decoded one by one later.
 	body = page(`{"id":5,"last_activity_at":"2026-11-19T23:58:23.000+00:00"}`, session)
@@ -314,4 +323,69 @@ func FuzzSessionsPageDecoder(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		matchesReference(t, body)
 	})
+}
+
+// The decoder's field names are the json tags of the types it fills: a
+// field added to sessionFields or answerItem and not to the decoder would
+// otherwise be left empty on every page. They are lowercase ASCII, which
+// lookup's fold check relies on.
+func TestSessionsListDecoderKnowsEveryField(t *testing.T) {
+	tags := func(typ reflect.Type) []string {
+		var out []string
+		for f := range typ.Fields() {
+			if f.Anonymous {
+				continue
+			}
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			out = append(out, name)
+		}
+		return out
+	}
+	names := func(fields []fieldName) []string {
+		var out []string
+		for _, f := range fields {
+			assert.Equal(t, strings.ToLower(f.name), f.name)
+			for _, c := range f.name {
+				assert.Less(t, c, rune(utf8.RuneSelf), f.name)
+			}
+			out = append(out, f.name)
+		}
+		return out
+	}
+	assert.ElementsMatch(t, tags(reflect.TypeFor[sessionsList]()), names(listFields))
+	assert.ElementsMatch(t, append(tags(reflect.TypeFor[sessionFields]()), tags(reflect.TypeFor[sessionItem]())...), names(sessionFieldNames))
+	assert.ElementsMatch(t, tags(reflect.TypeFor[answerItem]()), names(answerFieldNames))
+}
+
+// plainRun and skipRun find the first byte that ends a plain run, 8 bytes
+// at a time, wherever it is and whatever comes after it.
+func TestStringRunsStopAtTheFirstSpecialByte(t *testing.T) {
+	naive := func(b []byte, i int, special func(byte) bool) int {
+		for i < len(b) && !special(b[i]) {
+			i++
+		}
+		return i
+	}
+	plain := func(c byte) bool { return c == '"' || c == '\\' || c < 0x20 || c >= 0x80 }
+	skipped := func(c byte) bool { return c == '"' || c == '\\' || c < 0x20 }
+	// Bytes around each boundary the word tricks could get wrong.
+	fill := []byte{'a', ' ', '!', '#', '[', ']', '~', 0x7f, 0x80, 0x9f, 0xa0, 0xff, 0x1f, 0x00, 0x01, '"', '\\', 0x21, 0x23, 0x5b, 0x5d}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for n := 0; n < 40; n++ {
+		for range 200 {
+			b := make([]byte, n)
+			for j := range b {
+				// Mostly plain bytes, so that runs are long.
+				if rng.IntN(4) == 0 {
+					b[j] = fill[rng.IntN(len(fill))]
+				} else {
+					b[j] = byte(0x20 + rng.IntN(0x5f))
+				}
+			}
+			for i := 0; i <= n; i++ {
+				require.Equal(t, naive(b, i, plain), plainRun(b, i), "plainRun(%q, %d)", b, i)
+				require.Equal(t, naive(b, i, skipped), skipRun(b, i), "skipRun(%q, %d)", b, i)
+			}
+		}
+	}
 }
