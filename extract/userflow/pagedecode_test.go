@@ -389,3 +389,22 @@ func TestStringRunsStopAtTheFirstSpecialByte(t *testing.T) {
 		}
 	}
 }
+
+// A page's last item of another shape (here a numeric id) is a reject like
+// any other odd item, not a mismatch between the walk's read-ahead and the
+// page that fails the window.
+func TestOddLastItemIsAReject(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte(`{"object":"list","has_more":false,"next_page_url":"/content_sessions?starting_after=x","data":[
+			{"id":"s1","content_id":"c","user_id":"u","version_id":"v","created_at":"2026-11-19T10:00:00.000+00:00","last_activity_at":"2026-11-19T11:00:00.000+00:00","progress":"0.5"},
+			{"id":5,"last_activity_at":"2026-11-19T09:00:00.000+00:00"}]}`))
+	}))
+	defer srv.Close()
+	cfg := NewConfig()
+	cfg.BaseURL, cfg.APIKey, cfg.RateLimit = srv.URL, "k", "unlimited"
+	rec, err := (&env{srv: srv, cfg: cfg}).run(t, "content_sessions", lastWeek)
+	require.NoError(t, err)
+	assert.Equal(t, []any{"s1"}, rec.Column(SessionsTable.Name, "id"))
+	require.Len(t, rec.Rejects(), 1)
+	assert.Contains(t, rec.Rejects()[0].String(), "userflow_content_sessions: not a content session object")
+}

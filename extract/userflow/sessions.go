@@ -146,12 +146,7 @@ func (p *sessionsPage) DecodeJSONBody(data []byte) error {
 	}
 	// A last item without a readable last_activity_at leaves oldest empty:
 	// the walk goes on and the emitting decides (and rejects it).
-	if pos, err := httpclient.TopLevel(last, "last_activity_at"); err == nil {
-		var at string
-		if json.Unmarshal(pos["last_activity_at"], &at) == nil {
-			p.oldest = at
-		}
-	}
+	p.oldest = lastActivity(last)
 	if l.HasMore && l.NextPageURL == "" {
 		// The cursor then comes from the last item (nextPage): decode now.
 		if err := p.decode(); err != nil {
@@ -211,12 +206,25 @@ func (p *sessionsPage) decodeGeneral(body []byte) error {
 	p.Data = raw.Data
 	last := ""
 	if n := len(raw.Data); n > 0 {
-		var pos sessionPosition
-		if json.Unmarshal(raw.Data[n-1], &pos) == nil {
-			last = pos.LastActivityAt
-		}
+		// Read as the walk read it ahead: an odd field elsewhere in the
+		// item (a numeric id) makes it a reject, not a mismatch.
+		last = lastActivity(raw.Data[n-1])
 	}
 	return p.check(raw.Object, raw.HasMore, raw.NextPageURL, last)
+}
+
+// lastActivity is an item's last_activity_at, or "" when it has none that
+// is a string.
+func lastActivity(item []byte) string {
+	pos, err := httpclient.TopLevel(item, "last_activity_at")
+	if err != nil {
+		return ""
+	}
+	var at string
+	if json.Unmarshal(pos["last_activity_at"], &at) != nil {
+		return ""
+	}
+	return at
 }
 
 // typed takes a page decoded whole.
