@@ -27,12 +27,14 @@ type sessionsList struct {
 // to its shape: decoding pages was the largest stage of a sessions
 // backfill (issue 14), and goccy/go-json, general-purpose, copies the body
 // and finds every field by name. The result is exactly what encoding/json
-// gives for the page; anything this decoder does not fully understand (a
-// value of another type, a key that encoding/json would match
-// case-insensitively, a repeated data or answers array, malformed JSON)
-// is an error, and the caller then takes the general path. It may refuse
-// more than encoding/json, never accept more or decode differently (the
-// differential and fuzz tests in pagedecode_test.go hold it to that).
+// gives for the page, and what goccy/go-json (the general path) gives.
+// Anything this decoder does not fully understand is an error, and the
+// caller then takes the general path: a value of another type, a key that
+// encoding/json would match case-insensitively, a key with escapes, a
+// repeated data or answers array, invalid UTF-8 in a value (on these the
+// two libraries differ), malformed JSON. It may refuse more than
+// encoding/json, never accept more or decode differently (the differential
+// and fuzz tests in pagedecode_test.go hold it to that).
 //
 // Strings without escapes, and answer_value, share body's memory instead
 // of being copied: body must not be modified afterwards (the HTTP client
@@ -65,7 +67,8 @@ type pageDecoder struct {
 	// object most likely has the same, and a key found where expected is
 	// not scanned nor looked up.
 	sessionKeys, answerKeys keyOrder
-	progressBox             [16]struct {
+	// progressBox keeps progress values boxed as any (boxed).
+	progressBox [16]struct {
 		s string
 		v any
 	}

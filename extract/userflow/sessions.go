@@ -175,9 +175,8 @@ func (p *sessionsPage) count() int {
 }
 
 // decode turns the body into items, with the decoder specialised to the
-// page's shape (decodeSessionsList) when it reads the page, which it does
-// in a third of goccy's time (issue 14); any page it refuses takes the
-// general path. The items' strings share the body's memory (or goccy's
+// page's shape (decodeSessionsList, ~2.7x faster than goccy/go-json) when
+// it reads the page; any page it refuses takes the general path. The items' strings share the body's memory (or goccy's
 // copy of it): they are copied into Arrow builders and not kept (the
 // walk's seen-set and the fallback cursor keep their own copy).
 func (p *sessionsPage) decode() error {
