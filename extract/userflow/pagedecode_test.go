@@ -156,7 +156,10 @@ var sessionsListCases = []struct {
 	{"whitespace everywhere", " \r\n\t{ \"object\" :\t\"list\" ,\n \"data\" : [ \r\n { \"id\" : \"x\" , \"answers\" : [ { \"answer_value\" : [ 1 , { \"a\" : null } ] ,\"id\":\"a\" } , { } ] ,\n" +
 		" \"progress\" : 0.5 , \"group_id\" : null , \"completed\" : true } , { } ] , \"has_more\" : false } \n\r\t ", true},
 	{"progress kinds", page(`{"progress":0.5}`, `{"progress":1}`, `{"progress":-0}`, `{"progress":1e-400}`, `{"progress":12345678901234567890}`,
-		`{"progress":true}`, `{"progress":false}`, `{"progress":""}`, `{"progress":"x"}`, `{"progress":2.5E+3}`), true},
+		`{"progress":true}`, `{"progress":false}`, `{"progress":""}`, `{"progress":"x"}`, `{"progress":2.5E+3}`,
+		`{"progress":2.2250738585072011e-308}`, `{"progress":4.9e-324}`, `{"progress":1.7976931348623157e308}`,
+		`{"progress":9007199254740993}`, `{"progress":0.30000000000000004}`, `{"progress":1e+05}`, `{"progress":-1.5e-10}`,
+		`{"progress":123456789012345678901234567890.123456789e-5}`, `{"progress":0.1000000000000000055511151231257827}`), true},
 	{"answer values", page(`{"answers":[{"answer_value":"s"},{"answer_value":-12.5e3},{"answer_value":[ "a" , "b" ]},` +
 		`{"answer_value":{"k":[true,false,null]}},{"answer_value":true},{"answer_value":"\u00e9\n"},{"answer_value":[]},{"answer_value":{}},{}]}`), true},
 	{"empty answers", page(`{"id":"a","answers":[]}`, `{"id":"b"}`, `{"id":"c","answers":null}`), true},
