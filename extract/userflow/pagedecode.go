@@ -345,15 +345,17 @@ func (d *pageDecoder) sessions(items *[]sessionItem) error {
 	}
 	d.i++
 	// About 700 bytes a session with its answers (the API's 100 a page in
-	// ~70 KB): one allocation for most pages.
-	list := make([]sessionItem, 0, len(d.b)/600+1)
+	// ~70 KB): one allocation for most pages. Bounded: a page of long
+	// answers must not reserve room for sessions it does not hold (a page
+	// has at most 100).
+	list := make([]sessionItem, 0, min(len(d.b)/600+1, 128))
 	if c := d.next(); c == ']' {
 		d.i++
 		*items = list
 		return nil
 	}
 	if d.answers == nil {
-		d.answers = make([]answerItem, 0, len(d.b)/1200+1)
+		d.answers = make([]answerItem, 0, min(len(d.b)/1200+1, 256))
 	}
 	for {
 		if d.next() != '{' {
