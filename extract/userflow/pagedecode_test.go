@@ -148,7 +148,7 @@ var sessionsListCases = []struct {
 		`"user":[[[{"id":"not me"}]]],"url":"a\\\"b","object":true,"future":false,"n":0,"m":-0.0e-0,"answers":[{"extra":{"id":"no"},"id":"yes"}]}`), true},
 	{"unknown list fields", `{"meta":{"data":[1]},"object":"list","data":[{"id":"x"}],"url":"\ud800","has_more":false,"total":12}`, true},
 	{"unknown keys near known ones", page(`{"id":"x","contentID":"no","Content":"no","ids":"no","i d":"no","":"no","GROUP":1,"ÿ":2}`), true},
-	{"prefixes and extensions of keys", page(`{"an":[],"answer":[1],"answers_x":[2],"progres":"1","progresss":"2","i":"x","user_":"u",`+
+	{"prefixes and extensions of keys", page(`{"an":[],"answer":[1],"answers_x":[2],"progres":"1","progresss":"2","i":"x","user_":"u",` +
 		`"answers":[{"answer":"1","answer_values":[2],"question":"q","question_cvidx":"c"}],"d":[],"dat":[]}`), true},
 	{"prefixes of list keys", `{"obj":"x","data_":[],"has":true,"next_page":"n","data":[{"id":"x"}],"object":"list"}`, true},
 	{"duplicate keys: last wins", page(`{"id":"a","id":"b","progress":"0.1","progress":null,"group_id":"g","group_id":null,` +
