@@ -9,7 +9,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
-	"unicode/utf8"
+	"unsafe"
 
 	gojson "github.com/goccy/go-json"
 
@@ -486,20 +486,34 @@ func (sw *sessionWalk) answer(ctx context.Context, s *sessionFields, a *answerIt
 }
 
 // answerValue renders answer_value for the String column (a string as is,
-// anything else as compact JSON text) and, for arrays, its items.
+// anything else as compact JSON text) and, for arrays, its items. Strings
+// and lists of strings, nearly every answer, are read by the page
+// decoder's own string reader (exactly encoding/json's unescaping); the
+// rest, and anything that reader refuses, by encoding/json.
 func answerValue(raw json.RawMessage) (value, items transform.Value) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
 		return transform.Null(), transform.Null()
 	}
-	// Most answers are plain strings: no escapes to undo, no decoder.
-	if n := len(raw); n >= 2 && raw[0] == '"' && raw[n-1] == '"' && bytes.IndexByte(raw[1:n-1], '\\') < 0 && bytes.IndexByte(raw[1:n-1], '"') < 0 && utf8.Valid(raw[1:n-1]) {
-		return transform.Str(string(raw[1 : n-1])), transform.Null()
-	}
-	if raw[0] == '"' {
+	switch raw[0] {
+	case '"':
+		d := pageDecoder{b: raw}
+		if s, err := d.stringValue(); err == nil && d.i == len(raw) {
+			return transform.Str(s), transform.Null()
+		}
 		var s string
 		if json.Unmarshal(raw, &s) == nil {
 			return transform.Str(s), transform.Null()
+		}
+	case '[':
+		if list, ok := stringList(raw); ok {
+			text := unsafe.String(&raw[0], len(raw))
+			if bytes.IndexAny(raw, " \t\r\n") >= 0 {
+				var compact bytes.Buffer
+				_ = json.Compact(&compact, raw) // valid: stringList read it whole
+				text = compact.String()
+			}
+			return transform.Str(text), transform.Any(list)
 		}
 	}
 	var compact bytes.Buffer
@@ -513,6 +527,36 @@ func answerValue(raw json.RawMessage) (value, items transform.Value) {
 		}
 	}
 	return transform.Str(compact.String()), items
+}
+
+// stringList reads a JSON array of strings whole; ok is false for any
+// other value (an element of another type included).
+func stringList(raw []byte) (list []string, ok bool) {
+	d := pageDecoder{b: raw, i: 1}
+	list = []string{}
+	if d.next() == ']' {
+		d.i++
+		return list, d.i == len(raw)
+	}
+	for {
+		if d.next() != '"' {
+			return nil, false
+		}
+		s, err := d.stringValue()
+		if err != nil {
+			return nil, false
+		}
+		list = append(list, s)
+		switch d.next() {
+		case ',':
+			d.i++
+		case ']':
+			d.i++
+			return list, d.i == len(raw)
+		default:
+			return nil, false
+		}
+	}
 }
 
 // seenSet holds the sessions a walk has loaded. A backfill of a million
