@@ -381,3 +381,17 @@ func TestSessionsPageCursorIsCheckedAgainstTheFullParse(t *testing.T) {
 	assert.Empty(t, p.NextPageURL)
 	require.NoError(t, p.decode())
 }
+
+func TestParseUUID(t *testing.T) {
+	u, ok := parseUUID("a13466e8-05cb-4401-beff-f6819a3dd4af")
+	require.True(t, ok)
+	assert.Equal(t, [16]byte{0xa1, 0x34, 0x66, 0xe8, 0x05, 0xcb, 0x44, 0x01, 0xbe, 0xff, 0xf6, 0x81, 0x9a, 0x3d, 0xd4, 0xaf}, u)
+	for _, bad := range []string{
+		"A13466e8-05cb-4401-beff-f6819a3dd4af", "a13466e8-05cb-4401-beff-f6819a3dd4aG", "a13466e8-05cb-4401-beff-f6819a3dd4a",
+		"a13466e8_05cb-4401-beff-f6819a3dd4af", "a13466e8-05cb-4401-beff-f6819a3dd4a\x00", "a13466e8-05cb-4401-beff-f6819a3dd4a/",
+		"a13466e8-05cb-4401-beff-f6819a3dd4a:", "a13466e8-05cb-4401-beff-f6819a3dd4a`",
+	} {
+		_, ok := parseUUID(bad)
+		assert.False(t, ok, bad)
+	}
+}
