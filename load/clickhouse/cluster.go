@@ -460,9 +460,7 @@ func (cw *clusterWriter) ReplaceWholeStream() {
 // distributedInsert routes rows to their shard while the INSERT runs and
 // keeps identical blocks (Replicated tables drop a block they saw before,
 // and two pages may carry the same rows).
-func distributedInsert(ctx context.Context) context.Context {
-	return ch.Context(ctx, ch.WithSettings(ch.Settings{"insert_distributed_sync": 1, "insert_deduplicate": 0}))
-}
+var distributedInsert = ch.Settings{"insert_distributed_sync": 1, "insert_deduplicate": 0}
 
 func (cw *clusterWriter) Write(ctx context.Context, rec arrow.Record) error {
 	if cw.state != writing {

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/adoptionlabs/etl/testsupport"
 	"github.com/adoptionlabs/etl/transform"
 	"github.com/adoptionlabs/etl/window"
 )
@@ -93,9 +94,15 @@ func TestStagingClosesAnIdleInsertBeforeTheServerDropsIt(t *testing.T) {
 // receive_timeout) fails the load: the rows it carried may be partly in
 // staging, so nothing is swapped in, and the error names the table.
 func TestStagingInsertDroppedByTheServerFailsTheLoad(t *testing.T) {
-	s, dsn := openSink(t)
+	// The server drops an INSERT that waits for data longer than its
+	// receive_timeout (here 1 s, set for the connection: the staging
+	// INSERT sets settings of its own, which replace a context's).
+	dsn := testsupport.FreshDatabase(t)
+	s, err := Open(context.Background(), dsn+"?receive_timeout=1", Options{QueryTimeout: time.Minute})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close() })
 	s.insertIdle = time.Minute
-	ctx := ch.Context(context.Background(), ch.WithSettings(ch.Settings{"receive_timeout": 1}))
+	ctx := context.Background()
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	w := window.New(day("2026-11-01"), day("2026-11-02"))
@@ -117,4 +124,26 @@ func TestStagingInsertDroppedByTheServerFailsTheLoad(t *testing.T) {
 	assert.Contains(t, err.Error(), "_stg_t_sessions_")
 	require.NoError(t, wr.Abort(ctx))
 	assert.Equal(t, 0.0, count(t, dsn, fmt.Sprintf("SELECT count() FROM `%s`.t_sessions", s.db)))
+}
+
+// The server writes staged rows as they come, a part every
+// insertSquashRows, instead of holding a whole load until its INSERT
+// closes (after extraction): the insert's work then overlaps the
+// extraction's.
+func TestStagingIsWrittenWhileTheInsertIsOpen(t *testing.T) {
+	s, dsn := openSink(t)
+	w := window.New(day("2026-11-01"), day("2026-11-02"))
+	rows := make([]map[string]any, 0, 140000)
+	for i := range cap(rows) {
+		at := day("2026-11-01").Add(time.Duration(i) * 500 * time.Millisecond)
+		rows = append(rows, session(fmt.Sprintf("s%06d", i), at, at, 0.5))
+	}
+	wr := writeRows(t, s, sessions, w, rows, 20000)
+	staging := wr.(*writer).staging
+	parts := count(t, dsn, fmt.Sprintf("SELECT count() FROM system.parts WHERE database = '%s' AND table = '%s' AND active", s.Database(), staging))
+	// Blocks of 20,000 rows: the first 80,000 make a part; the last
+	// 60,000 wait for more or for the INSERT's end.
+	assert.Equal(t, float64(1), parts, "140,000 rows sent: a part written before the INSERT closes (squashed at %d rows)", insertSquashRows)
+	require.NoError(t, wr.Commit(context.Background()))
+	assert.Equal(t, float64(140000), count(t, dsn, "SELECT count() FROM "+s.qualified(sessions.Name)))
 }
