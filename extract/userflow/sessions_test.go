@@ -130,12 +130,12 @@ func TestSessionValuesAreMappedAsSpecified(t *testing.T) {
 			case "list":
 				items := a.AnswerValue.([]string)
 				quoted := make([]string, len(items))
-				list := []any{}
 				for j, it := range items {
-					list = append(list, it)
 					quoted[j] = fmt.Sprintf("%q", it)
 				}
-				values = list
+				// A list of strings is emitted as one: the StringList
+				// column takes []string as it takes []any of strings.
+				values = append([]string{}, items...)
 				value = "[" + strings.Join(quoted, ",") + "]"
 			case "number":
 				number = a.AnswerValue
