@@ -139,3 +139,28 @@ func asStrings(v any) []string {
 	s, _ := v.([]string)
 	return s
 }
+
+// Min/max statistics, as DuckDB reads them: kept for the columns a filter
+// can prune by (times, dates, numbers), left out for text, whose min/max
+// prunes nothing (textWithoutBounds); null counts for every column.
+func TestDuckDBReadsStatisticsOfNonTextColumns(t *testing.T) {
+	dir := t.TempDir()
+	s := newSink(t, dir, Options{})
+	extracted := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
+	loadRows(t, s, allTypes, days("2026-01-02", "2026-01-03"), "userflow.content_sessions", []row{
+		{"id": "a", "at": time.Date(2026, 1, 2, 1, 0, 0, 0, time.UTC), "label": "x", "n": 3, "payload": `{}`, "_extracted_at": extracted, "_run_id": "run1"},
+		{"id": "b", "at": time.Date(2026, 1, 2, 2, 0, 0, 0, time.UTC), "n": 9, "_extracted_at": extracted, "_run_id": "run1"},
+	})
+	glob := strings.ReplaceAll(filepath.Join(dir, allTypes.Name, "*", "*.parquet"), "'", "''")
+	rows := testsupport.DuckDB(t, `SELECT path_in_schema AS col, stats_min_value IS NOT NULL AS has_min, stats_max_value IS NOT NULL AS has_max, stats_null_count AS nulls
+FROM parquet_metadata('`+glob+`') ORDER BY column_id`)
+	got := map[string][]any{}
+	for _, r := range rows {
+		got[fmt.Sprint(r["col"])] = []any{r["has_min"], r["has_max"], r["nulls"]}
+	}
+	assert.Equal(t, []any{true, true, int64(0)}, got["at"], "a timestamp keeps min/max")
+	assert.Equal(t, []any{true, true, int64(0)}, got["n"], "a number keeps min/max")
+	assert.Equal(t, []any{false, false, int64(0)}, got["id"], "text has no min/max")
+	assert.Equal(t, []any{false, false, int64(1)}, got["label"], "text has no min/max, and keeps its null count")
+	assert.Equal(t, []any{false, false, int64(1)}, got["payload"], "JSON text has no min/max")
+}
