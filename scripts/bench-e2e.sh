@@ -11,6 +11,7 @@
 # Wall time and peak RSS come from /usr/bin/time -v of the whole process. Then, once each:
 # Whatfix CSV reports and bot transcripts into Parquet, rows/s and CPU per row (OTHERS=0 skips).
 #
+# Each pair runs ours then theirs; medians of each, and the median of the pairs' ratios.
 #   SCALE=12.5 RUNS=3 CHUNK=130d ETL=bin/etl scripts/with-clickhouse.sh scripts/bench-e2e.sh
 # SCALE 12.5 is ~200,000 sessions (the fake makes ~150 a day for 120 days at scale 1). CHUNK
 # 130d makes the backfill one walk of the list, as the reference tools read each row once;
@@ -69,19 +70,13 @@ answers_table=userflow_session_answers
 "$ETL" backfill --from "$from" --to "$to" "${chunk[@]}" --stream content_sessions --sink parquet --out "$work/warm" >/dev/null 2>&1
 rm -rf "$work/warm" "$ETL_STATE_DIR"
 
-for i in $(seq 1 "$RUNS"); do
-	db=bench_e2e_$i
-	ch -q "DROP DATABASE IF EXISTS $db"
-	CLICKHOUSE_DSN=$dsn_root/$db "$ETL" migrate >/dev/null 2>&1
-	CLICKHOUSE_DSN=$dsn_root/$db timed ours_ch "$ETL" backfill --from "$from" --to "$to" "${chunk[@]}" --stream content_sessions --sink clickhouse
-	rm -rf "$ETL_STATE_DIR"
-	timed ours_pq "$ETL" backfill --from "$from" --to "$to" "${chunk[@]}" --stream content_sessions --sink parquet --out "$work/pq_$i"
-	rm -rf "$ETL_STATE_DIR" "$work/pq_$i"
-done
-
-# The same rows as JSON lines, read back from what etl loaded.
-ch -q "SELECT * FROM bench_e2e_1.$sessions_table FORMAT JSONEachRow" --output_format_json_quote_64bit_integers=0 >"$work/sessions.jsonl"
-ch -q "SELECT * FROM bench_e2e_1.$answers_table FORMAT JSONEachRow" --output_format_json_quote_64bit_integers=0 >"$work/answers.jsonl"
+# The rows the reference tools load: those of one untimed etl load, read back as JSON lines.
+ch -q "DROP DATABASE IF EXISTS bench_e2e_rows"
+CLICKHOUSE_DSN=$dsn_root/bench_e2e_rows "$ETL" migrate >/dev/null 2>&1
+CLICKHOUSE_DSN=$dsn_root/bench_e2e_rows "$ETL" backfill --from "$from" --to "$to" "${chunk[@]}" --stream content_sessions --sink clickhouse >/dev/null 2>&1
+rm -rf "$ETL_STATE_DIR"
+ch -q "SELECT * FROM bench_e2e_rows.$sessions_table FORMAT JSONEachRow" --output_format_json_quote_64bit_integers=0 >"$work/sessions.jsonl"
+ch -q "SELECT * FROM bench_e2e_rows.$answers_table FORMAT JSONEachRow" --output_format_json_quote_64bit_integers=0 >"$work/answers.jsonl"
 sessions=$(wc -l <"$work/sessions.jsonl")
 answers=$(wc -l <"$work/answers.jsonl")
 rows=$((sessions + answers))
@@ -100,12 +95,23 @@ await c.run("COPY (SELECT * FROM read_json_auto('$work/answers.jsonl')) TO '$wor
 JS
 cp "$work/ref_duck.mjs" tools/duckdb/.bench-e2e.mjs
 trap 'rm -f tools/duckdb/.bench-e2e.mjs; cleanup' EXIT
+
+# Ours and theirs in turns (ours, theirs, ours, theirs...), so that a machine whose speed drifts
+# during the call moves both alike; the ratio is also taken pair by pair.
 for i in $(seq 1 "$RUNS"); do
+	db=bench_e2e_$i
+	ch -q "DROP DATABASE IF EXISTS $db"
+	CLICKHOUSE_DSN=$dsn_root/$db "$ETL" migrate >/dev/null 2>&1
+	CLICKHOUSE_DSN=$dsn_root/$db timed ours_ch "$ETL" backfill --from "$from" --to "$to" "${chunk[@]}" --stream content_sessions --sink clickhouse
+	rm -rf "$ETL_STATE_DIR"
+	ch -q "DROP DATABASE IF EXISTS $db"
 	ch -q "DROP DATABASE IF EXISTS bench_ref"
 	ch -q "CREATE DATABASE bench_ref"
-	ch -q "CREATE TABLE bench_ref.$sessions_table AS bench_e2e_1.$sessions_table"
-	ch -q "CREATE TABLE bench_ref.$answers_table AS bench_e2e_1.$answers_table"
+	ch -q "CREATE TABLE bench_ref.$sessions_table AS bench_e2e_rows.$sessions_table"
+	ch -q "CREATE TABLE bench_ref.$answers_table AS bench_e2e_rows.$answers_table"
 	timed theirs_ch bash "$work/ref_ch.sh"
+	timed ours_pq "$ETL" backfill --from "$from" --to "$to" "${chunk[@]}" --stream content_sessions --sink parquet --out "$work/pq_$i"
+	rm -rf "$ETL_STATE_DIR" "$work/pq_$i"
 	rm -f "$work"/duck_*.parquet
 	timed theirs_pq node tools/duckdb/.bench-e2e.mjs
 done
@@ -114,14 +120,16 @@ echo "bench-e2e: $sessions sessions + $answers answers = $rows rows, $RUNS runs 
 report() { # label ours theirs what
 	read -r ow orss <<<"$(median "$2")"
 	read -r tw trss <<<"$(median "$3")"
-	awk -v l="$1" -v ow="$ow" -v orss="$orss" -v tw="$tw" -v trss="$trss" -v rows="$rows" -v what="$4" 'BEGIN {
-		printf "%-10s ours %6.2f s %8.0f rows/s %5d MiB | %s %6.2f s %8.0f rows/s %5d MiB | ratio %.2fx\n",
-			l, ow, rows/ow, orss, what, tw, rows/tw, trss, tw/ow }'
+	# The median of the pairs' ratios (run i of ours against run i of theirs).
+	pr=$(paste -d' ' "$work/$2" "$work/$3" | awk '{print $3/$1}' | sort -n | awk '{a[NR]=$0} END {print a[int((NR+1)/2)]}')
+	awk -v l="$1" -v ow="$ow" -v orss="$orss" -v tw="$tw" -v trss="$trss" -v rows="$rows" -v what="$4" -v pr="$pr" 'BEGIN {
+		printf "%-10s ours %6.2f s %8.0f rows/s %5d MiB | %s %6.2f s %8.0f rows/s %5d MiB | ratio %.2fx (of pairs %.2fx)\n",
+			l, ow, rows/ow, orss, what, tw, rows/tw, trss, tw/ow, pr }'
 }
 report clickhouse ours_ch theirs_ch "clickhouse-client JSONEachRow"
 report parquet ours_pq theirs_pq "duckdb read_json_auto->parquet"
 for l in ours_ch theirs_ch ours_pq theirs_pq; do echo "  $l runs: $(tr '\n' ';' <"$work/$l")"; done
-for db in $(seq 1 "$RUNS"); do ch -q "DROP DATABASE IF EXISTS bench_e2e_$db"; done
+ch -q "DROP DATABASE IF EXISTS bench_e2e_rows"
 ch -q "DROP DATABASE IF EXISTS bench_ref"
 
 # The other sources (issue 14): Whatfix CSV reports and bot transcripts, rows/s end to end
