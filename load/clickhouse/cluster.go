@@ -298,7 +298,7 @@ func (c *cluster) dial(ctx context.Context, parent *Sink, n *node) (*Sink, error
 		_ = conn.Close()
 		return nil, fmt.Errorf("%s does not answer: %w", n, err)
 	}
-	return &Sink{conn: conn, db: parent.db, opts: parent.opts, tableMus: map[string]*sync.Mutex{}, ensured: map[string]bool{}, insertSlots: make(chan struct{}, openInserts)}, nil
+	return &Sink{conn: conn, db: parent.db, opts: parent.opts, tableMus: map[string]*sync.Mutex{}, ensured: map[string]bool{}, insertSlots: make(chan struct{}, openInserts), squashRows: parent.squashRows}, nil
 }
 
 // forget drops n's connection after an error, so the next use redials.

@@ -129,21 +129,34 @@ func TestStagingInsertDroppedByTheServerFailsTheLoad(t *testing.T) {
 // The server writes staged rows as they come, a part every
 // insertSquashRows, instead of holding a whole load until its INSERT
 // closes (after extraction): the insert's work then overlaps the
-// extraction's.
+// extraction's. A DSN that sets min_insert_block_size_rows keeps its own.
 func TestStagingIsWrittenWhileTheInsertIsOpen(t *testing.T) {
-	s, dsn := openSink(t)
-	w := window.New(day("2026-11-01"), day("2026-11-02"))
-	rows := make([]map[string]any, 0, 140000)
-	for i := range cap(rows) {
-		at := day("2026-11-01").Add(time.Duration(i) * 500 * time.Millisecond)
-		rows = append(rows, session(fmt.Sprintf("s%06d", i), at, at, 0.5))
+	for _, tc := range []struct {
+		name, dsnSuffix string
+		parts           float64
+	}{
+		// Blocks of 20,000 rows: the first 80,000 make a part; the last
+		// 60,000 wait for more or for the INSERT's end.
+		{"default", "", 1},
+		{"the DSN's setting", "?min_insert_block_size_rows=1000000", 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dsn := testsupport.FreshDatabase(t)
+			s, err := Open(context.Background(), dsn+tc.dsnSuffix, Options{QueryTimeout: time.Minute})
+			require.NoError(t, err)
+			t.Cleanup(func() { _ = s.Close() })
+			w := window.New(day("2026-11-01"), day("2026-11-02"))
+			rows := make([]map[string]any, 0, 140000)
+			for i := range cap(rows) {
+				at := day("2026-11-01").Add(time.Duration(i) * 500 * time.Millisecond)
+				rows = append(rows, session(fmt.Sprintf("s%06d", i), at, at, 0.5))
+			}
+			wr := writeRows(t, s, sessions, w, rows, 20000)
+			staging := wr.(*writer).staging
+			parts := count(t, dsn, fmt.Sprintf("SELECT count() FROM system.parts WHERE database = '%s' AND table = '%s' AND active", s.Database(), staging))
+			assert.Equal(t, tc.parts, parts, "parts of 140,000 staged rows before the INSERT closes")
+			require.NoError(t, wr.Commit(context.Background()))
+			assert.Equal(t, float64(140000), count(t, dsn, "SELECT count() FROM "+s.qualified(sessions.Name)))
+		})
 	}
-	wr := writeRows(t, s, sessions, w, rows, 20000)
-	staging := wr.(*writer).staging
-	parts := count(t, dsn, fmt.Sprintf("SELECT count() FROM system.parts WHERE database = '%s' AND table = '%s' AND active", s.Database(), staging))
-	// Blocks of 20,000 rows: the first 80,000 make a part; the last
-	// 60,000 wait for more or for the INSERT's end.
-	assert.Equal(t, float64(1), parts, "140,000 rows sent: a part written before the INSERT closes (squashed at %d rows)", insertSquashRows)
-	require.NoError(t, wr.Commit(context.Background()))
-	assert.Equal(t, float64(140000), count(t, dsn, "SELECT count() FROM "+s.qualified(sessions.Name)))
 }

@@ -56,6 +56,9 @@ type Sink struct {
 	insertSlots chan struct{}
 	// insertIdle, when set (tests), replaces defaultInsertIdle.
 	insertIdle time.Duration
+	// squashRows is the staging INSERTs' min_insert_block_size_rows; 0
+	// when the DSN sets it (a query's setting would override the DSN's).
+	squashRows int
 }
 
 var _ load.Sink = (*Sink)(nil)
@@ -69,11 +72,17 @@ func Open(ctx context.Context, dsn string, opts Options) (*Sink, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	squash := insertSquashRows
+	if o, _, err := parseDSN(dsn); err == nil {
+		if _, set := o.Settings["min_insert_block_size_rows"]; set {
+			squash = 0
+		}
+	}
 	conn, db, err := Connect(ctx, dsn)
 	if err != nil {
 		return nil, err
 	}
-	s := &Sink{conn: conn, db: db, opts: opts, tableMus: map[string]*sync.Mutex{}, ensured: map[string]bool{}, insertSlots: make(chan struct{}, openInserts)}
+	s := &Sink{conn: conn, db: db, opts: opts, tableMus: map[string]*sync.Mutex{}, ensured: map[string]bool{}, insertSlots: make(chan struct{}, openInserts), squashRows: squash}
 	if opts.Cluster.Name != "" {
 		if err := s.discoverCluster(ctx, dsn, opts.Cluster); err != nil {
 			_ = conn.Close()
