@@ -12,7 +12,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/adoptionlabs/etl/testsupport"
 	"github.com/adoptionlabs/etl/transform"
 	"github.com/adoptionlabs/etl/window"
 )
@@ -97,10 +96,7 @@ func TestStagingInsertDroppedByTheServerFailsTheLoad(t *testing.T) {
 	// The server drops an INSERT that waits for data longer than its
 	// receive_timeout (here 1 s, set for the connection: the staging
 	// INSERT sets settings of its own, which replace a context's).
-	dsn := testsupport.FreshDatabase(t)
-	s, err := Open(context.Background(), dsn+"?receive_timeout=1", Options{QueryTimeout: time.Minute})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = s.Close() })
+	s, dsn := openSinkWith(t, "?receive_timeout=1")
 	s.insertIdle = time.Minute
 	ctx := context.Background()
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
@@ -133,7 +129,7 @@ func TestStagingInsertDroppedByTheServerFailsTheLoad(t *testing.T) {
 func TestStagingIsWrittenWhileTheInsertIsOpen(t *testing.T) {
 	for _, tc := range []struct {
 		name, dsnSuffix string
-		parts           float64
+		parts           uint64
 	}{
 		// Blocks of 20,000 rows: the first 80,000 make a part; the last
 		// 60,000 wait for more or for the INSERT's end.
@@ -141,10 +137,7 @@ func TestStagingIsWrittenWhileTheInsertIsOpen(t *testing.T) {
 		{"the DSN's setting", "?min_insert_block_size_rows=1000000", 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			dsn := testsupport.FreshDatabase(t)
-			s, err := Open(context.Background(), dsn+tc.dsnSuffix, Options{QueryTimeout: time.Minute})
-			require.NoError(t, err)
-			t.Cleanup(func() { _ = s.Close() })
+			s, dsn := openSinkWith(t, tc.dsnSuffix)
 			w := window.New(day("2026-11-01"), day("2026-11-02"))
 			rows := make([]map[string]any, 0, 140000)
 			for i := range cap(rows) {
@@ -152,9 +145,7 @@ func TestStagingIsWrittenWhileTheInsertIsOpen(t *testing.T) {
 				rows = append(rows, session(fmt.Sprintf("s%06d", i), at, at, 0.5))
 			}
 			wr := writeRows(t, s, sessions, w, rows, 20000)
-			staging := wr.(*writer).staging
-			parts := count(t, dsn, fmt.Sprintf("SELECT count() FROM system.parts WHERE database = '%s' AND table = '%s' AND active", s.Database(), staging))
-			assert.Equal(t, tc.parts, parts, "parts of 140,000 staged rows before the INSERT closes")
+			assert.Equal(t, tc.parts, activeParts(t, s, wr.(*writer).staging), "parts of 140,000 staged rows before the INSERT closes")
 			require.NoError(t, wr.Commit(context.Background()))
 			assert.Equal(t, float64(140000), count(t, dsn, "SELECT count() FROM "+s.qualified(sessions.Name)))
 		})

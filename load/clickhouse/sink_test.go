@@ -54,8 +54,14 @@ var (
 )
 
 func openSink(t *testing.T) (*Sink, string) {
+	return openSinkWith(t, "")
+}
+
+// openSinkWith opens a sink on a fresh database with DSN settings added
+// (dsnSettings: "" or "?name=value&..."); it returns the plain DSN.
+func openSinkWith(t *testing.T, dsnSettings string) (*Sink, string) {
 	dsn := testsupport.FreshDatabase(t)
-	s, err := Open(context.Background(), dsn, Options{QueryTimeout: time.Minute})
+	s, err := Open(context.Background(), dsn+dsnSettings, Options{QueryTimeout: time.Minute})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = s.Close() })
 	return s, dsn
