@@ -42,7 +42,7 @@ const (
 	// (1,048,576) it held a whole load and wrote it only once the INSERT
 	// closed, after extraction: 0.3 s of a 2.0 s, 395k-row Userflow
 	// backfill spent waiting on it. A 395k-row load then makes 6 parts per
-	// table instead of 4 (2 at 32,768 rows: 8-10 and no faster); background
+	// table instead of 4 (at 32,768 rows: 8-10, and no faster); background
 	// merges fold them. At 1M sessions (1.9M rows): 7.5-8.1 s against
 	// 11.7-12.2 s, 15-19 parts per table against 4-5. A DSN that sets
 	// min_insert_block_size_rows keeps its own.
@@ -59,8 +59,8 @@ type stager struct {
 	sink  *Sink
 	table *schemas.Table
 	into  string
-	// settings are the INSERT's own, beside insertSettings (the cluster's
-	// distributed inserts have theirs).
+	// settings are added to every INSERT's min_insert_block_size_rows (the
+	// cluster's distributed inserts have theirs).
 	settings ch.Settings
 	// idle is how long an open INSERT waits for the next record.
 	idle time.Duration
