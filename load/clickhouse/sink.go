@@ -72,13 +72,15 @@ func Open(ctx context.Context, dsn string, opts Options) (*Sink, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	squash := insertSquashRows
-	if o, _, err := parseDSN(dsn); err == nil {
-		if _, set := o.Settings["min_insert_block_size_rows"]; set {
-			squash = 0
-		}
+	o, db, err := parseDSN(dsn)
+	if err != nil {
+		return nil, err
 	}
-	conn, db, err := Connect(ctx, dsn)
+	squash := insertSquashRows
+	if _, set := o.Settings["min_insert_block_size_rows"]; set {
+		squash = 0
+	}
+	conn, err := connect(ctx, o)
 	if err != nil {
 		return nil, err
 	}
@@ -167,6 +169,12 @@ func Connect(ctx context.Context, dsn string) (driver.Conn, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
+	conn, err := connect(ctx, o)
+	return conn, db, err
+}
+
+// connect opens a native connection with parsed DSN options and pings it.
+func connect(ctx context.Context, o *ch.Options) (driver.Conn, error) {
 	// Connect without the database so a first `etl migrate` can create it.
 	o.Auth.Database = "default"
 	if o.DialTimeout == 0 {
@@ -175,7 +183,7 @@ func Connect(ctx context.Context, dsn string) (driver.Conn, string, error) {
 	addr := strings.Join(o.Addr, ",")
 	conn, err := ch.Open(o)
 	if err != nil {
-		return nil, "", fmt.Errorf("connect to ClickHouse at %s: %w", addr, err)
+		return nil, fmt.Errorf("connect to ClickHouse at %s: %w", addr, err)
 	}
 	pctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
@@ -187,11 +195,11 @@ func Connect(ctx context.Context, dsn string) (driver.Conn, string, error) {
 			if user == "" {
 				user = "default"
 			}
-			return nil, "", &AuthError{Addr: addr, User: user, Err: err}
+			return nil, &AuthError{Addr: addr, User: user, Err: err}
 		}
-		return nil, "", fmt.Errorf("ClickHouse at %s does not answer: %w (is the server running and CLICKHOUSE_DSN right?)", addr, err)
+		return nil, fmt.Errorf("ClickHouse at %s does not answer: %w (is the server running and CLICKHOUSE_DSN right?)", addr, err)
 	}
-	return conn, db, nil
+	return conn, nil
 }
 
 // redactDSNError keeps a password in the DSN out of the message.
