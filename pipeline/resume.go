@@ -56,6 +56,15 @@ func (r *runner) prepare(ctx context.Context) (notice string, err error) {
 	return "", nil
 }
 
+// peek reads which tasks prepare would skip, writing nothing; ok is false
+// when prepare would find nothing to do.
+func (r *runner) peek(ctx context.Context) (done map[string]bool, ok bool, err error) {
+	if r.spec.PlanID == "" {
+		return nil, true, nil
+	}
+	return r.backfill().Peek(ctx)
+}
+
 // warnGaps says, once per stream, when a backfill starts after the stream's
 // watermark: it loads its range but cannot move the watermark over days it
 // did not pull.

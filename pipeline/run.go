@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"sort"
 	"sync"
 	"time"
@@ -98,9 +99,18 @@ func (p *Pipeline) Execute(ctx context.Context, sel *Selection, spec Spec) (*Res
 	r := &runner{p: p, spec: spec, store: store, prevRows: map[string]int64{}}
 	runCtx, cancelRun := context.WithCancel(ctx)
 	defer cancelRun()
+	var (
+		outcomes  []Outcome
+		restarted bool // an early run was discarded: its progress display is spent
+	)
 	if spec.UseState {
+		var early *earlyRun
+		if settles(store) {
+			early = r.startEarly(runCtx, sink)
+		}
 		lock, err := p.Lock(ctx, store, spec.Command)
 		if err != nil {
+			early.discard()
 			return nil, err
 		}
 		defer p.release(lock)
@@ -115,7 +125,20 @@ func (p *Pipeline) Execute(ctx context.Context, sel *Selection, spec Spec) (*Res
 		p.dropStaleStaging(ctx, sink)
 		notice, err := r.prepare(ctx)
 		if err != nil {
+			early.discard()
 			return nil, err
+		}
+		switch {
+		case early == nil:
+		case notice != "":
+			early.discard()
+		case early.matches(r.done):
+			outcomes = early.proceed()
+		default:
+			// Another run committed chunks before the lock was won.
+			early.discard()
+			restarted = true
+			p.Log.Info("the backfill's progress changed while the run lock was being decided: starting again from it")
 		}
 		if notice != "" {
 			// Schedulers still get their report: an ok run that loaded nothing new.
@@ -125,7 +148,10 @@ func (p *Pipeline) Execute(ctx context.Context, sel *Selection, spec Spec) (*Res
 		}
 	}
 
-	res := &Result{Outcomes: r.run(runCtx, sink)}
+	if outcomes == nil {
+		outcomes = r.run(runCtx, runOn{sink: sink, done: r.done, log: p.Log, progress: !restarted})
+	}
+	res := &Result{Outcomes: outcomes}
 	if spec.UseState {
 		p.recordFailures(store, res.Outcomes)
 	}
@@ -164,32 +190,47 @@ func (p *Pipeline) dropStaleStaging(ctx context.Context, sink load.Sink) {
 	}
 }
 
+// runOn is what one run of the tasks writes to and how.
+type runOn struct {
+	sink load.Sink
+	done map[string]bool // tasks to skip
+	// gate, for an early run, holds back its state commits as its held
+	// sink holds back its writes.
+	gate     *gate
+	log      *slog.Logger
+	progress bool // drive p.Progress
+}
+
 // run executes every task not yet done with at most run.parallel at once.
 // A failed task never stops the others. When ctx is cancelled, tasks not
 // started are dropped and running ones abandon their window without
 // committing.
-func (r *runner) run(ctx context.Context, sink load.Sink) []Outcome {
-	p := r.p
+func (r *runner) run(ctx context.Context, on runOn) []Outcome {
+	p, sink := r.p, on.sink
 	runID := time.Now().UTC().Format("20060102T150405Z") + fmt.Sprintf("-%04x", time.Now().UnixNano()&0xffff)
-	opts := engine.Options{Sink: sink, Allocator: memory.NewGoAllocator(), BatchRows: p.Config.Run.BatchRows, RunID: runID, Logger: p.Log}
-	if p.Progress != nil {
-		opts.OnStart, opts.OnDone = p.Progress.Started, p.Progress.Finished
+	opts := engine.Options{Sink: sink, Allocator: memory.NewGoAllocator(), BatchRows: p.Config.Run.BatchRows, RunID: runID, Logger: on.log}
+	progress := p.Progress
+	if !on.progress {
+		progress = nil
+	}
+	if progress != nil {
+		opts.OnStart, opts.OnDone = progress.Started, progress.Finished
 	}
 	eng := engine.NewRunner(opts)
 	var todo []plan.Task
 	counts := map[string]int{}
 	for _, t := range r.spec.Tasks {
-		if !r.done[t.Key()] {
+		if !on.done[t.Key()] {
 			todo = append(todo, t)
 			counts[t.Stream.Source]++
 		}
 	}
-	if p.Progress != nil {
-		p.Progress.Plan(counts)
-		p.Progress.Run(ctx)
-		defer p.Progress.Stop()
+	if progress != nil {
+		progress.Plan(counts)
+		progress.Run(ctx)
+		defer progress.Stop()
 	}
-	p.Log.Info("run started", "run_id", runID, "tasks", len(todo), "sink", sink.Name(), "parallel", p.Config.Run.Parallel)
+	on.log.Info("run started", "run_id", runID, "tasks", len(todo), "sink", sink.Name(), "parallel", p.Config.Run.Parallel)
 	par := max(p.Config.Run.Parallel, 1)
 	var (
 		mu  sync.Mutex
@@ -202,7 +243,11 @@ func (r *runner) run(ctx context.Context, sink load.Sink) []Outcome {
 		// by how far back it goes) will never load: it counts as done.
 		unservable := res.Status == engine.StatusSkipped && t.Stream.Windowed && effectiveEmpty(eng, t)
 		if r.spec.UseState && res.Err == nil && (res.Status == engine.StatusOK || unservable) {
-			o.SaveErr = r.commit(t, res)
+			// A window clipped to nothing commits no rows, so nothing
+			// held it back: an early run's state waits for the lock too.
+			if on.gate == nil || on.gate.wait(ctx) == nil {
+				o.SaveErr = r.commit(t, res)
+			}
 		}
 		mu.Lock()
 		out = append(out, o)

@@ -159,6 +159,11 @@ func firstLive(cs []claim, nowMs uint64, ttl time.Duration) (claim, bool) {
 	return claim{}, false
 }
 
+// ClaimSettle is how long Lock waits before it decides (step 3): a run
+// extracts meanwhile and writes once the lock is won (pipeline's early
+// start).
+func (st *StateStore) ClaimSettle() time.Duration { return st.settle }
+
 // Lock implements state.Store with the claim protocol described above.
 func (st *StateStore) Lock(ctx context.Context, name string, ttl time.Duration, me state.Holder) (state.Lock, *state.Holder, error) {
 	if err := state.CheckLockName(name); err != nil {

@@ -25,49 +25,90 @@ type Backfill struct {
 // unfinished one resumes (or starts over with Restart). done holds the
 // keys of the tasks to skip; notice is set when nothing is left to do.
 func (b *Backfill) Resume(ctx context.Context) (done map[string]bool, notice string, err error) {
-	store, log := b.Store, b.Log
-	rec, err := findPlan(ctx, store, b.ID)
+	a, err := b.assess(ctx)
 	if err != nil {
 		return nil, "", err
 	}
-	if done, err = store.DoneTasks(ctx, b.ID); err != nil {
-		return nil, "", fmt.Errorf("read backfill progress: %w", err)
-	}
-	n := len(b.Tasks)
-	committed := 0
-	for _, t := range b.Tasks {
-		if done[t.Key()] {
-			committed++
-		}
-	}
-	clear := func() error {
+	store, log, n := b.Store, b.Log, len(b.Tasks)
+	switch a.start {
+	case startOver:
 		if err := store.ClearProgress(ctx, b.ID); err != nil {
-			return fmt.Errorf("drop backfill progress: %w", err)
+			return nil, "", fmt.Errorf("drop backfill progress: %w", err)
 		}
-		done = map[string]bool{}
-		return nil
-	}
-	switch {
-	case rec != nil && !rec.Unfinished():
-		if err := clear(); err != nil {
-			return nil, "", err
+		if a.restart {
+			log.Info(fmt.Sprintf("--restart: dropped the progress of the unfinished backfill (%d of %d chunks had committed); pulling all %d again", a.committed, n, n), "plan", b.ID)
+		} else {
+			log.Info(fmt.Sprintf("this backfill completed on %s: pulling the whole range again (%d chunks)", a.rec.Completed.UTC().Format(time.RFC3339), n), "plan", b.ID)
 		}
-		log.Info(fmt.Sprintf("this backfill completed on %s: pulling the whole range again (%d chunks)", rec.Completed.UTC().Format(time.RFC3339), n), "plan", b.ID)
-	case b.Restart && len(done) > 0:
-		if err := clear(); err != nil {
-			return nil, "", err
-		}
-		log.Info(fmt.Sprintf("--restart: dropped the progress of the unfinished backfill (%d of %d chunks had committed); pulling all %d again", committed, n, n), "plan", b.ID)
-	case committed == n && n > 0:
+	case nothingLeft:
 		b.Retire()
-		return done, fmt.Sprintf("nothing to do: every one of the %d chunks of this backfill was committed by an earlier run; it is now complete (the same command afterwards pulls the range again)", n), nil
-	case committed > 0:
-		log.Info(fmt.Sprintf("resuming backfill: %d of %d chunks left (%d committed by an earlier run; --restart pulls them all again)", n-committed, n, committed), "plan", b.ID)
+		return a.done, fmt.Sprintf("nothing to do: every one of the %d chunks of this backfill was committed by an earlier run; it is now complete (the same command afterwards pulls the range again)", n), nil
+	case resume:
+		if a.committed > 0 {
+			log.Info(fmt.Sprintf("resuming backfill: %d of %d chunks left (%d committed by an earlier run; --restart pulls them all again)", n-a.committed, n, a.committed), "plan", b.ID)
+		}
 	}
 	if err := store.SavePlan(ctx, state.Plan{ID: b.ID, Command: b.Command, Destination: b.Destination, Tasks: n, Started: time.Now().UTC()}); err != nil {
 		return nil, "", fmt.Errorf("record the backfill plan: %w", err)
 	}
-	return done, "", nil
+	return a.done, "", nil
+}
+
+// Peek says which tasks Resume would skip, reading the store and writing
+// nothing; ok is false when Resume would find nothing left to do. A run
+// whose lock is still being decided starts from it (it may not write yet);
+// Resume, under the lock, decides for real.
+func (b *Backfill) Peek(ctx context.Context) (done map[string]bool, ok bool, err error) {
+	a, err := b.assess(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	return a.done, a.start != nothingLeft, nil
+}
+
+type start int
+
+const (
+	resume      start = iota // skip the committed tasks (none on a new plan)
+	startOver                // drop the progress first: all tasks run
+	nothingLeft              // every task committed: retire the plan
+)
+
+type assessment struct {
+	rec       *state.Plan
+	done      map[string]bool // the tasks to skip
+	committed int             // tasks of this plan the progress holds
+	start     start
+	restart   bool // startOver because of Restart (else: the plan had completed)
+}
+
+// assess reads the plan's record and progress and decides how to start;
+// it writes nothing.
+func (b *Backfill) assess(ctx context.Context) (assessment, error) {
+	rec, err := findPlan(ctx, b.Store, b.ID)
+	if err != nil {
+		return assessment{}, err
+	}
+	done, err := b.Store.DoneTasks(ctx, b.ID)
+	if err != nil {
+		return assessment{}, fmt.Errorf("read backfill progress: %w", err)
+	}
+	a := assessment{rec: rec, done: done}
+	for _, t := range b.Tasks {
+		if done[t.Key()] {
+			a.committed++
+		}
+	}
+	n := len(b.Tasks)
+	switch {
+	case rec != nil && !rec.Unfinished():
+		a.start, a.done = startOver, map[string]bool{}
+	case b.Restart && len(done) > 0:
+		a.start, a.done, a.restart = startOver, map[string]bool{}, true
+	case a.committed == n && n > 0:
+		a.start = nothingLeft
+	}
+	return a, nil
 }
 
 func findPlan(ctx context.Context, store state.Store, id string) (*state.Plan, error) {
