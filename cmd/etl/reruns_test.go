@@ -358,6 +358,48 @@ func TestStateResetWaitsForTheRunLockInClickHouse(t *testing.T) {
 	assert.Contains(t, stderr, "pid ")
 }
 
+// A run whose ClickHouse lock is refused extracted while the lock settled
+// (early start), but sent ClickHouse nothing of it: no staging table, no
+// row, and it never said it started.
+func TestRunRefusedByTheClickHouseLockSentNothing(t *testing.T) {
+	env := userflowSandbox(t)
+	dsn := testsupport.FreshDatabase(t)
+	env["CLICKHOUSE_DSN"] = dsn
+	code, _, stderr := runCLI(t, env, "migrate")
+	require.Equal(t, exitOK, code, stderr)
+
+	bin := buildBinary(t)
+	slow := slowSandbox(t)
+	for k, v := range env {
+		if _, set := slow[k]; !set {
+			slow[k] = v
+		}
+	}
+	cmd := exec.Command(bin, "backfill", "--sink", "clickhouse", "--stream", "content_sessions", "--from", daysAgo(13), "--to", daysAgo(0), "--chunk", "1d", "--parallel", "1")
+	cmd.Env = environ(slow)
+	pipe, err := cmd.StderrPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	defer func() { _ = cmd.Process.Signal(syscall.SIGKILL); _ = cmd.Wait() }()
+	var seen strings.Builder
+	require.True(t, waitForLine(pipe, "run started", 1, &seen), seen.String())
+
+	// The refused run's queries are logged, to see what it sent.
+	env["CLICKHOUSE_DSN"] = dsn + "?log_queries=1"
+	code, _, stderr = runCLI(t, env, "run", "--sink", "clickhouse", "--stream", "userflow.users")
+	assert.Equal(t, exitFailed, code, stderr)
+	assert.Contains(t, stderr, "another etl run holds the lock")
+	assert.NotContains(t, stderr, "run started")
+
+	db := dsn[strings.LastIndex(dsn, "/")+1:]
+	testsupport.ClickHouseQuery(t, dsn, "SYSTEM FLUSH LOGS")
+	sent := testsupport.ClickHouseQuery(t, dsn, fmt.Sprintf(`SELECT query FROM system.query_log
+WHERE type = 1 AND position(query, '%s') > 0 AND position(query, 'userflow_users') > 0`, db))
+	assert.Empty(t, sent, "the refused run created no staging and inserted no row")
+	rows := testsupport.ClickHouseQuery(t, dsn, "SELECT count() AS n FROM userflow_users")
+	assert.EqualValues(t, 0, rows[0]["n"])
+}
+
 // §2.11: a DSN that does not parse is bad configuration; a refused login
 // says so.
 func TestClickHouseDSNErrors(t *testing.T) {
