@@ -89,6 +89,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			// Profiles of a whole run, for BENCHMARKS.md's measurements.
 			&cli.StringFlag{Name: "cpuprofile", Hidden: true},
 			&cli.StringFlag{Name: "memprofile", Hidden: true},
+			&cli.StringFlag{Name: "trace", Hidden: true},
 		},
 		Before:         startProfiles,
 		After:          stopProfiles,
