@@ -195,12 +195,14 @@ func (h *heldWriter) begin(ctx context.Context) (load.Writer, error) {
 		return nil, err
 	}
 	h.began = true
-	h.real, h.err = h.sink.Begin(ctx, h.table, h.window, h.stream, h.runID)
-	if h.err != nil {
-		h.err = fmt.Errorf("start loading %s: %w", h.table.Name, h.err)
+	w, err := h.sink.Begin(ctx, h.table, h.window, h.stream, h.runID)
+	if err != nil {
+		// w may be a typed nil inside a non-nil interface: never keep it.
+		h.err = fmt.Errorf("start loading %s: %w", h.table.Name, err)
 		h.drop()
 		return nil, h.err
 	}
+	h.real = w
 	if ws, ok := h.real.(load.WholeStream); ok && h.whole {
 		ws.ReplaceWholeStream()
 	}

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -133,5 +134,31 @@ func TestHeldWriterOfARunThatDidNotStartWritesNothing(t *testing.T) {
 	require.NoError(t, w.Abort(context.Background()))
 	assert.Zero(t, sink.begins.Load(), "no staging was ever begun")
 	assert.Empty(t, sink.Tables())
+	assert.Zero(t, g.held)
+}
+
+// failingSink's Begin fails the way ClickHouse's cluster Begin does: a
+// typed nil writer beside the error.
+type failingSink struct{ *loadtest.Sink }
+
+type nilWriter struct{ load.Writer }
+
+func (failingSink) Begin(context.Context, *schemas.Table, window.Window, string, string) (load.Writer, error) {
+	var w *nilWriter
+	return w, errors.New("shard 2 of the cluster is unreachable")
+}
+
+func TestHeldWriterWhoseBeginFailsReportsItAndAbortsCleanly(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	g := newGate()
+	w, err := (&heldSink{Sink: failingSink{loadtest.NewSink()}, gate: g}).Begin(context.Background(), heldTable, window.Window{}, "s.t", "run")
+	require.NoError(t, err)
+	require.NoError(t, writeIDs(t, w, mem, "a"))
+	g.open()
+	err = writeIDs(t, w, mem, "b")
+	assert.ErrorContains(t, err, "start loading t: shard 2 of the cluster is unreachable")
+	assert.ErrorContains(t, w.(load.Staged).Prepare(context.Background()), "shard 2 of the cluster is unreachable", "every later call says why")
+	assert.NotPanics(t, func() { assert.NoError(t, w.Abort(context.Background())) })
 	assert.Zero(t, g.held)
 }
