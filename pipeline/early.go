@@ -232,24 +232,25 @@ func (h *heldWriter) drop() {
 	h.heldBytes = 0
 }
 
-func (h *heldWriter) Prepare(ctx context.Context) error {
+// started waits for the gate and returns the writer begun on the sink:
+// what publishes (Prepare, Swap, Commit) goes to it.
+func (h *heldWriter) started(ctx context.Context) (load.Writer, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	w, err := h.begin(ctx)
-	if err != nil {
-		return err
-	}
-	if st, ok := w.(load.Staged); ok {
+	return h.begin(ctx)
+}
+
+func (h *heldWriter) Prepare(ctx context.Context) error {
+	w, err := h.started(ctx)
+	if st, ok := w.(load.Staged); ok && err == nil {
 		return st.Prepare(ctx)
 	}
-	return nil
+	return err
 }
 
 // Swap commits a writer that does not stage, as load.CommitWindow does.
 func (h *heldWriter) Swap(ctx context.Context) error {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	w, err := h.begin(ctx)
+	w, err := h.started(ctx)
 	if err != nil {
 		return err
 	}
@@ -260,9 +261,7 @@ func (h *heldWriter) Swap(ctx context.Context) error {
 }
 
 func (h *heldWriter) Commit(ctx context.Context) error {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	w, err := h.begin(ctx)
+	w, err := h.started(ctx)
 	if err != nil {
 		return err
 	}

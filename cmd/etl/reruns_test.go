@@ -328,14 +328,11 @@ func TestStateResetIsValidatedAndLocked(t *testing.T) {
 }
 
 // §2.9 with the ClickHouse store: reset is refused while a run holds the lock.
-func TestStateResetWaitsForTheRunLockInClickHouse(t *testing.T) {
-	env := userflowSandbox(t)
-	dsn := testsupport.FreshDatabase(t)
-	env["CLICKHOUSE_DSN"] = dsn
-	code, _, stderr := runCLI(t, env, "run", "--sink", "clickhouse", "--stream", "content_sessions", "--initial-period", "2d")
-	require.Equal(t, exitOK, code, stderr)
-
-	// Another process's run, in flight.
+// backfillInFlight starts, in another process, a slow ClickHouse backfill of
+// env's database and returns once it holds the run lock; it is killed when
+// the test ends.
+func backfillInFlight(t *testing.T, env map[string]string) {
+	t.Helper()
 	bin := buildBinary(t)
 	slow := slowSandbox(t)
 	for k, v := range env {
@@ -348,9 +345,20 @@ func TestStateResetWaitsForTheRunLockInClickHouse(t *testing.T) {
 	pipe, err := cmd.StderrPipe()
 	require.NoError(t, err)
 	require.NoError(t, cmd.Start())
-	defer func() { _ = cmd.Process.Signal(syscall.SIGKILL); _ = cmd.Wait() }()
+	t.Cleanup(func() { _ = cmd.Process.Signal(syscall.SIGKILL); _ = cmd.Wait() })
 	var seen strings.Builder
 	require.True(t, waitForLine(pipe, "run started", 1, &seen), seen.String())
+}
+
+func TestStateResetWaitsForTheRunLockInClickHouse(t *testing.T) {
+	env := userflowSandbox(t)
+	dsn := testsupport.FreshDatabase(t)
+	env["CLICKHOUSE_DSN"] = dsn
+	code, _, stderr := runCLI(t, env, "run", "--sink", "clickhouse", "--stream", "content_sessions", "--initial-period", "2d")
+	require.Equal(t, exitOK, code, stderr)
+
+	// Another process's run, in flight.
+	backfillInFlight(t, env)
 
 	code, _, stderr = runCLI(t, env, "state", "reset", "--source", "userflow", "--sink", "clickhouse")
 	assert.Equal(t, exitFailed, code, stderr)
@@ -368,21 +376,7 @@ func TestRunRefusedByTheClickHouseLockSentNothing(t *testing.T) {
 	code, _, stderr := runCLI(t, env, "migrate")
 	require.Equal(t, exitOK, code, stderr)
 
-	bin := buildBinary(t)
-	slow := slowSandbox(t)
-	for k, v := range env {
-		if _, set := slow[k]; !set {
-			slow[k] = v
-		}
-	}
-	cmd := exec.Command(bin, "backfill", "--sink", "clickhouse", "--stream", "content_sessions", "--from", daysAgo(13), "--to", daysAgo(0), "--chunk", "1d", "--parallel", "1")
-	cmd.Env = environ(slow)
-	pipe, err := cmd.StderrPipe()
-	require.NoError(t, err)
-	require.NoError(t, cmd.Start())
-	defer func() { _ = cmd.Process.Signal(syscall.SIGKILL); _ = cmd.Wait() }()
-	var seen strings.Builder
-	require.True(t, waitForLine(pipe, "run started", 1, &seen), seen.String())
+	backfillInFlight(t, env)
 
 	// The refused run's queries are logged, to see what it sent.
 	env["CLICKHOUSE_DSN"] = dsn + "?log_queries=1"
