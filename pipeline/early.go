@@ -148,17 +148,17 @@ func (s *heldSink) Begin(_ context.Context, t *schemas.Table, w window.Window, s
 // heldWriter keeps records until the gate opens, then begins on the sink,
 // writes them in order and passes everything through.
 type heldWriter struct {
-	sink                load.Sink
-	gate                *gate
-	table               *schemas.Table
-	window              window.Window
-	stream, runID       string
-	mu                  sync.Mutex
-	real                load.Writer
-	err                 error // of the real Begin, or of a failed gate
-	held                []arrow.Record
-	heldBytes           int64
-	whole, began, ended bool
+	sink          load.Sink
+	gate          *gate
+	table         *schemas.Table
+	window        window.Window
+	stream, runID string
+	mu            sync.Mutex
+	real          load.Writer
+	err           error // of the real Begin, or of a failed gate
+	held          []arrow.Record
+	heldBytes     int64
+	whole, began  bool
 }
 
 var (
