@@ -62,19 +62,16 @@ timed() {
 }
 median() { sort -n -k1,1 "$work/$1" | awk '{a[NR]=$0} END {print a[int((NR+1)/2)]}'; }
 
-export ETL_STATE_DIR=$work/state
 sessions_table=userflow_content_sessions
 answers_table=userflow_session_answers
 
 # A warm-up walk fills the sandbox's page cache (the pages are then served from memory).
-"$ETL" backfill --from "$from" --to "$to" "${chunk[@]}" --stream content_sessions --sink parquet --out "$work/warm" >/dev/null 2>&1
-rm -rf "$work/warm" "$ETL_STATE_DIR"
+ETL_STATE_DIR=$work/state_warm "$ETL" backfill --from "$from" --to "$to" "${chunk[@]}" --stream content_sessions --sink parquet --out "$work/pq_warm" >/dev/null 2>&1
 
 # The rows the reference tools load: those of one untimed etl load, read back as JSON lines.
 ch -q "DROP DATABASE IF EXISTS bench_e2e_rows"
-CLICKHOUSE_DSN=$dsn_root/bench_e2e_rows "$ETL" migrate >/dev/null 2>&1
-CLICKHOUSE_DSN=$dsn_root/bench_e2e_rows "$ETL" backfill --from "$from" --to "$to" "${chunk[@]}" --stream content_sessions --sink clickhouse >/dev/null 2>&1
-rm -rf "$ETL_STATE_DIR"
+CLICKHOUSE_DSN=$dsn_root/bench_e2e_rows ETL_STATE_DIR=$work/state_rows "$ETL" migrate >/dev/null 2>&1
+CLICKHOUSE_DSN=$dsn_root/bench_e2e_rows ETL_STATE_DIR=$work/state_rows "$ETL" backfill --from "$from" --to "$to" "${chunk[@]}" --stream content_sessions --sink clickhouse >/dev/null 2>&1
 ch -q "SELECT * FROM bench_e2e_rows.$sessions_table FORMAT JSONEachRow" --output_format_json_quote_64bit_integers=0 >"$work/sessions.jsonl"
 ch -q "SELECT * FROM bench_e2e_rows.$answers_table FORMAT JSONEachRow" --output_format_json_quote_64bit_integers=0 >"$work/answers.jsonl"
 sessions=$(wc -l <"$work/sessions.jsonl")
@@ -83,38 +80,49 @@ rows=$((sessions + answers))
 
 cat >"$work/ref_ch.sh" <<SH
 set -e
-clickhouse-client --port $CLICKHOUSE_TCP_PORT -q "INSERT INTO bench_ref.$sessions_table FORMAT JSONEachRow" <$work/sessions.jsonl
-clickhouse-client --port $CLICKHOUSE_TCP_PORT -q "INSERT INTO bench_ref.$answers_table FORMAT JSONEachRow" <$work/answers.jsonl
+clickhouse-client --port $CLICKHOUSE_TCP_PORT -q "INSERT INTO \$1.$sessions_table FORMAT JSONEachRow" <$work/sessions.jsonl
+clickhouse-client --port $CLICKHOUSE_TCP_PORT -q "INSERT INTO \$1.$answers_table FORMAT JSONEachRow" <$work/answers.jsonl
 SH
 cat >"$work/ref_duck.mjs" <<JS
 import { DuckDBInstance } from '@duckdb/node-api';
+import { mkdirSync } from 'node:fs';
+const out = process.argv[2];
+mkdirSync(out);
 const db = await DuckDBInstance.create(':memory:');
 const c = await db.connect();
-await c.run("COPY (SELECT * FROM read_json_auto('$work/sessions.jsonl')) TO '$work/duck_sessions.parquet' (FORMAT parquet)");
-await c.run("COPY (SELECT * FROM read_json_auto('$work/answers.jsonl')) TO '$work/duck_answers.parquet' (FORMAT parquet)");
+await c.run(\`COPY (SELECT * FROM read_json_auto('$work/sessions.jsonl')) TO '\${out}/sessions.parquet' (FORMAT parquet)\`);
+await c.run(\`COPY (SELECT * FROM read_json_auto('$work/answers.jsonl')) TO '\${out}/answers.parquet' (FORMAT parquet)\`);
 JS
 cp "$work/ref_duck.mjs" tools/duckdb/.bench-e2e.mjs
 trap 'rm -f tools/duckdb/.bench-e2e.mjs; cleanup' EXIT
 
 # Ours and theirs in turns (ours, theirs, ours, theirs...), so that a machine whose speed drifts
 # during the call moves both alike; the ratio is also taken pair by pair.
+#
+# Nothing is deleted between the timed runs; every output (databases, directories, state) goes
+# at the end. On a journal-less ext4 (this project's VMs) a file or directory created within
+# seconds of a mass deletion costs up to 1 ms of kernel CPU (ext4 skips recently deleted inodes
+# one by one), and the deletions of one run's outputs then slowed the next runs, but only those
+# that create many files: ours writes ~500 (a directory and a file per table and day), DuckDB 2.
+# A nightly run does not follow thousands of deletions, so the benchmark should not either.
 for i in $(seq 1 "$RUNS"); do
 	db=bench_e2e_$i
 	ch -q "DROP DATABASE IF EXISTS $db"
-	CLICKHOUSE_DSN=$dsn_root/$db "$ETL" migrate >/dev/null 2>&1
-	CLICKHOUSE_DSN=$dsn_root/$db timed ours_ch "$ETL" backfill --from "$from" --to "$to" "${chunk[@]}" --stream content_sessions --sink clickhouse
-	rm -rf "$ETL_STATE_DIR"
-	ch -q "DROP DATABASE IF EXISTS $db"
-	ch -q "DROP DATABASE IF EXISTS bench_ref"
-	ch -q "CREATE DATABASE bench_ref"
-	ch -q "CREATE TABLE bench_ref.$sessions_table AS bench_e2e_rows.$sessions_table"
-	ch -q "CREATE TABLE bench_ref.$answers_table AS bench_e2e_rows.$answers_table"
-	timed theirs_ch bash "$work/ref_ch.sh"
-	timed ours_pq "$ETL" backfill --from "$from" --to "$to" "${chunk[@]}" --stream content_sessions --sink parquet --out "$work/pq_$i"
-	rm -rf "$ETL_STATE_DIR" "$work/pq_$i"
-	rm -f "$work"/duck_*.parquet
-	timed theirs_pq node tools/duckdb/.bench-e2e.mjs
+	CLICKHOUSE_DSN=$dsn_root/$db ETL_STATE_DIR=$work/state_ch_$i "$ETL" migrate >/dev/null 2>&1
+	CLICKHOUSE_DSN=$dsn_root/$db ETL_STATE_DIR=$work/state_ch_$i timed ours_ch "$ETL" backfill --from "$from" --to "$to" "${chunk[@]}" --stream content_sessions --sink clickhouse
+	ch -q "DROP DATABASE IF EXISTS bench_ref_$i"
+	ch -q "CREATE DATABASE bench_ref_$i"
+	ch -q "CREATE TABLE bench_ref_$i.$sessions_table AS bench_e2e_rows.$sessions_table"
+	ch -q "CREATE TABLE bench_ref_$i.$answers_table AS bench_e2e_rows.$answers_table"
+	timed theirs_ch bash "$work/ref_ch.sh" "bench_ref_$i"
+	ETL_STATE_DIR=$work/state_pq_$i timed ours_pq "$ETL" backfill --from "$from" --to "$to" "${chunk[@]}" --stream content_sessions --sink parquet --out "$work/pq_$i"
+	timed theirs_pq node tools/duckdb/.bench-e2e.mjs "$work/duck_$i"
 done
+drop_outputs() {
+	for i in $(seq 1 "$RUNS"); do ch -q "DROP DATABASE IF EXISTS bench_e2e_$i"; ch -q "DROP DATABASE IF EXISTS bench_ref_$i"; done
+	ch -q "DROP DATABASE IF EXISTS bench_e2e_rows"
+	rm -rf "$work"/pq_* "$work"/duck_* "$work"/state_*
+}
 
 echo "bench-e2e: $sessions sessions + $answers answers = $rows rows, $RUNS runs each, medians (wall s, peak RSS MiB)"
 report() { # label ours theirs what
@@ -129,11 +137,11 @@ report() { # label ours theirs what
 report clickhouse ours_ch theirs_ch "clickhouse-client JSONEachRow"
 report parquet ours_pq theirs_pq "duckdb read_json_auto->parquet"
 for l in ours_ch theirs_ch ours_pq theirs_pq; do echo "  $l runs: $(tr '\n' ';' <"$work/$l")"; done
-ch -q "DROP DATABASE IF EXISTS bench_e2e_rows"
-ch -q "DROP DATABASE IF EXISTS bench_ref"
+drop_outputs
 
 # The other sources (issue 14): Whatfix CSV reports and bot transcripts, rows/s end to end
 # and CPU per row, into Parquet (30 days, the sandbox's live fakes at SCALE).
+export ETL_STATE_DIR=$work/state
 other() { # label args...
 	local label=$1; shift
 	rm -rf "$ETL_STATE_DIR" "$work/other"

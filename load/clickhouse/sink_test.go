@@ -270,25 +270,32 @@ func TestAbortLeavesNothingVisible(t *testing.T) {
 	assert.Equal(t, 1.0, count(t, dsn, fmt.Sprintf("SELECT sum(views) FROM `%s`.t_report", s.Database())))
 }
 
+// Values round-trip under every network compression: the test server is on
+// loopback, where a DSN without compress= sends blocks uncompressed, so LZ4
+// (the default to any other host) and zstd are asked for by name.
 func TestValuesRoundTripWithTypes(t *testing.T) {
-	s, dsn := openSink(t)
-	w := window.New(day("2026-11-01"), day("2026-11-02"))
-	completed := w.Start.Add(90 * time.Minute)
-	loadRows(t, s, sessions, w, []map[string]any{{
-		"id": "x", "created_at": "2026-10-01T08:00:00.000+02:00", "last_activity_at": w.Start.Add(time.Hour), "progress": "0.25",
-		"completed_at": completed, "done": true, "tags": []any{"é", "a,b", ""}, "note": "l'été \"chaud\"\nligne", "n": nil, "d": "2026-10-01",
-	}})
-	rows := testsupport.ClickHouseQuery(t, dsn, fmt.Sprintf("SELECT id, toString(created_at) AS c, toString(completed_at) AS ca, progress, done, tags, note, n, toString(d) AS d FROM `%s`.t_sessions", s.Database()))
-	require.Len(t, rows, 1)
-	r := rows[0]
-	assert.Equal(t, "2026-10-01 06:00:00", r["c"], "stored in UTC")
-	assert.Equal(t, "2026-11-01 01:30:00", r["ca"])
-	assert.Equal(t, 0.25, r["progress"])
-	assert.EqualValues(t, 1, r["done"])
-	assert.Equal(t, []any{"é", "a,b", ""}, r["tags"])
-	assert.Equal(t, "l'été \"chaud\"\nligne", r["note"])
-	assert.Nil(t, r["n"])
-	assert.Equal(t, "2026-10-01", r["d"])
+	for _, method := range []string{"none", "lz4", "zstd"} {
+		t.Run(method, func(t *testing.T) {
+			s, dsn := openSinkWith(t, "?compress="+method)
+			w := window.New(day("2026-11-01"), day("2026-11-02"))
+			completed := w.Start.Add(90 * time.Minute)
+			loadRows(t, s, sessions, w, []map[string]any{{
+				"id": "x", "created_at": "2026-10-01T08:00:00.000+02:00", "last_activity_at": w.Start.Add(time.Hour), "progress": "0.25",
+				"completed_at": completed, "done": true, "tags": []any{"é", "a,b", ""}, "note": "l'été \"chaud\"\nligne", "n": nil, "d": "2026-10-01",
+			}})
+			rows := testsupport.ClickHouseQuery(t, dsn, fmt.Sprintf("SELECT id, toString(created_at) AS c, toString(completed_at) AS ca, progress, done, tags, note, n, toString(d) AS d FROM `%s`.t_sessions", s.Database()))
+			require.Len(t, rows, 1)
+			r := rows[0]
+			assert.Equal(t, "2026-10-01 06:00:00", r["c"], "stored in UTC")
+			assert.Equal(t, "2026-11-01 01:30:00", r["ca"])
+			assert.Equal(t, 0.25, r["progress"])
+			assert.EqualValues(t, 1, r["done"])
+			assert.Equal(t, []any{"é", "a,b", ""}, r["tags"])
+			assert.Equal(t, "l'été \"chaud\"\nligne", r["note"])
+			assert.Nil(t, r["n"])
+			assert.Equal(t, "2026-10-01", r["d"])
+		})
+	}
 }
 
 func TestEnsureAddsNewColumnsAndRejectsTypeChanges(t *testing.T) {
