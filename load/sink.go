@@ -5,6 +5,7 @@ package load
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/apache/arrow/go/v15/arrow"
@@ -52,6 +53,17 @@ type Staged interface {
 	Swap(ctx context.Context) error
 }
 
+// Sealer is a Staged writer with commit work that needs neither its
+// table's lock nor the other tables: sending the rows still buffered,
+// finishing files, checks on its own staging. CommitWindow seals a window's
+// writers concurrently before it prepares them one by one in their fixed
+// order, so that this work overlaps across tables (two tables' last INSERT
+// blocks and staging checks: 45 ms of a 395k-row Userflow backfill's commit
+// one after the other). Nothing may be written after Seal.
+type Sealer interface {
+	Seal(ctx context.Context) error
+}
+
 // TableWriter is one table's writer within a window.
 type TableWriter struct {
 	Table  string
@@ -65,6 +77,9 @@ type TableWriter struct {
 // away mid-swap) the ones already visible, which the caller must name.
 // Writers that are not Staged commit in the swap phase.
 func CommitWindow(ctx context.Context, ws []TableWriter) (committed []string, err error) {
+	if err := seal(ctx, ws); err != nil {
+		return nil, err
+	}
 	for _, tw := range ws {
 		if st, ok := tw.Writer.(Staged); ok {
 			if err := st.Prepare(ctx); err != nil {
@@ -92,6 +107,36 @@ func CommitWindow(ctx context.Context, ws []TableWriter) (committed []string, er
 		committed = append(committed, tw.Table)
 	}
 	return committed, nil
+}
+
+// seal seals the window's Sealers concurrently; with one or none there is
+// nothing to overlap, and Prepare does the same work.
+func seal(ctx context.Context, ws []TableWriter) error {
+	var sealers []int
+	for i, tw := range ws {
+		if _, ok := tw.Writer.(Sealer); ok {
+			sealers = append(sealers, i)
+		}
+	}
+	if len(sealers) < 2 {
+		return nil
+	}
+	errs := make([]error, len(ws))
+	var wg sync.WaitGroup
+	for _, i := range sealers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = ws[i].Writer.(Sealer).Seal(ctx)
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			return fmt.Errorf("stage %s: %w", ws[i].Table, err)
+		}
+	}
+	return nil
 }
 
 // WholeStream is implemented by the writers of etl_rejects, which every

@@ -163,6 +163,7 @@ type heldWriter struct {
 
 var (
 	_ load.Staged      = (*heldWriter)(nil)
+	_ load.Sealer      = (*heldWriter)(nil)
 	_ load.WholeStream = (*heldWriter)(nil)
 )
 
@@ -247,6 +248,14 @@ func (h *heldWriter) Prepare(ctx context.Context) error {
 	w, err := h.started(ctx)
 	if st, ok := w.(load.Staged); ok && err == nil {
 		return st.Prepare(ctx)
+	}
+	return err
+}
+
+func (h *heldWriter) Seal(ctx context.Context) error {
+	w, err := h.started(ctx)
+	if s, ok := w.(load.Sealer); ok && err == nil {
+		return s.Seal(ctx)
 	}
 	return err
 }

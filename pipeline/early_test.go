@@ -162,3 +162,47 @@ func TestHeldWriterWhoseBeginFailsReportsItAndAbortsCleanly(t *testing.T) {
 	assert.NotPanics(t, func() { assert.NoError(t, w.Abort(context.Background())) })
 	assert.Zero(t, g.held)
 }
+
+// sealingSink's writers are load.Sealers that count their seals.
+type sealingSink struct {
+	countingSink
+	seals atomic.Int32
+}
+
+type sealWriter struct {
+	load.Writer
+	sink *sealingSink
+}
+
+func (s *sealingSink) Begin(ctx context.Context, t *schemas.Table, w window.Window, stream, runID string) (load.Writer, error) {
+	wr, err := s.countingSink.Begin(ctx, t, w, stream, runID)
+	return &sealWriter{Writer: wr, sink: s}, err
+}
+
+func (w *sealWriter) Seal(context.Context) error { w.sink.seals.Add(1); return nil }
+
+// load.CommitWindow seals the tables of a window together: a held writer's
+// Seal waits, like every publishing call, until the run is known to be the
+// run, then seals the writer begun on the sink.
+func TestHeldWriterSealsOnlyOnceTheGateOpens(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	sink := &sealingSink{countingSink: countingSink{Sink: loadtest.NewSink()}}
+	g := newGate()
+	w, err := (&heldSink{Sink: sink, gate: g}).Begin(context.Background(), heldTable, window.Window{}, "s.t", "run")
+	require.NoError(t, err)
+	require.NoError(t, writeIDs(t, w, mem, "a"))
+	sealed := make(chan error, 1)
+	go func() { sealed <- w.(load.Sealer).Seal(context.Background()) }()
+	select {
+	case err := <-sealed:
+		t.Fatalf("Seal returned before the lock was decided: %v", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	assert.Zero(t, sink.begins.Load())
+	g.open()
+	require.NoError(t, <-sealed)
+	assert.EqualValues(t, 1, sink.seals.Load(), "the real writer was sealed")
+	require.NoError(t, w.Commit(context.Background()))
+	assert.EqualValues(t, 1, sink.Count("t"))
+}

@@ -356,6 +356,9 @@ type writer struct {
 	// they are swapped in.
 	lock  *sync.Mutex
 	swaps []partitionSwap
+	// sealed holds, once Seal ran, what a merge load's Prepare reads of
+	// its own staging (nothing else writes there).
+	sealed *stagedPartitions
 	// rebuilt, for merge tables, holds the partitions Prepare rebuilt from
 	// the live and the staged rows; Swap moves them from there.
 	rebuilt string
@@ -383,7 +386,7 @@ type partitionSwap struct {
 var _ load.Staged = (*writer)(nil)
 
 func (w *writer) Write(ctx context.Context, rec arrow.Record) error {
-	if w.state != writing {
+	if w.state != writing || w.sealed != nil {
 		return fmt.Errorf("write to %s after its load was prepared or finished", w.table.Name)
 	}
 	return w.stager.write(ctx, rec)
@@ -395,6 +398,58 @@ func (w *writer) flush() error {
 		return nil
 	}
 	return w.stager.flush()
+}
+
+// stagedPartitions is what a merge load reads of its staging table: its
+// partitions, and those with one row per key.
+type stagedPartitions struct {
+	read  bool // parts and asIs were read (a merge table's Seal)
+	parts []string
+	asIs  map[string]bool
+}
+
+var _ load.Sealer = (*writer)(nil)
+
+// Seal implements load.Sealer: it closes the open INSERT, waiting until
+// the server holds every row, and for a merge table reads what Prepare
+// needs of staging, which no other load touches, so no lock is needed yet.
+func (w *writer) Seal(ctx context.Context) error {
+	if w.state != writing || w.sealed != nil {
+		return nil
+	}
+	if err := w.flush(); err != nil {
+		return fmt.Errorf("stage %s window %s: %w", w.table.Name, w.window, err)
+	}
+	sp := &stagedPartitions{}
+	if w.table.Disposition == schemas.Merge && !w.isRejects() {
+		var err error
+		if sp, err = w.stagedPartitions(ctx); err != nil {
+			return fmt.Errorf("stage %s window %s: %w", w.table.Name, w.window, err)
+		}
+	}
+	w.sealed = sp
+	return nil
+}
+
+func (w *writer) isRejects() bool {
+	return w.table == schemas.Rejects || w.table.Name == schemas.Rejects.Name
+}
+
+func (w *writer) stagedPartitions(ctx context.Context) (*stagedPartitions, error) {
+	if w.sealed != nil && w.sealed.read {
+		return w.sealed, nil
+	}
+	parts, err := w.sink.partitions(ctx, w.staging)
+	if err != nil {
+		return nil, err
+	}
+	asIs := map[string]bool{}
+	if len(parts) > 0 {
+		if asIs, err = w.oneRowPerKey(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return &stagedPartitions{read: true, parts: parts, asIs: asIs}, nil
 }
 
 // Commit prepares and swaps this table alone.
@@ -429,7 +484,7 @@ func (w *writer) Prepare(ctx context.Context) error {
 	}
 	var err error
 	switch {
-	case w.table == schemas.Rejects || w.table.Name == schemas.Rejects.Name:
+	case w.isRejects():
 		err = w.prepareRejects(ctx)
 	case w.table.Disposition == schemas.ReplaceAll:
 		err = w.addSwap(ctx, "tuple()", "tuple()")
@@ -565,10 +620,11 @@ func (w *writer) addMonthSwaps(ctx context.Context, ids []string) error {
 // and REPLACE PARTITION swaps it in.
 func (w *writer) prepareMerge(ctx context.Context) error {
 	s, t := w.sink, w.table
-	parts, err := s.partitions(ctx, w.staging)
+	staged, err := w.stagedPartitions(ctx)
 	if err != nil {
 		return err
 	}
+	parts, asIs := staged.parts, staged.asIs
 	live, err := s.partitions(ctx, w.target)
 	if err != nil {
 		return err
@@ -576,12 +632,6 @@ func (w *writer) prepareMerge(ctx context.Context) error {
 	have := map[string]bool{}
 	for _, p := range live {
 		have[p] = true
-	}
-	asIs := map[string]bool{}
-	if len(parts) > 0 {
-		if asIs, err = w.oneRowPerKey(ctx); err != nil {
-			return err
-		}
 	}
 	// A live partition none of whose keys the load brings (each key of a
 	// backfill lives in the one chunk its version falls in) gains the

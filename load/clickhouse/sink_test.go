@@ -209,6 +209,51 @@ func TestMergeKeepsTheNewestRowPerKeyInAnyLoadOrder(t *testing.T) {
 	assert.Equal(t, map[string]float64{"a": 0.9, "b": 0.7, "c": 0.3, "d": 0.6, "old": 0.4}, progressOf())
 }
 
+// A window of two tables commits through load.CommitWindow, which seals
+// both (their INSERTs closed and the merge table's staging read at once,
+// before any lock) and then prepares them: a merge load that changes keys
+// already live keeps one row per key, exactly as Commit does, and nothing
+// can be written once a load is sealed.
+func TestSealedWindowCommitsLikeCommit(t *testing.T) {
+	s, dsn := openSink(t)
+	db := s.Database()
+	ctx := context.Background()
+	w := window.New(day("2026-11-01"), day("2026-11-02"))
+	var first, changed []map[string]any
+	for i := 0; i < 6; i++ {
+		created := day("2026-10-30").Add(time.Duration(i) * 12 * time.Hour)
+		first = append(first, session(fmt.Sprintf("s%d", i), created, w.Start.Add(time.Duration(i)*time.Hour), 0.5))
+		if i%2 == 0 {
+			changed = append(changed, session(fmt.Sprintf("s%d", i), created, w.Start.Add(time.Duration(i)*time.Hour+time.Minute), 1))
+		}
+	}
+	loadRows(t, s, sessions, w, first)
+	require.NoError(t, s.Ensure(ctx, report))
+
+	var reports []map[string]any
+	for f := 0; f < 5; f++ {
+		reports = append(reports, map[string]any{"report_date": w.Start, "flow": fmt.Sprintf("f%d", f), "views": float64(f)})
+	}
+	ws := writeRows(t, s, sessions, w, changed, 2)
+	wr := writeRows(t, s, report, w, reports, 2)
+	committed, err := load.CommitWindow(ctx, []load.TableWriter{{Table: sessions.Name, Writer: ws}, {Table: report.Name, Writer: wr}})
+	require.NoError(t, err)
+	assert.Equal(t, []string{sessions.Name, report.Name}, committed)
+	assert.Equal(t, 6.0, count(t, dsn, fmt.Sprintf("SELECT count() FROM `%s`.t_sessions", db)))
+	assert.Equal(t, 4.5, count(t, dsn, fmt.Sprintf("SELECT sum(progress) FROM `%s`.t_sessions", db)), "three sessions at 1, three at 0.5")
+	assert.Equal(t, 5.0, count(t, dsn, fmt.Sprintf("SELECT count() FROM `%s`.t_report", db)))
+
+	sealed := writeRows(t, s, sessions, w, changed, 2)
+	require.NoError(t, sealed.(load.Sealer).Seal(ctx))
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	recs := sessionRecords(t, mem, "late", w.Start, 1, 1)
+	defer recs[0].Release()
+	err = sealed.Write(ctx, recs[0])
+	require.Error(t, err, "a row written after Seal would never be staged")
+	require.NoError(t, sealed.Abort(ctx))
+}
+
 func TestReplaceWindowReplacesExactlyTheWindowDays(t *testing.T) {
 	s, dsn := openSink(t)
 	db := s.Database()

@@ -8,7 +8,9 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 
+	"github.com/adoptionlabs/etl/load"
 	"github.com/adoptionlabs/etl/schemas"
 )
 
@@ -25,6 +27,28 @@ func (w *Writer) Commit(ctx context.Context) error {
 		return err
 	}
 	return w.Swap(ctx)
+}
+
+var _ load.Sealer = (*Writer)(nil)
+
+// Seal implements load.Sealer: it finishes every staged file (last pages,
+// footer, fsync, final name) without the table's commit lock, so that the
+// tables of a window finish theirs at the same time.
+func (w *Writer) Seal(ctx context.Context) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.state != writing {
+		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	w.sealed = true
+	if err := w.finishAll(); err != nil {
+		w.state = failed
+		return fmt.Errorf("table %s stream %s window %s: stage: %w", w.table.Name, w.stream, w.window, err)
+	}
+	return nil
 }
 
 // Prepare implements load.Staged: it finishes and syncs every staged file
@@ -86,16 +110,50 @@ func (w *Writer) prepare() error {
 		slices.Sort(days)
 	}
 	w.tableDir = tableDir
-	for _, day := range days {
-		p, err := w.prepareDay(tableDir, day)
-		if err != nil {
-			return fmt.Errorf("stage day %s: %w", dayString(day), err)
-		}
+	plans, err := w.prepareDays(tableDir, days)
+	if err != nil {
+		return err
+	}
+	for _, p := range plans {
 		if p.live != "" {
 			w.plans = append(w.plans, p)
 		}
 	}
 	return nil
+}
+
+// prepareDayWorkers prepare the days of a load side by side: each day is
+// two directory reads and an fsync of its directory, which on a disk wait
+// more than they compute (a 125-day backfill: 16 ms a table one by one).
+const prepareDayWorkers = 4
+
+// prepareDays prepares each day independently and returns their plans in
+// the order of days; the first error in that order wins.
+func (w *Writer) prepareDays(tableDir string, days []int32) ([]dayPlan, error) {
+	plans := make([]dayPlan, len(days))
+	errs := make([]error, len(days))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(prepareDayWorkers, len(days)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				plans[i], errs[i] = w.prepareDay(tableDir, days[i])
+			}
+		}()
+	}
+	for i := range days {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			return nil, fmt.Errorf("stage day %s: %w", dayString(days[i]), err)
+		}
+	}
+	return plans, nil
 }
 
 // Swap implements load.Staged: it renames the prepared day directories in

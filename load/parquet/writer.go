@@ -65,8 +65,10 @@ type Writer struct {
 	tableDir string
 	plans    []dayPlan
 
-	mu       sync.Mutex
-	state    writerState
+	mu    sync.Mutex
+	state writerState
+	// sealed: Seal finished the files; nothing more may be written.
+	sealed   bool
 	open     map[int32]*dayFile
 	seq      map[int32]int
 	tick     uint64
@@ -86,6 +88,13 @@ type Writer struct {
 }
 
 type writerState int
+
+func (w *Writer) stateName() string {
+	if w.state == writing && w.sealed {
+		return "sealed"
+	}
+	return w.state.String()
+}
 
 const (
 	writing writerState = iota
@@ -145,8 +154,8 @@ func (w *Writer) Write(ctx context.Context, rec arrow.Record) error {
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.state != writing {
-		return fmt.Errorf("table %s stream %s window %s: Write after the load was %s", w.table.Name, w.stream, w.window, w.state)
+	if w.state != writing || w.sealed {
+		return fmt.Errorf("table %s stream %s window %s: Write after the load was %s", w.table.Name, w.stream, w.window, w.stateName())
 	}
 	n := int(rec.NumRows())
 	if n == 0 {
