@@ -43,15 +43,16 @@ import (
 // fills). BENCHMARKS.md, fourth round.
 const earlyHoldBytes = 48 << 20
 
-// ClaimSettler is a state store whose Lock waits before it decides; a run
-// extracts during that wait (early start).
+// ClaimSettler is a state store whose Lock decides only after a wait
+// (ClickHouse has no compare-and-set: claims made at about the same moment
+// must show before one wins). LockSettling is its Lock, calling settling in
+// the caller's goroutine when that wait starts, after the store saw no live
+// holder; a run extracts during the wait (early start). A lock visibly held
+// is refused before settling, so a refused run sends the vendors nothing: a
+// nightly run over every stream would otherwise spend a request of each
+// stream's rate limit, which the run holding the lock is using.
 type ClaimSettler interface {
-	ClaimSettle() time.Duration
-}
-
-func settles(store state.Store) bool {
-	s, ok := store.(ClaimSettler)
-	return ok && s.ClaimSettle() > 0
+	LockSettling(ctx context.Context, name string, ttl time.Duration, me state.Holder, settling func()) (state.Lock, *state.Holder, error)
 }
 
 // errNotStarted ends an early run that is discarded (the lock was not won,

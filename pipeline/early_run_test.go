@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -40,28 +41,38 @@ func (b *syncBuffer) String() string {
 }
 
 // settlingStore is the file store deciding its lock the way ClickHouse's
-// does: an answer only after a wait. beforeDecide runs during that wait.
+// does: a lock visibly held is refused at once; otherwise the claim waits
+// before it is decided, settling is called when the wait starts, and
+// beforeDecide runs during it. loseRace makes the claim lose to one made at
+// the same moment elsewhere, which shows only after the wait.
 type settlingStore struct {
 	state.Store
 	settle       time.Duration
 	beforeDecide func()
+	loseRace     bool
 
 	mu      sync.Mutex
 	decided time.Time
 }
 
-func (s *settlingStore) ClaimSettle() time.Duration { return s.settle }
-
-func (s *settlingStore) Lock(ctx context.Context, name string, ttl time.Duration, me state.Holder) (state.Lock, *state.Holder, error) {
+func (s *settlingStore) LockSettling(ctx context.Context, name string, ttl time.Duration, me state.Holder, settling func()) (state.Lock, *state.Holder, error) {
+	l, h, err := s.Store.Lock(ctx, name, ttl, me)
+	if err != nil {
+		return nil, nil, err
+	}
+	settling()
 	time.Sleep(s.settle)
 	if s.beforeDecide != nil {
 		s.beforeDecide()
 	}
-	l, h, err := s.Store.Lock(ctx, name, ttl, me)
 	s.mu.Lock()
 	s.decided = time.Now()
 	s.mu.Unlock()
-	return l, h, err
+	if s.loseRace {
+		_ = l.Release(ctx)
+		return nil, nil, &state.LockedError{Name: name, Holder: state.Holder{Host: "elsewhere", PID: 2, Command: "etl run"}, TTL: ttl}
+	}
+	return l, h, nil
 }
 
 func openSettling(t *testing.T, p *pipeline.Pipeline) *settlingStore {
@@ -133,7 +144,10 @@ func TestEarlyStartExtractsWhileTheLockSettles(t *testing.T) {
 	}
 }
 
-func TestEarlyStartOfARunRefusedTheLockWritesNothing(t *testing.T) {
+// A lock another run visibly holds is refused before the settle: the run
+// starts nothing, so it sends the vendors no request (they count against
+// the rate limits the holder is using).
+func TestRunRefusedAHeldLockExtractsNothing(t *testing.T) {
 	p := newPipeline(t)
 	var logs syncBuffer
 	p.Log = slog.New(slog.NewTextHandler(&logs, nil))
@@ -142,10 +156,35 @@ func TestEarlyStartOfARunRefusedTheLockWritesNothing(t *testing.T) {
 	require.NoError(t, err)
 	defer held.Release(context.Background())
 
-	src := &source{}
+	var pulls atomic.Int32
+	src := &source{release: func(window.Window) { pulls.Add(1) }}
 	_, err = earlyBackfill(t, p, st, src.stream(), "2026-11-01", "2026-11-04")
 	var locked *state.LockedError
 	require.ErrorAs(t, err, &locked)
+	assert.Zero(t, pulls.Load(), "no request was made")
+	assertNothingWritten(t, p, st, &logs)
+}
+
+// A run whose claim loses the race to one made at the same moment
+// elsewhere learns it only after the settle, during which it extracted: it
+// is discarded having written nothing.
+func TestEarlyStartOfARunThatLostTheLockWritesNothing(t *testing.T) {
+	p := newPipeline(t)
+	var logs syncBuffer
+	p.Log = slog.New(slog.NewTextHandler(&logs, nil))
+	st := openSettling(t, p)
+	st.loseRace = true
+	var pulls atomic.Int32
+	src := &source{release: func(window.Window) { pulls.Add(1) }}
+	_, err := earlyBackfill(t, p, st, src.stream(), "2026-11-01", "2026-11-04")
+	var locked *state.LockedError
+	require.ErrorAs(t, err, &locked)
+	assert.Positive(t, pulls.Load(), "the run extracted while the lock settled")
+	assertNothingWritten(t, p, st, &logs)
+}
+
+func assertNothingWritten(t *testing.T, p *pipeline.Pipeline, st *settlingStore, logs *syncBuffer) {
+	t.Helper()
 	days, staged := loadedDays(t, p)
 	assert.Empty(t, days, "no file was committed")
 	assert.Empty(t, staged, "nor staged")

@@ -130,11 +130,27 @@ func (p *Pipeline) OpenState(ctx context.Context) (state.Store, error) {
 // Lock takes the run lock for command, saying so when it takes over a lock
 // a stopped run left.
 func (p *Pipeline) Lock(ctx context.Context, store state.Store, command string) (state.Lock, error) {
+	return p.lock(ctx, store, command, nil)
+}
+
+// lock is Lock; a store that decides after a wait (ClaimSettler) calls
+// settling when the wait starts.
+func (p *Pipeline) lock(ctx context.Context, store state.Store, command string, settling func()) (state.Lock, error) {
 	host, err := os.Hostname()
 	if err != nil {
 		p.Log.Warn("could not read the host name for the lock holder", "err", err)
 	}
-	lock, stale, err := store.Lock(ctx, LockName, p.Config.State.LockTTL.Duration, state.Holder{Host: host, PID: os.Getpid(), Command: command})
+	me := state.Holder{Host: host, PID: os.Getpid(), Command: command}
+	ttl := p.Config.State.LockTTL.Duration
+	var (
+		lock  state.Lock
+		stale *state.Holder
+	)
+	if cs, ok := store.(ClaimSettler); ok && settling != nil {
+		lock, stale, err = cs.LockSettling(ctx, LockName, ttl, me, settling)
+	} else {
+		lock, stale, err = store.Lock(ctx, LockName, ttl, me)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -105,10 +105,7 @@ func (p *Pipeline) Execute(ctx context.Context, sel *Selection, spec Spec) (*Res
 	)
 	if spec.UseState {
 		var early *earlyRun
-		if settles(store) {
-			early = r.startEarly(runCtx, sink)
-		}
-		lock, err := p.Lock(ctx, store, spec.Command)
+		lock, err := p.lock(ctx, store, spec.Command, func() { early = r.startEarly(runCtx, sink) })
 		if err != nil {
 			early.discard()
 			return nil, err

@@ -370,7 +370,7 @@ func TestStateResetWaitsForTheRunLockInClickHouse(t *testing.T) {
 // (early start), but sent ClickHouse nothing of it: no staging table, no
 // row, and it never said it started.
 func TestRunRefusedByTheClickHouseLockSentNothing(t *testing.T) {
-	env := userflowSandbox(t)
+	env, requests := countedUserflowSandbox(t)
 	dsn := testsupport.FreshDatabase(t)
 	env["CLICKHOUSE_DSN"] = dsn
 	code, _, stderr := runCLI(t, env, "migrate")
@@ -384,6 +384,7 @@ func TestRunRefusedByTheClickHouseLockSentNothing(t *testing.T) {
 	assert.Equal(t, exitFailed, code, stderr)
 	assert.Contains(t, stderr, "another etl run holds the lock")
 	assert.NotContains(t, stderr, "run started")
+	assert.Zero(t, requests.Load(), "a lock visibly held is refused before the run extracts anything: the vendor got no request")
 
 	db := dsn[strings.LastIndex(dsn, "/")+1:]
 	testsupport.ClickHouseQuery(t, dsn, "SYSTEM FLUSH LOGS")

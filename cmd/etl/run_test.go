@@ -4,10 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/adoptionlabs/etl/testsupport"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,18 +19,30 @@ import (
 	"github.com/adoptionlabs/etl/extract/sandbox"
 	"github.com/adoptionlabs/etl/pipeline"
 	"github.com/adoptionlabs/etl/state"
+	"github.com/adoptionlabs/etl/testsupport"
 	"github.com/adoptionlabs/etl/window"
 )
 
 func userflowSandbox(t *testing.T) map[string]string {
+	env, _ := countedUserflowSandbox(t)
+	return env
+}
+
+// countedUserflowSandbox is userflowSandbox counting the requests its fake
+// receives.
+func countedUserflowSandbox(t *testing.T) (map[string]string, *atomic.Int64) {
 	p, _ := extract.Lookup("userflow")
 	sb := p.Sandbox(extract.SandboxOptions{Seed: 7, Now: time.Now().UTC(), Scale: 0.3})
-	srv, err := sandbox.Start(sb.Handler)
+	var requests atomic.Int64
+	srv, err := sandbox.Start(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		sb.Handler.ServeHTTP(w, r)
+	}))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = srv.Close() })
 	env := sb.Env(srv.URL)
 	env["ETL_STATE_DIR"] = t.TempDir()
-	return env
+	return env, &requests
 }
 
 func TestNightlyRunAdvancesWatermarksAndReports(t *testing.T) {

@@ -159,13 +159,17 @@ func firstLive(cs []claim, nowMs uint64, ttl time.Duration) (claim, bool) {
 	return claim{}, false
 }
 
-// ClaimSettle is how long Lock waits before it decides (step 3): a run
-// extracts meanwhile and writes once the lock is won (pipeline's early
-// start).
-func (st *StateStore) ClaimSettle() time.Duration { return st.settle }
-
 // Lock implements state.Store with the claim protocol described above.
 func (st *StateStore) Lock(ctx context.Context, name string, ttl time.Duration, me state.Holder) (state.Lock, *state.Holder, error) {
+	return st.LockSettling(ctx, name, ttl, me, nil)
+}
+
+// LockSettling is Lock calling settling (once, in the caller's goroutine)
+// when the settle of step 3 starts: no live holder was seen and the claim is
+// stored, so the lock is only undecided, not held by another run. The
+// pipeline extracts during the wait and writes once the lock is won (early
+// start); a lock visibly held is refused before settling is called.
+func (st *StateStore) LockSettling(ctx context.Context, name string, ttl time.Duration, me state.Holder, settling func()) (state.Lock, *state.Holder, error) {
 	if err := state.CheckLockName(name); err != nil {
 		return nil, nil, err
 	}
@@ -179,8 +183,14 @@ func (st *StateStore) Lock(ctx context.Context, name string, ttl time.Duration, 
 		return nil, nil, err
 	}
 	me = state.Me(me, st.now())
+	var once sync.Once
+	settle := func() {
+		if settling != nil {
+			once.Do(settling)
+		}
+	}
 	for attempt := 0; attempt < 3; attempt++ {
-		l, stale, retry, err := st.tryLock(ctx, name, ttl, me)
+		l, stale, retry, err := st.tryLock(ctx, name, ttl, me, settle)
 		if !retry {
 			return l, stale, err
 		}
@@ -188,7 +198,7 @@ func (st *StateStore) Lock(ctx context.Context, name string, ttl time.Duration, 
 	return nil, nil, fmt.Errorf("lock %q: ClickHouse took longer than %s to store a claim three times in a row; a lock cannot be decided safely that slowly (is the server overloaded?)", name, st.settle/2)
 }
 
-func (st *StateStore) tryLock(ctx context.Context, name string, ttl time.Duration, me state.Holder) (l state.Lock, stale *state.Holder, retry bool, err error) {
+func (st *StateStore) tryLock(ctx context.Context, name string, ttl time.Duration, me state.Holder, settling func()) (l state.Lock, stale *state.Holder, retry bool, err error) {
 	fail := func(err error) (state.Lock, *state.Holder, bool, error) {
 		return nil, nil, false, fmt.Errorf("lock %q in %s.%s: %w", name, st.sink.db, LocksTable, err)
 	}
@@ -218,6 +228,7 @@ func (st *StateStore) tryLock(ctx context.Context, name string, ttl time.Duratio
 		}
 		return nil, nil, true, nil
 	}
+	settling()
 	select {
 	case <-ctx.Done():
 		_ = withdraw()

@@ -131,6 +131,29 @@ func TestStateLockedErrorSaysWhenItIsTakenOver(t *testing.T) {
 	assert.Regexp(t, `^another etl run holds the lock "nightly": host cron-box pid 123 since \S+Z \(run r1, `+"`etl run`"+`\), last heartbeat \S+Z; wait for it to finish: if that process is gone, its lock is taken over once it has had no heartbeat for 10m0s$`, err.Error())
 }
 
+// LockSettling calls settling once, when the claim starts its settle, and
+// returns only after the decision; a lock another live run holds is refused
+// without settling, so the pipeline starts no extraction for a run that
+// cannot win.
+func TestStateLockSettlingCallsSettlingOnlyForAnUndecidedLock(t *testing.T) {
+	ctx := context.Background()
+	dsn := testsupport.FreshDatabase(t)
+	a, b := openStateStore(t, dsn), openStateStore(t, dsn)
+	var settled []time.Time
+	l, _, err := a.LockSettling(ctx, "nightly", time.Minute, state.Holder{Host: "a"}, func() { settled = append(settled, time.Now()) })
+	decided := time.Now()
+	require.NoError(t, err)
+	defer l.Release(ctx)
+	require.Len(t, settled, 1)
+	assert.GreaterOrEqual(t, decided.Sub(settled[0]), clickhouse.DefaultClaimSettle, "settling comes before the settle, not after the decision")
+
+	called := false
+	_, _, err = b.LockSettling(ctx, "nightly", time.Minute, state.Holder{Host: "b"}, func() { called = true })
+	var locked *state.LockedError
+	require.ErrorAs(t, err, &locked)
+	assert.False(t, called, "a lock visibly held is refused before any settle")
+}
+
 // The state store opens on its own connection, without the sink, through
 // the sink registry as `etl state` and `etl run` do; closing it closes that
 // connection and releases nothing of another store's.
