@@ -86,6 +86,21 @@ func TestHeldWriterBeginsOnlyOnceTheGateOpensAndKeepsTheOrder(t *testing.T) {
 	assert.Equal(t, []string{"a", "b", "c", "d"}, ids)
 }
 
+// stillWaiting runs call in the background and fails the test if it
+// returns within 100 ms: it must wait for the lock to be decided. Its error
+// comes on the channel once it returns.
+func stillWaiting(t *testing.T, what string, call func() error) <-chan error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- call() }()
+	select {
+	case err := <-done:
+		t.Fatalf("%s returned before the lock was decided: %v", what, err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	return done
+}
+
 func TestHeldWriterOverTheBudgetWaitsForTheGate(t *testing.T) {
 	mem := memory.NewGoAllocator()
 	sink := &countingSink{Sink: loadtest.NewSink()}
@@ -104,13 +119,7 @@ func TestHeldWriterOverTheBudgetWaitsForTheGate(t *testing.T) {
 	for i := 0; i < fit; i++ {
 		require.NoError(t, writeIDs(t, w, mem, big...), "record %d of %d fits the budget", i+1, fit)
 	}
-	wrote := make(chan error, 1)
-	go func() { wrote <- writeIDs(t, w, mem, big...) }()
-	select {
-	case err := <-wrote:
-		t.Fatalf("a write over the budget returned before the lock was decided: %v", err)
-	case <-time.After(100 * time.Millisecond):
-	}
+	wrote := stillWaiting(t, "a write over the budget", func() error { return writeIDs(t, w, mem, big...) })
 	assert.Zero(t, sink.begins.Load())
 	g.open()
 	require.NoError(t, <-wrote)
@@ -192,13 +201,7 @@ func TestHeldWriterSealsOnlyOnceTheGateOpens(t *testing.T) {
 	w, err := (&heldSink{Sink: sink, gate: g}).Begin(context.Background(), heldTable, window.Window{}, "s.t", "run")
 	require.NoError(t, err)
 	require.NoError(t, writeIDs(t, w, mem, "a"))
-	sealed := make(chan error, 1)
-	go func() { sealed <- w.(load.Sealer).Seal(context.Background()) }()
-	select {
-	case err := <-sealed:
-		t.Fatalf("Seal returned before the lock was decided: %v", err)
-	case <-time.After(100 * time.Millisecond):
-	}
+	sealed := stillWaiting(t, "Seal", func() error { return w.(load.Sealer).Seal(context.Background()) })
 	assert.Zero(t, sink.begins.Load())
 	g.open()
 	require.NoError(t, <-sealed)

@@ -356,9 +356,11 @@ type writer struct {
 	// they are swapped in.
 	lock  *sync.Mutex
 	swaps []partitionSwap
-	// sealed holds, once Seal ran, what a merge load's Prepare reads of
-	// its own staging (nothing else writes there).
-	sealed *stagedPartitions
+	// sealed: Seal closed the INSERT; nothing more may be written.
+	sealed bool
+	// staged is what a sealed merge load read of its own staging, for
+	// Prepare (nothing else writes there).
+	staged *stagedPartitions
 	// rebuilt, for merge tables, holds the partitions Prepare rebuilt from
 	// the live and the staged rows; Swap moves them from there.
 	rebuilt string
@@ -386,8 +388,8 @@ type partitionSwap struct {
 var _ load.Staged = (*writer)(nil)
 
 func (w *writer) Write(ctx context.Context, rec arrow.Record) error {
-	if w.state != writing || w.sealed != nil {
-		return fmt.Errorf("write to %s after its load was prepared or finished", w.table.Name)
+	if w.state != writing || w.sealed {
+		return fmt.Errorf("write to %s after its load was sealed, prepared or finished", w.table.Name)
 	}
 	return w.stager.write(ctx, rec)
 }
@@ -403,7 +405,6 @@ func (w *writer) flush() error {
 // stagedPartitions is what a merge load reads of its staging table: its
 // partitions, and those with one row per key.
 type stagedPartitions struct {
-	read  bool // parts and asIs were read (a merge table's Seal)
 	parts []string
 	asIs  map[string]bool
 }
@@ -414,20 +415,20 @@ var _ load.Sealer = (*writer)(nil)
 // the server holds every row, and for a merge table reads what Prepare
 // needs of staging, which no other load touches, so no lock is needed yet.
 func (w *writer) Seal(ctx context.Context) error {
-	if w.state != writing || w.sealed != nil {
+	if w.state != writing || w.sealed {
 		return nil
 	}
+	w.sealed = true
 	if err := w.flush(); err != nil {
 		return fmt.Errorf("stage %s window %s: %w", w.table.Name, w.window, err)
 	}
-	sp := &stagedPartitions{}
 	if w.table.Disposition == schemas.Merge && !w.isRejects() {
-		var err error
-		if sp, err = w.stagedPartitions(ctx); err != nil {
+		staged, err := w.stagedPartitions(ctx)
+		if err != nil {
 			return fmt.Errorf("stage %s window %s: %w", w.table.Name, w.window, err)
 		}
+		w.staged = staged
 	}
-	w.sealed = sp
 	return nil
 }
 
@@ -436,8 +437,8 @@ func (w *writer) isRejects() bool {
 }
 
 func (w *writer) stagedPartitions(ctx context.Context) (*stagedPartitions, error) {
-	if w.sealed != nil && w.sealed.read {
-		return w.sealed, nil
+	if w.staged != nil {
+		return w.staged, nil
 	}
 	parts, err := w.sink.partitions(ctx, w.staging)
 	if err != nil {
@@ -449,7 +450,7 @@ func (w *writer) stagedPartitions(ctx context.Context) (*stagedPartitions, error
 			return nil, err
 		}
 	}
-	return &stagedPartitions{read: true, parts: parts, asIs: asIs}, nil
+	return &stagedPartitions{parts: parts, asIs: asIs}, nil
 }
 
 // Commit prepares and swaps this table alone.
