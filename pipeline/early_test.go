@@ -58,13 +58,20 @@ func writeIDs(t *testing.T, w load.Writer, mem memory.Allocator, ids ...string) 
 	return w.Write(context.Background(), rec)
 }
 
+// beginHeld begins a held writer of heldTable on sink, behind a new gate.
+func beginHeld(t *testing.T, sink load.Sink) (load.Writer, *gate) {
+	t.Helper()
+	g := newGate()
+	w, err := (&heldSink{Sink: sink, gate: g}).Begin(context.Background(), heldTable, window.Window{}, "s.t", "run")
+	require.NoError(t, err)
+	return w, g
+}
+
 func TestHeldWriterBeginsOnlyOnceTheGateOpensAndKeepsTheOrder(t *testing.T) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	sink := &countingSink{Sink: loadtest.NewSink()}
-	g := newGate()
-	w, err := (&heldSink{Sink: sink, gate: g}).Begin(context.Background(), heldTable, window.Window{}, "s.t", "run")
-	require.NoError(t, err)
+	w, g := beginHeld(t, sink)
 	w.(load.WholeStream).ReplaceWholeStream()
 
 	require.NoError(t, writeIDs(t, w, mem, "a", "b"))
@@ -104,9 +111,7 @@ func stillWaiting(t *testing.T, what string, call func() error) <-chan error {
 func TestHeldWriterOverTheBudgetWaitsForTheGate(t *testing.T) {
 	mem := memory.NewGoAllocator()
 	sink := &countingSink{Sink: loadtest.NewSink()}
-	g := newGate()
-	w, err := (&heldSink{Sink: sink, gate: g}).Begin(context.Background(), heldTable, window.Window{}, "s.t", "run")
-	require.NoError(t, err)
+	w, g := beginHeld(t, sink)
 	big := make([]string, 1<<16)
 	for i := range big {
 		big[i] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -131,9 +136,7 @@ func TestHeldWriterOfARunThatDidNotStartWritesNothing(t *testing.T) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	sink := &countingSink{Sink: loadtest.NewSink()}
-	g := newGate()
-	w, err := (&heldSink{Sink: sink, gate: g}).Begin(context.Background(), heldTable, window.Window{}, "s.t", "run")
-	require.NoError(t, err)
+	w, g := beginHeld(t, sink)
 	require.NoError(t, writeIDs(t, w, mem, "a"))
 	committed := make(chan error, 1)
 	go func() { committed <- w.Commit(context.Background()) }()
@@ -160,12 +163,10 @@ func (failingSink) Begin(context.Context, *schemas.Table, window.Window, string,
 func TestHeldWriterWhoseBeginFailsReportsItAndAbortsCleanly(t *testing.T) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
-	g := newGate()
-	w, err := (&heldSink{Sink: failingSink{loadtest.NewSink()}, gate: g}).Begin(context.Background(), heldTable, window.Window{}, "s.t", "run")
-	require.NoError(t, err)
+	w, g := beginHeld(t, failingSink{loadtest.NewSink()})
 	require.NoError(t, writeIDs(t, w, mem, "a"))
 	g.open()
-	err = writeIDs(t, w, mem, "b")
+	err := writeIDs(t, w, mem, "b")
 	assert.ErrorContains(t, err, "start loading t: shard 2 of the cluster is unreachable")
 	assert.ErrorContains(t, w.(load.Staged).Prepare(context.Background()), "shard 2 of the cluster is unreachable", "every later call says why")
 	assert.NotPanics(t, func() { assert.NoError(t, w.Abort(context.Background())) })
@@ -197,9 +198,7 @@ func TestHeldWriterSealsOnlyOnceTheGateOpens(t *testing.T) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	sink := &sealingSink{countingSink: countingSink{Sink: loadtest.NewSink()}}
-	g := newGate()
-	w, err := (&heldSink{Sink: sink, gate: g}).Begin(context.Background(), heldTable, window.Window{}, "s.t", "run")
-	require.NoError(t, err)
+	w, g := beginHeld(t, sink)
 	require.NoError(t, writeIDs(t, w, mem, "a"))
 	sealed := stillWaiting(t, "Seal", func() error { return w.(load.Sealer).Seal(context.Background()) })
 	assert.Zero(t, sink.begins.Load())
