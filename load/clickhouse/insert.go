@@ -52,6 +52,13 @@ const (
 	// commit queries need theirs. A writer that finds none free sends each
 	// record as its own INSERT, as before.
 	openInserts = 4
+	// sendRows is the most rows one data block carries: a record (20,000
+	// rows) goes out in slices of this many. The driver's column buffers
+	// and its connection buffer then stay at ~2 MB instead of ~10 MB and
+	// stay in cache: paired against whole records (12 runs each, 395k-row
+	// Userflow backfill), etl CPU 0.88x, wall 0.95x, peak RSS 144 against
+	// 204 MiB. The server squashes the blocks into parts as before.
+	sendRows = 4096
 )
 
 // stager streams one load's records into its staging table.
@@ -117,19 +124,28 @@ func (st *stager) write(ctx context.Context, rec arrow.Record) error {
 			return err
 		}
 	}
-	if err := appendRecord(st.batch, st.table, st.into, rec, &st.scratch); err != nil {
-		return st.failLocked(err)
-	}
-	st.rows += int(rec.NumRows())
 	if !st.slot {
+		if err := appendRecord(st.batch, st.table, st.into, rec, &st.scratch); err != nil {
+			return st.failLocked(err)
+		}
+		st.rows += int(rec.NumRows())
 		return st.closeLocked()
 	}
-	if err := st.batch.Flush(); err != nil || st.bctx.Err() != nil {
-		if err == nil {
-			err = st.bctx.Err()
+	for lo := int64(0); lo < rec.NumRows(); lo += sendRows {
+		part := rec.NewSlice(lo, min(lo+sendRows, rec.NumRows()))
+		err := appendRecord(st.batch, st.table, st.into, part, &st.scratch)
+		part.Release()
+		if err != nil {
+			return st.failLocked(err)
 		}
-		return st.failLocked(fmt.Errorf("send %d rows to %s: %w", rec.NumRows(), st.into, err))
+		if err := st.batch.Flush(); err != nil || st.bctx.Err() != nil {
+			if err == nil {
+				err = st.bctx.Err()
+			}
+			return st.failLocked(fmt.Errorf("send %d rows to %s: %w", rec.NumRows(), st.into, err))
+		}
 	}
+	st.rows += int(rec.NumRows())
 	if st.rows >= insertRows || time.Since(st.opened) >= st.openFor() {
 		return st.closeLocked()
 	}
@@ -280,7 +296,9 @@ func appendRecord(batch driver.Batch, t *schemas.Table, into string, rec arrow.R
 func appendLists(col driver.BatchColumn, a *array.List, sc *scratch) error {
 	n := a.Len()
 	vals := a.ListValues().(*array.String)
-	offsets := a.Offsets()
+	// Offsets is the whole array's, also for a slice of it (a record
+	// goes out in slices of sendRows rows).
+	offsets := a.Offsets()[a.Data().Offset() : a.Data().Offset()+n+1]
 	// Every row's items are a slice of one backing array.
 	all := grow(&sc.strs, int(offsets[n])-int(offsets[0]))
 	for j := range all {

@@ -3,6 +3,7 @@ package clickhouse
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/adoptionlabs/etl/testsupport"
 	"github.com/adoptionlabs/etl/transform"
 	"github.com/adoptionlabs/etl/window"
 )
@@ -149,5 +151,50 @@ func TestStagingIsWrittenWhileTheInsertIsOpen(t *testing.T) {
 			require.NoError(t, wr.Commit(context.Background()))
 			assert.Equal(t, float64(140000), count(t, dsn, "SELECT count() FROM "+s.qualified(sessions.Name)))
 		})
+	}
+}
+
+// A record larger than one data block goes out in slices of sendRows rows:
+// every value lands in its own row, the rows at the slices' edges included,
+// with its nulls and its list items.
+func TestStagingSendsARecordInSlicesValueForValue(t *testing.T) {
+	s, dsn := openSink(t)
+	w := window.New(day("2026-11-01"), day("2026-11-02"))
+	n := 2*sendRows + 100
+	rows := make([]map[string]any, n)
+	for i := range rows {
+		r := session(fmt.Sprintf("s%05d", i), day("2026-11-01"), w.Start.Add(time.Duration(i)*time.Second), float64(i%7))
+		tags := make([]any, i%4)
+		for k := range tags {
+			tags[k] = fmt.Sprintf("t%d-%d", i, k)
+		}
+		r["tags"] = tags
+		if i%3 == 0 {
+			r["note"] = fmt.Sprintf("note %d", i)
+			r["n"] = int64(i)
+		}
+		rows[i] = r
+	}
+	require.NoError(t, writeRows(t, s, sessions, w, rows, n).Commit(context.Background()))
+
+	db := s.Database()
+	assert.Equal(t, float64(n), count(t, dsn, fmt.Sprintf("SELECT count() FROM `%s`.t_sessions", db)))
+	for _, i := range []int{0, sendRows - 1, sendRows, 2*sendRows - 1, 2 * sendRows, n - 1} {
+		got := testsupport.ClickHouseQuery(t, dsn, fmt.Sprintf(
+			"SELECT toUInt64(progress) AS p, arrayStringConcat(tags, ',') AS tags, ifNull(note, '-') AS note, ifNull(n, -1) AS n, toUnixTimestamp(last_activity_at) AS last FROM `%s`.t_sessions WHERE id = 's%05d'", db, i))
+		require.Len(t, got, 1, "row %d", i)
+		var tags []string
+		for k := 0; k < i%4; k++ {
+			tags = append(tags, fmt.Sprintf("t%d-%d", i, k))
+		}
+		note, num := "-", float64(-1)
+		if i%3 == 0 {
+			note, num = fmt.Sprintf("note %d", i), float64(i)
+		}
+		assert.Equal(t, fmt.Sprint(i%7), fmt.Sprint(got[0]["p"]), "row %d progress", i)
+		assert.Equal(t, strings.Join(tags, ","), got[0]["tags"], "row %d tags", i)
+		assert.Equal(t, note, got[0]["note"], "row %d note", i)
+		assert.Equal(t, fmt.Sprint(num), fmt.Sprint(got[0]["n"]), "row %d n", i)
+		assert.Equal(t, fmt.Sprint(w.Start.Add(time.Duration(i)*time.Second).Unix()), fmt.Sprint(got[0]["last"]), "row %d last_activity_at", i)
 	}
 }
