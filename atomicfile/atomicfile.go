@@ -69,6 +69,24 @@ func (f *File) Commit() error {
 	return err
 }
 
+// CommitUnsynced closes the file and renames it over the final path without
+// syncing it: for a caller that makes many files durable at once (syncfs)
+// before anything depends on them. On error the temp file is removed.
+func (f *File) CommitUnsynced() error {
+	if f.done {
+		return fmt.Errorf("commit %s: already committed or aborted", f.path)
+	}
+	f.done = true
+	err := f.Close()
+	if err == nil {
+		err = os.Rename(f.Name(), f.path)
+	}
+	if err != nil {
+		_ = os.Remove(f.Name())
+	}
+	return err
+}
+
 // Abort closes and removes the temp file; after Commit it does nothing, so
 // it can be deferred.
 func (f *File) Abort() {

@@ -32,8 +32,9 @@ func (w *Writer) Commit(ctx context.Context) error {
 var _ load.Sealer = (*Writer)(nil)
 
 // Seal implements load.Sealer: it finishes every staged file (last pages,
-// footer, fsync, final name) without the table's commit lock, so that the
-// tables of a window finish theirs at the same time.
+// footer, fsync unless Prepare syncs them all at once, final name) without
+// the table's commit lock, so that the tables of a window finish theirs at
+// the same time.
 func (w *Writer) Seal(ctx context.Context) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -117,6 +118,13 @@ func (w *Writer) prepare() error {
 	for _, p := range plans {
 		if p.live != "" {
 			w.plans = append(w.plans, p)
+		}
+	}
+	if syncOnce && len(w.plans) > 0 {
+		// The part files and the day directories staged above, in one go:
+		// Swap renames them into the live tree only once they are durable.
+		if err := syncFS(tableDir); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -302,7 +310,7 @@ func (w *Writer) prepareDay(tableDir string, day int32) (dayPlan, error) {
 	if len(kept) == 0 {
 		// Only this load's files: its staging directory of the day is the
 		// new day as it stands.
-		if err := syncDir(newDir); err != nil {
+		if err := syncStaged(newDir); err != nil {
 			return dayPlan{}, err
 		}
 		return dayPlan{live: live, next: newDir, liveExists: liveExists}, nil
@@ -324,7 +332,7 @@ func (w *Writer) prepareDay(tableDir string, day int32) (dayPlan, error) {
 			return dayPlan{}, err
 		}
 	}
-	if err := syncDir(next); err != nil {
+	if err := syncStaged(next); err != nil {
 		return dayPlan{}, err
 	}
 	return dayPlan{live: live, next: next, liveExists: liveExists}, nil

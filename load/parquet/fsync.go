@@ -21,8 +21,26 @@ var exchangeDirs = exchangeDirsOS
 // file; variables so tests can fail them as a full disk would.
 var (
 	syncFile   = func(f *os.File) error { return f.Sync() }
-	commitPart = (*atomicfile.File).Commit
+	commitPart = func() func(*atomicfile.File) error {
+		if syncOnce {
+			return (*atomicfile.File).CommitUnsynced
+		}
+		return (*atomicfile.File).Commit
+	}()
 )
+
+// syncFS makes everything written to dir's filesystem durable (syncOnce);
+// a variable so tests can fail it as a full disk would.
+var syncFS = syncFSOS
+
+// syncStaged makes a staged directory durable where each one is synced on
+// its own; under syncOnce, Prepare's syncFS covers it.
+func syncStaged(dir string) error {
+	if syncOnce {
+		return nil
+	}
+	return syncDir(dir)
+}
 
 // syncDir makes the entries of dir (files created, renamed, removed)
 // durable.
