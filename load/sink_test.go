@@ -62,7 +62,28 @@ func (w *sealingWriter) Seal(ctx context.Context) error {
 	return w.err
 }
 
-func TestCommitWindowSealsTheTablesTogetherThenPreparesAndSwapsInOrder(t *testing.T) {
+// swappingWriter's Swap returns only once every writer of barrier has
+// entered its Swap, and then fails with err if set.
+type swappingWriter struct {
+	stagedWriter
+	barrier *sync.WaitGroup
+	err     error
+}
+
+func (w *swappingWriter) Swap(ctx context.Context) error {
+	w.barrier.Done()
+	done := make(chan struct{})
+	go func() { w.barrier.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		return errors.New("the other tables were not swapped meanwhile")
+	}
+	w.ev.add("swap " + w.name)
+	return w.err
+}
+
+func TestCommitWindowSealsTheTablesTogetherThenPreparesInOrderAndSwapsTogether(t *testing.T) {
 	ev := &events{}
 	var barrier sync.WaitGroup
 	barrier.Add(2)
@@ -75,7 +96,25 @@ func TestCommitWindowSealsTheTablesTogetherThenPreparesAndSwapsInOrder(t *testin
 	got := ev.list()
 	require.Len(t, got, 8)
 	assert.ElementsMatch(t, []string{"seal a", "seal b"}, got[:2], "both seals come first")
-	assert.Equal(t, []string{"prepare a", "prepare b", "prepare c", "swap a", "swap b", "swap c"}, got[2:])
+	assert.Equal(t, []string{"prepare a", "prepare b", "prepare c"}, got[2:5], "every table is prepared before the first swap")
+	assert.ElementsMatch(t, []string{"swap a", "swap b", "swap c"}, got[5:])
+}
+
+// The tables swap side by side (each Swap waits for the others to have
+// started); a table whose swap fails is named, and the others are listed
+// as committed: they are visible.
+func TestCommitWindowSwapsTogetherAndNamesWhatFailed(t *testing.T) {
+	ev := &events{}
+	var barrier sync.WaitGroup
+	barrier.Add(3)
+	a := &swappingWriter{stagedWriter: stagedWriter{"a", ev}, barrier: &barrier}
+	b := &swappingWriter{stagedWriter: stagedWriter{"b", ev}, barrier: &barrier, err: errors.New("server went away")}
+	c := &swappingWriter{stagedWriter: stagedWriter{"c", ev}, barrier: &barrier}
+	committed, err := CommitWindow(context.Background(), []TableWriter{{"a", a}, {"b", b}, {"c", c}})
+	require.Error(t, err)
+	assert.Equal(t, "swap in b: server went away", err.Error())
+	assert.Equal(t, []string{"a", "c"}, committed)
+	assert.ElementsMatch(t, []string{"prepare a", "prepare b", "prepare c", "swap a", "swap b", "swap c"}, ev.list())
 }
 
 func TestCommitWindowWhoseSealFailsPreparesNothing(t *testing.T) {

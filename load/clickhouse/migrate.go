@@ -262,6 +262,16 @@ func (s *Sink) copyLegacyRejects(ctx context.Context) error {
 
 // columns returns name -> type of a table's columns, empty if it is absent.
 func (s *Sink) columns(ctx context.Context, table string) (map[string]string, error) {
+	var out map[string]string
+	err := retryCatalog(ctx, func() error {
+		var err error
+		out, err = s.columnsOnce(ctx, table)
+		return err
+	})
+	return out, err
+}
+
+func (s *Sink) columnsOnce(ctx context.Context, table string) (map[string]string, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.opts.QueryTimeout)
 	defer cancel()
 	rows, err := s.conn.Query(ctx, "SELECT name, type FROM system.columns WHERE database = ? AND table = ?", s.db, table)

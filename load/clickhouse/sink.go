@@ -853,8 +853,22 @@ func (s *Sink) partitions(ctx context.Context, table string) ([]string, error) {
 	return out, nil
 }
 
-// strings runs a query whose single column is a String.
+// strings runs a query whose single column is a String; a query of system
+// tables is retried after a concurrent DROP broke it (retryCatalog).
 func (s *Sink) strings(ctx context.Context, q string, args ...any) ([]string, error) {
+	if !strings.Contains(q, "FROM system.") {
+		return s.stringsOnce(ctx, q, args...)
+	}
+	var out []string
+	err := retryCatalog(ctx, func() error {
+		var err error
+		out, err = s.stringsOnce(ctx, q, args...)
+		return err
+	})
+	return out, err
+}
+
+func (s *Sink) stringsOnce(ctx context.Context, q string, args ...any) ([]string, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.opts.QueryTimeout)
 	defer cancel()
 	rows, err := s.conn.Query(ctx, q, args...)

@@ -121,7 +121,9 @@ func (st *StateStore) addLastRows(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, st.queryTimeout())
 	defer cancel()
 	var n uint64
-	if err := st.sink.conn.QueryRow(ctx, "SELECT count() FROM system.columns WHERE database = ? AND table = ? AND name = 'last_rows'", st.sink.db, StateTable).Scan(&n); err != nil {
+	if err := retryCatalog(ctx, func() error {
+		return st.sink.conn.QueryRow(ctx, "SELECT count() FROM system.columns WHERE database = ? AND table = ? AND name = 'last_rows'", st.sink.db, StateTable).Scan(&n)
+	}); err != nil {
 		return fmt.Errorf("inspect %s.%s: %w", st.sink.db, StateTable, err)
 	}
 	if n > 0 {

@@ -137,6 +137,16 @@ func (s *Sink) appliedViews(ctx context.Context) (map[string]bool, error) {
 }
 
 func (s *Sink) existingViews(ctx context.Context) (map[string]bool, error) {
+	var out map[string]bool
+	err := retryCatalog(ctx, func() error {
+		var err error
+		out, err = s.existingViewsOnce(ctx)
+		return err
+	})
+	return out, err
+}
+
+func (s *Sink) existingViewsOnce(ctx context.Context) (map[string]bool, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.opts.QueryTimeout)
 	defer cancel()
 	rows, err := s.conn.Query(ctx, "SELECT name FROM system.tables WHERE database = ? AND engine = 'View'", s.db)
@@ -188,6 +198,16 @@ func (s *Sink) SyncComments(ctx context.Context, tables []*schemas.Table) (int, 
 }
 
 func (s *Sink) comments(ctx context.Context, table string) (map[string]string, error) {
+	var out map[string]string
+	err := retryCatalog(ctx, func() error {
+		var err error
+		out, err = s.commentsOnce(ctx, table)
+		return err
+	})
+	return out, err
+}
+
+func (s *Sink) commentsOnce(ctx context.Context, table string) (map[string]string, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.opts.QueryTimeout)
 	defer cancel()
 	rows, err := s.conn.Query(ctx, "SELECT name, comment FROM system.columns WHERE database = ? AND table = ?", s.db, table)
