@@ -175,8 +175,11 @@ func (a *app) applySinkFlags(c *cli.Context) error {
 	if c.IsSet("out") {
 		a.cfg.Sink.Parquet.Dir = c.String("out")
 	}
-	_, _, err := a.p.Sink()
-	return exitFor(err)
+	if _, _, err := a.p.Sink(); err != nil {
+		return exitFor(err)
+	}
+	leaveACoreToALocalServer(a.cfg.Sink.Type, a.cfg.Sink.ClickHouse.DSN, a.log)
+	return nil
 }
 
 func sinkFlags() []cli.Flag {

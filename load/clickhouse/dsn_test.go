@@ -38,3 +38,18 @@ func TestDSNChoosesTheNetworkCompression(t *testing.T) {
 	require.True(t, errors.As(err, &dsnErr), "%v", err)
 	assert.Contains(t, err.Error(), "compress=gzip is not a method of the native protocol")
 }
+
+func TestOnThisMachineIsEveryServerOnLoopback(t *testing.T) {
+	for dsn, want := range map[string]bool{
+		"clickhouse://127.0.0.1:9000/db":             true,
+		"clickhouse://localhost:9000/db":             true,
+		"clickhouse://[::1]:9000/db":                 true,
+		"clickhouse://127.0.0.1:9000,[::1]:9001/db":  true,
+		"clickhouse://127.0.0.1:9000,h:9000/db":      false,
+		"clickhouse://h:9000/db":                     false,
+		"clickhouse://localhost.example.com:9000/db": false,
+		"http://127.0.0.1:8123/db":                   false, // not a DSN the sink takes
+	} {
+		assert.Equal(t, want, OnThisMachine(dsn), dsn)
+	}
+}

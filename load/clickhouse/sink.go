@@ -174,6 +174,14 @@ var nativeCompression = map[ch.CompressionMethod]bool{
 	ch.CompressionNone: true, ch.CompressionLZ4: true, ch.CompressionLZ4HC: true, ch.CompressionZSTD: true,
 }
 
+// OnThisMachine tells whether every server the DSN names is this machine
+// (localhost or a loopback IP): that server then shares this process's
+// cores. A DSN that does not parse is not.
+func OnThisMachine(dsn string) bool {
+	o, _, err := parseDSN(dsn)
+	return err == nil && loopbackOnly(o.Addr)
+}
+
 // Destination names what a DSN loads, "clickhouse://host:port/database",
 // without its user or password: two DSNs with the same destination load the
 // same tables.
