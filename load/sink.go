@@ -98,20 +98,12 @@ func CommitWindow(ctx context.Context, ws []TableWriter) (committed []string, er
 	// renames and a sync that wait on the server or the disk, and one after
 	// the other they were 60-70 ms of a 395k-row Userflow backfill's serial
 	// end. Readers see the tables change within the same moment instead.
-	errs := make([]error, len(ws))
-	var wg sync.WaitGroup
-	for i, tw := range ws {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if st, ok := tw.Writer.(Staged); ok {
-				errs[i] = st.Swap(swapCtx)
-			} else {
-				errs[i] = tw.Writer.Commit(swapCtx)
-			}
-		}()
-	}
-	wg.Wait()
+	errs := sideBySide(len(ws), func(i int) error {
+		if st, ok := ws[i].Writer.(Staged); ok {
+			return st.Swap(swapCtx)
+		}
+		return ws[i].Writer.Commit(swapCtx)
+	})
 	for i, tw := range ws {
 		if errs[i] == nil {
 			committed = append(committed, tw.Table)
@@ -137,22 +129,31 @@ func seal(ctx context.Context, ws []TableWriter) error {
 	if len(sealers) < 2 {
 		return nil
 	}
-	errs := make([]error, len(ws))
-	var wg sync.WaitGroup
-	for _, i := range sealers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = ws[i].Writer.(Sealer).Seal(ctx)
-		}()
-	}
-	wg.Wait()
-	for i, err := range errs {
+	errs := sideBySide(len(sealers), func(k int) error {
+		return ws[sealers[k]].Writer.(Sealer).Seal(ctx)
+	})
+	for k, err := range errs {
 		if err != nil {
-			return fmt.Errorf("stage %s: %w", ws[i].Table, err)
+			return fmt.Errorf("stage %s: %w", ws[sealers[k]].Table, err)
 		}
 	}
 	return nil
+}
+
+// sideBySide runs fn(0) ... fn(n-1) each on its own goroutine and returns
+// their errors by index once all have returned.
+func sideBySide(n int, fn func(i int) error) []error {
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = fn(i)
+		}()
+	}
+	wg.Wait()
+	return errs
 }
 
 // WholeStream is implemented by the writers of etl_rejects, which every

@@ -3,6 +3,7 @@ package load
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -50,16 +51,25 @@ type sealingWriter struct {
 }
 
 func (w *sealingWriter) Seal(ctx context.Context) error {
-	w.barrier.Done()
-	done := make(chan struct{})
-	go func() { w.barrier.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		return errors.New("the other tables were not sealed meanwhile")
+	if err := meet(w.barrier, "sealed"); err != nil {
+		return err
 	}
 	w.ev.add("seal " + w.name)
 	return w.err
+}
+
+// meet returns once every writer of barrier has reached it, or an error
+// after 5 s: the others were not doing the same meanwhile.
+func meet(barrier *sync.WaitGroup, what string) error {
+	barrier.Done()
+	done := make(chan struct{})
+	go func() { barrier.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-time.After(5 * time.Second):
+		return fmt.Errorf("the other tables were not %s meanwhile", what)
+	}
 }
 
 // swappingWriter's Swap returns only once every writer of barrier has
@@ -71,13 +81,8 @@ type swappingWriter struct {
 }
 
 func (w *swappingWriter) Swap(ctx context.Context) error {
-	w.barrier.Done()
-	done := make(chan struct{})
-	go func() { w.barrier.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		return errors.New("the other tables were not swapped meanwhile")
+	if err := meet(w.barrier, "swapped"); err != nil {
+		return err
 	}
 	w.ev.add("swap " + w.name)
 	return w.err

@@ -22,18 +22,25 @@ const catalogAttempts = 4
 // "Table ... doesn't exist", though the query filtered on another table.
 // A system table itself never goes away, so that code here means the race.
 func retryCatalog(ctx context.Context, read func() error) error {
+	_, err := catalogRead(ctx, func() (struct{}, error) { return struct{}{}, read() })
+	return err
+}
+
+// catalogRead is retryCatalog for a read that returns what it read.
+func catalogRead[T any](ctx context.Context, read func() (T, error)) (T, error) {
+	var out T
 	var err error
 	for i := range catalogAttempts {
-		if err = read(); err == nil || !isUnknownTable(err) {
-			return err
+		if out, err = read(); err == nil || !isUnknownTable(err) {
+			return out, err
 		}
 		select {
 		case <-ctx.Done():
-			return err
+			return out, err
 		case <-time.After(time.Duration(i+1) * 20 * time.Millisecond):
 		}
 	}
-	return err
+	return out, err
 }
 
 func isUnknownTable(err error) bool {

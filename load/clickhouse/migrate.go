@@ -262,13 +262,7 @@ func (s *Sink) copyLegacyRejects(ctx context.Context) error {
 
 // columns returns name -> type of a table's columns, empty if it is absent.
 func (s *Sink) columns(ctx context.Context, table string) (map[string]string, error) {
-	var out map[string]string
-	err := retryCatalog(ctx, func() error {
-		var err error
-		out, err = s.columnsOnce(ctx, table)
-		return err
-	})
-	return out, err
+	return catalogRead(ctx, func() (map[string]string, error) { return s.columnsOnce(ctx, table) })
 }
 
 func (s *Sink) columnsOnce(ctx context.Context, table string) (map[string]string, error) {

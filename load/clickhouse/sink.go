@@ -867,13 +867,7 @@ func (s *Sink) strings(ctx context.Context, q string, args ...any) ([]string, er
 	if !strings.Contains(q, "FROM system.") {
 		return s.stringsOnce(ctx, q, args...)
 	}
-	var out []string
-	err := retryCatalog(ctx, func() error {
-		var err error
-		out, err = s.stringsOnce(ctx, q, args...)
-		return err
-	})
-	return out, err
+	return catalogRead(ctx, func() ([]string, error) { return s.stringsOnce(ctx, q, args...) })
 }
 
 func (s *Sink) stringsOnce(ctx context.Context, q string, args ...any) ([]string, error) {

@@ -137,13 +137,7 @@ func (s *Sink) appliedViews(ctx context.Context) (map[string]bool, error) {
 }
 
 func (s *Sink) existingViews(ctx context.Context) (map[string]bool, error) {
-	var out map[string]bool
-	err := retryCatalog(ctx, func() error {
-		var err error
-		out, err = s.existingViewsOnce(ctx)
-		return err
-	})
-	return out, err
+	return catalogRead(ctx, func() (map[string]bool, error) { return s.existingViewsOnce(ctx) })
 }
 
 func (s *Sink) existingViewsOnce(ctx context.Context) (map[string]bool, error) {
@@ -198,13 +192,7 @@ func (s *Sink) SyncComments(ctx context.Context, tables []*schemas.Table) (int, 
 }
 
 func (s *Sink) comments(ctx context.Context, table string) (map[string]string, error) {
-	var out map[string]string
-	err := retryCatalog(ctx, func() error {
-		var err error
-		out, err = s.commentsOnce(ctx, table)
-		return err
-	})
-	return out, err
+	return catalogRead(ctx, func() (map[string]string, error) { return s.commentsOnce(ctx, table) })
 }
 
 func (s *Sink) commentsOnce(ctx context.Context, table string) (map[string]string, error) {
