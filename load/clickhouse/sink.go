@@ -963,24 +963,10 @@ func (s *Sink) DropStaleStaging(ctx context.Context) (int, error) {
 		}
 		return total, nil
 	}
-	qctx, cancel := context.WithTimeout(ctx, s.opts.QueryTimeout)
-	rows, err := s.conn.Query(qctx, "SELECT name FROM system.tables WHERE database = ? AND startsWith(name, ?)", s.db, stagingPrefix)
+	names, err := s.strings(ctx, "SELECT name FROM system.tables WHERE database = ? AND startsWith(name, ?)", s.db, stagingPrefix)
 	if err != nil {
-		cancel()
 		return 0, fmt.Errorf("list staging tables in %s: %w", s.db, err)
 	}
-	var names []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			rows.Close()
-			cancel()
-			return 0, err
-		}
-		names = append(names, n)
-	}
-	rows.Close()
-	cancel()
 	dropped := 0
 	for _, n := range names {
 		ok, err := s.isStaging(ctx, n)
