@@ -36,12 +36,17 @@ const (
 const softMemoryLimit = 200 << 20
 
 // gcPercent is GOGC unless the environment sets it. Under the soft limit
-// the heap cannot outgrow softMemoryLimit whatever it is; it only decides
-// how often the collector runs below it. At the Go default (100) a 395k-row
-// backfill's live heap (~110 MiB) was collected 30 times; at 200 the run
-// took 10% less wall time and CPU, at 8 MiB more peak RSS, and the
-// 1M-session run stayed at 218 MiB (BENCHMARKS.md, issue 14).
-const gcPercent = 200
+// the heap cannot outgrow softMemoryLimit whatever it is; below it, it
+// sets how far the heap grows past what is live before a collection. What
+// is live is mostly byte buffers (pages, Arrow columns, Parquet pages),
+// which the collector does not scan, so a collection is cheap (1% of a
+// backfill's CPU), while every MiB the heap grows into is first touched
+// page by page: on the VMs this project runs on a page fault costs ~10 µs,
+// and faults were 14% of a Parquet backfill's CPU. At 50 instead of 200 a
+// 388k-row Userflow backfill took 0.91x the wall time into Parquet (peak
+// 128 instead of 184 MiB) and 0.96x into ClickHouse (86 instead of 126
+// MiB), 10 pairs each (BENCHMARKS.md, issue 14).
+const gcPercent = 50
 
 func main() {
 	os.Exit(run(os.Args, os.Stdout, os.Stderr))

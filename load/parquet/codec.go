@@ -39,4 +39,4 @@ func Codec(name string) (compress.Codec, error) {
 }
 
 // defaultLevelZstd is shared for the reason defaultCodec is.
-var defaultLevelZstd = &zstd.Codec{Level: zstd.SpeedDefault}
+var defaultLevelZstd = newZstdCodec(zstd.SpeedDefault)

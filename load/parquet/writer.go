@@ -386,8 +386,8 @@ func textWithoutBounds(t *schemas.Table) []parquetgo.WriterOption {
 // (answers) to 15% (sessions of the sandbox backfill) smaller; a deployment
 // that pays for storage more than for CPU can set Options.Compression.
 // Every reader the files are for (DuckDB, ClickHouse, Spark, pyarrow) reads
-// zstd. Shared: it pools its encoders and is safe for concurrent use.
-var defaultCodec = &zstd.Codec{Level: zstd.SpeedFastest}
+// zstd. Shared: it keeps its encoders and is safe for concurrent use.
+var defaultCodec = newZstdCodec(zstd.SpeedFastest)
 
 // maxFinishing bounds the files a load finishes in the background at once:
 // each holds its last pages until they are compressed and written.
