@@ -42,6 +42,9 @@ type Batcher struct {
 	unknown map[string]int64
 	cells   []cell
 	isKey   []bool
+	// text holds the String and JSON columns (nil for the others, which
+	// builder builds): textColumn says why.
+	text []*textColumn
 }
 
 // NewBatcher returns a batcher for t. maxRows bounds memory: the caller
@@ -55,6 +58,12 @@ func NewBatcher(mem memory.Allocator, t *schemas.Table, meta Meta, maxRows int, 
 		table: t, schema: schema, builder: array.NewRecordBuilder(mem, schema),
 		meta: meta, maxRows: maxRows, dayIdx: -1, extra: t.Index(schemas.Extra),
 		known: map[string]bool{}, unknown: map[string]int64{}, cells: make([]cell, len(t.Columns)), isKey: make([]bool, len(t.Columns)),
+		text: make([]*textColumn, len(t.Columns)),
+	}
+	for i, c := range t.Columns {
+		if c.Type == schemas.String || c.Type == schemas.JSON {
+			b.text[i] = newTextColumn()
+		}
 	}
 	for _, k := range t.Key {
 		if i := t.Index(k); i >= 0 {
@@ -143,6 +152,14 @@ func (b *Batcher) appendCells() error {
 		}
 	}
 	for i := range cells {
+		if tc := b.text[i]; tc != nil {
+			if cells[i].null {
+				tc.appendNull()
+			} else {
+				tc.append(cells[i].s)
+			}
+			continue
+		}
 		appendCell(b.builder.Field(i), b.table.Columns[i].Type, &cells[i])
 	}
 	b.rows++
@@ -189,26 +206,27 @@ func (b *Batcher) Flush() arrow.Record {
 	if b.rows == 0 {
 		return nil
 	}
-	full := b.rows >= b.maxRows
+	n := b.rows
 	b.rows = 0
-	// The builders start empty after each record; grown by doubling they
-	// copy a batch's bytes once more and churn the allocator. A full
-	// batch is likely followed by another: size the next one like it.
-	var text []int
-	if full {
-		text = make([]int, len(b.table.Columns))
-		for i := range b.table.Columns {
-			if sb, ok := b.builder.Field(i).(*array.StringBuilder); ok {
-				text[i] = sb.DataLen()
-			}
+	cols := make([]arrow.Array, len(b.table.Columns))
+	for i := range cols {
+		if tc := b.text[i]; tc != nil {
+			cols[i] = tc.newArray()
+		} else {
+			cols[i] = b.builder.Field(i).NewArray()
 		}
 	}
-	rec := b.builder.NewRecord()
-	if full {
-		b.builder.Reserve(b.maxRows)
-		for i, n := range text {
-			if n > 0 {
-				b.builder.Field(i).(*array.StringBuilder).ReserveData(n)
+	rec := array.NewRecord(b.schema, cols, int64(n))
+	for _, c := range cols {
+		c.Release()
+	}
+	// The other builders start empty after each record; grown by doubling
+	// they copy a batch once more. A full batch is likely followed by
+	// another: size the next one like it.
+	if n >= b.maxRows {
+		for i, tc := range b.text {
+			if tc == nil {
+				b.builder.Field(i).Reserve(b.maxRows)
 			}
 		}
 	}
