@@ -562,21 +562,20 @@ func stringList(raw []byte) (list []string, ok bool) {
 // seenSet holds the sessions a walk has loaded. A backfill of a million
 // sessions keeps a million ids: as strings in a map that was ~100 MiB, half
 // the run's memory budget. Session ids are UUIDs, kept as their 16 bytes
-// (~40 bytes an entry with the map's own); an id of another shape is kept
-// as text, so nothing is ever taken for another.
+// (uuidSet, ~20 bytes an id); an id of another shape is kept as text, so
+// nothing is ever taken for another.
 type seenSet struct {
-	uuids map[[16]byte]struct{}
+	uuids *uuidSet
 	other map[string]struct{}
 }
 
 func newSeenSet() seenSet {
-	return seenSet{uuids: map[[16]byte]struct{}{}, other: map[string]struct{}{}}
+	return seenSet{uuids: newUUIDSet(), other: map[string]struct{}{}}
 }
 
 func (s seenSet) has(id string) bool {
 	if u, ok := parseUUID(id); ok {
-		_, found := s.uuids[u]
-		return found
+		return s.uuids.contains(u)
 	}
 	_, found := s.other[id]
 	return found
@@ -585,9 +584,7 @@ func (s seenSet) has(id string) bool {
 // add marks id seen and says whether it was new.
 func (s seenSet) add(id string) bool {
 	if u, ok := parseUUID(id); ok {
-		n := len(s.uuids)
-		s.uuids[u] = struct{}{}
-		return len(s.uuids) > n
+		return s.uuids.add(u)
 	}
 	if _, found := s.other[id]; found {
 		return false

@@ -353,7 +353,7 @@ func TestSeenSetTellsEveryIDApart(t *testing.T) {
 			assert.False(t, s.has(later), "%q is not %q", later, id)
 		}
 	}
-	assert.Len(t, s.uuids, 2, "canonical UUIDs are kept as 16 bytes")
+	assert.Equal(t, 2, s.uuids.len(), "canonical UUIDs are kept as 16 bytes")
 }
 
 // What the walk read from a page's ends is checked against the page's full
