@@ -35,13 +35,15 @@ type Batcher struct {
 	maxRows int
 	rows    int
 	// window, when set, is enforced on the table's Day column.
-	window  *window.Window
-	dayIdx  int
-	extra   int
-	known   map[string]bool
-	unknown map[string]int64
-	cells   []cell
-	isKey   []bool
+	window *window.Window
+	dayIdx int
+	extra  int
+	// extractedIdx and runIdx are the meta columns (-1 if absent).
+	extractedIdx, runIdx int
+	known                map[string]bool
+	unknown              map[string]int64
+	cells                []cell
+	isKey                []bool
 	// text holds the String and JSON columns (nil for the others, which
 	// builder builds): textColumn says why.
 	text []*textColumn
@@ -57,6 +59,7 @@ func NewBatcher(mem memory.Allocator, t *schemas.Table, meta Meta, maxRows int, 
 	b := &Batcher{
 		table: t, schema: schema, builder: array.NewRecordBuilder(mem, schema),
 		meta: meta, maxRows: maxRows, dayIdx: -1, extra: t.Index(schemas.Extra),
+		extractedIdx: t.Index(schemas.ExtractedAt), runIdx: t.Index(schemas.RunID),
 		known: map[string]bool{}, unknown: map[string]int64{}, cells: make([]cell, len(t.Columns)), isKey: make([]bool, len(t.Columns)),
 		text: make([]*textColumn, len(t.Columns)),
 	}
