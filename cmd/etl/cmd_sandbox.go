@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"runtime"
 	"runtime/debug"
 	"slices"
 	"sort"
@@ -45,16 +44,6 @@ func sandboxCommand() *cli.Command {
 					// grow to three times what is live.
 					debug.SetGCPercent(100)
 				}
-			}
-			// Pre-rendered pages are served from memory: one processor
-			// serves them, and a second only spins. Measured on 2 cores,
-			// the sandbox's idle processor made ~10 scheduler system calls
-			// a request (futex, nanosleep) on the cores etl was using, and
-			// with one processor etl's backfill took 0.90x the wall time
-			// (12 pairs, BENCHMARKS.md, issue 14). A remote API costs the
-			// measured machine nothing; its stand-in should cost it little.
-			if c.Bool("prerender") && os.Getenv("GOMAXPROCS") == "" {
-				runtime.GOMAXPROCS(1)
 			}
 			variants, err := parseVariants(c.StringSlice("variant"))
 			if err != nil {
