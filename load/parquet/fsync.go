@@ -23,7 +23,10 @@ var (
 	syncFile   = func(f *os.File) error { return f.Sync() }
 	commitPart = func() func(*atomicfile.File) error {
 		if syncOnce {
-			return (*atomicfile.File).CommitUnsynced
+			return func(f *atomicfile.File) error {
+				startWriteback(f.File)
+				return f.CommitUnsynced()
+			}
 		}
 		return (*atomicfile.File).Commit
 	}()
