@@ -40,8 +40,8 @@ func sandboxCommand() *cli.Command {
 			if os.Getenv("GOMEMLIMIT") == "" {
 				debug.SetMemoryLimit(math.MaxInt64)
 				if os.Getenv("GOGC") == "" {
-					// Without a limit, etl's GOGC of 200 would let the heap
-					// grow to three times what is live.
+					// Go's default, not etl's 50: the fakes' heap is large
+					// and full of pointers, so each collection is costly.
 					debug.SetGCPercent(100)
 				}
 			}
