@@ -173,10 +173,8 @@ func (b *Batcher) AppendFields(l *Layout, vals []Value) error {
 		if err != nil {
 			return err
 		}
-		if b.isKey[i] {
-			if err := b.checkKey(i, cl); err != nil {
-				return err
-			}
+		if err := b.checkKey(i, cl); err != nil {
+			return err
 		}
 	}
 	return b.appendCells()
