@@ -11,9 +11,9 @@ import (
 // page is at most PageBufferSize (64 KiB) plus one call's strings
 // (writeColumn), so a larger window finds no match a 256 KiB one misses.
 // klauspost's default window (8 MiB) made each pooled encoder hold a 16
-// MiB history buffer: 24 MiB of a Userflow backfill's ~85 MiB live heap
-// were three of them, and a live heap that size is what the collector lets
-// grow to the memory limit, page fault by page fault.
+// MiB history buffer for pages of 64 KiB: three of them were 24 MiB of a
+// Userflow backfill's ~85 MiB live heap, counted against etl's soft memory
+// limit.
 const zstdWindow = 256 << 10
 
 // zstdCodec is parquet-go's zstd codec with page-sized encoders that
