@@ -66,8 +66,13 @@ dsn_root=${CLICKHOUSE_DSN%/*}
 ch() { clickhouse-client --port "$CLICKHOUSE_TCP_PORT" "$@"; }
 
 # timed LABEL CMD...: runs CMD under /usr/bin/time -v, appends "wall_s rss_mib" to $work/LABEL.
+# Each run starts with nothing waiting to be written back (sync, untimed): etl's Parquet commit
+# ends with a syncfs, which writes back everything dirty on the filesystem, so without it etl's run
+# would pay for the parts the ClickHouse server had just written for clickhouse-client. Neither
+# clickhouse-client nor DuckDB syncs, so the sync costs them nothing.
 timed() {
 	local label=$1; shift
+	sync
 	/usr/bin/time -v -o "$work/time.txt" "$@" >"$work/out.txt" 2>&1 || { echo "bench-e2e: $label failed:" >&2; tail -20 "$work/out.txt" >&2; exit 1; }
 	awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,p,":"); w=(n==3)?p[1]*3600+p[2]*60+p[3]:p[1]*60+p[2]}
 		/Maximum resident set size/ {r=$2/1024} END {printf "%.3f %.0f\n", w, r}' "$work/time.txt" >>"$work/$label"
@@ -106,10 +111,6 @@ await c.run(\`COPY (SELECT * FROM read_json_auto('$work/sessions.jsonl')) TO '\$
 await c.run(\`COPY (SELECT * FROM read_json_auto('$work/answers.jsonl')) TO '\${out}/answers.parquet' (FORMAT parquet)\`);
 JS
 cp "$work/ref_duck.mjs" tools/duckdb/.bench-e2e.mjs
-# The set-up above wrote ~160 MB (the JSON lines, a ClickHouse load). Written back in the first
-# timed runs, it would be charged to whichever tool makes its output durable: etl's Parquet load
-# ends with a syncfs of the filesystem, DuckDB's COPY does not sync at all.
-sync
 trap 'rm -f tools/duckdb/.bench-e2e.mjs; cleanup' EXIT
 
 # Ours and theirs in turns (ours, theirs, ours, theirs...), so that a machine whose speed drifts
