@@ -67,9 +67,6 @@ func (c *textColumn) setValid(i int, ok bool) {
 	}
 }
 
-// dataLen is the bytes of text gathered so far.
-func (c *textColumn) dataLen() int { return len(c.data) }
-
 // newArray returns the rows gathered as a String array and starts over,
 // keeping the buffers. The array's memory is its own (Go memory, freed by
 // the collector once the array is released and unreachable).
