@@ -8,6 +8,8 @@
 #   theirs: clickhouse-client INSERT ... FORMAT JSONEachRow of the same rows as JSON lines
 #   ours:   etl backfill --stream content_sessions --sink parquet       (into a fresh directory)
 #   theirs: DuckDB COPY (SELECT * FROM read_json_auto(...)) TO ... (FORMAT parquet)
+# and, as each tool's default codec differs (ours zstd-fast, DuckDB's snappy), both again with
+# one codec: ours with sink.parquet.compression snappy, and DuckDB with COMPRESSION zstd.
 # Wall time and peak RSS come from /usr/bin/time -v of the whole process. Then, once each:
 # Whatfix CSV reports and bot transcripts into Parquet, rows/s and CPU per row (OTHERS=0 skips).
 #
@@ -104,13 +106,18 @@ cat >"$work/ref_duck.mjs" <<JS
 import { DuckDBInstance } from '@duckdb/node-api';
 import { mkdirSync } from 'node:fs';
 const out = process.argv[2];
+// An optional codec; without one, DuckDB's default (snappy).
+const codec = process.argv[3] ? \`, COMPRESSION \${process.argv[3]}\` : '';
 mkdirSync(out);
 const db = await DuckDBInstance.create(':memory:');
 const c = await db.connect();
-await c.run(\`COPY (SELECT * FROM read_json_auto('$work/sessions.jsonl')) TO '\${out}/sessions.parquet' (FORMAT parquet)\`);
-await c.run(\`COPY (SELECT * FROM read_json_auto('$work/answers.jsonl')) TO '\${out}/answers.parquet' (FORMAT parquet)\`);
+await c.run(\`COPY (SELECT * FROM read_json_auto('$work/sessions.jsonl')) TO '\${out}/sessions.parquet' (FORMAT parquet\${codec})\`);
+await c.run(\`COPY (SELECT * FROM read_json_auto('$work/answers.jsonl')) TO '\${out}/answers.parquet' (FORMAT parquet\${codec})\`);
 JS
 cp "$work/ref_duck.mjs" tools/duckdb/.bench-e2e.mjs
+# Ours with DuckDB's default codec: the default config with only sink.parquet.compression changed.
+sed 's/^\(    compression:\) zstd-fast /\1 snappy    /' pipelines.yaml >"$work/snappy.yaml"
+grep -q '^    compression: snappy ' "$work/snappy.yaml" || { echo "bench-e2e: cannot set snappy in a copy of pipelines.yaml" >&2; exit 1; }
 trap 'rm -f tools/duckdb/.bench-e2e.mjs; cleanup' EXIT
 
 # Ours and theirs in turns (ours, theirs, ours, theirs...), so that a machine whose speed drifts
@@ -134,11 +141,16 @@ for i in $(seq 1 "$RUNS"); do
 	timed theirs_ch bash "$work/ref_ch.sh" "bench_ref_$i"
 	ETL_STATE_DIR=$work/state_pq_$i timed ours_pq "$ETL" backfill --from "$from" --to "$to" "${chunk[@]}" --stream content_sessions --sink parquet --out "$work/pq_$i"
 	timed theirs_pq node tools/duckdb/.bench-e2e.mjs "$work/duck_$i"
+	ETL_STATE_DIR=$work/state_pqs_$i timed ours_pq_snappy "$ETL" --config "$work/snappy.yaml" backfill --from "$from" --to "$to" "${chunk[@]}" --stream content_sessions --sink parquet --out "$work/pqs_$i"
+	timed theirs_pq_zstd node tools/duckdb/.bench-e2e.mjs "$work/duckz_$i" zstd
 done
+# Output sizes of the first runs, MiB.
+size() { du -sm "$1" | cut -f1; }
+sizes="files (MiB): ours zstd-fast $(size "$work/pq_1"), snappy $(size "$work/pqs_1"); duckdb snappy $(size "$work/duck_1"), zstd $(size "$work/duckz_1")"
 drop_outputs() {
 	for i in $(seq 1 "$RUNS"); do ch -q "DROP DATABASE IF EXISTS bench_e2e_$i"; ch -q "DROP DATABASE IF EXISTS bench_ref_$i"; done
 	ch -q "DROP DATABASE IF EXISTS bench_e2e_rows"
-	rm -rf "$work"/pq_* "$work"/duck_* "$work"/state_*
+	rm -rf "$work"/pq_* "$work"/pqs_* "$work"/duck_* "$work"/duckz_* "$work"/state_*
 }
 
 echo "bench-e2e: $sessions sessions + $answers answers = $rows rows, $RUNS runs each, medians (wall s, peak RSS MiB)"
@@ -153,7 +165,11 @@ report() { # label ours theirs what
 }
 report clickhouse ours_ch theirs_ch "clickhouse-client JSONEachRow"
 report parquet ours_pq theirs_pq "duckdb read_json_auto->parquet"
-for l in ours_ch theirs_ch ours_pq theirs_pq; do echo "  $l runs: $(tr '\n' ';' <"$work/$l")"; done
+# The same, one codec for both.
+report "pq snappy" ours_pq_snappy theirs_pq "duckdb, snappy (its default)"
+report "pq zstd" ours_pq theirs_pq_zstd "duckdb, COMPRESSION zstd"
+echo "  $sizes"
+for l in ours_ch theirs_ch ours_pq theirs_pq ours_pq_snappy theirs_pq_zstd; do echo "  $l runs: $(tr '\n' ';' <"$work/$l")"; done
 drop_outputs
 
 # The other sources (issue 14): Whatfix CSV reports and bot transcripts, rows/s end to end
