@@ -15,7 +15,6 @@ import (
 	"github.com/parquet-go/parquet-go/compress/lz4"
 	"github.com/parquet-go/parquet-go/compress/snappy"
 	"github.com/parquet-go/parquet-go/compress/uncompressed"
-	"github.com/parquet-go/parquet-go/compress/zstd"
 	"github.com/stretchr/testify/require"
 
 	"github.com/adoptionlabs/etl/extract/userflow"
@@ -252,8 +251,9 @@ func BenchmarkCompression(b *testing.B) {
 		name  string
 		codec compress.Codec
 	}{
-		{"zstd-default", &zstd.Codec{Level: zstd.SpeedDefault}},
-		{"zstd-fastest", &zstd.Codec{Level: zstd.SpeedFastest}},
+		// The codecs sink.parquet.compression names, as the sink builds them.
+		{"zstd-default", defaultLevelZstd},
+		{"zstd-fastest", defaultCodec},
 		{"snappy", &snappy.Codec{}},
 		{"lz4", &lz4.Codec{}},
 		{"none", &uncompressed.Codec{}},

@@ -380,10 +380,10 @@ func textWithoutBounds(t *schemas.Table) []parquetgo.WriterOption {
 }
 
 // defaultCodec is zstd at its fastest level: issue 14 is about write
-// throughput. On Userflow sessions and answers (BenchmarkCompression) it
-// takes less CPU than snappy, DuckDB's default, and gives smaller files.
-// zstd's default level costs about 15% more CPU per row and gives files 3%
-// (answers) to 15% (sessions of the sandbox backfill) smaller; a deployment
+// throughput. On Userflow sessions and answers (BenchmarkCompression) its
+// files are 43% smaller than snappy's (DuckDB's default) for 15% more CPU
+// in the writer, about 4% end to end. zstd's default level gives files
+// only 1-4% smaller still, for 10-45% more CPU in the writer; a deployment
 // that pays for storage more than for CPU can set Options.Compression.
 // Every reader the files are for (DuckDB, ClickHouse, Spark, pyarrow) reads
 // zstd. Shared: it keeps its encoders and is safe for concurrent use.

@@ -53,6 +53,12 @@ func (c *zstdCodec) Encode(dst, src []byte) ([]byte, error) {
 			kzstd.WithLowerEncoderMem(true),
 			kzstd.WithZeroFrames(true),
 			kzstd.WithEncoderCRC(false),
+			// Without it, a block where the match finder finds nothing is
+			// stored raw, even when its bytes would entropy-code well: the
+			// random hex ids of every table (half of a sessions file) went
+			// to disk uncompressed. With it, BenchmarkCompression's files
+			// are 36-39% smaller for the same CPU (zstd_test.go).
+			kzstd.WithAllLitEntropyCompression(true),
 		)
 		if err != nil {
 			return dst[:0], err
