@@ -214,7 +214,8 @@ func (w *Writer) Swap(ctx context.Context) error {
 		w.log.Warn("parquet: could not delete the staging directory of a committed load", "dir", w.staging, "err", err)
 	}
 	if w.rows > 0 || swapped > 0 { // a load that wrote and replaced nothing (no rejects) is not news
-		w.log.Info("parquet: committed", "rows", w.rows, "files", w.files, "days_replaced", swapped, "days_emptied", emptied)
+		w.log.Info("parquet: committed", "rows", w.rows, "files", w.files, "days_replaced", swapped, "days_emptied", emptied,
+			"peak_open_files", w.peakOpen, "peak_buffered_bytes", w.peakBuffered)
 	}
 	return nil
 }

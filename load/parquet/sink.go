@@ -32,6 +32,12 @@ type Options struct {
 	// MaxOpenFiles bounds the day files one load keeps open; the least
 	// recently used is finished when another day needs a file. Default 16.
 	MaxOpenFiles int
+	// MaxBufferedBytes bounds what one load's open files hold before it
+	// reaches disk (text bytes, 8 a number), so memory does not grow with
+	// a day's volume: beyond it the least recently used other file is
+	// finished or, when none is left, the file being written ends its row
+	// group. Default 8 MiB.
+	MaxBufferedBytes int64
 	// Compression is the codec of every column chunk. Default zstd at its
 	// fastest level (defaultCodec).
 	Compression compress.Codec
@@ -72,6 +78,9 @@ func New(dir string, opts Options) (*Sink, error) {
 	}
 	if opts.MaxOpenFiles <= 0 {
 		opts.MaxOpenFiles = 16
+	}
+	if opts.MaxBufferedBytes <= 0 {
+		opts.MaxBufferedBytes = 8 << 20
 	}
 	if opts.Compression == nil {
 		opts.Compression = defaultCodec

@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -516,6 +517,78 @@ func TestOpenFilesStayBoundedOverALongWindow(t *testing.T) {
 	defer f.Close()
 	pf := must(parquetgo.OpenFile(f, must(f.Stat()).Size()))
 	assert.Equal(t, int((pf.NumRows()+6)/7), len(pf.RowGroups()), "row groups hold at most RowGroupRows rows")
+}
+
+// What the open files hold stays within MaxBufferedBytes however many rows
+// a day has, and a stream in time order, either way, still gets one file a
+// day: the files finished to stay within it are of days the load has moved
+// past. A day bigger than the bound on its own ends row groups early.
+func TestBufferedBytesStayBoundedWhateverADaysVolume(t *testing.T) {
+	const (
+		rowBytes = 17 // day and n count 8, gen 1 (writeColumn)
+		budget   = 12 << 10
+	)
+	ds := dayList("2026-01-01", 8)
+	tests := []struct {
+		name       string
+		days       []string // in the order the rows come
+		perDay     int
+		wantFiles  int
+		manyGroups bool // the one day's file has more than one row group
+	}{
+		{"descending, as a newest-first walk", reversed(ds), 500, 8, false},
+		{"ascending", ds, 500, 8, false},
+		{"one day far bigger than the bound", ds[:1], 4000, 1, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			dir := t.TempDir()
+			s := newSink(t, dir, Options{MaxBufferedBytes: budget})
+			wr, err := s.Begin(ctx, daily, days(ds[0], ds[7]), "s.x", "run1")
+			require.NoError(t, err)
+			var rows []row
+			for _, d := range tc.days {
+				for i := 0; i < tc.perDay; i++ {
+					rows = append(rows, row{"day": day(d), "gen": "g", "n": i})
+				}
+			}
+			for len(rows) > 0 { // records of 700 rows: each spans two days
+				k := min(len(rows), 700)
+				rec := record(t, daily, rows[:k])
+				require.NoError(t, wr.Write(ctx, rec))
+				rec.Release()
+				rows = rows[k:]
+			}
+			require.NoError(t, wr.Commit(ctx))
+			peak := wr.(*Writer).PeakBufferedBytes()
+			assert.LessOrEqual(t, peak, int64(budget+rowsPerWrite*rowBytes), "at most one call's rows over the bound")
+			assert.Greater(t, peak, int64(budget), "the bound was reached")
+
+			byDay, err := RowsByDay(dir, daily.Name)
+			require.NoError(t, err)
+			require.Len(t, byDay, len(tc.days))
+			for _, d := range tc.days {
+				assert.EqualValues(t, tc.perDay, byDay[d], "day %s", d)
+			}
+			files := must(ListFiles(dir, daily.Name))
+			assert.Len(t, files, tc.wantFiles, "one file a day: no day was finished while it had rows to come")
+			f := must(os.Open(files[0]))
+			defer f.Close()
+			pf := must(parquetgo.OpenFile(f, must(f.Stat()).Size()))
+			if tc.manyGroups {
+				assert.Greater(t, len(pf.RowGroups()), 1, "the day's rows reached disk in several row groups")
+			} else {
+				assert.Len(t, pf.RowGroups(), 1)
+			}
+		})
+	}
+}
+
+func reversed(s []string) []string {
+	r := slices.Clone(s)
+	slices.Reverse(r)
+	return r
 }
 
 func TestNamesAreFileSafe(t *testing.T) {

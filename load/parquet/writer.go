@@ -5,10 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"os"
 	"path/filepath"
-	"slices"
 	"sync"
 
 	"github.com/apache/arrow/go/v15/arrow"
@@ -73,6 +71,9 @@ type Writer struct {
 	seq      map[int32]int
 	tick     uint64
 	peakOpen int
+	// buffered is what the open files hold of their current row groups
+	// (dayFile.buffered), bounded by MaxBufferedBytes (bound).
+	buffered, peakBuffered int64
 	files    int
 	rows     int64
 	// values is the buffer of one column's values on their way to its
@@ -112,8 +113,10 @@ type dayFile struct {
 	final   string
 	rows    int64
 	lastUse uint64
-	// groupRows counts the rows of the row group being written.
+	// groupRows counts the rows of the row group being written, buffered
+	// its values' bytes.
 	groupRows int
+	buffered  int64
 }
 
 var (
@@ -144,6 +147,14 @@ func (w *Writer) PeakOpenFiles() int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.peakOpen
+}
+
+// PeakBufferedBytes is the most the open files held at once; it exceeds
+// Options.MaxBufferedBytes by at most one call's values (rowsPerWrite rows).
+func (w *Writer) PeakBufferedBytes() int64 {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.peakBuffered
 }
 
 // Write implements load.Writer: it routes each row to the file of its UTC
@@ -213,8 +224,10 @@ func (w *Writer) write(rec arrow.Record, n int) error {
 	return nil
 }
 
-// route returns the rows of each day and the days in ascending order; a nil
-// map means every row is of the one day in order (the common case).
+// route returns the rows of each day and the days in the order their first
+// rows come (so a stream in descending time order writes its days in that
+// order too, and the days it has moved past are those used longest ago); a
+// nil map means every row is of the one day in order (the common case).
 func (w *Writer) route(rec arrow.Record, n int) (map[int32][]int32, []int32, error) {
 	if w.table.Disposition == schemas.ReplaceAll {
 		return nil, []int32{w.loadDay}, nil
@@ -241,10 +254,13 @@ func (w *Writer) route(rec arrow.Record, n int) (map[int32][]int32, []int32, err
 		return nil, days[:1], nil
 	}
 	byDay := map[int32][]int32{}
+	var order []int32
 	for i, d := range days {
+		if _, ok := byDay[d]; !ok {
+			order = append(order, d)
+		}
 		byDay[d] = append(byDay[d], int32(i))
 	}
-	order := slices.Sorted(maps.Keys(byDay))
 	return byDay, order, nil
 }
 
@@ -264,21 +280,79 @@ func (w *Writer) writeRows(df *dayFile, encs []columnEncoder, rows []int32) erro
 		k := min(len(rows), rowsPerWrite, w.sink.opts.RowGroupRows-df.groupRows)
 		for c, enc := range encs {
 			w.values = enc(w.values[:0], rows[:k])
-			if err := writeColumn(cws[c], w.values, w.table.Columns[c].Type); err != nil {
+			size, err := writeColumn(cws[c], w.values, w.table.Columns[c].Type)
+			if err != nil {
 				return fmt.Errorf("write %d rows of column %s to %s: %w", k, w.table.Columns[c].Name, df.f.Name(), err)
 			}
+			df.buffered += size
+			w.buffered += size
 		}
+		w.peakBuffered = max(w.peakBuffered, w.buffered)
 		rows = rows[k:]
 		df.rows += int64(k)
 		w.rows += int64(k)
-		if df.groupRows += k; df.groupRows >= w.sink.opts.RowGroupRows {
-			if err := df.pw.Flush(); err != nil {
-				return fmt.Errorf("write a row group to %s: %w", df.f.Name(), err)
+		df.groupRows += k
+		if df.groupRows >= w.sink.opts.RowGroupRows {
+			if err := w.endRowGroup(df); err != nil {
+				return err
 			}
-			df.groupRows = 0
+		}
+		if err := w.bound(df); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// bound keeps what the open files hold within MaxBufferedBytes, df being
+// the file just written. Other files are finished first, farthest day
+// first (victim); then df ends its row group, for a day bigger than the
+// bound on its own.
+func (w *Writer) bound(df *dayFile) error {
+	for w.buffered > w.sink.opts.MaxBufferedBytes {
+		v := w.victim(df.day, df)
+		if v == nil {
+			return w.endRowGroup(df)
+		}
+		w.finish(v)
+	}
+	return nil
+}
+
+// endRowGroup writes df's row group out of memory.
+func (w *Writer) endRowGroup(df *dayFile) error {
+	if df.groupRows == 0 {
+		return nil
+	}
+	if err := df.pw.Flush(); err != nil {
+		return fmt.Errorf("write a row group to %s: %w", df.f.Name(), err)
+	}
+	w.buffered -= df.buffered
+	df.buffered, df.groupRows = 0, 0
+	return nil
+}
+
+// victim is the open file to finish to make room for writing day: the
+// one whose day is farthest from it (the least recently used of those), or
+// nil when except is the only one. Most streams arrive in time order, one
+// way or the other, so the farthest day is one the load has moved past
+// and finishing it costs no extra part file.
+func (w *Writer) victim(day int32, except *dayFile) *dayFile {
+	var v *dayFile
+	var vd int32
+	for _, df := range w.open {
+		if df == except {
+			continue
+		}
+		d := df.day - day
+		if d < 0 {
+			d = -d
+		}
+		if v == nil || d > vd || (d == vd && df.lastUse < v.lastUse) {
+			v, vd = df, d
+		}
+	}
+	return v
 }
 
 // bytesPerCall bounds the string bytes handed to a column writer in one
@@ -286,26 +360,31 @@ func (w *Writer) writeRows(df *dayFile, encs []columnEncoder, rows []int32) erro
 // between two calls.
 const bytesPerCall = 16 << 10
 
-// writeColumn writes the values of whole rows to cw; strings go in runs of
-// whole rows of about bytesPerCall bytes, so a page outgrows PageBufferSize
-// by at most that much and one row.
-func writeColumn(cw *parquetgo.ColumnWriter, values []parquetgo.Value, typ schemas.Type) error {
+// writeColumn writes the values of whole rows to cw and returns their
+// bytes (a number counts 8); strings go in runs of whole rows of about
+// bytesPerCall bytes, so a page outgrows PageBufferSize by at most that
+// much and one row.
+func writeColumn(cw *parquetgo.ColumnWriter, values []parquetgo.Value, typ schemas.Type) (int64, error) {
+	total := int64(8 * len(values))
 	switch typ {
 	case schemas.String, schemas.JSON, schemas.StringList:
 		start, size := 0, 0
+		total = 0
 		for i, v := range values {
 			if size >= bytesPerCall && v.RepetitionLevel() == 0 {
 				if _, err := cw.WriteRowValues(values[start:i]); err != nil {
-					return err
+					return 0, err
 				}
+				total += int64(size)
 				start, size = i, 0
 			}
 			size += len(v.ByteArray())
 		}
+		total += int64(size)
 		values = values[start:]
 	}
 	_, err := cw.WriteRowValues(values)
-	return err
+	return total, err
 }
 
 // file returns the open file of day, finishing the least recently used file
@@ -318,13 +397,7 @@ func (w *Writer) file(day int32) (*dayFile, error) {
 		return df, nil
 	}
 	for len(w.open) >= w.sink.opts.MaxOpenFiles {
-		var lru *dayFile
-		for _, df := range w.open {
-			if lru == nil || df.lastUse < lru.lastUse {
-				lru = df
-			}
-		}
-		w.finish(lru)
+		w.finish(w.victim(day, nil))
 	}
 	dir := filepath.Join(w.staging, "new", dayDir(day))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -400,6 +473,7 @@ const maxFinishing = 2
 // files are being finished, which bounds the memory they hold.
 func (w *Writer) finish(df *dayFile) {
 	delete(w.open, df.day)
+	w.buffered -= df.buffered
 	if w.finishing == nil {
 		w.finishing = make(chan struct{}, maxFinishing)
 	}
