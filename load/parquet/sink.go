@@ -36,7 +36,7 @@ type Options struct {
 	// reaches disk (text bytes, 8 a number), so memory does not grow with
 	// a day's volume: beyond it the least recently used other file is
 	// finished or, when none is left, the file being written ends its row
-	// group. Default 8 MiB.
+	// group. Default 4 MiB.
 	MaxBufferedBytes int64
 	// Compression is the codec of every column chunk. Default zstd at its
 	// fastest level (defaultCodec).
@@ -80,7 +80,7 @@ func New(dir string, opts Options) (*Sink, error) {
 		opts.MaxOpenFiles = 16
 	}
 	if opts.MaxBufferedBytes <= 0 {
-		opts.MaxBufferedBytes = 8 << 20
+		opts.MaxBufferedBytes = 4 << 20
 	}
 	if opts.Compression == nil {
 		opts.Compression = defaultCodec
