@@ -45,12 +45,22 @@ $(DUCKDB_STAMP): $(DUCKDB_DIR)/package.json $(DUCKDB_DIR)/package-lock.json
 # npm install (from the lock file) for the chdb query tool. Not npm ci: chdb's per-platform
 # library packages are optional dependencies, and a registry mirror that serves only this
 # platform's leaves them out of the lock, which npm ci then rejects as out of sync.
+# npm also skips an optional dependency it fails to download, silently: once here the ~100 MB
+# library timed out and every chdb test failed with "no native binding". So the install is
+# checked by loading chdb, and tried up to three times.
 chdb: $(CHDB_STAMP)
 
 $(CHDB_STAMP): $(CHDB_DIR)/package.json $(CHDB_DIR)/package-lock.json
 	@command -v node >/dev/null || { echo "make chdb: node not found: install Node.js 20" >&2; exit 1; }
 	@command -v $(NPM) >/dev/null || { echo "make chdb: npm not found: install npm" >&2; exit 1; }
-	$(NPM) install --prefix $(CHDB_DIR) --no-audit --no-fund --no-save
+	@for i in 1 2 3; do \
+		echo "$(NPM) install --prefix $(CHDB_DIR) --no-audit --no-fund --no-save"; \
+		$(NPM) install --prefix $(CHDB_DIR) --no-audit --no-fund --no-save && \
+			(cd $(CHDB_DIR) && node -e "require('chdb')") && exit 0; \
+		echo "make chdb: chdb does not load after install attempt $$i of 3: its native library did not install" >&2; \
+		rm -rf $(CHDB_DIR)/node_modules/@chdb; \
+	done; \
+	rm -f $@; echo "make chdb: chdb's native library (@chdb/lib-<platform>) would not install: check the npm registry, then rerun make" >&2; exit 1
 	@touch $@
 
 test: deps
