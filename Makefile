@@ -33,13 +33,21 @@ deps: clickhouse-deps duckdb chdb
 clickhouse-deps:
 	$(WITH_CLICKHOUSE) --install
 
-# npm ci for the DuckDB query tool when node_modules is missing or the lock file changed.
+# npm ci for the DuckDB query tool when node_modules is missing or the lock file changed. Its
+# native bindings are an optional dependency too (see chdb below): checked by opening a database,
+# up to three tries.
 duckdb: $(DUCKDB_STAMP)
 
 $(DUCKDB_STAMP): $(DUCKDB_DIR)/package.json $(DUCKDB_DIR)/package-lock.json
 	@command -v node >/dev/null || { echo "make duckdb: node not found: install Node.js 20" >&2; exit 1; }
 	@command -v $(NPM) >/dev/null || { echo "make duckdb: npm not found: install npm" >&2; exit 1; }
-	$(NPM) ci --prefix $(DUCKDB_DIR) --no-audit --no-fund
+	@for i in 1 2 3; do \
+		echo "$(NPM) ci --prefix $(DUCKDB_DIR) --no-audit --no-fund"; \
+		$(NPM) ci --prefix $(DUCKDB_DIR) --no-audit --no-fund && \
+			(cd $(DUCKDB_DIR) && node --input-type=module -e "await (await import('@duckdb/node-api')).DuckDBInstance.create(':memory:')") && exit 0; \
+		echo "make duckdb: DuckDB does not open after install attempt $$i of 3: its native bindings did not install" >&2; \
+	done; \
+	rm -f $@; echo "make duckdb: DuckDB's native bindings (@duckdb/node-bindings-<platform>) would not install: check the npm registry, then rerun make" >&2; exit 1
 	@touch $@
 
 # npm install (from the lock file) for the chdb query tool. Not npm ci: chdb's per-platform
