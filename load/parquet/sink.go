@@ -29,14 +29,15 @@ type Options struct {
 	// RowGroupRows bounds the rows a file buffers before it writes a row
 	// group, which bounds memory per open file. Default 50,000.
 	RowGroupRows int
-	// MaxOpenFiles bounds the day files one load keeps open; the least
-	// recently used is finished when another day needs a file. Default 16.
+	// MaxOpenFiles bounds the day files one load keeps open; the file of
+	// the day farthest from the one being written is finished when another
+	// day needs a file (Writer.victim). Default 16.
 	MaxOpenFiles int
 	// MaxBufferedBytes bounds what one load's open files hold before it
 	// reaches disk (text bytes, 8 a number), so memory does not grow with
-	// a day's volume: beyond it the least recently used other file is
-	// finished or, when none is left, the file being written ends its row
-	// group. Default 4 MiB.
+	// a day's volume: beyond it another file is finished the same way or,
+	// when none is left, the file being written ends its row group.
+	// Default 4 MiB.
 	MaxBufferedBytes int64
 	// Compression is the codec of every column chunk. Default zstd at its
 	// fastest level (defaultCodec).

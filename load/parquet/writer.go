@@ -71,11 +71,11 @@ type Writer struct {
 	seq      map[int32]int
 	tick     uint64
 	peakOpen int
+	files    int
+	rows     int64
 	// buffered is what the open files hold of their current row groups
 	// (dayFile.buffered), bounded by MaxBufferedBytes (bound).
 	buffered, peakBuffered int64
-	files    int
-	rows     int64
 	// values is the buffer of one column's values on their way to its
 	// column writer; cleared after each Write so it holds no Arrow memory.
 	values []parquetgo.Value
