@@ -33,43 +33,39 @@ deps: clickhouse-deps duckdb chdb
 clickhouse-deps:
 	$(WITH_CLICKHOUSE) --install
 
-# npm ci for the DuckDB query tool when node_modules is missing or the lock file changed. Its
-# native bindings are an optional dependency too (see chdb below): checked by opening a database,
-# up to three tries.
+# npm_checked(tool, dir, npm arguments, check, native package, folder to drop before a retry):
+# installs a Node tool the tests use and checks it with a command. Its native library is an
+# optional dependency, and npm skips an optional dependency it fails to download, silently: once
+# here chdb's ~100 MB library timed out and every chdb test failed with "no native binding". So
+# the tool is checked after installing and installed up to three times; the stamp (npm's own
+# lock copy) goes if it never loads, so the next make tries again.
+define npm_checked
+	@command -v node >/dev/null || { echo "make $(1): node not found: install Node.js 20" >&2; exit 1; }
+	@command -v $(NPM) >/dev/null || { echo "make $(1): npm not found: install npm" >&2; exit 1; }
+	@for i in 1 2 3; do \
+		echo "$(NPM) $(3)"; \
+		$(NPM) $(3) && (cd $(2) && $(4)) && exit 0; \
+		echo "make $(1): $(1) does not load after install attempt $$i of 3: its native library did not install" >&2; \
+		rm -rf $(2)/node_modules/$(6); \
+	done; \
+	rm -f $@; echo "make $(1): $(5) would not install: check the npm registry, then rerun make" >&2; exit 1
+	@touch $@
+endef
+
+# npm ci for the DuckDB query tool when node_modules is missing or the lock file changed, checked
+# by opening a database.
 duckdb: $(DUCKDB_STAMP)
 
 $(DUCKDB_STAMP): $(DUCKDB_DIR)/package.json $(DUCKDB_DIR)/package-lock.json
-	@command -v node >/dev/null || { echo "make duckdb: node not found: install Node.js 20" >&2; exit 1; }
-	@command -v $(NPM) >/dev/null || { echo "make duckdb: npm not found: install npm" >&2; exit 1; }
-	@for i in 1 2 3; do \
-		echo "$(NPM) ci --prefix $(DUCKDB_DIR) --no-audit --no-fund"; \
-		$(NPM) ci --prefix $(DUCKDB_DIR) --no-audit --no-fund && \
-			(cd $(DUCKDB_DIR) && node --input-type=module -e "await (await import('@duckdb/node-api')).DuckDBInstance.create(':memory:')") && exit 0; \
-		echo "make duckdb: DuckDB does not open after install attempt $$i of 3: its native bindings did not install" >&2; \
-	done; \
-	rm -f $@; echo "make duckdb: DuckDB's native bindings (@duckdb/node-bindings-<platform>) would not install: check the npm registry, then rerun make" >&2; exit 1
-	@touch $@
+	$(call npm_checked,duckdb,$(DUCKDB_DIR),ci --prefix $(DUCKDB_DIR) --no-audit --no-fund,node --input-type=module -e "await (await import('@duckdb/node-api')).DuckDBInstance.create(':memory:')",@duckdb/node-bindings-<platform>,@duckdb)
 
-# npm install (from the lock file) for the chdb query tool. Not npm ci: chdb's per-platform
-# library packages are optional dependencies, and a registry mirror that serves only this
-# platform's leaves them out of the lock, which npm ci then rejects as out of sync.
-# npm also skips an optional dependency it fails to download, silently: once here the ~100 MB
-# library timed out and every chdb test failed with "no native binding". So the install is
-# checked by loading chdb, and tried up to three times.
+# npm install (from the lock file) for the chdb query tool, checked by loading chdb. Not npm ci:
+# chdb's per-platform library packages are optional dependencies, and a registry mirror that
+# serves only this platform's leaves them out of the lock, which npm ci then rejects as out of sync.
 chdb: $(CHDB_STAMP)
 
 $(CHDB_STAMP): $(CHDB_DIR)/package.json $(CHDB_DIR)/package-lock.json
-	@command -v node >/dev/null || { echo "make chdb: node not found: install Node.js 20" >&2; exit 1; }
-	@command -v $(NPM) >/dev/null || { echo "make chdb: npm not found: install npm" >&2; exit 1; }
-	@for i in 1 2 3; do \
-		echo "$(NPM) install --prefix $(CHDB_DIR) --no-audit --no-fund --no-save"; \
-		$(NPM) install --prefix $(CHDB_DIR) --no-audit --no-fund --no-save && \
-			(cd $(CHDB_DIR) && node -e "require('chdb')") && exit 0; \
-		echo "make chdb: chdb does not load after install attempt $$i of 3: its native library did not install" >&2; \
-		rm -rf $(CHDB_DIR)/node_modules/@chdb; \
-	done; \
-	rm -f $@; echo "make chdb: chdb's native library (@chdb/lib-<platform>) would not install: check the npm registry, then rerun make" >&2; exit 1
-	@touch $@
+	$(call npm_checked,chdb,$(CHDB_DIR),install --prefix $(CHDB_DIR) --no-audit --no-fund --no-save,node -e "require('chdb')",@chdb/lib-<platform>,@chdb)
 
 test: deps
 	$(WITH_CLICKHOUSE) $(GO) test $(PKGS) -count=1 -timeout 15m $(GOTESTFLAGS)
