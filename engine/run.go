@@ -255,8 +255,20 @@ type rowBlock struct {
 	vals   []transform.Value
 	raws   [][]byte
 	where  []string
-	n      int
-	done   chan struct{}
+	// holds are the rows' Holds, each retained once per block.
+	holds []*Hold
+	n     int
+	done  chan struct{}
+}
+
+// releaseHolds lets go of the memory the block's rows pointed into, once
+// they are built or dropped.
+func (b *rowBlock) releaseHolds() {
+	for i, h := range b.holds {
+		h.Release()
+		b.holds[i] = nil
+	}
+	b.holds = b.holds[:0]
 }
 
 const (
@@ -407,6 +419,10 @@ func (e *emitter) queue(ctx context.Context, tl *tableLoad, row Row) error {
 	}
 	b.vals = append(b.vals, row.Fields...)
 	b.where = append(b.where, row.Where)
+	if h := row.Hold; h != nil && (len(b.holds) == 0 || b.holds[len(b.holds)-1] != h) {
+		h.Retain()
+		b.holds = append(b.holds, h)
+	}
 	if row.RawJSON != nil || b.raws != nil {
 		if b.raws == nil {
 			b.raws = make([][]byte, b.n, blockRows)
@@ -477,6 +493,7 @@ func (e *emitter) build(ctx context.Context, tl *tableLoad) {
 			continue
 		}
 		if tl.writeErr() != nil {
+			b.releaseHolds()
 			continue
 		}
 		if err := e.buildBlock(ctx, tl, b); err != nil {
@@ -486,6 +503,7 @@ func (e *emitter) build(ctx context.Context, tl *tableLoad) {
 			}
 			tl.werrMu.Unlock()
 		}
+		b.releaseHolds()
 		// Nothing holds the block's rows now (a reject is rendered when
 		// it is made), so it can be filled again.
 		select {

@@ -100,6 +100,9 @@ type Row struct {
 	RawJSON []byte
 	// Where locates the row for people reading a reject ("page 3", "line 17").
 	Where string
+	// Hold, when set, is the memory Fields point into (Hold says why): the
+	// emitter retains it until the row is built.
+	Hold *Hold
 }
 
 // Emitter receives an extractor's output. It is safe for concurrent use by

@@ -114,7 +114,11 @@ func (c *Client) JSON(ctx context.Context, req Request, out any) error {
 		if err := checkLength(resp, c.cfg.MaxBody, "max_body"); err != nil {
 			return err
 		}
-		data, err := readBody(body, resp.ContentLength, int64(c.cfg.MaxBody)+1)
+		var lend func(int) []byte
+		if b, ok := out.(BodyBufferer); ok && resp.StatusCode != http.StatusNoContent {
+			lend = b.BodyBuffer
+		}
+		data, err := readBody(body, resp.ContentLength, int64(c.cfg.MaxBody)+1, lend)
 		if err != nil {
 			return err
 		}
@@ -214,7 +218,7 @@ func (c *Client) Download(ctx context.Context, req Request) (*Download, error) {
 			if err := checkLength(resp, c.cfg.MaxDownload, "max_download"); err != nil {
 				return err
 			}
-			data, err := readBody(body, resp.ContentLength, resp.ContentLength+1)
+			data, err := readBody(body, resp.ContentLength, resp.ContentLength+1, nil)
 			if err != nil {
 				return err
 			}

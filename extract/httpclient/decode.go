@@ -19,6 +19,15 @@ type BodyDecoder interface {
 	DecodeJSONBody(data []byte) error
 }
 
+// BodyBufferer is a BodyDecoder that lends the buffer its body is read
+// into, so that it can reuse the memory once nothing points into it.
+// BodyBuffer is asked for n bytes (the Content-Length and one more) before
+// each attempt's read; a body without a length is read as usual.
+type BodyBufferer interface {
+	BodyDecoder
+	BodyBuffer(n int) []byte
+}
+
 // decodeJSON is json.Unmarshal at several times its speed: a JSON page is
 // most of an extraction's CPU (BENCHMARKS.md, issue 14), and encoding/json
 // scans every body twice (validation, then decoding). goccy/go-json decodes
@@ -109,7 +118,7 @@ func unshare(v reflect.Value) {
 // readBody reads at most limit bytes of body into one buffer sized from the
 // response's Content-Length when it has one (io.ReadAll grows its buffer by
 // doubling: twice the body allocated and copied for every page).
-func readBody(body io.Reader, contentLength, limit int64) ([]byte, error) {
+func readBody(body io.Reader, contentLength, limit int64, lend func(n int) []byte) ([]byte, error) {
 	if contentLength <= 0 || contentLength >= limit {
 		return io.ReadAll(io.LimitReader(body, limit))
 	}
@@ -117,7 +126,12 @@ func readBody(body io.Reader, contentLength, limit int64) ([]byte, error) {
 	// Content-Length is noticed (read whole, the caller's length check
 	// refuses it).
 	r := io.LimitReader(body, limit)
-	buf := make([]byte, contentLength+1)
+	var buf []byte
+	if lend != nil {
+		buf = lend(int(contentLength + 1))
+	} else {
+		buf = make([]byte, contentLength+1)
+	}
 	n, err := io.ReadFull(r, buf)
 	switch {
 	case err == io.ErrUnexpectedEOF || err == io.EOF:

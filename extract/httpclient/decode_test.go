@@ -111,9 +111,22 @@ func TestReadBodyReadsWhatWasSent(t *testing.T) {
 		{"over the limit: the limit", 1000, 100, 100},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := readBody(strings.NewReader(body), tc.contentLength, tc.limit)
+			got, err := readBody(strings.NewReader(body), tc.contentLength, tc.limit, nil)
 			require.NoError(t, err)
 			assert.Len(t, got, tc.want)
+		})
+		t.Run(tc.name+", into a lent buffer", func(t *testing.T) {
+			var lent []byte
+			got, err := readBody(strings.NewReader(body), tc.contentLength, tc.limit, func(n int) []byte {
+				lent = make([]byte, n)
+				return lent
+			})
+			require.NoError(t, err)
+			assert.Equal(t, body[:tc.want], string(got))
+			if tc.contentLength > 0 && tc.contentLength < tc.limit && tc.contentLength >= int64(tc.want) {
+				require.NotNil(t, lent, "a body with a length is read into the lent buffer")
+				assert.Same(t, &lent[0], &got[0])
+			}
 		})
 	}
 }

@@ -112,6 +112,31 @@ type sessionsPage struct {
 	// that reaches below the window (issue 14: no page is fetched ahead
 	// in vain, whatever is decoding).
 	oldest string
+	// buf is the pooled buffer the body was read into (BodyBuffer); it
+	// goes back to pageBodies once the page's rows are built.
+	buf []byte
+}
+
+// BodyBuffer implements httpclient.BodyBufferer: the body is read into a
+// recycled buffer (bodyPool says why). A retried request reads into the
+// same one.
+func (p *sessionsPage) BodyBuffer(n int) []byte {
+	if cap(p.buf) < n {
+		p.buf = pageBodies.get(n)
+	}
+	return p.buf[:n]
+}
+
+// hold returns what keeps the page's buffer from reuse while rows point
+// into it (nil when the body was not read into one); the caller releases
+// it once the page is emitted.
+func (p *sessionsPage) hold() *engine.Hold {
+	buf := p.buf
+	if buf == nil {
+		return nil
+	}
+	p.buf = nil
+	return engine.NewHold(func() { pageBodies.put(buf) })
 }
 
 // DecodeJSONBody implements httpclient.BodyDecoder: the cursor fields now,
@@ -139,7 +164,7 @@ func (p *sessionsPage) DecodeJSONBody(data []byte) error {
 			}
 		}
 	}
-	*p = sessionsPage{listPage: l, body: data, fromEnds: fromEnds}
+	*p = sessionsPage{listPage: l, body: data, fromEnds: fromEnds, buf: p.buf}
 	if last == nil {
 		p.body = nil
 		return nil
@@ -295,6 +320,9 @@ type sessionWalk struct {
 	// A session touched while we walk can be served twice (its cursor
 	// position moves); one row per session per load is enough.
 	sess, ans []transform.Value
+	// hold keeps the body of the page being emitted (its rows' strings
+	// point into it) until the engine has built them.
+	hold *engine.Hold
 }
 
 func (s *source) extractSessions(ctx context.Context, w window.Window, out engine.Emitter) error {
@@ -329,11 +357,16 @@ func (s *source) extractSessions(ctx context.Context, w window.Window, out engin
 		},
 		func(p *sessionsPage) error {
 			at := fmt.Sprintf("page %d", p.number)
+			sw.hold = p.hold()
 			var err error
 			if p.Data != nil {
 				err = sw.rawPage(ctx, at, p.Data)
 			} else {
 				err = sw.page(ctx, at, p.items)
+			}
+			if sw.hold != nil {
+				sw.hold.Release()
+				sw.hold = nil
 			}
 			if err != nil && !errors.Is(err, errStopWalk) {
 				return fmt.Errorf("%s %s: %w", where, at, err)
@@ -465,7 +498,7 @@ func (sw *sessionWalk) session(ctx context.Context, it *sessionFields, raw json.
 	v[4], v[5], v[6] = transform.Str(it.VersionID), transform.Str(it.CreatedAt), transform.Str(it.LastActivityAt)
 	v[7], v[8], v[9] = transform.Bool(it.Completed), transform.OptStr(it.CompletedAt), transform.Any(it.Progress)
 	v[10], v[11] = transform.Bool(it.IsPreview), transform.Bool(it.LauncherActivated)
-	return sw.out.Emit(ctx, SessionsTable.Name, engine.Row{Layout: sessionLayout, Fields: v, RawJSON: raw, Where: at})
+	return sw.out.Emit(ctx, SessionsTable.Name, engine.Row{Layout: sessionLayout, Fields: v, RawJSON: raw, Where: at, Hold: sw.hold})
 }
 
 // answer emits one answer of session s.
@@ -482,7 +515,7 @@ func (sw *sessionWalk) answer(ctx context.Context, s *sessionFields, a *answerIt
 	v[4], v[5], v[6] = transform.Str(a.QuestionCVID), transform.Str(a.QuestionName), transform.Str(a.AnswerType)
 	v[7], v[8], v[9] = value, values, number
 	v[10], v[11] = transform.Str(a.CreatedAt), transform.Str(s.LastActivityAt)
-	return sw.out.Emit(ctx, AnswersTable.Name, engine.Row{Layout: answerLayout, Fields: v, RawJSON: raw, Where: at})
+	return sw.out.Emit(ctx, AnswersTable.Name, engine.Row{Layout: answerLayout, Fields: v, RawJSON: raw, Where: at, Hold: sw.hold})
 }
 
 // answerValue renders answer_value for the String column (a string as is,
