@@ -58,3 +58,25 @@ func (bp *bodyPool) put(b []byte) {
 	default:
 	}
 }
+
+// arrayPool recycles pageArrays between the pages of concurrent walks.
+type arrayPool struct{ free chan *pageArrays }
+
+var pageArrayPool = &arrayPool{free: make(chan *pageArrays, 16)}
+
+func (ap *arrayPool) get() *pageArrays {
+	select {
+	case a := <-ap.free:
+		return a
+	default:
+		return &pageArrays{}
+	}
+}
+
+func (ap *arrayPool) put(a *pageArrays) {
+	a.recycle()
+	select {
+	case ap.free <- a:
+	default:
+	}
+}

@@ -41,10 +41,43 @@ type sessionsList struct {
 // reads each response into a buffer of its own), and whatever keeps one of
 // them beyond the page (the walk's seen-set, the fallback cursor) clones it.
 func decodeSessionsList(body []byte) (sessionsList, error) {
+	return decodeSessionsListInto(body, nil)
+}
+
+// pageArrays are the arrays a page's sessions and answers decode into,
+// reused from page to page once the page is emitted: decoded afresh they
+// were an eighth of a backfill's allocations, and memory the collector
+// had to scan (their strings are pointers).
+type pageArrays struct {
+	sessions []sessionItem
+	answers  []answerItem
+}
+
+// recycle empties the arrays for the next page: the decoder lengthens
+// them into memory it expects zeroed, and the strings must not keep old
+// bodies alive.
+func (a *pageArrays) recycle() {
+	clear(a.sessions[:cap(a.sessions)])
+	clear(a.answers[:cap(a.answers)])
+	a.sessions, a.answers = a.sessions[:0], a.answers[:0]
+}
+
+// decodeSessionsListInto is decodeSessionsList into arr's arrays (when
+// not nil, and recycled), which keep what they grew to.
+func decodeSessionsListInto(body []byte, arr *pageArrays) (sessionsList, error) {
 	d := pageDecoder{b: body}
+	if arr != nil {
+		d.sessionsBuf, d.answers = arr.sessions, arr.answers
+	}
 	var l sessionsList
 	if err := d.list(&l); err != nil {
 		return sessionsList{}, err
+	}
+	if arr != nil {
+		if cap(l.Data) > cap(arr.sessions) {
+			arr.sessions = l.Data[:0]
+		}
+		arr.answers = d.answers[:0]
 	}
 	return l, nil
 }
@@ -63,6 +96,9 @@ type pageDecoder struct {
 	// answers holds every answer of the page; each session's Answers is a
 	// slice of it.
 	answers []answerItem
+	// sessionsBuf, when it has room, is the data array to decode into
+	// (zeroed, empty).
+	sessionsBuf []sessionItem
 	// The keys of the previous session and answer, in order: the next
 	// object most likely has the same, and a key found where expected is
 	// not scanned nor looked up.
@@ -348,7 +384,10 @@ func (d *pageDecoder) sessions(items *[]sessionItem) error {
 	// ~70 KB): one allocation for most pages. Bounded: a page of long
 	// answers must not reserve room for sessions it does not hold (a page
 	// has at most 100).
-	list := make([]sessionItem, 0, min(len(d.b)/600+1, 128))
+	list := d.sessionsBuf[:0]
+	if cap(list) == 0 {
+		list = make([]sessionItem, 0, min(len(d.b)/600+1, 128))
+	}
 	if c := d.next(); c == ']' {
 		d.i++
 		*items = list

@@ -414,3 +414,28 @@ func TestOddLastItemIsAReject(t *testing.T) {
 	require.Len(t, rec.Rejects(), 1)
 	assert.Contains(t, rec.Rejects()[0].String(), "userflow_content_sessions: not a content session object")
 }
+
+// Pages decoded one after another into the same recycled arrays decode as
+// each does alone: nothing of a longer page before it (more sessions, more
+// answers) shows through a shorter one, and an array that grew is kept.
+func TestSessionsListDecoderReusesArraysWithoutMixingPages(t *testing.T) {
+	long := fakeSessionPages(t, 5, 0.3, 100, 2)
+	short := fakeSessionPages(t, 7, 0.3, 7, 2)
+	require.Len(t, long, 2)
+	require.Len(t, short, 2)
+	arr := &pageArrays{}
+	// Items without most keys leave those fields as the decoder found them.
+	sparse := []byte(page(`{"id":"x1","last_activity_at":"2026-11-01T00:00:00.000+00:00"}`, `{"id":"x2","answers":[{"id":"a1"}]}`))
+	for i, body := range [][]byte{short[0], long[0], sparse, short[1], long[1], []byte(page()), sparse, short[0]} {
+		want, err := decodeSessionsList(body)
+		require.NoError(t, err)
+		got, err := decodeSessionsListInto(body, arr)
+		require.NoError(t, err)
+		assert.Equal(t, want, got, "page %d", i)
+		if len(got.Data) > 0 {
+			assert.Same(t, &arr.sessions[:1][0], &got.Data[0], "page %d decoded into the arrays", i)
+		}
+		arr.recycle()
+	}
+	assert.GreaterOrEqual(t, cap(arr.sessions), 100, "the arrays kept what they grew to")
+}

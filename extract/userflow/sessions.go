@@ -115,6 +115,10 @@ type sessionsPage struct {
 	// buf is the pooled buffer the body was read into (BodyBuffer); it
 	// goes back to pageBodies once the page's rows are built.
 	buf []byte
+	// arrays hold items, when the page decoder made them; they go back to
+	// pageArrayPool once the page is emitted (the rows' values point into
+	// the body, not into them).
+	arrays *pageArrays
 }
 
 // BodyBuffer implements httpclient.BodyBufferer: the body is read into a
@@ -210,9 +214,12 @@ func (p *sessionsPage) decode() error {
 	}
 	body := p.body
 	p.body = nil
-	if l, err := decodeSessionsList(body); err == nil {
+	arr := pageArrayPool.get()
+	if l, err := decodeSessionsListInto(body, arr); err == nil {
+		p.arrays = arr
 		return p.typed(l)
 	}
+	pageArrayPool.put(arr)
 	return p.decodeGeneral(body)
 }
 
@@ -367,6 +374,11 @@ func (s *source) extractSessions(ctx context.Context, w window.Window, out engin
 			if sw.hold != nil {
 				sw.hold.Release()
 				sw.hold = nil
+			}
+			if p.arrays != nil {
+				p.items = nil
+				pageArrayPool.put(p.arrays)
+				p.arrays = nil
 			}
 			if err != nil && !errors.Is(err, errStopWalk) {
 				return fmt.Errorf("%s %s: %w", where, at, err)
