@@ -37,7 +37,9 @@ func (w *Writer) collectKeys(rec arrow.Record, n int) error {
 		for i, c := range cols {
 			parts[i] = c.Value(r)
 		}
-		w.keys[strings.Join(parts, "\x00")] = true
+		// A copy: Join returns a single part as it is, and the record's
+		// text is reused once it is released.
+		w.keys[strings.Clone(strings.Join(parts, "\x00"))] = true
 	}
 	return nil
 }
