@@ -56,7 +56,7 @@ func NewRunner(opts Options) *Runner {
 		opts.Allocator = memory.NewGoAllocator()
 	}
 	if opts.BatchRows <= 0 {
-		opts.BatchRows = 20000
+		opts.BatchRows = 8192
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)

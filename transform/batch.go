@@ -47,6 +47,8 @@ type Batcher struct {
 	// text holds the String and JSON columns (nil for the others, which
 	// builder builds): textColumn says why.
 	text []*textColumn
+	// presized says the text buffers were sized from the first rows.
+	presized bool
 }
 
 // NewBatcher returns a batcher for t. maxRows bounds memory: the caller
@@ -166,8 +168,20 @@ func (b *Batcher) appendCells() error {
 		appendCell(b.builder.Field(i), b.table.Columns[i].Type, &cells[i])
 	}
 	b.rows++
+	if b.rows == presizeAfter && !b.presized {
+		// The first rows tell how much text a batch will hold.
+		b.presized = true
+		for _, tc := range b.text {
+			if tc != nil {
+				tc.reserve(b.maxRows)
+			}
+		}
+	}
 	return nil
 }
+
+// presizeAfter is how many rows of the first batch size its text buffers.
+const presizeAfter = 512
 
 func appendCell(f array.Builder, t schemas.Type, v *cell) {
 	if v.null {

@@ -42,6 +42,24 @@ func (c *textColumn) append(s string) {
 	c.offsets = append(c.offsets, int32(len(c.data)))
 }
 
+// reserve makes room for rows rows in all, at the bytes a row of the rows
+// so far took, and a quarter more: grown by doubling instead, the first
+// batch's text was copied about once more and touched twice the memory it
+// ends in, page fault by page fault (9% of a Userflow backfill's CPU,
+// issue 14). A batch that outgrows it grows as before.
+func (c *textColumn) reserve(rows int) {
+	n := c.len()
+	if n == 0 || rows <= n {
+		return
+	}
+	if want := len(c.data) / n * rows * 5 / 4; cap(c.data) < want {
+		c.data = slices.Grow(c.data, want-len(c.data))
+	}
+	if cap(c.offsets) < rows+1 {
+		c.offsets = slices.Grow(c.offsets, rows+1-len(c.offsets))
+	}
+}
+
 func (c *textColumn) appendNull() {
 	n := c.len()
 	if c.nulls == 0 {

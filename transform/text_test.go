@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/apache/arrow/go/v15/arrow/array"
@@ -70,4 +71,31 @@ func TestTextColumnArraysOutliveTheNextBatch(t *testing.T) {
 	s2 := second.(*array.String)
 	assert.Equal(t, []string{"SECOND", "batch!"}, []string{s2.Value(0), s2.Value(1)})
 	assert.Equal(t, 0, s2.NullN(), "a null of the batch before is not carried over")
+}
+
+// A batch is sized from its first rows; rows longer than those, and more
+// rows than the estimate, still land whole.
+func TestTextColumnReservesFromTheFirstRowsAndStillGrows(t *testing.T) {
+	tc := newTextColumn()
+	for range 100 {
+		tc.append("ab")
+	}
+	tc.reserve(1000)
+	assert.GreaterOrEqual(t, cap(tc.data), 2*1000, "room for 1000 rows of the first rows' size")
+	assert.GreaterOrEqual(t, cap(tc.offsets), 1001)
+	want := make([]string, 0, 1500)
+	for range 100 {
+		want = append(want, "ab")
+	}
+	for i := range 1400 {
+		s := fmt.Sprintf("a longer value than the first ones, number %d", i)
+		tc.append(s)
+		want = append(want, s)
+	}
+	got := tc.newArray().(*array.String)
+	defer got.Release()
+	require.Equal(t, len(want), got.Len())
+	for i, s := range want {
+		require.Equal(t, s, got.Value(i))
+	}
 }
