@@ -16,6 +16,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/adoptionlabs/etl/engine"
 	"github.com/adoptionlabs/etl/extract"
 	"github.com/adoptionlabs/etl/load/clickhouse"
 	"github.com/adoptionlabs/etl/window"
@@ -57,13 +58,6 @@ type ClickHouseConfig struct {
 	// (CLICKHOUSE_ZOOKEEPER_PATH; default clickhouse.DefaultZooKeeperPath).
 	ZooKeeperPath string `yaml:"zookeeper_path"`
 }
-
-// DefaultBatchRows is run.batch_rows unless set: rows per Arrow batch and
-// table. Against 20,000, a 388k-row Userflow backfill into Parquet took
-// 0.97x the CPU and 99 instead of 114 MiB, into ClickHouse the same CPU
-// and 87 instead of 96 MiB (BENCHMARKS.md, issue 14); 4,096 saved memory
-// again (90 MiB) and nothing else.
-const DefaultBatchRows = 8192
 
 // RunConfig tunes runs.
 type RunConfig struct {
@@ -391,7 +385,7 @@ func (c *Config) applyDefaults() {
 		c.Sink.Parquet.Dir = "./data"
 	}
 	if c.Run.BatchRows == 0 {
-		c.Run.BatchRows = DefaultBatchRows
+		c.Run.BatchRows = engine.DefaultBatchRows
 	}
 	if c.Run.Parallel == 0 {
 		c.Run.Parallel = 4

@@ -37,7 +37,8 @@ const (
 type Options struct {
 	Sink      load.Sink
 	Allocator memory.Allocator
-	// BatchRows bounds the rows held per table before they go to the sink.
+	// BatchRows bounds the rows held per table before they go to the sink
+	// (DefaultBatchRows when 0).
 	BatchRows int
 	RunID     string
 	Logger    *slog.Logger
@@ -56,7 +57,7 @@ func NewRunner(opts Options) *Runner {
 		opts.Allocator = memory.NewGoAllocator()
 	}
 	if opts.BatchRows <= 0 {
-		opts.BatchRows = 8192
+		opts.BatchRows = DefaultBatchRows
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
