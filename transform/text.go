@@ -46,19 +46,24 @@ func (c *textColumn) append(s string) {
 // so far took, and a quarter more: grown by doubling instead, the first
 // batch's text was copied about once more and touched twice the memory it
 // ends in, page fault by page fault (9% of a Userflow backfill's CPU,
-// issue 14). A batch that outgrows it grows as before.
+// issue 14). A batch that outgrows it grows as before, and so does one
+// whose estimate passes maxReserve: a few long values among the first rows
+// must not reserve (and touch) memory the batch may never fill.
 func (c *textColumn) reserve(rows int) {
 	n := c.len()
 	if n == 0 || rows <= n {
 		return
 	}
-	if want := len(c.data) / n * rows * 5 / 4; cap(c.data) < want {
+	if want := min(len(c.data)/n*rows*5/4, maxReserve); cap(c.data) < want {
 		c.data = slices.Grow(c.data, want-len(c.data))
 	}
 	if cap(c.offsets) < rows+1 {
 		c.offsets = slices.Grow(c.offsets, rows+1-len(c.offsets))
 	}
 }
+
+// maxReserve bounds what reserve sets aside for one column's text.
+const maxReserve = 16 << 20
 
 func (c *textColumn) appendNull() {
 	n := c.len()

@@ -2,6 +2,7 @@ package transform
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/apache/arrow/go/v15/arrow/array"
@@ -98,4 +99,16 @@ func TestTextColumnReservesFromTheFirstRowsAndStillGrows(t *testing.T) {
 	for i, s := range want {
 		require.Equal(t, s, got.Value(i))
 	}
+}
+
+// Long values among the first rows reserve at most maxReserve.
+func TestTextColumnReservesAtMostMaxReserve(t *testing.T) {
+	tc := newTextColumn()
+	long := strings.Repeat("x", 1<<20)
+	for range 4 {
+		tc.append(long)
+	}
+	tc.reserve(8192)
+	assert.LessOrEqual(t, cap(tc.data), maxReserve+maxReserve/4, "8 GiB estimated, at most maxReserve set aside")
+	assert.GreaterOrEqual(t, cap(tc.data), 4<<20)
 }

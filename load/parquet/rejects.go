@@ -37,8 +37,9 @@ func (w *Writer) collectKeys(rec arrow.Record, n int) error {
 		for i, c := range cols {
 			parts[i] = c.Value(r)
 		}
-		// A copy: Join returns a single part as it is, and the record's
-		// text is reused once it is released.
+		// A copy: Join returns a single part as it is, a string into the
+		// record's text buffer, which the key would keep alive for the
+		// whole load.
 		w.keys[strings.Clone(strings.Join(parts, "\x00"))] = true
 	}
 	return nil
