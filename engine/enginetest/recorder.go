@@ -38,12 +38,7 @@ func NewRecorder() *Recorder { return &Recorder{rows: map[string][]engine.Row{}}
 // Emit keeps row under table. A row given by layout is kept in the map
 // form (Values), which tests read; the extractor reuses its Fields.
 func (r *Recorder) Emit(_ context.Context, table string, row engine.Row) error {
-	// The row is kept for good, and its strings may point into memory the
-	// extractor reuses once released: hold it for good too.
-	if row.Hold != nil {
-		row.Hold.Retain()
-		row.Hold = nil
-	}
+	keepForGood(&row)
 	if row.Layout != nil {
 		row.Values, row.Layout, row.Fields = row.Layout.Map(row.Fields), nil, nil
 	}
@@ -53,12 +48,19 @@ func (r *Recorder) Emit(_ context.Context, table string, row engine.Row) error {
 	return nil
 }
 
-// Reject keeps the reject.
-func (r *Recorder) Reject(_ context.Context, table, reason string, row engine.Row) error {
+// keepForGood holds the memory row's strings may point into for good (the
+// recorder keeps rows; the extractor reuses that memory once released),
+// and drops the Hold from the row, so kept rows compare by their values.
+func keepForGood(row *engine.Row) {
 	if row.Hold != nil {
 		row.Hold.Retain()
 		row.Hold = nil
 	}
+}
+
+// Reject keeps the reject.
+func (r *Recorder) Reject(_ context.Context, table, reason string, row engine.Row) error {
+	keepForGood(&row)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.rejects = append(r.rejects, Reject{Table: table, Reason: reason, Row: row})
