@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	parquetgo "github.com/parquet-go/parquet-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -156,13 +155,9 @@ func TestRowsOnTheSchemaOnlyDay(t *testing.T) {
 
 func assertSchemaOnly(t *testing.T, path string, tbl *schemas.Table) {
 	t.Helper()
-	f, err := os.Open(path)
+	f, pf, err := openParquet(path)
 	require.NoError(t, err)
 	defer f.Close()
-	st, err := f.Stat()
-	require.NoError(t, err)
-	pf, err := parquetgo.OpenFile(f, st.Size())
-	require.NoError(t, err)
 	assert.Zero(t, pf.NumRows())
 	assert.Equal(t, Schema(tbl).String(), pf.Schema().String())
 	table, _ := pf.Lookup("etl.table")
