@@ -122,7 +122,7 @@ func TestAlerts(t *testing.T) {
 	}
 	runFailed := alert{"EtlRunFailed", nil, "etl: the last run on etl-host:9100 failed or was interrupted"}
 	streamFailed := func(s stream) alert {
-		return alert{"EtlStreamFailed", &s, fmt.Sprintf("etl: %s.%s failed in the last run", s.source, s.name)}
+		return alert{"EtlStreamFailed", &s, fmt.Sprintf("etl: %s.%s did not complete in the last run", s.source, s.name)}
 	}
 	rejected := func(s stream, share string) alert {
 		return alert{"EtlStreamRejectShareHigh", &s, fmt.Sprintf("etl: %s.%s rejected %s of its rows in the last run", s.source, s.name, share)}
