@@ -1,5 +1,6 @@
-# make test   installs what the tests need (ClickHouse 18.16 via apt, DuckDB and chdb via npm), runs
-#             go test ./... against a private ClickHouse server it starts and stops.
+# make test   installs what the tests need (ClickHouse 18.16 via apt, DuckDB and chdb via npm, promtool
+#             from Debian's prometheus package), runs go test ./... against a private ClickHouse
+#             server it starts and stops.
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := build
@@ -20,14 +21,14 @@ CHDB_STAMP := $(CHDB_DIR)/node_modules/.package-lock.json
 WITH_CLICKHOUSE := bash scripts/with-clickhouse.sh
 WITH_CLUSTER := bash scripts/with-cluster.sh
 
-.PHONY: all build test test-cluster demo bench bench-rate bench-e2e bench-dashboards generate deps clickhouse-deps duckdb chdb lint clean distclean
+.PHONY: all build test test-cluster demo bench bench-rate bench-e2e bench-dashboards generate deps clickhouse-deps duckdb chdb promtool lint clean distclean
 
 all: build
 
 build:
 	$(GO) build -o bin/etl ./cmd/etl
 
-deps: clickhouse-deps duckdb chdb
+deps: clickhouse-deps duckdb chdb promtool
 
 # apt-get install clickhouse-server clickhouse-client, only if missing.
 clickhouse-deps:
@@ -67,7 +68,14 @@ chdb: $(CHDB_STAMP)
 $(CHDB_STAMP): $(CHDB_DIR)/package.json $(CHDB_DIR)/package-lock.json
 	$(call npm_checked,chdb,$(CHDB_DIR),install --prefix $(CHDB_DIR) --no-audit --no-fund --no-save,node -e "require('chdb')",@chdb/lib-<platform>,@chdb)
 
+# promtool checks and unit-tests the alerting rules (deploy/prometheus): promtool on PATH, else one
+# cached outside the repo, else extracted from Debian's prometheus package (apt-get download). The
+# package is not installed: its postinst starts a Prometheus server as a system service.
+promtool:
+	@bash scripts/promtool.sh >/dev/null
+
 test: deps
+	PROMTOOL="$$(bash scripts/promtool.sh)"; export PROMTOOL; \
 	$(WITH_CLICKHOUSE) $(GO) test $(PKGS) -count=1 -timeout 15m $(GOTESTFLAGS)
 
 # make test-cluster   ZooKeeper + 2 shards x 2 replicas of ClickHouse 18.16 (apt-installs zookeeper if
