@@ -146,6 +146,13 @@ func TestBackfillIntoTheFutureEndsAtTheStartOfToday(t *testing.T) {
 	assert.Equal(t, today.Format(time.RFC3339), etl.watermarkOf(out), "never past the start of today")
 	assert.NoDirExists(t, filepath.Join(out, "userflow_content_sessions", "dt="+today.Format(time.DateOnly)), "today is not loaded")
 	assert.DirExists(t, filepath.Join(out, "userflow_content_sessions", "dt="+daysAgo(1)), "yesterday is")
+	// The state beside the data is no table to any reader's glob.
+	require.DirExists(t, parquetState(out))
+	require.NoError(t, filepath.WalkDir(parquetState(out), func(path string, d os.DirEntry, err error) error {
+		require.NoError(t, err)
+		assert.False(t, strings.HasSuffix(path, ".parquet") || strings.HasPrefix(d.Name(), "dt="), "%s: a reader globbing <out>/**/*.parquet or <out>/*/dt=*/ would reach it", path)
+		return nil
+	}))
 
 	code, stdout, stderr := etl.run("run", "--stream", "content_sessions", "--lookback", "0d", "--out", out, "--dry-run")
 	require.Equal(t, exitOK, code, stderr)
