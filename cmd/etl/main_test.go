@@ -37,7 +37,7 @@ func runCLI(t *testing.T, env map[string]string, args ...string) (int, string, s
 // ones (extract.Plugin.Env) and the program's own.
 func clearEnv(t *testing.T) {
 	t.Helper()
-	for _, k := range append([]string{"CLICKHOUSE_DSN", "ETL_CONFIG"}, extract.EnvNames()...) {
+	for _, k := range append([]string{"CLICKHOUSE_DSN", "ETL_CONFIG", "ETL_STATE_DIR"}, extract.EnvNames()...) {
 		t.Setenv(k, "") // restored after the test
 		require.NoError(t, os.Unsetenv(k))
 	}

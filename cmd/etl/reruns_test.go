@@ -35,6 +35,9 @@ func daysAgo(n int) string {
 	return window.Floor(time.Now()).AddDate(0, 0, -n).Format(time.DateOnly)
 }
 
+// parquetState is where a Parquet directory keeps its state by default.
+func parquetState(out string) string { return filepath.Join(out, pqsink.StateDir) }
+
 func entryOf(t *testing.T, stateDir, source, stream string) (state.Entry, bool) {
 	t.Helper()
 	store, err := state.OpenFile(stateDir)
@@ -148,7 +151,7 @@ func TestKilledBackfillResumesThenIsRetired(t *testing.T) {
 	env := slowSandbox(t)
 	env["ETL_STATE_DIR"] = t.TempDir()
 	out := t.TempDir()
-	backfill := []string{"backfill", "--stream", "content_sessions", "--from", daysAgo(13), "--to", daysAgo(0), "--chunk", "1d", "--parallel", "1", "--out", out}
+	backfill := []string{"backfill", "--stream", "content_sessions", "--from", daysAgo(14), "--to", daysAgo(1), "--chunk", "1d", "--parallel", "1", "--out", out}
 	run := func(args ...string) (int, string) {
 		cmd := exec.Command(bin, args...)
 		cmd.Env = environ(env)
@@ -202,7 +205,7 @@ func TestZeroRowsAfterRowsIsFlagged(t *testing.T) {
 	code, stdout, stderr := runCLI(t, env, "backfill", "--stream", "content_sessions", "--from", daysAgo(5), "--to", daysAgo(3), "--out", out)
 	require.Equal(t, exitOK, code, stderr)
 	assert.NotContains(t, stdout, "WARN")
-	e, ok := entryOf(t, env["ETL_STATE_DIR"], "userflow", "content_sessions")
+	e, ok := entryOf(t, parquetState(out), "userflow", "content_sessions")
 	require.True(t, ok)
 	require.Greater(t, e.LastRows, int64(0), "the rows of the last run are kept")
 
@@ -236,7 +239,7 @@ func TestBackfillMovesTheWatermarkOnlyOverWhatItCovers(t *testing.T) {
 	out := t.TempDir()
 	today := window.Floor(time.Now())
 	wm := func() time.Time {
-		e, ok := entryOf(t, env["ETL_STATE_DIR"], "userflow", "content_sessions")
+		e, ok := entryOf(t, parquetState(out), "userflow", "content_sessions")
 		require.True(t, ok)
 		return e.Watermark.UTC()
 	}
@@ -260,11 +263,12 @@ func TestBackfillMovesTheWatermarkOnlyOverWhatItCovers(t *testing.T) {
 	assert.Contains(t, stderr, "after the watermark")
 	assert.Equal(t, today.AddDate(0, 0, -14), wm(), "the gap is not skipped")
 
-	// Covering the watermark and running into the future: clipped to today.
+	// Covering the watermark and running into the future: clipped to
+	// yesterday, where the nightly run ends (settle_lag 0; today is partial).
 	code, _, stderr = backfill(daysAgo(14), future(30))
 	require.Equal(t, exitOK, code, stderr)
-	assert.Contains(t, stderr, "is after the last day that can be pulled: loading")
-	assert.Equal(t, today.Add(window.Day), wm(), "never past the last day pulled")
+	assert.Contains(t, stderr, "is after the last day that can be pulled, "+daysAgo(1)+": loading")
+	assert.Equal(t, today, wm(), "never past the start of today")
 }
 
 // §2.6: windows the API cannot serve (the bot keeps 3 months of
@@ -276,14 +280,14 @@ func TestWindowsBeyondTheAPIDoNotBlockTheWatermark(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = srv.Close() })
 	env := sb.Env(srv.URL)
-	env["ETL_STATE_DIR"] = t.TempDir()
-	code, stdout, stderr := runCLI(t, env, "run", "--source", "bot", "--stream", "transcripts", "--initial-period", "120d", "--out", t.TempDir())
+	out := t.TempDir()
+	code, stdout, stderr := runCLI(t, env, "run", "--source", "bot", "--stream", "transcripts", "--initial-period", "120d", "--out", out)
 	require.Equal(t, exitOK, code, stderr)
 	assert.Contains(t, stdout, "skipped")
 	for _, m := range regexp.MustCompile(`(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})`).FindAllStringSubmatch(stdout, -1) {
 		assert.LessOrEqual(t, m[1], m[2], "a window never ends before it starts: %s", m[0])
 	}
-	e, ok := entryOf(t, env["ETL_STATE_DIR"], "bot", "transcripts")
+	e, ok := entryOf(t, parquetState(out), "bot", "transcripts")
 	require.True(t, ok, "the run left state")
 	assert.Equal(t, window.Floor(time.Now()), e.Watermark.UTC())
 }
@@ -303,7 +307,7 @@ func TestStateResetIsValidatedAndLocked(t *testing.T) {
 	assert.Equal(t, exitUsage, code, stderr)
 
 	// A run in flight holds the lock: reset waits its turn.
-	store, err := state.OpenFile(env["ETL_STATE_DIR"])
+	store, err := state.OpenFile(parquetState(out))
 	require.NoError(t, err)
 	lock, _, err := store.Lock(context.Background(), pipeline.LockName, time.Hour, state.Holder{Command: "etl run"})
 	require.NoError(t, err)
@@ -312,7 +316,7 @@ func TestStateResetIsValidatedAndLocked(t *testing.T) {
 	assert.Contains(t, stderr, "another etl run holds the lock")
 	require.NoError(t, lock.Release(context.Background()))
 	require.NoError(t, store.Close())
-	_, ok := entryOf(t, env["ETL_STATE_DIR"], "userflow", "content_sessions")
+	_, ok := entryOf(t, parquetState(out), "userflow", "content_sessions")
 	require.True(t, ok, "a refused reset changes nothing")
 
 	// The Parquet directory is busy (a demo writing there): file state
@@ -323,7 +327,7 @@ func TestStateResetIsValidatedAndLocked(t *testing.T) {
 	code, stdout, stderr := runCLI(t, env, "state", "reset", "--source", "userflow", "--stream", "userflow.content_sessions", "--out", out)
 	require.Equal(t, exitOK, code, stderr)
 	assert.Contains(t, stdout, "reset 1 stream(s) of userflow.content_sessions")
-	_, ok = entryOf(t, env["ETL_STATE_DIR"], "userflow", "content_sessions")
+	_, ok = entryOf(t, parquetState(out), "userflow", "content_sessions")
 	assert.False(t, ok)
 }
 
@@ -340,7 +344,7 @@ func backfillInFlight(t *testing.T, env map[string]string) {
 			slow[k] = v
 		}
 	}
-	cmd := exec.Command(bin, "backfill", "--sink", "clickhouse", "--stream", "content_sessions", "--from", daysAgo(13), "--to", daysAgo(0), "--chunk", "1d", "--parallel", "1")
+	cmd := exec.Command(bin, "backfill", "--sink", "clickhouse", "--stream", "content_sessions", "--from", daysAgo(14), "--to", daysAgo(1), "--chunk", "1d", "--parallel", "1")
 	cmd.Env = environ(slow)
 	pipe, err := cmd.StderrPipe()
 	require.NoError(t, err)
@@ -448,7 +452,7 @@ func TestResumedBackfillWithNothingLeftSaysSo(t *testing.T) {
 	require.NoError(t, err)
 	id := plan.ID(tasks, "parquet:"+abs)
 
-	store, err := state.OpenFile(env["ETL_STATE_DIR"])
+	store, err := state.OpenFile(parquetState(out))
 	require.NoError(t, err)
 	ctx := context.Background()
 	require.NoError(t, store.SavePlan(ctx, state.Plan{ID: id, Command: "etl backfill", Destination: "parquet:" + abs, Tasks: 3, Started: time.Now()}))

@@ -167,6 +167,9 @@ func (s *Sink) Begin(ctx context.Context, t *schemas.Table, w window.Window, str
 	if !tableNamePattern.MatchString(t.Name) {
 		return nil, fmt.Errorf("table name %q cannot name a directory (want letters, digits and _)", t.Name)
 	}
+	if t.Name == StateDir {
+		return nil, fmt.Errorf("table name %q is the directory of etl's state under %s: use another table name", t.Name, s.dir)
+	}
 	if err := t.Validate(); err != nil {
 		return nil, err
 	}
