@@ -1,4 +1,4 @@
-# make test   installs what the tests need (ClickHouse 18.16 via apt, DuckDB and chdb via npm), runs
+# make test   installs what the tests need (ClickHouse 18.16 via apt, DuckDB, chdb and @clickhouse/client via npm), runs
 #             go test ./... against a private ClickHouse server it starts and stops.
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -17,17 +17,20 @@ DUCKDB_STAMP := $(DUCKDB_DIR)/node_modules/.package-lock.json
 # chdb embeds a current ClickHouse (26.x): the tests run the DDL and views on it as well as on 18.16.
 CHDB_DIR := tools/chdb
 CHDB_STAMP := $(CHDB_DIR)/node_modules/.package-lock.json
+# ClickHouse's official JS client: the tests read ClickHouse over HTTP with it, as BI tools do.
+CHCLIENT_DIR := tools/chclient
+CHCLIENT_STAMP := $(CHCLIENT_DIR)/node_modules/.package-lock.json
 WITH_CLICKHOUSE := bash scripts/with-clickhouse.sh
 WITH_CLUSTER := bash scripts/with-cluster.sh
 
-.PHONY: all build test test-cluster demo bench bench-rate bench-e2e bench-dashboards generate deps clickhouse-deps duckdb chdb lint clean distclean
+.PHONY: all build test test-cluster demo bench bench-rate bench-e2e bench-dashboards generate deps clickhouse-deps duckdb chdb chclient lint clean distclean
 
 all: build
 
 build:
 	$(GO) build -o bin/etl ./cmd/etl
 
-deps: clickhouse-deps duckdb chdb
+deps: clickhouse-deps duckdb chdb chclient
 
 # apt-get install clickhouse-server clickhouse-client, only if missing.
 clickhouse-deps:
@@ -66,6 +69,13 @@ chdb: $(CHDB_STAMP)
 
 $(CHDB_STAMP): $(CHDB_DIR)/package.json $(CHDB_DIR)/package-lock.json
 	$(call npm_checked,chdb,$(CHDB_DIR),install --prefix $(CHDB_DIR) --no-audit --no-fund --no-save,node -e "require('chdb')",@chdb/lib-<platform>,@chdb)
+
+# npm ci for the @clickhouse/client query tool (pure JavaScript, no native library), checked by
+# loading the client.
+chclient: $(CHCLIENT_STAMP)
+
+$(CHCLIENT_STAMP): $(CHCLIENT_DIR)/package.json $(CHCLIENT_DIR)/package-lock.json
+	$(call npm_checked,chclient,$(CHCLIENT_DIR),ci --prefix $(CHCLIENT_DIR) --no-audit --no-fund,node --input-type=module -e "await import('@clickhouse/client')",@clickhouse/client,@clickhouse)
 
 test: deps
 	$(WITH_CLICKHOUSE) $(GO) test $(PKGS) -count=1 -timeout 15m $(GOTESTFLAGS)
@@ -114,4 +124,4 @@ clean:
 	rm -rf bin/
 
 distclean: clean
-	rm -rf $(DUCKDB_DIR)/node_modules $(CHDB_DIR)/node_modules
+	rm -rf $(DUCKDB_DIR)/node_modules $(CHDB_DIR)/node_modules $(CHCLIENT_DIR)/node_modules
