@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"net/url"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -16,8 +14,6 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 )
-
-const missingChClient = "@clickhouse/client not installed (tools/chclient/node_modules missing): run tests with make test"
 
 // BIUser is the dashboard user scripts/with-clickhouse.sh gives the private server: its profile
 // has readonly=2, as docs/bi.md tells an administrator to set up.
@@ -48,15 +44,6 @@ type JSResult struct {
 // client that cannot reach the server fails the test.
 func ClickHouseJS(t testing.TB, user, password, db string, settings map[string]any, statements ...any) []JSResult {
 	t.Helper()
-	root := RepoRoot(t)
-	script := filepath.Join(root, "tools", "chclient", "query.mjs")
-	if _, err := os.Stat(filepath.Join(root, "tools", "chclient", "node_modules", "@clickhouse", "client")); err != nil {
-		unavailable(t, missingChClient)
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		unavailable(t, "node not found in PATH: @clickhouse/client checks need Node.js 20")
-	}
 	port := os.Getenv("CLICKHOUSE_HTTP_PORT")
 	if port == "" {
 		unavailable(t, "CLICKHOUSE_HTTP_PORT not set: run tests with make test")
@@ -79,21 +66,16 @@ func ClickHouseJS(t testing.TB, user, password, db string, settings map[string]a
 	if err != nil {
 		t.Fatalf("testsupport: encode request: %v", err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), QueryTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, node, script)
-	cmd.Stdin = bytes.NewReader(in)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("testsupport: @clickhouse/client as %s: %v: %s", user, err, strings.TrimSpace(stderr.String()))
+	stdout, stderr, err := nodeTool(t, "chclient", "@clickhouse/client", "@clickhouse/client", in)
+	if err != nil {
+		t.Fatalf("testsupport: @clickhouse/client as %s: %v: %s", user, err, stderr)
 	}
 	var raw []struct {
 		Rows  json.RawMessage `json:"rows"`
 		Error string          `json:"error"`
 	}
-	if err := json.Unmarshal(stdout.Bytes(), &raw); err != nil {
-		t.Fatalf("testsupport: @clickhouse/client output: %v\noutput: %s", err, stdout.String())
+	if err := json.Unmarshal(stdout, &raw); err != nil {
+		t.Fatalf("testsupport: @clickhouse/client output: %v\noutput: %s", err, stdout)
 	}
 	out := make([]JSResult, len(raw))
 	for i, r := range raw {
