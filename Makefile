@@ -1,6 +1,6 @@
-# make test   installs what the tests need (ClickHouse 18.16 via apt, DuckDB and chdb via npm, promtool
-#             from Debian's prometheus package), runs go test ./... against a private ClickHouse
-#             server it starts and stops.
+# make test   installs what the tests need (ClickHouse 18.16 via apt, DuckDB, chdb and @clickhouse/client
+#             via npm, promtool from Debian's prometheus package), runs go test ./... against a private
+#             ClickHouse server it starts and stops.
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := build
@@ -18,17 +18,20 @@ DUCKDB_STAMP := $(DUCKDB_DIR)/node_modules/.package-lock.json
 # chdb embeds a current ClickHouse (26.x): the tests run the DDL and views on it as well as on 18.16.
 CHDB_DIR := tools/chdb
 CHDB_STAMP := $(CHDB_DIR)/node_modules/.package-lock.json
+# ClickHouse's official JS client: the tests read ClickHouse over HTTP with it, as BI tools do.
+CHCLIENT_DIR := tools/chclient
+CHCLIENT_STAMP := $(CHCLIENT_DIR)/node_modules/.package-lock.json
 WITH_CLICKHOUSE := bash scripts/with-clickhouse.sh
 WITH_CLUSTER := bash scripts/with-cluster.sh
 
-.PHONY: all build test test-cluster demo bench bench-rate bench-e2e bench-dashboards generate deps clickhouse-deps duckdb chdb promtool lint clean distclean
+.PHONY: all build test test-cluster demo bench bench-rate bench-e2e bench-dashboards generate deps clickhouse-deps duckdb chdb chclient promtool lint clean distclean
 
 all: build
 
 build:
 	$(GO) build -o bin/etl ./cmd/etl
 
-deps: clickhouse-deps duckdb chdb promtool
+deps: clickhouse-deps duckdb chdb chclient promtool
 
 # apt-get install clickhouse-server clickhouse-client, only if missing.
 clickhouse-deps:
@@ -67,6 +70,13 @@ chdb: $(CHDB_STAMP)
 
 $(CHDB_STAMP): $(CHDB_DIR)/package.json $(CHDB_DIR)/package-lock.json
 	$(call npm_checked,chdb,$(CHDB_DIR),install --prefix $(CHDB_DIR) --no-audit --no-fund --no-save,node -e "require('chdb')",@chdb/lib-<platform>,@chdb)
+
+# npm ci for the @clickhouse/client query tool (pure JavaScript, no native library), checked by
+# loading the client.
+chclient: $(CHCLIENT_STAMP)
+
+$(CHCLIENT_STAMP): $(CHCLIENT_DIR)/package.json $(CHCLIENT_DIR)/package-lock.json
+	$(call npm_checked,chclient,$(CHCLIENT_DIR),ci --prefix $(CHCLIENT_DIR) --no-audit --no-fund,node --input-type=module -e "await import('@clickhouse/client')",@clickhouse/client,@clickhouse)
 
 # promtool checks and unit-tests the alerting rules (deploy/prometheus): promtool on PATH, else one
 # cached outside the repo, else extracted from Debian's prometheus package (apt-get download). The
@@ -122,4 +132,4 @@ clean:
 	rm -rf bin/
 
 distclean: clean
-	rm -rf $(DUCKDB_DIR)/node_modules $(CHDB_DIR)/node_modules
+	rm -rf $(DUCKDB_DIR)/node_modules $(CHDB_DIR)/node_modules $(CHCLIENT_DIR)/node_modules

@@ -418,6 +418,51 @@ func TestClickHouseDSNErrors(t *testing.T) {
 	if j > i {
 		host = dsn[j+1:]
 	}
+	server := host[:strings.Index(host, "/")] // host:port
+
+	// Bad config is exit 2 with one line before any connection, from every
+	// command that opens ClickHouse; nothing listens on port 9 here, so a
+	// dial would say "does not answer" instead.
+	for _, tc := range []struct{ dsn, want string }{
+		{"clickhouse://etl:pw@127.0.0.1:9/db?dial_timeout=abc", "CLICKHOUSE_DSN is not a valid DSN"},
+		{"clickhouse://etl:pw@127.0.0.1:9/db?compress=foo", "compress=foo is not a method of the native protocol (want none, lz4, lz4hc or zstd)"},
+	} {
+		for _, args := range [][]string{{"migrate"}, {"state", "show", "--sink", "clickhouse"}, {"run", "--sink", "clickhouse"}} {
+			env["CLICKHOUSE_DSN"] = tc.dsn
+			code, _, stderr = runCLI(t, env, args...)
+			assert.Equal(t, exitUsage, code, "%s with %s: %s", args, tc.dsn, stderr)
+			assert.Contains(t, stderr, tc.want, args)
+			assert.NotContains(t, stderr, "does not answer", args)
+			assert.NotContains(t, stderr, "pw@", args)
+			assert.Equal(t, 1, strings.Count(strings.TrimSpace(stderr), "\n")+1, "one line: %s", stderr)
+		}
+	}
+
+	// A DSN that names the server's HTTP port: said at once, not after the
+	// 10 s dial timeout as "i/o timeout".
+	httpPort := os.Getenv("CLICKHOUSE_HTTP_PORT")
+	require.NotEmpty(t, httpPort, "scripts/with-clickhouse.sh exports CLICKHOUSE_HTTP_PORT")
+	env["CLICKHOUSE_DSN"] = "clickhouse://etl:s3cret@127.0.0.1:" + httpPort + "/db"
+	for _, args := range [][]string{{"migrate"}, {"state", "show", "--sink", "clickhouse"}} {
+		start := time.Now()
+		code, _, stderr = runCLI(t, env, args...)
+		assert.Equal(t, exitUsage, code, "%s: %s", args, stderr)
+		assert.Contains(t, stderr, "127.0.0.1:"+httpPort+" answers HTTP: that looks like ClickHouse's HTTP port", args)
+		assert.Contains(t, stderr, "use the server's native TCP port", args)
+		assert.NotContains(t, stderr, "i/o timeout", args)
+		assert.NotContains(t, stderr, "s3cret", args)
+		assert.Less(t, time.Since(start), 8*time.Second, "found before the 10 s dial timeout")
+	}
+
+	// A DSN without a database loads "default": said in one line, once.
+	env["CLICKHOUSE_DSN"] = "clickhouse://" + server
+	code, _, stderr = runCLI(t, env, "state", "show", "--sink", "clickhouse")
+	assert.Equal(t, exitOK, code, stderr)
+	assert.Equal(t, 1, strings.Count(stderr, "CLICKHOUSE_DSN names no database: loading ClickHouse's default database at "+server), stderr)
+	env["CLICKHOUSE_DSN"] = "clickhouse://" + server + "/default"
+	code, _, stderr = runCLI(t, env, "state", "show", "--sink", "clickhouse")
+	assert.Equal(t, exitOK, code, stderr)
+	assert.NotContains(t, stderr, "names no database", "/default says so")
 	env["CLICKHOUSE_DSN"] = "clickhouse://nobody_here:wrong@" + host
 	code, _, stderr = runCLI(t, env, "state", "show", "--sink", "clickhouse")
 	assert.Equal(t, exitFailed, code, stderr)
