@@ -177,18 +177,10 @@ func (p *sessionsPage) DecodeJSONBody(data []byte) error {
 		p.body = nil
 		return nil
 	}
-	// A last item without a readable last_activity_at leaves oldest empty:
-	// the walk goes on and the emitting decides (and rejects it).
-	p.oldest = lastActivity(last)
-	if l.HasMore && l.NextPageURL == "" {
-		// The cursor then comes from the last item (nextPage): decode now.
-		if err := p.decode(); err != nil {
-			return err
-		}
-		if n := len(p.items); n > 0 {
-			p.lastID = strings.Clone(p.items[n-1].ID)
-		}
-	}
+	// The last item's id is the cursor when the walk builds the next page
+	// (nextPage). One without a readable last_activity_at leaves oldest
+	// empty: the walk goes on and the emitting decides (and rejects it).
+	p.lastID, p.oldest = lastItem(last)
 	return nil
 }
 
@@ -248,23 +240,26 @@ func (p *sessionsPage) decodeGeneral(body []byte) error {
 	if n := len(raw.Data); n > 0 {
 		// Read as the walk read it ahead: an odd field elsewhere in the
 		// item (a numeric id) makes it a reject, not a mismatch.
-		last = lastActivity(raw.Data[n-1])
+		_, last = lastItem(raw.Data[n-1])
 	}
 	return p.check(raw.Object, raw.HasMore, raw.NextPageURL, last)
 }
 
-// lastActivity is an item's last_activity_at, or "" when it has none that
-// is a string.
-func lastActivity(item []byte) string {
-	pos, err := httpclient.TopLevel(item, "last_activity_at")
+// lastItem is an item's id and last_activity_at, each "" when the item has
+// none that is a string. They are copies: the item is in a page's body,
+// whose memory is reused.
+func lastItem(item []byte) (id, at string) {
+	fields, err := httpclient.TopLevel(item, "id", "last_activity_at")
 	if err != nil {
-		return ""
+		return "", ""
 	}
-	var at string
-	if json.Unmarshal(pos["last_activity_at"], &at) != nil {
-		return ""
+	if json.Unmarshal(fields["id"], &id) != nil {
+		id = ""
 	}
-	return at
+	if json.Unmarshal(fields["last_activity_at"], &at) != nil {
+		at = ""
+	}
+	return id, at
 }
 
 // typed takes a page decoded whole.
@@ -320,7 +315,8 @@ type sessionWalk struct {
 }
 
 func (s *source) extractSessions(ctx context.Context, w window.Window, out engine.Emitter) error {
-	q := url.Values{"expand": {"answers"}, "order_by": {"-last_activity_at"}}
+	q := url.Values{"order_by": {"-last_activity_at"}}
+	s.expand(q, "answers")
 	where := fmt.Sprintf("userflow content_sessions window %s", w)
 	sw := &sessionWalk{w: w, out: out, seen: newSeenSet(),
 		sess: make([]transform.Value, sessionLayout.Len()), ans: make([]transform.Value, answerLayout.Len())}
