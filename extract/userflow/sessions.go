@@ -174,6 +174,14 @@ func (p *sessionsPage) DecodeJSONBody(data []byte) error {
 	}
 	*p = sessionsPage{listPage: l, body: data, fromEnds: fromEnds, hasMore: l.HasMore, buf: p.buf}
 	if last == nil {
+		// No item to decode later: the body is checked now, as decoding
+		// would check it (a malformed one is retried, not taken for an
+		// empty page). An empty page is small.
+		if fromEnds {
+			if err := json.Unmarshal(data, &struct{}{}); err != nil {
+				return fmt.Errorf("malformed JSON body (%d bytes): %w", len(data), err)
+			}
+		}
 		p.body = nil
 		return nil
 	}
