@@ -36,7 +36,7 @@ func TestCheckUserflowNamesEachVariant(t *testing.T) {
 	}{
 		{variant: "", wantExit: exitOK, want: []string{
 			"userflow content_sessions: ok",
-			"auth: Authorization: Bearer <key> and Userflow-Version 2020-01-03 accepted",
+			"reachable, key (Authorization: Bearer) and Userflow-Version 2020-01-03 accepted",
 			`response keys: object "list", data, has_more found`,
 			"expand=answers returns answers",
 			"paging: next_page_url found, relative to base_url, keeping the request's parameters",

@@ -38,7 +38,7 @@ func (c *Config) Check(ctx context.Context, env extract.Env) ([]httpclient.Findi
 		content,
 		s.checkVersions(ctx, contentID, isFlow),
 		s.checkSnapshot(ctx, "users", s.cfg.Paths.Users),
-		s.checkGroups(ctx),
+		s.checkSnapshot(ctx, "groups", s.cfg.Paths.Groups),
 		s.checkSnapshot(ctx, "attribute_definitions", s.cfg.Paths.AttributeDefinitions),
 		s.checkSnapshot(ctx, "event_definitions", s.cfg.Paths.EventDefinitions),
 	}, nil
@@ -48,23 +48,57 @@ func (s *source) finding(endpoint, path string) httpclient.Finding {
 	return httpclient.Finding{Endpoint: endpoint, URL: strings.TrimSuffix(s.client.BaseURL(), "/") + path}
 }
 
-// get sends one GET (path may carry its query, as next_page_url does) and
-// returns the body; the first answer of an endpoint says it is reachable.
-func (s *source) get(ctx context.Context, f *httpclient.Finding, path string, q url.Values) (json.RawMessage, error) {
+// page asks for one page of an endpoint's list (path may carry its query,
+// as next_page_url does) and checks that it is a list object; what it
+// learns goes into f. It is nil when the request failed or the answer is
+// not a list.
+func (s *source) page(ctx context.Context, f *httpclient.Finding, endpoint, path string, q url.Values) *checkedList {
 	var raw json.RawMessage
 	if err := s.client.JSON(ctx, httpclient.Request{Path: path, Query: q}, &raw); err != nil {
-		return nil, err
+		s.explain(f, endpoint, err)
+		return nil
 	}
+	reachable := fmt.Sprintf("reachable, key (Authorization: Bearer) and Userflow-Version %s accepted", s.cfg.APIVersion)
 	if !slices.Contains(f.Held, reachable) {
 		f.Held = slices.Insert(f.Held, 0, reachable)
 	}
-	return raw, nil
+	keys := httpclient.Keys(raw)
+	var l checkedList
+	if json.Unmarshal(raw, &l.listPage) != nil || l.Object != "list" {
+		f.Wrong = append(f.Wrong, fmt.Sprintf("not a list object (object %q, keys %s): check base_url and paths.%s", l.Object, httpclient.JoinKeys(keys), endpoint))
+		return nil
+	}
+	var missing []string
+	for _, k := range []string{"data", "has_more"} {
+		if !slices.Contains(keys, k) {
+			missing = append(missing, k)
+		}
+	}
+	if len(missing) > 0 {
+		f.Wrong = append(f.Wrong, fmt.Sprintf("response keys %s lack %s: check base_url and paths.%s", httpclient.JoinKeys(keys), strings.Join(missing, ", "), endpoint))
+		return nil
+	}
+	const found = `response keys: object "list", data, has_more found`
+	if !slices.Contains(f.Held, found) {
+		f.Held = append(f.Held, found)
+	}
+	for _, item := range l.Data {
+		id, _ := lastItem(item)
+		l.ids = append(l.ids, id)
+	}
+	return &l
 }
 
-const reachable = "reachable, key accepted"
+// checkedList is a list page as etl check reads it.
+type checkedList struct {
+	listPage
+	ids []string // the items' ids, "" where an item has none
+}
 
-// failed explains a request that failed: what to change, first.
-func (s *source) failed(f *httpclient.Finding, endpoint string, err error) {
+// explain says what a failed request means, what to change first. Groups
+// missing from the plan (403 or 404 on groups) is what the groups stream
+// skips with a notice: not a wrong guess.
+func (s *source) explain(f *httpclient.Finding, endpoint string, err error) {
 	var se *httpclient.StatusError
 	if !errors.As(err, &se) {
 		f.Wrong = append(f.Wrong, "request failed: "+err.Error())
@@ -72,6 +106,13 @@ func (s *source) failed(f *httpclient.Finding, endpoint string, err error) {
 	}
 	var fix string
 	switch {
+	case endpoint == "groups" && (se.Status == http.StatusForbidden || se.Status == http.StatusNotFound):
+		what := fmt.Sprintf("not available on this plan (HTTP %d): the groups stream is skipped with a notice", se.Status)
+		if se.Status == http.StatusNotFound {
+			what += " (if the plan has Groups, check paths.groups)"
+		}
+		f.Held = append(f.Held, what)
+		return
 	case se.Status == http.StatusUnauthorized:
 		fix = "key refused: check " + EnvAPIKey
 	case se.Status == http.StatusBadRequest && strings.Contains(se.Body, "Userflow-Version"):
@@ -102,41 +143,6 @@ func otherPaging(paging string) string {
 		return PagingStartingAfter
 	}
 	return PagingNextPageURL
-}
-
-// checkedList is a list page as etl check reads it.
-type checkedList struct {
-	listPage
-	ids []string // the items' ids, "" where an item has none
-}
-
-// keysFound is what list confirms.
-const keysFound = `response keys: object "list", data, has_more found`
-
-// list reads a list body: the list object's keys (object "list", data,
-// has_more) must be there; the paging marker is checked by paging.
-func list(raw json.RawMessage, f *httpclient.Finding, endpoint string) (*checkedList, bool) {
-	keys := httpclient.Keys(raw)
-	var l checkedList
-	if json.Unmarshal(raw, &l.listPage) != nil || l.Object != "list" {
-		f.Wrong = append(f.Wrong, fmt.Sprintf("not a list object (object %q, keys %s): check base_url and paths.%s", l.Object, httpclient.JoinKeys(keys), endpoint))
-		return nil, false
-	}
-	var missing []string
-	for _, k := range []string{"data", "has_more"} {
-		if !slices.Contains(keys, k) {
-			missing = append(missing, k)
-		}
-	}
-	if len(missing) > 0 {
-		f.Wrong = append(f.Wrong, fmt.Sprintf("response keys %s lack %s: check base_url and paths.%s", httpclient.JoinKeys(keys), strings.Join(missing, ", "), endpoint))
-		return nil, false
-	}
-	for _, item := range l.Data {
-		id, _ := lastItem(item)
-		l.ids = append(l.ids, id)
-	}
-	return &l, true
 }
 
 // paging reports how the walk would ask for the page after l, the first
@@ -186,41 +192,7 @@ func (s *source) paging(f *httpclient.Finding, path string, q url.Values, l *che
 func (s *source) checkSnapshot(ctx context.Context, endpoint, path string) httpclient.Finding {
 	f := s.finding(endpoint, path)
 	q := url.Values{"limit": {"1"}}
-	raw, err := s.get(ctx, &f, path, q)
-	if err != nil {
-		s.failed(&f, endpoint, err)
-		return f
-	}
-	if l, ok := list(raw, &f, endpoint); ok {
-		f.Held = append(f.Held, keysFound)
-		s.paging(&f, path, q, l)
-	}
-	return f
-}
-
-// checkGroups is checkSnapshot where the plan may not have Groups: a 403
-// or 404 is what the groups stream skips with a notice, not a wrong guess.
-func (s *source) checkGroups(ctx context.Context) httpclient.Finding {
-	const endpoint = "groups"
-	path := s.cfg.Paths.Groups
-	f := s.finding(endpoint, path)
-	q := url.Values{"limit": {"1"}}
-	raw, err := s.get(ctx, &f, path, q)
-	var se *httpclient.StatusError
-	switch {
-	case errors.As(err, &se) && (se.Status == http.StatusForbidden || se.Status == http.StatusNotFound):
-		what := fmt.Sprintf("not available on this plan (HTTP %d): the groups stream is skipped with a notice", se.Status)
-		if se.Status == http.StatusNotFound {
-			what += " (if the plan has Groups, check paths.groups)"
-		}
-		f.Held = append(f.Held, what)
-		return f
-	case err != nil:
-		s.failed(&f, endpoint, err)
-		return f
-	}
-	if l, ok := list(raw, &f, endpoint); ok {
-		f.Held = append(f.Held, keysFound)
+	if l := s.page(ctx, &f, endpoint, path, q); l != nil {
 		s.paging(&f, path, q, l)
 	}
 	return f
@@ -232,22 +204,15 @@ func (s *source) checkContent(ctx context.Context) (f httpclient.Finding, id str
 	path := s.cfg.Paths.Content
 	f = s.finding("content", path)
 	for _, q := range []url.Values{{"type": {"flow"}, "limit": {"1"}}, {"limit": {"1"}}} {
-		raw, err := s.get(ctx, &f, path, q)
-		if err != nil {
-			s.failed(&f, "content", err)
-			return f, "", false
-		}
-		l, ok := list(raw, &f, "content")
-		if !ok {
+		l := s.page(ctx, &f, "content", path, q)
+		if l == nil {
 			return f, "", false
 		}
 		if len(l.ids) > 0 {
-			f.Held = append(f.Held, keysFound)
 			s.paging(&f, path, q, l)
 			return f, l.ids[0], q.Has("type")
 		}
 	}
-	f.Held = append(f.Held, keysFound)
 	f.Unknown = append(f.Unknown, "no content in the account: versions cannot be asked for")
 	return f, "", false
 }
@@ -255,24 +220,19 @@ func (s *source) checkContent(ctx context.Context) (f httpclient.Finding, id str
 // checkVersions asks for one version of the content object id with its
 // questions and tasks expanded, in expand_form.
 func (s *source) checkVersions(ctx context.Context, id string, isFlow bool) httpclient.Finding {
+	const endpoint = "content_versions"
 	path := s.cfg.Paths.ContentVersions
-	f := s.finding("content_versions", path)
+	f := s.finding(endpoint, path)
 	if id == "" {
 		f.Unknown = append(f.Unknown, "no content object to list the versions of")
 		return f
 	}
 	q := url.Values{"content_id": {id}, "limit": {"1"}}
 	s.expand(q, "questions", "tasks")
-	raw, err := s.get(ctx, &f, path, q)
-	if err != nil {
-		s.failed(&f, "content_versions", err)
+	l := s.page(ctx, &f, endpoint, path, q)
+	if l == nil {
 		return f
 	}
-	l, ok := list(raw, &f, "content_versions")
-	if !ok {
-		return f
-	}
-	f.Held = append(f.Held, keysFound)
 	sent := "expand[]=questions&expand[]=tasks"
 	if s.cfg.ExpandForm == ExpandRepeated {
 		sent = "expand=questions&expand=tasks"
@@ -310,17 +270,10 @@ func (s *source) checkSessions(ctx context.Context) httpclient.Finding {
 	f := s.finding(endpoint, path)
 	q := url.Values{"order_by": {"-last_activity_at"}, "limit": {strconv.Itoa(checkSessions)}}
 	s.expand(q, "answers")
-	raw, err := s.get(ctx, &f, path, q)
-	if err != nil {
-		s.failed(&f, endpoint, err)
+	first := s.page(ctx, &f, endpoint, path, q)
+	if first == nil {
 		return f
 	}
-	f.Held = append(f.Held, fmt.Sprintf("auth: Authorization: Bearer <key> and Userflow-Version %s accepted", s.cfg.APIVersion))
-	first, ok := list(raw, &f, endpoint)
-	if !ok {
-		return f
-	}
-	f.Held = append(f.Held, keysFound)
 	if n := len(first.Data); n > checkSessions {
 		f.Unknown = append(f.Unknown, fmt.Sprintf("limit=%d ignored (%d sessions came back): the walk reads on either way", checkSessions, n))
 	}
@@ -353,13 +306,8 @@ func (s *source) checkSessions(ctx context.Context) httpclient.Finding {
 	if s.cfg.Paging == PagingStartingAfter || first.NextPageURL == "" {
 		how = "starting_after=" + first.ids[len(first.ids)-1]
 	}
-	raw, err = s.get(ctx, &f, next, nil)
-	if err != nil {
-		s.failed(&f, endpoint, err)
-		return f
-	}
-	second, ok := list(raw, &f, endpoint)
-	if !ok {
+	second := s.page(ctx, &f, endpoint, next, nil)
+	if second == nil {
 		return f
 	}
 	more, ok := checkedSessions(second, &f)

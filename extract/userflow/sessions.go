@@ -148,10 +148,10 @@ func (p *sessionsPage) hold() *engine.Hold {
 // the items later (decode).
 func (p *sessionsPage) DecodeJSONBody(data []byte) error {
 	// The ends of the body hold the cursor fields and the last item; read
-	// from there unless the page is of another shape.
+	// from there unless the page is of another shape or has no item.
 	var l listPage
 	top, last, fromEnds := httpclient.ListEnds(data, "data", "object", "has_more", "next_page_url")
-	if fromEnds {
+	if fromEnds && last != nil {
 		for key, dst := range map[string]any{"object": &l.Object, "has_more": &l.HasMore, "next_page_url": &l.NextPageURL} {
 			if raw, ok := top[key]; ok && string(raw) != "null" {
 				if err := json.Unmarshal(raw, dst); err != nil {
@@ -160,28 +160,23 @@ func (p *sessionsPage) DecodeJSONBody(data []byte) error {
 			}
 		}
 	} else {
-		// Rare (a key with escapes, another array or object at the top):
-		// read as encoding/json reads it, which also matches keys spelt in
-		// another case as it does, so that the walk and the decoded page
-		// agree on which items and cursor the page holds.
+		// Rare (a key with escapes, another array or object at the top),
+		// or small (no item, which no decoding checks later): read as
+		// encoding/json reads it, keys spelt in another case included, so
+		// that the walk and the decoded page agree on the items and the
+		// cursor (a malformed body is retried, not taken for an empty page).
 		if err := json.Unmarshal(data, &l); err != nil {
 			return fmt.Errorf("list page (%d bytes): %w", len(data), err)
 		}
+		last = nil
 		if n := len(l.Data); n > 0 {
 			last = l.Data[n-1]
 		}
 		l.Data = nil
+		fromEnds = false
 	}
 	*p = sessionsPage{listPage: l, body: data, fromEnds: fromEnds, hasMore: l.HasMore, buf: p.buf}
 	if last == nil {
-		// No item to decode later: the body is checked now, as decoding
-		// would check it (a malformed one is retried, not taken for an
-		// empty page). An empty page is small.
-		if fromEnds {
-			if err := json.Unmarshal(data, &struct{}{}); err != nil {
-				return fmt.Errorf("malformed JSON body (%d bytes): %w", len(data), err)
-			}
-		}
 		p.body = nil
 		return nil
 	}
