@@ -256,13 +256,22 @@ func lastItem(item []byte) (id, at string) {
 	if err != nil {
 		return "", ""
 	}
-	if json.Unmarshal(fields["id"], &id) != nil {
-		id = ""
+	return stringField(fields["id"]), stringField(fields["last_activity_at"])
+}
+
+// stringField is a JSON string's value in memory of its own ("" for any
+// other value), read as encoding/json reads it by the page decoder's
+// string reader: on the walk's path, without a reflective decode.
+func stringField(raw json.RawMessage) string {
+	if len(raw) == 0 || raw[0] != '"' {
+		return ""
 	}
-	if json.Unmarshal(fields["last_activity_at"], &at) != nil {
-		at = ""
+	d := pageDecoder{b: raw}
+	s, err := d.stringValue()
+	if err != nil || d.i != len(raw) {
+		return ""
 	}
-	return id, at
+	return strings.Clone(s)
 }
 
 // typed takes a page decoded whole.
