@@ -139,24 +139,32 @@ func TestCheckAgainstSandboxVariants(t *testing.T) {
 		{map[string]string{"whatfix": "v1-layout"}, []string{"whatfix audit_logs: WRONG", "wrong path or layout?"}},
 		{map[string]string{"whatfix": "v1-content-items"}, []string{"set whatfix content_fields"}},
 		{map[string]string{"bot": "bare-token"}, []string{"set bot auth_scheme"}},
+		{map[string]string{"userflow": "absolute-next-page-url"}, []string{"userflow content_sessions: WRONG", "set userflow paging: starting_after"}},
+		{map[string]string{"userflow": "bare-next-page-url"}, []string{"does not keep the request's expand, limit, order_by: set userflow paging: starting_after"}},
+		{map[string]string{"userflow": "repeated-expand"}, []string{"userflow content_versions: WRONG", "set userflow expand_form: repeated"}},
 	}
 	for _, tc := range cases {
 		t.Run(fmt.Sprint(tc.variants), func(t *testing.T) {
 			env, stop, err := startSandboxes(9, time.Now().UTC(), 0, 1, tc.variants)
 			require.NoError(t, err)
 			defer stop()
-			code, stdout, stderr := runCLI(t, env, "check", "--source", "whatfix", "--source", "bot", "--source", "technowiz")
+			code, stdout, stderr := runCLI(t, env, "check", "--source", "whatfix", "--source", "bot", "--source", "technowiz", "--source", "userflow")
 			assert.Equal(t, exitFailed, code, stdout+stderr)
 			for _, w := range tc.want {
 				assert.Contains(t, stdout, w)
 			}
 		})
 	}
-	env, stop, err := startSandboxes(9, time.Now().UTC(), 0, 1, map[string]string{"technowiz": "per-page-total", "bot": "per-page-total"})
+	env, stop, err := startSandboxes(9, time.Now().UTC(), 0, 1, map[string]string{"technowiz": "per-page-total", "bot": "per-page-total", "userflow": "groups-forbidden"})
 	require.NoError(t, err)
 	defer stop()
-	code, stdout, stderr := runCLI(t, env, "check", "--source", "whatfix", "--source", "bot", "--source", "technowiz")
-	assert.Equal(t, exitOK, code, "per-page totals need no setting: the walks read on regardless\n"+stdout+stderr)
+	code, stdout, stderr := runCLI(t, env, "check")
+	assert.Equal(t, exitOK, code, "per-page totals need no setting: the walks read on regardless; groups missing from the plan is no wrong guess\n"+stdout+stderr)
+	for _, src := range []string{"whatfix", "bot", "technowiz", "userflow"} {
+		assert.Regexp(t, `(?m)^`+src+` \S+: ok`, stdout, "etl check covers every source")
+	}
+	assert.Contains(t, stdout, "userflow groups: ok")
+	assert.Contains(t, stdout, "not available on this plan (HTTP 403)")
 }
 
 func TestSandboxUnknownVariantExitsTwo(t *testing.T) {

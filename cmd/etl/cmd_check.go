@@ -24,8 +24,9 @@ const checkTimeout = 2 * time.Minute
 func checkCommand() *cli.Command {
 	return &cli.Command{
 		Name: "check",
-		Usage: "with live credentials, test each source's guesses (paths, auth, response keys, paging marker, endDate inclusive) " +
-			"in at most two small requests per endpoint; exit 0 when all hold, 1 naming the setting to change",
+		Usage: "with live credentials, test each source's guesses (paths, auth, response keys, paging marker, endDate inclusive, expand form) " +
+			"in at most two small requests per endpoint; exit 0 when all hold (or no source has credentials), 1 naming the setting to change, " +
+			"2 for bad config or a --source that cannot be checked",
 		Flags: []cli.Flag{
 			&cli.StringSliceFlag{Name: "source", Usage: "only this source (repeatable)"},
 		},
@@ -36,8 +37,21 @@ func checkCommand() *cli.Command {
 			}
 			want := map[string]bool{}
 			for _, s := range c.StringSlice("source") {
-				if a.cfg.Source(s) == nil {
+				src := a.cfg.Source(s)
+				if src == nil {
 					return usageError("--source %s: not configured in %s (known: %s)", s, a.cfg.Path, strings.Join(extract.Names(), ", "))
+				}
+				// Asked for by name, a source that cannot be checked is an
+				// argument to fix, said before any request: its silence
+				// must not pass for a guess that holds.
+				if _, ok := src.Config.(checker); !ok {
+					return usageError("--source %s: no check yet (its guesses are listed in docs/guesses.md)", s)
+				}
+				switch missing := src.Config.Missing(); {
+				case !src.Enabled:
+					return usageError("--source %s: disabled in %s (enabled: false)", s, a.cfg.Path)
+				case len(missing) > 0:
+					return usageError("--source %s: credentials not set: set %s", s, strings.Join(missing, ", "))
 				}
 				want[s] = true
 			}
@@ -87,7 +101,10 @@ func checkCommand() *cli.Command {
 				return cli.Exit(fmt.Sprintf("check: %d endpoint(s) contradict a guess: change the settings named above", failed), exitFailed)
 			}
 			if checked == 0 {
-				return cli.Exit("check: no source was checked (set the credentials of one that has a check)", exitFailed)
+				// Nothing contradicted a guess: not a failure (1 is kept for
+				// that), and not an argument to fix (no --source was given).
+				fmt.Fprintf(a.stdout, "check: nothing to check: no enabled source has its credentials set\n")
+				return nil
 			}
 			fmt.Fprintf(a.stdout, "check: every tested guess holds\n")
 			return nil

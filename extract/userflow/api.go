@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/adoptionlabs/etl/extract/httpclient"
 )
@@ -51,7 +53,7 @@ func walkPages[P any](ctx context.Context, s *source, where, path string, query 
 	var (
 		fetched, handled int
 		fnErr            error
-		notList          error
+		pageErr          error
 	)
 	err := httpclient.CursorWalk(ctx, s.client, httpclient.Request{Path: path, Query: query},
 		func(p *P) ([]*P, string) {
@@ -60,7 +62,7 @@ func walkPages[P any](ctx context.Context, s *source, where, path string, query 
 			if l.Object != "list" {
 				// Silently taking a non-list as an empty last page would
 				// replace snapshot tables with nothing.
-				notList = fmt.Errorf("GET %s answered an object of type %q instead of a list: check base_url and paths", path, l.Object)
+				pageErr = fmt.Errorf("GET %s answered an object of type %q instead of a list: check base_url and paths", path, l.Object)
 				return nil, ""
 			}
 			var items []*P
@@ -70,7 +72,12 @@ func walkPages[P any](ctx context.Context, s *source, where, path string, query 
 			if !l.HasMore {
 				return items, ""
 			}
-			return items, nextPage(path, query, l)
+			next, err := s.nextPage(path, query, l)
+			if err != nil {
+				pageErr = err
+				return nil, ""
+			}
+			return items, next
 		},
 		func(pages []*P) error {
 			handled++
@@ -78,8 +85,8 @@ func walkPages[P any](ctx context.Context, s *source, where, path string, query 
 			return fnErr
 		})
 	switch {
-	case err == nil && notList != nil:
-		return fmt.Errorf("%s page %d: %w", where, fetched, notList)
+	case err == nil && pageErr != nil:
+		return fmt.Errorf("%s page %d: %w", where, fetched, pageErr)
 	case err == nil || errors.Is(err, errStopWalk):
 		return nil
 	case fnErr != nil:
@@ -89,29 +96,90 @@ func walkPages[P any](ctx context.Context, s *source, where, path string, query 
 	return fmt.Errorf("%s page %d: %w%s", where, fetched+1, err, hint(err))
 }
 
-// nextPage is next_page_url, which the reference promises is always set;
-// should it be missing, the documented starting_after cursor builds it.
-func nextPage(path string, query url.Values, p *listPage) string {
-	if p.NextPageURL != "" || (len(p.Data) == 0 && p.lastID == "") {
-		return p.NextPageURL
+// nextPage is the path and query of the page after l. next_page_url, which
+// the reference promises is always set, is followed when it is usable
+// (nextPageProblem); with paging: starting_after, or should it be missing,
+// the request is sent again with the documented starting_after=<last id>.
+func (s *source) nextPage(path string, query url.Values, l *listPage) (string, error) {
+	if s.cfg.Paging == PagingNextPageURL && l.NextPageURL != "" {
+		if problem := nextPageProblem(s.client.BaseURL(), query, l.NextPageURL); problem != "" {
+			return "", fmt.Errorf("%s: set userflow paging: %s", problem, PagingStartingAfter)
+		}
+		return l.NextPageURL, nil
 	}
-	var last struct {
-		ID string `json:"id"`
+	id := l.lastID
+	if id == "" && len(l.Data) > 0 {
+		var last struct {
+			ID string `json:"id"`
+		}
+		if json.Unmarshal(l.Data[len(l.Data)-1], &last) == nil {
+			id = last.ID
+		}
 	}
-	if len(p.Data) == 0 {
-		last.ID = p.lastID
-	} else if json.Unmarshal(p.Data[len(p.Data)-1], &last) != nil {
-		return ""
+	if id == "" {
+		// Ending the walk here would load a partial list as if whole.
+		return "", fmt.Errorf("GET %s says has_more but its last item has no id to page after (starting_after)", path)
 	}
-	if last.ID == "" {
-		return ""
-	}
+	return startingAfter(path, query, id), nil
+}
+
+// startingAfter is the request path?query again, after the item id.
+func startingAfter(path string, query url.Values, id string) string {
 	q := url.Values{}
 	for k, v := range query {
 		q[k] = v
 	}
-	q.Set("starting_after", last.ID)
+	q.Set("starting_after", id)
 	return path + "?" + q.Encode()
+}
+
+// nextPageProblem says why next_page_url cannot be followed as the next
+// page of the request whose parameters are query, or "" when it can: it
+// must be relative to base_url or on base_url's scheme and host (the client
+// sends the key nowhere else), and keep every parameter of the request
+// (a next page without expand=answers or order_by would load sessions
+// without answers, or in another order, and say nothing). A parameter
+// spelt name[] matches name: both forms are the API's.
+func nextPageProblem(baseURL string, query url.Values, next string) string {
+	u, err := url.Parse(next)
+	if err != nil {
+		return fmt.Sprintf("next_page_url %q is not a URL", next)
+	}
+	base, err := url.Parse(baseURL)
+	if err != nil {
+		return fmt.Sprintf("base_url %q is not a URL", baseURL)
+	}
+	if (u.Scheme != "" || u.Host != "") && (u.Scheme != base.Scheme || u.Host != base.Host) {
+		return fmt.Sprintf("next_page_url %q is not on base_url's %s://%s", next, base.Scheme, base.Host)
+	}
+	if u.Host == "" {
+		if prefix := strings.TrimSuffix(base.Path, "/"); prefix != "" && strings.HasPrefix(u.Path, prefix+"/") {
+			return fmt.Sprintf("next_page_url %q repeats base_url's path %s: it is relative to the host, not to base_url", next, prefix)
+		}
+	}
+	norm := func(q url.Values) map[string][]string {
+		out := map[string][]string{}
+		for k, vs := range q {
+			k = strings.TrimSuffix(k, "[]")
+			out[k] = append(out[k], vs...)
+		}
+		for _, vs := range out {
+			slices.Sort(vs)
+		}
+		return out
+	}
+	have, want := norm(u.Query()), norm(query)
+	var dropped []string
+	for k, vs := range want {
+		if k != "starting_after" && !slices.Equal(have[k], vs) {
+			dropped = append(dropped, k)
+		}
+	}
+	if len(dropped) > 0 {
+		slices.Sort(dropped)
+		return fmt.Sprintf("next_page_url %q does not keep the request's %s", next, strings.Join(dropped, ", "))
+	}
+	return ""
 }
 
 // hint says what a person should check for the statuses that are not
@@ -129,7 +197,7 @@ func hint(err error) string {
 	case http.StatusNotFound:
 		return ": check base_url and paths in the userflow settings"
 	case http.StatusBadRequest:
-		return ": the API rejected the request; check api_version, page_size and paths in the userflow settings"
+		return ": the API rejected the request; check api_version, page_size, expand_form and paths in the userflow settings"
 	case http.StatusTooManyRequests:
 		return ": still rate limited after retries; lower rate_limit in the userflow settings"
 	}

@@ -40,6 +40,27 @@ func (p Paths) each() [][2]string {
 	}
 }
 
+// How the next page of a list is asked for (paging).
+const (
+	// PagingNextPageURL follows the list's next_page_url, as the reference
+	// advises; the walk checks that it stays on base_url and keeps the
+	// request's parameters.
+	PagingNextPageURL = "next_page_url"
+	// PagingStartingAfter sends the request again with
+	// starting_after=<the last item's id>, the documented cursor, and reads
+	// only has_more from the list.
+	PagingStartingAfter = "starting_after"
+)
+
+// How several paths to expand are sent (expand_form); a single path is
+// expand=<path> either way, as the reference writes it.
+const (
+	// ExpandArray is expand[]=a&expand[]=b, the reference's form.
+	ExpandArray = "array"
+	// ExpandRepeated is expand=a&expand=b.
+	ExpandRepeated = "repeated"
+)
+
 // Config is the userflow block of pipelines.yaml.
 type Config struct {
 	extract.HTTPSettings `yaml:",inline"`
@@ -48,8 +69,12 @@ type Config struct {
 	PageSize             int    `yaml:"page_size" doc:"items per list page, 1..100"`
 	// ParallelContentWalks bounds the per-content version walks running at
 	// once; they share the source's rate limit either way.
-	ParallelContentWalks int   `yaml:"parallel_content_walks" doc:"content objects whose versions are fetched at once, 1..16"`
-	Paths                Paths `yaml:"paths" doc:"endpoint paths relative to base_url"`
+	ParallelContentWalks int `yaml:"parallel_content_walks" doc:"content objects whose versions are fetched at once, 1..16"`
+	// Paging and ExpandForm are the readings the reference leaves open
+	// (docs/guesses.md); etl check says when to change them.
+	Paging     string `yaml:"paging" doc:"next_page_url (follow the list's next_page_url) or starting_after (the request again with starting_after=<last id>)"`
+	ExpandForm string `yaml:"expand_form" doc:"how several paths to expand are sent: array (expand[]=a&expand[]=b) or repeated (expand=a&expand=b)"`
+	Paths      Paths  `yaml:"paths" doc:"endpoint paths relative to base_url"`
 
 	// backoff overrides the client's retry backoff; tests set it so retries
 	// do not sleep for real.
@@ -68,6 +93,8 @@ func NewConfig() *Config {
 		APIVersion:           DefaultAPIVersion,
 		PageSize:             100,
 		ParallelContentWalks: 4,
+		Paging:               PagingNextPageURL,
+		ExpandForm:           ExpandArray,
 		Paths: Paths{
 			ContentSessions:      "/content_sessions",
 			Content:              "/content",
@@ -97,6 +124,12 @@ func (c *Config) Validate() error {
 	if c.ParallelContentWalks < 1 || c.ParallelContentWalks > 16 {
 		return fmt.Errorf("parallel_content_walks: %d is outside 1..16", c.ParallelContentWalks)
 	}
+	if c.Paging != PagingNextPageURL && c.Paging != PagingStartingAfter {
+		return fmt.Errorf("paging: %q must be %s or %s", c.Paging, PagingNextPageURL, PagingStartingAfter)
+	}
+	if c.ExpandForm != ExpandArray && c.ExpandForm != ExpandRepeated {
+		return fmt.Errorf("expand_form: %q must be %s or %s", c.ExpandForm, ExpandArray, ExpandRepeated)
+	}
 	for _, p := range c.Paths.each() {
 		if !strings.HasPrefix(p[1], "/") || strings.ContainsAny(p[1], "?# ") {
 			return fmt.Errorf("paths.%s: %q must be a path starting with / and without a query", p[0], p[1])
@@ -124,6 +157,15 @@ func (c *Config) Secrets() []string {
 
 // Open builds the client and declares the streams; it makes no request.
 func (c *Config) Open(env extract.Env) ([]*engine.Stream, error) {
+	s, err := c.newSource(env)
+	if err != nil {
+		return nil, err
+	}
+	return extract.Pick(s.streams(), c.Streams), nil
+}
+
+// newSource builds the client every stream (and etl check) shares.
+func (c *Config) newSource(env extract.Env) (*source, error) {
 	client, err := c.HTTPSettings.Client(env, httpclient.Config{
 		Auth:        httpclient.BearerAuth(c.APIKey),
 		Header:      http.Header{"Userflow-Version": {c.APIVersion}},
@@ -134,7 +176,7 @@ func (c *Config) Open(env extract.Env) ([]*engine.Stream, error) {
 	if err != nil {
 		return nil, fmt.Errorf("userflow: %w", err)
 	}
-	return extract.Pick((&source{cfg: c, client: client}).streams(), c.Streams), nil
+	return &source{cfg: c, client: client}, nil
 }
 
 // source is one opened configuration: the client every stream shares, so

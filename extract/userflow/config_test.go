@@ -72,6 +72,8 @@ func TestConfigValidation(t *testing.T) {
 		{"relative path", func(c *Config) { c.Paths.Users = "users" }, "paths.users"},
 		{"path with query", func(c *Config) { c.Paths.ContentSessions = "/content_sessions?limit=5" }, "paths.content_sessions"},
 		{"parallel walks", func(c *Config) { c.ParallelContentWalks = 0 }, "parallel_content_walks"},
+		{"paging", func(c *Config) { c.Paging = "cursor" }, `paging: "cursor" must be next_page_url or starting_after`},
+		{"expand form", func(c *Config) { c.ExpandForm = "comma" }, `expand_form: "comma" must be array or repeated`},
 		{"unknown stream", func(c *Config) { c.Streams = []string{"events"} }, "streams"},
 		{"rate limit", func(c *Config) { c.RateLimit = "fast" }, "rate_limit"},
 		{"base url", func(c *Config) { c.BaseURL = "" }, "base_url"},

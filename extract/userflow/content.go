@@ -81,8 +81,8 @@ func (s *source) extractContent(ctx context.Context, _ window.Window, out engine
 }
 
 func (s *source) extractVersions(ctx context.Context, contentID string, out engine.Emitter) error {
-	// The array form is the documented one for several expansions.
-	q := url.Values{"content_id": {contentID}, "expand[]": {"questions", "tasks"}}
+	q := url.Values{"content_id": {contentID}}
+	s.expand(q, "questions", "tasks")
 	where := "userflow content: versions of content " + contentID
 	return s.walk(ctx, where, s.cfg.Paths.ContentVersions, q, func(page int, items []json.RawMessage) error {
 		at := fmt.Sprintf("versions of content %s page %d", contentID, page)
@@ -121,4 +121,15 @@ func (s *source) extractVersions(ctx context.Context, contentID string, out engi
 		}
 		return nil
 	})
+}
+
+// expand adds the paths to expand to q: one as expand=<path>, several in
+// the expand_form (the reference shows expand[]=a&expand[]=b, the array
+// form, for several; repeated is expand=a&expand=b).
+func (s *source) expand(q url.Values, paths ...string) {
+	if len(paths) > 1 && s.cfg.ExpandForm == ExpandArray {
+		q["expand[]"] = paths
+		return
+	}
+	q["expand"] = paths
 }

@@ -27,7 +27,13 @@ type env struct {
 
 func newEnv(t *testing.T, scale float64, handler func(*userflowfake.Fake) http.Handler) *env {
 	t.Helper()
-	fake := userflowfake.New(userflowfake.Options{Seed: 11, Now: testNow, Scale: scale})
+	return newEnvWith(t, userflowfake.Options{Seed: 11, Now: testNow, Scale: scale}, handler)
+}
+
+// newEnvWith is newEnv with the fake's options.
+func newEnvWith(t *testing.T, opts userflowfake.Options, handler func(*userflowfake.Fake) http.Handler) *env {
+	t.Helper()
+	fake := userflowfake.New(opts)
 	var h http.Handler = fake
 	if handler != nil {
 		h = handler(fake)

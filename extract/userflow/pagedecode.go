@@ -1,7 +1,6 @@
 package userflow
 
 import (
-	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -25,21 +24,22 @@ type sessionsList struct {
 
 // decodeSessionsList decodes a session list page in one pass, specialised
 // to its shape: decoding pages was the largest stage of a sessions
-// backfill (issue 14), and goccy/go-json, general-purpose, copies the body
-// and finds every field by name. The result is exactly what encoding/json
-// gives for the page, and what goccy/go-json (the general path) gives.
-// Anything this decoder does not fully understand is an error, and the
-// caller then takes the general path: a value of another type, a key that
-// encoding/json would match case-insensitively, a key with escapes, a
-// repeated data or answers array, invalid UTF-8 in a value (on these the
-// two libraries differ), malformed JSON. It may refuse more than
-// encoding/json, never accept more or decode differently (the differential
-// and fuzz tests in pagedecode_test.go hold it to that).
+// backfill, and a general-purpose decoder copies the body and finds every
+// field by name. The result is exactly what encoding/json gives for the
+// page: keys are unescaped before they are matched, and invalid UTF-8 in a
+// string becomes U+FFFD, as there. What it does not mirror is an error,
+// and the caller then decodes the page with encoding/json itself: a value
+// of another type, a key that encoding/json would match
+// case-insensitively, a repeated data or answers array, malformed JSON. It
+// may refuse more than encoding/json, never accept more or decode
+// differently (the differential and fuzz tests in pagedecode_test.go hold
+// it to that).
 //
-// Strings without escapes, and answer_value, share body's memory instead
-// of being copied: body must not be modified afterwards (the HTTP client
-// reads each response into a buffer of its own), and whatever keeps one of
-// them beyond the page (the walk's seen-set, the fallback cursor) clones it.
+// Strings without escapes or invalid UTF-8, and answer_value, share body's
+// memory instead of being copied: body must not be modified afterwards
+// (the HTTP client reads each response into a buffer of its own), and
+// whatever keeps one of them beyond the page (the walk's seen-set, the
+// fallback cursor) clones it.
 func decodeSessionsList(body []byte) (sessionsList, error) {
 	return decodeSessionsListInto(body, nil)
 }
@@ -839,12 +839,9 @@ func skipRun(b []byte, i int) int {
 	return i
 }
 
-// stringValue reads the string at d.i ('"'). Without escapes, it is the
-// body's own bytes; with escapes, it is unescaped into new memory, exactly
-// as encoding/json does. Invalid UTF-8 is refused: encoding/json makes
-// each such byte U+FFFD where goccy/go-json, which the general path tries
-// first, keeps it, and a session's value must not depend on the path its
-// page took.
+// stringValue reads the string at d.i ('"'). Without escapes or invalid
+// UTF-8, it is the body's own bytes; otherwise it is unquoted into new
+// memory, exactly as encoding/json does.
 func (d *pageDecoder) stringValue() (string, error) {
 	b := d.b
 	start := d.i + 1
@@ -863,12 +860,11 @@ func (d *pageDecoder) stringValue() (string, error) {
 			return unsafe.String(&b[start], i-start), nil
 		}
 		if c < utf8.RuneSelf { // '\\' or a control character
-			return d.unquote(start, i, false)
+			return d.unquote(start, i)
 		}
 		r, size := utf8.DecodeRune(b[i:])
 		if r == utf8.RuneError && size == 1 {
-			d.i = i
-			return "", d.fail("invalid UTF-8 in a string")
+			return d.unquote(start, i)
 		}
 		i += size
 	}
@@ -888,11 +884,9 @@ var keyChars = func() (t [256]bool) {
 }()
 
 // key reads an object key. Keys are short and plain: a byte loop finds
-// their end sooner than plainRun. Any other key is unescaped whole, its
-// invalid UTF-8 made U+FFFD as encoding/json does (such a key is no field
-// for goccy/go-json either), but a key with escapes is refused:
-// goccy/go-json, which the general path tries first, matches some of them
-// to the wrong field ("\u0061n" to answers).
+// their end sooner than plainRun. Any other key is unquoted whole (escapes
+// undone, invalid UTF-8 made U+FFFD), and matched by what it decodes to,
+// as encoding/json matches it.
 func (d *pageDecoder) key() (string, error) {
 	b := d.b
 	start := d.i + 1
@@ -904,18 +898,13 @@ func (d *pageDecoder) key() (string, error) {
 		d.i = i + 1
 		return unsafe.String(&b[start], i-start), nil
 	}
-	key, err := d.unquote(start, start, true)
-	if err == nil && bytes.IndexByte(b[start:d.i], '\\') >= 0 {
-		d.i = start
-		return "", d.fail("escapes in a key")
-	}
-	return key, err
+	return d.unquote(start, start)
 }
 
-// unquote finishes a string from start whose plain run ends at i: escapes
-// are undone as encoding/json's unquote does, and invalid UTF-8 is made
-// U+FFFD byte by byte as it does (replace) or refused.
-func (d *pageDecoder) unquote(start, i int, replace bool) (string, error) {
+// unquote finishes a string from start whose plain run ends at i, as
+// encoding/json's unquote does: escapes are undone, and each byte of
+// invalid UTF-8 becomes U+FFFD.
+func (d *pageDecoder) unquote(start, i int) (string, error) {
 	b := d.b
 	out := make([]byte, 0, i-start+16)
 	out = append(out, b[start:i]...)
@@ -983,10 +972,6 @@ func (d *pageDecoder) unquote(start, i int, replace bool) (string, error) {
 			i++
 		default:
 			r, size := utf8.DecodeRune(b[i:])
-			if r == utf8.RuneError && size == 1 && !replace {
-				d.i = i
-				return "", d.fail("invalid UTF-8 in a string")
-			}
 			out = utf8.AppendRune(out, r) // RuneError for an invalid byte
 			i += size
 		}

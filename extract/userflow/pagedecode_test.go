@@ -13,7 +13,6 @@ import (
 	"unicode/utf8"
 	"unsafe"
 
-	gojson "github.com/goccy/go-json"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -52,9 +51,8 @@ func fakeSessionPages(t testing.TB, seed int64, scale float64, limit, max int) [
 }
 
 // matchesReference fails t unless decodeSessionsList refuses body or
-// gives exactly what encoding/json gives for it, and what goccy/go-json
-// (the path it replaces) gives when goccy reads it. It reports whether
-// the decoder accepted body.
+// gives exactly what encoding/json gives for it. It reports whether the
+// decoder accepted body.
 func matchesReference(t *testing.T, body []byte) bool {
 	t.Helper()
 	// A copy: the result shares the body's memory, which must stay as it
@@ -69,10 +67,6 @@ func matchesReference(t *testing.T, body []byte) bool {
 	require.NoError(t, json.Unmarshal(body, &want), "accepted a page encoding/json refuses: %q", body)
 	if !reflect.DeepEqual(want, got) {
 		t.Fatalf("decoded differently from encoding/json:\nbody %q\nwant %#v\ngot  %#v", body, want, got)
-	}
-	var viaGoccy sessionsList
-	if gojson.Unmarshal(body, &viaGoccy) == nil && !reflect.DeepEqual(viaGoccy, got) {
-		t.Fatalf("decoded differently from goccy/go-json:\nbody %q\ngoccy %#v\ngot   %#v", body, viaGoccy, got)
 	}
 	require.Equal(t, string(body), string(in), "the body is left as it was")
 	return true
@@ -168,7 +162,34 @@ var sessionsListCases = []struct {
 	{"empty answers", page(`{"id":"a","answers":[]}`, `{"id":"b"}`, `{"id":"c","answers":null}`), true},
 	{"deeply nested unknown", page(`{"content":` + strings.Repeat("[", 500) + strings.Repeat("]", 500) + `}`), true},
 
+	// Where goccy/go-json, once the general path, reads otherwise: it took
+	// "\u0061n" for "answers" (a phantom answer row), kept invalid UTF-8
+	// where encoding/json makes each byte U+FFFD.
+	{"escaped keys", page(`{"\u0069d":"x","completed\u005fat":"c","\u0061nswers":[{"answer\u005fvalue":7,"\u0069d":"a"}]}`), true},
+	{"escaped unknown key", page(`{"\u0061n":[]}`), true},
+	{"escaped unknown key holding an answer", page(`{"id":"s","\u0061n":[{"id":"phantom","answer_value":"x"}],"answers":[{"id":"real"}]}`), true},
+	{"escaped unknown answer key", page(`{"answers":[{"\u0061":"x","id\u0000":"y","answer_valu\u0065s":[1]}]}`), true},
+	{"escaped list keys", `{"\u006fbject":"list","d\u0061ta":[{"id":"x"}],"has\u005fmore":true,"next_page_url":"\/x"}`, true},
+	{"escaped surrogates in keys", page(`{"\ud800":1,"\ud83d\ude00":2,"i\ud800d":3,"id":"x"}`), true},
+	{"escaped key in a skipped object", page(`{"id":"x","content":{"\u0061":1}}`), true},
+	{"invalid UTF-8", page("{\"id\":\"\xff\"}"), true},
+	{"invalid UTF-8 after an escape", page("{\"id\":\"\\n\xc3(\"}"), true},
+	{"invalid UTF-8 after valid non-ASCII", page("{\"id\":\"é✓\xe2\x82\"}"), true},
+	{"truncated UTF-8", page("{\"version_id\":\"ok\xf0\x9f\x98\"}"), true},
+	{"UTF-8 surrogate", page("{\"user_id\":\"\xed\xa0\x80\"}"), true},
+	{"overlong UTF-8", page("{\"progress\":\"\xc0\xaf\"}"), true},
+	{"invalid UTF-8 in an answer", page("{\"answers\":[{\"question_name\":\"\xff\"}]}"), true},
+	{"invalid UTF-8 in a list field", "{\"object\":\"li\xffst\"}", true},
+	{"invalid UTF-8 in a known key", page("{\"i\xffd\":\"x\",\"answers\xff\":[{}]}"), true},
+	{"encoded U+FFFD", page("{\"id\":\"\xef\xbf\xbd\"}"), true},
+
 	// Refused: the general path reads them.
+	{"escaped key folding onto a field", page(`{"\u0049D":"x"}`), false},
+	{"folded key after the exact one", page(`{"id":"a","ID":"b"}`), false},
+	// A page refused for its folded key, with the readings goccy/go-json
+	// gave otherwise: the general path must read all of them as
+	// encoding/json does.
+	{"folded key among escaped keys and invalid UTF-8", page(`{"iſ_preview":true,"\u0061n":[{"id":"phantom"}]}`, "{\"id\":\"\xff\"}"), false},
 	{"key folding onto a field", page(`{"ID":"x"}`), false},
 	{"key folding with U+017F", page(`{"iſ_preview":true}`), false},
 	{"answer key folding", page(`{"answers":[{"Answer_Value":1}]}`), false},
@@ -189,19 +210,6 @@ var sessionsListCases = []struct {
 	{"not an object", `[]`, false},
 	{"null page", `null`, false},
 	{"has_more as string", `{"object":"list","has_more":"true"}`, false},
-	// goccy/go-json takes "\u0061n" for "answers" (found by the fuzz test);
-	// encoding/json unescapes keys before matching.
-	{"escaped keys", page(`{"\u0069d":"x","completed\u005fat":"c","\u0061nswers":[{"answer\u005fvalue":7}]}`), false},
-	{"escaped unknown key", page(`{"\u0061n":[]}`), false},
-	{"escaped key in a skipped object", page(`{"id":"x","content":{"\u0061":1}}`), true},
-	// goccy/go-json keeps invalid UTF-8 where encoding/json makes it U+FFFD.
-	{"invalid UTF-8", page("{\"id\":\"\xff\"}"), false},
-	{"invalid UTF-8 after an escape", page("{\"id\":\"\\n\xc3(\"}"), false},
-	{"truncated UTF-8", page("{\"version_id\":\"ok\xf0\x9f\x98\"}"), false},
-	{"UTF-8 surrogate", page("{\"user_id\":\"\xed\xa0\x80\"}"), false},
-	{"invalid UTF-8 in progress", page("{\"progress\":\"\xc0\xaf\"}"), false},
-	{"invalid UTF-8 in an answer", page("{\"answers\":[{\"question_name\":\"\xff\"}]}"), false},
-	{"invalid UTF-8 in a list field", "{\"object\":\"li\xffst\"}", false},
 	{"too deeply nested", page(`{"content":` + strings.Repeat("[", 1100) + strings.Repeat("]", 1100) + `}`), false},
 	// Malformed: refused here, refused by encoding/json too.
 	{"empty body", ``, false},
@@ -237,6 +245,59 @@ func TestSessionsListDecoderMatchesEncodingJSON(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			assert.Equal(t, c.accept, matchesReference(t, []byte(c.body)), "accepted")
 		})
+	}
+}
+
+// readsAsEncodingJSON fails t unless a page read as the walk reads it (the
+// cursor fields, then decode: the specialised decoder or, for a page it
+// refuses, the general path) holds what encoding/json reads in it: its
+// sessions with their answers when encoding/json decodes the page whole,
+// and otherwise its items raw, each to be decoded on its own.
+func readsAsEncodingJSON(t *testing.T, body []byte) {
+	t.Helper()
+	var p sessionsPage
+	if p.DecodeJSONBody(append([]byte(nil), body...)) != nil {
+		return // the walk fails on the page: none of it loads
+	}
+	decodeErr := p.decode()
+	if decodeErr != nil && strings.Contains(decodeErr.Error(), "differ from the page's") {
+		// The cursor the walk went by is not the page's (duplicate keys):
+		// the window fails, loudly.
+		return
+	}
+	var want sessionsList
+	if json.Unmarshal(body, &want) != nil {
+		var raw listPage
+		if json.Unmarshal(body, &raw) != nil {
+			require.Error(t, decodeErr, "a page encoding/json cannot read at all fails: %q", body)
+			return
+		}
+		require.NoError(t, decodeErr, "%q", body)
+		require.Nil(t, p.items, "%q", body)
+		require.Equal(t, raw.Data, p.Data, "items kept raw, to be decoded one by one: %q", body)
+		return
+	}
+	require.NoError(t, decodeErr, "%q", body)
+	require.Nil(t, p.Data, "decoded whole: %q", body)
+	if len(want.Data) == 0 {
+		require.Empty(t, p.items, "%q", body)
+		return
+	}
+	if !reflect.DeepEqual(want.Data, p.items) {
+		t.Fatalf("read differently from encoding/json:\nbody %q\nwant %#v\ngot  %#v", body, want.Data, p.items)
+	}
+}
+
+// Every page, whichever path decodes it, reads as encoding/json reads it:
+// those the specialised decoder refuses included (an escaped unknown key
+// is no answer, invalid UTF-8 becomes U+FFFD, a case-folded key is a
+// field's).
+func TestSessionsPageReadsAsEncodingJSON(t *testing.T) {
+	for _, c := range sessionsListCases {
+		t.Run(c.name, func(t *testing.T) { readsAsEncodingJSON(t, []byte(c.body)) })
+	}
+	for i, body := range fakeSessionPages(t, 7, 0.5, 17, 5) {
+		t.Run(fmt.Sprintf("fake page %d", i+1), func(t *testing.T) { readsAsEncodingJSON(t, body) })
 	}
 }
 
@@ -300,14 +361,14 @@ func TestSessionsPageDecodeFallsBackToTheGeneralPath(t *testing.T) {
 	assert.Equal(t, "228d18e8-03ba-46b2-85b7-a3b89cada5ef", p.items[1].ID)
 	assert.True(t, shares(lastBody, p.items[1].ID), "read by the specialised decoder")
 
-	// Refused by it (a progress object), read whole by goccy.
+	// Refused by it (a progress object), read whole by encoding/json.
 	body = page(session, `{"id":"s2","progress":{"done":1},"last_activity_at":"2026-11-19T23:58:23.000+00:00"}`)
 	_, err := decodeSessionsList([]byte(body))
 	require.Error(t, err)
 	p = decoded(body)
 	require.Len(t, p.items, 2)
 	assert.Equal(t, map[string]any{"done": float64(1)}, p.items[1].Progress)
-	assert.False(t, shares(lastBody, p.items[1].ID), "read by goccy, from its copy of the body")
+	assert.False(t, shares(lastBody, p.items[1].ID), "read by encoding/json, into strings of its own")
 
 	// Refused by both: items kept raw, decoded one by one later.
 	body = page(`{"id":5,"last_activity_at":"2026-11-19T23:58:23.000+00:00"}`, session)
@@ -318,7 +379,8 @@ func TestSessionsPageDecodeFallsBackToTheGeneralPath(t *testing.T) {
 }
 
 // FuzzSessionsPageDecoder: whatever the body, the specialised decoder
-// refuses it or decodes it exactly as encoding/json (and goccy) do.
+// refuses it or decodes it exactly as encoding/json does, and the page,
+// whichever path decodes it, reads as encoding/json reads it.
 func FuzzSessionsPageDecoder(f *testing.F) {
 	for _, c := range sessionsListCases {
 		f.Add([]byte(c.body))
@@ -328,6 +390,7 @@ func FuzzSessionsPageDecoder(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		matchesReference(t, body)
+		readsAsEncodingJSON(t, body)
 	})
 }
 
@@ -413,6 +476,48 @@ func TestOddLastItemIsAReject(t *testing.T) {
 	assert.Equal(t, []any{"s1"}, rec.Column(SessionsTable.Name, "id"))
 	require.Len(t, rec.Rejects(), 1)
 	assert.Contains(t, rec.Rejects()[0].String(), "userflow_content_sessions: not a content session object")
+}
+
+// Through the stream, the rows of pages the specialised decoder once
+// refused are encoding/json's reading of them (goccy/go-json read them
+// otherwise): an escaped key that spells no field ("\u0061n") adds no
+// answer row, invalid UTF-8 is U+FFFD, and a key encoding/json folds onto
+// a field ("iſ_preview") sets it. On a page the specialised decoder reads
+// and on one it refuses for its folded key.
+func TestTrickyPagesLoadAsEncodingJSONReadsThem(t *testing.T) {
+	session := func(id, user, extra string) string {
+		return `{"id":"` + id + `","content_id":"c","user_id":"` + user + `","version_id":"v",` +
+			`"created_at":"2026-11-19T10:00:00.000+00:00","last_activity_at":"2026-11-19T11:00:00.000+00:00","progress":"0.5"` + extra + `}`
+	}
+	answer := `{"id":"a1","answer_type":"text","answer_value":"ok","created_at":"2026-11-19T10:30:00.000+00:00","question_cvid":"q","question_name":"Q"}`
+	for _, tc := range []struct {
+		name, folded string
+	}{
+		{"read by the page decoder", `,"is_preview":true`},
+		{"refused by it", `,"iſ_preview":true`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			body := `{"object":"list","has_more":false,"next_page_url":"/content_sessions?starting_after=s3","data":[` +
+				session("s1", "u1", `,"\u0061n":[{"id":"phantom","answer_type":"text","answer_value":"boo"}],"answers":[`+answer+`]`) + "," +
+				session("s2", "u\xff\xc3(", "") + "," +
+				session("s3", "u3", tc.folded) + `]}`
+			_, err := decodeSessionsList([]byte(body))
+			require.Equal(t, tc.folded == `,"iſ_preview":true`, err != nil, "the page decoder refuses only the folded key: %v", err)
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				_, _ = w.Write([]byte(body))
+			}))
+			defer srv.Close()
+			cfg := NewConfig()
+			cfg.BaseURL, cfg.APIKey, cfg.RateLimit = srv.URL, "k", "unlimited"
+			rec, err := (&env{srv: srv, cfg: cfg}).run(t, "content_sessions", lastWeek)
+			require.NoError(t, err)
+			assert.Empty(t, rec.Rejects())
+			assert.Equal(t, []any{"s1", "s2", "s3"}, rec.Column(SessionsTable.Name, "id"))
+			assert.Equal(t, []any{"a1"}, rec.Column(AnswersTable.Name, "id"), "no answer row from the escaped key")
+			assert.Equal(t, []any{"u1", "u\ufffd\ufffd(", "u3"}, rec.Column(SessionsTable.Name, "user_id"))
+			assert.Equal(t, []any{false, false, true}, rec.Column(SessionsTable.Name, "is_preview"))
+		})
+	}
 }
 
 // Pages decoded one after another into the same recycled arrays decode as

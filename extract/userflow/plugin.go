@@ -4,6 +4,8 @@ package userflow
 
 import (
 	_ "embed"
+	"maps"
+	"slices"
 
 	"github.com/adoptionlabs/etl/extract"
 	"github.com/adoptionlabs/etl/extract/userflow/userflowfake"
@@ -15,8 +17,11 @@ func init() {
 		Doc:       "Userflow REST API: content sessions and survey answers (incremental by last activity), content, versions, questions, users, groups",
 		NewConfig: func() extract.Config { return NewConfig() },
 		Sandbox:   sandboxFor,
-		Sample:    sample,
-		Env:       envVars,
+		// The other readings of what the reference leaves open
+		// (userflowfake.Variant; docs/guesses.md).
+		SandboxVariants: slices.Sorted(maps.Keys(userflowfake.Variants)),
+		Sample:          sample,
+		Env:             envVars,
 	})
 }
 
@@ -38,7 +43,8 @@ var envVars = []extract.EnvVar{
 }
 
 func sandboxFor(opts extract.SandboxOptions) extract.Sandbox {
-	fo := userflowfake.Options{Seed: opts.Seed, Now: opts.Now, Scale: opts.Scale, Prerender: opts.Prerender}
+	fo := userflowfake.Options{Seed: opts.Seed, Now: opts.Now, Scale: opts.Scale, Prerender: opts.Prerender,
+		Variant: userflowfake.Variants[opts.Variant]}
 	if opts.Prerender {
 		fo.RatePerMinute = 1 << 30
 	}

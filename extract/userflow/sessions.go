@@ -11,8 +11,6 @@ import (
 	"time"
 	"unsafe"
 
-	gojson "github.com/goccy/go-json"
-
 	"github.com/adoptionlabs/etl/engine"
 	"github.com/adoptionlabs/etl/extract/httpclient"
 	"github.com/adoptionlabs/etl/schemas"
@@ -96,9 +94,9 @@ type answerItem struct {
 // The whole page is decoded in one pass into typed sessions and answers
 // (items) where it can be: one JSON parse per page and no copy per item,
 // where decoding items one by one parsed every byte twice and copied it
-// three times (issue 14). A page that does not decode whole (an item of
-// another shape) keeps its items raw in Data, and each is decoded on its
-// own, so the odd one becomes a reject and the rest load.
+// three times. A page that does not decode whole (an item of another
+// shape) keeps its items raw in Data, and each is decoded on its own, so
+// the odd one becomes a reject and the rest load.
 type sessionsPage struct {
 	listPage
 	items  []sessionItem
@@ -107,6 +105,9 @@ type sessionsPage struct {
 	// fromEnds says the cursor fields were read from the body's ends
 	// (httpclient.ListEnds): decode checks them against the full parse.
 	fromEnds bool
+	// hasMore is has_more as read with the cursor: the walk may clear
+	// HasMore (endsBefore), and check compares this one.
+	hasMore bool
 	// oldest is the last item's last_activity_at, read with the cursor:
 	// the list is newest first, so the walk fetches nothing after a page
 	// that reaches below the window (issue 14: no page is fetched ahead
@@ -147,44 +148,42 @@ func (p *sessionsPage) hold() *engine.Hold {
 // the items later (decode).
 func (p *sessionsPage) DecodeJSONBody(data []byte) error {
 	// The ends of the body hold the cursor fields and the last item; read
-	// from there unless the page is of another shape, then scan it all.
-	top, last, fromEnds := httpclient.ListEnds(data, "data", "object", "has_more", "next_page_url")
-	if !fromEnds {
-		var err error
-		if top, err = httpclient.TopLevel(data, "object", "data", "has_more", "next_page_url"); err != nil {
-			return err
-		}
-		if d := bytes.TrimSpace(top["data"]); len(d) > 0 && string(d) != "null" {
-			if last, err = httpclient.LastElement(top["data"]); err != nil {
-				return err
-			}
-		}
-	}
+	// from there unless the page is of another shape or has no item.
 	var l listPage
-	for key, dst := range map[string]any{"object": &l.Object, "has_more": &l.HasMore, "next_page_url": &l.NextPageURL} {
-		if raw, ok := top[key]; ok && string(raw) != "null" {
-			if err := json.Unmarshal(raw, dst); err != nil {
-				return fmt.Errorf("list field %s: %w", key, err)
+	top, last, fromEnds := httpclient.ListEnds(data, "data", "object", "has_more", "next_page_url")
+	if fromEnds && last != nil {
+		for key, dst := range map[string]any{"object": &l.Object, "has_more": &l.HasMore, "next_page_url": &l.NextPageURL} {
+			if raw, ok := top[key]; ok && string(raw) != "null" {
+				if err := json.Unmarshal(raw, dst); err != nil {
+					return fmt.Errorf("list field %s: %w", key, err)
+				}
 			}
 		}
+	} else {
+		// Rare (a key with escapes, another array or object at the top),
+		// or small (no item, which no decoding checks later): read as
+		// encoding/json reads it, keys spelt in another case included, so
+		// that the walk and the decoded page agree on the items and the
+		// cursor (a malformed body is retried, not taken for an empty page).
+		if err := json.Unmarshal(data, &l); err != nil {
+			return fmt.Errorf("list page (%d bytes): %w", len(data), err)
+		}
+		last = nil
+		if n := len(l.Data); n > 0 {
+			last = l.Data[n-1]
+		}
+		l.Data = nil
+		fromEnds = false
 	}
-	*p = sessionsPage{listPage: l, body: data, fromEnds: fromEnds, buf: p.buf}
+	*p = sessionsPage{listPage: l, body: data, fromEnds: fromEnds, hasMore: l.HasMore, buf: p.buf}
 	if last == nil {
 		p.body = nil
 		return nil
 	}
-	// A last item without a readable last_activity_at leaves oldest empty:
-	// the walk goes on and the emitting decides (and rejects it).
-	p.oldest = lastActivity(last)
-	if l.HasMore && l.NextPageURL == "" {
-		// The cursor then comes from the last item (nextPage): decode now.
-		if err := p.decode(); err != nil {
-			return err
-		}
-		if n := len(p.items); n > 0 {
-			p.lastID = strings.Clone(p.items[n-1].ID)
-		}
-	}
+	// The last item's id is the cursor when the walk builds the next page
+	// (nextPage). One without a readable last_activity_at leaves oldest
+	// empty: the walk goes on and the emitting decides (and rejects it).
+	p.lastID, p.oldest = lastItem(last)
 	return nil
 }
 
@@ -204,10 +203,10 @@ func (p *sessionsPage) count() int {
 }
 
 // decode turns the body into items, with the decoder specialised to the
-// page's shape (decodeSessionsList, ~2.7x faster than goccy/go-json) when
-// it reads the page; any page it refuses takes the general path. The items' strings share the body's memory (or goccy's
-// copy of it): they are copied into Arrow builders and not kept (the
-// walk's seen-set and the fallback cursor keep their own copy).
+// page's shape (decodeSessionsList) when it reads the page; any page it
+// refuses takes the general path. The items' strings may share the body's
+// memory: they are copied into Arrow builders and not kept (the walk's
+// seen-set and the fallback cursor keep their own copy).
 func (p *sessionsPage) decode() error {
 	if p.body == nil {
 		return nil
@@ -223,11 +222,16 @@ func (p *sessionsPage) decode() error {
 	return p.decodeGeneral(body)
 }
 
-// decodeGeneral decodes a page whole with goccy/go-json or, if it does not
-// decode whole, keeps its items raw to be decoded one by one.
+// decodeGeneral decodes a page whole with encoding/json or, if it does not
+// decode whole, keeps its items raw to be decoded one by one. It is the
+// reference reading, which the specialised decoder mirrors: a faster
+// general-purpose decoder (goccy/go-json) read some of the pages it refuses
+// otherwise (an escaped unknown key taken for answers, invalid UTF-8 kept,
+// a case-folded key ignored), and refused pages are rare enough for
+// encoding/json's pace not to matter.
 func (p *sessionsPage) decodeGeneral(body []byte) error {
 	var typed sessionsList
-	if gojson.Unmarshal(body, &typed) == nil {
+	if json.Unmarshal(body, &typed) == nil {
 		return p.typed(typed)
 	}
 	var raw listPage
@@ -239,23 +243,35 @@ func (p *sessionsPage) decodeGeneral(body []byte) error {
 	if n := len(raw.Data); n > 0 {
 		// Read as the walk read it ahead: an odd field elsewhere in the
 		// item (a numeric id) makes it a reject, not a mismatch.
-		last = lastActivity(raw.Data[n-1])
+		_, last = lastItem(raw.Data[n-1])
 	}
 	return p.check(raw.Object, raw.HasMore, raw.NextPageURL, last)
 }
 
-// lastActivity is an item's last_activity_at, or "" when it has none that
-// is a string.
-func lastActivity(item []byte) string {
-	pos, err := httpclient.TopLevel(item, "last_activity_at")
+// lastItem is an item's id and last_activity_at, each "" when the item has
+// none that is a string. They are copies: the item is in a page's body,
+// whose memory is reused.
+func lastItem(item []byte) (id, at string) {
+	fields, err := httpclient.TopLevel(item, "id", "last_activity_at")
 	if err != nil {
+		return "", ""
+	}
+	return stringField(fields["id"]), stringField(fields["last_activity_at"])
+}
+
+// stringField is a JSON string's value in memory of its own ("" for any
+// other value), read as encoding/json reads it by the page decoder's
+// string reader: on the walk's path, without a reflective decode.
+func stringField(raw json.RawMessage) string {
+	if len(raw) == 0 || raw[0] != '"' {
 		return ""
 	}
-	var at string
-	if json.Unmarshal(pos["last_activity_at"], &at) != nil {
+	d := pageDecoder{b: raw}
+	s, err := d.stringValue()
+	if err != nil || d.i != len(raw) {
 		return ""
 	}
-	return at
+	return strings.Clone(s)
 }
 
 // typed takes a page decoded whole.
@@ -276,10 +292,9 @@ func (p *sessionsPage) check(object string, hasMore bool, next, last string) err
 	if !p.fromEnds {
 		return nil
 	}
-	// endsBefore may have cleared HasMore on purpose; compare the rest.
-	if object != p.Object || next != p.NextPageURL || (p.oldest != "" && last != p.oldest) {
-		return fmt.Errorf("the list's cursor fields read ahead (object %q, next_page_url %q, last item at %q) differ from the page's (%q, %q, %q): rerun; if it persists, report it with this message",
-			p.Object, p.NextPageURL, p.oldest, object, next, last)
+	if object != p.Object || hasMore != p.hasMore || next != p.NextPageURL || (p.oldest != "" && last != p.oldest) {
+		return fmt.Errorf("the list's cursor fields read ahead (object %q, has_more %t, next_page_url %q, last item at %q) differ from the page's (%q, %t, %q, %q): rerun; if it persists, report it with this message",
+			p.Object, p.hasMore, p.NextPageURL, p.oldest, object, hasMore, next, last)
 	}
 	return nil
 }
@@ -288,27 +303,6 @@ func (p *sessionsPage) check(object string, hasMore bool, next, last string) err
 type sessionPosition struct {
 	ID             string `json:"id"`
 	LastActivityAt string `json:"last_activity_at"`
-}
-
-// decodeSession and decodeAnswer decode one item of a page that did not
-// decode whole, with goccy/go-json, several times faster than
-// encoding/json on these items (BENCHMARKS.md, issue 14). An item goccy
-// refuses is decoded again by encoding/json, so what becomes a reject, and
-// the reason it gives, are encoding/json's.
-func decodeSession(raw json.RawMessage) (rawSessionItem, error) {
-	var it rawSessionItem
-	if gojson.Unmarshal(raw, &it) == nil {
-		return it, nil
-	}
-	return decodeItem[rawSessionItem](raw)
-}
-
-func decodeAnswer(raw json.RawMessage) (answerItem, error) {
-	var a answerItem
-	if gojson.Unmarshal(raw, &a) == nil {
-		return a, nil
-	}
-	return decodeItem[answerItem](raw)
 }
 
 var (
@@ -333,7 +327,8 @@ type sessionWalk struct {
 }
 
 func (s *source) extractSessions(ctx context.Context, w window.Window, out engine.Emitter) error {
-	q := url.Values{"expand": {"answers"}, "order_by": {"-last_activity_at"}}
+	q := url.Values{"order_by": {"-last_activity_at"}}
+	s.expand(q, "answers")
 	where := fmt.Sprintf("userflow content_sessions window %s", w)
 	sw := &sessionWalk{w: w, out: out, seen: newSeenSet(),
 		sess: make([]transform.Value, sessionLayout.Len()), ans: make([]transform.Value, answerLayout.Len())}
@@ -446,12 +441,12 @@ func (sw *sessionWalk) page(ctx context.Context, at string, items []sessionItem)
 func (sw *sessionWalk) rawPage(ctx context.Context, at string, items []json.RawMessage) error {
 	for _, raw := range items {
 		var pos sessionPosition
-		if gojson.Unmarshal(raw, &pos) == nil && pos.LastActivityAt != "" {
+		if json.Unmarshal(raw, &pos) == nil && pos.LastActivityAt != "" {
 			if last, err := time.Parse(time.RFC3339Nano, pos.LastActivityAt); err == nil && (!last.Before(sw.w.End) || sw.seen.has(pos.ID)) {
 				continue
 			}
 		}
-		it, err := decodeSession(raw)
+		it, err := decodeItem[rawSessionItem](raw)
 		if err != nil {
 			if err := sw.out.Reject(ctx, SessionsTable.Name, "not a content session object: "+err.Error(), engine.Row{Raw: string(raw), Where: at}); err != nil {
 				return err
@@ -468,7 +463,7 @@ func (sw *sessionWalk) rawPage(ctx context.Context, at string, items []json.RawM
 			return err
 		}
 		for _, rawAnswer := range it.Answers {
-			a, err := decodeAnswer(rawAnswer)
+			a, err := decodeItem[answerItem](rawAnswer)
 			if err != nil {
 				if err := sw.out.Reject(ctx, AnswersTable.Name, fmt.Sprintf("answer of session %s is not an answer object: %v", it.ID, err), engine.Row{Raw: string(rawAnswer), Where: at}); err != nil {
 					return err

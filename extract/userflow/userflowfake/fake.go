@@ -49,6 +49,38 @@ type Options struct {
 	// again from memory, so a benchmark measures the client, not the fake's
 	// JSON encoding.
 	Prerender bool
+	// Variant serves another plausible reading of what the reference
+	// leaves open, as the real API might (see Variant).
+	Variant Variant
+}
+
+// Variant is the other reading of each detail the reference leaves open;
+// the zero value is the reading the project assumes (docs/guesses.md).
+type Variant struct {
+	// NextPageHost makes next_page_url absolute on this scheme and host
+	// (e.g. https://api.userflow.com), as an API that names its own host
+	// would, whatever host the client called (a proxy, a regional name).
+	NextPageHost string
+	// BareNextPageURL keeps only starting_after in next_page_url, as the
+	// reference's examples print it ("/content_versions?starting_after=…"
+	// after a request with content_id): the request's other parameters
+	// (expand, order_by, limit, filters) are dropped.
+	BareNextPageURL bool
+	// RepeatedExpand takes several paths to expand only as expand=a&expand=b:
+	// expand[] is an unknown parameter (400).
+	RepeatedExpand bool
+	// GroupsStatus answers /groups with this status (403 or 404), as on
+	// plans without Groups.
+	GroupsStatus int
+}
+
+// Variants names each Variant for sandboxes and tests.
+var Variants = map[string]Variant{
+	"absolute-next-page-url": {NextPageHost: "https://api.userflow.com"},
+	"bare-next-page-url":     {BareNextPageURL: true},
+	"repeated-expand":        {RepeatedExpand: true},
+	"groups-forbidden":       {GroupsStatus: http.StatusForbidden},
+	"groups-not-found":       {GroupsStatus: http.StatusNotFound},
 }
 
 // Fake is the Userflow API. Use it as an http.Handler.
@@ -71,13 +103,14 @@ type Fake struct {
 	// requests counts requests by endpoint, faulted ones included.
 	requests sandbox.Counter
 
-	stateMu         sync.Mutex
-	groupsForbidden bool
-	requestLog      []string
-	requestSeq      int64
-	rateMinute      time.Time
-	rateCount       int
-	rateRejects     int
+	stateMu sync.Mutex
+	// groupsStatus, when not 0, is what /groups answers (403, 404).
+	groupsStatus int
+	requestLog   []string
+	requestSeq   int64
+	rateMinute   time.Time
+	rateCount    int
+	rateRejects  int
 }
 
 // New builds a fake with deterministic data.
@@ -99,12 +132,13 @@ func New(opts Options) *Fake {
 		opts.Clock = time.Now
 	}
 	f := &Fake{
-		Faults:     sandbox.NewFaults(opts.Seed),
-		opts:       opts,
-		data:       generate(opts.Seed, opts.Now, opts.Scale),
-		orderCache: map[string][]int{},
-		pageCache:  map[string][]byte{},
-		posCache:   map[string]map[string]int{},
+		Faults:       sandbox.NewFaults(opts.Seed),
+		opts:         opts,
+		data:         generate(opts.Seed, opts.Now, opts.Scale),
+		orderCache:   map[string][]int{},
+		pageCache:    map[string][]byte{},
+		posCache:     map[string]map[string]int{},
+		groupsStatus: opts.Variant.GroupsStatus,
 	}
 	f.reindex()
 	f.handler = f.Faults.Wrap(http.HandlerFunc(f.serveAPI), func(status int, msg string) []byte {
@@ -170,7 +204,10 @@ func (f *Fake) ResetRequests() {
 func (f *Fake) SetGroupsForbidden(forbidden bool) {
 	f.stateMu.Lock()
 	defer f.stateMu.Unlock()
-	f.groupsForbidden = forbidden
+	f.groupsStatus = 0
+	if forbidden {
+		f.groupsStatus = http.StatusForbidden
+	}
 }
 
 // SetRatePerMinute changes the request budget while the fake runs.
@@ -451,10 +488,14 @@ func (f *Fake) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	if segs[0] == "groups" {
 		f.stateMu.Lock()
-		forbidden := f.groupsForbidden
+		status := f.groupsStatus
 		f.stateMu.Unlock()
-		if forbidden {
-			f.writeError(w, http.StatusForbidden, "forbidden", "The Groups feature is not available on your plan. Check your Billing page or reach out to us to ask.")
+		switch status {
+		case http.StatusForbidden:
+			f.writeError(w, status, "forbidden", "The Groups feature is not available on your plan. Check your Billing page or reach out to us to ask.")
+			return
+		case http.StatusNotFound:
+			f.writeError(w, status, "not_found", "Unrecognized URL: "+r.Method+" "+r.URL.Path)
 			return
 		}
 	}
@@ -472,7 +513,7 @@ func (f *Fake) serveAPI(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	ex, err := parseExpand(q, rt.expand)
+	ex, err := parseExpand(q, rt.expand, f.opts.Variant.RepeatedExpand)
 	if err != nil {
 		f.writeError(w, http.StatusBadRequest, "invalid_request", err.Error())
 		return

@@ -446,3 +446,32 @@ func TestSessionsBetweenIsHalfOpen(t *testing.T) {
 	assert.Empty(t, f.SessionsBetween(pivot.Add(time.Nanosecond), pivot.Add(time.Second)))
 	assert.Len(t, f.SessionsBetween(time.Time{}, f.Now().Add(time.Second)), len(all))
 }
+
+// Each Variant serves its reading and nothing else changes: the same
+// items, page for page.
+func TestFakeVariantsServeTheOtherReading(t *testing.T) {
+	const first = "/content_sessions?expand=answers&limit=3&order_by=-last_activity_at"
+	plain := decodeList(t, get(t, newFake(t, Options{Scale: 0.2}), first))
+	require.True(t, plain.HasMore)
+	last := ids(t, plain)[2]
+
+	abs := decodeList(t, get(t, newFake(t, Options{Scale: 0.2, Variant: Variants["absolute-next-page-url"]}), first))
+	assert.Equal(t, "https://api.userflow.com"+plain.NextPageURL, abs.NextPageURL)
+	assert.Equal(t, plain.Data, abs.Data)
+
+	bare := decodeList(t, get(t, newFake(t, Options{Scale: 0.2, Variant: Variants["bare-next-page-url"]}), first))
+	assert.Equal(t, "/content_sessions?starting_after="+last, bare.NextPageURL)
+	assert.Equal(t, plain.Data, bare.Data)
+
+	f := newFake(t, Options{Scale: 0.2, Variant: Variants["repeated-expand"]})
+	c := f.Content()[0]
+	e := requireError(t, get(t, f, "/content_versions?content_id="+c.ID+"&expand[]=questions&expand[]=tasks"), 400, "invalid_request")
+	assert.Contains(t, e.Error.Message, `unknown query parameter "expand[]"`)
+	requireError(t, get(t, f, "/content_versions/"+c.PublishedVersionID+"?expand[]=questions"), 400, "invalid_request")
+	repeated := get(t, f, "/content_versions?content_id="+c.ID+"&expand=questions&expand=tasks")
+	assert.NotContains(t, string(repeated.body), `"questions":null`)
+	assert.NotContains(t, string(repeated.body), `"tasks":null`)
+
+	requireError(t, get(t, newFake(t, Options{Scale: 0.2, Variant: Variants["groups-forbidden"]}), "/groups"), 403, "forbidden")
+	requireError(t, get(t, newFake(t, Options{Scale: 0.2, Variant: Variants["groups-not-found"]}), "/groups"), 404, "not_found")
+}

@@ -49,9 +49,18 @@ func arrayParam(q url.Values, name string) []string {
 	return append(append([]string(nil), q[name]...), q[name+"[]"]...)
 }
 
-func parseExpand(q url.Values, allowed []string) (expansion, error) {
+// parseExpand reads expand (and expand[], unless only the repeated form is
+// served).
+func parseExpand(q url.Values, allowed []string, repeatedOnly bool) (expansion, error) {
 	ex := expansion{}
-	for _, v := range arrayParam(q, "expand") {
+	paths := arrayParam(q, "expand")
+	if repeatedOnly {
+		if _, ok := q["expand[]"]; ok {
+			return nil, badf("unknown query parameter %q", "expand[]")
+		}
+		paths = q["expand"]
+	}
+	for _, v := range paths {
 		ok := false
 		for _, a := range allowed {
 			if v == a {
@@ -133,7 +142,7 @@ func (f *Fake) listPage(r *http.Request, l lister) (*listJSON, error) {
 			return nil, badf("order_by: /%s cannot be ordered by %q (allowed: %s)", l.resource, o, strings.Join(allowed, ", "))
 		}
 	}
-	ex, err := parseExpand(q, l.expand)
+	ex, err := parseExpand(q, l.expand, f.opts.Variant.RepeatedExpand)
 	if err != nil {
 		return nil, err
 	}
@@ -195,14 +204,14 @@ func (f *Fake) listPage(r *http.Request, l lister) (*listJSON, error) {
 	// come back later for items that arrive after the last one it saw.
 	next := url.Values{}
 	for k, v := range q {
-		if k != "starting_after" {
+		if k != "starting_after" && !f.opts.Variant.BareNextPageURL {
 			next[k] = v
 		}
 	}
 	if lastID != "" {
 		next.Set("starting_after", lastID)
 	}
-	out.NextPageURL = "/" + l.resource
+	out.NextPageURL = f.opts.Variant.NextPageHost + "/" + l.resource
 	if enc := next.Encode(); enc != "" {
 		out.NextPageURL += "?" + enc
 	}
