@@ -94,7 +94,8 @@ func TestRejectsAreReplacedByTheLoadOfTheirDay(t *testing.T) {
 // window's day, so they keep the rule they were written under. Doing it
 // again changes nothing.
 func TestRejectsTableFromBeforeRowDaysIsUpgraded(t *testing.T) {
-	before, err := os.ReadFile("testdata/rejects-before-row-day/00_etl.sql")
+	// The legacy release's etl_rejects is the one row_day was added to.
+	before, err := os.ReadFile("testdata/legacy/00_etl.sql")
 	require.NoError(t, err)
 	for _, by := range []string{"migrate", "first load"} {
 		t.Run(by, func(t *testing.T) {
