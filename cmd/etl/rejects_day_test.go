@@ -54,8 +54,8 @@ func TestRejectsStayUntilTheLoadOfTheirDay(t *testing.T) {
 		require.NoError(t, os.WriteFile(cfg, []byte(body), 0o644))
 		return cfg
 	}
-	// The engagement rate is a percentage with a decimal: never a bool.
-	bad := config("{name: summary/engagement, columns: {engagement_rate_pct: bool}}")
+	// A report's date is never a bool.
+	bad := config("{name: summary/engagement, columns: {date: bool}}")
 	fixed := config("{name: summary/engagement}")
 	// Days 17..21 of the issue, counted back from today.
 	d17, d18, d19, d20, d21 := daysAgo(14), daysAgo(13), daysAgo(12), daysAgo(11), daysAgo(10)
@@ -105,7 +105,7 @@ func TestRejectsStayUntilTheLoadOfTheirDay(t *testing.T) {
 					d := reportDay.FindStringSubmatch(r)
 					require.NotNil(t, d, r)
 					switch {
-					case strings.Contains(r, "column engagement_rate_pct: cannot read"):
+					case strings.Contains(r, "column date: cannot read"):
 						rows[i] = d[1] + " bad value"
 					case strings.Contains(r, " fields, got "):
 						rows[i] = d[1] + " torn line"
@@ -138,7 +138,7 @@ func TestRejectsStayUntilTheLoadOfTheirDay(t *testing.T) {
 				// As a load with the fixed config says: the column's type
 				// changed, and the table holds no row to convert.
 				db := env["CLICKHOUSE_DSN"][strings.LastIndex(env["CLICKHOUSE_DSN"], "/")+1:]
-				testsupport.ClickHouseQuery(t, env["CLICKHOUSE_DSN"], fmt.Sprintf("ALTER TABLE `%s`.whatfix_report_engagement MODIFY COLUMN engagement_rate_pct Nullable(Float64)", db))
+				testsupport.ClickHouseQuery(t, env["CLICKHOUSE_DSN"], fmt.Sprintf("ALTER TABLE `%s`.whatfix_report_engagement MODIFY COLUMN date Nullable(Date)", db))
 			}
 			backfill(fixed, d18, d19)
 			assert.Equal(t, []string{d18, d19}, loaded(), "the fixed config loads the good rows of the days it covers")
