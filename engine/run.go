@@ -338,7 +338,10 @@ func (r *Runner) begin(ctx context.Context, s *Stream, w window.Window, live *Li
 			return nil, fmt.Errorf("%s %s window %s: %s: start loading %s: %w", s.Source, s.Name, w, r.opts.Sink.Name(), t.Name, err)
 		}
 		var win *window.Window
-		if s.Windowed {
+		if s.Windowed && t != schemas.Rejects {
+			// reject decides which rejects the window takes: a reject's day
+			// may be the window's first day, which a window not starting at
+			// midnight does not contain.
 			win = &em.window
 		}
 		tl := &tableLoad{table: t, writer: wr, batch: transform.NewBatcher(r.opts.Allocator, t, em.meta, r.opts.BatchRows, win),
@@ -388,8 +391,13 @@ func (e *emitter) landed(ctx context.Context, tl *tableLoad, err error, row Row)
 		tl.outside++
 		return nil
 	case errors.As(err, &ve):
-		tl.rejects++
-		return e.reject(ctx, tl.table.Name, err.Error(), row)
+		outside, err := e.reject(ctx, tl.table.Name, err.Error(), row)
+		if outside {
+			tl.outside++
+		} else {
+			tl.rejects++
+		}
+		return err
 	}
 	return err
 }
@@ -571,41 +579,62 @@ func (tl *tableLoad) stopBuild() {
 }
 
 func (e *emitter) Reject(ctx context.Context, table, reason string, row Row) error {
+	outside, err := e.reject(ctx, table, reason, row)
 	if tl, ok := e.tables[table]; ok {
 		tl.mu.Lock()
-		tl.rejects++
+		if outside {
+			tl.outside++
+		} else {
+			tl.rejects++
+		}
 		tl.mu.Unlock()
 	}
-	return e.reject(ctx, table, reason, row)
+	return err
 }
 
-func (e *emitter) reject(ctx context.Context, table, reason string, row Row) error {
+// reject records row as a reject of table on its row's day, or on the
+// window's first day when the row has no day that reads. A row whose day
+// lies outside the window is left to the window that holds it, as a good
+// row is (outside says so): only a load that covers a reject's day may
+// replace it, so no load may write one on a day it does not cover.
+func (e *emitter) reject(ctx context.Context, table, reason string, row Row) (outside bool, err error) {
+	values := row.Values
+	if values == nil && row.Layout != nil {
+		values = row.Layout.Map(row.Fields)
+	}
+	day, from := window.Floor(e.window.Start), schemas.RowDayFromWindow
+	if t := e.stream.Table(table); t != nil && e.stream.Windowed && t.Disposition != schemas.ReplaceAll && values != nil {
+		if at, ok := transform.DayValue(t, values[t.Day]); ok {
+			if !e.window.Contains(at) {
+				return true, nil
+			}
+			day, from = window.Floor(at), schemas.RowDayFromRow
+		}
+	}
 	e.live.Rejects.Add(1)
 	raw := row.Raw
 	if raw == "" && len(row.RawJSON) > 0 {
 		raw = string(row.RawJSON)
 	}
-	if raw == "" && row.Values != nil {
-		raw = rawJSON(row.Values)
-	}
-	if raw == "" && row.Layout != nil {
-		raw = rawJSON(row.Layout.Map(row.Fields))
+	if raw == "" && values != nil {
+		raw = rawJSON(values)
 	}
 	sum := sha256.Sum256([]byte(table + "\x00" + reason + "\x00" + raw))
 	rj := e.rejects
 	rj.mu.Lock()
 	defer rj.mu.Unlock()
-	err := rj.batch.Append(map[string]any{
+	err = rj.batch.Append(map[string]any{
 		"source": e.stream.Source, "stream": e.stream.Name, "table_name": table,
 		"window_start": e.window.Start, "window_end": e.window.End,
+		schemas.RowDay: day, schemas.RowDayFrom: from,
 		"location": row.Where, "reason": reason, "raw": raw,
 		"row_hash": hex.EncodeToString(sum[:16]),
 	})
 	if err != nil {
-		return fmt.Errorf("record reject for %s: %w", table, err)
+		return false, fmt.Errorf("record reject for %s: %w", table, err)
 	}
 	rj.rows++
-	return e.flushIfFull(ctx, rj)
+	return false, e.flushIfFull(ctx, rj)
 }
 
 func rawJSON(v map[string]any) string {

@@ -323,3 +323,66 @@ func TestRunReusesBlocksWithoutMixingRows(t *testing.T) {
 	assert.Equal(t, byMap.Rows("events"), byLayout.Rows("events"))
 	assert.Equal(t, byMap.Rows("etl_rejects"), byLayout.Rows("etl_rejects"))
 }
+
+// A reject lives on its row's day when the row has one that reads, so that
+// only a load covering that day replaces it; without one it lives on the
+// window's first day. A bad row whose day lies outside the window is left
+// to the window that holds it, as a good row is.
+func TestRejectsCarryTheirRowsDay(t *testing.T) {
+	layout := transform.MustLayout(events, "id", "value", "at")
+	tests := []struct {
+		name     string
+		w        window.Window
+		emit     func(ctx context.Context, out Emitter) error
+		rejects  int64
+		day      string
+		from     string
+		windowed bool
+	}{
+		{"a bad value, the day reads", window.New(day("2026-11-01"), day("2026-11-04")), func(ctx context.Context, out Emitter) error {
+			return out.Emit(ctx, "events", Row{Values: map[string]any{"id": "a", "value": "x", "at": "2026-11-02T10:00:00Z"}})
+		}, 1, "2026-11-02", "row", true},
+		{"a layout row, the day reads", window.New(day("2026-11-01"), day("2026-11-04")), func(ctx context.Context, out Emitter) error {
+			return out.Emit(ctx, "events", Row{Layout: layout, Fields: []transform.Value{transform.Str("a"), transform.Str("x"), transform.Str("2026-11-03T23:59:59Z")}})
+		}, 1, "2026-11-03", "row", true},
+		{"the day does not read", window.New(day("2026-11-01"), day("2026-11-04")), func(ctx context.Context, out Emitter) error {
+			return out.Emit(ctx, "events", Row{Values: map[string]any{"id": "a", "value": 1, "at": "yesterday"}})
+		}, 1, "2026-11-01", "window", true},
+		{"a line that does not parse", window.New(day("2026-11-01"), day("2026-11-04")), func(ctx context.Context, out Emitter) error {
+			return out.Reject(ctx, "events", "expected 3 fields, got 2", Row{Raw: "a,b"})
+		}, 1, "2026-11-01", "window", true},
+		{"a line that does not parse, its day known", window.New(day("2026-11-01"), day("2026-11-04")), func(ctx context.Context, out Emitter) error {
+			return out.Reject(ctx, "events", "expected 3 fields, got 2", Row{Raw: "a,b", Values: map[string]any{"at": day("2026-11-03")}})
+		}, 1, "2026-11-03", "row", true},
+		{"the day lies after the window", window.New(day("2026-11-01"), day("2026-11-04")), func(ctx context.Context, out Emitter) error {
+			return out.Emit(ctx, "events", Row{Values: map[string]any{"id": "a", "value": "x", "at": "2026-11-04T00:00:00Z"}})
+		}, 0, "", "", true},
+		{"a window not starting at midnight", window.New(day("2026-11-01").Add(6*time.Hour), day("2026-11-02").Add(6*time.Hour)), func(ctx context.Context, out Emitter) error {
+			return out.Emit(ctx, "events", Row{Values: map[string]any{"id": "a", "value": "x", "at": "2026-11-01T07:00:00Z"}})
+		}, 1, "2026-11-01", "row", true},
+		{"a snapshot stream", window.New(day("2026-11-01"), day("2026-11-02")), func(ctx context.Context, out Emitter) error {
+			return out.Reject(ctx, "snap", "bad", Row{Values: map[string]any{"at": day("2026-10-03")}})
+		}, 1, "2026-11-01", "window", false},
+	}
+	snap := &schemas.Table{Name: "snap", Columns: []schemas.Column{{Name: "id", Type: schemas.String}}, Disposition: schemas.ReplaceAll}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sink := loadtest.NewSink()
+			s := stream(func(ctx context.Context, _ window.Window, out Emitter) error { return tt.emit(ctx, out) })
+			if !tt.windowed {
+				s.Windowed, s.Tables = false, []*schemas.Table{snap}
+			}
+			res := NewRunner(Options{Sink: sink}).Run(context.Background(), s, tt.w)
+			require.NoError(t, res.Err)
+			assert.Equal(t, tt.rejects, res.Rejects)
+			rejects := sink.Rows(schemas.Rejects.Name)
+			require.Len(t, rejects, int(tt.rejects))
+			if tt.rejects == 0 {
+				return
+			}
+			assert.Equal(t, tt.day, rejects[0][schemas.RowDay])
+			assert.Equal(t, tt.from, rejects[0][schemas.RowDayFrom])
+			assert.Equal(t, tt.w.Start, rejects[0]["window_start"])
+		})
+	}
+}

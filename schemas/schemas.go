@@ -80,6 +80,11 @@ type Column struct {
 	Type     Type
 	Nullable bool
 	Doc      string
+	// Default, when set, is the SQL expression over the table's other
+	// columns that a row stored before this column existed reads as (the
+	// ClickHouse DEFAULT): adding the column to a live table is then exact
+	// for its old rows without rewriting them.
+	Default string
 }
 
 // Disposition says how a load of one window lands in the table, which is
@@ -240,7 +245,11 @@ func (t *Table) Validate() error {
 		if t.Day == "" {
 			return fmt.Errorf("table %s: replace-window needs a day column", t.Name)
 		}
-		if t.Partition != "" && t.Partition != t.Day {
+		// etl_rejects is replaced per stream by a rule of its own (both
+		// sinks special-case it): its ClickHouse months stay those of the
+		// window that saw a reject, which tables made before it had a day
+		// column of its own are partitioned by.
+		if t.Partition != "" && t.Partition != t.Day && t.Name != Rejects.Name {
 			return fmt.Errorf("table %s: replace-window partitions by its day column", t.Name)
 		}
 	case ReplaceAll:

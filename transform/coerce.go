@@ -404,3 +404,18 @@ func coerceCell(c schemas.Column, v any, out *cell) error {
 	}
 	return fmt.Errorf("column %s: unsupported type %s", c.Name, c.Type)
 }
+
+// DayValue reads v as t's day column the way a load of the row does (its
+// window check uses the same instant); ok is false when t has no day column
+// or v is missing or does not read as one.
+func DayValue(t *schemas.Table, v any) (time.Time, bool) {
+	c, ok := t.Column(t.Day)
+	if !ok || (c.Type != schemas.Timestamp && c.Type != schemas.Date) {
+		return time.Time{}, false
+	}
+	var cl cell
+	if err := coerceCell(c, v, &cl); err != nil || cl.null {
+		return time.Time{}, false
+	}
+	return cl.t, true
+}

@@ -184,7 +184,9 @@ func (r *reportRun) readCSV(ctx context.Context, f io.Reader, where string, base
 		}
 		var rowErr *reportcsv.RowError
 		if errors.As(err, &rowErr) {
-			if err := out.Reject(ctx, table, rowErr.Error(), engine.Row{Raw: rec.Raw, Where: fmt.Sprintf("%s line %d", where, rec.Line)}); err != nil {
+			// base carries the report day the line was requested for: the
+			// reject lives on that day, as the line's row would.
+			if err := out.Reject(ctx, table, rowErr.Error(), engine.Row{Raw: rec.Raw, Values: base, Where: fmt.Sprintf("%s line %d", where, rec.Line)}); err != nil {
 				return fmt.Errorf("%s line %d: %w", where, rec.Line, err)
 			}
 			continue
@@ -275,7 +277,7 @@ func (r *reportRun) emitJSONRow(ctx context.Context, raw json.RawMessage, where 
 	table := r.spec.table.Name
 	keys, vals, err := orderedObject(raw)
 	if err != nil {
-		if err := out.Reject(ctx, table, "not a report row: "+err.Error(), engine.Row{Raw: string(raw), Where: where}); err != nil {
+		if err := out.Reject(ctx, table, "not a report row: "+err.Error(), engine.Row{Raw: string(raw), Values: base, Where: where}); err != nil {
 			return fmt.Errorf("%s: %w", where, err)
 		}
 		return nil

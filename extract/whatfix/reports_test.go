@@ -299,6 +299,7 @@ func TestMalformedCSVRowIsRejectedAndNeighboursLoad(t *testing.T) {
 	assert.Equal(t, "line 3: expected 6 fields, got 7", rj.Reason)
 	assert.Equal(t, "broken,broken,broken,broken,broken,broken,extra field", rj.Row.Raw)
 	assert.Equal(t, "report summary/mostPopularFlows day 2026-03-01 line 3", rj.Row.Where)
+	assert.Equal(t, day("2026-03-01"), rj.Row.Values[ReportDate], "the reject carries the day the line was requested for")
 	assert.Len(t, rec.Rows("whatfix_report_most_popular_flows"), len(fx.fake.Flows()), "every good row still loads")
 }
 

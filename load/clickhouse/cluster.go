@@ -167,7 +167,7 @@ func ClusterDDL(t *schemas.Table, db string, c ClusterNames) []string {
 	plain := make([]string, len(t.Columns))
 	commented := make([]string, len(t.Columns))
 	for i, col := range t.Columns {
-		plain[i] = "    " + quoteIdent(col.Name) + " " + ColumnType(col)
+		plain[i] = "    " + columnTypeDefault(col)
 		commented[i] = ColumnDefinition(col)
 	}
 	storage := StorageTable(t)
@@ -705,7 +705,7 @@ func (s *Sink) ensureCluster(ctx context.Context, t *schemas.Table) error {
 			}
 			continue
 		}
-		q := fmt.Sprintf("ALTER TABLE %s%s ADD COLUMN %s %s", s.qualified(local), s.cluster.names.on(), quoteIdent(c.Name), ColumnType(c))
+		q := fmt.Sprintf("ALTER TABLE %s%s ADD COLUMN %s%s", s.qualified(local), s.cluster.names.on(), columnTypeDefault(c), after(t, c))
 		if err := s.exec(ctx, q); err != nil {
 			return fmt.Errorf("add column %s to %s on cluster %s: %w", c.Name, local, s.cluster.names.Cluster, err)
 		}
@@ -733,7 +733,7 @@ func (s *Sink) ensureCluster(ctx context.Context, t *schemas.Table) error {
 			if _, ok := cols[c.Name]; ok || len(cols) == 0 {
 				continue
 			}
-			if err := ns.exec(ctx, fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s", ns.qualified(storage), strings.TrimSpace(ColumnDefinition(c)))); err != nil {
+			if err := ns.exec(ctx, fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s%s", ns.qualified(storage), strings.TrimSpace(ColumnDefinition(c)), after(t, c))); err != nil {
 				return fmt.Errorf("add column %s to %s: %w", c.Name, storage, err)
 			}
 		}

@@ -89,9 +89,19 @@ func identList(names []string) string {
 
 // ColumnDefinition renders one column line of CREATE TABLE.
 func ColumnDefinition(c schemas.Column) string {
-	s := "    " + quoteIdent(c.Name) + " " + ColumnType(c)
+	s := "    " + columnTypeDefault(c)
 	if c.Doc != "" {
 		s += " COMMENT " + quoteString(c.Doc)
+	}
+	return s
+}
+
+// columnTypeDefault is a column's name, type and DEFAULT, if any: what
+// every table of a column carries, with or without its comment.
+func columnTypeDefault(c schemas.Column) string {
+	s := quoteIdent(c.Name) + " " + ColumnType(c)
+	if c.Default != "" {
+		s += " DEFAULT " + c.Default
 	}
 	return s
 }

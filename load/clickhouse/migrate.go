@@ -194,7 +194,7 @@ func (s *Sink) Ensure(ctx context.Context, t *schemas.Table) (err error) {
 		for _, c := range t.Columns {
 			typ, ok := have[c.Name]
 			if !ok {
-				if err := s.exec(ctx, fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s", s.qualified(StorageTable(t)), strings.TrimSpace(ColumnDefinition(c)))); err != nil {
+				if err := s.exec(ctx, fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s%s", s.qualified(StorageTable(t)), strings.TrimSpace(ColumnDefinition(c)), after(t, c))); err != nil {
 					return fmt.Errorf("add column %s to %s: %w", c.Name, t.Name, err)
 				}
 				continue
@@ -243,9 +243,17 @@ func (s *Sink) copyLegacyRejects(ctx context.Context) error {
 		return err
 	}
 	if n == 0 {
-		names := make([]string, len(schemas.Rejects.Columns))
-		for i, c := range schemas.Rejects.Columns {
-			names[i] = c.Name
+		// The columns added since (row_day) take their DEFAULT: the
+		// window's day, the day those rejects were replaced by.
+		have, err := s.columns(ctx, schemas.Rejects.Name+"_raw")
+		if err != nil {
+			return err
+		}
+		var names []string
+		for _, c := range schemas.Rejects.Columns {
+			if _, ok := have[c.Name]; ok {
+				names = append(names, c.Name)
+			}
 		}
 		cols := identList(names)
 		q := fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM %s FINAL ORDER BY window_start DESC LIMIT 1 BY source, stream, table_name, row_hash",
@@ -258,6 +266,17 @@ func (s *Sink) copyLegacyRejects(ctx context.Context) error {
 		return fmt.Errorf("drop %s: %w", raw, err)
 	}
 	return nil
+}
+
+// after places a column added to a live table where the declaration has
+// it (after the column declared before it), so that the table reads as a
+// new one does; the first column is appended.
+func after(t *schemas.Table, c schemas.Column) string {
+	i := t.Index(c.Name)
+	if i <= 0 {
+		return ""
+	}
+	return " AFTER " + quoteIdent(t.Columns[i-1].Name)
 }
 
 // columns returns name -> type of a table's columns, empty if it is absent.

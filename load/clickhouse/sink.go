@@ -687,28 +687,29 @@ func (w *writer) prepareWindow(ctx context.Context) error {
 }
 
 // prepareRejects rebuilds the months of etl_rejects this load changes. A
-// stream's rejects are keyed by the row (source, stream, table_name,
-// row_hash) and replaced over the days the window reloads: the rebuilt
-// months keep the other streams' rows, this stream's rows outside the
-// window, minus those the window saw again (they now carry this window).
+// stream's rejects are replaced over the days the window covers (row_day):
+// a reject of a row that now loads goes with the load of its day, and one
+// whose day the load does not cover stays, whatever window saw it. A reject
+// whose day is its window's (the row had none) also goes when this load
+// saw it again, wherever it sits, so that it is one row whatever windows
+// saw it. The rebuilt months (those of the window that saw each reject)
+// keep the other streams' rows and this stream's rows that do not go.
 func (w *writer) prepareRejects(ctx context.Context) error {
-	s, day := w.sink, quoteIdent(w.table.Day)
+	s, day, month := w.sink, quoteIdent(w.table.Day), monthOf(w.table)
 	lo, hi := literal(w.table, w.window.Start), literal(w.table, w.window.End)
 	source, name, _ := strings.Cut(w.stream, ".")
 	mine := fmt.Sprintf("source = %s AND stream = %s", quoteString(source), quoteString(name))
-	// The new rows are the staged rows of this stream that start at the
-	// window's start (the engine stamps it on every reject); a kept row of
-	// this stream never does, since the rows of the window's days go.
-	seenAgain := fmt.Sprintf("(source, stream, table_name, row_hash) IN (SELECT source, stream, table_name, row_hash FROM %s WHERE %s AND %s = %s)",
-		s.qualified(w.staging), mine, day, lo)
+	seenAgain := fmt.Sprintf("(%s = %s AND (source, stream, table_name, row_hash) IN (SELECT source, stream, table_name, row_hash FROM %s))",
+		quoteIdent(schemas.RowDayFrom), quoteString(schemas.RowDayFromWindow), s.qualified(w.staging))
 	inWindow := fmt.Sprintf("(%s >= %s AND %s < %s)", day, lo, day, hi)
 	if w.whole {
 		inWindow = "1"
 	}
+	goes := fmt.Sprintf("%s AND (%s OR %s)", mine, inWindow, seenAgain)
 	// A month where nothing is staged and no live row of this stream goes
 	// would be rebuilt as it is: only the others are. One query finds both.
-	ids, err := s.strings(ctx, fmt.Sprintf("SELECT DISTINCT toString(toYYYYMM(%s)) FROM %s WHERE %s AND (%s OR %s) UNION ALL SELECT DISTINCT toString(toYYYYMM(%s)) FROM %s",
-		day, s.qualified(w.target), mine, inWindow, seenAgain, day, s.qualified(w.staging)))
+	ids, err := s.strings(ctx, fmt.Sprintf("SELECT DISTINCT toString(%s) FROM %s WHERE %s UNION ALL SELECT DISTINCT toString(%s) FROM %s",
+		month, s.qualified(w.target), goes, month, s.qualified(w.staging)))
 	if err != nil {
 		return fmt.Errorf("find the months of new rejects and of earlier ones that go: %w", err)
 	}
@@ -717,14 +718,29 @@ func (w *writer) prepareRejects(ctx context.Context) error {
 		months[id] = true
 	}
 	sorted := slices.Sorted(maps.Keys(months))
-	for _, id := range sorted {
-		keep := fmt.Sprintf("INSERT INTO %s SELECT * FROM %s WHERE toYYYYMM(%s) = %s AND NOT (%s AND (%s OR %s))",
-			s.qualified(w.staging), s.qualified(w.target), day, id, mine, inWindow, seenAgain)
-		if err := s.exec(ctx, keep); err != nil {
-			return fmt.Errorf("keep the rejects month %s does not reload: %w", id, err)
-		}
+	if len(sorted) == 0 {
+		return nil
+	}
+	// One statement for every month: its IN set is read from staging
+	// before the rows it keeps are written there, so it holds exactly the
+	// rejects this load staged.
+	keep := fmt.Sprintf("INSERT INTO %s SELECT * FROM %s WHERE %s IN (%s) AND NOT (%s)",
+		s.qualified(w.staging), s.qualified(w.target), month, strings.Join(sorted, ", "), goes)
+	if err := s.exec(ctx, keep); err != nil {
+		return fmt.Errorf("keep the rejects months %s do not replace: %w", strings.Join(sorted, ", "), err)
 	}
 	return w.addMonthSwaps(ctx, sorted)
+}
+
+// monthOf is the month (toYYYYMM) of t's partition column: its day column
+// but for etl_rejects, whose months are those of the window that saw a
+// reject.
+func monthOf(t *schemas.Table) string {
+	col := t.Partition
+	if col == "" {
+		col = t.Day
+	}
+	return fmt.Sprintf("toYYYYMM(%s)", quoteIdent(col))
 }
 
 // addMonthSwaps adds a swap of each month (a toYYYYMM partition id) of
@@ -737,7 +753,7 @@ func (w *writer) addMonthSwaps(ctx context.Context, ids []string) error {
 	s := w.sink
 	qctx, cancel := context.WithTimeout(ctx, s.opts.QueryTimeout)
 	defer cancel()
-	rows, err := s.conn.Query(qctx, fmt.Sprintf("SELECT toString(toYYYYMM(%s)) AS m, count() FROM %s GROUP BY m", quoteIdent(w.table.Day), s.qualified(w.staging)))
+	rows, err := s.conn.Query(qctx, fmt.Sprintf("SELECT toString(%s) AS m, count() FROM %s GROUP BY m", monthOf(w.table), s.qualified(w.staging)))
 	if err != nil {
 		return fmt.Errorf("count %s by month: %w", w.staging, err)
 	}

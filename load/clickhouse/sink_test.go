@@ -441,7 +441,7 @@ func rejectRows(w window.Window, stream string, hashes ...string) []map[string]a
 	var out []map[string]any
 	for _, h := range hashes {
 		out = append(out, map[string]any{"source": "src", "stream": stream, "table_name": "t", "window_start": w.Start, "window_end": w.End,
-			"location": "page 1", "reason": "bad", "raw": "{" + h + "}", "row_hash": h})
+			"row_day": w.Start, "row_day_from": "window", "location": "page 1", "reason": "bad", "raw": "{" + h + "}", "row_hash": h})
 	}
 	return out
 }

@@ -101,8 +101,9 @@ func (w *Writer) prepare() error {
 		}
 	}
 	if w.keys != nil {
-		// Rejects seen again: their earlier copies on days outside the
-		// window go, so that a reject is one row whatever windows saw it.
+		// Rejects seen again that live on their window's day (their row
+		// has none): their earlier copies on days outside the window go,
+		// so that such a reject is one row whatever windows saw it.
 		more, err := w.dropSeenAgain(tableDir, days)
 		if err != nil {
 			return err

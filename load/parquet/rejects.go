@@ -13,6 +13,8 @@ import (
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
 	parquetgo "github.com/parquet-go/parquet-go"
+
+	"github.com/adoptionlabs/etl/schemas"
 )
 
 // rejectKey is the columns that identify a reject (schemas.Rejects.Key).
@@ -45,9 +47,58 @@ func (w *Writer) collectKeys(rec arrow.Record, n int) error {
 	return nil
 }
 
+// lookupRejectDay finds the leaf columns of row_day and row_day_from.
+func (w *Writer) lookupRejectDay() error {
+	for _, c := range []struct {
+		name string
+		idx  *int
+	}{{schemas.RowDay, &w.rowDayIdx}, {schemas.RowDayFrom, &w.rowDayFromIdx}} {
+		leaf, ok := w.schema.Lookup(c.name)
+		if !ok {
+			return fmt.Errorf("table %s has no column %s", w.table.Name, c.name)
+		}
+		*c.idx = leaf.ColumnIndex
+	}
+	return nil
+}
+
+// ownDay reports whether a reject read back lives on its row's own day:
+// only a load of that day replaces it. Another reject with the same key is
+// another row (the same text on another day), not this one seen again.
+func (w *Writer) ownDay(row parquetgo.Row) bool {
+	for _, v := range row {
+		if v.Column() == w.rowDayFromIdx {
+			return string(v.ByteArray()) == schemas.RowDayFromRow
+		}
+	}
+	return false
+}
+
+// withWindowDay fills in the day of a reject from a file written before
+// rejects had one (today's schema reads the missing columns as zero
+// values): such a reject lives on the first day of its window, the dt= day
+// of its file.
+func (w *Writer) withWindowDay(row parquetgo.Row, day int32) {
+	for _, v := range row {
+		if v.Column() == w.rowDayFromIdx && len(v.ByteArray()) != 0 {
+			return
+		}
+	}
+	for i, v := range row {
+		switch v.Column() {
+		case w.rowDayIdx:
+			row[i] = parquetgo.Int32Value(day).Level(v.RepetitionLevel(), v.DefinitionLevel(), v.Column())
+		case w.rowDayFromIdx:
+			row[i] = parquetgo.ByteArrayValue([]byte(schemas.RowDayFromWindow)).Level(v.RepetitionLevel(), v.DefinitionLevel(), v.Column())
+		}
+	}
+}
+
 // dropSeenAgain rewrites this stream's reject files on the days outside
-// replacing whose rows include a reject this load staged again, without
-// those rows, and returns the days it staged that way.
+// replacing that hold a reject this load staged again, without it, and
+// returns the days it staged that way. Only rejects that live on their
+// window's day count as seen again: one on its row's own day goes only
+// with a load of that day.
 func (w *Writer) dropSeenAgain(tableDir string, replacing []int32) ([]int32, error) {
 	if len(w.keys) == 0 {
 		return nil, nil
@@ -192,8 +243,8 @@ func (w *Writer) eachRow(path string, fn func(row parquetgo.Row, key string, ver
 func (w *Writer) countSeenAgain(paths []string) (int, error) {
 	n := 0
 	for _, p := range paths {
-		err := w.eachRow(p, func(_ parquetgo.Row, key string, _ int64) error {
-			if w.keys[key] {
+		err := w.eachRow(p, func(row parquetgo.Row, key string, _ int64) error {
+			if w.keys[key] && !w.ownDay(row) {
 				n++
 			}
 			return nil
@@ -209,9 +260,10 @@ func (w *Writer) countSeenAgain(paths []string) (int, error) {
 // this load's file of day.
 func (w *Writer) copyUnseen(path string, day int32) error {
 	return w.eachRow(path, func(row parquetgo.Row, key string, _ int64) error {
-		if w.keys[key] {
+		if w.keys[key] && !w.ownDay(row) {
 			return nil
 		}
+		w.withWindowDay(row, day)
 		df, err := w.file(day)
 		if err != nil {
 			return err

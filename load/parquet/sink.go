@@ -214,6 +214,11 @@ func (s *Sink) Begin(ctx context.Context, t *schemas.Table, w window.Window, str
 	if err := wr.lookupKey(); err != nil {
 		return nil, err
 	}
+	if wr.keys != nil {
+		if err := wr.lookupRejectDay(); err != nil {
+			return nil, err
+		}
+	}
 	n := s.begins.Add(1)
 	wr.staging = filepath.Join(s.dir, stagingDir, wr.fileRun, t.Name, fileSafe(stream, true), fmt.Sprint(n))
 	wr.trash = filepath.Join(s.dir, trashDir, wr.fileRun, t.Name, fmt.Sprintf("%s-%d", fileSafe(stream, false), n))

@@ -269,7 +269,7 @@ func TestStreamsSharingATableKeepEachOthersFiles(t *testing.T) {
 		w := days("2026-01-05", "2026-01-06")
 		reject := func(stream, reason string) row {
 			return row{"source": strings.Split(stream, ".")[0], "stream": stream, "table_name": "t", "window_start": w.Start, "window_end": w.End,
-				"location": "page 1", "reason": reason, "raw": "{}", "row_hash": reason, "_extracted_at": w.Start, "_run_id": "run1"}
+				"row_day": w.Start, "row_day_from": "window", "location": "page 1", "reason": reason, "raw": "{}", "row_hash": reason, "_extracted_at": w.Start, "_run_id": "run1"}
 		}
 		// "a.b" is a prefix of "a.b-c": the file prefix must still tell them apart.
 		loadRows(t, s, schemas.Rejects, w, "a.b", []row{reject("a.b", "first")})

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -177,4 +179,102 @@ func TestAFileFinishedInTheBackgroundFailsTheLoad(t *testing.T) {
 	assert.Contains(t, err.Error(), "finish part file")
 	assert.Empty(t, gens(t, dir), "nothing of the load is visible")
 	assert.Empty(t, leftovers(t, dir), "the failed load's staging is gone")
+}
+
+// rejectDays lists the live rejects as "dt row_day row_day_from raw".
+func rejectDays(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	for _, r := range readTable(t, dir, schemas.Rejects) {
+		out = append(out, r["dt"].(string)+" "+r[schemas.RowDay].(time.Time).Format(time.DateOnly)+" "+r[schemas.RowDayFrom].(string)+" "+r["raw"].(string))
+	}
+	sort.Strings(out)
+	return out
+}
+
+// A reject lives on its row's day: a load replaces the rejects of the days
+// it covers, and no other. A later window that saw some of a window's rows
+// again does not take the rejects of the days it did not cover; a fixed
+// load takes the rejects of the rows it now loads, whatever window saw
+// them. The same text on two days is two rejects.
+func TestRejectsAreReplacedByTheLoadOfTheirDay(t *testing.T) {
+	dir := t.TempDir()
+	s := newSink(t, dir, Options{})
+	load := func(w window.Window, fixed bool) {
+		t.Helper()
+		st := &engine.Stream{Source: "src", Name: "report", Windowed: true, Tables: []*schemas.Table{daily}, Extract: func(ctx context.Context, w window.Window, out engine.Emitter) error {
+			for _, d := range w.Days() {
+				n := any("many")
+				if fixed {
+					n = 3
+				}
+				// The report's line carries no date: the request does.
+				if err := out.Emit(ctx, daily.Name, engine.Row{Values: row{"day": d, "gen": "g", "n": n}, Raw: "g,many", Where: "line 2"}); err != nil {
+					return err
+				}
+			}
+			// A line without a day that reads lives on the window's day.
+			return out.Reject(ctx, daily.Name, "expected 3 fields", engine.Row{Raw: "torn", Where: "line 3"})
+		}}
+		require.NoError(t, engine.NewRunner(engine.Options{Sink: s, RunID: "run-" + w.Start.Format("0102")}).Run(context.Background(), st, w).Err)
+	}
+	load(days("2026-11-17", "2026-11-19"), false)
+	load(days("2026-11-19", "2026-11-21"), false)
+	assert.Equal(t, []string{
+		"dt=2026-11-17 2026-11-17 row g,many", "dt=2026-11-18 2026-11-18 row g,many",
+		"dt=2026-11-19 2026-11-19 row g,many", "dt=2026-11-19 2026-11-19 window torn",
+		"dt=2026-11-20 2026-11-20 row g,many", "dt=2026-11-21 2026-11-21 row g,many",
+	}, prefixed(rejectDays(t, dir)), "the torn line seen again moved to the later window's day")
+
+	load(days("2026-11-18", "2026-11-19"), true)
+	assert.Equal(t, []string{
+		"dt=2026-11-17 2026-11-17 row g,many",
+		"dt=2026-11-18 2026-11-18 window torn",
+		"dt=2026-11-20 2026-11-20 row g,many", "dt=2026-11-21 2026-11-21 row g,many",
+	}, prefixed(rejectDays(t, dir)), "the days 18 and 19 load now; 17, 20 and 21 were not pulled again")
+	assert.Equal(t, map[string][]string{"2026-11-18": {"g"}, "2026-11-19": {"g"}}, gens(t, dir))
+	assert.Empty(t, leftovers(t, dir))
+}
+
+func prefixed(rows []string) []string {
+	for i, r := range rows {
+		rows[i] = "dt=" + r
+	}
+	return rows
+}
+
+// Reject files written before rejects had a day of their own (dt= is the
+// window's start) keep working: such a reject goes with a load of its
+// window's day or when seen again, as before, and a rewrite of its file
+// gives it that day.
+func TestRejectsWrittenBeforeRowDaysKeepTheWindowRule(t *testing.T) {
+	dir := t.TempDir()
+	s := newSink(t, dir, Options{})
+	old := *schemas.Rejects
+	old.Columns = nil
+	for _, c := range schemas.Rejects.Columns {
+		if c.Name != schemas.RowDay && c.Name != schemas.RowDayFrom {
+			old.Columns = append(old.Columns, c)
+		}
+	}
+	old.Name, old.Day = "old_rejects", "window_start"
+	w := days("2026-11-17", "2026-11-19")
+	legacy := func(raw string) row {
+		return row{"source": "src", "stream": "report", "table_name": daily.Name, "window_start": w.Start, "window_end": w.End,
+			"location": "line 2", "reason": "bad", "raw": raw, "row_hash": raw, "_extracted_at": w.Start, "_run_id": "old"}
+	}
+	loadRows(t, s, &old, w, "src.report", []row{legacy("seen again"), legacy("not seen")})
+	require.NoError(t, os.Rename(filepath.Join(dir, old.Name), filepath.Join(dir, schemas.Rejects.Name)))
+
+	now := func(raw, from string, d time.Time) row {
+		r := legacy(raw)
+		r["window_start"], r["window_end"], r[schemas.RowDay], r[schemas.RowDayFrom] = d, d.Add(window.Day), d, from
+		return r
+	}
+	loadRows(t, s, schemas.Rejects, days("2026-11-20", "2026-11-20"), "src.report", []row{now("seen again", "row", day("2026-11-20"))})
+	assert.Equal(t, []string{"dt=2026-11-17 2026-11-17 window not seen", "dt=2026-11-20 2026-11-20 row seen again"}, prefixed(rejectDays(t, dir)),
+		"the old copy of the reject seen again goes; the other is rewritten with its window's day")
+
+	loadRows(t, s, schemas.Rejects, days("2026-11-17", "2026-11-17"), "src.report")
+	assert.Equal(t, []string{"dt=2026-11-20 2026-11-20 row seen again"}, prefixed(rejectDays(t, dir)), "a load of its window's day replaces it")
 }

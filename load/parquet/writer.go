@@ -54,6 +54,9 @@ type Writer struct {
 	// keyIdx and versionIdx are the leaf columns of keyCols and Version.
 	keyIdx     []int
 	versionIdx int
+	// rowDayIdx and rowDayFromIdx are the leaf columns of a reject's day
+	// and of where it comes from (etl_rejects only).
+	rowDayIdx, rowDayFromIdx int
 	// whole: replace all of this stream's files, not only the window's days
 	// (etl_rejects of a snapshot stream).
 	whole bool
