@@ -11,15 +11,63 @@ import (
 // Selection is what a command runs.
 type Selection struct {
 	Streams []*engine.Stream
-	// Skipped says, one line per source, why a configured source does not
-	// run (disabled, credentials not set).
-	Skipped []string
+	// Skipped are the selected sources that do not run: disabled, or
+	// without their credentials.
+	Skipped []Skipped
+}
+
+// Skipped is a selected source that does not run.
+type Skipped struct {
+	Source string
+	// Streams are the source's streams the command asked for.
+	Streams []string
+	// Disabled is `enabled: false`: not running is what the config means.
+	Disabled bool
+	// Missing names the unset variables of a source that cannot run.
+	Missing []string
+	// Config is the path of the config file, for the line that says why.
+	Config string
+}
+
+// Status is the source's status in the run report: "disabled", or
+// "skipped: USERFLOW_API_KEY unset".
+func (s Skipped) Status() string {
+	if s.Disabled {
+		return "disabled"
+	}
+	return "skipped: " + strings.Join(s.Missing, ", ") + " unset"
+}
+
+// Line says why the source does not run and, for one that cannot, what to
+// change.
+func (s Skipped) Line() string {
+	if s.Disabled {
+		return fmt.Sprintf("%s: disabled in %s", s.Source, s.Config)
+	}
+	it := "it"
+	if len(s.Missing) > 1 {
+		it = "them"
+	}
+	return fmt.Sprintf("%s: %s: set %s, or leave the source out with --source or `enabled: false` under sources.%s in %s",
+		s.Source, s.Status(), it, s.Source, s.Config)
+}
+
+// CannotRun lists the skipped sources that are not disabled: a source
+// configured to run that could not.
+func (sel *Selection) CannotRun() []Skipped {
+	var out []Skipped
+	for _, s := range sel.Skipped {
+		if !s.Disabled {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // Select opens the enabled sources with env and keeps the requested
 // streams (by NAME or SOURCE.NAME). Unknown names are configuration errors;
-// sources without credentials are skipped with one line each when
-// requireCreds.
+// sources without credentials are Skipped when requireCreds (whether that
+// fails the command is the command's call).
 func (cfg *Config) Select(env extract.Env, sources, streams []string, requireCreds bool) (*Selection, error) {
 	wantSrc := map[string]bool{}
 	for _, s := range sources {
@@ -67,12 +115,16 @@ func (cfg *Config) Select(env extract.Env, sources, streams []string, requireCre
 		if len(picked) == 0 {
 			continue
 		}
+		names := make([]string, len(picked))
+		for i, st := range picked {
+			names[i] = st.Name
+		}
 		if !src.Enabled && len(wantSrc) == 0 {
-			sel.Skipped = append(sel.Skipped, fmt.Sprintf("%s: disabled in %s", src.Name, cfg.Path))
+			sel.Skipped = append(sel.Skipped, Skipped{Source: src.Name, Streams: names, Disabled: true, Config: cfg.Path})
 			continue
 		}
 		if missing := src.Config.Missing(); requireCreds && len(missing) > 0 {
-			sel.Skipped = append(sel.Skipped, fmt.Sprintf("%s: skipped, credentials not set (%s)", src.Name, strings.Join(missing, ", ")))
+			sel.Skipped = append(sel.Skipped, Skipped{Source: src.Name, Streams: names, Missing: missing, Config: cfg.Path})
 			continue
 		}
 		sel.Streams = append(sel.Streams, picked...)
