@@ -113,6 +113,9 @@ type Config struct {
 	Run     RunConfig
 	State   State
 	Sources []*Source
+	// refs are the variables each setting reads, by dotted path
+	// ("sources.userflow.api_key": [USERFLOW_API_KEY]).
+	refs map[string][]string
 }
 
 // Secrets lists every credential value so logs and errors can redact them.
@@ -193,20 +196,26 @@ func isNameRune(r rune) bool {
 	return r == '_' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9'
 }
 
-// interpolateNode fills every scalar's ${...} references; a malformed one
-// is an error naming its line.
-func interpolateNode(n *yaml.Node, key string, lookup func(string) (string, bool)) error {
+// interpolateNode fills every scalar's ${...} references, recording in
+// refs the variables each setting (by its dotted path) reads; a malformed
+// reference is an error naming its line.
+func interpolateNode(n *yaml.Node, path string, lookup func(string) (string, bool), refs map[string][]string) error {
 	if n.Kind == yaml.ScalarNode && n.Tag != "!!binary" {
 		if ref := badRef(n.Value); ref != "" {
 			at := ""
-			if key != "" {
-				at = key + ": "
+			if i := strings.LastIndexByte(path, '.'); path != "" {
+				at = path[i+1:] + ": "
 			}
 			what := "is not a reference (a NAME is letters, digits and _, not starting with a digit)"
 			if !strings.Contains(n.Value[strings.Index(n.Value, ref):], "}") {
 				what = "has no closing }"
 			}
 			return fmt.Errorf("line %d: %s%s %s: write ${NAME} or ${NAME:-default} ($$ for a literal $)", n.Line, at, ref, what)
+		}
+		for _, m := range envRef.FindAllStringSubmatch(n.Value, -1) {
+			if m[1] != "" {
+				refs[path] = append(refs[path], m[1])
+			}
 		}
 		if v := Interpolate(n.Value, lookup); v != n.Value {
 			n.Value = v
@@ -218,11 +227,11 @@ func interpolateNode(n *yaml.Node, key string, lookup func(string) (string, bool
 		}
 	}
 	for i, c := range n.Content {
-		k := key
+		p := path
 		if n.Kind == yaml.MappingNode && i%2 == 1 {
-			k = n.Content[i-1].Value
+			p = strings.TrimPrefix(path+"."+n.Content[i-1].Value, ".")
 		}
-		if err := interpolateNode(c, k, lookup); err != nil {
+		if err := interpolateNode(c, p, lookup, refs); err != nil {
 			return err
 		}
 	}
@@ -261,7 +270,8 @@ func Load(path string, data []byte, lookup func(string) (string, bool)) (*Config
 	if len(root.Content) == 0 {
 		return nil, errorf("%s: empty file", path)
 	}
-	if err := interpolateNode(&root, "", lookup); err != nil {
+	refs := map[string][]string{}
+	if err := interpolateNode(&root, "", lookup, refs); err != nil {
 		return nil, errorf("%s: %v", path, err)
 	}
 	var f File
@@ -271,7 +281,7 @@ func Load(path string, data []byte, lookup func(string) (string, bool)) (*Config
 	if f.Version != 1 {
 		return nil, errorf("%s: version: want 1, got %d", path, f.Version)
 	}
-	cfg := &Config{Path: path, Sink: f.Sink, Run: f.Run, State: f.State}
+	cfg := &Config{Path: path, Sink: f.Sink, Run: f.Run, State: f.State, refs: refs}
 	if cfg.Sink.ClickHouse.Cluster == "" {
 		cfg.Sink.ClickHouse.Cluster, _ = lookup("CLICKHOUSE_CLUSTER")
 	}

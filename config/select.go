@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/adoptionlabs/etl/engine"
@@ -123,7 +124,7 @@ func (cfg *Config) Select(env extract.Env, sources, streams []string, requireCre
 			sel.Skipped = append(sel.Skipped, Skipped{Source: src.Name, Streams: names, Disabled: true, Config: cfg.Path})
 			continue
 		}
-		if missing := src.Config.Missing(); requireCreds && len(missing) > 0 {
+		if missing := cfg.UnsetVars(src); requireCreds && len(missing) > 0 {
 			sel.Skipped = append(sel.Skipped, Skipped{Source: src.Name, Streams: names, Missing: missing, Config: cfg.Path})
 			continue
 		}
@@ -135,6 +136,27 @@ func (cfg *Config) Select(env extract.Env, sources, streams []string, requireCre
 		}
 	}
 	return sel, nil
+}
+
+// UnsetVars names the unset variables of a source: the ones its block of the
+// config reads where a required setting is blank (a block may read
+// ${MY_KEY} instead of the variable the source's sample names).
+func (cfg *Config) UnsetVars(src *Source) []string {
+	var out []string
+	for _, name := range src.Config.Missing() {
+		vars := []string{name}
+		for _, v := range src.Plugin.Env {
+			if refs := cfg.refs["sources."+src.Name+"."+v.Setting]; v.Name == name && len(refs) > 0 {
+				vars = refs
+			}
+		}
+		for _, v := range vars {
+			if !slices.Contains(out, v) {
+				out = append(out, v)
+			}
+		}
+	}
+	return out
 }
 
 func selectError(format string, args ...any) error {
