@@ -135,7 +135,11 @@ func (a *app) execute(ctx context.Context, sel *pipeline.Selection, spec pipelin
 func failedLine(res *pipeline.Result) string {
 	var parts []string
 	for _, s := range res.CannotRun {
-		parts = append(parts, fmt.Sprintf("%s could not run (%s unset: set it, or leave the source out with --source or `enabled: false`)", s.Source, strings.Join(s.Missing, ", ")))
+		it := "it"
+		if len(s.Missing) > 1 {
+			it = "them"
+		}
+		parts = append(parts, fmt.Sprintf("%s could not run (%s unset: set %s, or leave the source out with --source or `enabled: false`)", s.Source, strings.Join(s.Missing, ", "), it))
 	}
 	change, transient := 0, 0
 	for _, o := range res.Outcomes {
