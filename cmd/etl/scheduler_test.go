@@ -23,7 +23,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	etl "github.com/adoptionlabs/etl"
+	"github.com/adoptionlabs/etl/engine"
+	"github.com/adoptionlabs/etl/pipeline"
 	"github.com/adoptionlabs/etl/testsupport"
+	"github.com/adoptionlabs/etl/window"
 )
 
 // allSandboxes serves every source's fake and returns the environment that
@@ -338,4 +341,30 @@ func TestDemoNextQueryRunsFromTheRepository(t *testing.T) {
 	got, err := run.CombinedOutput()
 	require.NoError(t, err, "%s", got)
 	assert.JSONEq(t, fmt.Sprintf(`[{"count_star()": %s}]`, want[1]), string(got))
+}
+
+// ROWS is per stream, and a stream may load several tables (sessions and
+// their answers): the summary says what it adds up.
+func TestSummarySaysWhatRowsAddsUp(t *testing.T) {
+	day := func(d int) window.Window {
+		start := time.Date(2026, 3, d, 0, 0, 0, 0, time.UTC)
+		return window.New(start, start.AddDate(0, 0, 1))
+	}
+	res := func(stream string, d int, tables ...engine.TableResult) pipeline.Outcome {
+		r := engine.Result{Source: "userflow", Stream: stream, Window: day(d), Status: engine.StatusOK, Tables: tables}
+		for _, tr := range tables {
+			r.Rows += tr.Rows
+		}
+		return pipeline.Outcome{Result: r}
+	}
+	out := []pipeline.Outcome{
+		res("content_sessions", 1, engine.TableResult{Table: "userflow_content_sessions", Rows: 2000}, engine.TableResult{Table: "userflow_session_answers", Rows: 1500}),
+		res("content_sessions", 2, engine.TableResult{Table: "userflow_content_sessions", Rows: 1947}, engine.TableResult{Table: "userflow_session_answers", Rows: 1562}),
+		res("users", 1, engine.TableResult{Table: "userflow_users", Rows: 150}),
+	}
+	var b strings.Builder
+	printSummary(&b, out)
+	assert.Regexp(t, `(?m)^userflow\s+content_sessions\s+2026-03-01\s+3500\s`, b.String())
+	assert.Contains(t, b.String(), "\nROWS of userflow.content_sessions = userflow_content_sessions 3947 + userflow_session_answers 3062\n")
+	assert.NotContains(t, b.String(), "ROWS of userflow.users", "a one-table stream's ROWS is its table's")
 }
