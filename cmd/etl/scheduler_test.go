@@ -157,8 +157,8 @@ func TestDemoStaysLenientWhereABackfillFails(t *testing.T) {
 	assert.Contains(t, stdout, "technowiz_users")
 
 	env := allSandboxes(t)
-	code, _, stderr = runCLI(t, env, "--config", cfg, "backfill", "--from", time.Now().UTC().Format(time.DateOnly), "--to", time.Now().UTC().Format(time.DateOnly),
-		"--stream", "users", "--out", t.TempDir())
+	yesterday := time.Now().UTC().AddDate(0, 0, -1).Format(time.DateOnly)
+	code, _, stderr = runCLI(t, env, "--config", cfg, "backfill", "--from", yesterday, "--to", yesterday, "--stream", "users", "--out", t.TempDir())
 	assert.Equal(t, exitFailed, code, stderr)
 	assert.Contains(t, lastLine(stderr), "userflow could not run (ETL_TEST_KEY_NOBODY_SET unset")
 }
