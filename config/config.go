@@ -116,6 +116,9 @@ type Config struct {
 	Run     RunConfig
 	State   State
 	Sources []*Source
+	// refs are the variables each setting reads, by dotted path
+	// ("sources.userflow.api_key": [USERFLOW_API_KEY]).
+	refs map[string][]string
 }
 
 // Secrets lists every credential value so logs and errors can redact them.
@@ -162,8 +165,61 @@ func Interpolate(s string, lookup func(string) (string, bool)) string {
 	})
 }
 
-func interpolateNode(n *yaml.Node, lookup func(string) (string, bool)) {
+// badRef returns the first ${ of s that is not a whole ${VAR} or
+// ${VAR:-default} ("" when there is none). Left alone, an unclosed
+// ${USERFLOW_API_KEY would be sent to the API as the key itself.
+func badRef(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] != '$' || i+1 == len(s) {
+			continue
+		}
+		switch s[i+1] {
+		case '$':
+			i++
+		case '{':
+			loc := envRef.FindStringIndex(s[i:])
+			if loc == nil || loc[0] != 0 {
+				ref := s[i:]
+				// Only the name is shown: what follows may be a literal secret.
+				if n := strings.IndexFunc(ref[2:], func(r rune) bool { return !isNameRune(r) }); n >= 0 {
+					if ref[2+n] == '}' {
+						n++
+					}
+					ref = ref[:2+n]
+				}
+				return ref
+			}
+			i += loc[1] - 1
+		}
+	}
+	return ""
+}
+
+func isNameRune(r rune) bool {
+	return r == '_' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9'
+}
+
+// interpolateNode fills every scalar's ${...} references, recording in
+// refs the variables each setting (by its dotted path) reads; a malformed
+// reference is an error naming its line.
+func interpolateNode(n *yaml.Node, path string, lookup func(string) (string, bool), refs map[string][]string) error {
 	if n.Kind == yaml.ScalarNode && n.Tag != "!!binary" {
+		if ref := badRef(n.Value); ref != "" {
+			at := ""
+			if i := strings.LastIndexByte(path, '.'); path != "" {
+				at = path[i+1:] + ": "
+			}
+			what := "is not a reference (a NAME is letters, digits and _, not starting with a digit)"
+			if !strings.Contains(n.Value[strings.Index(n.Value, ref):], "}") {
+				what = "has no closing }"
+			}
+			return fmt.Errorf("line %d: %s%s %s: write ${NAME} or ${NAME:-default} ($$ for a literal $)", n.Line, at, ref, what)
+		}
+		for _, m := range envRef.FindAllStringSubmatch(n.Value, -1) {
+			if m[1] != "" {
+				refs[path] = append(refs[path], m[1])
+			}
+		}
 		if v := Interpolate(n.Value, lookup); v != n.Value {
 			n.Value = v
 			// An env value is data: never let it turn into another YAML type
@@ -173,9 +229,16 @@ func interpolateNode(n *yaml.Node, lookup func(string) (string, bool)) {
 			}
 		}
 	}
-	for _, c := range n.Content {
-		interpolateNode(c, lookup)
+	for i, c := range n.Content {
+		p := path
+		if n.Kind == yaml.MappingNode && i%2 == 1 {
+			p = strings.TrimPrefix(path+"."+n.Content[i-1].Value, ".")
+		}
+		if err := interpolateNode(c, p, lookup, refs); err != nil {
+			return err
+		}
 	}
+	return nil
 }
 
 // Error is a configuration problem: the CLI exits 2 on it.
@@ -210,7 +273,10 @@ func Load(path string, data []byte, lookup func(string) (string, bool)) (*Config
 	if len(root.Content) == 0 {
 		return nil, errorf("%s: empty file", path)
 	}
-	interpolateNode(&root, lookup)
+	refs := map[string][]string{}
+	if err := interpolateNode(&root, "", lookup, refs); err != nil {
+		return nil, errorf("%s: %v", path, err)
+	}
 	var f File
 	if err := strictDecode(&root, &f); err != nil {
 		return nil, errorf("%s: %v", path, err)
@@ -218,7 +284,7 @@ func Load(path string, data []byte, lookup func(string) (string, bool)) (*Config
 	if f.Version != 1 {
 		return nil, errorf("%s: version: want 1, got %d", path, f.Version)
 	}
-	cfg := &Config{Path: path, Sink: f.Sink, Run: f.Run, State: f.State}
+	cfg := &Config{Path: path, Sink: f.Sink, Run: f.Run, State: f.State, refs: refs}
 	if cfg.Sink.ClickHouse.Cluster == "" {
 		cfg.Sink.ClickHouse.Cluster, _ = lookup("CLICKHOUSE_CLUSTER")
 	}

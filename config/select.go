@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/adoptionlabs/etl/engine"
@@ -11,15 +12,63 @@ import (
 // Selection is what a command runs.
 type Selection struct {
 	Streams []*engine.Stream
-	// Skipped says, one line per source, why a configured source does not
-	// run (disabled, credentials not set).
-	Skipped []string
+	// Skipped are the selected sources that do not run: disabled, or
+	// without their credentials.
+	Skipped []Skipped
+}
+
+// Skipped is a selected source that does not run.
+type Skipped struct {
+	Source string
+	// Streams are the source's streams the command asked for.
+	Streams []string
+	// Disabled is `enabled: false`: not running is what the config means.
+	Disabled bool
+	// Missing names the unset variables of a source that cannot run.
+	Missing []string
+	// Config is the path of the config file, for the line that says why.
+	Config string
+}
+
+// Status is the source's status in the run report: "disabled", or
+// "skipped: USERFLOW_API_KEY unset".
+func (s Skipped) Status() string {
+	if s.Disabled {
+		return "disabled"
+	}
+	return "skipped: " + strings.Join(s.Missing, ", ") + " unset"
+}
+
+// Line says why the source does not run and, for one that cannot, what to
+// change.
+func (s Skipped) Line() string {
+	if s.Disabled {
+		return fmt.Sprintf("%s: disabled in %s", s.Source, s.Config)
+	}
+	it := "it"
+	if len(s.Missing) > 1 {
+		it = "them"
+	}
+	return fmt.Sprintf("%s: %s: set %s, or leave the source out with --source or `enabled: false` under sources.%s in %s",
+		s.Source, s.Status(), it, s.Source, s.Config)
+}
+
+// CannotRun lists the skipped sources that are not disabled: a source
+// configured to run that could not.
+func (sel *Selection) CannotRun() []Skipped {
+	var out []Skipped
+	for _, s := range sel.Skipped {
+		if !s.Disabled {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // Select opens the enabled sources with env and keeps the requested
 // streams (by NAME or SOURCE.NAME). Unknown names are configuration errors;
-// sources without credentials are skipped with one line each when
-// requireCreds.
+// sources without credentials are Skipped when requireCreds (whether that
+// fails the command is the command's call).
 func (cfg *Config) Select(env extract.Env, sources, streams []string, requireCreds bool) (*Selection, error) {
 	wantSrc := map[string]bool{}
 	for _, s := range sources {
@@ -67,12 +116,16 @@ func (cfg *Config) Select(env extract.Env, sources, streams []string, requireCre
 		if len(picked) == 0 {
 			continue
 		}
+		names := make([]string, len(picked))
+		for i, st := range picked {
+			names[i] = st.Name
+		}
 		if !src.Enabled && len(wantSrc) == 0 {
-			sel.Skipped = append(sel.Skipped, fmt.Sprintf("%s: disabled in %s", src.Name, cfg.Path))
+			sel.Skipped = append(sel.Skipped, Skipped{Source: src.Name, Streams: names, Disabled: true, Config: cfg.Path})
 			continue
 		}
-		if missing := src.Config.Missing(); requireCreds && len(missing) > 0 {
-			sel.Skipped = append(sel.Skipped, fmt.Sprintf("%s: skipped, credentials not set (%s)", src.Name, strings.Join(missing, ", ")))
+		if missing := cfg.UnsetVars(src); requireCreds && len(missing) > 0 {
+			sel.Skipped = append(sel.Skipped, Skipped{Source: src.Name, Streams: names, Missing: missing, Config: cfg.Path})
 			continue
 		}
 		sel.Streams = append(sel.Streams, picked...)
@@ -83,6 +136,27 @@ func (cfg *Config) Select(env extract.Env, sources, streams []string, requireCre
 		}
 	}
 	return sel, nil
+}
+
+// UnsetVars names the unset variables of a source: the ones its block of the
+// config reads where a required setting is blank (a block may read
+// ${MY_KEY} instead of the variable the source's sample names).
+func (cfg *Config) UnsetVars(src *Source) []string {
+	var out []string
+	for _, name := range src.Config.Missing() {
+		vars := []string{name}
+		for _, v := range src.Plugin.Env {
+			if refs := cfg.refs["sources."+src.Name+"."+v.Setting]; v.Name == name && len(refs) > 0 {
+				vars = refs
+			}
+		}
+		for _, v := range vars {
+			if !slices.Contains(out, v) {
+				out = append(out, v)
+			}
+		}
+	}
+	return out
 }
 
 func selectError(format string, args ...any) error {

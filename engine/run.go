@@ -104,7 +104,10 @@ type Result struct {
 	Duration time.Duration
 	Status   Status
 	Err      error
-	Notices  []string
+	// Fix, on a failure a rerun cannot cure, says what to change (FixOf);
+	// a failure without it is transient.
+	Fix     string
+	Notices []string
 }
 
 // Effective returns the window a stream really covers: aligned, then clipped
@@ -171,8 +174,9 @@ func (r *Runner) Run(ctx context.Context, s *Stream, requested window.Window) (r
 	var err error
 	em, err = r.begin(ctx, s, eff, live, log)
 	if err != nil {
-		res.Status, res.Err = StatusFailed, err
-		log.Error("stream failed", "err", err)
+		res.Status = StatusFailed
+		res.Err, res.Fix = failure(s, where(s, eff), err, eff)
+		log.Error("stream failed", "err", res.Err)
 		return res
 	}
 	defer em.release()
@@ -189,15 +193,15 @@ func (r *Runner) Run(ctx context.Context, s *Stream, requested window.Window) (r
 	var committed []string
 	if err == nil {
 		committed, err = em.commit(ctx)
-	} else {
-		err = fmt.Errorf("%s %s window %s: %w", s.Source, s.Name, eff, err)
 	}
 	res.Tables, res.Rows, res.Rejects = em.results()
 	res.Notices = append(res.Notices, em.noticeList()...)
 	if err != nil {
 		em.abort()
-		res.Status, res.Err = StatusFailed, err
+		res.Status = StatusFailed
+		res.Err, res.Fix = failure(s, where(s, eff), err, eff)
 		if ctx.Err() != nil {
+			res.Fix = ""
 			what := "nothing of this window was committed"
 			if len(committed) > 0 {
 				what = fmt.Sprintf("tables %s of this window were committed, the others were not (%v): rerun the window", strings.Join(committed, ", "), err)
@@ -209,6 +213,50 @@ func (r *Runner) Run(ctx context.Context, s *Stream, requested window.Window) (r
 	}
 	log.Info("stream done", "rows", res.Rows, "rejects", res.Rejects, "pages", live.HTTP.Requests.Load(), "retries", live.HTTP.Retries.Load())
 	return res
+}
+
+// windowError is a failed window's error as people read it (see failure);
+// the cause stays in the chain.
+type windowError struct {
+	msg string
+	err error
+}
+
+func (e *windowError) Error() string { return e.msg }
+func (e *windowError) Unwrap() error { return e.err }
+
+// failure words a failed window's error: where (stream and window), then
+// what to change when a rerun cannot cure it, then the cause, without the
+// source's own repeat of where. It returns the fix too ("" when transient).
+// windows are those the cause may name in its own prefix (a walk's span).
+func failure(s *Stream, where string, err error, windows ...window.Window) (error, string) {
+	head := s.Source + " " + s.Name
+	msg := err.Error()
+	for _, prefix := range append(windowNames(head, windows), head) {
+		rest, ok := strings.CutPrefix(msg, prefix)
+		if ok && (rest == "" || rest[0] == ' ' || rest[0] == ':') {
+			msg = strings.TrimLeft(rest, ": ")
+			break
+		}
+	}
+	fix := FixOf(err)
+	if fix != "" {
+		msg = fix + ": " + strings.Replace(msg, fix+": ", "", 1)
+	}
+	return &windowError{msg: where + ": " + msg, err: err}, fix
+}
+
+func windowNames(head string, windows []window.Window) []string {
+	out := make([]string, len(windows))
+	for i, w := range windows {
+		out[i] = head + " window " + w.String()
+	}
+	return out
+}
+
+// where names a stream's window in errors.
+func where(s *Stream, w window.Window) string {
+	return fmt.Sprintf("%s %s window %s", s.Source, s.Name, w)
 }
 
 // tableLoad is one table's batcher and sink writer within a run.

@@ -129,6 +129,54 @@ func (e *SkipError) Error() string { return "skipped: " + e.Reason }
 // Skip returns a SkipError.
 func Skip(reason string) error { return &SkipError{Reason: reason} }
 
+// FixError is a failure a rerun cannot cure (refused credentials, a wrong
+// path, a setting the API refuses): fix says what to change, and the failed
+// window's error puts it first.
+type FixError struct {
+	fix string
+	Err error
+}
+
+// NeedsFix wraps err with what to change ("set USERFLOW_API_KEY to a valid
+// API key").
+func NeedsFix(fix string, err error) error { return &FixError{fix: fix, Err: err} }
+
+func (e *FixError) Error() string { return e.fix + ": " + e.Err.Error() }
+func (e *FixError) Unwrap() error { return e.Err }
+
+// Fix says what to change.
+func (e *FixError) Fix() string { return e.fix }
+
+// FixOf is the one rule that tells failures apart: a failure is one a rerun
+// cannot cure when an error in its chain says what to change through a Fix
+// method (NeedsFix, or the HTTP layer's errors for a 4xx, a body over its
+// cap, an unknown host), and FixOf returns that. "" is a transient failure
+// (a timeout, a 5xx, 429 after the retries, a refused connection, the sink
+// going away), which a rerun retries.
+func FixOf(err error) string {
+	for err != nil {
+		if f, ok := err.(interface{ Fix() string }); ok {
+			if fix := f.Fix(); fix != "" {
+				return fix
+			}
+		}
+		switch u := err.(type) {
+		case interface{ Unwrap() error }:
+			err = u.Unwrap()
+		case interface{ Unwrap() []error }:
+			for _, e := range u.Unwrap() {
+				if fix := FixOf(e); fix != "" {
+					return fix
+				}
+			}
+			return ""
+		default:
+			return ""
+		}
+	}
+	return ""
+}
+
 // DefaultBatchRows is the rows per Arrow batch and table unless run.batch_rows
 // says otherwise. Against 20,000, a 388k-row Userflow backfill into Parquet
 // took 0.97x the CPU and 99 instead of 114 MiB, into ClickHouse the same CPU

@@ -162,7 +162,11 @@ func (w *walk) commit(ctx context.Context, c *walkChunk) error {
 	res.Notices = append(res.Notices, c.em.noticeList()...)
 	if err != nil {
 		c.em.abort()
-		res.Status, res.Err = StatusFailed, w.interrupted(ctx, c, committed, err)
+		res.Status = StatusFailed
+		res.Err, res.Fix = failure(w.s, where(w.s, c.eff), err, c.eff)
+		if ctx.Err() != nil {
+			res.Err, res.Fix = w.interrupted(ctx, c, committed, err), ""
+		}
 	}
 	c.em.release()
 	w.report(c, res)
@@ -254,8 +258,10 @@ func (w *walk) finish(ctx context.Context, err error) {
 			res.Status = StatusSkipped
 			res.Notices = append(res.Notices, fmt.Sprintf("%s %s: %s; what was loaded before is kept", w.s.Source, w.s.Name, skip.Reason))
 		default:
-			res.Status, res.Err = StatusFailed, fmt.Errorf("%s %s window %s (one walk over %s): %w", w.s.Source, w.s.Name, c.eff, w.span, err)
+			res.Status = StatusFailed
+			res.Err, res.Fix = failure(w.s, fmt.Sprintf("%s (one walk over %s)", where(w.s, c.eff), w.span), err, w.span, c.eff)
 			if ctx.Err() != nil {
+				res.Fix = ""
 				res.Err = fmt.Errorf("%s %s window %s: interrupted, nothing of this window was committed: %w", w.s.Source, w.s.Name, c.eff, ctx.Err())
 			}
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/apache/arrow/go/v15/arrow/memory"
 
+	"github.com/adoptionlabs/etl/config"
 	"github.com/adoptionlabs/etl/engine"
 	"github.com/adoptionlabs/etl/load"
 	"github.com/adoptionlabs/etl/pipeline/outcome"
@@ -38,6 +39,13 @@ type Spec struct {
 	Store       state.Store
 	ReportPath  string
 	MetricsPath string
+	// Strict makes a selected source that cannot run (its credentials
+	// unset) fail the run, as a scheduler must see it: run and backfill.
+	// The demo is lenient.
+	Strict bool
+
+	// runID names this run in the log, the loaded rows and the report.
+	runID string
 }
 
 // Status is how a run ended.
@@ -59,6 +67,9 @@ type Result struct {
 	Notice string
 	// Failed counts the failed stream windows.
 	Failed int
+	// CannotRun are the selected sources that could not run; under
+	// Spec.Strict they failed the run.
+	CannotRun []config.Skipped
 }
 
 // Outcome pairs a task and its result.
@@ -69,14 +80,44 @@ type Outcome = outcome.Outcome
 // run that could not start (usage errors are *UsageError); a run whose
 // streams failed or that was interrupted says so in Result.Status.
 func (p *Pipeline) Execute(ctx context.Context, sel *Selection, spec Spec) (*Result, error) {
+	spec.runID = newRunID()
+	cannotRun := sel.CannotRun()
 	for _, s := range sel.Skipped {
-		p.Log.Warn(s)
+		switch {
+		case s.Disabled:
+			p.Log.Info(s.Line())
+		case spec.Strict:
+			p.Log.Error(s.Line())
+		default:
+			p.Log.Warn(s.Line())
+		}
 	}
+	failSkipped := spec.Strict && len(cannotRun) > 0
 	if len(spec.Tasks) == 0 {
-		if len(sel.Streams) == 0 {
+		switch {
+		case failSkipped:
+			// Nothing else to run: the report and the metrics still say
+			// which sources could not.
+			now := time.Now().UTC()
+			run := report.Run{RunID: spec.runID, Command: spec.Command, Started: now, Finished: now, Sink: p.Config.Sink.Type, Sources: sourceReports(sel)}
+			run.Status, run.ExitCode = string(StatusFailed), 1
+			store := spec.Store
+			if store == nil && spec.UseState && spec.MetricsPath != "" {
+				// Only for the last-success times the metrics keep.
+				var err error
+				if store, err = p.OpenState(ctx); err != nil {
+					p.Log.Warn("could not open the state store: the metrics file has no last-success times", "err", err)
+					store = nil
+				} else {
+					defer p.CloseState(store)
+				}
+			}
+			p.writeReports(spec, store, run)
+			return &Result{Status: StatusFailed, CannotRun: cannotRun}, nil
+		case len(sel.Streams) == 0:
 			return nil, usage("nothing to run: no enabled source has credentials set (see the lines above, and the README for the environment variables)")
 		}
-		return &Result{Status: StatusOK, Notice: "nothing to do: every stream is up to date"}, nil
+		return &Result{Status: StatusOK, Notice: "nothing to do: every stream is up to date", CannotRun: cannotRun}, nil
 	}
 	started := time.Now().UTC()
 	sink, err := p.OpenSink(ctx)
@@ -88,7 +129,7 @@ func (p *Pipeline) Execute(ctx context.Context, sel *Selection, spec Spec) (*Res
 			p.Log.Error("could not close the sink", "sink", sink.Name(), "err", err)
 		}
 	}()
-	run := report.Run{Command: spec.Command, Started: started, Sink: sink.Name()}
+	run := report.Run{RunID: spec.runID, Command: spec.Command, Started: started, Sink: sink.Name(), Sources: sourceReports(sel)}
 	store := spec.Store
 	if spec.UseState && store == nil {
 		if store, err = p.OpenState(ctx); err != nil {
@@ -138,17 +179,22 @@ func (p *Pipeline) Execute(ctx context.Context, sel *Selection, spec Spec) (*Res
 			p.Log.Info("the backfill's progress changed while the run lock was being decided: starting again from it")
 		}
 		if notice != "" {
-			// Schedulers still get their report: an ok run that loaded nothing new.
-			run.Finished, run.Status, run.ExitCode = time.Now().UTC(), string(StatusOK), 0
+			// Schedulers still get their report: an ok run that loaded
+			// nothing new (failed if a source could not run).
+			res := &Result{Status: StatusOK, Notice: notice, CannotRun: cannotRun}
+			if failSkipped {
+				res.Status, run.ExitCode = StatusFailed, 1
+			}
+			run.Finished, run.Status = time.Now().UTC(), string(res.Status)
 			p.writeReports(spec, store, run)
-			return &Result{Status: StatusOK, Notice: notice}, nil
+			return res, nil
 		}
 	}
 
 	if outcomes == nil {
 		outcomes = r.run(runCtx, runOn{sink: sink, done: r.done, log: p.Log, progress: !restarted})
 	}
-	res := &Result{Outcomes: outcomes}
+	res := &Result{Outcomes: outcomes, CannotRun: cannotRun}
 	if spec.UseState {
 		p.recordFailures(store, res.Outcomes)
 	}
@@ -159,7 +205,7 @@ func (p *Pipeline) Execute(ctx context.Context, sel *Selection, spec Spec) (*Res
 		}
 	}
 	res.Status, run.ExitCode = StatusOK, 0
-	if res.Failed > 0 {
+	if res.Failed > 0 || failSkipped {
 		res.Status, run.ExitCode = StatusFailed, 1
 	}
 	if ctx.Err() != nil {
@@ -171,6 +217,32 @@ func (p *Pipeline) Execute(ctx context.Context, sel *Selection, spec Spec) (*Res
 	run.Finished, run.Status, run.Streams, run.Warnings = time.Now().UTC(), string(res.Status), outcome.StreamReports(res.Outcomes), res.Warnings
 	p.writeReports(spec, store, run)
 	return res, nil
+}
+
+// newRunID is a run's id: its UTC start to the second and 16 random bits.
+func newRunID() string {
+	now := time.Now().UTC()
+	return now.Format("20060102T150405Z") + fmt.Sprintf("-%04x", now.UnixNano()&0xffff)
+}
+
+// sourceReports lists the selected sources for the run report: those that
+// run (their status comes from their windows) and those skipped, with why.
+func sourceReports(sel *Selection) []report.SourceReport {
+	var out []report.SourceReport
+	at := map[string]int{}
+	for _, st := range sel.Streams {
+		i, ok := at[st.Source]
+		if !ok {
+			i = len(out)
+			at[st.Source] = i
+			out = append(out, report.SourceReport{Source: st.Source})
+		}
+		out[i].Streams = append(out[i].Streams, st.Name)
+	}
+	for _, s := range sel.Skipped {
+		out = append(out, report.SourceReport{Source: s.Source, Status: s.Status(), Streams: s.Streams})
+	}
+	return out
 }
 
 // dropStaleStaging drops what a killed run left staged; the run lock is
@@ -204,7 +276,7 @@ type runOn struct {
 // committing.
 func (r *runner) run(ctx context.Context, on runOn) []Outcome {
 	p, sink := r.p, on.sink
-	runID := time.Now().UTC().Format("20060102T150405Z") + fmt.Sprintf("-%04x", time.Now().UnixNano()&0xffff)
+	runID := r.spec.runID
 	opts := engine.Options{Sink: sink, Allocator: memory.NewGoAllocator(), BatchRows: p.Config.Run.BatchRows, RunID: runID, Logger: on.log}
 	progress := p.Progress
 	if !on.progress {

@@ -36,15 +36,18 @@ type family struct {
 type sample struct {
 	source, stream string // both empty for run-level series
 	value          float64
+	// labels, when set, replace source and stream: name, value, name, value...
+	labels []string
 }
 
 // Metrics renders what WriteMetrics writes.
 func Metrics(r Run, lastSuccess map[string]time.Time) string {
-	streams := Summarize(r.Streams)
+	sources := SourceStatuses(r.Sources, r.Streams)
+	streams := withSkippedStreams(Summarize(r.Streams), sources)
 	perStream := func(name, help string, value func(StreamSummary) float64) family {
 		f := family{name: name, help: help}
 		for _, s := range streams {
-			f.samples = append(f.samples, sample{s.Source, s.Stream, value(s)})
+			f.samples = append(f.samples, sample{source: s.Source, stream: s.Stream, value: value(s)})
 		}
 		return f
 	}
@@ -61,13 +64,14 @@ func Metrics(r Run, lastSuccess map[string]time.Time) string {
 			func(s StreamSummary) float64 { return float64(s.Windows) }),
 		perStream("etl_stream_duration_seconds", "Seconds the last run spent on the stream, summed over its windows.",
 			func(s StreamSummary) float64 { return s.DurationSeconds }),
-		perStream("etl_stream_status", "1 if every window of the stream succeeded in the last run, 0 if any failed or was interrupted.",
+		perStream("etl_stream_status", "1 if every window of the stream succeeded in the last run, 0 if any failed or was interrupted, or its source could not run (etl_source_status says why).",
 			func(s StreamSummary) float64 { return boolValue(s.OK()) }),
 		perStream("etl_stream_zero_rows_warning", "1 if the stream loaded 0 rows in the last run where its previous run loaded rows (not a failure: check the source).",
 			func(s StreamSummary) float64 { return boolValue(warned(r, s, WarningZeroRows)) }),
 		lastSuccessFamily(r, streams, lastSuccess),
+		sourceFamily(sources),
 		{name: "etl_run_duration_seconds", help: "Wall-clock seconds of the last run.", samples: []sample{{value: runDuration(r)}}},
-		{name: "etl_run_status", help: "1 if the last run succeeded, 0 if it failed or was interrupted.", samples: []sample{{value: boolValue(r.Status == StatusOK)}}},
+		{name: "etl_run_status", help: "1 if the last run succeeded, 0 if it failed, was interrupted or a source could not run.", samples: []sample{{value: boolValue(r.Status == StatusOK)}}},
 		{name: "etl_run_finished_timestamp_seconds", help: "Unix time the last run finished.", samples: []sample{{value: unixSeconds(r.Finished)}}},
 	}
 	var b strings.Builder
@@ -78,7 +82,17 @@ func Metrics(r Run, lastSuccess map[string]time.Time) string {
 		fmt.Fprintf(&b, "# HELP %s %s\n# TYPE %s gauge\n", f.name, escapeHelp(f.help), f.name)
 		for _, s := range f.samples {
 			b.WriteString(f.name)
-			if s.source != "" || s.stream != "" {
+			switch {
+			case s.labels != nil:
+				b.WriteByte('{')
+				for i := 0; i+1 < len(s.labels); i += 2 {
+					if i > 0 {
+						b.WriteByte(',')
+					}
+					fmt.Fprintf(&b, `%s="%s"`, s.labels[i], escapeLabel(s.labels[i+1]))
+				}
+				b.WriteByte('}')
+			case s.source != "" || s.stream != "":
 				fmt.Fprintf(&b, `{source="%s",stream="%s"}`, escapeLabel(s.source), escapeLabel(s.stream))
 			}
 			b.WriteByte(' ')
@@ -87,6 +101,51 @@ func Metrics(r Run, lastSuccess map[string]time.Time) string {
 		}
 	}
 	return b.String()
+}
+
+// withSkippedStreams adds the streams of each source that could not run,
+// with no windows and its status: their series stay in the file (status 0)
+// instead of vanishing with the source.
+func withSkippedStreams(streams []StreamSummary, sources []SourceReport) []StreamSummary {
+	have := map[string]bool{}
+	for _, s := range streams {
+		have[StreamKey(s.Source, s.Stream)] = true
+	}
+	added := false
+	for _, src := range sources {
+		if !src.Skipped() {
+			continue
+		}
+		for _, st := range src.Streams {
+			if !have[StreamKey(src.Source, st)] {
+				streams = append(streams, StreamSummary{Source: src.Source, Stream: st, Status: src.Status})
+				added = true
+			}
+		}
+	}
+	if added {
+		sort.SliceStable(streams, func(i, j int) bool {
+			if streams[i].Source != streams[j].Source {
+				return streams[i].Source < streams[j].Source
+			}
+			return streams[i].Stream < streams[j].Stream
+		})
+	}
+	return streams
+}
+
+// sourceFamily is etl_source_status: one series per selected source, 1 when
+// it ran and every window succeeded (or it is disabled, as meant), else 0.
+// status is ok, failed, interrupted, skipped or disabled; reason says why a
+// skipped source could not run ("USERFLOW_API_KEY unset").
+func sourceFamily(sources []SourceReport) family {
+	f := family{name: "etl_source_status", help: "1 if the source ran and every window succeeded in the last run (or is disabled in the config), 0 if it failed, was interrupted or could not run (status and reason say which)."}
+	for _, src := range sources {
+		status, reason, _ := strings.Cut(src.Status, ": ")
+		ok := status == StatusOK || status == "disabled"
+		f.samples = append(f.samples, sample{value: boolValue(ok), labels: []string{"source", src.Source, "status", status, "reason", reason}})
+	}
+	return f
 }
 
 func warned(r Run, s StreamSummary, kind string) bool {
@@ -130,7 +189,7 @@ func lastSuccessFamily(r Run, streams []StreamSummary, lastSuccess map[string]ti
 	})
 	f := family{name: "etl_stream_last_success_timestamp_seconds", help: "Unix time the stream last finished a run successfully."}
 	for _, k := range keys {
-		f.samples = append(f.samples, sample{ids[k][0], ids[k][1], unixSeconds(latest[k])})
+		f.samples = append(f.samples, sample{source: ids[k][0], stream: ids[k][1], value: unixSeconds(latest[k])})
 	}
 	return f
 }

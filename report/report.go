@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/adoptionlabs/etl/atomicfile"
@@ -57,7 +58,26 @@ type StreamReport struct {
 	Error           string        `json:"error"`
 	Notices         []string      `json:"notices"`
 	Tables          []TableReport `json:"tables"`
+	// Fix, on a failed window, is what to change: the failure is one a
+	// rerun cannot cure (refused credentials, a wrong path, a setting). A
+	// failed window without it failed on something transient.
+	Fix string `json:"fix"`
 }
+
+// SourceReport is one source the command selected.
+type SourceReport struct {
+	Source string `json:"source"`
+	// Status is, for a source that ran, ok, failed or interrupted (the
+	// worst of its streams); "disabled" for `enabled: false`; and for one
+	// that could not run, "skipped: " and why ("skipped: USERFLOW_API_KEY
+	// unset"), which fails the run.
+	Status string `json:"status"`
+	// Streams are the source's selected streams.
+	Streams []string `json:"streams"`
+}
+
+// Skipped says the source was meant to run and could not.
+func (s SourceReport) Skipped() bool { return strings.HasPrefix(s.Status, StatusSkipped+":") }
 
 // WarningZeroRows is a stream that loaded 0 rows where its previous run
 // loaded some.
@@ -84,6 +104,8 @@ type Totals struct {
 	Pages         int64    `json:"pages"`
 	Retries       int64    `json:"retries"`
 	Bytes         int64    `json:"bytes"`
+	// SkippedSources could not run (credentials unset).
+	SkippedSources []string `json:"skipped_sources"`
 }
 
 // Run is one etl invocation.
@@ -94,11 +116,15 @@ type Run struct {
 	Finished time.Time `json:"finished"`
 	// DurationSeconds is Finished - Started when left zero.
 	DurationSeconds float64 `json:"duration_seconds"`
-	// Status is ok, failed or interrupted.
-	Status   string         `json:"status"`
-	ExitCode int            `json:"exit_code"`
-	Sink     string         `json:"sink"`
-	Streams  []StreamReport `json:"streams"`
+	// Status is ok, failed or interrupted (a source that could not run
+	// fails the run).
+	Status   string `json:"status"`
+	ExitCode int    `json:"exit_code"`
+	Sink     string `json:"sink"`
+	// Sources are the selected sources, in name order, each with its
+	// status (a source that did not run has no streams entry).
+	Sources []SourceReport `json:"sources"`
+	Streams []StreamReport `json:"streams"`
 	// Warnings are things to look at that did not fail the run.
 	Warnings []Warning `json:"warnings"`
 	// Totals are computed by WriteJSON from Streams.
@@ -183,7 +209,7 @@ func Summarize(windows []StreamReport) []StreamSummary {
 
 // TotalsOf adds up windows.
 func TotalsOf(windows []StreamReport) Totals {
-	t := Totals{Windows: len(windows), FailedStreams: []string{}}
+	t := Totals{Windows: len(windows), FailedStreams: []string{}, SkippedSources: []string{}}
 	for _, w := range windows {
 		t.Rows += w.Rows
 		t.Rejects += w.Rejects
@@ -239,7 +265,7 @@ func Prepare(r Run, opts ...Option) Run {
 	streams := make([]StreamReport, len(r.Streams))
 	for i, s := range r.Streams {
 		s.WindowStart, s.WindowEnd = utc(s.WindowStart), utc(s.WindowEnd)
-		s.Error = o.redact(s.Error)
+		s.Error, s.Fix = o.redact(s.Error), o.redact(s.Fix)
 		notices := make([]string, len(s.Notices))
 		for j, n := range s.Notices {
 			notices[j] = o.redact(n)
@@ -256,6 +282,7 @@ func Prepare(r Run, opts ...Option) Run {
 		streams[i] = s
 	}
 	r.Streams = streams
+	r.Sources = SourceStatuses(r.Sources, streams)
 	warnings := make([]Warning, len(r.Warnings))
 	for i, w := range r.Warnings {
 		w.Message = o.redact(w.Message)
@@ -263,7 +290,45 @@ func Prepare(r Run, opts ...Option) Run {
 	}
 	r.Warnings = warnings
 	r.Totals = TotalsOf(streams)
+	for _, src := range r.Sources {
+		if src.Skipped() {
+			r.Totals.SkippedSources = append(r.Totals.SkippedSources, src.Source)
+		}
+	}
 	return r
+}
+
+// SourceStatuses fills the status of each source that ran (left empty by
+// the caller) from its windows: failed if any stream failed, else
+// interrupted if any was, else ok. Sources come back in name order, lists
+// as [] rather than null.
+func SourceStatuses(sources []SourceReport, windows []StreamReport) []SourceReport {
+	worst := map[string]string{}
+	for _, s := range Summarize(windows) {
+		switch {
+		case s.Status == StatusFailed || worst[s.Source] == StatusFailed:
+			worst[s.Source] = StatusFailed
+		case s.Status == StatusInterrupted || worst[s.Source] == StatusInterrupted:
+			worst[s.Source] = StatusInterrupted
+		default:
+			worst[s.Source] = StatusOK
+		}
+	}
+	out := make([]SourceReport, len(sources))
+	for i, src := range sources {
+		if src.Status == "" {
+			src.Status = worst[src.Source]
+			if src.Status == "" {
+				src.Status = StatusOK // nothing to do this time
+			}
+		}
+		if src.Streams == nil {
+			src.Streams = []string{}
+		}
+		out[i] = src
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Source < out[j].Source })
+	return out
 }
 
 func utc(t time.Time) time.Time {

@@ -70,7 +70,9 @@ func TestWriteJSON(t *testing.T) {
 		"streams": float64(4), "windows": float64(5), "failed_windows": float64(1),
 		"failed_streams": []any{"whatfix.events"},
 		"rows":           float64(2005), "rejects": float64(2), "pages": float64(24), "retries": float64(9), "bytes": float64(80000),
+		"skipped_sources": []any{},
 	}, doc["totals"])
+	assert.Equal(t, []any{}, doc["sources"], "a list, never null")
 
 	streams := doc["streams"].([]any)
 	require.Len(t, streams, 5)
@@ -79,7 +81,7 @@ func TestWriteJSON(t *testing.T) {
 		"source": "userflow", "stream": "content_sessions", "window": "2026-11-01..2026-11-07",
 		"window_start": "2026-11-01T00:00:00Z", "window_end": "2026-11-08T00:00:00Z",
 		"rows": float64(1200), "rejects": float64(2), "pages": float64(12), "retries": float64(1), "bytes": float64(48000),
-		"duration_seconds": 10.5, "status": "ok", "error": "", "notices": []any{},
+		"duration_seconds": 10.5, "status": "ok", "error": "", "fix": "", "notices": []any{},
 		"tables": []any{map[string]any{"table": "userflow_content_sessions", "rows": float64(1200), "rejects": float64(2), "unknown_fields": []any{}}},
 	}, first, "every field present, lists never null")
 	snapshot := streams[3].(map[string]any)
@@ -275,4 +277,50 @@ func TestZeroRowWarningInReportAndMetrics(t *testing.T) {
 	require.Len(t, got.Warnings, 1)
 	assert.Equal(t, report.WarningZeroRows, got.Warnings[0].Kind)
 	assert.EqualValues(t, 2709, got.Warnings[0].PreviousRows)
+}
+
+// A source that could not run is named in the report with why, and keeps
+// its streams' series in the metrics (status 0) with a source series an
+// alert can match.
+func TestSkippedSourceInReportAndMetrics(t *testing.T) {
+	r := report.Run{Command: "etl run", Started: started, Finished: started.Add(time.Second), Status: report.StatusFailed, ExitCode: 1, Sink: "parquet",
+		Sources: []report.SourceReport{
+			{Source: "whatfix", Streams: []string{"events"}},
+			{Source: "userflow", Status: "skipped: USERFLOW_API_KEY unset", Streams: []string{"content_sessions", "users"}},
+			{Source: "bot", Status: "disabled", Streams: []string{"apps"}},
+			{Source: "technowiz", Streams: []string{"users"}},
+		},
+		Streams: []report.StreamReport{
+			{Source: "whatfix", Stream: "events", Window: "2026-11-23", Rows: 5, Status: report.StatusOK},
+			{Source: "technowiz", Stream: "users", Window: "snapshot", Status: report.StatusFailed, Error: "503", Fix: ""},
+		}}
+
+	path := filepath.Join(t.TempDir(), "run.json")
+	require.NoError(t, report.WriteJSON(path, r))
+	back, err := report.ReadJSON(path)
+	require.NoError(t, err)
+	assert.Equal(t, []report.SourceReport{
+		{Source: "bot", Status: "disabled", Streams: []string{"apps"}},
+		{Source: "technowiz", Status: "failed", Streams: []string{"users"}},
+		{Source: "userflow", Status: "skipped: USERFLOW_API_KEY unset", Streams: []string{"content_sessions", "users"}},
+		{Source: "whatfix", Status: "ok", Streams: []string{"events"}},
+	}, back.Sources)
+	assert.Equal(t, []string{"userflow"}, back.Totals.SkippedSources)
+
+	m := report.Metrics(r, map[string]time.Time{"userflow.users": started.Add(-24 * time.Hour)})
+	for _, want := range []string{
+		`etl_source_status{source="userflow",status="skipped",reason="USERFLOW_API_KEY unset"} 0`,
+		`etl_source_status{source="whatfix",status="ok",reason=""} 1`,
+		`etl_source_status{source="technowiz",status="failed",reason=""} 0`,
+		`etl_source_status{source="bot",status="disabled",reason=""} 1`,
+		`etl_stream_status{source="userflow",stream="content_sessions"} 0`,
+		`etl_stream_status{source="userflow",stream="users"} 0`,
+		`etl_stream_windows{source="userflow",stream="users"} 0`,
+		`etl_stream_last_success_timestamp_seconds{source="userflow",stream="users"} 1795402800`,
+		`etl_stream_status{source="whatfix",stream="events"} 1`,
+		"etl_run_status 0",
+	} {
+		assert.Contains(t, m, want+"\n")
+	}
+	assert.NotContains(t, m, `stream="apps"`, "a disabled source's streams are not expected to run")
 }

@@ -83,6 +83,34 @@ func TestLockOfADeadProcessOnThisHostIsTakenOverAtOnce(t *testing.T) {
 	require.NoError(t, l.Release(ctx))
 }
 
+// The refusal says what is true of this host: the holder is alive, and
+// once it is gone its lock is taken over at once (no TTL to wait for).
+func TestRefusalOnThisHostSaysADeadHolderIsTakenOverAtOnce(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	holder := exec.Command("sleep", "60")
+	require.NoError(t, holder.Start())
+	t.Cleanup(func() { _ = holder.Process.Kill(); _ = holder.Wait() })
+
+	held := open(t, dir)
+	_, _, err := held.Lock(ctx, "nightly", time.Hour, state.Holder{Host: state.Hostname(), PID: holder.Process.Pid, Command: "etl run"})
+	require.NoError(t, err)
+	require.NoError(t, held.Close()) // the file stays, as the holder's would
+
+	_, _, err = open(t, dir).Lock(ctx, "nightly", time.Hour, state.Holder{})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), fmt.Sprintf("; wait for it to finish: pid %d is running on this host (once it is gone, its lock is taken over at once)", holder.Process.Pid))
+	assert.NotContains(t, err.Error(), "remove ", "nothing to delete by hand while the holder runs")
+
+	require.NoError(t, holder.Process.Kill())
+	_ = holder.Wait()
+	l, stale, err := open(t, dir).Lock(ctx, "nightly", time.Hour, state.Holder{})
+	require.NoError(t, err, "as the message said: taken over at once, an hour before the ttl")
+	require.NotNil(t, stale)
+	assert.Equal(t, holder.Process.Pid, stale.PID)
+	require.NoError(t, l.Release(ctx))
+}
+
 func TestLockOfALiveProcessOnThisHostWaitsForTheTTL(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -111,7 +139,7 @@ func TestLockedErrorSaysWhichFileToRemove(t *testing.T) {
 	lockFile := filepath.Join(dir, "locks", "nightly", "000000000001.lock")
 	assert.Equal(t, lockFile, locked.Remove)
 	assert.FileExists(t, lockFile)
-	assert.Regexp(t, `^another etl run holds the lock "nightly": host cron-box pid 123 since \S+Z \(run 20261124T030000Z, `+"`etl run`"+`\), last heartbeat \S+Z; wait for it to finish, or if that process is gone, remove `+regexpQuote(lockFile)+` \(a lock without a heartbeat for 10m0s is taken over anyway\)$`, err.Error())
+	assert.Regexp(t, `^another etl run holds the lock "nightly": host cron-box pid 123 since \S+Z \(run 20261124T030000Z, `+"`etl run`"+`\), last heartbeat \S+Z; wait for it to finish: if that process is gone, a run on cron-box takes its lock over at once, a run elsewhere once it has had no heartbeat for 10m0s, or remove `+regexpQuote(lockFile)+`$`, err.Error())
 
 	// Doing what the message says works.
 	require.NoError(t, os.Remove(lockFile))

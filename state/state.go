@@ -170,10 +170,19 @@ func (e *LockedError) Error() string {
 		msg += fmt.Sprintf(", last heartbeat %s", e.LastHeartbeat.UTC().Format(time.RFC3339))
 	}
 	msg += "; wait for it to finish"
+	remove := ""
 	if e.Remove != "" {
-		return msg + fmt.Sprintf(", or if that process is gone, remove %s (a lock without a heartbeat for %s is taken over anyway)", e.Remove, e.TTL)
+		remove = ", or remove " + e.Remove
 	}
-	return msg + fmt.Sprintf(": if that process is gone, its lock is taken over once it has had no heartbeat for %s", e.TTL)
+	switch {
+	case e.Holder.PID > 0 && e.Holder.Host == Hostname():
+		// Both stores take over at once a holder of this host whose
+		// process is gone: this one is alive.
+		return msg + fmt.Sprintf(": pid %d is running on this host (once it is gone, its lock is taken over at once)", e.Holder.PID)
+	case e.Holder.PID > 0:
+		return msg + fmt.Sprintf(": if that process is gone, a run on %s takes its lock over at once, a run elsewhere once it has had no heartbeat for %s%s", e.Holder.Host, e.TTL, remove)
+	}
+	return msg + fmt.Sprintf(": if that process is gone, its lock is taken over once it has had no heartbeat for %s%s", e.TTL, remove)
 }
 
 // TaskKey names a backfill task: "userflow.content_sessions@2026-01-01T00:00:00Z/2026-01-08T00:00:00Z",

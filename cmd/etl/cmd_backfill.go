@@ -42,7 +42,7 @@ func backfillCommand() *cli.Command {
 			if err := a.applySinkFlags(c); err != nil {
 				return err
 			}
-			spec := pipeline.Spec{Command: "etl backfill --from " + c.String("from") + " --to " + c.String("to"), UseState: true, Restart: c.Bool("restart")}
+			spec := pipeline.Spec{Command: "etl backfill --from " + c.String("from") + " --to " + c.String("to"), UseState: true, Restart: c.Bool("restart"), Strict: true}
 			if spec.Destination, err = a.p.Destination(); err != nil {
 				return exitFor(err)
 			}

@@ -36,7 +36,7 @@ func runCommand() *cli.Command {
 			if err := a.applySinkFlags(c); err != nil {
 				return err
 			}
-			spec := pipeline.Spec{Command: "etl run", UseState: true}
+			spec := pipeline.Spec{Command: "etl run", UseState: true, Strict: true}
 			if err := a.applyRunFlags(c, &spec); err != nil {
 				return err
 			}

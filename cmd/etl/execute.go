@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -50,7 +51,7 @@ func (a *app) applyRunFlags(c *cli.Context, spec *pipeline.Spec) error {
 // printPlan is --dry-run: what would run, with no request made.
 func (a *app) printPlan(sel *pipeline.Selection, tasks []plan.Task) {
 	for _, sk := range sel.Skipped {
-		fmt.Fprintln(a.stdout, sk)
+		fmt.Fprintln(a.stdout, sk.Line())
 	}
 	type agg struct {
 		windows []window.Window
@@ -70,13 +71,16 @@ func (a *app) printPlan(sel *pipeline.Selection, tasks []plan.Task) {
 		g.est += estimateRequests(t)
 	}
 	total := 0
-	fmt.Fprintf(a.stdout, "%-42s %-8s %-26s %s\n", "STREAM", "WINDOWS", "RANGE", "EST. REQUESTS")
+	// Columns as wide as their longest value: Whatfix report names run past 42.
+	tw := tabwriter.NewWriter(a.stdout, 0, 0, 1, ' ', 0)
+	fmt.Fprintln(tw, "STREAM\tWINDOWS\tRANGE\tEST. REQUESTS")
 	for _, id := range order {
 		g := by[id]
 		r := window.Window{Start: g.windows[0].Start, End: g.windows[len(g.windows)-1].End}
-		fmt.Fprintf(a.stdout, "%-42s %-8d %-26s ~%d\n", id, len(g.windows), r, g.est)
+		fmt.Fprintf(tw, "%s\t%d\t%s\t~%d\n", id, len(g.windows), r, g.est)
 		total += g.est
 	}
+	_ = tw.Flush()
 	fmt.Fprintf(a.stdout, "%d tasks, ~%d requests (an estimate: pages depend on the data); nothing was requested\n", len(tasks), total)
 }
 
@@ -102,6 +106,11 @@ func (a *app) execute(ctx context.Context, sel *pipeline.Selection, spec pipelin
 	}
 	if res.Notice != "" {
 		fmt.Fprintln(a.stdout, res.Notice)
+	}
+	if res.Notice != "" || len(res.Outcomes) == 0 {
+		if res.Status == pipeline.StatusFailed {
+			return cli.Exit(failedLine(res), exitFailed)
+		}
 		return nil
 	}
 	printSummary(a.stdout, res.Outcomes)
@@ -114,9 +123,48 @@ func (a *app) execute(ctx context.Context, sel *pipeline.Selection, spec pipelin
 	case pipeline.StatusInterrupted:
 		return cli.Exit(interruptedLine(spec, res.Outcomes), exitInterrupted)
 	case pipeline.StatusFailed:
-		return cli.Exit(fmt.Sprintf("%d of %d stream windows failed (see the summary above; rerun the same command to retry them)", res.Failed, len(res.Outcomes)), exitFailed)
+		return cli.Exit(failedLine(res), exitFailed)
 	}
 	return nil
+}
+
+// failedLine is the last line of a failed run: which sources could not run,
+// and how many windows failed of each kind. Only transient failures are
+// worth a rerun as they are; the others say what to change in their
+// FAILED line.
+func failedLine(res *pipeline.Result) string {
+	var parts []string
+	for _, s := range res.CannotRun {
+		it := "it"
+		if len(s.Missing) > 1 {
+			it = "them"
+		}
+		parts = append(parts, fmt.Sprintf("%s could not run (%s unset: set %s, or leave the source out with --source or `enabled: false`)", s.Source, strings.Join(s.Missing, ", "), it))
+	}
+	change, transient := 0, 0
+	for _, o := range res.Outcomes {
+		if o.Result.Status != engine.StatusFailed {
+			continue
+		}
+		if o.Result.Fix != "" {
+			change++
+		} else {
+			transient++
+		}
+	}
+	const (
+		needChange = "each FAILED line above starts with what to change; a rerun alone will not fix it"
+		rerun      = "rerun the same command to retry them"
+	)
+	switch n := len(res.Outcomes); {
+	case change > 0 && transient > 0:
+		parts = append(parts, fmt.Sprintf("%d of %d stream windows failed: %d on something to change (%s), %d on transient errors (%s)", change+transient, n, change, needChange, transient, rerun))
+	case change > 0:
+		parts = append(parts, fmt.Sprintf("%d of %d stream windows failed on something to change: %s", change, n, needChange))
+	case transient > 0:
+		parts = append(parts, fmt.Sprintf("%d of %d stream windows failed on transient errors (timeouts, 5xx, rate limits): %s", transient, n, rerun))
+	}
+	return strings.Join(parts, "; ")
 }
 
 func interruptedLine(spec pipeline.Spec, out []pipeline.Outcome) string {

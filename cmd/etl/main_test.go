@@ -99,10 +99,15 @@ func TestBadUsageExitsTwoBeforeAnyRequest(t *testing.T) {
 	assert.Zero(t, hits, "no request before the arguments are checked")
 }
 
+// Every configured source without its credentials is a line naming what to
+// set, and the backfill fails (exit 1): a scheduler must see that nothing
+// was loaded (scheduler_test.go has the report and the metrics).
 func TestMissingCredentialsSkipWithOneLine(t *testing.T) {
 	code, _, stderr := runCLI(t, nil, "backfill", "--from", "2026-03-01", "--to", "2026-03-01", "--out", t.TempDir())
-	assert.Equal(t, exitUsage, code)
-	assert.Contains(t, stderr, "userflow: skipped, credentials not set (USERFLOW_API_KEY)")
+	assert.Equal(t, exitFailed, code)
+	assert.Contains(t, stderr, "userflow: skipped: USERFLOW_API_KEY unset: set it, or leave the source out with --source or `enabled: false`")
+	assert.Equal(t, 1, strings.Count(stderr, "userflow: skipped:"), "one line per source")
+	assert.Contains(t, lastLine(stderr), "userflow could not run (USERFLOW_API_KEY unset")
 }
 
 func TestAPIKeyNeverInOutput(t *testing.T) {

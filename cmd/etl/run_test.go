@@ -111,7 +111,9 @@ func TestCompletedBackfillIsPulledAgain(t *testing.T) {
 
 // TestNightlyRunWithClickHouseKeepsStateInClickHouse is the README's cron
 // line, night after night: state lives in etl_state, the second night
-// re-pulls the lookback and the tables stay exact.
+// re-pulls the lookback and the tables stay exact. Only Userflow has an
+// account here, so the run names it with --source (a configured source
+// without credentials fails the run).
 func TestNightlyRunWithClickHouseKeepsStateInClickHouse(t *testing.T) {
 	env := userflowSandbox(t)
 	dsn := testsupport.FreshDatabase(t)
@@ -123,7 +125,7 @@ func TestNightlyRunWithClickHouseKeepsStateInClickHouse(t *testing.T) {
 		// Rounded: a float sum's last digits depend on the order parts are read in.
 		return fmt.Sprint(rows[0]["n"], "/", rows[0]["p"])
 	}
-	code, _, stderr := runCLI(t, env, "run", "--sink", "clickhouse", "--initial-period", "5d")
+	code, _, stderr := runCLI(t, env, "run", "--source", "userflow", "--sink", "clickhouse", "--initial-period", "5d")
 	require.Equal(t, exitOK, code, stderr)
 	first := count()
 	code, stdout, stderr := runCLI(t, env, "state", "show", "--sink", "clickhouse")
@@ -135,7 +137,7 @@ func TestNightlyRunWithClickHouseKeepsStateInClickHouse(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, local, "with the ClickHouse sink, state is not in local files, even with ETL_STATE_DIR set")
 
-	code, _, stderr = runCLI(t, env, "run", "--sink", "clickhouse", "--lookback", "2d")
+	code, _, stderr = runCLI(t, env, "run", "--source", "userflow", "--sink", "clickhouse", "--lookback", "2d")
 	require.Equal(t, exitOK, code, stderr)
 	assert.Equal(t, first, count(), "the next night's overlap changes no figure")
 

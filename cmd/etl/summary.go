@@ -6,6 +6,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/adoptionlabs/etl/engine"
 	"github.com/adoptionlabs/etl/pipeline"
@@ -19,7 +20,53 @@ func printSummary(w io.Writer, out []pipeline.Outcome) {
 	} else {
 		printWindows(w, out)
 	}
+	printTableRows(w, out)
 	printProblems(w, out)
+}
+
+// printTableRows says what ROWS adds up for each stream that loads more
+// than one table (sessions and their answers are one stream, two tables).
+func printTableRows(w io.Writer, out []pipeline.Outcome) {
+	type tableRows struct {
+		name string
+		rows int64
+	}
+	var order []string
+	by := map[string][]tableRows{}
+	for _, o := range out {
+		r := o.Result
+		if len(r.Tables) < 2 {
+			continue
+		}
+		id := r.Source + "." + r.Stream
+		if _, ok := by[id]; !ok {
+			order = append(order, id)
+			by[id] = nil
+		}
+		for _, t := range r.Tables {
+			found := false
+			for i := range by[id] {
+				if by[id][i].name == t.Table {
+					by[id][i].rows += t.Rows
+					found = true
+				}
+			}
+			if !found {
+				by[id] = append(by[id], tableRows{t.Table, t.Rows})
+			}
+		}
+	}
+	for _, id := range order {
+		parts := make([]string, len(by[id]))
+		var total int64
+		for i, t := range by[id] {
+			parts[i] = fmt.Sprintf("%s %d", t.name, t.rows)
+			total += t.rows
+		}
+		if total > 0 {
+			fmt.Fprintf(w, "ROWS of %s = %s\n", id, strings.Join(parts, " + "))
+		}
+	}
 }
 
 // printWindows is the summary for logs and schedulers: every window.
@@ -99,7 +146,7 @@ func printProblems(w io.Writer, out []pipeline.Outcome) {
 	for _, o := range out {
 		r := o.Result
 		if r.Err != nil {
-			fmt.Fprintf(w, "FAILED %s.%s %s: %v\n", r.Source, r.Stream, r.Window, r.Err)
+			fmt.Fprintf(w, "FAILED %s.%s %s: %s\n", r.Source, r.Stream, r.Window, failedText(r))
 		}
 		if o.SaveErr != nil {
 			fmt.Fprintf(w, "WARNING %s.%s %s: loaded, but progress not saved (a rerun redoes it harmlessly): %v\n", r.Source, r.Stream, r.Window, o.SaveErr)
@@ -113,4 +160,25 @@ func printProblems(w io.Writer, out []pipeline.Outcome) {
 			}
 		}
 	}
+}
+
+// maxFailedText keeps a FAILED line readable; the report and --log-file
+// keep the whole error (an API's error body can run to 512 characters).
+const maxFailedText = 160
+
+// failedText is a failed window's error for its FAILED line: what to change
+// first (the engine words it so), without repeating the stream and window
+// the line starts with, cut to maxFailedText but never inside the fix.
+func failedText(r engine.Result) string {
+	msg := r.Err.Error()
+	msg = strings.TrimPrefix(msg, fmt.Sprintf("%s %s window %s: ", r.Source, r.Stream, r.Window))
+	limit := max(maxFailedText, len(r.Fix)+60)
+	if len(msg) <= limit {
+		return msg
+	}
+	cut := limit
+	for cut > 0 && !utf8.RuneStart(msg[cut]) {
+		cut--
+	}
+	return msg[:cut] + "…"
 }

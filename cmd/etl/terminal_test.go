@@ -208,11 +208,30 @@ func TestDemoNextStepsFollowTheSink(t *testing.T) {
 			},
 			[]string{"duckdb", "instead of Parquet"}},
 	}
+	// In the repository, where `make demo` runs, the query is the DuckDB
+	// that `make duckdb` installs (TestDemoNextQueryRunsFromTheRepository
+	// runs it); elsewhere, DuckDB's own command-line tool.
+	inRepo := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(inRepo, "tools", "duckdb"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(inRepo, "tools", "duckdb", "query.mjs"), nil, 0o644))
+	cases = append(cases, struct {
+		sink      string
+		want, not []string
+	}{"parquet in the repository",
+		[]string{
+			"    make duckdb\n    node tools/duckdb/query.mjs \"SELECT count(*) FROM read_parquet('/srv/etl/data/userflow_content_sessions/*/*.parquet', hive_partitioning = true)\"\n",
+		},
+		[]string{"duckdb -c"}})
 	for _, tc := range cases {
 		t.Run(tc.sink, func(t *testing.T) {
+			if strings.HasSuffix(tc.sink, "in the repository") {
+				t.Chdir(inRepo)
+			} else {
+				t.Chdir(t.TempDir())
+			}
 			cfg, err := config.Load("pipelines.yaml", etl.DefaultConfig, func(string) (string, bool) { return "", false })
 			require.NoError(t, err)
-			cfg.Sink.Type, cfg.Sink.Parquet.Dir = tc.sink, "/srv/etl/data"
+			cfg.Sink.Type, cfg.Sink.Parquet.Dir = strings.Fields(tc.sink)[0], "/srv/etl/data"
 			var out bytes.Buffer
 			(&app{cfg: cfg, stdout: &out}).printNextSteps("./bin/etl", w, counts)
 			for _, s := range tc.want {

@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/adoptionlabs/etl/engine"
 	"github.com/adoptionlabs/etl/extract/httpclient"
 )
 
@@ -191,7 +192,7 @@ func (a *tokenAuth) fetch(ctx context.Context) (string, time.Time, error) {
 				return "", time.Time{}, err
 			}
 		case httpclient.IsStatus(err, http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden):
-			return "", time.Time{}, fmt.Errorf("bot auth: the platform refused the app credentials: check BOT_APP_ID and BOT_APP_SECRET: %w", err)
+			return "", time.Time{}, engine.NeedsFix("check BOT_APP_ID and BOT_APP_SECRET (the platform refused the app credentials)", fmt.Errorf("bot auth: %w", err))
 		default:
 			return "", time.Time{}, fmt.Errorf("bot auth: get a token: %w", err)
 		}

@@ -279,6 +279,11 @@ func (e *BodyTooLargeError) Error() string {
 		size, e.Setting, e.Limit, e.Setting)
 }
 
+// Fix says what to change (engine.FixOf reads it).
+func (e *BodyTooLargeError) Fix() string {
+	return "raise " + e.Setting + " in this source's block of pipelines.yaml if the API really sends this much"
+}
+
 // checkLength refuses a body announced over the cap before reading any of it.
 func checkLength(resp *http.Response, limit ByteSize, setting string) error {
 	if resp.ContentLength > int64(limit) {
@@ -666,7 +671,9 @@ func (c *Client) final(p *prepared, attempts int, o outcome) error {
 	if attempts > 1 {
 		msg = fmt.Sprintf("failed after %d attempts, last error: %s", attempts, msg)
 	}
-	return c.requestError(p, attempts, msg, o.err, o.secrets)
+	re := c.requestError(p, attempts, msg, o.err, o.secrets)
+	re.transient = o.retry
+	return re
 }
 
 // abort reports a call abandoned because ctx ended (or would end before the
@@ -676,7 +683,9 @@ func (c *Client) abort(p *prepared, attempts int, err error, last outcome) error
 	if last.err != nil && !errors.Is(last.err, context.Canceled) && !errors.Is(last.err, context.DeadlineExceeded) {
 		msg = fmt.Sprintf("%s after %s (last error: %s)", msg, plural(attempts, "attempt"), last.short())
 	}
-	return c.requestError(p, attempts, msg, err, last.secrets)
+	re := c.requestError(p, attempts, msg, err, last.secrets)
+	re.transient = true
+	return re
 }
 
 func (c *Client) requestError(p *prepared, attempts int, msg string, cause error, secrets []string) *RequestError {

@@ -1,7 +1,10 @@
 package httpclient
 
 import (
+	"context"
+	"crypto/x509"
 	"errors"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -55,6 +58,26 @@ func (e *StatusError) Error() string {
 	return b.String()
 }
 
+// Fix says what to change for a status a rerun cannot cure, and "" for
+// the ones the client retries (429, 5xx), a timeout or a conflict, which a
+// later run may not meet (engine.FixOf reads it).
+func (e *StatusError) Fix() string {
+	switch {
+	case retryableStatus(e.Status), e.Status < 400, e.Status > 499,
+		e.Status == http.StatusRequestTimeout, e.Status == http.StatusConflict:
+		return ""
+	}
+	switch e.Status {
+	case http.StatusUnauthorized:
+		return "check this source's credentials (the API refused them)"
+	case http.StatusForbidden:
+		return "check that this source's credentials may use this endpoint"
+	case http.StatusNotFound, http.StatusGone:
+		return "check base_url and paths in this source's settings"
+	}
+	return "check this source's settings (the API refused the request)"
+}
+
 // IsStatus reports whether err is (or wraps) a StatusError with one of the
 // given codes, or with any code if none are given.
 func IsStatus(err error, codes ...int) bool {
@@ -75,10 +98,36 @@ type RequestError struct {
 	// RequestError, not Err.
 	Err error
 	msg string
+	// transient: the client retries this kind of failure (it ran out of
+	// retries or time), so a later run may succeed.
+	transient bool
 }
 
 func (e *RequestError) Error() string { return e.msg }
 func (e *RequestError) Unwrap() error { return e.Err }
+
+// Fix says what to change when the failure is not one the client retries
+// ("" when it is; engine.FixOf reads it).
+func (e *RequestError) Fix() string {
+	if e.transient || errors.Is(e.Err, context.Canceled) || errors.Is(e.Err, context.DeadlineExceeded) {
+		return ""
+	}
+	var fixer interface{ Fix() string }
+	if errors.As(e.Err, &fixer) {
+		return fixer.Fix()
+	}
+	var dns *net.DNSError
+	if errors.As(e.Err, &dns) && dns.IsNotFound {
+		return "check the host in base_url (" + dns.Name + " is not known)"
+	}
+	var unknownAuthority x509.UnknownAuthorityError
+	var hostname x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	if errors.As(e.Err, &unknownAuthority) || errors.As(e.Err, &hostname) || errors.As(e.Err, &invalid) {
+		return "check base_url (its TLS certificate is not accepted)"
+	}
+	return "check base_url and paths in this source's settings (the answer is not what etl expects)"
+}
 
 func statusText(code int) string {
 	if t := http.StatusText(code); t != "" {

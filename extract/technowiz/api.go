@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/adoptionlabs/etl/engine"
 	"github.com/adoptionlabs/etl/extract/httpclient"
 )
 
@@ -26,9 +27,9 @@ func (a *api) get(ctx context.Context, path string, q url.Values, out any) error
 	err := a.http.JSON(ctx, httpclient.Request{Method: http.MethodGet, Path: path, Query: q}, out)
 	switch {
 	case httpclient.IsStatus(err, http.StatusUnauthorized):
-		return fmt.Errorf("Technowiz refused the auth key: check TECHNOWIZ_AUTH_KEY: %w", err)
+		return engine.NeedsFix("check TECHNOWIZ_AUTH_KEY (Technowiz refused the key)", err)
 	case httpclient.IsStatus(err, http.StatusForbidden):
-		return fmt.Errorf("the auth key may not use this API: ask Technowiz to enable it for the key: %w", err)
+		return engine.NeedsFix("the auth key may not use this API: ask Technowiz to enable it for the key", err)
 	}
 	return err
 }

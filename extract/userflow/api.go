@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/adoptionlabs/etl/engine"
 	"github.com/adoptionlabs/etl/extract/httpclient"
 )
 
@@ -93,6 +94,9 @@ func walkPages[P any](ctx context.Context, s *source, where, path string, query 
 		return fmt.Errorf("%s page %d: %w", where, handled, err)
 	}
 	// The request for the page after the last one decoded is what failed.
+	if fix := fixFor(err); fix != "" {
+		err = engine.NeedsFix(fix, err)
+	}
 	return fmt.Errorf("%s page %d: %w%s", where, fetched+1, err, hint(err))
 }
 
@@ -182,23 +186,29 @@ func nextPageProblem(baseURL string, query url.Values, next string) string {
 	return ""
 }
 
-// hint says what a person should check for the statuses that are not
-// transient (those were already retried).
-func hint(err error) string {
+// fixFor says what to change for the statuses a rerun cannot cure; the
+// failed window's error puts it first.
+func fixFor(err error) string {
 	var se *httpclient.StatusError
 	if !errors.As(err, &se) {
 		return ""
 	}
 	switch se.Status {
 	case http.StatusUnauthorized:
-		return ": check " + EnvAPIKey
+		return "check " + EnvAPIKey + " (the API refused the key)"
 	case http.StatusForbidden:
-		return ": the API key's plan or environment does not allow this endpoint"
+		return "use an API key whose plan and environment allow this endpoint"
 	case http.StatusNotFound:
-		return ": check base_url and paths in the userflow settings"
+		return "check base_url and paths in the userflow settings"
 	case http.StatusBadRequest:
-		return ": the API rejected the request; check api_version, page_size, expand_form and paths in the userflow settings"
-	case http.StatusTooManyRequests:
+		return "check api_version, page_size, expand_form and paths in the userflow settings (the API rejected the request)"
+	}
+	return ""
+}
+
+// hint adds advice to a transient failure, which a rerun retries.
+func hint(err error) string {
+	if httpclient.IsStatus(err, http.StatusTooManyRequests) {
 		return ": still rate limited after retries; lower rate_limit in the userflow settings"
 	}
 	return ""

@@ -71,7 +71,7 @@ func TestRejectedCredentialsAndVersion(t *testing.T) {
 			if tt.name == "wrong key" {
 				_, err := e.run(t, "content_sessions", lastWeek)
 				assert.Contains(t, err.Error(), "[REDACTED]")
-				assert.True(t, strings.HasSuffix(err.Error(), ": check USERFLOW_API_KEY"), err.Error())
+				assert.Contains(t, err.Error(), " page 1: check USERFLOW_API_KEY (the API refused the key): GET ", "what to change comes before the request that failed")
 			}
 		})
 	}

@@ -297,7 +297,7 @@ func TestSessionsErrorsNameWindowAndPage(t *testing.T) {
 	w := window.New(time.Date(2026, 11, 14, 0, 0, 0, 0, time.UTC), time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC))
 	rec, err := e.run(t, "content_sessions", w)
 	require.Error(t, err)
-	assert.Regexp(t, `^userflow content_sessions window 2026-11-14\.\.2026-11-20 page 3: GET /content_sessions\?expand=answers&limit=20&order_by=-last_activity_at&starting_after=[0-9a-f-]+: 401 Unauthorized after 1 attempt: .*invalid_api_key.*: check USERFLOW_API_KEY$`, err.Error())
+	assert.Regexp(t, `^userflow content_sessions window 2026-11-14\.\.2026-11-20 page 3: check USERFLOW_API_KEY \(the API refused the key\): GET /content_sessions\?expand=answers&limit=20&order_by=-last_activity_at&starting_after=[0-9a-f-]+: 401 Unauthorized after 1 attempt: .*invalid_api_key.*$`, err.Error())
 	assert.Len(t, rec.Rows(SessionsTable.Name), 40, "the two pages before the failure were emitted")
 }
 

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/adoptionlabs/etl/engine"
 	"github.com/adoptionlabs/etl/extract/httpclient"
 	"github.com/adoptionlabs/etl/window"
 )
@@ -62,13 +63,13 @@ func (s *source) explain(c *httpclient.Client, err error) error {
 	layout := "base_url, path_prefix and paths (audit logs and content-updated: v1.base_url, v1.path_prefix; the v1 reference uses https://api.whatfix.com/v1/accounts/{accountId}/...)"
 	switch se.Status {
 	case http.StatusUnauthorized:
-		return fmt.Errorf("the integration key was refused (401): check %s (and %s, the email of the key's user); the request went to %s: %w", EnvIntegrationKey, EnvUser, at, err)
+		return engine.NeedsFix(fmt.Sprintf("the integration key was refused (401): check %s (and %s, the email of the key's user); the request went to %s", EnvIntegrationKey, EnvUser, at), err)
 	case http.StatusForbidden:
-		return fmt.Errorf("access denied (403) at %s: wrong path or layout? check %s; credentials? check %s is the email of the integration key's user and %s (%q) is an account that key can read: %w",
-			at, layout, EnvUser, EnvAccountID, s.cfg.AccountID, err)
+		return engine.NeedsFix(fmt.Sprintf("access denied (403) at %s: wrong path or layout? check %s; credentials? check %s is the email of the integration key's user and %s (%q) is an account that key can read",
+			at, layout, EnvUser, EnvAccountID, s.cfg.AccountID), err)
 	case http.StatusNotFound:
-		return fmt.Errorf("not found (404) at %s: wrong path or layout? check %s; credentials? check %s (%q) is the account: %w",
-			at, layout, EnvAccountID, s.cfg.AccountID, err)
+		return engine.NeedsFix(fmt.Sprintf("not found (404) at %s: wrong path or layout? check %s; credentials? check %s (%q) is the account",
+			at, layout, EnvAccountID, s.cfg.AccountID), err)
 	}
 	return err
 }

@@ -130,8 +130,8 @@ func (r *reportRun) fetch(ctx context.Context, u reportUnit, out engine.Emitter)
 	if err != nil {
 		if httpclient.IsStatus(err, 404) {
 			// Report paths other than summary/mostPopularFlows are guessed.
-			return fmt.Errorf("%s: report %s not found (404) at %s: wrong path or layout? check the report's path (reports[].path) in pipelines.yaml, base_url and path_prefix; credentials? check %s (%q) is the account: %w",
-				where, r.spec.name, strings.TrimSuffix(r.s.client.BaseURL(), "/")+"/"+strings.TrimPrefix(path, "/"), EnvAccountID, r.s.cfg.AccountID, err)
+			return fmt.Errorf("%s: %w", where, engine.NeedsFix(fmt.Sprintf("report %s not found (404) at %s: wrong path or layout? check the report's path (reports[].path) in pipelines.yaml, base_url and path_prefix; credentials? check %s (%q) is the account",
+				r.spec.name, strings.TrimSuffix(r.s.client.BaseURL(), "/")+"/"+strings.TrimPrefix(path, "/"), EnvAccountID, r.s.cfg.AccountID), err))
 		}
 		return fmt.Errorf("%s: %w", where, r.s.explain(r.s.client, err))
 	}

@@ -128,7 +128,7 @@ func TestStateLockedErrorSaysWhenItIsTakenOver(t *testing.T) {
 	var locked *state.LockedError
 	require.ErrorAs(t, err, &locked)
 	assert.Empty(t, locked.Remove, "nothing for a person to delete by hand")
-	assert.Regexp(t, `^another etl run holds the lock "nightly": host cron-box pid 123 since \S+Z \(run r1, `+"`etl run`"+`\), last heartbeat \S+Z; wait for it to finish: if that process is gone, its lock is taken over once it has had no heartbeat for 10m0s$`, err.Error())
+	assert.Regexp(t, `^another etl run holds the lock "nightly": host cron-box pid 123 since \S+Z \(run r1, `+"`etl run`"+`\), last heartbeat \S+Z; wait for it to finish: if that process is gone, a run on cron-box takes its lock over at once, a run elsewhere once it has had no heartbeat for 10m0s$`, err.Error())
 }
 
 // LockSettling calls settling once, when the claim starts its settle, and

@@ -89,9 +89,9 @@ func StreamReports(out []Outcome) []report.StreamReport {
 			sr.WindowStart, sr.WindowEnd = r.Window.Start, r.Window.End
 		}
 		if r.Err != nil {
-			sr.Error = r.Err.Error()
+			sr.Error, sr.Fix = r.Err.Error(), r.Fix
 			if errors.Is(r.Err, context.Canceled) {
-				sr.Status = "interrupted"
+				sr.Status, sr.Fix = "interrupted", ""
 			}
 		}
 		for _, t := range r.Tables {
