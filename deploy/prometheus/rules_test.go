@@ -86,6 +86,7 @@ type run struct {
 	status   string
 	streams  []report.StreamReport
 	zeroRows []stream
+	sources  []report.SourceReport
 	// gone: the metrics file is deleted instead; every series ends.
 	gone bool
 }
@@ -197,6 +198,18 @@ func TestAlerts(t *testing.T) {
 			},
 		},
 		{
+			name: "a source that cannot run fails the run and keeps its streams",
+			runs: []run{
+				nightly(30 * time.Minute),
+				{at: 24*h + 30*time.Minute, status: report.StatusFailed, streams: []report.StreamReport{ok(flows, 50, 0)},
+					sources: []report.SourceReport{{Source: "userflow", Status: "skipped: USERFLOW_API_KEY unset", Streams: []string{"content_sessions"}}, {Source: "whatfix", Streams: []string{"flow_analytics"}}}},
+			},
+			evals: []eval{
+				{at: 25 * h, firing: []alert{runFailed, streamFailed(sessions)}},
+				{at: 36*h + 31*time.Minute, firing: []alert{runFailed, streamFailed(sessions), noSuccess(sessions, "1d 12h 1m 0s")}},
+			},
+		},
+		{
 			name: "the metrics file goes away",
 			runs: []run{nightly(30 * time.Minute), {at: 2 * h, gone: true}},
 			evals: []eval{
@@ -290,7 +303,7 @@ func promtoolTest(t *testing.T, r rules, sc scenario, rulesPath string) []byte {
 			continue
 		}
 		finished := time.Unix(0, 0).UTC().Add(rn.at)
-		rep := report.Run{Command: "etl run", Started: finished.Add(-time.Minute), Finished: finished, Status: rn.status, Streams: rn.streams}
+		rep := report.Run{Command: "etl run", Started: finished.Add(-time.Minute), Finished: finished, Status: rn.status, Streams: rn.streams, Sources: rn.sources}
 		for _, s := range rn.zeroRows {
 			rep.Warnings = append(rep.Warnings, report.Warning{Source: s.source, Stream: s.name, Kind: report.WarningZeroRows, PreviousRows: 100})
 		}
