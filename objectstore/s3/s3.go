@@ -20,9 +20,13 @@
 // at once. The client-side retry quota is off: a nightly batch should back off
 // and finish, not give up because earlier requests were throttled.
 //
-// Conditional deletes (DeleteIf) send If-Match on DeleteObject. AWS S3 and
-// the MinIO of the tests honour it; a store that ignores the header would
-// delete unconditionally, so the state store does not rely on it.
+// Conditional deletes (DeleteIf) send If-Match on DeleteObject, which AWS S3
+// honours. A store that ignores the header deletes unconditionally, and
+// nothing in the answer tells: the MinIO of the tests does (it deleted an
+// object whose ETag did not match). So DeleteIf is on for AWS's own endpoints
+// and off (ErrNotSupported) for a custom endpoint unless
+// Options.ConditionalDelete says the store honours it; nothing in etl relies
+// on it.
 package s3
 
 import (
@@ -45,6 +49,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/adoptionlabs/etl/objectstore"
@@ -83,6 +88,9 @@ type Options struct {
 	// ListPage is the number of keys List asks for per request (S3's
 	// maximum of 1000 when 0); tests lower it to span pages.
 	ListPage int32
+	// ConditionalDelete says whether the store honours If-Match on
+	// DeleteObject (nil: yes for AWS's endpoints, no for a custom one).
+	ConditionalDelete *bool
 }
 
 // Store is objectstore.Store on s3://Bucket/Prefix.
@@ -91,6 +99,8 @@ type Store struct {
 	url      objectstore.URL
 	partSize int64
 	listPage int32
+	// conditionalDelete: DeleteIf is supported (see the package doc).
+	conditionalDelete bool
 	// checksums: the client computes request checksums when supported
 	// (the SDK's default), so multipart uploads declare CRC32 parts.
 	checksums bool
@@ -155,13 +165,18 @@ func New(client *awss3.Client, u objectstore.URL, opts Options) (*Store, error) 
 	if part < MinPartSize {
 		return nil, fmt.Errorf("%s: part size %d is below S3's minimum of %d bytes", u, part, MinPartSize)
 	}
-	calc := client.Options().RequestChecksumCalculation
+	o := client.Options()
+	conditionalDelete := o.BaseEndpoint == nil
+	if opts.ConditionalDelete != nil {
+		conditionalDelete = *opts.ConditionalDelete
+	}
 	return &Store{
-		client:    client,
-		url:       u,
-		partSize:  part,
-		listPage:  opts.ListPage,
-		checksums: calc != aws.RequestChecksumCalculationWhenRequired,
+		client:            client,
+		url:               u,
+		partSize:          part,
+		listPage:          opts.ListPage,
+		conditionalDelete: conditionalDelete,
+		checksums:         o.RequestChecksumCalculation != aws.RequestChecksumCalculationWhenRequired,
 	}, nil
 }
 
@@ -200,7 +215,7 @@ func (s *Store) Put(ctx context.Context, key string, body io.Reader, opts object
 	if err := opts.Check(); err != nil {
 		return objectstore.ObjectInfo{}, err
 	}
-	buf, full, err := readPart(body, nil, s.partSize)
+	buf, full, err := readPart(ctx, body, nil, s.partSize)
 	if err != nil {
 		return objectstore.ObjectInfo{}, &objectstore.Error{Op: "PutObject", Location: s.Location(), Key: key, Err: fmt.Errorf("read the body: %w", err)}
 	}
@@ -213,12 +228,15 @@ func (s *Store) Put(ctx context.Context, key string, body io.Reader, opts object
 // readPart reads up to max bytes into buf (reused when large enough; grown
 // from small, so a small document never costs a whole part). full is true
 // when max bytes were read and the body may hold more.
-func readPart(r io.Reader, buf []byte, max int64) (out []byte, full bool, err error) {
+func readPart(ctx context.Context, r io.Reader, buf []byte, max int64) (out []byte, full bool, err error) {
 	buf = buf[:0]
 	if cap(buf) == 0 {
 		buf = make([]byte, 0, min(max, 64<<10))
 	}
 	for int64(len(buf)) < max {
+		if err := ctx.Err(); err != nil {
+			return buf, false, err
+		}
 		if len(buf) == cap(buf) {
 			grown := make([]byte, len(buf), min(max, int64(cap(buf))*2))
 			copy(grown, buf)
@@ -332,7 +350,7 @@ func (s *Store) putMultipart(ctx context.Context, key string, body io.Reader, fi
 		if !full {
 			break
 		}
-		buf, full, err = readPart(body, buf, s.partSize)
+		buf, full, err = readPart(ctx, body, buf, s.partSize)
 		if err != nil {
 			return info, &objectstore.Error{Op: "UploadPart", Location: s.Location(), Key: key, Err: fmt.Errorf("read the body: %w", err)}
 		}
@@ -539,8 +557,9 @@ func (e *keyError) Error() string {
 	}
 	return s
 }
-func (e *keyError) ErrorCode() string    { return e.code }
-func (e *keyError) ErrorMessage() string { return e.msg }
+func (e *keyError) ErrorCode() string             { return e.code }
+func (e *keyError) ErrorMessage() string          { return e.msg }
+func (e *keyError) ErrorFault() smithy.ErrorFault { return smithy.FaultUnknown }
 
 // DeleteIf implements objectstore.Store with If-Match on DeleteObject.
 func (s *Store) DeleteIf(ctx context.Context, key, etag string) error {
@@ -549,6 +568,10 @@ func (s *Store) DeleteIf(ctx context.Context, key, etag string) error {
 	}
 	if etag == "" {
 		return &objectstore.Error{Op: "DeleteObject", Location: s.Location(), Key: key, Err: errors.New("DeleteIf needs an ETag")}
+	}
+	if !s.conditionalDelete {
+		return &objectstore.Error{Op: "DeleteObject", Location: s.Location(), Key: key, Kind: objectstore.ErrNotSupported,
+			Hint: "this endpoint is not known to honour If-Match on DeleteObject"}
 	}
 	_, err := s.client.DeleteObject(ctx, &awss3.DeleteObjectInput{
 		Bucket: aws.String(s.url.Bucket), Key: aws.String(s.full(key)), IfMatch: aws.String(etag),
