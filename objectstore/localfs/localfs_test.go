@@ -64,20 +64,3 @@ func TestLayoutOnDisk(t *testing.T) {
 		assert.Equal(t, ".localfs.lock", e.Name(), "nothing but the lock file stays")
 	}
 }
-
-func TestReadOnlyDirectory(t *testing.T) {
-	if os.Geteuid() == 0 {
-		t.Skip("root writes into a read-only directory: permissions cannot be tested as root")
-	}
-	ctx := context.Background()
-	dir := t.TempDir()
-	s := open(t, dir)
-	require.NoError(t, os.Chmod(dir, 0o555))
-	t.Cleanup(func() { _ = os.Chmod(dir, 0o755) })
-	_, err := s.Put(ctx, "x", strings.NewReader("x"), objectstore.PutOptions{})
-	require.ErrorIs(t, err, objectstore.ErrAccessDenied)
-	assert.Contains(t, err.Error(), dir)
-	r := objectstore.CheckAccess(ctx, s)
-	require.Error(t, r.Err())
-	assert.Contains(t, r.Err().Error(), "cannot put")
-}
