@@ -33,7 +33,7 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=with-clickhouse.sh
-source "$HERE/with-clickhouse.sh" # free_port, pid_listens, now_ms, secs_since, on_signal
+source "$HERE/with-clickhouse.sh" # free_port, pid_listens, stop_pid, run_cmd, on_signal
 die() { echo "with-minio: error: $*" >&2; exit 1; }
 note() { echo "with-minio: $*" >&2; }
 
@@ -64,21 +64,7 @@ install_curl() {
 MINIO_DIR=""
 MINIO_PID=""
 stop_minio() {
-	if [[ -n $MINIO_PID ]] && kill -0 "$MINIO_PID" 2>/dev/null; then
-		local t0 i
-		t0=$(now_ms)
-		kill -TERM "$MINIO_PID" 2>/dev/null || true
-		for ((i = 0; i < 150; i++)); do # 15 s, then SIGKILL
-			kill -0 "$MINIO_PID" 2>/dev/null || break
-			sleep 0.1
-		done
-		if kill -0 "$MINIO_PID" 2>/dev/null; then
-			note "minio (pid $MINIO_PID) did not stop in 15s: killing it"
-			kill -KILL "$MINIO_PID" 2>/dev/null || true
-		fi
-		wait "$MINIO_PID" 2>/dev/null || true
-		note "stopped minio (pid $MINIO_PID) in $(secs_since "$t0")"
-	fi
+	stop_pid minio "$MINIO_PID" 15
 	MINIO_PID=""
 	if [[ -n $MINIO_DIR && -d $MINIO_DIR ]]; then
 		if [[ -n ${MINIO_KEEP_TMP:-} ]]; then
@@ -195,15 +181,8 @@ main() {
 	export ETL_TEST_S3_RO_SECRET_ACCESS_KEY=$RO_SECRET
 	export ETL_TEST_S3_RO_SESSION_TOKEN=$RO_TOKEN
 	note "ETL_TEST_S3_ENDPOINT=$ENDPOINT ETL_TEST_S3_BUCKET=$BUCKET"
-	# As in with-clickhouse.sh: CMD in its own process group, so that a signal reaches go test
-	# and its test binaries and this script's traps run at once.
 	local rc=0
-	set -m
-	"$@" </dev/null &
-	CMD_PID=$!
-	set +m
-	wait "$CMD_PID" || rc=$?
-	CMD_PID=""
+	run_cmd "$@" || rc=$?
 	stop_minio
 	return "$rc"
 }
