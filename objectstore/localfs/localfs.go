@@ -146,6 +146,7 @@ func (s *Store) Put(ctx context.Context, key string, body io.Reader, opts object
 		if !done {
 			_ = tmp.Close()
 			_ = os.Remove(tmp.Name())
+			s.pruneDirs(filepath.Dir(target)) // a failed put leaves no directory it made
 		}
 	}()
 	if _, err := io.Copy(tmp, &ctxReader{ctx: ctx, r: body}); err != nil {
@@ -388,12 +389,18 @@ func (s *Store) remove(key string) error {
 	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fail("delete", s.root, key, err)
 	}
-	for dir := filepath.Dir(path); dir != s.root && strings.HasPrefix(dir, s.root); dir = filepath.Dir(dir) {
+	s.pruneDirs(filepath.Dir(path))
+	return nil
+}
+
+// pruneDirs removes dir and its parents below the root while they are
+// empty. A put racing with it retries creating its directory (createTemp).
+func (s *Store) pruneDirs(dir string) {
+	for ; dir != s.root && strings.HasPrefix(dir, s.root+string(filepath.Separator)); dir = filepath.Dir(dir) {
 		if os.Remove(dir) != nil {
-			break // not empty (or not ours to remove)
+			return // not empty (or not ours to remove)
 		}
 	}
-	return nil
 }
 
 // DeleteIf implements objectstore.Store.

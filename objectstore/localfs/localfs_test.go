@@ -64,3 +64,21 @@ func TestLayoutOnDisk(t *testing.T) {
 		assert.Equal(t, ".localfs.lock", e.Name(), "nothing but the lock file stays")
 	}
 }
+
+// The access check's probe put fails its condition: on a directory it must
+// not leave the folders it would have written into.
+func TestFailedPutLeavesNoDirectory(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := open(t, dir)
+	require.NoError(t, objectstore.CheckAccess(ctx, s).Err())
+	_, err := s.Put(ctx, "a/b/c", strings.NewReader("x"), objectstore.PutOptions{IfMatch: `"nope"`})
+	require.ErrorIs(t, err, objectstore.ErrPreconditionFailed)
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	assert.Equal(t, []string{".localfs.lock"}, names)
+}
