@@ -41,6 +41,29 @@ func TestContractOnMinIO(t *testing.T) {
 	}, objectstoretest.Options{BigSize: 2*s3.MinPartSize + 1<<20, ListPage: 7})
 }
 
+// AWS_REQUEST_CHECKSUM_CALCULATION=when_required (for stores that reject
+// the SDK's default checksums): multipart uploads then declare none.
+func TestMultipartWithoutChecksums(t *testing.T) {
+	srv := testsupport.S3(t)
+	ctx := context.Background()
+	u := objectstore.URL{Bucket: srv.Bucket, Prefix: srv.Prefix(t)}
+	s, err := s3.Open(ctx, u, s3.Options{PartSize: s3.MinPartSize, Config: &aws.Config{
+		Region:                     srv.Region,
+		Credentials:                credentials.NewStaticCredentialsProvider(srv.Root.AccessKeyID, srv.Root.SecretAccessKey, ""),
+		BaseEndpoint:               aws.String(srv.Endpoint),
+		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired,
+	}})
+	require.NoError(t, err)
+	size := int64(2*s3.MinPartSize + 123)
+	info, err := s.Put(ctx, "big", io.LimitReader(zeros{}, size), objectstore.PutOptions{IfNoneMatch: true})
+	require.NoError(t, err)
+	st, err := s.Stat(ctx, "big")
+	require.NoError(t, err)
+	assert.Equal(t, size, st.Size)
+	assert.Equal(t, info.ETag, st.ETag)
+	assert.True(t, strings.HasSuffix(strings.Trim(st.ETag, `"`), "-3"), "three parts: %s", st.ETag)
+}
+
 // The SDK's own settings are all a user gives: AWS_ENDPOINT_URL_S3 and
 // keys in the environment, and a custom endpoint on an IP address works
 // because it is addressed path-style.
