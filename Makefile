@@ -1,6 +1,7 @@
-# make test   installs what the tests need (ClickHouse 18.16 via apt, DuckDB and chdb via npm, MinIO
-#             built once from the Go module proxy), runs go test ./... against a private ClickHouse
-#             server and a private MinIO server it starts and stops.
+# make test   installs what the tests need (ClickHouse 18.16 via apt, DuckDB, chdb and @clickhouse/client
+#             via npm, promtool from Debian's prometheus package, MinIO built once from the Go module
+#             proxy), runs go test ./... against a private ClickHouse server and a private MinIO server
+#             it starts and stops.
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := build
@@ -18,6 +19,9 @@ DUCKDB_STAMP := $(DUCKDB_DIR)/node_modules/.package-lock.json
 # chdb embeds a current ClickHouse (26.x): the tests run the DDL and views on it as well as on 18.16.
 CHDB_DIR := tools/chdb
 CHDB_STAMP := $(CHDB_DIR)/node_modules/.package-lock.json
+# ClickHouse's official JS client: the tests read ClickHouse over HTTP with it, as BI tools do.
+CHCLIENT_DIR := tools/chclient
+CHCLIENT_STAMP := $(CHCLIENT_DIR)/node_modules/.package-lock.json
 WITH_CLICKHOUSE := bash scripts/with-clickhouse.sh
 WITH_CLUSTER := bash scripts/with-cluster.sh
 
@@ -31,14 +35,14 @@ MINIO_DIR := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/etl/minio-$(MINIO_VERSION)
 MINIO := $(MINIO_DIR)/minio
 WITH_MINIO := bash scripts/with-minio.sh --minio $(MINIO)
 
-.PHONY: all build test test-cluster demo bench bench-rate bench-e2e bench-dashboards generate deps clickhouse-deps duckdb chdb minio minio-path lint clean distclean
+.PHONY: all build test test-cluster demo bench bench-rate bench-e2e bench-dashboards generate deps clickhouse-deps duckdb chdb chclient promtool minio minio-path lint clean distclean
 
 all: build
 
 build:
 	$(GO) build -o bin/etl ./cmd/etl
 
-deps: clickhouse-deps duckdb chdb
+deps: clickhouse-deps duckdb chdb chclient promtool
 
 # apt-get install clickhouse-server clickhouse-client, only if missing.
 clickhouse-deps:
@@ -78,6 +82,19 @@ chdb: $(CHDB_STAMP)
 $(CHDB_STAMP): $(CHDB_DIR)/package.json $(CHDB_DIR)/package-lock.json
 	$(call npm_checked,chdb,$(CHDB_DIR),install --prefix $(CHDB_DIR) --no-audit --no-fund --no-save,node -e "require('chdb')",@chdb/lib-<platform>,@chdb)
 
+# npm ci for the @clickhouse/client query tool (pure JavaScript, no native library), checked by
+# loading the client.
+chclient: $(CHCLIENT_STAMP)
+
+$(CHCLIENT_STAMP): $(CHCLIENT_DIR)/package.json $(CHCLIENT_DIR)/package-lock.json
+	$(call npm_checked,chclient,$(CHCLIENT_DIR),ci --prefix $(CHCLIENT_DIR) --no-audit --no-fund,node --input-type=module -e "await import('@clickhouse/client')",@clickhouse/client,@clickhouse)
+
+# promtool checks and unit-tests the alerting rules (deploy/prometheus): promtool on PATH, else one
+# cached outside the repo, else extracted from Debian's prometheus package (apt-get download). The
+# package is not installed: its postinst starts a Prometheus server as a system service.
+promtool:
+	@bash scripts/promtool.sh >/dev/null
+
 # go install github.com/minio/minio@MINIO_VERSION into MINIO_DIR, only when missing. Outside any
 # module (GOFLAGS and GOWORK cleared, run from the cache dir) so that nothing of it reaches etl's
 # go.mod; GOTOOLCHAIN=local so that this machine's Go builds it or the build says why. The binary is
@@ -101,6 +118,7 @@ minio-path: $(MINIO)
 	@echo $(MINIO)
 
 test: deps minio
+	PROMTOOL="$$(bash scripts/promtool.sh)"; export PROMTOOL; \
 	$(WITH_CLICKHOUSE) $(WITH_MINIO) $(GO) test $(PKGS) -count=1 -timeout 15m $(GOTESTFLAGS)
 
 # make test-cluster   ZooKeeper + 2 shards x 2 replicas of ClickHouse 18.16 (apt-installs zookeeper if
@@ -147,4 +165,4 @@ clean:
 	rm -rf bin/
 
 distclean: clean
-	rm -rf $(DUCKDB_DIR)/node_modules $(CHDB_DIR)/node_modules
+	rm -rf $(DUCKDB_DIR)/node_modules $(CHDB_DIR)/node_modules $(CHCLIENT_DIR)/node_modules

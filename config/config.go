@@ -74,6 +74,9 @@ type RunConfig struct {
 
 // State configures where watermarks and locks live.
 type State struct {
+	// Dir, when set (or ETL_STATE_DIR), keeps file state there instead of
+	// beside the data, one directory per destination under it; empty:
+	// the sink's own place (<out>/_etl for Parquet).
 	Dir      string   `yaml:"dir"`
 	LockTTL  Duration `yaml:"lock_ttl"`
 	Location string   `yaml:"location"` // auto|file|clickhouse
@@ -221,6 +224,9 @@ func Load(path string, data []byte, lookup func(string) (string, bool)) (*Config
 	}
 	if cfg.Sink.ClickHouse.ZooKeeperPath == "" {
 		cfg.Sink.ClickHouse.ZooKeeperPath, _ = lookup("CLICKHOUSE_ZOOKEEPER_PATH")
+	}
+	if cfg.State.Dir == "" {
+		cfg.State.Dir, _ = lookup("ETL_STATE_DIR")
 	}
 	cfg.applyDefaults()
 	if err := cfg.validate(); err != nil {
@@ -392,9 +398,6 @@ func (c *Config) applyDefaults() {
 	}
 	if c.Run.InitialPeriod.Duration == 0 {
 		c.Run.InitialPeriod.Duration = 24 * time.Hour
-	}
-	if c.State.Dir == "" {
-		c.State.Dir = "./.etl-state"
 	}
 	if c.State.LockTTL.Duration == 0 {
 		c.State.LockTTL.Duration = 6 * time.Hour

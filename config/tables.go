@@ -9,6 +9,7 @@ import (
 	"github.com/adoptionlabs/etl/engine"
 	"github.com/adoptionlabs/etl/extract"
 	"github.com/adoptionlabs/etl/load/clickhouse"
+	"github.com/adoptionlabs/etl/load/parquet"
 	"github.com/adoptionlabs/etl/schemas"
 )
 
@@ -40,6 +41,8 @@ func reservedTables() map[string]string {
 // when it may. The sources' own validation calls it for names users set.
 func ReservedTableName(name string) string {
 	switch {
+	case name == parquet.StateDir:
+		return "it is the directory of etl's state (watermarks, backfill plans, run lock) beside the Parquet tables"
 	case strings.HasPrefix(name, StagingPrefix):
 		return fmt.Sprintf("the prefix %s is reserved for etl's staging tables, which the next run drops", StagingPrefix)
 	case strings.HasPrefix(name, InternalPrefix):

@@ -52,6 +52,8 @@ func TestTableNamesAreUniqueAcrossSourcesAndEtlsOwnTables(t *testing.T) {
 		{name: "the migrations table", yaml: whatfixWith("    api_key: k\n", "{name: summary/usage, table: etl_schema_migrations}"), want: []string{"etl's schema migrations table"}},
 		{name: "a table etl may add later", yaml: whatfixWith("    api_key: k\n", "{name: summary/usage, table: etl_plans}"), want: []string{"line 8:", "prefix etl_ is reserved"}},
 		{name: "the staging prefix", yaml: whatfixWith("    api_key: k\n", "{name: summary/usage, table: _stg_usage}"), want: []string{"_stg_"}},
+		{name: "the Parquet state directory", yaml: whatfixWith("    api_key: k\n", "{name: summary/usage, table: _etl}"),
+			want: []string{"line 8:", "whatfix stream report_usage (table _etl)", "directory of etl's state"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -42,8 +42,15 @@ type Kind struct {
 	Open  func(ctx context.Context, t Target) (Sink, error)
 	// OpenState, when set, opens the state store kept in the destination
 	// itself, without opening the sink (its own connection, none of the
-	// sink's locks). Kinds without one keep state in files (state.dir).
+	// sink's locks). Kinds without one keep state in files.
 	OpenState func(ctx context.Context, t Target) (state.Store, error)
+	// StatePlace says where in the destination OpenState keeps the state,
+	// for `etl state show`.
+	StatePlace string
+	// StateDir, when set, is where file state lives by default: beside
+	// the data, so that progress belongs to the destination it describes
+	// (state.dir overrides it).
+	StateDir func(Target) (string, error)
 	// CountRows reads back how many rows a table has, as a dashboard would
 	// count them, without opening the sink.
 	CountRows func(ctx context.Context, t Target, table string) (int64, error)

@@ -94,39 +94,6 @@ func (p *Pipeline) OpenSink(ctx context.Context) (load.Sink, error) {
 	return k.Open(ctx, t)
 }
 
-// OpenState opens the state store the config asks for, without opening the
-// data sink: a Parquet directory a run is writing stays untouched, and a
-// ClickHouse store has its own connection. state.location auto keeps state
-// in the sink's own store when it has one, in files (state.dir) otherwise.
-func (p *Pipeline) OpenState(ctx context.Context) (state.Store, error) {
-	k, t, err := p.Sink()
-	if err != nil {
-		return nil, err
-	}
-	loc := p.Config.State.Location
-	if loc == "auto" {
-		loc = "file"
-		if k.OpenState != nil {
-			loc = k.Name
-		}
-	}
-	if loc == "file" {
-		st, err := state.OpenFile(p.Config.State.Dir)
-		if err != nil {
-			return nil, fmt.Errorf("open state in %s: %w", p.Config.State.Dir, err)
-		}
-		return st, nil
-	}
-	if loc != k.Name || k.OpenState == nil {
-		return nil, usage("state.location %s needs the %s sink", loc, loc)
-	}
-	st, err := k.OpenState(ctx, t)
-	if err != nil {
-		return nil, fmt.Errorf("open state in %s: %w", k.Name, err)
-	}
-	return st, nil
-}
-
 // Lock takes the run lock for command, saying so when it takes over a lock
 // a stopped run left.
 func (p *Pipeline) Lock(ctx context.Context, store state.Store, command string) (state.Lock, error) {

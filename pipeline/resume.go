@@ -40,7 +40,7 @@ func (r *runner) prepare(ctx context.Context) (notice string, err error) {
 		}
 		wms[id], r.prevRows[id] = e.Watermark, e.LastRows
 	}
-	r.wm = plan.NewWatermarks(r.spec.Tasks, wms)
+	r.wm = plan.NewWatermarks(r.spec.Tasks, wms, plan.SettledEnd(r.p.Config.Run.SettleLag.Duration, time.Now()))
 	r.warnGaps()
 	if r.spec.PlanID == "" {
 		return "", nil

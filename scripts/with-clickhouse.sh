@@ -7,6 +7,11 @@
 #                                            CLICKHOUSE_TCP_PORT and CLICKHOUSE_HTTP_PORT set,
 #                                            stop the server and exit with CMD's status
 #
+# Besides `default`, the server has the users a dashboard connects as: CLICKHOUSE_BI_USER
+# (password CLICKHOUSE_BI_PASSWORD), whose profile has readonly=2 as docs/bi.md advises (it
+# reads, and may set the per-query settings BI drivers send), and the package's own `readonly`
+# user (readonly=1, no password: it may not change any setting).
+#
 # The server runs from a temp dir (data, logs, config copy) as a child of this script and
 # is stopped by its PID on exit, failure or interrupt. A system clickhouse-server service
 # (which the Debian package may start on 9000/8123) is never used nor touched.
@@ -174,6 +179,22 @@ remove_tmp() {
 	fi
 }
 
+# The dashboard user of docs/bi.md (a private loopback server: the password is no secret).
+BI_USER=etl_bi
+BI_PASSWORD=etl_bi_pw
+
+# add_bi_user USERS_XML: a readonly=2 profile and the user BI_USER with it, as docs/bi.md
+# tells an administrator to set up.
+add_bi_user() {
+	local users=$1
+	sed -i \
+		-e "s#^\([[:space:]]*\)</profiles>#\1    <$BI_USER><readonly>2</readonly></$BI_USER>\n\1</profiles>#" \
+		-e "s#^\([[:space:]]*\)</users>#\1    <$BI_USER><password>$BI_PASSWORD</password><networks><ip>127.0.0.1</ip><ip>::1</ip></networks><profile>$BI_USER</profile><quota>default</quota></$BI_USER>\n\1</users>#" \
+		"$users"
+	grep -qF "<$BI_USER><readonly>2</readonly></$BI_USER>" "$users" && grep -qF "<profile>$BI_USER</profile>" "$users" ||
+		die "could not add the readonly=2 user $BI_USER to $users (has the package's users.xml changed?)"
+}
+
 # write_config TCP HTTP INTERSERVER: config.xml and users.xml in $CH_DIR/etc with every
 # path under $CH_DIR, the given ports, only 127.0.0.1 to listen on, and the server's time
 # zone set to UTC (DateTime without a zone then reads and prints as UTC on every machine).
@@ -181,6 +202,7 @@ write_config() {
 	local tcp=$1 http=$2 inter=$3 etc="$CH_DIR/etc" cfg
 	mkdir -p "$etc" "$CH_DIR/data" "$CH_DIR/tmp" "$CH_DIR/user_files" "$CH_DIR/format_schemas" "$CH_DIR/log"
 	cp "$CONF_SRC/config.xml" "$CONF_SRC/users.xml" "$etc/"
+	add_bi_user "$etc/users.xml"
 	cfg="$etc/config.xml"
 	# Only the first <path> is the server's data path (a later one is a ZooKeeper path).
 	sed -i \
@@ -310,6 +332,8 @@ main() {
 	export CLICKHOUSE_DSN="clickhouse://127.0.0.1:$TCP_PORT/$db"
 	export CLICKHOUSE_TCP_PORT=$TCP_PORT
 	export CLICKHOUSE_HTTP_PORT=$HTTP_PORT
+	export CLICKHOUSE_BI_USER=$BI_USER
+	export CLICKHOUSE_BI_PASSWORD=$BI_PASSWORD
 	note "CLICKHOUSE_DSN=$CLICKHOUSE_DSN"
 	local rc=0
 	run_cmd "$@" || rc=$?

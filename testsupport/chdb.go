@@ -2,16 +2,9 @@ package testsupport
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
 	"testing"
 )
-
-const missingChDB = "chdb not installed (tools/chdb/node_modules missing): run tests with make test"
 
 // ChDB runs the statements, in order, in one fresh chdb session (ClickHouse embedded, a
 // current 26.x release; node tools/chdb/query.mjs) and returns each statement's rows: empty
@@ -31,31 +24,17 @@ func ChDB(t testing.TB, statements ...string) [][]map[string]any {
 // expect a statement to be rejected.
 func ChDBRun(t testing.TB, statements ...string) ([][]map[string]any, error) {
 	t.Helper()
-	root := RepoRoot(t)
-	script := filepath.Join(root, "tools", "chdb", "query.mjs")
-	if _, err := os.Stat(filepath.Join(root, "tools", "chdb", "node_modules", "chdb")); err != nil {
-		unavailable(t, missingChDB)
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		unavailable(t, "node not found in PATH: chdb checks need Node.js 20")
-	}
 	in, err := json.Marshal(statements)
 	if err != nil {
 		t.Fatalf("testsupport: encode statements: %v", err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), QueryTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, node, script)
-	cmd.Stdin = bytes.NewReader(in)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		return nil, &chdbError{msg: strings.TrimSpace(stderr.String()), err: err}
+	stdout, stderr, err := nodeTool(t, "chdb", "chdb", "chdb", in)
+	if err != nil {
+		return nil, &chdbError{msg: stderr, err: err}
 	}
 	var raw []json.RawMessage
-	if err := json.Unmarshal(stdout.Bytes(), &raw); err != nil {
-		t.Fatalf("testsupport: chdb output: %v\noutput: %s", err, stdout.String())
+	if err := json.Unmarshal(stdout, &raw); err != nil {
+		t.Fatalf("testsupport: chdb output: %v\noutput: %s", err, stdout)
 	}
 	out := make([][]map[string]any, len(raw))
 	for i, r := range raw {

@@ -38,7 +38,6 @@ const QueryTimeout = 2 * time.Minute
 
 const (
 	missingClickHouse = "CLICKHOUSE_DSN not set: run tests with make test"
-	missingDuckDB     = "DuckDB not installed (tools/duckdb/node_modules missing): run tests with make test"
 )
 
 // unavailable fails the test under CI and skips it elsewhere.
@@ -235,29 +234,14 @@ func RepoRoot(t testing.TB) string {
 // Relative file paths in sql resolve against the test's working directory.
 func DuckDB(t testing.TB, sql string) []map[string]any {
 	t.Helper()
-	root := RepoRoot(t)
-	script := filepath.Join(root, "tools", "duckdb", "query.mjs")
-	if _, err := os.Stat(filepath.Join(root, "tools", "duckdb", "node_modules", "@duckdb", "node-api")); err != nil {
-		unavailable(t, missingDuckDB)
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		unavailable(t, "node not found in PATH: DuckDB checks need Node.js 20")
-	}
-
-	ctx, cancel := context.WithTimeout(context.Background(), QueryTimeout)
-	defer cancel()
 	// The SQL goes on stdin: no limit on its length.
-	cmd := exec.CommandContext(ctx, node, script, "-")
-	cmd.Stdin = strings.NewReader(sql)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("testsupport: DuckDB query failed: %v\nSQL: %s\nstderr: %s", err, sql, strings.TrimSpace(stderr.String()))
-	}
-	rows, err := decodeRows(&stdout, true)
+	stdout, stderr, err := nodeTool(t, "duckdb", "@duckdb/node-api", "DuckDB", []byte(sql), "-")
 	if err != nil {
-		t.Fatalf("testsupport: DuckDB output: %v\nSQL: %s\noutput: %s", err, sql, stdout.String())
+		t.Fatalf("testsupport: DuckDB query failed: %v\nSQL: %s\nstderr: %s", err, sql, stderr)
+	}
+	rows, err := decodeRows(bytes.NewReader(stdout), true)
+	if err != nil {
+		t.Fatalf("testsupport: DuckDB output: %v\nSQL: %s\noutput: %s", err, sql, stdout)
 	}
 	return rows
 }

@@ -15,6 +15,7 @@ import (
 	etl "github.com/adoptionlabs/etl"
 	"github.com/adoptionlabs/etl/config"
 	"github.com/adoptionlabs/etl/extract"
+	"github.com/adoptionlabs/etl/load/clickhouse"
 	"github.com/adoptionlabs/etl/logging"
 	"github.com/adoptionlabs/etl/pipeline"
 	"github.com/adoptionlabs/etl/progress"
@@ -147,14 +148,16 @@ func isTerminal(w io.Writer) bool {
 }
 
 // exitFor maps an error of the pipeline to the exit contract: bad
-// configuration is 2, anything else that stopped the command is 1.
+// configuration (a CLICKHOUSE_DSN that cannot work included) is 2,
+// anything else that stopped the command is 1.
 func exitFor(err error) error {
 	if err == nil {
 		return nil
 	}
 	var ue *pipeline.UsageError
 	var ce *config.Error
-	if errors.As(err, &ue) || errors.As(err, &ce) {
+	var de *clickhouse.DSNError
+	if errors.As(err, &ue) || errors.As(err, &ce) || errors.As(err, &de) {
 		return cli.Exit(err.Error(), exitUsage)
 	}
 	return cli.Exit(err.Error(), exitFailed)

@@ -197,6 +197,17 @@ func (a *app) printNextSteps(bin string, w window.Window, counts map[string]int6
 		}
 	}
 	_ = tw.Flush()
+	// A backfill ends where the nightly run does (today is still
+	// filling): suggest the demo's days up to there, so the command runs
+	// without a line about clipping.
+	end := plan.SettledEnd(a.cfg.Run.SettleLag.Duration, time.Now())
+	if w.End.After(end) {
+		start := w.Start
+		if !start.Before(end) {
+			start = end.Add(-window.Day)
+		}
+		w = window.New(start, end)
+	}
 	days := w.Days()
 	rng := fmt.Sprintf("--from %s --to %s", days[0].Format(time.DateOnly), days[len(days)-1].Format(time.DateOnly))
 	fmt.Fprintln(out, "  then check the config (no request), test the API guesses (two small requests per endpoint), load the same days:")

@@ -24,7 +24,7 @@ func migrateCommand() *cli.Command {
 			}
 			sink, err := clickhouse.Open(c.Context, a.cfg.Sink.ClickHouse.DSN, a.clickhouseOptions())
 			if err != nil {
-				return cli.Exit(err.Error(), exitFailed)
+				return exitFor(err) // a DSN that does not parse is bad config
 			}
 			defer sink.Close()
 			done, err := sink.Migrate(c.Context, sql.Files)

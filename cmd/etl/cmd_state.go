@@ -17,7 +17,7 @@ func stateCommand() *cli.Command {
 		Subcommands: []*cli.Command{
 			{
 				Name:  "show",
-				Usage: "a table: source, stream, watermark, last run, last status; then the unfinished backfills",
+				Usage: "the destination's state (--sink, --out): source, stream, watermark, last run, last status; then the unfinished backfills",
 				Flags: sinkFlags(),
 				Action: func(c *cli.Context) error {
 					a, err := setup(c, nil)
@@ -27,6 +27,14 @@ func stateCommand() *cli.Command {
 					if err := a.applySinkFlags(c); err != nil {
 						return err
 					}
+					// Progress belongs to a destination: say whose this is
+					// before anything else, so state read from the wrong
+					// one cannot pass for the right one.
+					place, err := a.p.StatePlace()
+					if err != nil {
+						return exitFor(err)
+					}
+					fmt.Fprintf(a.stdout, "state of %s, kept in %s\n\n", place.Destination, place.Where)
 					store, err := a.p.OpenState(c.Context)
 					if err != nil {
 						return exitFor(err)
@@ -69,7 +77,7 @@ func stateCommand() *cli.Command {
 			},
 			{
 				Name:  "reset",
-				Usage: "forget a source's (or one stream's) watermark and backfill progress: the next run starts over",
+				Usage: "forget a source's (or one stream's) watermark and backfill progress in the destination's state (--sink, --out): the next run starts over",
 				Flags: append([]cli.Flag{
 					&cli.StringFlag{Name: "source", Required: true},
 					&cli.StringFlag{Name: "stream", Usage: "NAME or SOURCE.NAME, as `etl run --stream` takes it"},
@@ -107,7 +115,11 @@ func stateCommand() *cli.Command {
 					if stream != "" {
 						what = source + "." + stream
 					}
-					fmt.Fprintf(a.stdout, "reset %d stream(s) of %s (and its backfill progress)\n", n, what)
+					dest, err := a.p.Destination()
+					if err != nil {
+						return exitFor(err)
+					}
+					fmt.Fprintf(a.stdout, "reset %d stream(s) of %s (and its backfill progress) in the state of %s\n", n, what, dest)
 					return nil
 				},
 			},

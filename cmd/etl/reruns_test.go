@@ -35,6 +35,9 @@ func daysAgo(n int) string {
 	return window.Floor(time.Now()).AddDate(0, 0, -n).Format(time.DateOnly)
 }
 
+// parquetState is where a Parquet directory keeps its state by default.
+func parquetState(out string) string { return filepath.Join(out, pqsink.StateDir) }
+
 func entryOf(t *testing.T, stateDir, source, stream string) (state.Entry, bool) {
 	t.Helper()
 	store, err := state.OpenFile(stateDir)
@@ -148,7 +151,7 @@ func TestKilledBackfillResumesThenIsRetired(t *testing.T) {
 	env := slowSandbox(t)
 	env["ETL_STATE_DIR"] = t.TempDir()
 	out := t.TempDir()
-	backfill := []string{"backfill", "--stream", "content_sessions", "--from", daysAgo(13), "--to", daysAgo(0), "--chunk", "1d", "--parallel", "1", "--out", out}
+	backfill := []string{"backfill", "--stream", "content_sessions", "--from", daysAgo(14), "--to", daysAgo(1), "--chunk", "1d", "--parallel", "1", "--out", out}
 	run := func(args ...string) (int, string) {
 		cmd := exec.Command(bin, args...)
 		cmd.Env = environ(env)
@@ -202,7 +205,7 @@ func TestZeroRowsAfterRowsIsFlagged(t *testing.T) {
 	code, stdout, stderr := runCLI(t, env, "backfill", "--stream", "content_sessions", "--from", daysAgo(5), "--to", daysAgo(3), "--out", out)
 	require.Equal(t, exitOK, code, stderr)
 	assert.NotContains(t, stdout, "WARN")
-	e, ok := entryOf(t, env["ETL_STATE_DIR"], "userflow", "content_sessions")
+	e, ok := entryOf(t, parquetState(out), "userflow", "content_sessions")
 	require.True(t, ok)
 	require.Greater(t, e.LastRows, int64(0), "the rows of the last run are kept")
 
@@ -236,7 +239,7 @@ func TestBackfillMovesTheWatermarkOnlyOverWhatItCovers(t *testing.T) {
 	out := t.TempDir()
 	today := window.Floor(time.Now())
 	wm := func() time.Time {
-		e, ok := entryOf(t, env["ETL_STATE_DIR"], "userflow", "content_sessions")
+		e, ok := entryOf(t, parquetState(out), "userflow", "content_sessions")
 		require.True(t, ok)
 		return e.Watermark.UTC()
 	}
@@ -260,11 +263,12 @@ func TestBackfillMovesTheWatermarkOnlyOverWhatItCovers(t *testing.T) {
 	assert.Contains(t, stderr, "after the watermark")
 	assert.Equal(t, today.AddDate(0, 0, -14), wm(), "the gap is not skipped")
 
-	// Covering the watermark and running into the future: clipped to today.
+	// Covering the watermark and running into the future: clipped to
+	// yesterday, where the nightly run ends (settle_lag 0; today is partial).
 	code, _, stderr = backfill(daysAgo(14), future(30))
 	require.Equal(t, exitOK, code, stderr)
-	assert.Contains(t, stderr, "is after the last day that can be pulled: loading")
-	assert.Equal(t, today.Add(window.Day), wm(), "never past the last day pulled")
+	assert.Contains(t, stderr, "is after the last day that can be pulled, "+daysAgo(1)+": loading")
+	assert.Equal(t, today, wm(), "never past the start of today")
 }
 
 // §2.6: windows the API cannot serve (the bot keeps 3 months of
@@ -276,14 +280,14 @@ func TestWindowsBeyondTheAPIDoNotBlockTheWatermark(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = srv.Close() })
 	env := sb.Env(srv.URL)
-	env["ETL_STATE_DIR"] = t.TempDir()
-	code, stdout, stderr := runCLI(t, env, "run", "--source", "bot", "--stream", "transcripts", "--initial-period", "120d", "--out", t.TempDir())
+	out := t.TempDir()
+	code, stdout, stderr := runCLI(t, env, "run", "--source", "bot", "--stream", "transcripts", "--initial-period", "120d", "--out", out)
 	require.Equal(t, exitOK, code, stderr)
 	assert.Contains(t, stdout, "skipped")
 	for _, m := range regexp.MustCompile(`(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})`).FindAllStringSubmatch(stdout, -1) {
 		assert.LessOrEqual(t, m[1], m[2], "a window never ends before it starts: %s", m[0])
 	}
-	e, ok := entryOf(t, env["ETL_STATE_DIR"], "bot", "transcripts")
+	e, ok := entryOf(t, parquetState(out), "bot", "transcripts")
 	require.True(t, ok, "the run left state")
 	assert.Equal(t, window.Floor(time.Now()), e.Watermark.UTC())
 }
@@ -303,7 +307,7 @@ func TestStateResetIsValidatedAndLocked(t *testing.T) {
 	assert.Equal(t, exitUsage, code, stderr)
 
 	// A run in flight holds the lock: reset waits its turn.
-	store, err := state.OpenFile(env["ETL_STATE_DIR"])
+	store, err := state.OpenFile(parquetState(out))
 	require.NoError(t, err)
 	lock, _, err := store.Lock(context.Background(), pipeline.LockName, time.Hour, state.Holder{Command: "etl run"})
 	require.NoError(t, err)
@@ -312,7 +316,7 @@ func TestStateResetIsValidatedAndLocked(t *testing.T) {
 	assert.Contains(t, stderr, "another etl run holds the lock")
 	require.NoError(t, lock.Release(context.Background()))
 	require.NoError(t, store.Close())
-	_, ok := entryOf(t, env["ETL_STATE_DIR"], "userflow", "content_sessions")
+	_, ok := entryOf(t, parquetState(out), "userflow", "content_sessions")
 	require.True(t, ok, "a refused reset changes nothing")
 
 	// The Parquet directory is busy (a demo writing there): file state
@@ -323,7 +327,7 @@ func TestStateResetIsValidatedAndLocked(t *testing.T) {
 	code, stdout, stderr := runCLI(t, env, "state", "reset", "--source", "userflow", "--stream", "userflow.content_sessions", "--out", out)
 	require.Equal(t, exitOK, code, stderr)
 	assert.Contains(t, stdout, "reset 1 stream(s) of userflow.content_sessions")
-	_, ok = entryOf(t, env["ETL_STATE_DIR"], "userflow", "content_sessions")
+	_, ok = entryOf(t, parquetState(out), "userflow", "content_sessions")
 	assert.False(t, ok)
 }
 
@@ -340,7 +344,7 @@ func backfillInFlight(t *testing.T, env map[string]string) {
 			slow[k] = v
 		}
 	}
-	cmd := exec.Command(bin, "backfill", "--sink", "clickhouse", "--stream", "content_sessions", "--from", daysAgo(13), "--to", daysAgo(0), "--chunk", "1d", "--parallel", "1")
+	cmd := exec.Command(bin, "backfill", "--sink", "clickhouse", "--stream", "content_sessions", "--from", daysAgo(14), "--to", daysAgo(1), "--chunk", "1d", "--parallel", "1")
 	cmd.Env = environ(slow)
 	pipe, err := cmd.StderrPipe()
 	require.NoError(t, err)
@@ -414,6 +418,51 @@ func TestClickHouseDSNErrors(t *testing.T) {
 	if j > i {
 		host = dsn[j+1:]
 	}
+	server := host[:strings.Index(host, "/")] // host:port
+
+	// Bad config is exit 2 with one line before any connection, from every
+	// command that opens ClickHouse; nothing listens on port 9 here, so a
+	// dial would say "does not answer" instead.
+	for _, tc := range []struct{ dsn, want string }{
+		{"clickhouse://etl:pw@127.0.0.1:9/db?dial_timeout=abc", "CLICKHOUSE_DSN is not a valid DSN"},
+		{"clickhouse://etl:pw@127.0.0.1:9/db?compress=foo", "compress=foo is not a method of the native protocol (want none, lz4, lz4hc or zstd)"},
+	} {
+		for _, args := range [][]string{{"migrate"}, {"state", "show", "--sink", "clickhouse"}, {"run", "--sink", "clickhouse"}} {
+			env["CLICKHOUSE_DSN"] = tc.dsn
+			code, _, stderr = runCLI(t, env, args...)
+			assert.Equal(t, exitUsage, code, "%s with %s: %s", args, tc.dsn, stderr)
+			assert.Contains(t, stderr, tc.want, args)
+			assert.NotContains(t, stderr, "does not answer", args)
+			assert.NotContains(t, stderr, "pw@", args)
+			assert.Equal(t, 1, strings.Count(strings.TrimSpace(stderr), "\n")+1, "one line: %s", stderr)
+		}
+	}
+
+	// A DSN that names the server's HTTP port: said at once, not after the
+	// 10 s dial timeout as "i/o timeout".
+	httpPort := os.Getenv("CLICKHOUSE_HTTP_PORT")
+	require.NotEmpty(t, httpPort, "scripts/with-clickhouse.sh exports CLICKHOUSE_HTTP_PORT")
+	env["CLICKHOUSE_DSN"] = "clickhouse://etl:s3cret@127.0.0.1:" + httpPort + "/db"
+	for _, args := range [][]string{{"migrate"}, {"state", "show", "--sink", "clickhouse"}} {
+		start := time.Now()
+		code, _, stderr = runCLI(t, env, args...)
+		assert.Equal(t, exitUsage, code, "%s: %s", args, stderr)
+		assert.Contains(t, stderr, "127.0.0.1:"+httpPort+" answers HTTP: that looks like ClickHouse's HTTP port", args)
+		assert.Contains(t, stderr, "use the server's native TCP port", args)
+		assert.NotContains(t, stderr, "i/o timeout", args)
+		assert.NotContains(t, stderr, "s3cret", args)
+		assert.Less(t, time.Since(start), 8*time.Second, "found before the 10 s dial timeout")
+	}
+
+	// A DSN without a database loads "default": said in one line, once.
+	env["CLICKHOUSE_DSN"] = "clickhouse://" + server
+	code, _, stderr = runCLI(t, env, "state", "show", "--sink", "clickhouse")
+	assert.Equal(t, exitOK, code, stderr)
+	assert.Equal(t, 1, strings.Count(stderr, "CLICKHOUSE_DSN names no database: loading ClickHouse's default database at "+server), stderr)
+	env["CLICKHOUSE_DSN"] = "clickhouse://" + server + "/default"
+	code, _, stderr = runCLI(t, env, "state", "show", "--sink", "clickhouse")
+	assert.Equal(t, exitOK, code, stderr)
+	assert.NotContains(t, stderr, "names no database", "/default says so")
 	env["CLICKHOUSE_DSN"] = "clickhouse://nobody_here:wrong@" + host
 	code, _, stderr = runCLI(t, env, "state", "show", "--sink", "clickhouse")
 	assert.Equal(t, exitFailed, code, stderr)
@@ -448,7 +497,7 @@ func TestResumedBackfillWithNothingLeftSaysSo(t *testing.T) {
 	require.NoError(t, err)
 	id := plan.ID(tasks, "parquet:"+abs)
 
-	store, err := state.OpenFile(env["ETL_STATE_DIR"])
+	store, err := state.OpenFile(parquetState(out))
 	require.NoError(t, err)
 	ctx := context.Background()
 	require.NoError(t, store.SavePlan(ctx, state.Plan{ID: id, Command: "etl backfill", Destination: "parquet:" + abs, Tasks: 3, Started: time.Now()}))

@@ -40,9 +40,7 @@ func countedUserflowSandbox(t *testing.T) (map[string]string, *atomic.Int64) {
 	}))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = srv.Close() })
-	env := sb.Env(srv.URL)
-	env["ETL_STATE_DIR"] = t.TempDir()
-	return env, &requests
+	return sb.Env(srv.URL), &requests
 }
 
 func TestNightlyRunAdvancesWatermarksAndReports(t *testing.T) {
@@ -53,7 +51,7 @@ func TestNightlyRunAdvancesWatermarksAndReports(t *testing.T) {
 	require.Equal(t, exitOK, code, stderr)
 	assert.Contains(t, stdout, "content_sessions")
 
-	store, err := state.OpenFile(env["ETL_STATE_DIR"])
+	store, err := state.OpenFile(parquetState(out))
 	require.NoError(t, err)
 	e, ok, err := store.Get(context.Background(), "userflow", "content_sessions")
 	require.NoError(t, err)
@@ -80,13 +78,14 @@ func TestNightlyRunAdvancesWatermarksAndReports(t *testing.T) {
 
 func TestSecondRunOnTheSameStateIsRefused(t *testing.T) {
 	env := userflowSandbox(t)
-	store, err := state.OpenFile(env["ETL_STATE_DIR"])
+	out := t.TempDir()
+	store, err := state.OpenFile(parquetState(out))
 	require.NoError(t, err)
 	defer store.Close()
 	lock, _, err := store.Lock(context.Background(), pipeline.LockName, time.Hour, state.Holder{Command: "etl run", PID: os.Getpid()})
 	require.NoError(t, err)
 	defer lock.Release(context.Background())
-	code, _, stderr := runCLI(t, env, "run", "--stream", "content_sessions", "--out", t.TempDir())
+	code, _, stderr := runCLI(t, env, "run", "--stream", "content_sessions", "--out", out)
 	assert.Equal(t, exitFailed, code)
 	assert.Contains(t, stderr, "another etl run holds the lock")
 	assert.Contains(t, stderr, "pid ")
@@ -97,8 +96,8 @@ func TestSecondRunOnTheSameStateIsRefused(t *testing.T) {
 func TestCompletedBackfillIsPulledAgain(t *testing.T) {
 	env := userflowSandbox(t)
 	out := t.TempDir()
-	from := window.Floor(time.Now()).AddDate(0, 0, -6).Format(time.DateOnly)
-	to := window.Floor(time.Now()).Format(time.DateOnly)
+	from := window.Floor(time.Now()).AddDate(0, 0, -7).Format(time.DateOnly)
+	to := window.Floor(time.Now()).AddDate(0, 0, -1).Format(time.DateOnly)
 	args := []string{"backfill", "--stream", "content_sessions", "--from", from, "--to", to, "--chunk", "1d", "--out", out}
 	code, stdout, stderr := runCLI(t, env, args...)
 	require.Equal(t, exitOK, code, stderr)
@@ -117,6 +116,7 @@ func TestNightlyRunWithClickHouseKeepsStateInClickHouse(t *testing.T) {
 	env := userflowSandbox(t)
 	dsn := testsupport.FreshDatabase(t)
 	env["CLICKHOUSE_DSN"] = dsn
+	env["ETL_STATE_DIR"] = t.TempDir()
 	db := dsn[strings.LastIndex(dsn, "/")+1:]
 	count := func() string {
 		rows := testsupport.ClickHouseQuery(t, dsn, fmt.Sprintf("SELECT count() AS n, round(sum(progress), 6) AS p FROM `%s`.userflow_content_sessions", db))
@@ -130,8 +130,10 @@ func TestNightlyRunWithClickHouseKeepsStateInClickHouse(t *testing.T) {
 	require.Equal(t, exitOK, code, stderr)
 	assert.Contains(t, stdout, "content_sessions")
 	assert.Contains(t, stdout, window.Floor(time.Now()).Format(time.RFC3339))
-	_, err := os.Stat(filepath.Join(env["ETL_STATE_DIR"], "state.json"))
-	assert.True(t, os.IsNotExist(err), "with the ClickHouse sink, state is not in local files")
+	assert.Contains(t, stdout, "state of clickhouse://", "it says whose state it shows")
+	local, err := os.ReadDir(env["ETL_STATE_DIR"])
+	require.NoError(t, err)
+	assert.Empty(t, local, "with the ClickHouse sink, state is not in local files, even with ETL_STATE_DIR set")
 
 	code, _, stderr = runCLI(t, env, "run", "--sink", "clickhouse", "--lookback", "2d")
 	require.Equal(t, exitOK, code, stderr)

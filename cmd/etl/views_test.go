@@ -1,14 +1,8 @@
 package main
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"math"
-	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -17,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	ch "github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -225,9 +220,10 @@ func canonical(rows []map[string]any) []string {
 // same DDL and views, loaded from those Parquet files): the three agree row
 // for row, and each view has rows. It also checks that the types the views
 // declare (and BI tools read from system.columns) are what 18.16 computes,
-// and runs every SQL example of docs/bi.md: over HTTP on 18.16 (as BI tools
-// connect) and on chdb with the same results, and the DuckDB ones on the
-// Parquet files.
+// and runs every SQL example of docs/bi.md on 18.16 as a readonly=2
+// dashboard user through the drivers BI tools use (@clickhouse/client over
+// HTTP, clickhouse-go over the native protocol) and on chdb, with the same
+// results, and the DuckDB ones on the Parquet files.
 func TestDashboardSQL(t *testing.T) {
 	l := loadSandboxEverywhere(t)
 	chExamples, duckExamples := docExamples(t)
@@ -250,13 +246,50 @@ func TestDashboardSQL(t *testing.T) {
 	chdbCols := chdbRows[len(views.All)]
 	chdbDoc := chdbRows[len(views.All)+2:]
 
+	// The examples as a dashboard runs them on 18.16: over HTTP through
+	// ClickHouse's official JS client, and over the native protocol through
+	// clickhouse-go (Grafana's driver), both as the readonly=2 user docs/bi.md
+	// describes, sending per-query settings as those drivers do.
+	biUser, biPassword := testsupport.BIUser(t)
+	jsSettings := map[string]any{"date_time_input_format": "best_effort", "max_execution_time": 60, "output_format_json_quote_64bit_integers": 0}
+	jsStatements := []any{"SELECT version() AS v"}
+	for _, ex := range chExamples {
+		jsStatements = append(jsStatements, ex)
+	}
+	jsStatements = append(jsStatements,
+		fmt.Sprintf("SELECT table, name, comment FROM system.columns WHERE database = '%s' AND table IN ('userflow_flow_daily', 'userflow_content_sessions')", l.db),
+		testsupport.JSCommand("CREATE TABLE etl_bi_probe (n UInt8) ENGINE = Memory"),
+		testsupport.JSCommand("INSERT INTO userflow_content_sessions (id) SELECT 'x'"))
+	js := testsupport.ClickHouseJS(t, biUser, biPassword, l.db, jsSettings, jsStatements...)
+	require.Len(t, js, len(jsStatements))
+	require.Empty(t, js[0].Err)
+	require.Regexp(t, `^18\.16\.`, js[0].Rows[0]["v"], "@clickhouse/client talks to ClickHouse 18.16")
+	jsDoc, jsTail := js[1:1+len(chExamples)], js[1+len(chExamples):]
 	for i, ex := range chExamples {
 		t.Run(fmt.Sprintf("doc/clickhouse_%d", i+1), func(t *testing.T) {
-			rows := clickHouseHTTP(t, l.db, ex)
+			require.Empty(t, jsDoc[i].Err, "@clickhouse/client over HTTP as the readonly=2 user:\n%s", ex)
+			rows := jsDoc[i].Rows
 			require.NotEmpty(t, rows, "the example has rows on the sandbox data:\n%s", ex)
-			assert.Equal(t, canonical(rows), canonical(chdbDoc[i]), "chdb (current ClickHouse) = ClickHouse 18.16:\n%s", ex)
+			assert.Equal(t, canonical(rows), canonical(chdbDoc[i]), "chdb (current ClickHouse) = ClickHouse 18.16 through @clickhouse/client:\n%s", ex)
+
+			native, err := testsupport.ClickHouseNative(t, l.dsn, biUser, biPassword, ch.Settings{"max_execution_time": 60}, ex)
+			require.NoError(t, err, "clickhouse-go over the native protocol as the readonly=2 user:\n%s", ex)
+			assert.Equal(t, canonical(rows), canonical(native), "the native protocol (clickhouse-go) = HTTP (@clickhouse/client):\n%s", ex)
 		})
 	}
+	t.Run("doc/bi_user", func(t *testing.T) {
+		require.Empty(t, jsTail[0].Err)
+		require.NotEmpty(t, jsTail[0].Rows, "the readonly=2 user reads system.columns")
+		for _, r := range jsTail[0].Rows {
+			assert.NotEmpty(t, r["comment"], "%s.%s: the comment a BI tool reads as the column description", r["table"], r["name"])
+		}
+		assert.Contains(t, jsTail[1].Err, "readonly mode", "the dashboard user cannot create a table")
+		assert.Contains(t, jsTail[2].Err, "readonly mode", "the dashboard user cannot insert")
+		// readonly=1 (the package's `readonly` user) refuses the settings an
+		// HTTP driver sends with every query: docs/bi.md asks for 2.
+		strict := testsupport.ClickHouseJS(t, "readonly", "", l.db, jsSettings, chExamples[0])
+		assert.Contains(t, strict[0].Err, "Cannot override setting", "readonly=1 with a BI driver's settings")
+	})
 	for i, ex := range duckExamples {
 		t.Run(fmt.Sprintf("doc/duckdb_%d", i+1), func(t *testing.T) {
 			rows := testsupport.DuckDB(t, duckSetup+strings.ReplaceAll(ex, "'data/", "'"+l.out+"/"))
@@ -346,44 +379,4 @@ func docExamples(t *testing.T) (clickhouse, duckdb []string) {
 	}
 	require.Nil(t, cur, "docs/bi.md: a code block is not closed")
 	return clickhouse, duckdb
-}
-
-// clickHouseHTTP runs sql in db over ClickHouse's HTTP interface, the way
-// Metabase and Superset connect (clickhouse-go's HTTP mode cannot talk to
-// 18.16, so this is plain net/http).
-func clickHouseHTTP(t *testing.T, db, sql string) []map[string]any {
-	t.Helper()
-	port := os.Getenv("CLICKHOUSE_HTTP_PORT")
-	if port == "" {
-		t.Fatal("CLICKHOUSE_HTTP_PORT not set: run tests with make test")
-	}
-	q := url.Values{"database": {db}, "default_format": {"JSONEachRow"}, "output_format_json_quote_64bit_integers": {"0"}}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://127.0.0.1:"+port+"/?"+q.Encode(), strings.NewReader(sql))
-	require.NoError(t, err)
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	require.Equal(t, http.StatusOK, resp.StatusCode, "ClickHouse HTTP: %s\nSQL: %s", body, sql)
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	var rows []map[string]any
-	for dec.More() {
-		var row map[string]any
-		require.NoError(t, dec.Decode(&row))
-		for k, v := range row {
-			if n, ok := v.(json.Number); ok {
-				if i, err := n.Int64(); err == nil {
-					row[k] = i
-				} else if f, err := n.Float64(); err == nil {
-					row[k] = f
-				}
-			}
-		}
-		rows = append(rows, row)
-	}
-	return rows
 }

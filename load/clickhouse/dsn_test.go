@@ -1,7 +1,9 @@
 package clickhouse
 
 import (
+	"context"
 	"errors"
+	"net"
 	"testing"
 
 	ch "github.com/ClickHouse/clickhouse-go/v2"
@@ -33,10 +35,56 @@ func TestDSNChoosesTheNetworkCompression(t *testing.T) {
 		require.NotNil(t, o.Compression, dsn)
 		assert.Equal(t, want, o.Compression.Method, dsn)
 	}
-	_, _, err := parseDSN("clickhouse://h:9000/db?compress=gzip")
-	var dsnErr *DSNError
-	require.True(t, errors.As(err, &dsnErr), "%v", err)
-	assert.Contains(t, err.Error(), "compress=gzip is not a method of the native protocol")
+	for _, dsn := range []string{"clickhouse://h:9000/db?compress=false", "clickhouse://h:9000/db?compress=0"} {
+		o, _, err := parseDSN(dsn)
+		require.NoError(t, err, dsn)
+		assert.Equal(t, ch.CompressionNone, o.Compression.Method, "%s says none, not the network default", dsn)
+	}
+	// The driver ignores a value it does not know: etl refuses it before
+	// any connection (Destination is what the sink kind's Check runs).
+	for _, v := range []string{"gzip", "foo", "br", ""} {
+		_, err := Destination("clickhouse://u:pw@h:9000/db?compress=" + v)
+		var dsnErr *DSNError
+		require.True(t, errors.As(err, &dsnErr), "compress=%s: %v", v, err)
+		assert.Contains(t, err.Error(), "compress="+v+" is not a method of the native protocol (want none, lz4, lz4hc or zstd)")
+	}
+}
+
+// A server's HTTP port never answers the native hello; a probe tells it
+// from a native port, which answers an HTTP request with 400 and "is for
+// clickhouse-client program" (18.16 as current releases).
+func TestAnswersHTTPTellsTheHTTPPortFromTheNativePort(t *testing.T) {
+	for name, tc := range map[string]struct {
+		reply string
+		want  bool
+	}{
+		"ClickHouse's HTTP port": {"HTTP/1.0 200 OK\r\nConnection: Close\r\nContent-Length: 4\r\n\r\nOk.\n", true},
+		"another HTTP server":    {"HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n", true},
+		"a native port":          {"HTTP/1.0 400 Bad Request\r\n\r\nPort 9000 is for clickhouse-client program.\r\nYou must use port 8123 for HTTP.\r\n", false},
+		"not HTTP":               {"\x00\x01garbage", false},
+		"silence":                {"", false},
+	} {
+		t.Run(name, func(t *testing.T) {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			require.NoError(t, err)
+			defer ln.Close()
+			got := make(chan string, 1)
+			go func() {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				defer c.Close()
+				buf := make([]byte, 64)
+				n, _ := c.Read(buf)
+				got <- string(buf[:n])
+				_, _ = c.Write([]byte(tc.reply))
+			}()
+			assert.Equal(t, tc.want, answersHTTP(context.Background(), ln.Addr().String(), nil))
+			assert.Equal(t, "GET /ping HTTP/1.0\r\n\r\n", <-got)
+		})
+	}
+	assert.False(t, answersHTTP(context.Background(), "127.0.0.1:9", nil), "nothing listening")
 }
 
 func TestOnThisMachineIsEveryServerOnLoopback(t *testing.T) {

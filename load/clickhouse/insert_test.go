@@ -128,28 +128,57 @@ func TestStagingInsertDroppedByTheServerFailsTheLoad(t *testing.T) {
 // insertSquashRows, instead of holding a whole load until its INSERT
 // closes (after extraction): the insert's work then overlaps the
 // extraction's. A DSN that sets min_insert_block_size_rows keeps its own.
+//
+// How many parts exist at a given moment depends on how far the server has
+// got with the blocks sent (under -race it had formed two where it
+// otherwise had one), so the test waits until the open INSERT has received
+// every row and then checks what that data makes: parts holding all but a
+// tail shorter than insertSquashRows, which waits for the INSERT's end.
 func TestStagingIsWrittenWhileTheInsertIsOpen(t *testing.T) {
+	const total = 140000
 	for _, tc := range []struct {
 		name, dsnSuffix string
-		parts           uint64
+		writtenEarly    bool
 	}{
-		// Blocks of 20,000 rows: the first 80,000 make a part; the last
-		// 60,000 wait for more or for the INSERT's end.
-		{"default", "", 1},
-		{"the DSN's setting", "?min_insert_block_size_rows=1000000", 0},
+		{"default", "", true},
+		{"the DSN's setting", "?min_insert_block_size_rows=1000000", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, dsn := openSinkWith(t, tc.dsnSuffix)
+			// The INSERT must stay open however slow this machine is: an
+			// idle close would write the tail and prove nothing.
+			s.insertIdle = time.Hour
 			w := window.New(day("2026-11-01"), day("2026-11-02"))
-			rows := make([]map[string]any, 0, 140000)
+			rows := make([]map[string]any, 0, total)
 			for i := range cap(rows) {
 				at := day("2026-11-01").Add(time.Duration(i) * 500 * time.Millisecond)
 				rows = append(rows, session(fmt.Sprintf("s%06d", i), at, at, 0.5))
 			}
 			wr := writeRows(t, s, sessions, w, rows, 20000)
-			assert.Equal(t, tc.parts, activeParts(t, s, wr.(*writer).staging), "parts of 140,000 staged rows before the INSERT closes")
-			require.NoError(t, wr.Commit(context.Background()))
-			assert.Equal(t, float64(140000), count(t, dsn, "SELECT count() FROM "+s.qualified(sessions.Name)))
+			staging := wr.(*writer).staging
+			ctx := context.Background()
+			var received, parts, inParts uint64
+			// The server counts rows as received before its squashing writes
+			// them into parts: wait for both.
+			settled := func() bool {
+				if err := s.conn.QueryRow(ctx, "SELECT sum(written_rows) FROM system.processes WHERE query LIKE ?", "INSERT INTO %"+staging+"%").Scan(&received); err != nil {
+					return false
+				}
+				if err := s.conn.QueryRow(ctx, "SELECT count(), sum(rows) FROM system.parts WHERE database = ? AND table = ? AND active", s.db, staging).Scan(&parts, &inParts); err != nil {
+					return false
+				}
+				return received == total && (!tc.writtenEarly || inParts > total-insertSquashRows)
+			}
+			require.Eventually(t, settled, time.Minute, 20*time.Millisecond,
+				"the open INSERT into %s received %d of %d rows; %d parts hold %d", staging, received, total, parts, inParts)
+			if tc.writtenEarly {
+				assert.GreaterOrEqual(t, parts, uint64(1), "parts are written before the INSERT closes")
+				assert.Less(t, inParts, uint64(total), "the tail, shorter than insertSquashRows, waits for the INSERT's end: it is still open")
+			} else {
+				assert.Zero(t, parts, "the DSN's larger squash size holds every row until the INSERT closes")
+			}
+			require.NoError(t, wr.Commit(ctx))
+			assert.Equal(t, float64(total), count(t, dsn, "SELECT count() FROM "+s.qualified(sessions.Name)))
 		})
 	}
 }

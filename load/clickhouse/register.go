@@ -27,6 +27,7 @@ func init() {
 		OpenState: func(ctx context.Context, t load.Target) (state.Store, error) {
 			return OpenState(ctx, t.DSN, targetOptions(t))
 		},
+		StatePlace: "its tables " + StateTable + ", " + BackfillPlansTable + ", " + BackfillProgressTable + " and " + LocksTable,
 		CountRows: func(ctx context.Context, t load.Target, table string) (int64, error) {
 			s, err := Open(ctx, t.DSN, targetOptions(t))
 			if err != nil {

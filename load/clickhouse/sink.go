@@ -3,9 +3,11 @@ package clickhouse
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"maps"
 	"net"
@@ -13,6 +15,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -81,6 +84,9 @@ func Open(ctx context.Context, dsn string, opts Options) (*Sink, error) {
 	if _, set := o.Settings["min_insert_block_size_rows"]; set {
 		squash = 0
 	}
+	if o.Auth.Database == "" {
+		noteDefaultDatabase(opts.Logger, o.Addr)
+	}
 	conn, err := connect(ctx, o)
 	if err != nil {
 		return nil, err
@@ -95,8 +101,24 @@ func Open(ctx context.Context, dsn string, opts Options) (*Sink, error) {
 	return s, nil
 }
 
+// defaultNoted holds the loggers (one per command) that have said a DSN
+// names no database: a command opens the sink and its state store, and
+// says it once.
+var defaultNoted sync.Map
+
+// noteDefaultDatabase says, once per logger, that the DSN loads the
+// server's default database: a DSN that forgot its /database must not load
+// somewhere unexpected in silence.
+func noteDefaultDatabase(log *slog.Logger, addrs []string) {
+	if _, said := defaultNoted.LoadOrStore(log, true); said {
+		return
+	}
+	log.Warn(fmt.Sprintf("CLICKHOUSE_DSN names no database: loading ClickHouse's default database at %s (end the DSN with /DATABASE to choose one, or /default to say so)", strings.Join(addrs, ",")))
+}
+
 // DSNError is a CLICKHOUSE_DSN that cannot be used as written: a
-// configuration error, found before any connection.
+// configuration error, found before any connection (or, for a DSN that
+// names ClickHouse's HTTP port, by the first one).
 type DSNError struct{ msg string }
 
 func (e *DSNError) Error() string { return e.msg }
@@ -130,6 +152,9 @@ func parseDSN(dsn string) (*ch.Options, string, error) {
 	}
 	if len(o.Addr) == 0 || o.Addr[0] == "" {
 		return nil, "", &DSNError{"CLICKHOUSE_DSN names no host (want clickhouse://user:password@host:9000/database)"}
+	}
+	if err := checkCompress(dsn, o); err != nil {
+		return nil, "", err
 	}
 	switch {
 	case o.Compression == nil && loopbackOnly(o.Addr):
@@ -172,6 +197,36 @@ func loopbackOnly(addrs []string) bool {
 
 var nativeCompression = map[ch.CompressionMethod]bool{
 	ch.CompressionNone: true, ch.CompressionLZ4: true, ch.CompressionLZ4HC: true, ch.CompressionZSTD: true,
+}
+
+// checkCompress reads compress= from the DSN itself: the driver ignores a
+// value it does not know (compress=foo) and its DSN error would only show
+// up as a failed connection, or not at all. A false value means none
+// rather than the default, which is LZ4 across a network.
+func checkCompress(dsn string, o *ch.Options) error {
+	q := ""
+	if i := strings.IndexByte(dsn, '?'); i >= 0 {
+		q = dsn[i+1:]
+	}
+	if j := strings.IndexByte(q, '#'); j >= 0 {
+		q = q[:j]
+	}
+	params, err := url.ParseQuery(q)
+	if err != nil || !params.Has("compress") {
+		return nil // the driver has parsed the query already
+	}
+	v := params.Get("compress")
+	if on, err := strconv.ParseBool(v); err == nil {
+		if !on {
+			o.Compression = &ch.Compression{Method: ch.CompressionNone}
+		}
+		return nil
+	}
+	switch strings.ToLower(v) {
+	case "none", "lz4", "lz4hc", "zstd":
+		return nil
+	}
+	return &DSNError{fmt.Sprintf("CLICKHOUSE_DSN: compress=%s is not a method of the native protocol (want none, lz4, lz4hc or zstd)", v)}
 }
 
 // OnThisMachine tells whether every server the DSN names is this machine
@@ -217,21 +272,117 @@ func connect(ctx context.Context, o *ch.Options) (driver.Conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect to ClickHouse at %s: %w", addr, err)
 	}
-	pctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	defer cancel()
-	if err := conn.Ping(pctx); err != nil {
+	if err := ping(ctx, conn, o); err != nil {
 		_ = conn.Close()
 		var exc *proto.Exception
-		if errors.As(err, &exc) && authCodes[exc.Code] {
+		var dsnErr *DSNError
+		switch {
+		case errors.As(err, &exc) && authCodes[exc.Code]:
 			user := o.Auth.Username
 			if user == "" {
 				user = "default"
 			}
 			return nil, &AuthError{Addr: addr, User: user, Err: err}
+		case errors.As(err, &dsnErr):
+			return nil, err
 		}
 		return nil, fmt.Errorf("ClickHouse at %s does not answer: %w (is the server running and CLICKHOUSE_DSN right?)", addr, err)
 	}
 	return conn, nil
+}
+
+// httpProbeAfter is how long a ping waits for the server's hello before
+// asking whether the port speaks HTTP: a native port answers the hello in
+// milliseconds, while ClickHouse's HTTP port (8123) waits for a request
+// line and never answers it, until the dial timeout (10 s) ends in a bare
+// "i/o timeout".
+const httpProbeAfter = time.Second
+
+// ping pings the server. When the hello goes unanswered for
+// httpProbeAfter, or the ping fails, each address is asked whether it is an
+// HTTP port: a DSN pointing there is a DSNError naming the native port.
+func ping(ctx context.Context, conn driver.Conn, o *ch.Options) error {
+	pctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- conn.Ping(pctx) }()
+	timer := time.NewTimer(httpProbeAfter)
+	defer timer.Stop()
+	var err error
+	select {
+	case err = <-done:
+		var exc *proto.Exception
+		if err == nil || errors.As(err, &exc) {
+			return err // the server answered in its own protocol
+		}
+	case <-timer.C:
+	}
+	if addr := httpPortAmong(pctx, o); addr != "" {
+		return &DSNError{fmt.Sprintf("CLICKHOUSE_DSN: %s answers HTTP: that looks like ClickHouse's HTTP port (8123 by default); etl speaks the native protocol: use the server's native TCP port (tcp_port, 9000 by default; 9440 with secure=true) in CLICKHOUSE_DSN", addr)}
+	}
+	if err != nil {
+		return err
+	}
+	return <-done
+}
+
+// httpPortAmong returns the first of the DSN's addresses that answers an
+// HTTP request, "" when none does. A native port of any release answers
+// one too, with 400 and "Port N is for clickhouse-client program": that is
+// not an HTTP port.
+func httpPortAmong(ctx context.Context, o *ch.Options) string {
+	found := make(chan string, len(o.Addr))
+	for _, a := range o.Addr {
+		go func() {
+			if answersHTTP(ctx, a, o.TLS) {
+				found <- a
+				return
+			}
+			found <- ""
+		}()
+	}
+	for range o.Addr {
+		if a := <-found; a != "" {
+			return a
+		}
+	}
+	return ""
+}
+
+// answersHTTP sends GET /ping to addr (over TLS when the DSN asks for it)
+// and tells whether an HTTP server answered it.
+func answersHTTP(ctx context.Context, addr string, tlsConf *tls.Config) bool {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	var d net.Dialer
+	c, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return false
+	}
+	defer c.Close()
+	if deadline, ok := ctx.Deadline(); ok {
+		_ = c.SetDeadline(deadline)
+	}
+	if tlsConf != nil {
+		host, _, _ := net.SplitHostPort(addr)
+		cfg := tlsConf.Clone()
+		if cfg.ServerName == "" {
+			cfg.ServerName = host
+		}
+		tc := tls.Client(c, cfg)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			return false
+		}
+		c = tc
+	}
+	if _, err := io.WriteString(c, "GET /ping HTTP/1.0\r\n\r\n"); err != nil {
+		return false
+	}
+	resp, err := io.ReadAll(io.LimitReader(c, 512))
+	if len(resp) == 0 && err != nil {
+		return false
+	}
+	return strings.HasPrefix(string(resp), "HTTP/1.") && !strings.Contains(string(resp), "is for clickhouse-client program")
 }
 
 // redactDSNError keeps a password in the DSN out of the message.

@@ -203,6 +203,14 @@ func (w *Writer) Swap(ctx context.Context) error {
 			return fmt.Errorf("table %s stream %s window %s: %w", w.table.Name, w.stream, w.window, err)
 		}
 	}
+	if swapped > 0 {
+		// The commit is durable and stands: a schema-only file that could
+		// not follow only costs readers of an empty table their glob.
+		if err := w.sink.settleEmpty(w.table); err != nil {
+			w.log.Warn("parquet: could not settle the table's schema-only file: a reader's glob over the table may find no file until the next load of it",
+				"file", filepath.Join(w.table.Name, dayDir(schemaOnlyDay), schemaOnlyName), "err", err)
+		}
+	}
 	for _, t := range trashed {
 		if err := os.RemoveAll(t); err != nil {
 			w.log.Warn("parquet: could not delete a replaced day directory", "dir", t, "err", err)

@@ -12,8 +12,8 @@ import (
 )
 
 // ListFiles returns the live Parquet files of a table, sorted: exactly what
-// a reader globbing <dir>/<table>/dt=*/*.parquet sees. A table never loaded
-// has none.
+// a reader globbing <dir>/<table>/dt=*/*.parquet sees: a table without
+// rows has its schema-only file (empty.go). A table never loaded has none.
 func ListFiles(dir, table string) ([]string, error) {
 	tableDir := filepath.Join(dir, table)
 	days, err := os.ReadDir(tableDir)
@@ -64,6 +64,9 @@ func RowsByDay(dir, table string) (map[string]int64, error) {
 	}
 	out := map[string]int64{}
 	for _, path := range files {
+		if isSchemaOnly(filepath.Base(filepath.Dir(path)), filepath.Base(path)) {
+			continue // no rows, and its day is none of the table's
+		}
 		n, err := fileRows(path)
 		if err != nil {
 			return nil, err

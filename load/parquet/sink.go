@@ -65,6 +65,9 @@ type Sink struct {
 	tableMus map[string]*sync.Mutex
 	closed   bool
 	begins   atomic.Int64
+
+	// settled: tables whose schema-only file ensureTable has settled.
+	settled map[string]bool
 }
 
 var _ load.Sink = (*Sink)(nil)
@@ -103,7 +106,7 @@ func New(dir string, opts Options) (*Sink, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parquet output directory %s: %w", abs, err)
 	}
-	s := &Sink{dir: abs, opts: opts, lock: lock, tableMus: map[string]*sync.Mutex{}}
+	s := &Sink{dir: abs, opts: opts, lock: lock, tableMus: map[string]*sync.Mutex{}, settled: map[string]bool{}}
 	if err := s.recover(); err != nil {
 		unlockDir(lock)
 		return nil, fmt.Errorf("parquet output directory %s: recover from an interrupted run: %w", abs, err)
@@ -164,11 +167,17 @@ func (s *Sink) Begin(ctx context.Context, t *schemas.Table, w window.Window, str
 	if !tableNamePattern.MatchString(t.Name) {
 		return nil, fmt.Errorf("table name %q cannot name a directory (want letters, digits and _)", t.Name)
 	}
+	if t.Name == StateDir {
+		return nil, fmt.Errorf("table name %q is the directory of etl's state under %s: use another table name", t.Name, s.dir)
+	}
 	if err := t.Validate(); err != nil {
 		return nil, err
 	}
 	if stream == "" || runID == "" {
 		return nil, fmt.Errorf("table %s: Begin needs a stream name and a run id (got stream %q, run %q)", t.Name, stream, runID)
+	}
+	if err := s.ensureTable(t); err != nil {
+		return nil, err
 	}
 	wr := &Writer{
 		sink:       s,

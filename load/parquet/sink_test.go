@@ -137,6 +137,13 @@ func privateOnly(paths []string) []string {
 	return out
 }
 
+// schemaOnlyTree is what tree shows of a table that has no rows: its
+// schema-only file.
+func schemaOnlyTree(tbl *schemas.Table) []string {
+	day := filepath.Join(tbl.Name, dayDir(schemaOnlyDay))
+	return []string{tbl.Name + "/", day + "/", filepath.Join(day, schemaOnlyName)}
+}
+
 func withoutPrivate(paths []string) []string {
 	var out []string
 	for _, p := range paths {
@@ -211,12 +218,17 @@ func TestReloadsReplaceExactlyTheirWindowDays(t *testing.T) {
 					loadRows(t, s, daily, st.w, "bot.daily", st.rows)
 				}
 				assert.Equal(t, tt.want, gens(t, dir))
+				var schemaOnly bool
 				for _, p := range tree(t, filepath.Join(dir, daily.Name)) {
-					if strings.HasSuffix(p, "/") {
+					if p == filepath.Join(dayDir(schemaOnlyDay), schemaOnlyName) {
+						schemaOnly = true
+					}
+					if strings.HasSuffix(p, "/") && p != dayDir(schemaOnlyDay)+"/" {
 						d := strings.TrimSuffix(p, "/")[len("dt="):]
 						assert.Contains(t, tt.want, d, "an emptied day directory is removed")
 					}
 				}
+				assert.Equal(t, len(tt.want) == 0, schemaOnly, "the schema-only file is there exactly when the table has no rows")
 				assert.Empty(t, leftovers(t, dir), "finished commits leave no day directory or file in staging or trash")
 				require.NoError(t, s.Close())
 				assert.Equal(t, []string{".lock"}, privateOnly(tree(t, dir)), "Close removes the empty private directories")
@@ -427,7 +439,7 @@ func TestRowOutsideTheWindowIsAnError(t *testing.T) {
 				assert.Contains(t, err.Error(), part)
 			}
 			require.NoError(t, wr.Abort(ctx))
-			assert.Empty(t, withoutPrivate(tree(t, dir)))
+			assert.Equal(t, schemaOnlyTree(tt.tbl), withoutPrivate(tree(t, dir)), "an aborted load leaves only the table's schema-only file")
 		})
 	}
 }
@@ -478,7 +490,7 @@ func TestWriteRejectsRecordsThatDoNotMatchTheTable(t *testing.T) {
 			require.ErrorContains(t, wr.Write(ctx, rec), tt.want)
 			require.ErrorContains(t, wr.Commit(ctx), "Abort it", "a load whose Write failed cannot commit half a batch")
 			require.NoError(t, wr.Abort(ctx))
-			assert.Empty(t, withoutPrivate(tree(t, dir)))
+			assert.Equal(t, schemaOnlyTree(daily), withoutPrivate(tree(t, dir)), "an aborted load leaves only the table's schema-only file")
 		})
 	}
 }
@@ -622,7 +634,7 @@ func TestCommitFailsWhenTheContextIsDone(t *testing.T) {
 	cancel()
 	require.True(t, errors.Is(wr.Commit(ctx), context.Canceled))
 	require.NoError(t, wr.Abort(context.Background()))
-	assert.Empty(t, withoutPrivate(tree(t, dir)))
+	assert.Equal(t, schemaOnlyTree(daily), withoutPrivate(tree(t, dir)), "an aborted load leaves only the table's schema-only file")
 }
 
 // Long strings go to the column writers in runs of whole rows of about

@@ -82,11 +82,19 @@ func ID(tasks []Task, destination string) string {
 	return hex.EncodeToString(sum[:8])
 }
 
-// Nightly gives each windowed stream [watermark - lookback, today - settle
-// lag), in whole days, or the initial period before that end when the
-// stream has no watermark; snapshot streams run once.
+// SettledEnd is where a nightly run ends and where every backfill ends
+// too: the start of today (UTC) minus the settle lag. Today is still
+// filling at the vendor, so no watermark may pass this point: a watermark
+// past it would make the next run skip the rest of a day it loaded half of.
+func SettledEnd(settle time.Duration, now time.Time) time.Time {
+	return window.Floor(window.Floor(now).Add(-settle))
+}
+
+// Nightly gives each windowed stream [watermark - lookback, SettledEnd), in
+// whole days, or the initial period before that end when the stream has no
+// watermark; snapshot streams run once.
 func Nightly(ctx context.Context, store state.Store, streams []*engine.Stream, lookback, settle, initial time.Duration, now time.Time) ([]Task, error) {
-	end := window.Floor(window.Floor(now).Add(-settle))
+	end := SettledEnd(settle, now)
 	var tasks []Task
 	for _, s := range streams {
 		if !s.Windowed {
@@ -110,22 +118,23 @@ func Nightly(ctx context.Context, store state.Store, streams []*engine.Stream, l
 	return tasks, nil
 }
 
-// ClipToSettled ends a backfill at the last day a nightly run would pull
-// (today minus the settle lag, today included when the lag is 0): days after
-// it do not exist yet, and loading them would move the watermark over days
-// never pulled. clipped says so when it shortened w. A range entirely after
-// that day is an error: nothing can be loaded.
+// ClipToSettled ends a backfill where the nightly run ends (SettledEnd):
+// the last day it loads is the day before today minus the settle lag.
+// Later days are partial or do not exist yet, and a backfill that loaded
+// them would move the watermark over days not yet complete. clipped says
+// so when it shortened w. A range entirely after that day is an error:
+// nothing can be loaded.
 func ClipToSettled(w window.Window, settle time.Duration, now time.Time) (out window.Window, clipped string, err error) {
-	last := window.Floor(window.Floor(now).Add(-settle))
-	end := last.Add(window.Day)
+	end := SettledEnd(settle, now)
+	last := end.Add(-window.Day)
 	if !w.Start.Before(end) {
-		return w, "", fmt.Errorf("--from %s is after the last day that can be pulled, %s (today minus run.settle_lag %dd): nothing to load",
+		return w, "", fmt.Errorf("--from %s is after the last day that can be pulled, %s (the day before today (UTC) minus run.settle_lag %dd: today is not complete yet)",
 			w.Start.Format(time.DateOnly), last.Format(time.DateOnly), int(settle/window.Day))
 	}
 	if !w.End.After(end) {
 		return w, "", nil
 	}
 	out = window.New(w.Start, end)
-	return out, fmt.Sprintf("--to %s is after the last day that can be pulled: loading %s instead (the range ends today minus run.settle_lag)",
-		w.End.Add(-window.Day).Format(time.DateOnly), out), nil
+	return out, fmt.Sprintf("--to %s is after the last day that can be pulled, %s: loading %s instead (a backfill ends where the nightly run ends, at the start of today (UTC) minus run.settle_lag %dd)",
+		w.End.Add(-window.Day).Format(time.DateOnly), last.Format(time.DateOnly), out, int(settle/window.Day)), nil
 }

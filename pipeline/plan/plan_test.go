@@ -70,18 +70,45 @@ func TestNightlyPullsFromTheWatermarkMinusLookbackToTheSettledEnd(t *testing.T) 
 	}, got, "a stream whose watermark is at or past the end has nothing to pull")
 }
 
+// A backfill ends where the nightly run ends: the start of today minus the
+// settle lag, so with a lag of 0 today (still filling) is not loaded.
 func TestClipToSettled(t *testing.T) {
 	now := day("2026-11-11").Add(5 * time.Hour)
-	w, clipped, err := ClipToSettled(window.New(day("2026-11-01"), day("2026-11-20")), window.Day, now)
-	require.NoError(t, err)
-	assert.Equal(t, window.New(day("2026-11-01"), day("2026-11-11")), w)
-	assert.Contains(t, clipped, "--to 2026-11-19 is after the last day that can be pulled")
-
-	w, clipped, err = ClipToSettled(window.New(day("2026-11-01"), day("2026-11-05")), window.Day, now)
-	require.NoError(t, err)
-	assert.Empty(t, clipped)
-	assert.Equal(t, day("2026-11-05"), w.End)
-
-	_, _, err = ClipToSettled(window.New(day("2026-11-11"), day("2026-11-12")), window.Day, now)
-	require.ErrorContains(t, err, "--from 2026-11-11 is after the last day that can be pulled, 2026-11-10")
+	cases := []struct {
+		name    string
+		from    string
+		to      string // exclusive end
+		settle  time.Duration
+		want    string // the window's exclusive end
+		clipped string
+		err     string
+	}{
+		{name: "lag 1d: ends at the start of yesterday", from: "2026-11-01", to: "2026-11-20", settle: window.Day, want: "2026-11-10",
+			clipped: "--to 2026-11-19 is after the last day that can be pulled, 2026-11-09: loading 2026-11-01..2026-11-09 instead"},
+		{name: "lag 0: today is not loaded", from: "2026-11-04", to: "2027-01-07", want: "2026-11-11",
+			clipped: "--to 2027-01-06 is after the last day that can be pulled, 2026-11-10: loading 2026-11-04..2026-11-10 instead"},
+		{name: "lag 0: up to yesterday is kept", from: "2026-11-01", to: "2026-11-11", want: "2026-11-11"},
+		{name: "lag 1d: a range in the past is kept", from: "2026-11-01", to: "2026-11-05", settle: window.Day, want: "2026-11-05"},
+		{name: "lag 0: today alone is refused", from: "2026-11-11", to: "2026-11-12",
+			err: "--from 2026-11-11 is after the last day that can be pulled, 2026-11-10"},
+		{name: "lag 1d: yesterday is refused", from: "2026-11-10", to: "2026-11-12", settle: window.Day,
+			err: "--from 2026-11-10 is after the last day that can be pulled, 2026-11-09"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			w, clipped, err := ClipToSettled(window.New(day(tc.from), day(tc.to)), tc.settle, now)
+			if tc.err != "" {
+				require.ErrorContains(t, err, tc.err)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, window.New(day(tc.from), day(tc.want)), w)
+			if tc.clipped == "" {
+				assert.Empty(t, clipped)
+			} else {
+				assert.Contains(t, clipped, tc.clipped)
+			}
+			assert.False(t, w.End.After(SettledEnd(tc.settle, now)), "never past where the nightly run ends")
+		})
+	}
 }

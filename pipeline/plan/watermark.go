@@ -13,9 +13,11 @@ import (
 // that run starts at or before the watermark the stream had when the run
 // began. A chunk committing before an earlier one that then fails must not
 // move the watermark past the gap, and neither may a backfill that starts
-// after the watermark (the days between would never be pulled).
+// after the watermark (the days between would never be pulled). No
+// watermark passes limit either, whatever the chunks cover.
 type Watermarks struct {
 	mu      sync.Mutex
+	limit   time.Time
 	streams map[string]*streamMarks
 }
 
@@ -27,9 +29,11 @@ type streamMarks struct {
 }
 
 // NewWatermarks tracks the windowed streams of tasks. prev holds each
-// stream's watermark (by stream ID) before the run.
-func NewWatermarks(tasks []Task, prev map[string]time.Time) *Watermarks {
-	w := &Watermarks{streams: map[string]*streamMarks{}}
+// stream's watermark (by stream ID) before the run; limit is the furthest
+// a watermark may go (SettledEnd: a chunk reaching past it, which a
+// planner should never make, moves the watermark only up to it).
+func NewWatermarks(tasks []Task, prev map[string]time.Time, limit time.Time) *Watermarks {
+	w := &Watermarks{limit: limit, streams: map[string]*streamMarks{}}
 	for _, t := range tasks {
 		if !t.Stream.Windowed {
 			continue
@@ -91,6 +95,9 @@ func (w *Watermarks) Done(streamID string, c window.Window, rows int64) (waterma
 	}
 	if end.IsZero() {
 		return time.Time{}, false, m.rows
+	}
+	if end.After(w.limit) {
+		end = w.limit
 	}
 	if !m.prev.IsZero() && (m.chunks[0].Start.After(m.prev) || !end.After(m.prev)) {
 		return time.Time{}, false, m.rows

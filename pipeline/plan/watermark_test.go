@@ -83,7 +83,7 @@ func TestWatermarkAdvancesOnlyOverContiguousChunks(t *testing.T) {
 			if tc.prev != "" {
 				prev[s.ID()] = day(tc.prev)
 			}
-			w := NewWatermarks(tasks, prev)
+			w := NewWatermarks(tasks, prev, day("2027-01-01"))
 			_, _, gap := w.Gap(s.ID())
 			assert.Equal(t, tc.prev != "" && day(tc.prev).Before(day("2026-11-01")), gap)
 			var rows int64
@@ -107,10 +107,46 @@ func TestWatermarkAdvancesOnlyOverContiguousChunks(t *testing.T) {
 func TestWatermarkCountsChunksOfAnInterruptedRun(t *testing.T) {
 	s := &engine.Stream{Source: "userflow", Name: "content_sessions", Windowed: true}
 	tasks := Chunks([]*engine.Stream{s}, window.New(day("2026-11-01"), day("2026-11-04")), window.Day)
-	w := NewWatermarks(tasks, nil)
+	w := NewWatermarks(tasks, nil, day("2027-01-01"))
 	w.Seed(s.ID(), tasks[0].Window)
 	w.Seed(s.ID(), tasks[1].Window)
 	wm, adv, _ := w.Done(s.ID(), tasks[2].Window, 0)
 	assert.True(t, adv)
 	assert.Equal(t, day("2026-11-04"), wm)
+}
+
+// However a chunk came to reach past the settled end (today minus the
+// settle lag), the watermark stops there: the rest of a partial day is
+// pulled again by the next nightly run instead of being skipped.
+func TestWatermarkNeverPassesTheLimit(t *testing.T) {
+	s := &engine.Stream{Source: "userflow", Name: "content_sessions", Windowed: true}
+	limit := day("2026-12-07") // the start of today, settle lag 0
+	cases := []struct {
+		name   string
+		prev   string
+		chunks window.Window
+		want   string // "" = must not move
+	}{
+		{name: "a chunk covering today and tomorrow", chunks: window.New(day("2026-12-04"), day("2026-12-09")), want: "2026-12-07"},
+		{name: "from a watermark before the limit", prev: "2026-12-05", chunks: window.New(day("2026-12-05"), day("2026-12-08")), want: "2026-12-07"},
+		{name: "ending at the limit moves it there", chunks: window.New(day("2026-12-01"), day("2026-12-07")), want: "2026-12-07"},
+		{name: "a watermark already at the limit stays", prev: "2026-12-07", chunks: window.New(day("2026-12-06"), day("2026-12-09")), want: ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			tasks := Chunks([]*engine.Stream{s}, tc.chunks, 30*window.Day)
+			prev := map[string]time.Time{}
+			if tc.prev != "" {
+				prev[s.ID()] = day(tc.prev)
+			}
+			w := NewWatermarks(tasks, prev, limit)
+			wm, adv, _ := w.Done(s.ID(), tasks[0].Window, 1)
+			if tc.want == "" {
+				assert.False(t, adv, "moved to %s", wm)
+				return
+			}
+			assert.True(t, adv)
+			assert.Equal(t, day(tc.want), wm)
+		})
+	}
 }
