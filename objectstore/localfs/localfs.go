@@ -10,7 +10,8 @@
 // or delete checks and acts as one step. An ETag is the file's inode,
 // modification time and size: a new one for every write, since every write
 // is a new file. Directories left empty by a delete are removed, as S3 has
-// none.
+// none. Unlike S3, a key cannot also be the folder of other keys ("a/b" and
+// "a/b/c"): a table layout never needs both.
 package localfs
 
 import (
