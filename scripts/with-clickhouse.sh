@@ -140,24 +140,29 @@ free_port() {
 	die "could not find a free TCP port in 20000-31999"
 }
 
+# stop_pid NAME PID SECONDS: SIGTERM to a server this script started, SIGKILL if it is still
+# there after SECONDS, and reap it (with-minio.sh uses it too).
+stop_pid() {
+	local name=$1 pid=$2 secs=$3 t0 i
+	[[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 0
+	t0=$(now_ms)
+	kill -TERM "$pid" 2>/dev/null || true
+	for ((i = 0; i < secs * 10; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		note "$name (pid $pid) did not stop in ${secs}s: killing it"
+		kill -KILL "$pid" 2>/dev/null || true
+	fi
+	wait "$pid" 2>/dev/null || true
+	note "stopped $name (pid $pid) in $(secs_since "$t0")"
+}
+
 CH_DIR=""
 CH_PID=""
 stop_server() {
-	if [[ -n $CH_PID ]] && kill -0 "$CH_PID" 2>/dev/null; then
-		local t0 i
-		t0=$(now_ms)
-		kill -TERM "$CH_PID" 2>/dev/null || true
-		for ((i = 0; i < 300; i++)); do # 30 s, then SIGKILL
-			kill -0 "$CH_PID" 2>/dev/null || break
-			sleep 0.1
-		done
-		if kill -0 "$CH_PID" 2>/dev/null; then
-			note "clickhouse-server (pid $CH_PID) did not stop in 30s: killing it"
-			kill -KILL "$CH_PID" 2>/dev/null || true
-		fi
-		wait "$CH_PID" 2>/dev/null || true
-		note "stopped clickhouse-server (pid $CH_PID) in $(secs_since "$t0")"
-	fi
+	stop_pid clickhouse-server "$CH_PID" 30
 	CH_PID=""
 	remove_tmp "$CH_DIR"
 	CH_DIR=""
@@ -330,10 +335,18 @@ main() {
 	export CLICKHOUSE_BI_USER=$BI_USER
 	export CLICKHOUSE_BI_PASSWORD=$BI_PASSWORD
 	note "CLICKHOUSE_DSN=$CLICKHOUSE_DSN"
-	# CMD runs as a job in its own process group (set -m), so that it does not ignore
-	# SIGINT as plain background commands do, and this script's traps run at once (bash
-	# defers traps while a foreground command runs): on_signal passes the signal on to the
-	# whole group (go test and its test binaries). CMD's output goes straight through.
+	local rc=0
+	run_cmd "$@" || rc=$?
+	stop_server
+	return "$rc"
+}
+
+# run_cmd CMD [ARG...]: runs CMD and returns its status. CMD runs as a job in its own process
+# group (set -m), so that it does not ignore SIGINT as plain background commands do, and this
+# script's traps run at once (bash defers traps while a foreground command runs): on_signal
+# passes the signal on to the whole group (go test and its test binaries). CMD's output goes
+# straight through. with-minio.sh uses it too.
+run_cmd() {
 	local rc=0
 	set -m
 	"$@" </dev/null &
@@ -341,7 +354,6 @@ main() {
 	set +m
 	wait "$CMD_PID" || rc=$?
 	CMD_PID=""
-	stop_server
 	return "$rc"
 }
 

@@ -1,0 +1,95 @@
+package s3_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/adoptionlabs/etl/objectstore"
+	"github.com/adoptionlabs/etl/objectstore/s3"
+)
+
+// s3Error is S3's XML error body.
+func s3Error(w http.ResponseWriter, status int, code string) {
+	w.Header().Set("Content-Type", "application/xml")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>%s</Code><Message>%s</Message><RequestId>r1</RequestId></Error>`, code, code)
+}
+
+// TestRetries: 5xx and SlowDown are retried with backoff, up to 5 attempts
+// in all; a 4xx is answered at once. A stand-in server answers PutObject
+// with the failures scripted for each case.
+func TestRetries(t *testing.T) {
+	cases := []struct {
+		name         string
+		failures     int // answered with the failure before a success
+		status       int
+		code         string
+		wantAttempts int64
+		wantErr      error
+	}{
+		{name: "SlowDown twice, then success", failures: 2, status: 503, code: "SlowDown", wantAttempts: 3},
+		{name: "500 four times, then success", failures: 4, status: 500, code: "InternalError", wantAttempts: 5},
+		{name: "503 for ever: gives up after 5 attempts", failures: 100, status: 503, code: "ServiceUnavailable", wantAttempts: 5, wantErr: nil},
+		{name: "403 is never retried", failures: 100, status: 403, code: "AccessDenied", wantAttempts: 1, wantErr: objectstore.ErrAccessDenied},
+		{name: "404 bucket is never retried", failures: 100, status: 404, code: "NoSuchBucket", wantAttempts: 1, wantErr: objectstore.ErrNoSuchBucket},
+		{name: "412 is never retried", failures: 100, status: 412, code: "PreconditionFailed", wantAttempts: 1, wantErr: objectstore.ErrPreconditionFailed},
+		{name: "400 is never retried", failures: 100, status: 400, code: "InvalidArgument", wantAttempts: 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var attempts atomic.Int64
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				n := attempts.Add(1)
+				if r.Method != http.MethodPut || r.URL.Path != "/lake/etl/k" {
+					http.Error(w, "unexpected "+r.Method+" "+r.URL.Path, http.StatusTeapot)
+					return
+				}
+				if int(n) <= tc.failures {
+					s3Error(w, tc.status, tc.code)
+					return
+				}
+				w.Header().Set("ETag", `"abc"`)
+				w.WriteHeader(http.StatusOK)
+			}))
+			defer srv.Close()
+			s, err := s3.Open(context.Background(), objectstore.URL{Bucket: "lake", Prefix: "etl"}, s3.Options{
+				Config: &aws.Config{
+					Region:       "us-east-1",
+					Credentials:  credentials.NewStaticCredentialsProvider("AKIDTEST", "SECRETTEST", ""),
+					BaseEndpoint: aws.String(srv.URL),
+				},
+				// The attempts and what is retried are ours; the waits are
+				// shortened so that the test does not sleep for seconds.
+				ClientOptions: []func(*awss3.Options){func(o *awss3.Options) {
+					o.Retryer = retry.AddWithMaxBackoffDelay(o.Retryer, time.Millisecond)
+				}},
+			})
+			require.NoError(t, err)
+			info, err := s.Put(context.Background(), "k", strings.NewReader("x"), objectstore.PutOptions{})
+			assert.Equal(t, tc.wantAttempts, attempts.Load(), "attempts")
+			if int64(tc.failures) < tc.wantAttempts {
+				require.NoError(t, err)
+				assert.Equal(t, `"abc"`, info.ETag)
+				return
+			}
+			require.Error(t, err)
+			if tc.wantErr != nil {
+				assert.ErrorIs(t, err, tc.wantErr)
+			}
+			assert.NotContains(t, err.Error(), "SECRETTEST")
+		})
+	}
+}
