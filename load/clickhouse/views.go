@@ -29,24 +29,6 @@ func SupportsCreateOrReplaceView(version string) bool {
 	return major >= 21
 }
 
-// ViewStatements are the statements that create v in db, or bring an
-// existing v up to date. With CREATE OR REPLACE VIEW the swap is atomic;
-// without it (18.16) the view is dropped and created, and a dashboard
-// querying in between gets one "table doesn't exist" error.
-func ViewStatements(v views.View, db string, orReplace bool) ([]string, error) {
-	stmts, err := v.Create(views.ClickHouse, orReplace)
-	if err != nil {
-		return nil, err
-	}
-	for i, s := range stmts {
-		stmts[i] = strings.ReplaceAll(s, views.DatabaseToken, db)
-	}
-	if orReplace {
-		return stmts, nil
-	}
-	return append([]string{fmt.Sprintf("DROP TABLE IF EXISTS %s.%s", db, quoteIdent(v.Name))}, stmts...), nil
-}
-
 // viewVersion identifies a view's definition independently of the server
 // version, so that the same definition is not reapplied.
 func viewVersion(v views.View) (string, error) {
