@@ -425,3 +425,14 @@ func stateDDL(db string) []string {
 ) ENGINE = ReplacingMergeTree(version) ORDER BY (name, token)`,
 	}
 }
+
+// after places a column added to a live table where the declaration has
+// it (after the column declared before it), so that the table reads as a
+// new one does; the first column is appended.
+func after(t *schemas.Table, c schemas.Column) string {
+	i := t.Index(c.Name)
+	if i <= 0 {
+		return ""
+	}
+	return " AFTER " + quoteIdent(t.Columns[i-1].Name)
+}

@@ -77,3 +77,26 @@ func literal(t *schemas.Table, v time.Time) string {
 	}
 	return fmt.Sprintf("toDateTime('%s', 'UTC')", v.UTC().Format(time.DateTime))
 }
+
+// legacyCopy copies the newest row per key, by the declared version, of the
+// rows of raw that filter selects into tmp (qualified names); cols are the
+// columns both have. The same on 18.16 and current releases.
+func legacyCopy(t *schemas.Table, raw, tmp, cols, filter string) string {
+	keys := identList(t.Key)
+	order := keys + ", " + quoteIdent(t.Version) + " DESC"
+	if t.Version != schemas.ExtractedAt && strings.Contains(cols, quoteIdent(schemas.ExtractedAt)) {
+		order += ", " + quoteIdent(schemas.ExtractedAt) + " DESC"
+	}
+	return fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM %s WHERE %s ORDER BY %s LIMIT 1 BY %s", tmp, cols, cols, raw, filter, order, keys)
+}
+
+// monthOf is the month (toYYYYMM) of t's partition column: its day column
+// but for etl_rejects, whose months are those of the window that saw a
+// reject.
+func monthOf(t *schemas.Table) string {
+	col := t.Partition
+	if col == "" {
+		col = t.Day
+	}
+	return fmt.Sprintf("toYYYYMM(%s)", quoteIdent(col))
+}

@@ -152,17 +152,6 @@ func (s *Sink) ensureCluster(ctx context.Context, t *schemas.Table) error {
 	return nil
 }
 
-// after places a column added to a live table where the declaration has
-// it (after the column declared before it), so that the table reads as a
-// new one does; the first column is appended.
-func after(t *schemas.Table, c schemas.Column) string {
-	i := t.Index(c.Name)
-	if i <= 0 {
-		return ""
-	}
-	return " AFTER " + quoteIdent(t.Columns[i-1].Name)
-}
-
 // columns returns name -> type of a table's columns, empty if it is absent.
 func (s *Sink) columns(ctx context.Context, table string) (map[string]string, error) {
 	return catalogRead(ctx, func() (map[string]string, error) { return s.columnsOnce(ctx, table) })

@@ -3,7 +3,6 @@ package clickhouse
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/adoptionlabs/etl/schemas"
 )
@@ -114,18 +113,6 @@ func (s *Sink) moveLegacyMerge(ctx context.Context, t *schemas.Table) error {
 	}
 	s.opts.Logger.Info("moved a merge table to a plain table", "table", t.Name, "rows", got)
 	return nil
-}
-
-// legacyCopy copies the newest row per key, by the declared version, of the
-// rows of raw that filter selects into tmp (qualified names); cols are the
-// columns both have. The same on 18.16 and current releases.
-func legacyCopy(t *schemas.Table, raw, tmp, cols, filter string) string {
-	keys := identList(t.Key)
-	order := keys + ", " + quoteIdent(t.Version) + " DESC"
-	if t.Version != schemas.ExtractedAt && strings.Contains(cols, quoteIdent(schemas.ExtractedAt)) {
-		order += ", " + quoteIdent(schemas.ExtractedAt) + " DESC"
-	}
-	return fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM %s WHERE %s ORDER BY %s LIMIT 1 BY %s", tmp, cols, cols, raw, filter, order, keys)
 }
 
 // legacyColumns is the column list copied from the old raw table: the

@@ -3,8 +3,6 @@ package clickhouse
 import (
 	"context"
 	"fmt"
-
-	"github.com/adoptionlabs/etl/schemas"
 )
 
 // partitionSwap is one partition of the target that Swap replaces with the
@@ -15,17 +13,6 @@ type partitionSwap struct {
 	from      string
 	empty     bool
 	attach    bool
-}
-
-// monthOf is the month (toYYYYMM) of t's partition column: its day column
-// but for etl_rejects, whose months are those of the window that saw a
-// reject.
-func monthOf(t *schemas.Table) string {
-	col := t.Partition
-	if col == "" {
-		col = t.Day
-	}
-	return fmt.Sprintf("toYYYYMM(%s)", quoteIdent(col))
 }
 
 // addMonthSwaps adds a swap of each month (a toYYYYMM partition id) of
