@@ -36,13 +36,7 @@ func (s *Sink) createStaging(ctx context.Context, t *schemas.Table, dist string)
 	local := stagingPrefix + LocalTable(StorageTable(t)) + dist[len(stagingPrefix)+len(t.Name):]
 	st := &clusterStaging{dist: dist, local: local}
 	db := quoteIdent(s.db)
-	// A replica killed while rows were being inserted keeps parts that
-	// ZooKeeper never heard of; with the default ratio of such parts (0.5),
-	// 18.16 then refuses to start at all over a staging table (seen in
-	// make test-cluster). Staging is disposable: the replica detaches them
-	// and starts, and a later run drops the table.
-	create := fmt.Sprintf("CREATE TABLE %s.%s AS %s.%s\n%s\nSETTINGS replicated_max_ratio_of_wrong_parts = 1", db, quoteIdent(local), db, quoteIdent(LocalTable(StorageTable(t))),
-		engineClause(t, c.names.path(db, local), "{replica}"))
+	create := localStagingDDL(t, db, local, c.names)
 	for i, replicas := range c.shards {
 		var (
 			leader *node
@@ -74,8 +68,7 @@ func (s *Sink) createStaging(ctx context.Context, t *schemas.Table, dist string)
 		}
 		st.leaders = append(st.leaders, leader)
 	}
-	if err := s.exec(ctx, fmt.Sprintf("CREATE TABLE %s.%s AS %s.%s\n%s", db, quoteIdent(dist), db, quoteIdent(local),
-		distributedEngine(c.names.Cluster, db, local, ShardingKey(t)))); err != nil {
+	if err := s.exec(ctx, distributedStagingDDL(t, db, dist, local, c.names)); err != nil {
 		s.dropClusterStaging(st)
 		return nil, fmt.Errorf("create the distributed staging table for %s: %w", t.Name, err)
 	}
@@ -87,13 +80,13 @@ func (s *Sink) createStaging(ctx context.Context, t *schemas.Table, dist string)
 func (s *Sink) dropClusterStaging(st *clusterStaging) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	if err := s.exec(ctx, "DROP TABLE IF EXISTS "+s.qualified(st.dist)); err != nil {
+	if err := s.exec(ctx, dropTable(s.qualified(st.dist))); err != nil {
 		s.opts.Logger.Warn("could not drop staging table", "table", st.dist, "err", err)
 	}
 	for _, n := range st.made {
 		ns, err := s.cluster.connect(ctx, s, n)
 		if err == nil {
-			err = ns.exec(ctx, "DROP TABLE IF EXISTS "+ns.qualified(st.local))
+			err = ns.exec(ctx, dropTable(ns.qualified(st.local)))
 		}
 		if err != nil {
 			s.opts.Logger.Warn("could not drop staging table", "table", st.local, "replica", n.String(), "err", err)
@@ -179,7 +172,7 @@ func (cw *clusterWriter) Prepare(ctx context.Context) error {
 	for i, w := range cw.shards {
 		leader := cw.staging.leaders[i]
 		sctx, cancel := context.WithTimeout(ctx, syncStagingTimeout)
-		err := w.sink.exec(sctx, "SYSTEM SYNC REPLICA "+w.sink.qualified(w.staging))
+		err := w.sink.exec(sctx, syncReplica(w.sink.qualified(w.staging)))
 		cancel()
 		if err != nil {
 			return fmt.Errorf("stage %s window %s: shard %d: the staged rows did not all reach %s within %s (the replica that took some of them may be down); nothing was swapped in: rerun: %w", cw.table.Name, w.window, leader.shard, leader, syncStagingTimeout, err)
@@ -284,7 +277,7 @@ func (cw *clusterWriter) syncReplicas(ctx context.Context) {
 		sctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 		ns, err := cw.sink.cluster.connect(sctx, cw.sink, n)
 		if err == nil {
-			err = ns.exec(sctx, "SYSTEM SYNC REPLICA "+ns.qualified(target))
+			err = ns.exec(sctx, syncReplica(ns.qualified(target)))
 		}
 		cancel()
 		if err != nil {

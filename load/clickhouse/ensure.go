@@ -3,7 +3,6 @@ package clickhouse
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/adoptionlabs/etl/schemas"
 )
@@ -59,7 +58,7 @@ func (s *Sink) Ensure(ctx context.Context, t *schemas.Table) (err error) {
 		for _, c := range t.Columns {
 			typ, ok := have[c.Name]
 			if !ok {
-				if err := s.exec(ctx, fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s%s", s.qualified(StorageTable(t)), strings.TrimSpace(ColumnDefinition(c)), after(t, c))); err != nil {
+				if err := s.exec(ctx, addColumn(s.qualified(StorageTable(t)), t, c)); err != nil {
 					return fmt.Errorf("add column %s to %s: %w", c.Name, t.Name, err)
 				}
 				continue
@@ -116,8 +115,7 @@ func (s *Sink) ensureCluster(ctx context.Context, t *schemas.Table) error {
 			}
 			continue
 		}
-		q := fmt.Sprintf("ALTER TABLE %s%s ADD COLUMN %s%s", s.qualified(local), s.cluster.names.on(), columnTypeDefault(c), after(t, c))
-		if err := s.exec(ctx, q); err != nil {
+		if err := s.exec(ctx, addLocalColumn(s.qualified(local), s.cluster.names, t, c)); err != nil {
 			return fmt.Errorf("add column %s to %s on cluster %s: %w", c.Name, local, s.cluster.names.Cluster, err)
 		}
 		added = true
@@ -144,7 +142,7 @@ func (s *Sink) ensureCluster(ctx context.Context, t *schemas.Table) error {
 			if _, ok := cols[c.Name]; ok || len(cols) == 0 {
 				continue
 			}
-			if err := ns.exec(ctx, fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s%s", ns.qualified(storage), strings.TrimSpace(ColumnDefinition(c)), after(t, c))); err != nil {
+			if err := ns.exec(ctx, addColumn(ns.qualified(storage), t, c)); err != nil {
 				return fmt.Errorf("add column %s to %s: %w", c.Name, storage, err)
 			}
 		}

@@ -62,11 +62,7 @@ func (w *writer) prepareMerge(ctx context.Context) error {
 		}
 		if w.rebuilt == "" {
 			w.rebuilt = stagingName(t.Name)
-			create := fmt.Sprintf("CREATE TABLE %s AS %s", s.qualified(w.rebuilt), s.qualified(w.target))
-			if w.rebuildEngine != "" {
-				create += "\n" + w.rebuildEngine
-			}
-			if err := s.exec(ctx, create); err != nil {
+			if err := s.exec(ctx, stagingDDL(s.qualified(w.rebuilt), s.qualified(w.target), w.rebuildEngine)); err != nil {
 				return fmt.Errorf("create the table %s's partitions are rebuilt in: %w", t.Name, err)
 			}
 		}

@@ -26,7 +26,6 @@ type Migration struct {
 
 // CreateDatabase creates the DSN's database if missing.
 func (s *Sink) CreateDatabase(ctx context.Context) error {
-	q := "CREATE DATABASE IF NOT EXISTS " + quoteIdent(s.db)
 	if s.cluster != nil {
 		// ON CLUSTER waits for every node (distributed_ddl_task_timeout,
 		// 180 s by default): a run with a replica down must not, when the
@@ -38,9 +37,8 @@ func (s *Sink) CreateDatabase(ctx context.Context) error {
 		if len(have) > 0 {
 			return nil
 		}
-		q += s.cluster.names.on()
 	}
-	if err := s.exec(ctx, q); err != nil {
+	if err := s.exec(ctx, createDatabase(s.db, s.clusterNames())); err != nil {
 		return fmt.Errorf("create database %s: %w", s.db, err)
 	}
 	return nil
@@ -63,7 +61,7 @@ func (s *Sink) Migrate(ctx context.Context, fsys fs.FS) ([]Migration, error) {
 	}
 	applied := map[string]bool{}
 	qctx, cancel := context.WithTimeout(ctx, s.opts.QueryTimeout)
-	rows, err := s.conn.Query(qctx, fmt.Sprintf("SELECT name, version FROM %s", s.qualified(MigrationsTable)))
+	rows, err := s.conn.Query(qctx, appliedMigrations(s.qualified(MigrationsTable), ""))
 	if err != nil {
 		cancel()
 		return nil, fmt.Errorf("read %s: %w", MigrationsTable, err)
@@ -102,8 +100,7 @@ func (s *Sink) Migrate(ctx context.Context, fsys fs.FS) ([]Migration, error) {
 				return out, fmt.Errorf("%s statement %d: %w", name, i+1, err)
 			}
 		}
-		if err := s.exec(ctx, fmt.Sprintf("INSERT INTO %s (name, version, applied_at) SELECT %s, %s, toDateTime(%d, 'UTC')",
-			s.qualified(MigrationsTable), quoteString(m.Name), quoteString(m.Version), time.Now().Unix())); err != nil {
+		if err := s.exec(ctx, recordMigration(s.qualified(MigrationsTable), m, time.Now())); err != nil {
 			return out, fmt.Errorf("record migration %s: %w", name, err)
 		}
 		m.Applied = true
@@ -120,12 +117,7 @@ func (s *Sink) Migrate(ctx context.Context, fsys fs.FS) ([]Migration, error) {
 // createMigrationsTable creates MigrationsTable, replicated to every node
 // in cluster mode.
 func (s *Sink) createMigrationsTable(ctx context.Context) error {
-	q := fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s (name String, version String, applied_at DateTime('UTC')) ENGINE = MergeTree ORDER BY (name, version)`, s.qualified(MigrationsTable))
-	if s.cluster != nil {
-		q = fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s%s (name String, version String, applied_at DateTime('UTC')) ENGINE = %s ORDER BY (name, version)`,
-			s.qualified(MigrationsTable), s.cluster.names.on(), s.everywhereEngine(MigrationsTable, "ReplicatedMergeTree", ""))
-	}
-	if err := s.exec(ctx, q); err != nil {
+	if err := s.exec(ctx, migrationsTableDDL(s.db, s.clusterNames())); err != nil {
 		return fmt.Errorf("create %s: %w", MigrationsTable, err)
 	}
 	return nil
@@ -141,7 +133,7 @@ func (s *Sink) dropLegacyRejectsView(ctx context.Context) (bool, error) {
 		return false, fmt.Errorf("read the engine of %s: %w", schemas.Rejects.Name, err)
 	}
 	if len(engines) == 1 && engines[0] == "View" {
-		if err := s.exec(ctx, "DROP TABLE IF EXISTS "+s.qualified(schemas.Rejects.Name)); err != nil {
+		if err := s.exec(ctx, dropTable(s.qualified(schemas.Rejects.Name))); err != nil {
 			return false, fmt.Errorf("drop the old view %s: %w", schemas.Rejects.Name, err)
 		}
 	}
@@ -171,14 +163,11 @@ func (s *Sink) copyLegacyRejects(ctx context.Context) error {
 				names = append(names, c.Name)
 			}
 		}
-		cols := identList(names)
-		q := fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM %s FINAL ORDER BY window_start DESC LIMIT 1 BY source, stream, table_name, row_hash",
-			s.qualified(schemas.Rejects.Name), cols, cols, raw)
-		if err := s.exec(ctx, q); err != nil {
+		if err := s.exec(ctx, legacyRejectsCopy(s.qualified(schemas.Rejects.Name), raw, names)); err != nil {
 			return fmt.Errorf("copy the rejects of %s into %s: %w", raw, schemas.Rejects.Name, err)
 		}
 	}
-	if err := s.exec(ctx, "DROP TABLE IF EXISTS "+raw); err != nil {
+	if err := s.exec(ctx, dropTable(raw)); err != nil {
 		return fmt.Errorf("drop %s: %w", raw, err)
 	}
 	return nil

@@ -38,11 +38,7 @@ func (s *Sink) count(ctx context.Context, table, filter string) (uint64, error) 
 	ctx, cancel := context.WithTimeout(ctx, s.opts.QueryTimeout)
 	defer cancel()
 	var n uint64
-	q := fmt.Sprintf("SELECT count() FROM %s WHERE %s", s.qualified(table), filter)
-	if filter == "tuple()" {
-		q = fmt.Sprintf("SELECT count() FROM %s", s.qualified(table))
-	}
-	if err := s.conn.QueryRow(ctx, q).Scan(&n); err != nil {
+	if err := s.conn.QueryRow(ctx, countRows(s.qualified(table), filter)).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count %s: %w", table, err)
 	}
 	return n, nil

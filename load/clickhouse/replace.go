@@ -17,14 +17,11 @@ func (w *writer) addSwap(ctx context.Context, partition, filter string) error {
 // prepareWindow rebuilds every month the window touches in staging: the
 // window's new rows plus the live rows of that month outside the window.
 func (w *writer) prepareWindow(ctx context.Context) error {
-	s, day := w.sink, quoteIdent(w.table.Day)
-	lo, hi := literal(w.table, w.window.Start), literal(w.table, w.window.End)
+	s := w.sink
 	var ids []string
 	for _, m := range w.window.Months() {
 		id := m.Format("200601")
-		keep := fmt.Sprintf("INSERT INTO %s SELECT * FROM %s WHERE toYYYYMM(%s) = %s AND NOT (%s >= %s AND %s < %s)",
-			s.qualified(w.staging), s.qualified(w.target), day, id, day, lo, day, hi)
-		if err := s.exec(ctx, keep); err != nil {
+		if err := s.exec(ctx, keepOutsideWindow(w.table, s.qualified(w.target), s.qualified(w.staging), w.window, id)); err != nil {
 			return fmt.Errorf("keep rows of %s outside the window in month %s: %w", w.table.Name, id, err)
 		}
 		ids = append(ids, id)

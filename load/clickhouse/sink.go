@@ -123,6 +123,15 @@ func (s *Sink) Cluster() string {
 	return s.cluster.names.Cluster
 }
 
+// clusterNames is what the DDL needs of the cluster; nil for a single
+// server.
+func (s *Sink) clusterNames() *ClusterNames {
+	if s.cluster == nil {
+		return nil
+	}
+	return &s.cluster.names
+}
+
 func (s *Sink) exec(ctx context.Context, q string, args ...any) error {
 	ctx, cancel := context.WithTimeout(ctx, s.opts.QueryTimeout)
 	defer cancel()

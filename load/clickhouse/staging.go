@@ -69,7 +69,7 @@ func (s *Sink) DropStaleStaging(ctx context.Context) (int, error) {
 			s.opts.Logger.Info("kept a table whose name starts with the staging prefix but is not an etl staging table", "table", n)
 			continue
 		}
-		if err := s.exec(ctx, "DROP TABLE IF EXISTS "+s.qualified(n)); err != nil {
+		if err := s.exec(ctx, dropTable(s.qualified(n))); err != nil {
 			return dropped, fmt.Errorf("drop staging table %s: %w", n, err)
 		}
 		dropped++

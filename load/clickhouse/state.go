@@ -103,7 +103,7 @@ func (s *Sink) StateStore(ctx context.Context, opts ...StateOption) (*StateStore
 			if len(have) > 0 {
 				continue
 			}
-			ddl = s.everywhereDDL(ddl)
+			ddl = s.cluster.names.everywhereDDL(ddl, s.db)
 		}
 		if err := s.exec(ctx, ddl); err != nil {
 			return nil, fmt.Errorf("create state table in ClickHouse database %s: %w (the DSN's user needs CREATE TABLE there)", s.db, err)

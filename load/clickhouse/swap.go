@@ -25,7 +25,7 @@ func (w *writer) addMonthSwaps(ctx context.Context, ids []string) error {
 	s := w.sink
 	qctx, cancel := context.WithTimeout(ctx, s.opts.QueryTimeout)
 	defer cancel()
-	rows, err := s.conn.Query(qctx, fmt.Sprintf("SELECT toString(%s) AS m, count() FROM %s GROUP BY m", monthOf(w.table), s.qualified(w.staging)))
+	rows, err := s.conn.Query(qctx, monthCounts(w.table, s.qualified(w.staging)))
 	if err != nil {
 		return fmt.Errorf("count %s by month: %w", w.staging, err)
 	}
@@ -55,18 +55,18 @@ func (w *writer) addMonthSwaps(ctx context.Context, ids []string) error {
 // versions, so an empty one becomes a DROP.
 func (s *Sink) swapPartition(ctx context.Context, target string, sw partitionSwap) error {
 	if sw.empty {
-		if err := s.exec(ctx, fmt.Sprintf("ALTER TABLE %s DROP PARTITION %s", s.qualified(target), sw.partition)); err != nil {
+		if err := s.exec(ctx, dropPartition(s.qualified(target), sw.partition)); err != nil {
 			return fmt.Errorf("empty partition %s of %s: %w", sw.partition, target, err)
 		}
 		return nil
 	}
 	if sw.attach {
-		if err := s.exec(ctx, fmt.Sprintf("ALTER TABLE %s ATTACH PARTITION %s FROM %s", s.qualified(target), sw.partition, s.qualified(sw.from))); err != nil {
+		if err := s.exec(ctx, attachPartition(s.qualified(target), sw.partition, s.qualified(sw.from))); err != nil {
 			return fmt.Errorf("add the rows of partition %s to %s: %w", sw.partition, target, err)
 		}
 		return nil
 	}
-	if err := s.exec(ctx, fmt.Sprintf("ALTER TABLE %s REPLACE PARTITION %s FROM %s", s.qualified(target), sw.partition, s.qualified(sw.from))); err != nil {
+	if err := s.exec(ctx, replacePartition(s.qualified(target), sw.partition, s.qualified(sw.from))); err != nil {
 		return fmt.Errorf("swap partition %s into %s: %w", sw.partition, target, err)
 	}
 	return nil

@@ -26,7 +26,7 @@ func (s *Sink) Begin(ctx context.Context, t *schemas.Table, w window.Window, str
 	wr := &writer{sink: s, table: t, window: w, stream: stream, target: StorageTable(t)}
 	wr.staging = stagingName(t.Name)
 	wr.stager = newStager(s, t, wr.staging, nil)
-	if err := s.exec(ctx, fmt.Sprintf("CREATE TABLE %s AS %s", s.qualified(wr.staging), s.qualified(wr.target))); err != nil {
+	if err := s.exec(ctx, stagingDDL(s.qualified(wr.staging), s.qualified(wr.target), "")); err != nil {
 		return nil, fmt.Errorf("create staging table for %s: %w", t.Name, err)
 	}
 	return wr, nil
@@ -230,7 +230,7 @@ func (w *writer) dropStaging(ctx context.Context) error {
 		if n == "" {
 			continue
 		}
-		if err := w.sink.exec(ctx, "DROP TABLE IF EXISTS "+w.sink.qualified(n)); err != nil {
+		if err := w.sink.exec(ctx, dropTable(w.sink.qualified(n))); err != nil {
 			return fmt.Errorf("drop staging table %s: %w", n, err)
 		}
 	}
