@@ -50,3 +50,14 @@ func windowNames(head string, windows []window.Window) []string {
 func where(s *Stream, w window.Window) string {
 	return fmt.Sprintf("%s %s window %s", s.Source, s.Name, w)
 }
+
+// interrupted words the error of window w of s when the run was cancelled
+// (cause) while it ended: which tables were committed before err, if any,
+// and that a rerun of the window loads the rest.
+func interrupted(s *Stream, w window.Window, committed []string, err, cause error) error {
+	what := "nothing of this window was committed"
+	if len(committed) > 0 {
+		what = fmt.Sprintf("tables %s of this window were committed, the others were not (%v): rerun the window", strings.Join(committed, ", "), err)
+	}
+	return fmt.Errorf("%s %s window %s: interrupted, %s: %w", s.Source, s.Name, w, what, cause)
+}

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -174,36 +173,8 @@ func (r *Runner) Run(ctx context.Context, s *Stream, requested window.Window) (r
 	defer em.release()
 	ctx = httpstats.With(ctx, &live.HTTP)
 	err = s.Extract(ctx, eff, em)
-	var skip *SkipError
-	if errors.As(err, &skip) {
-		em.abort()
-		res.Status = StatusSkipped
-		res.Notices = append(res.Notices, fmt.Sprintf("%s %s: %s; what was loaded before is kept", s.Source, s.Name, skip.Reason))
-		log.Warn("stream skipped", "reason", skip.Reason)
-		return res
-	}
-	var committed []string
-	if err == nil {
-		committed, err = em.commit(ctx)
-	}
-	res.Tables, res.Rows, res.Rejects = em.results()
-	res.Notices = append(res.Notices, em.noticeList()...)
-	if err != nil {
-		em.abort()
-		res.Status = StatusFailed
-		res.Err, res.Fix = failure(s, where(s, eff), err, eff)
-		if ctx.Err() != nil {
-			res.Fix = ""
-			what := "nothing of this window was committed"
-			if len(committed) > 0 {
-				what = fmt.Sprintf("tables %s of this window were committed, the others were not (%v): rerun the window", strings.Join(committed, ", "), err)
-			}
-			res.Err = fmt.Errorf("%s %s window %s: interrupted, %s: %w", s.Source, s.Name, eff, what, ctx.Err())
-		}
-		log.Error("stream failed", "err", res.Err)
-		return res
-	}
-	log.Info("stream done", "rows", res.Rows, "rejects", res.Rejects, "pages", live.HTTP.Requests.Load(), "retries", live.HTTP.Retries.Load())
+	res.Pages, res.Retries, res.Bytes = live.HTTP.Requests.Load(), live.HTTP.Retries.Load(), live.HTTP.Bytes.Load()
+	_ = endWindow(ctx, s, eff, nil, em, err, &res, log)
 	return res
 }
 
