@@ -11,10 +11,6 @@ import (
 	"strings"
 )
 
-// The walkers below exist because the vendors' documents rarely say how a
-// list ends. Where they are silent, a guessed end condition that is wrong
-// must stop the walk loudly (or read on), never end it early with fewer rows.
-
 // CursorPaging describes cursor pagination whose next-page token sits in the
 // response body under a key the vendor may not document.
 type CursorPaging struct {
@@ -126,11 +122,12 @@ func sortedKeys(m map[string]json.RawMessage) []string {
 	return out
 }
 
-// WalkCursor sends first, then the same request with Param=<cursor> until a
-// page marks itself the last (marker null or "", or a short page without a
-// marker). A full page without a marker and a cursor seen twice are errors.
-// fn gets each page's items with the 1-based page number.
-func WalkCursor(ctx context.Context, c *Client, first Request, p CursorPaging, fn func(page int, items []json.RawMessage) error) error {
+// WalkBodyCursor pages by a cursor in the body: it sends first, then the
+// same request with Param=<cursor> until a page marks itself the last
+// (marker null or "", or a short page without a marker). A full page
+// without a marker and a cursor seen twice are errors. fn gets each page's
+// items with the 1-based page number.
+func WalkBodyCursor(ctx context.Context, c *Client, first Request, p CursorPaging, fn func(page int, items []json.RawMessage) error) error {
 	seen := map[string]bool{}
 	req := first
 	for page := 1; ; page++ {

@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func TestWalkCursor(t *testing.T) {
+func TestWalkBodyCursor(t *testing.T) {
 	paging := CursorPaging{ItemsKey: "data", NextKeys: []string{"cursor"}, Param: "cursor", Limit: 2, Setting: "cursor_keys"}
 	tests := []struct {
 		name    string
@@ -39,7 +39,7 @@ func TestWalkCursor(t *testing.T) {
 			srv := newServer(t, map[string]*route{"GET /log": rt})
 			c, _ := newTestClient(t, Config{BaseURL: srv.URL})
 			got := 0
-			err := WalkCursor(context.Background(), c, Request{Path: "/log"}, paging, func(_ int, items []json.RawMessage) error {
+			err := WalkBodyCursor(context.Background(), c, Request{Path: "/log"}, paging, func(_ int, items []json.RawMessage) error {
 				got += len(items)
 				return nil
 			})

@@ -38,13 +38,13 @@ type PageNumbers struct {
 	Notice func(string)
 }
 
-// WalkPages calls fetch for pages 1, 2, … until an empty page, or a short
-// page once the stated count (if any) has been reached. The stated count
-// alone never ends a walk: read on a full page, since a count that covers
-// only the current page (or a server that caps the page size) would
-// otherwise lose the rest. When the count and the pages disagree, Notice
+// WalkPageNumbers pages by page number: it calls fetch for pages 1, 2, …
+// until an empty page, or a short page once the stated count (if any) has
+// been reached. The stated count alone never ends a walk: read on a full
+// page, since a count that covers only the current page (or a server that
+// caps the page size) would otherwise lose the rest. When the count and the pages disagree, Notice
 // says so and the longer reading wins. It returns the items read.
-func WalkPages(ctx context.Context, p PageNumbers, fetch func(ctx context.Context, page int) (PageInfo, error)) (int, error) {
+func WalkPageNumbers(ctx context.Context, p PageNumbers, fetch func(ctx context.Context, page int) (PageInfo, error)) (int, error) {
 	read, total := 0, -1
 	maxPages := p.MaxPages
 	if maxPages <= 0 {

@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func TestWalkPages(t *testing.T) {
+func TestWalkPageNumbers(t *testing.T) {
 	errPast := errors.New("1004 INVALID_PAGE_NUMBER")
 	tests := []struct {
 		name       string
@@ -43,7 +43,7 @@ func TestWalkPages(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var notices []string
 			fetched := 0
-			read, err := WalkPages(context.Background(), PageNumbers{Size: 3, TotalName: "total_records",
+			read, err := WalkPageNumbers(context.Background(), PageNumbers{Size: 3, TotalName: "total_records",
 				PastEnd: func(err error) bool { return errors.Is(err, errPast) },
 				Notice:  func(s string) { notices = append(notices, s) }},
 				func(_ context.Context, page int) (PageInfo, error) {

@@ -74,7 +74,7 @@ func (a *api) userMessages(ctx context.Context, u *twUser, w window.Window, out 
 	// total_records is not described by the reference: it may count the
 	// whole conversation or the page. It never ends the walk alone; a short
 	// or empty page does, and a disagreement is a notice.
-	_, err := httpclient.WalkPages(ctx, httpclient.PageNumbers{Size: a.cfg.PageSize, MaxPages: maxPages,
+	_, err := httpclient.WalkPageNumbers(ctx, httpclient.PageNumbers{Size: a.cfg.PageSize, MaxPages: maxPages,
 		TotalName: "technowiz messages: user " + u.ID + " window " + w.String() + ": total_records",
 		Notice:    tally.Notice,
 		// Asked only after a full page that completed total_records: a 1004,

@@ -50,13 +50,13 @@ func walkPages[P any](ctx context.Context, s *source, where, path string, query 
 	list func(*P) (*listPage, int), fn func(page int, p *P) error) error {
 	query.Set("limit", strconv.Itoa(s.cfg.PageSize))
 	// fetched is counted where pages are decoded, handled where fn runs:
-	// CursorWalk fetches a page ahead on another goroutine.
+	// WalkNextLink fetches a page ahead on another goroutine.
 	var (
 		fetched, handled int
 		fnErr            error
 		pageErr          error
 	)
-	err := httpclient.CursorWalk(ctx, s.client, httpclient.Request{Path: path, Query: query},
+	err := httpclient.WalkNextLink(ctx, s.client, httpclient.Request{Path: path, Query: query},
 		func(p *P) ([]*P, string) {
 			fetched++
 			l, n := list(p)
