@@ -27,25 +27,22 @@ type listPage struct {
 	lastID string
 }
 
+// items is walkList's list for a page of raw items.
+func (p *listPage) items() (*listPage, int) { return p, len(p.Data) }
+
 // errStopWalk ends a walk early without error (the window's start was
 // crossed).
 var errStopWalk = errors.New("userflow: walk stopped")
 
-// walk fetches path?query and follows next_page_url while has_more, handing
-// each page's items to fn with the 1-based page number. where prefixes
-// errors ("userflow content_sessions window 2026-11-01..2026-11-07"); the
-// page number and a hint about what to check are added here.
-func (s *source) walk(ctx context.Context, where, path string, query url.Values,
-	fn func(page int, items []json.RawMessage) error) error {
-	return walkPages(ctx, s, where, path, query,
-		func(p *listPage) (*listPage, int) { return p, len(p.Data) },
-		func(page int, p *listPage) error { return fn(page, p.Data) })
-}
-
-// walkPages is walk for a page type of the caller's (P), which may decode
-// its items its own way; list returns the page's list fields and how many
-// items it holds.
-func walkPages[P any](ctx context.Context, s *source, where, path string, query url.Values,
+// walkList pages through a list by its next link: it fetches path?query
+// and follows next_page_url (or starting_after=<last id>, see nextPage)
+// while has_more, handing each page to fn with its 1-based number. P is the
+// page type, which may decode its items its own way; list returns its list
+// fields and how many items it holds (a page without any is not handed
+// on). where prefixes errors ("userflow content_sessions window
+// 2026-11-01..2026-11-07"); the page number and a hint about what to check
+// are added here.
+func walkList[P any](ctx context.Context, s *source, where, path string, query url.Values,
 	list func(*P) (*listPage, int), fn func(page int, p *P) error) error {
 	query.Set("limit", strconv.Itoa(s.cfg.PageSize))
 	// fetched is counted where pages are decoded, handled where fn runs:

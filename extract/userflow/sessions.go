@@ -338,7 +338,7 @@ func (s *source) extractSessions(ctx context.Context, w window.Window, out engin
 	// At most decodeAhead pages wait between the walk and the emitting.
 	err := httpclient.DecodeAhead(ctx, 2, decodeAhead,
 		func(ctx context.Context, emit func(*sessionsPage) error) error {
-			return walkPages(ctx, s, where, s.cfg.Paths.ContentSessions, q,
+			return walkList(ctx, s, where, s.cfg.Paths.ContentSessions, q,
 				func(p *sessionsPage) (*listPage, int) {
 					if p.endsBefore(w.Start) {
 						// Nothing after this page is in the window.
