@@ -9,13 +9,12 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/adoptionlabs/etl/extract"
-	"github.com/adoptionlabs/etl/extract/httpclient"
 )
 
 // checker is a source config that can test its undocumented guesses
 // against the live API, like a connector's connection check.
 type checker interface {
-	Check(ctx context.Context, env extract.Env) ([]httpclient.Finding, error)
+	Check(ctx context.Context, env extract.Env) ([]extract.Finding, error)
 }
 
 // checkTimeout bounds the whole check: a few small requests per endpoint.
