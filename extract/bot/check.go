@@ -14,6 +14,8 @@ import (
 	"github.com/adoptionlabs/etl/window"
 )
 
+var _ extract.Checker = (*Config)(nil)
+
 // Check tests the guessed paths, auth scheme and paging keys against the
 // live API (etl check): one token call and one small users page.
 func (c *Config) Check(ctx context.Context, env extract.Env) ([]extract.Finding, error) {

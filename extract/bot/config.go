@@ -179,6 +179,8 @@ func (c *Config) Secrets() []string {
 	return []string{c.AppSecret}
 }
 
+var _ extract.Counters = (*Config)(nil)
+
 // Counters reports what the source did beyond requests and rows, for the run
 // summary: token_fetches is the number of tokens obtained by the last Open
 // (1 + refreshes).

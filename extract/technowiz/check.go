@@ -18,6 +18,8 @@ import (
 // see whether page_size_param is obeyed.
 const checkPageSize = 2
 
+var _ extract.Checker = (*Config)(nil)
+
 // Check tests the guessed paths, response shapes and page-size parameter
 // against the live API (etl check): one users request for the first
 // filter, one conversation page of its first user.

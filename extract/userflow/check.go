@@ -21,6 +21,8 @@ import (
 // enough that one of them is likely a flow session with answers.
 const checkSessions = 5
 
+var _ extract.Checker = (*Config)(nil)
+
 // Check tests what the reference leaves open, and what the streams rely
 // on, against the live API (etl check): at most two small requests per
 // endpoint, through the client and rate limit the streams use.

@@ -15,6 +15,8 @@ import (
 	"github.com/adoptionlabs/etl/extract/httpclient"
 )
 
+var _ extract.Checker = (*Config)(nil)
+
 // Check tests the readings the references leave open against the live API
 // (etl check): at most two small requests per endpoint, through the same
 // rate-limited client the streams use.
