@@ -13,6 +13,7 @@ import (
 
 	"github.com/adoptionlabs/etl/engine"
 	"github.com/adoptionlabs/etl/extract/httpclient"
+	"github.com/adoptionlabs/etl/extract/userflow/internal/ahead"
 	"github.com/adoptionlabs/etl/schemas"
 	"github.com/adoptionlabs/etl/transform"
 	"github.com/adoptionlabs/etl/window"
@@ -336,7 +337,7 @@ func (s *source) extractSessions(ctx context.Context, w window.Window, out engin
 	// cursor is read; two pages decode in parallel while an earlier one is
 	// emitted, so fetching, decoding and emitting overlap across cores.
 	// At most decodeAhead pages wait between the walk and the emitting.
-	err := httpclient.DecodeAhead(ctx, 2, decodeAhead,
+	err := ahead.DecodeAhead(ctx, 2, decodeAhead,
 		func(ctx context.Context, emit func(*sessionsPage) error) error {
 			return walkList(ctx, s, where, s.cfg.Paths.ContentSessions, q,
 				func(p *sessionsPage) (*listPage, int) {

@@ -1,4 +1,4 @@
-package httpclient
+package ahead
 
 import (
 	"context"
