@@ -337,7 +337,7 @@ func (s *source) extractSessions(ctx context.Context, w window.Window, out engin
 	// cursor is read; two pages decode in parallel while an earlier one is
 	// emitted, so fetching, decoding and emitting overlap across cores.
 	// At most decodeAhead pages wait between the walk and the emitting.
-	err := ahead.DecodeAhead(ctx, 2, decodeAhead,
+	err := ahead.Decode(ctx, 2, decodeAhead,
 		func(ctx context.Context, emit func(*sessionsPage) error) error {
 			return walkList(ctx, s, where, s.cfg.Paths.ContentSessions, q,
 				func(p *sessionsPage) (*listPage, int) {
