@@ -14,6 +14,7 @@ import (
 	"github.com/adoptionlabs/etl/engine"
 	"github.com/adoptionlabs/etl/extract/httpclient"
 	"github.com/adoptionlabs/etl/extract/userflow/internal/ahead"
+	"github.com/adoptionlabs/etl/extract/userflow/internal/idset"
 	"github.com/adoptionlabs/etl/schemas"
 	"github.com/adoptionlabs/etl/transform"
 	"github.com/adoptionlabs/etl/window"
@@ -318,7 +319,7 @@ var (
 type sessionWalk struct {
 	w    window.Window
 	out  engine.Emitter
-	seen seenSet
+	seen idset.Set
 	// A session touched while we walk can be served twice (its cursor
 	// position moves); one row per session per load is enough.
 	sess, ans []transform.Value
@@ -331,7 +332,7 @@ func (s *source) extractSessions(ctx context.Context, w window.Window, out engin
 	q := url.Values{"order_by": {"-last_activity_at"}}
 	s.expand(q, "answers")
 	where := fmt.Sprintf("userflow content_sessions window %s", w)
-	sw := &sessionWalk{w: w, out: out, seen: newSeenSet(),
+	sw := &sessionWalk{w: w, out: out, seen: idset.New(),
 		sess: make([]transform.Value, sessionLayout.Len()), ans: make([]transform.Value, answerLayout.Len())}
 	// The walk asks for each next page as soon as the previous one's
 	// cursor is read; two pages decode in parallel while an earlier one is
@@ -402,7 +403,7 @@ func (sw *sessionWalk) place(ctx context.Context, id string, last time.Time) (lo
 	}
 	// Marked seen before it is placed (one parse of the id, not two): a
 	// session that stops the walk or fails it is never looked up again.
-	if !sw.seen.add(id) {
+	if !sw.seen.Add(id) {
 		return false, nil
 	}
 	if last.Before(sw.w.Start) {
@@ -443,7 +444,7 @@ func (sw *sessionWalk) rawPage(ctx context.Context, at string, items []json.RawM
 	for _, raw := range items {
 		var pos sessionPosition
 		if json.Unmarshal(raw, &pos) == nil && pos.LastActivityAt != "" {
-			if last, err := time.Parse(time.RFC3339Nano, pos.LastActivityAt); err == nil && (!last.Before(sw.w.End) || sw.seen.has(pos.ID)) {
+			if last, err := time.Parse(time.RFC3339Nano, pos.LastActivityAt); err == nil && (!last.Before(sw.w.End) || sw.seen.Has(pos.ID)) {
 				continue
 			}
 		}
@@ -599,75 +600,3 @@ func stringList(raw []byte) (list []string, ok bool) {
 		}
 	}
 }
-
-// seenSet holds the sessions a walk has loaded. A backfill of a million
-// sessions keeps a million ids: as strings in a map that was ~100 MiB, half
-// the run's memory budget. Session ids are UUIDs, kept as their 16 bytes
-// (uuidSet, ~20 bytes an id); an id of another shape is kept as text, so
-// nothing is ever taken for another.
-type seenSet struct {
-	uuids *uuidSet
-	other map[string]struct{}
-}
-
-func newSeenSet() seenSet {
-	return seenSet{uuids: newUUIDSet(), other: map[string]struct{}{}}
-}
-
-func (s seenSet) has(id string) bool {
-	if u, ok := parseUUID(id); ok {
-		return s.uuids.contains(u)
-	}
-	_, found := s.other[id]
-	return found
-}
-
-// add marks id seen and says whether it was new.
-func (s seenSet) add(id string) bool {
-	if u, ok := parseUUID(id); ok {
-		return s.uuids.add(u)
-	}
-	if _, found := s.other[id]; found {
-		return false
-	}
-	// Its own copy: the id's bytes belong to the page, which must not be
-	// kept alive for the whole walk.
-	s.other[strings.Clone(id)] = struct{}{}
-	return true
-}
-
-// parseUUID reads the canonical lowercase form
-// xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx; anything else (uppercase included,
-// which would make two spellings of one id) is not taken.
-func parseUUID(s string) (u [16]byte, ok bool) {
-	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
-		return u, false
-	}
-	// One table lookup per digit; bad ORs in 0x10 wherever a digit is not
-	// lowercase hex, so the whole id is checked once at the end.
-	var bad byte
-	for j, i := range uuidDigits {
-		hi, lo := hexValues[s[i]], hexValues[s[i+1]]
-		bad |= hi | lo
-		u[j] = hi<<4 | lo&0x0f
-	}
-	return u, bad&0x10 == 0
-}
-
-// uuidDigits are the offsets of the 16 digit pairs of a canonical UUID.
-var uuidDigits = [16]int{0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34}
-
-// hexValues maps a lowercase hex digit to its value and every other byte
-// to 0x10.
-var hexValues = func() (t [256]byte) {
-	for i := range t {
-		t[i] = 0x10
-	}
-	for c := byte('0'); c <= '9'; c++ {
-		t[c] = c - '0'
-	}
-	for c := byte('a'); c <= 'f'; c++ {
-		t[c] = c - 'a' + 10
-	}
-	return t
-}()
