@@ -14,6 +14,7 @@ import (
 
 	"github.com/adoptionlabs/etl/extract"
 	"github.com/adoptionlabs/etl/extract/httpclient"
+	"github.com/adoptionlabs/etl/extract/userflow/internal/sessionpage"
 	"github.com/adoptionlabs/etl/transform"
 )
 
@@ -85,7 +86,7 @@ func (s *source) page(ctx context.Context, f *extract.Finding, endpoint, path st
 		f.Held = append(f.Held, found)
 	}
 	for _, item := range l.Data {
-		id, _ := lastItem(item)
+		id, _ := sessionpage.Position(item)
 		l.ids = append(l.ids, id)
 	}
 	return &l
@@ -339,10 +340,10 @@ func (s *source) checkSessions(ctx context.Context) extract.Finding {
 
 // checkedSessions decodes a page's sessions as the walk does; a session
 // the walk would reject is a wrong guess about the item's shape.
-func checkedSessions(l *checkedList, f *extract.Finding) ([]rawSessionItem, bool) {
-	out := make([]rawSessionItem, 0, len(l.Data))
+func checkedSessions(l *checkedList, f *extract.Finding) ([]sessionpage.RawItem, bool) {
+	out := make([]sessionpage.RawItem, 0, len(l.Data))
 	for _, raw := range l.Data {
-		it, err := decodeItem[rawSessionItem](raw)
+		it, err := decodeItem[sessionpage.RawItem](raw)
 		if err == nil && it.ID == "" {
 			err = errors.New("no id")
 		}

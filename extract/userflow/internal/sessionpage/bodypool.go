@@ -1,4 +1,4 @@
-package userflow
+package sessionpage
 
 import (
 	"os"
@@ -31,6 +31,13 @@ var poisonReused = testing.Testing() || os.Getenv("ETL_POISON_REUSED") == "1"
 // pageBodies is shared by concurrent walks; its bound is what stays
 // allocated between them (32 bodies, ~2.5 MB).
 var pageBodies = &bodyPool{free: make(chan []byte, 32), poison: poisonReused}
+
+// Reused counts the bodies handed out again, for tests.
+func Reused() int64 { return pageBodies.reused.Load() }
+
+// Poisoned says whether bodies are overwritten as they come back: in
+// tests, and in a binary run with ETL_POISON_REUSED=1.
+func Poisoned() bool { return pageBodies.poison }
 
 // get returns a buffer of n bytes, recycled when one is big enough.
 func (bp *bodyPool) get(n int) []byte {
