@@ -102,7 +102,7 @@ type Row struct {
 	Where string
 	// Hold, when set, is the memory Fields point into (Hold says why): the
 	// emitter retains it until the row is built.
-	Hold *Hold
+	Hold Hold
 }
 
 // Emitter receives an extractor's output. It is safe for concurrent use by

@@ -72,7 +72,7 @@ type sessionWalk struct {
 	sess, ans []transform.Value
 	// hold keeps the body of the page being emitted (its rows' strings
 	// point into it) until the engine has built them.
-	hold *engine.Hold
+	hold engine.Hold
 }
 
 func (s *source) extractSessions(ctx context.Context, w window.Window, out engine.Emitter) error {

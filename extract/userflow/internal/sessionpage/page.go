@@ -106,13 +106,13 @@ func (p *Page) BodyBuffer(n int) []byte {
 // Hold returns what keeps the page's buffer from reuse while rows point
 // into it (nil when the body was not read into one); the caller releases
 // it once the page is emitted.
-func (p *Page) Hold() *engine.Hold {
+func (p *Page) Hold() engine.Hold {
 	buf := p.buf
 	if buf == nil {
 		return nil
 	}
 	p.buf = nil
-	return engine.NewHold(func() { pageBodies.put(buf) })
+	return newHold(func() { pageBodies.put(buf) })
 }
 
 // DecodeJSONBody implements httpclient.BodyDecoder: the cursor fields now,
