@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/adoptionlabs/etl/engine"
+	"github.com/adoptionlabs/etl/extract/httpclient"
 )
 
 // rawList are the API's list object, its items raw.
@@ -93,7 +94,11 @@ type Page struct {
 	arrays *pageArrays
 }
 
-// BodyBuffer implements httpclient.BodyBufferer: the body is read into a
+// The client finds the hook by type assertion: a signature that drifted
+// would silently put every page through the general decoder.
+var _ httpclient.BodyDecoder = (*Page)(nil)
+
+// BodyBuffer implements httpclient.BodyDecoder: the body is read into a
 // recycled buffer (bodyPool says why). A retried request reads into the
 // same one.
 func (p *Page) BodyBuffer(n int) []byte {
