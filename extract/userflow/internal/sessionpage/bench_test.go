@@ -66,7 +66,7 @@ func BenchmarkDecodeSessionsPage(b *testing.B) {
 	})
 	// Then the whole page in one pass, off the walk: with encoding/json
 	// (the general path, which the pages the specialised decoder refuses
-	// take), and as decode() does it, with the decoder specialised to the
+	// take), and as Decode does it, with the decoder specialised to the
 	// page's shape. Both include the cursor read above.
 	b.Run("page", func(b *testing.B) {
 		b.SetBytes(int64(len(body)))

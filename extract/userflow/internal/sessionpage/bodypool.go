@@ -10,9 +10,9 @@ import (
 // page, 2,000 pages for 200,000 sessions: allocated afresh, the bodies
 // were a third of a backfill's allocations, each zeroed before the read
 // overwrote it, and the collections they caused ran mark assists on the
-// fetching goroutine, which is the walk's critical path (issue 14). A body
+// fetching goroutine, which is the walk's critical path. A body
 // comes back once the engine has built every row that points into it
-// (engine.Hold); one that never comes back (a walk that stopped) is left
+// (its Hold); one that never comes back (a walk that stopped) is left
 // to the collector.
 type bodyPool struct {
 	free chan []byte

@@ -32,12 +32,12 @@ type List struct {
 // of another type, a key that encoding/json would match
 // case-insensitively, a repeated data or answers array, malformed JSON. It
 // may refuse more than encoding/json, never accept more or decode
-// differently (the differential and fuzz tests in pagedecode_test.go hold
-// it to that).
+// differently (the differential and fuzz tests in decoder_test.go hold it
+// to that).
 //
 // Strings without escapes or invalid UTF-8, and answer_value, share body's
-// memory instead of being copied: body must not be modified afterwards
-// (the HTTP client reads each response into a buffer of its own), and
+// memory instead of being copied: body must not be modified while they are
+// in use (a page's buffer is reused only once its Hold is released), and
 // whatever keeps one of them beyond the page (the walk's seen-set, the
 // fallback cursor) clones it.
 func DecodeList(body []byte) (List, error) {

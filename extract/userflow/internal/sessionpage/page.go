@@ -57,9 +57,10 @@ type Answer struct {
 	QuestionName string          `json:"question_name"`
 }
 
-// Page is a page of the session list. The walk reads only its
-// cursor fields (httpclient.TopLevel) and asks for the next page at once;
-// the page is decoded afterwards, off the walk (httpclient.DecodeAhead).
+// Page is a page of the session list. The walk reads only its cursor
+// fields and its last item, from the body's ends (ListEnds), and asks for
+// the next page at once; the page is decoded afterwards, off the walk
+// (Decode, on ahead.Decode's workers).
 // The whole page is decoded in one pass into typed sessions and answers
 // (items) where it can be: one JSON parse per page and no copy per item,
 // where decoding items one by one parsed every byte twice and copied it
@@ -75,15 +76,15 @@ type Page struct {
 	body   []byte // until decoded
 	Number int    // 1-based, in walk order
 	// fromEnds says the cursor fields were read from the body's ends
-	// (httpclient.ListEnds): decode checks them against the full parse.
+	// (ListEnds): Decode checks them against the full parse.
 	fromEnds bool
 	// hasMore is has_more as read with the cursor: the walk may clear
 	// HasMore (EndsBefore), and check compares this one.
 	hasMore bool
 	// oldest is the last item's last_activity_at, read with the cursor:
 	// the list is newest first, so the walk fetches nothing after a page
-	// that reaches below the window (issue 14: no page is fetched ahead
-	// in vain, whatever is decoding).
+	// that reaches below the window (no page is fetched ahead in vain,
+	// whatever is decoding).
 	oldest string
 	// buf is the pooled buffer the body was read into (BodyBuffer); it
 	// goes back to pageBodies once the page's rows are built.
@@ -121,7 +122,7 @@ func (p *Page) Hold() engine.Hold {
 }
 
 // DecodeJSONBody implements httpclient.BodyDecoder: the cursor fields now,
-// the items later (decode).
+// the items later (Decode).
 func (p *Page) DecodeJSONBody(data []byte) error {
 	// The ends of the body hold the cursor fields and the last item; read
 	// from there unless the page is of another shape or has no item.
