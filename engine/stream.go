@@ -1,6 +1,9 @@
 // Package engine runs any declared stream over a window: the extractor hands
 // rows to the transform, which builds bounded Arrow batches for the sink.
-// Sources only declare streams and fetch pages; everything else lives here.
+// A source declares its streams and extracts their rows: fetching, paging
+// and decoding are its own, as is any memory its rows point into (Hold).
+// The engine owns the rest: windows and chunks, the batches, rejects, the
+// commit of each window and the walk shared by a backfill's chunks.
 package engine
 
 import (
