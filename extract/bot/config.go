@@ -12,6 +12,10 @@ import (
 	"github.com/adoptionlabs/etl/extract/httpclient"
 )
 
+// SourceName is the name under sources: in pipelines.yaml and the prefix of
+// every stream id.
+const SourceName = "bot"
+
 // DefaultChannelNames are the channel codes of the reference.
 var DefaultChannelNames = map[int]string{
 	1010: "webchat", 1011: "workflow", 1012: "googleBusinessMessages", 1013: "general",

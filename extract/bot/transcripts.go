@@ -22,7 +22,7 @@ const transcriptsMonths = 3
 
 func (a *api) transcriptsStream() *engine.Stream {
 	return &engine.Stream{
-		Source: "bot",
+		Source: SourceName,
 		Name:   StreamTranscripts,
 		Doc: "Transcript messages and custom fields of every user active in the window " +
 			"(POST /users per channel, then POST /transcripts per user, user_concurrency at a time).",

@@ -78,7 +78,7 @@ func (a *api) listUsers(ctx context.Context, channel int, w window.Window, notic
 
 func (a *api) usersStream() *engine.Stream {
 	return &engine.Stream{
-		Source:      "bot",
+		Source:      SourceName,
 		Name:        StreamUsers,
 		Doc:         "Users of each configured channel active in the window (POST /users, one call per channel).",
 		Tables:      []*schemas.Table{UsersTable},

@@ -23,7 +23,7 @@ const maxPages = 100000
 
 func (a *api) messagesStream() *engine.Stream {
 	return &engine.Stream{
-		Source: "technowiz",
+		Source: SourceName,
 		Name:   StreamMessages,
 		Doc: "Conversation messages in the window of every user the filters match " +
 			"(GET /users/{userId}/conversation, paged, user_concurrency users at a time).",
