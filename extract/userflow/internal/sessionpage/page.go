@@ -10,7 +10,7 @@ import (
 	"github.com/adoptionlabs/etl/extract/httpclient"
 )
 
-// rawList are the API's list object, its items raw.
+// rawList is the API's list object, its items raw.
 type rawList struct {
 	Object      string            `json:"object"`
 	Data        []json.RawMessage `json:"data"`
@@ -34,20 +34,21 @@ type Fields struct {
 	LauncherActivated bool    `json:"launcher_activated"`
 }
 
-// Item is a session decoded with its answers, as a whole page of
-// them is in the common case.
+// Item is a session decoded with its answers, as a whole page of them is
+// in the common case.
 type Item struct {
 	Fields
 	Answers []Answer `json:"answers"`
 }
 
-// RawItem keeps each answer raw, so that on a page that did not
-// decode whole, one odd answer becomes a reject and not its session.
+// RawItem keeps each answer raw, so that on a page that did not decode
+// whole, one odd answer becomes a reject and not its session.
 type RawItem struct {
 	Fields
 	Answers []json.RawMessage `json:"answers"`
 }
 
+// Answer is one survey answer of a session.
 type Answer struct {
 	ID           string          `json:"id"`
 	AnswerType   string          `json:"answer_type"`
