@@ -16,7 +16,7 @@ type rowBlock struct {
 	raws   [][]byte
 	where  []string
 	// holds are the rows' Holds, each retained once per block.
-	holds []*Hold
+	holds []Hold
 	n     int
 	done  chan struct{}
 }

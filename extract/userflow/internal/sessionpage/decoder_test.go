@@ -1,4 +1,4 @@
-package userflow
+package sessionpage
 
 import (
 	"encoding/json"
@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 	"unsafe"
 
@@ -18,6 +19,9 @@ import (
 
 	"github.com/adoptionlabs/etl/extract/userflow/userflowfake"
 )
+
+// testNow anchors the fake's data, as in the stream's tests.
+var testNow = time.Date(2026, 11, 20, 15, 30, 0, 0, time.UTC)
 
 // fakeSessionPages walks the fake's session list (newest first, with
 // answers) and returns up to max pages' bodies.
@@ -40,7 +44,7 @@ func fakeSessionPages(t testing.TB, seed int64, scale float64, limit, max int) [
 		require.NoError(t, err)
 		require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
 		pages = append(pages, body)
-		var l listPage
+		var l rawList
 		require.NoError(t, json.Unmarshal(body, &l))
 		next = ""
 		if l.HasMore {
@@ -50,7 +54,7 @@ func fakeSessionPages(t testing.TB, seed int64, scale float64, limit, max int) [
 	return pages
 }
 
-// matchesReference fails t unless decodeSessionsList refuses body or
+// matchesReference fails t unless DecodeList refuses body or
 // gives exactly what encoding/json gives for it. It reports whether the
 // decoder accepted body.
 func matchesReference(t *testing.T, body []byte) bool {
@@ -58,12 +62,12 @@ func matchesReference(t *testing.T, body []byte) bool {
 	// A copy: the result shares the body's memory, which must stay as it
 	// was while the references decode it.
 	in := append([]byte(nil), body...)
-	got, err := decodeSessionsList(in)
+	got, err := DecodeList(in)
 	if err != nil {
 		require.ErrorIs(t, err, errPageShape, "a refusal, not another failure")
 		return false
 	}
-	var want sessionsList
+	var want List
 	require.NoError(t, json.Unmarshal(body, &want), "accepted a page encoding/json refuses: %q", body)
 	if !reflect.DeepEqual(want, got) {
 		t.Fatalf("decoded differently from encoding/json:\nbody %q\nwant %#v\ngot  %#v", body, want, got)
@@ -255,36 +259,36 @@ func TestSessionsListDecoderMatchesEncodingJSON(t *testing.T) {
 // and otherwise its items raw, each to be decoded on its own.
 func readsAsEncodingJSON(t *testing.T, body []byte) {
 	t.Helper()
-	var p sessionsPage
+	var p Page
 	if p.DecodeJSONBody(append([]byte(nil), body...)) != nil {
 		return // the walk fails on the page: none of it loads
 	}
-	decodeErr := p.decode()
+	decodeErr := p.Decode()
 	if decodeErr != nil && strings.Contains(decodeErr.Error(), "differ from the page's") {
 		// The cursor the walk went by is not the page's (duplicate keys):
 		// the window fails, loudly.
 		return
 	}
-	var want sessionsList
+	var want List
 	if json.Unmarshal(body, &want) != nil {
-		var raw listPage
+		var raw rawList
 		if json.Unmarshal(body, &raw) != nil {
 			require.Error(t, decodeErr, "a page encoding/json cannot read at all fails: %q", body)
 			return
 		}
 		require.NoError(t, decodeErr, "%q", body)
-		require.Nil(t, p.items, "%q", body)
+		require.Nil(t, p.Items, "%q", body)
 		require.Equal(t, raw.Data, p.Data, "items kept raw, to be decoded one by one: %q", body)
 		return
 	}
 	require.NoError(t, decodeErr, "%q", body)
 	require.Nil(t, p.Data, "decoded whole: %q", body)
 	if len(want.Data) == 0 {
-		require.Empty(t, p.items, "%q", body)
+		require.Empty(t, p.Items, "%q", body)
 		return
 	}
-	if !reflect.DeepEqual(want.Data, p.items) {
-		t.Fatalf("read differently from encoding/json:\nbody %q\nwant %#v\ngot  %#v", body, want.Data, p.items)
+	if !reflect.DeepEqual(want.Data, p.Items) {
+		t.Fatalf("read differently from encoding/json:\nbody %q\nwant %#v\ngot  %#v", body, want.Data, p.Items)
 	}
 }
 
@@ -312,7 +316,7 @@ func shares(body []byte, s string) bool {
 // answer_value cannot be appended to over the rest of the body.
 func TestSessionsListDecoderSharesTheBody(t *testing.T) {
 	body := []byte(page(session, `{"id":"a\nb","answers":[{"answer_value":[1,2]}]}`))
-	l, err := decodeSessionsList(body)
+	l, err := DecodeList(body)
 	require.NoError(t, err)
 	in := func(s string) bool { return shares(body, s) }
 	s := l.Data[0]
@@ -335,17 +339,17 @@ func TestSessionsListDecoderSharesTheBody(t *testing.T) {
 // and an odd item still becomes a reject of its own.
 func TestSessionsPageDecodeFallsBackToTheGeneralPath(t *testing.T) {
 	var lastBody []byte
-	decoded := func(body string) *sessionsPage {
+	decoded := func(body string) *Page {
 		t.Helper()
-		var p sessionsPage
+		var p Page
 		lastBody = []byte(body)
 		require.NoError(t, p.DecodeJSONBody(lastBody))
-		require.NoError(t, p.decode())
+		require.NoError(t, p.Decode())
 		return &p
 	}
-	general := func(body string) *sessionsPage {
+	general := func(body string) *Page {
 		t.Helper()
-		var p sessionsPage
+		var p Page
 		require.NoError(t, p.DecodeJSONBody([]byte(body)))
 		b := p.body
 		p.body = nil
@@ -356,24 +360,24 @@ func TestSessionsPageDecodeFallsBackToTheGeneralPath(t *testing.T) {
 	// Read by the specialised decoder: its strings share the body.
 	body := page(session, session)
 	p := decoded(body)
-	require.Len(t, p.items, 2)
-	assert.Equal(t, general(body).items, p.items)
-	assert.Equal(t, "228d18e8-03ba-46b2-85b7-a3b89cada5ef", p.items[1].ID)
-	assert.True(t, shares(lastBody, p.items[1].ID), "read by the specialised decoder")
+	require.Len(t, p.Items, 2)
+	assert.Equal(t, general(body).Items, p.Items)
+	assert.Equal(t, "228d18e8-03ba-46b2-85b7-a3b89cada5ef", p.Items[1].ID)
+	assert.True(t, shares(lastBody, p.Items[1].ID), "read by the specialised decoder")
 
 	// Refused by it (a progress object), read whole by encoding/json.
 	body = page(session, `{"id":"s2","progress":{"done":1},"last_activity_at":"2026-11-19T23:58:23.000+00:00"}`)
-	_, err := decodeSessionsList([]byte(body))
+	_, err := DecodeList([]byte(body))
 	require.Error(t, err)
 	p = decoded(body)
-	require.Len(t, p.items, 2)
-	assert.Equal(t, map[string]any{"done": float64(1)}, p.items[1].Progress)
-	assert.False(t, shares(lastBody, p.items[1].ID), "read by encoding/json, into strings of its own")
+	require.Len(t, p.Items, 2)
+	assert.Equal(t, map[string]any{"done": float64(1)}, p.Items[1].Progress)
+	assert.False(t, shares(lastBody, p.Items[1].ID), "read by encoding/json, into strings of its own")
 
 	// Refused by both: items kept raw, decoded one by one later.
 	body = page(`{"id":5,"last_activity_at":"2026-11-19T23:58:23.000+00:00"}`, session)
 	p = decoded(body)
-	assert.Nil(t, p.items)
+	assert.Nil(t, p.Items)
 	require.Len(t, p.Data, 2)
 	assert.JSONEq(t, `{"id":5,"last_activity_at":"2026-11-19T23:58:23.000+00:00"}`, string(p.Data[0]))
 }
@@ -395,7 +399,7 @@ func FuzzSessionsPageDecoder(f *testing.F) {
 }
 
 // The decoder's field names are the json tags of the types it fills: a
-// field added to sessionFields or answerItem and not to the decoder would
+// field added to Fields or Answer and not to the decoder would
 // otherwise be left empty on every page. They are lowercase ASCII, which
 // lookup's fold check relies on.
 func TestSessionsListDecoderKnowsEveryField(t *testing.T) {
@@ -421,9 +425,9 @@ func TestSessionsListDecoderKnowsEveryField(t *testing.T) {
 		}
 		return out
 	}
-	assert.ElementsMatch(t, tags(reflect.TypeFor[sessionsList]()), names(listFields))
-	assert.ElementsMatch(t, append(tags(reflect.TypeFor[sessionFields]()), tags(reflect.TypeFor[sessionItem]())...), names(sessionFieldNames))
-	assert.ElementsMatch(t, tags(reflect.TypeFor[answerItem]()), names(answerFieldNames))
+	assert.ElementsMatch(t, tags(reflect.TypeFor[List]()), names(listFields))
+	assert.ElementsMatch(t, append(tags(reflect.TypeFor[Fields]()), tags(reflect.TypeFor[Item]())...), names(sessionFieldNames))
+	assert.ElementsMatch(t, tags(reflect.TypeFor[Answer]()), names(answerFieldNames))
 }
 
 // plainRun and skipRun find the first byte that ends a plain run, 8 bytes
@@ -459,67 +463,6 @@ func TestStringRunsStopAtTheFirstSpecialByte(t *testing.T) {
 	}
 }
 
-// A page's last item of another shape (here a numeric id) is a reject like
-// any other odd item, not a mismatch between the walk's read-ahead and the
-// page that fails the window.
-func TestOddLastItemIsAReject(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = w.Write([]byte(`{"object":"list","has_more":false,"next_page_url":"/content_sessions?starting_after=x","data":[
-			{"id":"s1","content_id":"c","user_id":"u","version_id":"v","created_at":"2026-11-19T10:00:00.000+00:00","last_activity_at":"2026-11-19T11:00:00.000+00:00","progress":"0.5"},
-			{"id":5,"last_activity_at":"2026-11-19T09:00:00.000+00:00"}]}`))
-	}))
-	defer srv.Close()
-	cfg := NewConfig()
-	cfg.BaseURL, cfg.APIKey, cfg.RateLimit = srv.URL, "k", "unlimited"
-	rec, err := (&env{srv: srv, cfg: cfg}).run(t, "content_sessions", lastWeek)
-	require.NoError(t, err)
-	assert.Equal(t, []any{"s1"}, rec.Column(SessionsTable.Name, "id"))
-	require.Len(t, rec.Rejects(), 1)
-	assert.Contains(t, rec.Rejects()[0].String(), "userflow_content_sessions: not a content session object")
-}
-
-// Through the stream, the rows of pages the specialised decoder once
-// refused are encoding/json's reading of them (goccy/go-json read them
-// otherwise): an escaped key that spells no field ("\u0061n") adds no
-// answer row, invalid UTF-8 is U+FFFD, and a key encoding/json folds onto
-// a field ("iſ_preview") sets it. On a page the specialised decoder reads
-// and on one it refuses for its folded key.
-func TestTrickyPagesLoadAsEncodingJSONReadsThem(t *testing.T) {
-	session := func(id, user, extra string) string {
-		return `{"id":"` + id + `","content_id":"c","user_id":"` + user + `","version_id":"v",` +
-			`"created_at":"2026-11-19T10:00:00.000+00:00","last_activity_at":"2026-11-19T11:00:00.000+00:00","progress":"0.5"` + extra + `}`
-	}
-	answer := `{"id":"a1","answer_type":"text","answer_value":"ok","created_at":"2026-11-19T10:30:00.000+00:00","question_cvid":"q","question_name":"Q"}`
-	for _, tc := range []struct {
-		name, folded string
-	}{
-		{"read by the page decoder", `,"is_preview":true`},
-		{"refused by it", `,"iſ_preview":true`},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			body := `{"object":"list","has_more":false,"next_page_url":"/content_sessions?starting_after=s3","data":[` +
-				session("s1", "u1", `,"\u0061n":[{"id":"phantom","answer_type":"text","answer_value":"boo"}],"answers":[`+answer+`]`) + "," +
-				session("s2", "u\xff\xc3(", "") + "," +
-				session("s3", "u3", tc.folded) + `]}`
-			_, err := decodeSessionsList([]byte(body))
-			require.Equal(t, tc.folded == `,"iſ_preview":true`, err != nil, "the page decoder refuses only the folded key: %v", err)
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				_, _ = w.Write([]byte(body))
-			}))
-			defer srv.Close()
-			cfg := NewConfig()
-			cfg.BaseURL, cfg.APIKey, cfg.RateLimit = srv.URL, "k", "unlimited"
-			rec, err := (&env{srv: srv, cfg: cfg}).run(t, "content_sessions", lastWeek)
-			require.NoError(t, err)
-			assert.Empty(t, rec.Rejects())
-			assert.Equal(t, []any{"s1", "s2", "s3"}, rec.Column(SessionsTable.Name, "id"))
-			assert.Equal(t, []any{"a1"}, rec.Column(AnswersTable.Name, "id"), "no answer row from the escaped key")
-			assert.Equal(t, []any{"u1", "u\ufffd\ufffd(", "u3"}, rec.Column(SessionsTable.Name, "user_id"))
-			assert.Equal(t, []any{false, false, true}, rec.Column(SessionsTable.Name, "is_preview"))
-		})
-	}
-}
-
 // Pages decoded one after another into the same recycled arrays decode as
 // each does alone: nothing of a longer page before it (more sessions, more
 // answers) shows through a shorter one, and an array that grew is kept.
@@ -532,9 +475,9 @@ func TestSessionsListDecoderReusesArraysWithoutMixingPages(t *testing.T) {
 	// Items without most keys leave those fields as the decoder found them.
 	sparse := []byte(page(`{"id":"x1","last_activity_at":"2026-11-01T00:00:00.000+00:00"}`, `{"id":"x2","answers":[{"id":"a1"}]}`))
 	for i, body := range [][]byte{short[0], long[0], sparse, short[1], long[1], []byte(page()), sparse, short[0]} {
-		want, err := decodeSessionsList(body)
+		want, err := DecodeList(body)
 		require.NoError(t, err)
-		got, err := decodeSessionsListInto(body, arr)
+		got, err := decodeListInto(body, arr)
 		require.NoError(t, err)
 		assert.Equal(t, want, got, "page %d", i)
 		if len(got.Data) > 0 {

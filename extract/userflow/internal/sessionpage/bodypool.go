@@ -1,4 +1,4 @@
-package userflow
+package sessionpage
 
 import (
 	"os"
@@ -10,9 +10,9 @@ import (
 // page, 2,000 pages for 200,000 sessions: allocated afresh, the bodies
 // were a third of a backfill's allocations, each zeroed before the read
 // overwrote it, and the collections they caused ran mark assists on the
-// fetching goroutine, which is the walk's critical path (issue 14). A body
+// fetching goroutine, which is the walk's critical path. A body
 // comes back once the engine has built every row that points into it
-// (engine.Hold); one that never comes back (a walk that stopped) is left
+// (its Hold); one that never comes back (a walk that stopped) is left
 // to the collector.
 type bodyPool struct {
 	free chan []byte
@@ -31,6 +31,13 @@ var poisonReused = testing.Testing() || os.Getenv("ETL_POISON_REUSED") == "1"
 // pageBodies is shared by concurrent walks; its bound is what stays
 // allocated between them (32 bodies, ~2.5 MB).
 var pageBodies = &bodyPool{free: make(chan []byte, 32), poison: poisonReused}
+
+// Reused counts the bodies handed out again, for tests.
+func Reused() int64 { return pageBodies.reused.Load() }
+
+// Poisoned says whether bodies are overwritten as they come back: in
+// tests, and in a binary run with ETL_POISON_REUSED=1.
+func Poisoned() bool { return pageBodies.poison }
 
 // get returns a buffer of n bytes, recycled when one is big enough.
 func (bp *bodyPool) get(n int) []byte {

@@ -1,11 +1,14 @@
-package httpclient
+// Package ahead puts a decoding stage between a page walk and the code
+// that handles its pages, for the Userflow session walk: a cursor walk
+// cannot overlap its requests, so pages decode off the walk instead.
+package ahead
 
 import (
 	"context"
 	"sync"
 )
 
-// DecodeAhead puts a decoding stage between a page walk and the code that
+// Decode puts a decoding stage between a page walk and the code that
 // handles the pages. walk produces pages (calling emit for each, in order);
 // decode turns each into its items on up to workers goroutines at once;
 // handle receives the decoded pages in the order walk produced them, on the
@@ -13,8 +16,8 @@ import (
 //
 // A cursor walk cannot overlap its requests, and decoding a page of JSON
 // costs as much as fetching it from a close API: done in line, the two
-// add up page after page. With the cursor read cheaply from the body
-// (TopLevel) the walk asks for the next page at once, and pages decode in
+// add up page after page. With the cursor read cheaply from the body's
+// ends the walk asks for the next page at once, and pages decode in
 // parallel while earlier ones are handled.
 //
 // At most ahead pages are between walk and handle (emitted, decoding or
@@ -22,8 +25,8 @@ import (
 // The first error of walk, decode or handle cancels the context walk was
 // given and is returned; handle's errors and decode's come back as they
 // were returned (a handler may stop the walk with its own sentinel).
-// Every goroutine has ended when DecodeAhead returns.
-func DecodeAhead[B, P any](ctx context.Context, workers, ahead int,
+// Every goroutine has ended when Decode returns.
+func Decode[B, P any](ctx context.Context, workers, ahead int,
 	walk func(ctx context.Context, emit func(B) error) error,
 	decode func(B) (P, error),
 	handle func(P) error) error {

@@ -26,7 +26,7 @@ func userItems(p *userPage) ([]string, string) {
 	return ids, p.Next
 }
 
-func TestCursorWalk(t *testing.T) {
+func TestWalkNextLink(t *testing.T) {
 	pages := func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Query().Get("starting_after") {
 		case "":
@@ -59,7 +59,7 @@ func TestCursorWalk(t *testing.T) {
 			srv := newServer(t, map[string]*route{"GET /users": steps(tt.handler)})
 			c, _ := newTestClient(t, Config{BaseURL: srv.URL})
 			var got [][]string
-			err := CursorWalk(context.Background(), c, Request{Path: "/users", Query: map[string][]string{"limit": {"2"}}},
+			err := WalkNextLink(context.Background(), c, Request{Path: "/users", Query: map[string][]string{"limit": {"2"}}},
 				userItems, func(ids []string) error {
 					got = append(got, ids)
 					return tt.fnErr
@@ -77,7 +77,7 @@ func TestCursorWalk(t *testing.T) {
 // A cursor walk cannot overlap its requests, so the next page is fetched
 // while the caller handles the current one: otherwise the handling adds to
 // every page's latency and the walk stays under its rate limit.
-func TestCursorWalkFetchesTheNextPageWhileTheCallerHandlesOne(t *testing.T) {
+func TestWalkNextLinkFetchesTheNextPageWhileTheCallerHandlesOne(t *testing.T) {
 	second := make(chan struct{})
 	pages := func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Query().Get("starting_after") {
@@ -91,7 +91,7 @@ func TestCursorWalkFetchesTheNextPageWhileTheCallerHandlesOne(t *testing.T) {
 	srv := newServer(t, map[string]*route{"GET /users": steps(pages)})
 	c, _ := newTestClient(t, Config{BaseURL: srv.URL})
 	var got []string
-	err := CursorWalk(context.Background(), c, Request{Path: "/users"}, userItems, func(ids []string) error {
+	err := WalkNextLink(context.Background(), c, Request{Path: "/users"}, userItems, func(ids []string) error {
 		if ids[0] == "u1" {
 			select {
 			case <-second:

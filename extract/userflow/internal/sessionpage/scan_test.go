@@ -1,4 +1,4 @@
-package httpclient
+package sessionpage
 
 import (
 	"encoding/json"

@@ -1,4 +1,4 @@
-package userflow
+package idset
 
 import (
 	"encoding/binary"

@@ -6,9 +6,10 @@ import (
 	"net/url"
 )
 
-// CursorWalk follows "next link" pagination: it fetches first, decodes the
-// body into a P, asks page for the items and the next path ("" = last page),
-// hands the items to fn, and repeats with the next path.
+// WalkNextLink pages by a next link: it fetches first, decodes the body
+// into a P, asks page for the items and the next path ("" = last page),
+// hands the items to fn, and repeats with the next path. The next path is
+// the API's next link or one the caller builds (starting_after=<last id>).
 //
 // The next path replaces Path and Query entirely (APIs put every parameter
 // into their next links); everything else in first is kept. A next path that was
@@ -22,8 +23,8 @@ import (
 // on the caller's, one page at a time and in order; at most one page is
 // fetched ahead (one request more than needed when fn stops the walk).
 // An error from fn stops the walk and is returned as is; every call of
-// page has returned when CursorWalk does.
-func CursorWalk[P, T any](ctx context.Context, c *Client, first Request,
+// page has returned when WalkNextLink does.
+func WalkNextLink[P, T any](ctx context.Context, c *Client, first Request,
 	page func(*P) (items []T, next string), fn func(items []T) error) error {
 	type fetched struct {
 		items []T

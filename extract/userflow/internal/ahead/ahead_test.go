@@ -1,4 +1,4 @@
-package httpclient
+package ahead
 
 import (
 	"context"
@@ -37,7 +37,7 @@ func TestDecodeAheadKeepsWalkOrderAndBoundsWhatWaits(t *testing.T) {
 	for i := range delays {
 		delays[i] = time.Duration(r.IntN(300)) * time.Microsecond
 	}
-	err := DecodeAhead(context.Background(), 4, ahead, walkN(200, &emitted),
+	err := Decode(context.Background(), 4, ahead, walkN(200, &emitted),
 		func(i int) (int, error) {
 			time.Sleep(delays[i]) // decoders finish out of order
 			return i * 10, nil
@@ -102,7 +102,7 @@ func TestDecodeAheadStopsOnTheFirstError(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var emitted atomic.Int64
 			var handled []int
-			err := DecodeAhead(context.Background(), 2, 2, tt.walk(&emitted), tt.decode, func(v int) error {
+			err := Decode(context.Background(), 2, 2, tt.walk(&emitted), tt.decode, func(v int) error {
 				handled = append(handled, v)
 				return tt.handle(v)
 			})
@@ -118,7 +118,7 @@ func TestDecodeAheadStopsOnTheFirstError(t *testing.T) {
 func TestDecodeAheadEndsWithTheCallersContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	n := 0
-	err := DecodeAhead(ctx, 2, 2,
+	err := Decode(ctx, 2, 2,
 		func(ctx context.Context, emit func(int) error) error {
 			for i := 0; ; i++ {
 				if err := ctx.Err(); err != nil {

@@ -1,4 +1,4 @@
-package userflow
+package sessionpage
 
 import (
 	"encoding/binary"
@@ -14,15 +14,15 @@ import (
 	"unsafe"
 )
 
-// sessionsList is a session list page decoded whole.
-type sessionsList struct {
-	Object      string        `json:"object"`
-	Data        []sessionItem `json:"data"`
-	HasMore     bool          `json:"has_more"`
-	NextPageURL string        `json:"next_page_url"`
+// List is a session list page decoded whole.
+type List struct {
+	Object      string `json:"object"`
+	Data        []Item `json:"data"`
+	HasMore     bool   `json:"has_more"`
+	NextPageURL string `json:"next_page_url"`
 }
 
-// decodeSessionsList decodes a session list page in one pass, specialised
+// DecodeList decodes a session list page in one pass, specialised
 // to its shape: decoding pages was the largest stage of a sessions
 // backfill, and a general-purpose decoder copies the body and finds every
 // field by name. The result is exactly what encoding/json gives for the
@@ -32,16 +32,16 @@ type sessionsList struct {
 // of another type, a key that encoding/json would match
 // case-insensitively, a repeated data or answers array, malformed JSON. It
 // may refuse more than encoding/json, never accept more or decode
-// differently (the differential and fuzz tests in pagedecode_test.go hold
-// it to that).
+// differently (the differential and fuzz tests in decoder_test.go hold it
+// to that).
 //
 // Strings without escapes or invalid UTF-8, and answer_value, share body's
-// memory instead of being copied: body must not be modified afterwards
-// (the HTTP client reads each response into a buffer of its own), and
+// memory instead of being copied: body must not be modified while they are
+// in use (a page's buffer is reused only once its Hold is released), and
 // whatever keeps one of them beyond the page (the walk's seen-set, the
 // fallback cursor) clones it.
-func decodeSessionsList(body []byte) (sessionsList, error) {
-	return decodeSessionsListInto(body, nil)
+func DecodeList(body []byte) (List, error) {
+	return decodeListInto(body, nil)
 }
 
 // pageArrays are the arrays a page's sessions and answers decode into,
@@ -49,8 +49,8 @@ func decodeSessionsList(body []byte) (sessionsList, error) {
 // were an eighth of a backfill's allocations, and memory the collector
 // had to scan (their strings are pointers).
 type pageArrays struct {
-	sessions []sessionItem
-	answers  []answerItem
+	sessions []Item
+	answers  []Answer
 }
 
 // recycle empties the arrays for the next page: the decoder lengthens
@@ -62,16 +62,16 @@ func (a *pageArrays) recycle() {
 	a.sessions, a.answers = a.sessions[:0], a.answers[:0]
 }
 
-// decodeSessionsListInto is decodeSessionsList into arr's arrays (when
+// decodeListInto is DecodeList into arr's arrays (when
 // not nil, and recycled), which keep what they grew to.
-func decodeSessionsListInto(body []byte, arr *pageArrays) (sessionsList, error) {
+func decodeListInto(body []byte, arr *pageArrays) (List, error) {
 	d := pageDecoder{b: body}
 	if arr != nil {
 		d.sessionsBuf, d.answers = arr.sessions, arr.answers
 	}
-	var l sessionsList
+	var l List
 	if err := d.list(&l); err != nil {
-		return sessionsList{}, err
+		return List{}, err
 	}
 	if arr != nil {
 		if cap(l.Data) > cap(arr.sessions) {
@@ -95,10 +95,10 @@ type pageDecoder struct {
 	strs []string
 	// answers holds every answer of the page; each session's Answers is a
 	// slice of it.
-	answers []answerItem
+	answers []Answer
 	// sessionsBuf, when it has room, is the data array to decode into
 	// (zeroed, empty).
-	sessionsBuf []sessionItem
+	sessionsBuf []Item
 	// The keys of the previous session and answer, in order: the next
 	// object most likely has the same, and a key found where expected is
 	// not scanned nor looked up.
@@ -160,7 +160,7 @@ type fieldName struct {
 	id   fieldID
 }
 
-// The json tags of sessionsList, sessionItem and answerItem.
+// The json tags of List, Item and Answer.
 var (
 	listFields = []fieldName{{"object", listObject}, {"data", listData}, {"has_more", listHasMore},
 		{"next_page_url", listNextPageURL}}
@@ -326,7 +326,7 @@ func (d *pageDecoder) value() error {
 }
 
 // list reads the whole body: one object, then only whitespace.
-func (d *pageDecoder) list(l *sessionsList) error {
+func (d *pageDecoder) list(l *List) error {
 	if d.next() != '{' {
 		return d.fail("not a JSON object")
 	}
@@ -370,7 +370,7 @@ func (d *pageDecoder) list(l *sessionsList) error {
 
 // sessions reads the data array (or null, which leaves it nil as it does
 // for encoding/json).
-func (d *pageDecoder) sessions(items *[]sessionItem) error {
+func (d *pageDecoder) sessions(items *[]Item) error {
 	switch d.b[d.i] {
 	case 'n':
 		*items = nil
@@ -386,7 +386,7 @@ func (d *pageDecoder) sessions(items *[]sessionItem) error {
 	// has at most 100).
 	list := d.sessionsBuf[:0]
 	if cap(list) == 0 {
-		list = make([]sessionItem, 0, min(len(d.b)/600+1, 128))
+		list = make([]Item, 0, min(len(d.b)/600+1, 128))
 	}
 	if c := d.next(); c == ']' {
 		d.i++
@@ -394,7 +394,7 @@ func (d *pageDecoder) sessions(items *[]sessionItem) error {
 		return nil
 	}
 	if d.answers == nil {
-		d.answers = make([]answerItem, 0, min(len(d.b)/1200+1, 256))
+		d.answers = make([]Answer, 0, min(len(d.b)/1200+1, 256))
 	}
 	for {
 		if d.next() != '{' {
@@ -422,7 +422,7 @@ func (d *pageDecoder) sessions(items *[]sessionItem) error {
 	}
 }
 
-func (d *pageDecoder) session(it *sessionItem) error {
+func (d *pageDecoder) session(it *Item) error {
 	d.i++
 	seenAnswers := false
 	for n := 0; ; n++ {
@@ -477,7 +477,7 @@ func (d *pageDecoder) session(it *sessionItem) error {
 }
 
 // answerList reads a session's answers into the page's answer block.
-func (d *pageDecoder) answerList(out *[]answerItem) error {
+func (d *pageDecoder) answerList(out *[]Answer) error {
 	switch d.b[d.i] {
 	case 'n':
 		*out = nil
@@ -488,7 +488,7 @@ func (d *pageDecoder) answerList(out *[]answerItem) error {
 	}
 	d.i++
 	if d.answers == nil {
-		d.answers = make([]answerItem, 0, 8)
+		d.answers = make([]Answer, 0, 8)
 	}
 	start := len(d.answers)
 	if d.next() == ']' {
@@ -524,7 +524,7 @@ func (d *pageDecoder) answerList(out *[]answerItem) error {
 	}
 }
 
-func (d *pageDecoder) answer(a *answerItem) error {
+func (d *pageDecoder) answer(a *Answer) error {
 	d.i++
 	for n := 0; ; n++ {
 		id, more, err := d.field(n, &d.answerKeys, answerFieldNames)

@@ -1,4 +1,4 @@
-package userflow
+package sessionpage
 
 import (
 	"bytes"
@@ -10,7 +10,7 @@ import (
 	"github.com/adoptionlabs/etl/transform"
 )
 
-// answerValueByEncodingJSON is answerValue as it was before strings and
+// answerValueByEncodingJSON is AnswerValue as it was before strings and
 // lists took the page decoder's reader: the reference it must agree with.
 func answerValueByEncodingJSON(raw json.RawMessage) (value, items transform.Value) {
 	raw = bytes.TrimSpace(raw)
@@ -43,7 +43,7 @@ func TestAnswerValueAgreesWithEncodingJSON(t *testing.T) {
 		`5`, `-1.5e3`, `true`, `false`, `{"k":"v"}`, `{ "k" : [1, 2] }`, `nul`, `{`, ``, `null`, ` null `,
 	}
 	for _, in := range inputs {
-		gotValue, gotItems := answerValue(json.RawMessage(in))
+		gotValue, gotItems := AnswerValue(json.RawMessage(in))
 		wantValue, wantItems := answerValueByEncodingJSON(json.RawMessage(in))
 		assert.Equal(t, wantValue.Any(), gotValue.Any(), "value of %q", in)
 		want, wantOK := transformList(wantItems)
@@ -82,7 +82,7 @@ func FuzzAnswerValue(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		gotValue, gotItems := answerValue(raw)
+		gotValue, gotItems := AnswerValue(raw)
 		wantValue, wantItems := answerValueByEncodingJSON(raw)
 		if gotValue.Any() != wantValue.Any() {
 			t.Fatalf("value of %q: %q, encoding/json %q", raw, gotValue.Any(), wantValue.Any())

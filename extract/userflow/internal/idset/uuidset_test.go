@@ -1,4 +1,4 @@
-package userflow
+package idset
 
 import (
 	"encoding/binary"
@@ -109,9 +109,9 @@ func BenchmarkSeenSetAdd(b *testing.B) {
 	}
 	b.ResetTimer()
 	for range b.N {
-		s := newSeenSet()
+		s := New()
 		for _, id := range ids {
-			s.add(id)
+			s.Add(id)
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(ids)), "ns/id")

@@ -1,4 +1,4 @@
-package httpclient
+package sessionpage
 
 import (
 	"bytes"
@@ -11,7 +11,7 @@ import (
 // only the next-page fields to ask for the next page; reading them this way
 // costs a scan of the body (tens of microseconds for a 80 KB page) where a
 // full decode costs a parse, so the next request goes out while the page is
-// decoded elsewhere (DecodeAhead).
+// decoded elsewhere (ahead.Decode).
 //
 // The outer structure is checked (an object, keys, balanced brackets,
 // terminated strings); a body that fails it returns a *json.SyntaxError, so

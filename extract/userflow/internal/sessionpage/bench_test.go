@@ -1,4 +1,4 @@
-package userflow
+package sessionpage
 
 import (
 	"encoding/json"
@@ -25,15 +25,15 @@ func BenchmarkDecodeSessionsPage(b *testing.B) {
 	}
 	body, _ := io.ReadAll(resp.Body)
 	_ = resp.Body.Close()
-	var page listPage
+	var page rawList
 	if err := json.Unmarshal(body, &page); err != nil || len(page.Data) != 100 {
 		b.Fatalf("page: %v, %d items", err, len(page.Data))
 	}
-	run := func(b *testing.B, session func(json.RawMessage) (rawSessionItem, error), answer func(json.RawMessage) (answerItem, error)) {
+	run := func(b *testing.B, session func(json.RawMessage) (RawItem, error), answer func(json.RawMessage) (Answer, error)) {
 		b.SetBytes(int64(len(body)))
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {
-			var page listPage
+			var page rawList
 			if err := json.Unmarshal(body, &page); err != nil {
 				b.Fatal(err)
 			}
@@ -51,14 +51,14 @@ func BenchmarkDecodeSessionsPage(b *testing.B) {
 		}
 	}
 	// Item by item, as a page that does not decode whole is.
-	b.Run("items-encoding-json", func(b *testing.B) { run(b, decodeItem[rawSessionItem], decodeItem[answerItem]) })
+	b.Run("items-encoding-json", func(b *testing.B) { run(b, decodeItem[RawItem], decodeItem[Answer]) })
 	// What the walk reads before asking for the next page: the cursor and
 	// where the page ends.
 	b.Run("cursor", func(b *testing.B) {
 		b.SetBytes(int64(len(body)))
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {
-			var p sessionsPage
+			var p Page
 			if err := p.DecodeJSONBody(body); err != nil || p.oldest == "" {
 				b.Fatalf("%v, oldest %q", err, p.oldest)
 			}
@@ -66,20 +66,20 @@ func BenchmarkDecodeSessionsPage(b *testing.B) {
 	})
 	// Then the whole page in one pass, off the walk: with encoding/json
 	// (the general path, which the pages the specialised decoder refuses
-	// take), and as decode() does it, with the decoder specialised to the
+	// take), and as Decode does it, with the decoder specialised to the
 	// page's shape. Both include the cursor read above.
 	b.Run("page", func(b *testing.B) {
 		b.SetBytes(int64(len(body)))
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {
-			var p sessionsPage
+			var p Page
 			if err := p.DecodeJSONBody(body); err != nil {
 				b.Fatal(err)
 			}
 			whole := p.body
 			p.body = nil
-			if err := p.decodeGeneral(whole); err != nil || len(p.items) != 100 {
-				b.Fatalf("%v, %d items", err, len(p.items))
+			if err := p.decodeGeneral(whole); err != nil || len(p.Items) != 100 {
+				b.Fatalf("%v, %d items", err, len(p.Items))
 			}
 		}
 	})
@@ -94,12 +94,12 @@ func BenchmarkDecodeSessionsPage(b *testing.B) {
 			b.SetBytes(int64(len(body)))
 			b.ReportAllocs()
 			for i := 0; i < b.N; i++ {
-				var p sessionsPage
+				var p Page
 				if err := p.DecodeJSONBody(body); err != nil {
 					b.Fatal(err)
 				}
-				if err := p.decode(); err != nil || len(p.items) != 100 {
-					b.Fatalf("%v, %d items", err, len(p.items))
+				if err := p.Decode(); err != nil || len(p.Items) != 100 {
+					b.Fatalf("%v, %d items", err, len(p.Items))
 				}
 				if reuse {
 					pageArrayPool.put(p.arrays)
@@ -107,4 +107,12 @@ func BenchmarkDecodeSessionsPage(b *testing.B) {
 			}
 		})
 	}
+}
+
+// decodeItem decodes one list item, as the walk does on a page that did
+// not decode whole.
+func decodeItem[T any](raw json.RawMessage) (T, error) {
+	var v T
+	err := json.Unmarshal(raw, &v)
+	return v, err
 }
