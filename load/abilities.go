@@ -148,6 +148,21 @@ type Viewable interface {
 	ViewPlace() string
 }
 
+// Prober is a Config that `etl check` can test before any load: the
+// destination answers, and allows what a load does. An error means the
+// probe could not be tried at all.
+type Prober interface {
+	Probe(ctx context.Context, env Env) ([]Probe, error)
+}
+
+// Probe is one thing `etl check` tried on the sink.
+type Probe struct {
+	// What was tried, naming the place ("put under s3://lake/etl/").
+	What string
+	// Err is nil when it held; else what failed and what to change.
+	Err error
+}
+
 // BadSettings is an error the sink's settings cause, however late it
 // shows (a DSN naming a server's HTTP port, found by the first
 // connection): the CLI exits 2 on it, as on any bad configuration.
