@@ -162,6 +162,9 @@ type heldWriter struct {
 	whole, began  bool
 }
 
+// heldWriter forwards every optional writer interface of package load: an
+// ability it did not forward would silently stop working in early runs.
+// A test reads load's declarations and fails on one that is not forwarded.
 var (
 	_ load.Staged      = (*heldWriter)(nil)
 	_ load.Sealer      = (*heldWriter)(nil)
