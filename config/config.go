@@ -6,7 +6,6 @@ package config
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"reflect"
 	"regexp"
@@ -18,45 +17,19 @@ import (
 
 	"github.com/adoptionlabs/etl/engine"
 	"github.com/adoptionlabs/etl/extract"
-	"github.com/adoptionlabs/etl/load/clickhouse"
+	"github.com/adoptionlabs/etl/load"
 	"github.com/adoptionlabs/etl/window"
 )
 
 // File is pipelines.yaml.
 type File struct {
-	Version int        `yaml:"version"`
-	Sink    SinkConfig `yaml:"sink"`
-	Run     RunConfig  `yaml:"run"`
-	State   State      `yaml:"state"`
+	Version int `yaml:"version"`
+	// Sink holds sink.type and each sink kind's block, decoded by the kind.
+	Sink  yaml.Node `yaml:"sink"`
+	Run   RunConfig `yaml:"run"`
+	State State     `yaml:"state"`
 	// Sources holds each source's block, decoded by the source.
 	Sources map[string]yaml.Node `yaml:"sources"`
-}
-
-// SinkConfig selects and configures the destination.
-type SinkConfig struct {
-	Type       string           `yaml:"type"`
-	Parquet    ParquetConfig    `yaml:"parquet"`
-	ClickHouse ClickHouseConfig `yaml:"clickhouse"`
-}
-
-// ParquetConfig is the Parquet sink.
-type ParquetConfig struct {
-	Dir string `yaml:"dir"`
-	// Compression is the files' codec: zstd-fast (default), zstd, snappy
-	// or none (the sink checks the name).
-	Compression string `yaml:"compression"`
-}
-
-// ClickHouseConfig is the ClickHouse sink.
-type ClickHouseConfig struct {
-	DSN string `yaml:"dsn"`
-	// Cluster names a cluster of the servers' remote_servers: tables are
-	// then created ON CLUSTER, Replicated, behind Distributed tables
-	// (CLICKHOUSE_CLUSTER when unset here).
-	Cluster string `yaml:"cluster"`
-	// ZooKeeperPath is the replicated tables' ZooKeeper path template
-	// (CLICKHOUSE_ZOOKEEPER_PATH; default clickhouse.DefaultZooKeeperPath).
-	ZooKeeperPath string `yaml:"zookeeper_path"`
 }
 
 // RunConfig tunes runs.
@@ -77,9 +50,11 @@ type State struct {
 	// Dir, when set (or ETL_STATE_DIR), keeps file state there instead of
 	// beside the data, one directory per destination under it; empty:
 	// the sink's own place (<out>/_etl for Parquet).
-	Dir      string   `yaml:"dir"`
-	LockTTL  Duration `yaml:"lock_ttl"`
-	Location string   `yaml:"location"` // auto|file|clickhouse
+	Dir     string   `yaml:"dir"`
+	LockTTL Duration `yaml:"lock_ttl"`
+	// Location is auto (the sink's own store when it keeps one, else
+	// file), file, or the name of the sink kind whose store keeps it.
+	Location string `yaml:"location"`
 }
 
 // Duration is a whole number of days (0d, 2d, 7d), or for lock_ttl any Go
@@ -131,9 +106,13 @@ func (c *Config) Secrets() []string {
 			}
 		}
 	}
-	if u, err := url.Parse(c.Sink.ClickHouse.DSN); err == nil && u.User != nil {
-		if pw, ok := u.User.Password(); ok && pw != "" {
-			out = append(out, pw)
+	for _, kind := range load.Names() {
+		if sl, ok := c.Sink.Settings(kind).(load.SecretLister); ok {
+			for _, v := range sl.Secrets() {
+				if v != "" {
+					out = append(out, v)
+				}
+			}
 		}
 	}
 	return out
@@ -284,13 +263,11 @@ func Load(path string, data []byte, lookup func(string) (string, bool)) (*Config
 	if f.Version != 1 {
 		return nil, errorf("%s: version: want 1, got %d", path, f.Version)
 	}
-	cfg := &Config{Path: path, Sink: f.Sink, Run: f.Run, State: f.State, refs: refs}
-	if cfg.Sink.ClickHouse.Cluster == "" {
-		cfg.Sink.ClickHouse.Cluster, _ = lookup("CLICKHOUSE_CLUSTER")
+	sink, err := decodeSink(&f.Sink, lookup)
+	if err != nil {
+		return nil, errorf("%s: %v", path, err)
 	}
-	if cfg.Sink.ClickHouse.ZooKeeperPath == "" {
-		cfg.Sink.ClickHouse.ZooKeeperPath, _ = lookup("CLICKHOUSE_ZOOKEEPER_PATH")
-	}
+	cfg := &Config{Path: path, Sink: sink, Run: f.Run, State: f.State, refs: refs}
 	if cfg.State.Dir == "" {
 		cfg.State.Dir, _ = lookup("ETL_STATE_DIR")
 	}
@@ -327,7 +304,7 @@ func Load(path string, data []byte, lookup func(string) (string, bool)) (*Config
 		cfg.Sources = append(cfg.Sources, &Source{Name: name, Enabled: enabled, Plugin: p, Config: sc})
 		nodes[name] = &node
 	}
-	if err := checkTableNames(path, cfg.Sources, nodes, lines, cfg.Sink.ClickHouse.Cluster != ""); err != nil {
+	if err := checkTableNames(path, cfg.Sources, nodes, lines, &cfg.Sink); err != nil {
 		return nil, err
 	}
 	return cfg, nil
@@ -450,11 +427,8 @@ func collectFields(t reflect.Type, into map[string]reflect.Type) {
 }
 
 func (c *Config) applyDefaults() {
-	if c.Sink.Type == "" {
-		c.Sink.Type = "parquet"
-	}
-	if c.Sink.Parquet.Dir == "" {
-		c.Sink.Parquet.Dir = "./data"
+	if k, ok := load.Default(); ok && c.Sink.Type == "" {
+		c.Sink.Type = k.Name
 	}
 	if c.Run.BatchRows == 0 {
 		c.Run.BatchRows = engine.DefaultBatchRows
@@ -474,10 +448,10 @@ func (c *Config) applyDefaults() {
 }
 
 func (c *Config) validate() error {
-	switch c.Sink.Type {
-	case "parquet", "clickhouse":
-	default:
-		return fmt.Errorf("sink.type: %q is not a sink (want parquet or clickhouse)", c.Sink.Type)
+	// Unset with no default kind linked (a program that only reads the
+	// sources' blocks) is not an error until something opens the sink.
+	if c.Sink.Type != "" && c.Sink.Settings(c.Sink.Type) == nil {
+		return fmt.Errorf("sink.type: %q is not a sink (want %s)", c.Sink.Type, strings.Join(load.Names(), " or "))
 	}
 	if c.Run.BatchRows < 100 || c.Run.BatchRows > 1_000_000 {
 		return fmt.Errorf("run.batch_rows: %d is outside 100..1000000", c.Run.BatchRows)
@@ -485,56 +459,8 @@ func (c *Config) validate() error {
 	if c.Run.Parallel < 1 || c.Run.Parallel > 64 {
 		return fmt.Errorf("run.parallel: %d is outside 1..64", c.Run.Parallel)
 	}
-	switch c.State.Location {
-	case "auto", "file", "clickhouse":
-	default:
-		return fmt.Errorf("state.location: %q (want auto, file or clickhouse)", c.State.Location)
-	}
-	return nil
-}
-
-var clusterName = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
-
-// checkCluster checks the cluster settings (ClickHouse sink only).
-func (c *Config) checkCluster() error {
-	ch := c.Sink.ClickHouse
-	if ch.Cluster == "" {
-		if ch.ZooKeeperPath != "" {
-			return errorf("sink.clickhouse.zookeeper_path is set but no cluster: set sink.clickhouse.cluster or CLICKHOUSE_CLUSTER, or drop zookeeper_path")
-		}
-		return nil
-	}
-	if !clusterName.MatchString(ch.Cluster) {
-		return errorf("sink.clickhouse.cluster %q is not a cluster name of remote_servers (letters, digits, _ . -)", ch.Cluster)
-	}
-	if ch.ZooKeeperPath != "" {
-		if err := clickhouse.CheckZooKeeperPath(ch.ZooKeeperPath); err != nil {
-			return errorf("sink.clickhouse.%v (or CLICKHOUSE_ZOOKEEPER_PATH)", err)
-		}
-	}
-	return nil
-}
-
-// CheckSink verifies the chosen sink has its settings: called once the CLI
-// has applied --sink and --out.
-func (c *Config) CheckSink() error {
-	switch c.Sink.Type {
-	case "clickhouse":
-		if strings.TrimSpace(c.Sink.ClickHouse.DSN) == "" {
-			return errorf("sink clickhouse needs a DSN: set CLICKHOUSE_DSN (e.g. clickhouse://127.0.0.1:9000/analytics) or sink.clickhouse.dsn in %s", c.Path)
-		}
-		if !strings.HasPrefix(c.Sink.ClickHouse.DSN, "clickhouse://") && !strings.HasPrefix(c.Sink.ClickHouse.DSN, "tcp://") {
-			return errorf("CLICKHOUSE_DSN must start with clickhouse:// (native protocol)")
-		}
-		if err := c.checkCluster(); err != nil {
-			return err
-		}
-	case "parquet":
-		if strings.TrimSpace(c.Sink.Parquet.Dir) == "" {
-			return errorf("sink parquet needs a directory: --out DIR or sink.parquet.dir")
-		}
-	default:
-		return errorf("--sink %q is not a sink (want parquet or clickhouse)", c.Sink.Type)
+	if loc := c.State.Location; loc != "auto" && loc != "file" && c.Sink.Settings(loc) == nil {
+		return fmt.Errorf("state.location: %q (want auto, file or a sink: %s)", loc, strings.Join(load.Names(), ", "))
 	}
 	return nil
 }

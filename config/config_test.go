@@ -9,6 +9,8 @@ import (
 
 	"github.com/adoptionlabs/etl/config"
 	_ "github.com/adoptionlabs/etl/extract/userflow"
+	"github.com/adoptionlabs/etl/load/clickhouse"
+	"github.com/adoptionlabs/etl/load/parquet"
 )
 
 func env(vars map[string]string) func(string) (string, bool) {
@@ -40,14 +42,14 @@ func TestLoad(t *testing.T) {
 		check func(t *testing.T, c *config.Config)
 	}{
 		{name: "defaults", yaml: "version: 1\n", check: func(t *testing.T, c *config.Config) {
-			assert.Equal(t, "parquet", c.Sink.Type)
-			assert.Equal(t, "./data", c.Sink.Parquet.Dir)
+			assert.Equal(t, parquet.Kind, c.Sink.Type)
+			assert.Equal(t, "./data", c.Sink.Settings(parquet.Kind).(*parquet.Config).Dir)
 			assert.Equal(t, 24*time.Hour, c.Run.InitialPeriod.Duration)
 			assert.Equal(t, 6*time.Hour, c.State.LockTTL.Duration)
 		}},
 		{name: "env values stay data", yaml: "version: 1\nsink:\n  clickhouse:\n    dsn: ${DSN}\nsources:\n  userflow:\n    api_key: ${KEY:-}\n", env: map[string]string{"DSN": "clickhouse://h:9000/db", "KEY": "true"},
 			check: func(t *testing.T, c *config.Config) {
-				assert.Equal(t, "clickhouse://h:9000/db", c.Sink.ClickHouse.DSN)
+				assert.Equal(t, "clickhouse://h:9000/db", c.Sink.Settings(clickhouse.Kind).(*clickhouse.Config).DSN)
 				assert.Equal(t, []string{"true"}, c.Secrets(), "an env value that looks like a bool is still the key")
 			}},
 		{name: "durations in days", yaml: "version: 1\nrun:\n  lookback: 3d\n  settle_lag: 0d\nstate:\n  lock_ttl: 90m\n", check: func(t *testing.T, c *config.Config) {
@@ -63,7 +65,11 @@ func TestLoad(t *testing.T) {
 		{name: "unknown source key with its file line", yaml: "version: 1\nsources:\n  userflow:\n    api_key: x\n    bogus: 1\n", err: "line 5: field bogus not found"},
 		{name: "unknown source", yaml: "version: 1\nsources:\n  hubspot: {}\n", err: "sources.hubspot: unknown source"},
 		{name: "bad version", yaml: "version: 2\n", err: "version: want 1"},
-		{name: "bad sink", yaml: "version: 1\nsink:\n  type: csv\n", err: `sink.type: "csv" is not a sink`},
+		{name: "bad sink", yaml: "version: 1\nsink:\n  type: csv\n", err: `sink.type: "csv" is not a sink (want clickhouse or parquet)`},
+		{name: "a sink's block is decoded by its kind, strictly, with the file's line", yaml: "version: 1\nsink:\n  type: parquet\n\n  parquet:\n    dir: ./out\n    compresion: zstd\n",
+			err: "sink.parquet: line 7: field compresion not found"},
+		{name: "an unknown sink's block", yaml: "version: 1\nsink:\n  csv:\n    dir: ./out\n", err: "line 3: sink.csv: unknown sink (known: clickhouse, parquet)"},
+		{name: "a state location that is no sink", yaml: "version: 1\nstate:\n  location: bucket\n", err: `state.location: "bucket" (want auto, file or a sink: clickhouse, parquet)`},
 		{name: "bad duration", yaml: "version: 1\nrun:\n  lookback: a week\n", err: "is not a duration"},
 		{name: "source validation names the setting", yaml: "version: 1\nsources:\n  userflow:\n    page_size: 500\n", err: "page_size"},
 		{name: "not yaml", yaml: "version: [1\n", err: "pipelines.yaml"},
@@ -84,48 +90,13 @@ func TestLoad(t *testing.T) {
 	}
 }
 
-func TestCheckSink(t *testing.T) {
-	c, err := config.Load("p.yaml", []byte("version: 1\nsink:\n  type: clickhouse\n"), env(nil))
+// Every kind's block is decoded, not only the chosen one's: --sink may pick
+// another kind, and a DSN's password is redacted whichever loads.
+func TestEverySinksBlockIsDecoded(t *testing.T) {
+	c, err := config.Load("p.yaml", []byte("version: 1\nsink:\n  type: parquet\n  parquet:\n    dir: ${OUT:-}\n  clickhouse:\n    dsn: clickhouse://u:secretpw@h:9000/db\n"), env(nil))
 	require.NoError(t, err)
-	err = c.CheckSink()
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "set CLICKHOUSE_DSN")
-	c.Sink.ClickHouse.DSN = "http://h:8123"
-	assert.ErrorContains(t, c.CheckSink(), "native protocol")
-	c.Sink.ClickHouse.DSN = "clickhouse://u:secretpw@h:9000/db"
-	assert.NoError(t, c.CheckSink())
+	assert.Equal(t, "./data", c.Sink.Settings(parquet.Kind).(*parquet.Config).Dir, "an empty dir keeps the default directory")
+	assert.Equal(t, "clickhouse://u:secretpw@h:9000/db", c.Sink.Settings(clickhouse.Kind).(*clickhouse.Config).DSN)
 	assert.Contains(t, c.Secrets(), "secretpw", "the DSN password is redacted like any secret")
-}
-
-func TestClusterSettings(t *testing.T) {
-	cases := []struct {
-		name, yaml string
-		env        map[string]string
-		cluster    string
-		err        string
-	}{
-		{name: "none", yaml: "", cluster: ""},
-		{name: "from yaml", yaml: "    cluster: prod\n", cluster: "prod"},
-		{name: "from env", env: map[string]string{"CLICKHOUSE_CLUSTER": "etl_cluster"}, cluster: "etl_cluster"},
-		{name: "yaml wins", yaml: "    cluster: prod\n", env: map[string]string{"CLICKHOUSE_CLUSTER": "other"}, cluster: "prod"},
-		{name: "bad name", yaml: "    cluster: \"a b\"\n", err: "is not a cluster name"},
-		{name: "path without shard", yaml: "    cluster: prod\n    zookeeper_path: /ch/{table}\n", err: "must contain {shard}"},
-		{name: "path without cluster", yaml: "    zookeeper_path: /ch/{shard}/{table}\n", err: "no cluster"},
-		{name: "path ok", yaml: "    cluster: prod\n    zookeeper_path: /ch/{shard}/{database}/{table}\n", cluster: "prod"},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			y := "version: 1\nsink:\n  type: clickhouse\n  clickhouse:\n    dsn: clickhouse://h:9000/db\n" + tc.yaml
-			c, err := config.Load("p.yaml", []byte(y), env(tc.env))
-			require.NoError(t, err)
-			err = c.CheckSink()
-			if tc.err != "" {
-				require.Error(t, err)
-				assert.Contains(t, err.Error(), tc.err)
-				return
-			}
-			require.NoError(t, err)
-			assert.Equal(t, tc.cluster, c.Sink.ClickHouse.Cluster)
-		})
-	}
+	assert.Nil(t, c.Sink.Settings("csv"))
 }

@@ -17,6 +17,8 @@ import (
 	"github.com/adoptionlabs/etl/config"
 	"github.com/adoptionlabs/etl/extract"
 	_ "github.com/adoptionlabs/etl/extract/all"
+	"github.com/adoptionlabs/etl/load"
+	_ "github.com/adoptionlabs/etl/load/all"
 )
 
 // Each source's sample.yaml is its declarations written out: every setting
@@ -104,6 +106,50 @@ func TestSamplesAgreeWithDeclarations(t *testing.T) {
 			require.NotNil(t, line, "%s has a (commented) streams: [...] line", file)
 			for _, s := range strings.Split(string(line[1]), ",") {
 				assert.Contains(t, extract.StreamNames(want), strings.TrimSpace(s), "%s's streams line", file)
+			}
+		})
+	}
+}
+
+// Each sink's sample.yaml is its settings written out: every setting with
+// a default shows it, and with no env var set the sample decodes to exactly
+// what the kind declares. The default pipelines.yaml's sink: section is the
+// samples, word for word, under a type line naming the default kind.
+func TestSinkSamplesAgreeWithDeclarations(t *testing.T) {
+	var pipelines struct {
+		Sink map[string]any `yaml:"sink"`
+	}
+	require.NoError(t, yaml.Unmarshal(etl.DefaultConfig, &pipelines))
+	def, ok := load.Default()
+	require.True(t, ok)
+	assert.Equal(t, def.Name, pipelines.Sink["type"])
+	assert.ElementsMatch(t, append(load.Names(), "type"), keys(pipelines.Sink), "pipelines.yaml has one block per registered sink")
+	generated, err := config.WithSink(etl.DefaultConfig)
+	require.NoError(t, err)
+	assert.Equal(t, string(generated), string(etl.DefaultConfig), "pipelines.yaml's sink: section is the samples, word for word: run make generate")
+
+	noEnv := func(string) (string, bool) { return "", false }
+	for _, name := range load.Names() {
+		t.Run(name, func(t *testing.T) {
+			k, _ := load.Lookup(name)
+			file := filepath.Join("..", "load", name, "sample.yaml")
+			text, err := os.ReadFile(file)
+			require.NoError(t, err, "every sink folder has a sample.yaml")
+			assert.Equal(t, string(text), string(k.Sample), "the kind embeds %s", file)
+			var sample map[string]any
+			require.NoError(t, yaml.Unmarshal(text, &sample))
+			require.Equal(t, []string{name}, keys(sample), "%s holds the one block sink.%s", file, name)
+			assert.Equal(t, sample[name], pipelines.Sink[name], "pipelines.yaml's sink.%s differs from %s: run make generate", name, file)
+
+			cfg, err := config.Load(file, append([]byte("version: 1\nsink:\n"), indent(text)...), noEnv)
+			require.NoError(t, err)
+			want := k.NewConfig()
+			if d, ok := want.(load.Defaulter); ok {
+				d.ApplyDefaults(noEnv)
+			}
+			assert.Equal(t, asMap(t, want), asMap(t, cfg.Sink.Settings(name)), "%s decodes to the declared defaults", file)
+			for _, path := range nonEmptyPaths(asMap(t, k.NewConfig()), "") {
+				assert.True(t, hasPath(sample[name], path), "%s lacks %s (declared with a default)", file, path)
 			}
 		})
 	}

@@ -2,54 +2,51 @@ package config
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/adoptionlabs/etl/engine"
 	"github.com/adoptionlabs/etl/extract"
-	"github.com/adoptionlabs/etl/load/clickhouse"
-	"github.com/adoptionlabs/etl/load/parquet"
+	"github.com/adoptionlabs/etl/load"
 	"github.com/adoptionlabs/etl/schemas"
 )
 
-// Table-name prefixes no stream may use. The ClickHouse sink drops leftover
-// staging tables by their prefix on start, so a stream table named like one
-// would be dropped by the next run; etl_ is where etl's own tables live, so
-// a table etl adds tomorrow cannot collide with a report configured today.
-const (
-	StagingPrefix  = schemas.StagingPrefix
-	InternalPrefix = "etl_"
-)
+// internalPrefix is where etl's own tables live, so that a table etl adds
+// tomorrow cannot collide with a report configured today.
+const internalPrefix = "etl_"
 
-// reservedTables names the tables etl writes itself, whatever the config.
-func reservedTables() map[string]string {
-	out := map[string]string{
-		schemas.Rejects.Name:             "etl's rejects table",
-		clickhouse.StateTable:            "etl's state table (watermarks)",
-		clickhouse.BackfillProgressTable: "etl's backfill progress table",
-		clickhouse.LocksTable:            "etl's run lock table",
-		clickhouse.MigrationsTable:       "etl's schema migrations table",
+// reservedName says why a stream may not use name as a table, or "" when
+// it may: etl's rejects table, a name a sink keeps for itself or a prefix
+// it makes and drops (every kind's, as --sink may pick any), or etl's own
+// prefix.
+func (s *SinkConfig) reservedName(name string) string {
+	if name == schemas.Rejects.Name {
+		return "it is etl's rejects table"
 	}
-	if raw := clickhouse.StorageTable(schemas.Rejects); raw != schemas.Rejects.Name {
-		out[raw] = "the storage table of etl's rejects table"
+	var named []load.ReservedNames
+	for _, kind := range load.Names() {
+		if rn, ok := s.Settings(kind).(load.ReservedNames); ok {
+			named = append(named, rn)
+		}
 	}
-	return out
-}
-
-// ReservedTableName says why a stream may not use name as a table, or ""
-// when it may. The sources' own validation calls it for names users set.
-func ReservedTableName(name string) string {
-	switch {
-	case name == parquet.StateDir:
-		return "it is the directory of etl's state (watermarks, backfill plans, run lock) beside the Parquet tables"
-	case strings.HasPrefix(name, StagingPrefix):
-		return fmt.Sprintf("the prefix %s is reserved for etl's staging tables, which the next run drops", StagingPrefix)
-	case strings.HasPrefix(name, InternalPrefix):
-		if what, ok := reservedTables()[name]; ok {
+	for _, rn := range named {
+		if what, ok := rn.ReservedTables()[name]; ok {
 			return "it is " + what
 		}
-		return fmt.Sprintf("the prefix %s is reserved for etl's own tables", InternalPrefix)
+	}
+	for _, rn := range named {
+		prefixes := rn.ReservedPrefixes()
+		for _, p := range slices.Sorted(maps.Keys(prefixes)) {
+			if strings.HasPrefix(name, p) {
+				return fmt.Sprintf("the prefix %s is reserved for %s", p, prefixes[p])
+			}
+		}
+	}
+	if strings.HasPrefix(name, internalPrefix) {
+		return fmt.Sprintf("the prefix %s is reserved for etl's own tables", internalPrefix)
 	}
 	return ""
 }
@@ -66,9 +63,10 @@ type tableUser struct {
 // both would land in one table (or one Parquet dataset) with two schemas.
 // Every stream of a source counts, selected by streams: or not, and so do
 // the default streams of sources the file does not configure, because
-// `etl migrate` creates all of their tables (sql/). On a cluster (cluster
-// set) the <t>_local table holding each table's rows counts too.
-func checkTableNames(path string, sources []*Source, nodes map[string]*yaml.Node, keyLines map[string]int, cluster bool) error {
+// `etl migrate` creates all of their tables (sql/). So do the other names
+// a sink stores a table under (load.ReservedNames.StoredAs: on a
+// ClickHouse cluster the <t>_local table holding its rows).
+func checkTableNames(path string, sources []*Source, nodes map[string]*yaml.Node, keyLines map[string]int, sink *SinkConfig) error {
 	users := map[string]tableUser{}
 	var all []*Source
 	for _, name := range extract.Names() {
@@ -88,26 +86,23 @@ func checkTableNames(path string, sources []*Source, nodes map[string]*yaml.Node
 		}
 		for _, st := range streams {
 			for _, t := range st.Tables {
-				names := []string{t.Name}
-				if raw := clickhouse.LegacyRawTable(t); raw != "" {
-					names = append(names, raw)
+				names := []load.StoredName{{Name: t.Name}}
+				for _, kind := range load.Names() {
+					if rn, ok := sink.Settings(kind).(load.ReservedNames); ok {
+						names = append(names, rn.StoredAs(t)...)
+					}
 				}
-				if cluster {
-					names = append(names, clickhouse.LocalTable(t.Name))
-				}
-				for _, name := range names {
+				for _, stored := range names {
+					name := stored.Name
 					u := tableUser{source: src.Name, table: t, what: fmt.Sprintf("%s stream %s (table %s)", src.Name, st.Name, t.Name)}
-					if name != t.Name {
-						u.what = fmt.Sprintf("%s stream %s (%s, the storage table of merge table %s)", src.Name, st.Name, name, t.Name)
-						if name == clickhouse.LocalTable(t.Name) {
-							u.what = fmt.Sprintf("%s stream %s (%s, the cluster's local table of %s)", src.Name, st.Name, name, t.Name)
-						}
+					if stored.What != "" {
+						u.what = fmt.Sprintf("%s stream %s (%s, %s)", src.Name, st.Name, name, stored.What)
 					}
 					if _, configured := nodes[src.Name]; !configured {
 						u.what += fmt.Sprintf(" (%s is not configured here, but etl migrate creates its tables)", src.Name)
 					}
 					line := tableLine(nodes[src.Name], t.Name, keyLines[src.Name])
-					if why := ReservedTableName(name); why != "" {
+					if why := sink.reservedName(name); why != "" {
 						return errorf("%s: line %d: sources.%s: %s cannot use the name %s: %s; set another table name", path, line, src.Name, u.what, name, why)
 					}
 					prev, taken := users[name]

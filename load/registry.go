@@ -7,53 +7,59 @@ import (
 	"sort"
 	"strings"
 	"sync"
-
-	"github.com/adoptionlabs/etl/state"
 )
 
-// Target is where a sink writes, as the config and flags say.
-type Target struct {
-	Dir string // a file sink's directory (sink.parquet.dir, --out)
-	// Compression names a file sink's codec (sink.parquet.compression);
-	// empty: the sink's default.
-	Compression string
-	DSN         string // a database sink's address (sink.clickhouse.dsn)
-	// Cluster and ZooKeeperPath place a database sink's tables on a
-	// replicated, sharded cluster (sink.clickhouse.cluster, zookeeper_path);
-	// empty: one server.
-	Cluster       string
-	ZooKeeperPath string
-	Logger        *slog.Logger
-}
-
 // Kind is one kind of sink. Each sink package registers its Kind in init(),
-// as sources do (extract.Register), so `--sink NAME` is looked up in one
-// place and nothing else compares sink names.
+// as sources do (extract.Register), so `--sink NAME` and `sink.NAME:` are
+// looked up in one place and nothing else compares sink names: what the
+// rest of etl asks of a sink beyond loading is an ability its Config may
+// have (abilities.go).
 type Kind struct {
 	Name string
+	// Title is how prose names the kind ("ClickHouse", "Parquet").
+	Title string
+	// Doc is one line on what the kind loads into, for docs/config.md.
+	Doc string
+	// NewConfig returns the kind's settings filled with defaults;
+	// pipelines.yaml's sink.<Name> block decodes into it strictly (unknown
+	// keys are errors, with their line).
+	NewConfig func() Config
+	// Sample is the kind's sample.yaml: its block of pipelines.yaml (under
+	// `sink:`) with every setting at its default, commented. `make
+	// generate` writes the samples into the default pipelines.yaml.
+	Sample []byte
+	// Default makes this the kind sink.type means when it is unset; at
+	// most one kind is.
+	Default bool
+}
+
+// Config is one kind's settings, decoded from its block of pipelines.yaml
+// and completed by the command line (--out). Nothing here opens a
+// connection but Open.
+type Config interface {
 	// Check rejects settings that cannot work, before any connection: its
-	// error is bad configuration.
-	Check func(Target) error
+	// error is bad configuration and names the setting to change.
+	Check() error
 	// Destination names where the sink writes, the part of a backfill
-	// plan's identity that tells two targets apart.
-	Destination func(Target) (string, error)
+	// plan's identity that tells two destinations apart; no secret.
+	Destination() (string, error)
 	// Place is how a person names the destination ("Parquet under ./data").
-	Place func(Target) string
-	Open  func(ctx context.Context, t Target) (Sink, error)
-	// OpenState, when set, opens the state store kept in the destination
-	// itself, without opening the sink (its own connection, none of the
-	// sink's locks). Kinds without one keep state in files.
-	OpenState func(ctx context.Context, t Target) (state.Store, error)
-	// StatePlace says where in the destination OpenState keeps the state,
-	// for `etl state show`.
-	StatePlace string
-	// StateDir, when set, is where file state lives by default: beside
-	// the data, so that progress belongs to the destination it describes
-	// (state.dir overrides it).
-	StateDir func(Target) (string, error)
-	// CountRows reads back how many rows a table has, as a dashboard would
-	// count them, without opening the sink.
-	CountRows func(ctx context.Context, t Target, table string) (int64, error)
+	Place() string
+	// Open opens the sink.
+	Open(ctx context.Context, env Env) (Sink, error)
+}
+
+// Env is what a command hands a sink it opens.
+type Env struct {
+	Logger *slog.Logger
+}
+
+// Log returns Env.Logger, or a logger that discards.
+func (e Env) Log() *slog.Logger {
+	if e.Logger != nil {
+		return e.Logger
+	}
+	return slog.New(slog.DiscardHandler)
 }
 
 var (
@@ -61,16 +67,22 @@ var (
 	kinds   = map[string]Kind{}
 )
 
-// Register adds a sink kind; a second registration of a name panics (two
-// packages claiming one --sink value is a build mistake).
+// Register adds a sink kind; a second registration of a name, or a second
+// default, panics (two packages claiming one --sink value is a build
+// mistake).
 func Register(k Kind) {
 	kindsMu.Lock()
 	defer kindsMu.Unlock()
-	if k.Name == "" || k.Open == nil {
-		panic("load.Register: a sink kind needs a name and Open")
+	if k.Name == "" || k.NewConfig == nil {
+		panic("load.Register: a sink kind needs a name and NewConfig")
 	}
 	if _, dup := kinds[k.Name]; dup {
 		panic("load.Register: sink " + k.Name + " registered twice")
+	}
+	for _, other := range kinds {
+		if k.Default && other.Default {
+			panic("load.Register: sinks " + other.Name + " and " + k.Name + " are both the default")
+		}
 	}
 	kinds[k.Name] = k
 }
@@ -86,6 +98,18 @@ func Lookup(name string) (Kind, error) {
 	return k, nil
 }
 
+// Default returns the kind sink.type means when it is unset.
+func Default() (Kind, bool) {
+	kindsMu.RLock()
+	defer kindsMu.RUnlock()
+	for _, k := range kinds {
+		if k.Default {
+			return k, true
+		}
+	}
+	return Kind{}, false
+}
+
 // Names lists the registered kinds, sorted.
 func Names() []string {
 	kindsMu.RLock()
@@ -96,11 +120,4 @@ func Names() []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// StagingCleaner is a sink that can leave staging behind when a run is
-// killed (ClickHouse's _stg_ tables): the next run, holding the run lock,
-// drops what is left.
-type StagingCleaner interface {
-	DropStaleStaging(ctx context.Context) (int, error)
 }

@@ -164,3 +164,10 @@ func sideBySide(n int, fn func(i int) error) []error {
 type WholeStream interface {
 	ReplaceWholeStream()
 }
+
+// StagingCleaner is a sink that can leave staging behind when a run is
+// killed (ClickHouse's _stg_ tables): the next run, holding the run lock,
+// drops what is left.
+type StagingCleaner interface {
+	DropStaleStaging(ctx context.Context) (int, error)
+}

@@ -162,6 +162,9 @@ type heldWriter struct {
 	whole, began  bool
 }
 
+// heldWriter forwards every optional writer interface of package load: an
+// ability it did not forward would silently stop working in early runs.
+// A test reads load's declarations and fails on one that is not forwarded.
 var (
 	_ load.Staged      = (*heldWriter)(nil)
 	_ load.Sealer      = (*heldWriter)(nil)
@@ -311,17 +314,17 @@ type earlyRun struct {
 // startEarly starts the run's tasks on a held sink, from what the state
 // says before the lock; nil when there is nothing to start from (prepare
 // then says why, under the lock).
-func (r *runner) startEarly(ctx context.Context, sink load.Sink) *earlyRun {
-	done, ok, err := r.peek(ctx)
+func (ex *execution) startEarly(ctx context.Context, sink load.Sink) *earlyRun {
+	done, ok, err := ex.peek(ctx)
 	if err != nil || !ok {
 		return nil
 	}
 	g := newGate()
 	ctx, cancel := context.WithCancel(ctx)
 	e := &earlyRun{gate: g, cancel: cancel, done: done, out: make(chan []Outcome, 1)}
-	log := slog.New(&gatedHandler{Handler: r.p.Log.Handler(), gate: g})
+	log := slog.New(&gatedHandler{Handler: ex.p.Log.Handler(), gate: g})
 	go func() {
-		e.out <- r.run(ctx, runOn{sink: &heldSink{Sink: sink, gate: g}, done: done, gate: g, log: log, progress: true})
+		e.out <- ex.run(ctx, runOn{sink: &heldSink{Sink: sink, gate: g}, done: done, gate: g, log: log, progress: true})
 	}()
 	return e
 }

@@ -87,13 +87,13 @@ func openSettling(t *testing.T, p *pipeline.Pipeline) *settlingStore {
 // anything is left in the sink's staging.
 func loadedDays(t *testing.T, p *pipeline.Pipeline) (days []string, staged []string) {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join(p.Config.Sink.Parquet.Dir, "events", "dt=*", "*.parquet"))
+	files, err := filepath.Glob(filepath.Join(parquetSettings(p).Dir, "events", "dt=*", "*.parquet"))
 	require.NoError(t, err)
 	for _, f := range files {
 		days = append(days, strings.TrimPrefix(filepath.Base(filepath.Dir(f)), "dt="))
 	}
 	sort.Strings(days)
-	_ = filepath.Walk(filepath.Join(p.Config.Sink.Parquet.Dir, ".staging"), func(path string, info os.FileInfo, err error) error {
+	_ = filepath.Walk(filepath.Join(parquetSettings(p).Dir, ".staging"), func(path string, info os.FileInfo, err error) error {
 		if err == nil && !info.IsDir() {
 			staged = append(staged, path)
 		}

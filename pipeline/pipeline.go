@@ -52,33 +52,28 @@ type Progress interface {
 // Selection is what a command runs (see config.Select).
 type Selection = config.Selection
 
-// Sink returns the configured sink kind and where it writes, after checking
-// its settings: a problem is a usage error, before any connection.
-func (p *Pipeline) Sink() (load.Kind, load.Target, error) {
-	ch := p.Config.Sink.ClickHouse
-	t := load.Target{Dir: p.Config.Sink.Parquet.Dir, Compression: p.Config.Sink.Parquet.Compression, DSN: ch.DSN, Cluster: ch.Cluster, ZooKeeperPath: ch.ZooKeeperPath, Logger: p.Log}
-	if err := p.Config.CheckSink(); err != nil {
-		return load.Kind{}, t, usage("%v", err)
-	}
+// ConfiguredSink resolves the sink the config (with --sink and --out
+// applied) names, and checks its settings without opening anything: a
+// problem is a usage error, before any connection.
+func (p *Pipeline) ConfiguredSink() (load.Kind, load.Config, error) {
 	k, err := load.Lookup(p.Config.Sink.Type)
 	if err != nil {
-		return load.Kind{}, t, usage("%v", err)
+		return load.Kind{}, nil, usage("%v", err)
 	}
-	if k.Check != nil {
-		if err := k.Check(t); err != nil {
-			return load.Kind{}, t, usage("%v", err)
-		}
+	sc := p.Config.Sink.Settings(k.Name)
+	if err := sc.Check(); err != nil {
+		return load.Kind{}, nil, usage("%s: %v", p.Config.Path, err)
 	}
-	return k, t, nil
+	return k, sc, nil
 }
 
-// Destination names where the sink writes (see load.Kind.Destination).
+// Destination names where the sink writes (see load.Config.Destination).
 func (p *Pipeline) Destination() (string, error) {
-	k, t, err := p.Sink()
+	_, sc, err := p.ConfiguredSink()
 	if err != nil {
 		return "", err
 	}
-	d, err := k.Destination(t)
+	d, err := sc.Destination()
 	if err != nil {
 		return "", usage("%v", err)
 	}
@@ -87,12 +82,15 @@ func (p *Pipeline) Destination() (string, error) {
 
 // OpenSink opens the configured sink.
 func (p *Pipeline) OpenSink(ctx context.Context) (load.Sink, error) {
-	k, t, err := p.Sink()
+	_, sc, err := p.ConfiguredSink()
 	if err != nil {
 		return nil, err
 	}
-	return k.Open(ctx, t)
+	return sc.Open(ctx, p.env())
 }
+
+// env is what the pipeline hands the sink it opens.
+func (p *Pipeline) env() load.Env { return load.Env{Logger: p.Log} }
 
 // Lock takes the run lock for command, saying so when it takes over a lock
 // a stopped run left.

@@ -18,7 +18,8 @@ import (
 
 	"github.com/adoptionlabs/etl/config"
 	"github.com/adoptionlabs/etl/engine"
-	_ "github.com/adoptionlabs/etl/load/parquet"
+	"github.com/adoptionlabs/etl/load/clickhouse"
+	"github.com/adoptionlabs/etl/load/parquet"
 	"github.com/adoptionlabs/etl/pipeline"
 	"github.com/adoptionlabs/etl/pipeline/plan"
 	"github.com/adoptionlabs/etl/schemas"
@@ -75,6 +76,11 @@ func newPipeline(t *testing.T) *pipeline.Pipeline {
 	cfg, err := config.Load("test.yaml", []byte(yaml), func(string) (string, bool) { return "", false })
 	require.NoError(t, err)
 	return &pipeline.Pipeline{Config: cfg, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+}
+
+// parquetSettings are the Parquet sink's settings of p's config.
+func parquetSettings(p *pipeline.Pipeline) *parquet.Config {
+	return p.Config.Sink.Settings(parquet.Kind).(*parquet.Config)
 }
 
 func watermark(t *testing.T, p *pipeline.Pipeline) time.Time {
@@ -200,7 +206,7 @@ func TestOpenStateWithAParquetSinkLeavesTheDataDirectoryUnlocked(t *testing.T) {
 
 func TestStateLocationNamingAnotherSinkIsAUsageError(t *testing.T) {
 	p := newPipeline(t)
-	p.Config.State.Location = "clickhouse"
+	p.Config.State.Location = clickhouse.Kind
 	_, err := p.OpenState(context.Background())
 	var ue *pipeline.UsageError
 	require.ErrorAs(t, err, &ue)
@@ -211,17 +217,17 @@ func TestStateLocationNamingAnotherSinkIsAUsageError(t *testing.T) {
 // usage error before anything opens, a known one reaches the files.
 func TestParquetCompressionIsCheckedAndUsed(t *testing.T) {
 	p := newPipeline(t)
-	p.Config.Sink.Parquet.Compression = "lz5"
+	parquetSettings(p).Compression = "lz5"
 	_, err := p.OpenSink(context.Background())
 	var ue *pipeline.UsageError
 	require.ErrorAs(t, err, &ue)
 	assert.Contains(t, err.Error(), `sink.parquet.compression: "lz5" is not a codec (want one of zstd-fast, zstd, snappy, none)`)
 
-	p.Config.Sink.Parquet.Compression = "snappy"
+	parquetSettings(p).Compression = "snappy"
 	src := &source{}
 	res, _ := backfill(t, p, src.stream(), "2026-11-01", "2026-11-02")
 	require.Equal(t, pipeline.StatusOK, res.Status)
-	files, err := filepath.Glob(filepath.Join(p.Config.Sink.Parquet.Dir, "*", "dt=*", "*.parquet"))
+	files, err := filepath.Glob(filepath.Join(parquetSettings(p).Dir, "*", "dt=*", "*.parquet"))
 	require.NoError(t, err)
 	require.NotEmpty(t, files)
 	f, err := os.Open(files[0])

@@ -137,7 +137,7 @@ func (p *Pipeline) Execute(ctx context.Context, sel *Selection, spec Spec) (*Res
 		}
 		defer p.CloseState(store)
 	}
-	r := &runner{p: p, spec: spec, store: store, prevRows: map[string]int64{}}
+	ex := &execution{p: p, spec: spec, store: store, prevRows: map[string]int64{}}
 	runCtx, cancelRun := context.WithCancel(ctx)
 	defer cancelRun()
 	var (
@@ -146,7 +146,7 @@ func (p *Pipeline) Execute(ctx context.Context, sel *Selection, spec Spec) (*Res
 	)
 	if spec.UseState {
 		var early *earlyRun
-		lock, err := p.lock(ctx, store, spec.Command, func() { early = r.startEarly(runCtx, sink) })
+		lock, err := p.lock(ctx, store, spec.Command, func() { early = ex.startEarly(runCtx, sink) })
 		if err != nil {
 			early.discard()
 			return nil, err
@@ -161,7 +161,7 @@ func (p *Pipeline) Execute(ctx context.Context, sel *Selection, spec Spec) (*Res
 			}
 		}()
 		p.dropStaleStaging(ctx, sink)
-		notice, err := r.prepare(ctx)
+		notice, err := ex.prepare(ctx)
 		if err != nil {
 			early.discard()
 			return nil, err
@@ -170,7 +170,7 @@ func (p *Pipeline) Execute(ctx context.Context, sel *Selection, spec Spec) (*Res
 		case early == nil:
 		case notice != "":
 			early.discard()
-		case early.matches(r.done):
+		case early.matches(ex.done):
 			outcomes = early.proceed()
 		default:
 			// Another run committed chunks before the lock was won.
@@ -192,13 +192,13 @@ func (p *Pipeline) Execute(ctx context.Context, sel *Selection, spec Spec) (*Res
 	}
 
 	if outcomes == nil {
-		outcomes = r.run(runCtx, runOn{sink: sink, done: r.done, log: p.Log, progress: !restarted})
+		outcomes = ex.run(runCtx, runOn{sink: sink, done: ex.done, log: p.Log, progress: !restarted})
 	}
 	res := &Result{Outcomes: outcomes, CannotRun: cannotRun}
 	if spec.UseState {
 		p.recordFailures(store, res.Outcomes)
 	}
-	res.Warnings = outcome.ZeroRowWarnings(res.Outcomes, r.prevRows)
+	res.Warnings = outcome.ZeroRowWarnings(res.Outcomes, ex.prevRows)
 	for _, o := range res.Outcomes {
 		if o.Result.Status == engine.StatusFailed {
 			res.Failed++
@@ -212,7 +212,7 @@ func (p *Pipeline) Execute(ctx context.Context, sel *Selection, spec Spec) (*Res
 		res.Status, run.ExitCode = StatusInterrupted, 130
 	}
 	if spec.PlanID != "" && res.Status == StatusOK && outcome.AllSaved(res.Outcomes) {
-		r.backfill().Retire()
+		ex.backfill().Retire()
 	}
 	run.Finished, run.Status, run.Streams, run.Warnings = time.Now().UTC(), string(res.Status), outcome.StreamReports(res.Outcomes), res.Warnings
 	p.writeReports(spec, store, run)
@@ -274,9 +274,9 @@ type runOn struct {
 // A failed task never stops the others. When ctx is cancelled, tasks not
 // started are dropped and running ones abandon their window without
 // committing.
-func (r *runner) run(ctx context.Context, on runOn) []Outcome {
-	p, sink := r.p, on.sink
-	runID := r.spec.runID
+func (ex *execution) run(ctx context.Context, on runOn) []Outcome {
+	p, sink := ex.p, on.sink
+	runID := ex.spec.runID
 	opts := engine.Options{Sink: sink, Allocator: memory.NewGoAllocator(), BatchRows: p.Config.Run.BatchRows, RunID: runID, Logger: on.log}
 	progress := p.Progress
 	if !on.progress {
@@ -288,7 +288,7 @@ func (r *runner) run(ctx context.Context, on runOn) []Outcome {
 	eng := engine.NewRunner(opts)
 	var todo []plan.Task
 	counts := map[string]int{}
-	for _, t := range r.spec.Tasks {
+	for _, t := range ex.spec.Tasks {
 		if !on.done[t.Key()] {
 			todo = append(todo, t)
 			counts[t.Stream.Source]++
@@ -311,11 +311,11 @@ func (r *runner) run(ctx context.Context, on runOn) []Outcome {
 		// A window the API cannot serve at all (clipped to nothing
 		// by how far back it goes) will never load: it counts as done.
 		unservable := res.Status == engine.StatusSkipped && t.Stream.Windowed && effectiveEmpty(eng, t)
-		if r.spec.UseState && res.Err == nil && (res.Status == engine.StatusOK || unservable) {
+		if ex.spec.UseState && res.Err == nil && (res.Status == engine.StatusOK || unservable) {
 			// A window clipped to nothing commits no rows, so nothing
 			// held it back: an early run's state waits for the lock too.
 			if on.gate == nil || on.gate.wait(ctx) == nil {
-				o.SaveErr = r.commit(t, res)
+				o.SaveErr = ex.commit(t, res)
 			}
 		}
 		mu.Lock()
@@ -327,19 +327,19 @@ func (r *runner) run(ctx context.Context, on runOn) []Outcome {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for job := range queue {
-				if len(job) == 1 {
-					finished(job[0], eng.Run(ctx, job[0].Stream, job[0].Window))
+			for group := range queue {
+				if len(group) == 1 {
+					finished(group[0], eng.Run(ctx, group[0].Stream, group[0].Window))
 					continue
 				}
-				runWalk(ctx, eng, job, finished)
+				runWalk(ctx, eng, group, finished)
 			}
 		}()
 	}
 feed:
-	for _, job := range jobs(todo) {
+	for _, group := range groupWalks(todo) {
 		select {
-		case queue <- job:
+		case queue <- group:
 		case <-ctx.Done():
 			break feed
 		}
@@ -361,11 +361,11 @@ func effectiveEmpty(eng *engine.Runner, t plan.Task) bool {
 	return eff.Empty()
 }
 
-// jobs groups tasks into what one worker runs: a task alone, or every chunk
-// of a DescendingWalk stream together, so they share one walk (re-walking
-// from the top per chunk costs about N²/2C days of pages for N days in
-// chunks of C). Order is kept by each job's first task.
-func jobs(tasks []plan.Task) [][]plan.Task {
+// groupWalks groups tasks into what one worker runs: a task alone, or every
+// chunk of a DescendingWalk stream together, so they share one walk
+// (re-walking from the top per chunk costs about N²/2C days of pages for N
+// days in chunks of C). Order is kept by each group's first task.
+func groupWalks(tasks []plan.Task) [][]plan.Task {
 	var out [][]plan.Task
 	walks := map[*engine.Stream]int{}
 	for _, t := range tasks {
@@ -381,15 +381,15 @@ func jobs(tasks []plan.Task) [][]plan.Task {
 	return out
 }
 
-// runWalk runs a walk job's chunks from one walk; each chunk is finished
+// runWalk runs a walk group's chunks from one walk; each chunk is finished
 // (its progress and watermark saved) as the walk commits it.
-func runWalk(ctx context.Context, eng *engine.Runner, job []plan.Task, finished func(plan.Task, engine.Result)) {
+func runWalk(ctx context.Context, eng *engine.Runner, group []plan.Task, finished func(plan.Task, engine.Result)) {
 	byWindow := map[window.Window]plan.Task{}
-	chunks := make([]window.Window, len(job))
-	for i, t := range job {
+	chunks := make([]window.Window, len(group))
+	for i, t := range group {
 		byWindow[t.Window], chunks[i] = t, t.Window
 	}
-	eng.RunWalk(ctx, job[0].Stream, chunks, func(w window.Window, res engine.Result) {
+	eng.RunWalk(ctx, group[0].Stream, chunks, func(w window.Window, res engine.Result) {
 		finished(byWindow[w], res)
 	})
 }

@@ -19,7 +19,7 @@ const LegacyStateDir = "./.etl-state"
 // loading somewhere else never moves it.
 type StatePlace struct {
 	// Destination is the sink kind and where it writes
-	// (load.Kind.Destination).
+	// (load.Config.Destination).
 	Destination string
 	// Dir is the file state's directory; empty when the sink keeps the
 	// state in the destination itself (ClickHouse's tables).
@@ -27,50 +27,49 @@ type StatePlace struct {
 	// Where says it for a person: the directory, or the sink's own store.
 	Where string
 
-	kind   load.Kind
-	target load.Target
+	// open opens the destination's own store; nil for file state.
+	open func(ctx context.Context, env load.Env) (state.Store, error)
 }
 
 // StatePlace says where the configured destination's state is kept.
-// state.location auto keeps it in the sink's own store when it has one,
-// in files otherwise: by default beside the data (the sink's StateDir),
-// or under state.dir / ETL_STATE_DIR in a directory of the destination's
-// own, so that two destinations never share watermarks whatever the
-// settings.
+// state.location auto keeps it in the destination's own store when it has
+// one (load.StateHome.Open), in files otherwise: by default beside the
+// data (load.StateHome.Dir), or under state.dir / ETL_STATE_DIR in a
+// directory of the destination's own, so that two destinations never
+// share watermarks whatever the settings.
 func (p *Pipeline) StatePlace() (StatePlace, error) {
-	k, t, err := p.Sink()
+	k, sc, err := p.ConfiguredSink()
 	if err != nil {
 		return StatePlace{}, err
 	}
-	dest, err := k.Destination(t)
+	dest, err := sc.Destination()
 	if err != nil {
 		return StatePlace{}, usage("%v", err)
 	}
-	sp := StatePlace{Destination: dest, kind: k, target: t}
-	loc := p.Config.State.Location
-	if loc == "auto" {
-		loc = "file"
-		if k.OpenState != nil {
-			loc = k.Name
+	var home load.StateHome
+	if keeper, ok := sc.(load.StateKeeper); ok {
+		if home, err = keeper.StateHome(); err != nil {
+			return StatePlace{}, usage("%v", err)
 		}
 	}
-	if loc != "file" {
-		if loc != k.Name || k.OpenState == nil {
-			return StatePlace{}, usage("state.location %s needs the %s sink", loc, loc)
-		}
-		sp.Where = "the destination itself"
-		if k.StatePlace != "" {
-			sp.Where += ", " + k.StatePlace
+	sp := StatePlace{Destination: dest}
+	switch loc := p.Config.State.Location; {
+	case loc == "auto" && home.Open != nil, loc == k.Name && home.Open != nil:
+		sp.open, sp.Where = home.Open, "the destination itself"
+		if home.Where != "" {
+			sp.Where += ", " + home.Where
 		}
 		return sp, nil
+	case loc == k.Name:
+		return StatePlace{}, usage("state.location %s: %s keeps no state store of its own: set state.location auto or file", loc, sc.Place())
+	case loc != "auto" && loc != "file":
+		return StatePlace{}, usage("state.location %s needs the %s sink", loc, loc)
 	}
 	switch {
 	case p.Config.State.Dir != "":
 		sp.Dir = filepath.Join(p.Config.State.Dir, state.DirName(dest))
-	case k.StateDir != nil:
-		if sp.Dir, err = k.StateDir(t); err != nil {
-			return StatePlace{}, usage("%v", err)
-		}
+	case home.Dir != "":
+		sp.Dir = home.Dir
 	default:
 		sp.Dir = filepath.Join(LegacyStateDir, state.DirName(dest))
 	}
@@ -87,10 +86,10 @@ func (p *Pipeline) OpenState(ctx context.Context) (state.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	if sp.Dir == "" {
-		st, err := sp.kind.OpenState(ctx, sp.target)
+	if sp.open != nil {
+		st, err := sp.open(ctx, p.env())
 		if err != nil {
-			return nil, fmt.Errorf("open state in %s: %w", sp.kind.Name, err)
+			return nil, fmt.Errorf("open state in %s: %w", p.Config.Sink.Type, err)
 		}
 		return st, nil
 	}

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"strings"
 	"sync"
 
 	"github.com/urfave/cli/v2"
@@ -15,7 +16,7 @@ import (
 	etl "github.com/adoptionlabs/etl"
 	"github.com/adoptionlabs/etl/config"
 	"github.com/adoptionlabs/etl/extract"
-	"github.com/adoptionlabs/etl/load/clickhouse"
+	"github.com/adoptionlabs/etl/load"
 	"github.com/adoptionlabs/etl/logging"
 	"github.com/adoptionlabs/etl/pipeline"
 	"github.com/adoptionlabs/etl/progress"
@@ -148,16 +149,16 @@ func isTerminal(w io.Writer) bool {
 }
 
 // exitFor maps an error of the pipeline to the exit contract: bad
-// configuration (a CLICKHOUSE_DSN that cannot work included) is 2,
-// anything else that stopped the command is 1.
+// configuration (sink settings that cannot work included, however late
+// they show) is 2, anything else that stopped the command is 1.
 func exitFor(err error) error {
 	if err == nil {
 		return nil
 	}
 	var ue *pipeline.UsageError
 	var ce *config.Error
-	var de *clickhouse.DSNError
-	if errors.As(err, &ue) || errors.As(err, &ce) || errors.As(err, &de) {
+	var bad load.BadSettings
+	if errors.As(err, &ue) || errors.As(err, &ce) || errors.As(err, &bad) {
 		return cli.Exit(err.Error(), exitUsage)
 	}
 	return cli.Exit(err.Error(), exitFailed)
@@ -172,23 +173,39 @@ func (a *app) selectStreams(sources, streams []string, requireCreds bool) (*pipe
 // applySinkFlags lets --sink and --out override the config, then checks the
 // chosen sink has what it needs.
 func (a *app) applySinkFlags(c *cli.Context) error {
-	if c.IsSet("sink") {
-		a.cfg.Sink.Type = c.String("sink")
-	}
-	if c.IsSet("out") {
-		a.cfg.Sink.Parquet.Dir = c.String("out")
-	}
-	if _, _, err := a.p.Sink(); err != nil {
+	a.setSinkFlags(c)
+	_, sc, err := a.p.ConfiguredSink()
+	if err != nil {
 		return exitFor(err)
 	}
-	leaveACoreToALocalServer(a.cfg.Sink.Type, a.cfg.Sink.ClickHouse.DSN, a.log)
+	leaveACoreToALocalServer(sc, a.log)
 	return nil
 }
 
+// setSinkFlags applies --sink and --out, checking nothing: --out names the
+// destination of the chosen kind (load.OutSetter).
+func (a *app) setSinkFlags(c *cli.Context) {
+	if c.IsSet("sink") {
+		a.cfg.Sink.Type = c.String("sink")
+	}
+	if o, ok := a.cfg.Sink.Settings(a.cfg.Sink.Type).(load.OutSetter); ok && c.IsSet("out") {
+		o.SetOut(c.String("out"))
+	}
+}
+
+// sinkFlags are --sink and --out, their help saying what each registered
+// kind makes of them.
 func sinkFlags() []cli.Flag {
+	var outs []string
+	for _, name := range load.Names() {
+		k, _ := load.Lookup(name)
+		if o, ok := k.NewConfig().(load.OutSetter); ok {
+			outs = append(outs, o.OutUsage())
+		}
+	}
 	return []cli.Flag{
-		&cli.StringFlag{Name: "sink", Usage: "parquet or clickhouse (default: sink.type in the config)"},
-		&cli.StringFlag{Name: "out", Usage: "Parquet output directory (default: sink.parquet.dir)"},
+		&cli.StringFlag{Name: "sink", Usage: strings.Join(load.Names(), " or ") + " (default: sink.type in the config)"},
+		&cli.StringFlag{Name: "out", Usage: strings.Join(outs, "; ")},
 	}
 }
 

@@ -52,7 +52,7 @@ func TestSinkStatementsRunOnChDB(t *testing.T) {
 	if strings.Contains(dsn, "?") {
 		sep = "&"
 	}
-	code, _, stderr := runCLI(t, map[string]string{"CLICKHOUSE_DSN": dsn + sep + "log_queries=1", "ETL_STATE_DIR": t.TempDir()}, "demo", "--days", "2", "--sink", "clickhouse")
+	code, _, stderr := runCLI(t, map[string]string{"CLICKHOUSE_DSN": dsn + sep + "log_queries=1", "ETL_STATE_DIR": t.TempDir()}, "demo", "--days", "2", "--sink", chSink)
 	require.Equal(t, exitOK, code, stderr)
 
 	testsupport.ClickHouseQuery(t, dsn, "SYSTEM FLUSH LOGS")

@@ -49,12 +49,12 @@ func TestClusterMigrateAndDemoMatchOneServer(t *testing.T) {
 	}
 
 	start := time.Now()
-	code, stdout, stderr = runCLI(t, env, "demo", "--days", "3", "--sink", "clickhouse")
+	code, stdout, stderr = runCLI(t, env, "demo", "--days", "3", "--sink", chSink)
 	require.Equal(t, exitOK, code, stderr)
 	onCluster := time.Since(start)
 	counts := parseTableCounts(t, stdout)
 	require.Greater(t, len(counts), 10)
-	code, stdout, stderr = runCLI(t, env, "demo", "--days", "3", "--sink", "clickhouse")
+	code, stdout, stderr = runCLI(t, env, "demo", "--days", "3", "--sink", chSink)
 	require.Equal(t, exitOK, code, stderr)
 	assert.Equal(t, counts, parseTableCounts(t, stdout), "the same windows loaded twice are loaded once")
 
@@ -62,7 +62,7 @@ func TestClusterMigrateAndDemoMatchOneServer(t *testing.T) {
 	code, _, stderr = runCLI(t, map[string]string{"CLICKHOUSE_DSN": c.DSN(t, 0, single)}, "migrate")
 	require.Equal(t, exitOK, code, stderr)
 	start = time.Now()
-	code, stdout, stderr = runCLI(t, map[string]string{"CLICKHOUSE_DSN": c.DSN(t, 0, single)}, "demo", "--days", "3", "--sink", "clickhouse")
+	code, stdout, stderr = runCLI(t, map[string]string{"CLICKHOUSE_DSN": c.DSN(t, 0, single)}, "demo", "--days", "3", "--sink", chSink)
 	require.Equal(t, exitOK, code, stderr)
 	onOne := time.Since(start)
 	assert.Equal(t, parseTableCounts(t, stdout), counts, "the cluster holds what one server holds")
@@ -110,7 +110,7 @@ func TestClusterShardDownExitsOneNamingTheHost(t *testing.T) {
 	env := userflowSandbox(t)
 	env["CLICKHOUSE_DSN"] = c.DSN(t, 0, db)
 	env["CLICKHOUSE_CLUSTER"] = c.Name
-	args := []string{"backfill", "--sink", "clickhouse", "--stream", "content_sessions", "--from", daysAgo(4), "--to", daysAgo(1), "--chunk", "1d"}
+	args := []string{"backfill", "--sink", chSink, "--stream", "content_sessions", "--from", daysAgo(4), "--to", daysAgo(1), "--chunk", "1d"}
 	code, _, stderr := runCLI(t, env, args...)
 	require.Equal(t, exitOK, code, stderr)
 	count := func() string {
@@ -151,7 +151,7 @@ func TestClusterLockAndStateSeenFromAnotherHost(t *testing.T) {
 	env := userflowSandbox(t)
 	env["CLICKHOUSE_DSN"] = c.DSN(t, 0, db)
 	env["CLICKHOUSE_CLUSTER"] = c.Name
-	code, _, stderr := runCLI(t, env, "run", "--sink", "clickhouse", "--stream", "content_sessions", "--initial-period", "2d")
+	code, _, stderr := runCLI(t, env, "run", "--sink", chSink, "--stream", "content_sessions", "--initial-period", "2d")
 	require.Equal(t, exitOK, code, stderr)
 
 	bin := buildBinary(t)
@@ -161,7 +161,7 @@ func TestClusterLockAndStateSeenFromAnotherHost(t *testing.T) {
 			slow[k] = v
 		}
 	}
-	cmd := exec.Command(bin, "backfill", "--sink", "clickhouse", "--stream", "content_sessions", "--from", daysAgo(13), "--to", daysAgo(0), "--chunk", "1d", "--parallel", "1")
+	cmd := exec.Command(bin, "backfill", "--sink", chSink, "--stream", "content_sessions", "--from", daysAgo(13), "--to", daysAgo(0), "--chunk", "1d", "--parallel", "1")
 	cmd.Env = environ(slow)
 	pipe, err := cmd.StderrPipe()
 	require.NoError(t, err)
@@ -191,7 +191,7 @@ func TestClusterLockAndStateSeenFromAnotherHost(t *testing.T) {
 		}
 		return code, string(out)
 	}
-	code, out := onOtherHost("state", "reset", "--source", "userflow", "--sink", "clickhouse")
+	code, out := onOtherHost("state", "reset", "--source", "userflow", "--sink", chSink)
 	assert.Equal(t, exitFailed, code, out)
 	assert.Contains(t, out, "another etl run holds the lock")
 	assert.Contains(t, out, "pid ")
@@ -204,16 +204,16 @@ func TestClusterLockAndStateSeenFromAnotherHost(t *testing.T) {
 	// (host, pid) means, while a process on the holder's host takes over.
 	_ = cmd.Process.Signal(syscall.SIGKILL)
 	_ = cmd.Wait()
-	code, out = onOtherHost("state", "reset", "--source", "userflow", "--sink", "clickhouse")
+	code, out = onOtherHost("state", "reset", "--source", "userflow", "--sink", chSink)
 	assert.Equal(t, exitFailed, code, out)
 	assert.Contains(t, out, "another etl run holds the lock")
 	_, err = c.Query(3, db, "SYSTEM SYNC REPLICA etl_state")
 	require.NoError(t, err)
-	code, out = onOtherHost("state", "show", "--sink", "clickhouse")
+	code, out = onOtherHost("state", "show", "--sink", chSink)
 	assert.Equal(t, exitOK, code, out)
 	assert.Contains(t, out, "content_sessions")
 	wm := c.MustQuery(t, 0, db, "SELECT toDate(argMax(watermark, updated_at_ms)) FROM etl_state WHERE source = 'userflow' AND stream = 'content_sessions'")
 	assert.Contains(t, out, wm, "the watermark written through node 0")
-	code, _, stderr = runCLI(t, env, "state", "reset", "--source", "userflow", "--sink", "clickhouse")
+	code, _, stderr = runCLI(t, env, "state", "reset", "--source", "userflow", "--sink", chSink)
 	assert.Equal(t, exitOK, code, "the holder's host sees its PID is gone and takes the lock over: %s", stderr)
 }

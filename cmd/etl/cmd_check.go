@@ -9,6 +9,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/adoptionlabs/etl/extract"
+	"github.com/adoptionlabs/etl/load"
 )
 
 // checkTimeout bounds the whole check: a few small requests per endpoint.
@@ -20,9 +21,9 @@ func checkCommand() *cli.Command {
 		Usage: "with live credentials, test each source's guesses (paths, auth, response keys, paging marker, endDate inclusive, expand form) " +
 			"in at most two small requests per endpoint; exit 0 when all hold (or no source has credentials), 1 naming the setting to change, " +
 			"2 for bad config or a --source that cannot be checked",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringSliceFlag{Name: "source", Usage: "only this source (repeatable)"},
-		},
+		}, sinkFlags()...),
 		Action: func(c *cli.Context) error {
 			a, err := setup(c, nil)
 			if err != nil {
@@ -90,10 +91,23 @@ func checkCommand() *cli.Command {
 					}
 				}
 			}
-			if failed > 0 {
-				return cli.Exit(fmt.Sprintf("check: %d endpoint(s) contradict a guess: change the settings named above", failed), exitFailed)
+			sinkFailed, probed := 0, false
+			if len(want) == 0 {
+				if sinkFailed, probed, err = a.probeSink(ctx, c); err != nil {
+					return err
+				}
 			}
-			if checked == 0 {
+			if failed > 0 || sinkFailed > 0 {
+				var what []string
+				if failed > 0 {
+					what = append(what, fmt.Sprintf("%d endpoint(s) contradict a guess", failed))
+				}
+				if sinkFailed > 0 {
+					what = append(what, fmt.Sprintf("%d probe(s) of the sink failed", sinkFailed))
+				}
+				return cli.Exit(fmt.Sprintf("check: %s: change the settings named above", strings.Join(what, ", ")), exitFailed)
+			}
+			if checked == 0 && !probed {
 				// Nothing contradicted a guess: not a failure (1 is kept for
 				// that), and not an argument to fix (no --source was given).
 				fmt.Fprintf(a.stdout, "check: nothing to check: no enabled source has its credentials set\n")
@@ -103,4 +117,33 @@ func checkCommand() *cli.Command {
 			return nil
 		},
 	}
+}
+
+// probeSink tests the configured sink (sink.type, --sink, --out) when its
+// kind can be probed (load.Prober), a line per probe; it says how many
+// failed. A sink that cannot be probed is neither resolved nor checked, so
+// checking the sources never needs the sink's settings.
+func (a *app) probeSink(ctx context.Context, c *cli.Context) (failed int, probed bool, err error) {
+	a.setSinkFlags(c)
+	prober, ok := a.cfg.Sink.Settings(a.cfg.Sink.Type).(load.Prober)
+	if !ok {
+		return 0, false, nil
+	}
+	k, _, err := a.p.ConfiguredSink()
+	if err != nil {
+		return 0, false, exitFor(err)
+	}
+	probes, err := prober.Probe(ctx, load.Env{Logger: a.log})
+	if err != nil {
+		return 0, false, exitFor(fmt.Errorf("check: sink %s: %w", k.Name, err))
+	}
+	for _, pr := range probes {
+		if pr.Err != nil {
+			failed++
+			fmt.Fprintf(a.stdout, "sink %s %s: WRONG: %v\n", k.Name, pr.What, pr.Err)
+			continue
+		}
+		fmt.Fprintf(a.stdout, "sink %s %s: ok\n", k.Name, pr.What)
+	}
+	return failed, true, nil
 }

@@ -5,17 +5,19 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/adoptionlabs/etl/engine"
-	"github.com/adoptionlabs/etl/load/clickhouse"
+	"github.com/adoptionlabs/etl/load"
 	"github.com/adoptionlabs/etl/schemas"
 )
 
-// ddlFiles renders the sql/ files: the tables etl itself owns, then one
-// file per source with the tables of its configured streams.
-func ddlFiles(streams []*engine.Stream) map[string]string {
+// ddlFiles renders the sql/ files in the DDL of a sink with a schema: the
+// tables etl itself owns, then one file per source with the tables of its
+// configured streams.
+func ddlFiles(ddl load.SchemaDDL, streams []*engine.Stream) map[string]string {
 	bySource := map[string][]*schemas.Table{}
 	seen := map[string]bool{}
 	for _, st := range streams {
@@ -26,9 +28,9 @@ func ddlFiles(streams []*engine.Stream) map[string]string {
 			}
 		}
 	}
-	files := map[string]string{"00_etl.sql": clickhouse.File("etl's own tables", []*schemas.Table{schemas.Rejects})}
+	files := map[string]string{"00_etl.sql": ddl.DDL("etl's own tables", []*schemas.Table{schemas.Rejects})}
 	for src, tables := range bySource {
-		files[fmt.Sprintf("10_%s.sql", src)] = clickhouse.File("source "+src, tables)
+		files[fmt.Sprintf("10_%s.sql", src)] = ddl.DDL("source "+src, tables)
 	}
 	return files
 }
@@ -36,7 +38,7 @@ func ddlFiles(streams []*engine.Stream) map[string]string {
 func ddlCommand() *cli.Command {
 	return &cli.Command{
 		Name:   "ddl",
-		Usage:  "print the ClickHouse DDL of every configured stream, or write the sql/ files (--out sql)",
+		Usage:  "print the DDL of every configured stream in the sink with a schema (ClickHouse's), or write the sql/ files (--out sql)",
 		Hidden: true,
 		Flags:  []cli.Flag{&cli.StringFlag{Name: "out", Usage: "write one file per source into this directory"}},
 		Action: func(c *cli.Context) error {
@@ -44,11 +46,15 @@ func ddlCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			_, ddl, err := a.schemaSink()
+			if err != nil {
+				return err
+			}
 			sel, err := a.selectStreams(nil, nil, false)
 			if err != nil {
 				return err
 			}
-			files := ddlFiles(sel.Streams)
+			files := ddlFiles(ddl, sel.Streams)
 			names := make([]string, 0, len(files))
 			for n := range files {
 				names = append(names, n)
@@ -66,4 +72,18 @@ func ddlCommand() *cli.Command {
 			return nil
 		},
 	}
+}
+
+// schemaSink is the sink whose schema etl ddl, etl streams --columns and
+// etl migrate without --sink use: the configured one when it has a schema,
+// else the first registered kind that has one.
+func (a *app) schemaSink() (load.Kind, load.SchemaDDL, error) {
+	names := append([]string{a.cfg.Sink.Type}, load.Names()...)
+	for _, name := range names {
+		if ddl, ok := a.cfg.Sink.Settings(name).(load.SchemaDDL); ok {
+			k, err := load.Lookup(name)
+			return k, ddl, err
+		}
+	}
+	return load.Kind{}, nil, usageError("no sink with a schema is built in (%s)", strings.Join(load.Names(), ", "))
 }

@@ -3,8 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -14,7 +14,7 @@ import (
 
 	"github.com/adoptionlabs/etl/extract"
 	"github.com/adoptionlabs/etl/extract/sandbox"
-	"github.com/adoptionlabs/etl/load/clickhouse"
+	"github.com/adoptionlabs/etl/load"
 	"github.com/adoptionlabs/etl/pipeline"
 	"github.com/adoptionlabs/etl/pipeline/plan"
 	"github.com/adoptionlabs/etl/schemas"
@@ -117,11 +117,11 @@ func startSandboxesWith(base extract.SandboxOptions, variants map[string]string,
 }
 
 func (a *app) sinkPlace() string {
-	k, t, err := a.p.Sink()
+	_, sc, err := a.p.ConfiguredSink()
 	if err != nil {
 		return a.cfg.Sink.Type
 	}
-	return k.Place(t)
+	return sc.Place()
 }
 
 // printTableCounts reads back what landed, by the names dashboards use, and
@@ -139,11 +139,16 @@ func (a *app) printTableCounts(ctx context.Context, sel *pipeline.Selection) (ma
 	}
 	tables = append(tables, schemas.Rejects)
 	sort.Slice(tables, func(i, j int) bool { return tables[i].Name < tables[j].Name })
-	k, target, err := a.p.Sink()
+	k, sc, err := a.p.ConfiguredSink()
 	if err != nil {
 		return nil, exitFor(err)
 	}
-	count := func(t *schemas.Table) (int64, error) { return k.CountRows(ctx, target, t.Name) }
+	counter, ok := sc.(load.RowCounter)
+	if !ok {
+		fmt.Fprintf(a.stdout, "(the %s sink cannot count rows)\n", k.Name)
+		return nil, nil
+	}
+	count := func(t *schemas.Table) (int64, error) { return counter.CountRows(ctx, load.Env{Logger: a.log}, t.Name) }
 	counts := map[string]int64{}
 	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "TABLE\tROWS")
@@ -172,24 +177,13 @@ func (a *app) printNextSteps(bin string, w window.Window, counts map[string]int6
 			table = name
 		}
 	}
-	switch {
-	case table == "":
-	case a.cfg.Sink.Type == clickhouse.Kind:
-		fmt.Fprintf(out, "  Query it in ClickHouse by the name dashboards use:\n    SELECT count() FROM %s\n", table)
-	default:
-		dir, err := filepath.Abs(a.cfg.Sink.Parquet.Dir)
-		if err != nil {
-			dir = a.cfg.Sink.Parquet.Dir
-		}
-		glob := strings.ReplaceAll(filepath.Join(dir, table, "*", "*.parquet"), "'", "''")
-		sql := fmt.Sprintf("SELECT count(*) FROM read_parquet('%s', hive_partitioning = true)", glob)
-		if _, err := os.Stat(duckdbQuery); err == nil {
-			// In the repository (make demo): the DuckDB the tests read
-			// with, which `make duckdb` installs (once; then it does nothing).
-			fmt.Fprintf(out, "  Query the files with DuckDB (make duckdb installs it under tools/duckdb, once):\n    make duckdb\n    node %s %s\n", duckdbQuery, shellQuote(sql))
-		} else {
-			fmt.Fprintf(out, "  Query the files with DuckDB's command-line tool (https://duckdb.org/docs/installation):\n    duckdb -c %s\n", shellQuote(sql))
-		}
+	k, err := load.Lookup(a.cfg.Sink.Type)
+	if err != nil {
+		return // the demo ran, so the kind resolves
+	}
+	sc := a.cfg.Sink.Settings(k.Name)
+	if q, ok := sc.(load.QueryHinter); ok && table != "" {
+		printHint(out, q.QueryHint(table))
 	}
 	fmt.Fprintln(out, "  Your own accounts: export the variables of the sources you use (README, \"Point it at your accounts\"):")
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
@@ -217,22 +211,22 @@ func (a *app) printNextSteps(bin string, w window.Window, counts map[string]int6
 	days := w.Days()
 	rng := fmt.Sprintf("--from %s --to %s", days[0].Format(time.DateOnly), days[len(days)-1].Format(time.DateOnly))
 	fmt.Fprintln(out, "  then check the config (no request), test the API guesses (two small requests per endpoint), load the same days:")
-	if a.cfg.Sink.Type == clickhouse.Kind {
-		fmt.Fprintf(out, "    %s validate\n    %s check\n    %s backfill %s --sink clickhouse\n", bin, bin, bin, rng)
-		return
+	backfill := bin + " backfill " + rng
+	if !k.Default {
+		backfill += " --sink " + k.Name
 	}
-	fmt.Fprintf(out, "    %s validate\n    %s check\n    %s backfill %s\n", bin, bin, bin, rng)
-	fmt.Fprintln(out, "  ClickHouse instead of Parquet:")
-	fmt.Fprintln(out, "    export CLICKHOUSE_DSN=clickhouse://user:password@host:9000/analytics")
-	fmt.Fprintf(out, "    %s migrate\n    %s backfill %s --sink clickhouse\n", bin, bin, rng)
+	fmt.Fprintf(out, "    %s validate\n    %s check\n    %s\n", bin, bin, backfill)
+	for _, name := range load.Names() {
+		if sw, ok := a.cfg.Sink.Settings(name).(load.SwitchHinter); ok && name != k.Name {
+			printHint(out, sw.SwitchHint(bin, rng, k.Title))
+		}
+	}
 }
 
-// duckdbQuery is the repository's DuckDB runner (node, @duckdb/node-api),
-// relative to the repository's root, where make runs the demo.
-const duckdbQuery = "tools/duckdb/query.mjs"
-
-// shellQuote double-quotes s for a POSIX shell: SQL is full of single
-// quotes, and a path may hold what the shell would expand.
-func shellQuote(s string) string {
-	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "$", `\$`, "`", "\\`").Replace(s) + `"`
+// printHint prints a step of "What next": what, then the commands.
+func printHint(out io.Writer, h load.Hint) {
+	fmt.Fprintf(out, "  %s\n", h.Say)
+	for _, c := range h.Commands {
+		fmt.Fprintf(out, "    %s\n", c)
+	}
 }

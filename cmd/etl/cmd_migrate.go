@@ -1,70 +1,46 @@
 package main
 
 import (
-	"fmt"
-
 	"github.com/urfave/cli/v2"
 
-	"github.com/adoptionlabs/etl/load/clickhouse"
-	"github.com/adoptionlabs/etl/sql"
+	"github.com/adoptionlabs/etl/load"
 )
 
 func migrateCommand() *cli.Command {
 	return &cli.Command{
-		Name:  "migrate",
-		Usage: "create the ClickHouse database and tables (DDL in sql/, embedded); running it twice changes nothing",
+		Name: "migrate",
+		Usage: "bring a sink's destination up to date: without --sink, create the database, tables and views of the sink with a schema " +
+			"(ClickHouse's; DDL in sql/, embedded); running it twice changes nothing",
+		Flags: sinkFlags(),
 		Action: func(c *cli.Context) error {
 			a, err := setup(c, nil)
 			if err != nil {
 				return err
 			}
-			a.cfg.Sink.Type = "clickhouse"
-			if err := a.cfg.CheckSink(); err != nil {
-				return cli.Exit(err.Error(), exitUsage)
-			}
-			sink, err := clickhouse.Open(c.Context, a.cfg.Sink.ClickHouse.DSN, a.clickhouseOptions())
-			if err != nil {
-				return exitFor(err) // a DSN that does not parse is bad config
-			}
-			defer sink.Close()
-			done, err := sink.Migrate(c.Context, sql.Files)
-			for _, m := range done {
-				state := "already applied"
-				if m.Applied {
-					state = "applied"
+			if !c.IsSet("sink") {
+				k, _, err := a.schemaSink()
+				if err != nil {
+					return err
 				}
-				fmt.Fprintf(a.stdout, "%-28s %s  %s\n", m.Name, m.Version, state)
+				a.cfg.Sink.Type = k.Name
 			}
+			a.setSinkFlags(c)
+			k, sc, err := a.p.ConfiguredSink()
 			if err != nil {
-				return cli.Exit(fmt.Sprintf("migrate %s: %v", sink.Database(), err), exitFailed)
+				return exitFor(err)
 			}
-			// Tables of configured streams that sql/ does not know (a report
-			// added in pipelines.yaml) are created from their declarations.
-			sel, err := a.selectStreams(nil, nil, false)
+			m, ok := sc.(load.Migrator)
+			if !ok {
+				return usageError("--sink %s: the %s sink has nothing to migrate", k.Name, k.Name)
+			}
+			// The configured streams' tables: those sql/ does not know (a
+			// report added in pipelines.yaml) are created from their
+			// declarations.
+			tables, err := a.configuredTables()
 			if err != nil {
 				return err
 			}
-			for _, st := range sel.Streams {
-				for _, t := range st.Tables {
-					if err := sink.Ensure(c.Context, t); err != nil {
-						return cli.Exit(fmt.Sprintf("migrate %s: %v", st.ID(), err), exitFailed)
-					}
-				}
-			}
-			if err := a.migrateViews(c.Context, sink); err != nil {
-				return err
-			}
-			fmt.Fprintf(a.stdout, "database %s is up to date\n", sink.Database())
-			return nil
+			return exitFor(m.Migrate(c.Context, load.MigrateEnv{Env: load.Env{Logger: a.log}, Out: a.stdout, Tables: tables}))
 		},
 	}
-}
-
-// clickhouseOptions are the ClickHouse sink's options from the config
-// (etl migrate opens the sink itself).
-func (a *app) clickhouseOptions() clickhouse.Options {
-	return clickhouse.Options{Logger: a.log, Cluster: clickhouse.ClusterOptions{
-		Name:          a.cfg.Sink.ClickHouse.Cluster,
-		ZooKeeperPath: a.cfg.Sink.ClickHouse.ZooKeeperPath,
-	}}
 }

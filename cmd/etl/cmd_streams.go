@@ -8,7 +8,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/adoptionlabs/etl/engine"
-	"github.com/adoptionlabs/etl/load/clickhouse"
 )
 
 func streamsCommand() *cli.Command {
@@ -29,13 +28,18 @@ func streamsCommand() *cli.Command {
 			if !c.Bool("columns") {
 				return a.printStreamSummary(tw, sel.Streams)
 			}
+			// Column types as the sink with a schema declares them.
+			_, ddl, err := a.schemaSink()
+			if err != nil {
+				return err
+			}
 			for _, st := range sel.Streams {
 				mode := streamMode(st)
 				fmt.Fprintf(tw, "%s\t%s\t%s\n", st.ID(), mode, st.Doc)
 				for _, t := range st.Tables {
 					fmt.Fprintf(tw, "  table %s\t%s\tkey (%s)\n", t.Name, t.Disposition, strings.Join(t.Key, ", "))
 					for _, col := range t.Columns {
-						fmt.Fprintf(tw, "    %s\t%s\t%s\n", col.Name, clickhouse.ColumnType(col), col.Doc)
+						fmt.Fprintf(tw, "    %s\t%s\t%s\n", col.Name, ddl.ColumnType(col), col.Doc)
 					}
 				}
 			}

@@ -1,17 +1,14 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/adoptionlabs/etl/load/clickhouse"
+	"github.com/adoptionlabs/etl/load"
 	"github.com/adoptionlabs/etl/schemas"
 	"github.com/adoptionlabs/etl/views"
 )
@@ -33,18 +30,6 @@ func (a *app) configuredTables() ([]*schemas.Table, error) {
 		}
 	}
 	return out, nil
-}
-
-// dsnDatabase is the database of a clickhouse:// DSN, "" when it names none.
-func dsnDatabase(dsn string) string {
-	u, err := url.Parse(dsn)
-	if err != nil {
-		return ""
-	}
-	if db := u.Query().Get("database"); db != "" {
-		return db
-	}
-	return strings.Trim(u.Path, "/")
 }
 
 func viewsCommand() *cli.Command {
@@ -78,13 +63,21 @@ ClickHouse table; merge tables keep the newest row per key) and then the curated
 			if dir := c.String("out"); dir != "" {
 				return writeViewFiles(dir, tables)
 			}
+			// Each dialect reads, by default, what the sink whose loads it
+			// reads is set to (sink.parquet.dir, CLICKHOUSE_DSN's database).
+			places := map[views.Dialect]string{}
+			for _, name := range load.Names() {
+				if v, ok := a.cfg.Sink.Settings(name).(load.Viewable); ok {
+					places[v.ViewDialect()] = v.ViewPlace()
+				}
+			}
 			data := c.String("data")
 			if data == "" {
-				data = a.cfg.Sink.Parquet.Dir
+				data = places[views.DuckDB]
 			}
 			db := c.String("database")
 			if db == "" {
-				db = dsnDatabase(a.cfg.Sink.ClickHouse.DSN)
+				db = places[views.ClickHouse]
 			}
 			if d == views.ClickHouse && db == "" {
 				return usageError("--dialect clickhouse needs --database NAME or CLICKHOUSE_DSN with a database")
@@ -135,35 +128,6 @@ func writeViewFiles(dir string, tables []*schemas.Table) error {
 		if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(n)), []byte(files[n]), 0o644); err != nil {
 			return cli.Exit(err.Error(), exitFailed)
 		}
-	}
-	return nil
-}
-
-// migrateViews is etl migrate's last step, once the tables exist: column
-// comments brought up to date on tables an older version created, then the
-// curated views, created or brought up to date.
-func (a *app) migrateViews(ctx context.Context, sink *clickhouse.Sink) error {
-	tables, err := a.configuredTables()
-	if err != nil {
-		return err
-	}
-	n, err := sink.SyncComments(ctx, tables)
-	if err != nil {
-		return cli.Exit(fmt.Sprintf("migrate %s: %v", sink.Database(), err), exitFailed)
-	}
-	if n > 0 {
-		fmt.Fprintf(a.stdout, "column comments updated: %d\n", n)
-	}
-	done, err := sink.ApplyViews(ctx, views.All)
-	for _, m := range done {
-		state := "unchanged"
-		if m.Applied {
-			state = "created"
-		}
-		fmt.Fprintf(a.stdout, "%-36s %s  %s\n", m.Name, m.Version, state)
-	}
-	if err != nil {
-		return cli.Exit(fmt.Sprintf("migrate %s: %v", sink.Database(), err), exitFailed)
 	}
 	return nil
 }

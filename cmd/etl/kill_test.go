@@ -90,17 +90,17 @@ func TestKilledBackfillResumesToIdenticalTables(t *testing.T) {
 	from := window.Floor(time.Now()).AddDate(0, 0, -14).Format(time.DateOnly)
 	to := window.Floor(time.Now()).AddDate(0, 0, -1).Format(time.DateOnly)
 
-	for _, sinkName := range []string{"parquet", "clickhouse"} {
+	for _, sinkName := range []string{pqSink, chSink} {
 		t.Run(sinkName, func(t *testing.T) {
 			target := func() (args []string, env2 map[string]string, digest tableDigest) {
 				e := map[string]string{}
 				for k, v := range env {
 					e[k] = v
 				}
-				if sinkName == "clickhouse" {
+				if sinkName == chSink {
 					dsn := testsupport.FreshDatabase(t)
 					e["CLICKHOUSE_DSN"] = dsn
-					return []string{"--sink", "clickhouse"}, e, clickhouseDigest(dsn)
+					return []string{"--sink", chSink}, e, clickhouseDigest(dsn)
 				}
 				out := t.TempDir()
 				return []string{"--out", out}, e, parquetDigest(out)
@@ -144,13 +144,13 @@ func TestKilledBackfillResumesToIdenticalTables(t *testing.T) {
 			for _, table := range []string{"userflow_content_sessions", "userflow_session_answers"} {
 				assert.Equal(t, refDigest(t, table), digest(t, table), "%s after kills and resumes equals the uninterrupted run", table)
 			}
-			if sinkName == "clickhouse" {
+			if sinkName == chSink {
 				dsn := killEnv["CLICKHOUSE_DSN"]
 				db := dsn[strings.LastIndex(dsn, "/")+1:]
 				rows := testsupport.ClickHouseQuery(t, dsn, fmt.Sprintf("SELECT count() AS n FROM system.tables WHERE database = '%s' AND startsWith(name, '_stg_')", db))
 				assert.EqualValues(t, 0, rows[0]["n"], "no staging table of a killed run is left behind")
 			}
-			if sinkName == "parquet" {
+			if sinkName == pqSink {
 				store, err := state.OpenFile(parquetState(sinkArgs[1]))
 				require.NoError(t, err)
 				defer store.Close()

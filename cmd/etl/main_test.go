@@ -79,7 +79,7 @@ func TestBadUsageExitsTwoBeforeAnyRequest(t *testing.T) {
 		{"from after to", []string{"backfill", "--from", "2026-03-02", "--to", "2026-03-01"}, "is after --to"},
 		{"unknown source", []string{"backfill", "--from", "2026-03-01", "--to", "2026-03-01", "--source", "nope"}, "unknown source"},
 		{"unknown stream", []string{"backfill", "--from", "2026-03-01", "--to", "2026-03-01", "--stream", "nope"}, "--stream nope"},
-		{"clickhouse without dsn", []string{"backfill", "--from", "2026-03-01", "--to", "2026-03-01", "--sink", "clickhouse"}, "CLICKHOUSE_DSN"},
+		{"clickhouse without dsn", []string{"backfill", "--from", "2026-03-01", "--to", "2026-03-01", "--sink", chSink}, "CLICKHOUSE_DSN"},
 		{"unknown sink", []string{"backfill", "--from", "2026-03-01", "--to", "2026-03-01", "--sink", "csv"}, "not a sink"},
 		{"bad chunk", []string{"backfill", "--from", "2026-03-01", "--to", "2026-03-01", "--chunk", "week"}, "--chunk"},
 		{"missing flag", []string{"backfill", "--from", "2026-03-01"}, "to"},
@@ -173,7 +173,9 @@ func TestSQLFilesAreUpToDate(t *testing.T) {
 	require.NoError(t, err)
 	sel, err := cfg.Select(extract.Env{}, nil, nil, false)
 	require.NoError(t, err)
-	want := ddlFiles(sel.Streams)
+	_, ddl, err := (&app{cfg: cfg}).schemaSink()
+	require.NoError(t, err)
+	want := ddlFiles(ddl, sel.Streams)
 	have, err := sql.Files.ReadDir(".")
 	require.NoError(t, err)
 	var names []string
@@ -196,7 +198,7 @@ func TestSQLFilesAreUpToDate(t *testing.T) {
 func TestDemoIntoClickHouseIsExactAndIdempotent(t *testing.T) {
 	dsn := testsupport.FreshDatabase(t)
 	env := map[string]string{"CLICKHOUSE_DSN": dsn}
-	code, stdout, stderr := runCLI(t, env, "demo", "--days", "3", "--sink", "clickhouse")
+	code, stdout, stderr := runCLI(t, env, "demo", "--days", "3", "--sink", chSink)
 	require.Equal(t, exitOK, code, stderr)
 	first := parseTableCounts(t, stdout)
 	require.Greater(t, len(first), 10)
@@ -205,7 +207,7 @@ func TestDemoIntoClickHouseIsExactAndIdempotent(t *testing.T) {
 		rows := testsupport.ClickHouseQuery(t, dsn, fmt.Sprintf("SELECT count() AS n FROM `%s`.`%s`", db, table))
 		assert.EqualValues(t, fmt.Sprint(n), fmt.Sprint(rows[0]["n"]), table)
 	}
-	code, stdout, stderr = runCLI(t, env, "demo", "--days", "3", "--sink", "clickhouse", "--faults", "0.05")
+	code, stdout, stderr = runCLI(t, env, "demo", "--days", "3", "--sink", chSink, "--faults", "0.05")
 	require.Equal(t, exitOK, code, "%s\n%s", stdout, stderr)
 	assert.Equal(t, first, parseTableCounts(t, stdout), "the same window loaded twice, with faults on, is loaded once")
 }

@@ -86,7 +86,7 @@ func TestBotWindowsInAnyOrderKeepEveryKey(t *testing.T) {
 	}
 	run2("migrate")
 	for _, w := range sequence {
-		run("--from", w[0], "--to", w[1], "--sink", "clickhouse")
+		run("--from", w[0], "--to", w[1], "--sink", chSink)
 	}
 
 	keys := func(rows []string) []string {
@@ -153,7 +153,7 @@ func TestUserflowWindowsInAnyOrderAreExact(t *testing.T) {
 	out, err := migrate.CombinedOutput()
 	require.NoError(t, err, string(out))
 	for _, w := range sequence {
-		run("--from", w[0], "--to", w[1], "--sink", "clickhouse")
+		run("--from", w[0], "--to", w[1], "--sink", chSink)
 	}
 
 	db := dsn[strings.LastIndex(dsn, "/")+1:]

@@ -5,7 +5,7 @@ import (
 	"os"
 	"runtime"
 
-	"github.com/adoptionlabs/etl/load/clickhouse"
+	"github.com/adoptionlabs/etl/load"
 )
 
 // procsBeside is how many processors (GOMAXPROCS) etl takes when the
@@ -25,12 +25,13 @@ func procsBeside(current int, env string, serverHere bool) int {
 }
 
 // leaveACoreToALocalServer applies procsBeside for a run that loads into
-// sink (a kind, with the ClickHouse DSN of the config).
-func leaveACoreToALocalServer(sink, dsn string, log *slog.Logger) {
+// the sink sc configures.
+func leaveACoreToALocalServer(sc load.Config, log *slog.Logger) {
 	current := runtime.GOMAXPROCS(0)
-	serverHere := sink == clickhouse.Kind && clickhouse.OnThisMachine(dsn)
+	server, serverHere := sc.(load.LocalServer)
+	serverHere = serverHere && server.OnThisMachine()
 	if n := procsBeside(current, os.Getenv("GOMAXPROCS"), serverHere); n != current {
 		runtime.GOMAXPROCS(n)
-		log.Debug("ClickHouse runs on this machine: leaving it a processor", "gomaxprocs", n)
+		log.Debug("the sink's server runs on this machine: leaving it a processor", "gomaxprocs", n, "sink", sc.Place())
 	}
 }

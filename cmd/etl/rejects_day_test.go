@@ -60,7 +60,7 @@ func TestRejectsStayUntilTheLoadOfTheirDay(t *testing.T) {
 	// Days 17..21 of the issue, counted back from today.
 	d17, d18, d19, d20, d21 := daysAgo(14), daysAgo(13), daysAgo(12), daysAgo(11), daysAgo(10)
 
-	for _, sinkName := range []string{"parquet", "clickhouse"} {
+	for _, sinkName := range []string{pqSink, chSink} {
 		t.Run(sinkName, func(t *testing.T) {
 			env := map[string]string{
 				"WHATFIX_BASE_URL": srv.URL + whatfixfake.APIPrefix, "WHATFIX_ACCOUNT_ID": fake.AccountID(),
@@ -70,11 +70,11 @@ func TestRejectsStayUntilTheLoadOfTheirDay(t *testing.T) {
 			// query runs SELECT expr AS r over a table (etl_rejects: this
 			// stream's rows), ordered by r.
 			var query func(table, expr string) []string
-			if sinkName == "clickhouse" {
+			if sinkName == chSink {
 				dsn := testsupport.FreshDatabase(t)
 				env["CLICKHOUSE_DSN"] = dsn
 				db := dsn[strings.LastIndex(dsn, "/")+1:]
-				sinkArgs = []string{"--sink", "clickhouse"}
+				sinkArgs = []string{"--sink", chSink}
 				query = func(table, expr string) []string {
 					return column(testsupport.ClickHouseQuery(t, dsn, fmt.Sprintf("SELECT %s AS r FROM `%s`.%s WHERE %s ORDER BY r", expr, db, table, streamOf(table))))
 				}
@@ -134,7 +134,7 @@ func TestRejectsStayUntilTheLoadOfTheirDay(t *testing.T) {
 				"one reject per row: the day seen twice is there once, and the same torn line of each day is a reject of its own")
 			assert.Empty(t, loaded())
 
-			if sinkName == "clickhouse" {
+			if sinkName == chSink {
 				// As a load with the fixed config says: the column's type
 				// changed, and the table holds no row to convert.
 				db := env["CLICKHOUSE_DSN"][strings.LastIndex(env["CLICKHOUSE_DSN"], "/")+1:]

@@ -344,7 +344,7 @@ func backfillInFlight(t *testing.T, env map[string]string) {
 			slow[k] = v
 		}
 	}
-	cmd := exec.Command(bin, "backfill", "--sink", "clickhouse", "--stream", "content_sessions", "--from", daysAgo(14), "--to", daysAgo(1), "--chunk", "1d", "--parallel", "1")
+	cmd := exec.Command(bin, "backfill", "--sink", chSink, "--stream", "content_sessions", "--from", daysAgo(14), "--to", daysAgo(1), "--chunk", "1d", "--parallel", "1")
 	cmd.Env = environ(slow)
 	pipe, err := cmd.StderrPipe()
 	require.NoError(t, err)
@@ -358,13 +358,13 @@ func TestStateResetWaitsForTheRunLockInClickHouse(t *testing.T) {
 	env := userflowSandbox(t)
 	dsn := testsupport.FreshDatabase(t)
 	env["CLICKHOUSE_DSN"] = dsn
-	code, _, stderr := runCLI(t, env, "run", "--sink", "clickhouse", "--stream", "content_sessions", "--initial-period", "2d")
+	code, _, stderr := runCLI(t, env, "run", "--sink", chSink, "--stream", "content_sessions", "--initial-period", "2d")
 	require.Equal(t, exitOK, code, stderr)
 
 	// Another process's run, in flight.
 	backfillInFlight(t, env)
 
-	code, _, stderr = runCLI(t, env, "state", "reset", "--source", "userflow", "--sink", "clickhouse")
+	code, _, stderr = runCLI(t, env, "state", "reset", "--source", "userflow", "--sink", chSink)
 	assert.Equal(t, exitFailed, code, stderr)
 	assert.Contains(t, stderr, "another etl run holds the lock")
 	assert.Contains(t, stderr, "pid ")
@@ -384,7 +384,7 @@ func TestRunRefusedByTheClickHouseLockSentNothing(t *testing.T) {
 
 	// The refused run's queries are logged, to see what it sent.
 	env["CLICKHOUSE_DSN"] = dsn + "?log_queries=1"
-	code, _, stderr = runCLI(t, env, "run", "--sink", "clickhouse", "--stream", "userflow.users")
+	code, _, stderr = runCLI(t, env, "run", "--sink", chSink, "--stream", "userflow.users")
 	assert.Equal(t, exitFailed, code, stderr)
 	assert.Contains(t, stderr, "another etl run holds the lock")
 	assert.NotContains(t, stderr, "run started")
@@ -405,12 +405,12 @@ func TestClickHouseDSNErrors(t *testing.T) {
 	dsn := testsupport.ClickHouseDSN(t) // before runCLI replaces the environment
 	env := userflowSandbox(t)
 	env["CLICKHOUSE_DSN"] = "clickhouse://etl:pw@[::1:9000/db"
-	code, _, stderr := runCLI(t, env, "run", "--sink", "clickhouse")
+	code, _, stderr := runCLI(t, env, "run", "--sink", chSink)
 	assert.Equal(t, exitUsage, code, stderr)
 	assert.Contains(t, stderr, "CLICKHOUSE_DSN is not a valid DSN")
 	assert.NotContains(t, stderr, "pw@")
 	env["CLICKHOUSE_DSN"] = "http://localhost:8123/db"
-	code, _, stderr = runCLI(t, env, "state", "show", "--sink", "clickhouse")
+	code, _, stderr = runCLI(t, env, "state", "show", "--sink", chSink)
 	assert.Equal(t, exitUsage, code, stderr)
 
 	i, j := strings.Index(dsn, "://"), strings.Index(dsn, "@")
@@ -427,7 +427,7 @@ func TestClickHouseDSNErrors(t *testing.T) {
 		{"clickhouse://etl:pw@127.0.0.1:9/db?dial_timeout=abc", "CLICKHOUSE_DSN is not a valid DSN"},
 		{"clickhouse://etl:pw@127.0.0.1:9/db?compress=foo", "compress=foo is not a method of the native protocol (want none, lz4, lz4hc or zstd)"},
 	} {
-		for _, args := range [][]string{{"migrate"}, {"state", "show", "--sink", "clickhouse"}, {"run", "--sink", "clickhouse"}} {
+		for _, args := range [][]string{{"migrate"}, {"state", "show", "--sink", chSink}, {"run", "--sink", chSink}} {
 			env["CLICKHOUSE_DSN"] = tc.dsn
 			code, _, stderr = runCLI(t, env, args...)
 			assert.Equal(t, exitUsage, code, "%s with %s: %s", args, tc.dsn, stderr)
@@ -443,7 +443,7 @@ func TestClickHouseDSNErrors(t *testing.T) {
 	httpPort := os.Getenv("CLICKHOUSE_HTTP_PORT")
 	require.NotEmpty(t, httpPort, "scripts/with-clickhouse.sh exports CLICKHOUSE_HTTP_PORT")
 	env["CLICKHOUSE_DSN"] = "clickhouse://etl:s3cret@127.0.0.1:" + httpPort + "/db"
-	for _, args := range [][]string{{"migrate"}, {"state", "show", "--sink", "clickhouse"}} {
+	for _, args := range [][]string{{"migrate"}, {"state", "show", "--sink", chSink}} {
 		start := time.Now()
 		code, _, stderr = runCLI(t, env, args...)
 		assert.Equal(t, exitUsage, code, "%s: %s", args, stderr)
@@ -456,15 +456,15 @@ func TestClickHouseDSNErrors(t *testing.T) {
 
 	// A DSN without a database loads "default": said in one line, once.
 	env["CLICKHOUSE_DSN"] = "clickhouse://" + server
-	code, _, stderr = runCLI(t, env, "state", "show", "--sink", "clickhouse")
+	code, _, stderr = runCLI(t, env, "state", "show", "--sink", chSink)
 	assert.Equal(t, exitOK, code, stderr)
 	assert.Equal(t, 1, strings.Count(stderr, "CLICKHOUSE_DSN names no database: loading ClickHouse's default database at "+server), stderr)
 	env["CLICKHOUSE_DSN"] = "clickhouse://" + server + "/default"
-	code, _, stderr = runCLI(t, env, "state", "show", "--sink", "clickhouse")
+	code, _, stderr = runCLI(t, env, "state", "show", "--sink", chSink)
 	assert.Equal(t, exitOK, code, stderr)
 	assert.NotContains(t, stderr, "names no database", "/default says so")
 	env["CLICKHOUSE_DSN"] = "clickhouse://nobody_here:wrong@" + host
-	code, _, stderr = runCLI(t, env, "state", "show", "--sink", "clickhouse")
+	code, _, stderr = runCLI(t, env, "state", "show", "--sink", chSink)
 	assert.Equal(t, exitFailed, code, stderr)
 	assert.Contains(t, stderr, `refused user "nobody_here": authentication failed`)
 	assert.NotContains(t, stderr, "is the server running")

@@ -125,10 +125,10 @@ func TestNightlyRunWithClickHouseKeepsStateInClickHouse(t *testing.T) {
 		// Rounded: a float sum's last digits depend on the order parts are read in.
 		return fmt.Sprint(rows[0]["n"], "/", rows[0]["p"])
 	}
-	code, _, stderr := runCLI(t, env, "run", "--source", "userflow", "--sink", "clickhouse", "--initial-period", "5d")
+	code, _, stderr := runCLI(t, env, "run", "--source", "userflow", "--sink", chSink, "--initial-period", "5d")
 	require.Equal(t, exitOK, code, stderr)
 	first := count()
-	code, stdout, stderr := runCLI(t, env, "state", "show", "--sink", "clickhouse")
+	code, stdout, stderr := runCLI(t, env, "state", "show", "--sink", chSink)
 	require.Equal(t, exitOK, code, stderr)
 	assert.Contains(t, stdout, "content_sessions")
 	assert.Contains(t, stdout, window.Floor(time.Now()).Format(time.RFC3339))
@@ -137,11 +137,11 @@ func TestNightlyRunWithClickHouseKeepsStateInClickHouse(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, local, "with the ClickHouse sink, state is not in local files, even with ETL_STATE_DIR set")
 
-	code, _, stderr = runCLI(t, env, "run", "--source", "userflow", "--sink", "clickhouse", "--lookback", "2d")
+	code, _, stderr = runCLI(t, env, "run", "--source", "userflow", "--sink", chSink, "--lookback", "2d")
 	require.Equal(t, exitOK, code, stderr)
 	assert.Equal(t, first, count(), "the next night's overlap changes no figure")
 
-	code, stdout, _ = runCLI(t, env, "state", "reset", "--source", "userflow", "--stream", "content_sessions", "--sink", "clickhouse")
+	code, stdout, _ = runCLI(t, env, "state", "reset", "--source", "userflow", "--stream", "content_sessions", "--sink", chSink)
 	require.Equal(t, exitOK, code)
 	assert.Contains(t, stdout, "reset 1 stream(s) of userflow")
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/adoptionlabs/etl/extract/bot/botfake"
 	"github.com/adoptionlabs/etl/extract/technowiz/technowizfake"
 	"github.com/adoptionlabs/etl/extract/userflow/userflowfake"
+	"github.com/adoptionlabs/etl/load"
 	"github.com/adoptionlabs/etl/pipeline"
 	"github.com/adoptionlabs/etl/testsupport"
 	"github.com/adoptionlabs/etl/window"
@@ -193,7 +194,7 @@ func TestDemoNextStepsFollowTheSink(t *testing.T) {
 		sink      string
 		want, not []string
 	}{
-		{"parquet",
+		{pqSink,
 			[]string{
 				`duckdb -c "SELECT count(*) FROM read_parquet('/srv/etl/data/userflow_content_sessions/*/*.parquet', hive_partitioning = true)"`,
 				"    userflow   USERFLOW_API_KEY\n",
@@ -201,7 +202,7 @@ func TestDemoNextStepsFollowTheSink(t *testing.T) {
 				"export CLICKHOUSE_DSN=",
 				"    ./bin/etl migrate\n    ./bin/etl backfill --from 2026-03-01 --to 2026-03-02 --sink clickhouse\n",
 			}, nil},
-		{"clickhouse",
+		{chSink,
 			[]string{
 				"SELECT count() FROM userflow_content_sessions",
 				"    ./bin/etl backfill --from 2026-03-01 --to 2026-03-02 --sink clickhouse\n",
@@ -231,7 +232,8 @@ func TestDemoNextStepsFollowTheSink(t *testing.T) {
 			}
 			cfg, err := config.Load("pipelines.yaml", etl.DefaultConfig, func(string) (string, bool) { return "", false })
 			require.NoError(t, err)
-			cfg.Sink.Type, cfg.Sink.Parquet.Dir = strings.Fields(tc.sink)[0], "/srv/etl/data"
+			cfg.Sink.Type = strings.Fields(tc.sink)[0]
+			cfg.Sink.Settings(pqSink).(load.OutSetter).SetOut("/srv/etl/data")
 			var out bytes.Buffer
 			(&app{cfg: cfg, stdout: &out}).printNextSteps("./bin/etl", w, counts)
 			for _, s := range tc.want {

@@ -65,7 +65,7 @@ func TestViewsCommandUsage(t *testing.T) {
 	code, _, stderr := runCLI(t, nil, "views", "--dialect", "postgres")
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, stderr, "unknown dialect")
-	code, _, stderr = runCLI(t, nil, "views", "--dialect", "clickhouse")
+	code, _, stderr = runCLI(t, nil, "views", "--dialect", string(views.ClickHouse))
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, stderr, "--database")
 
@@ -87,7 +87,7 @@ func TestViewsCommandUsage(t *testing.T) {
 	rows := testsupport.DuckDB(t, stdout+"SELECT count(*) AS n FROM daily_overview")
 	assert.Equal(t, []map[string]any{{"n": int64(0)}}, rows)
 
-	code, stdout, stderr = runCLI(t, nil, "views", "--dialect", "clickhouse", "--database", "analytics")
+	code, stdout, stderr = runCLI(t, nil, "views", "--dialect", string(views.ClickHouse), "--database", "analytics")
 	require.Equal(t, exitOK, code, stderr)
 	assert.Contains(t, stdout, "CREATE VIEW IF NOT EXISTS `analytics`.`userflow_flow_daily`")
 	assert.NotContains(t, stdout, views.DatabaseToken)
@@ -121,7 +121,7 @@ func loadSandboxEverywhere(t *testing.T) *loaded {
 	env["ETL_STATE_DIR"] = t.TempDir()
 	code, _, stderr := runCLI(t, env, "migrate")
 	require.Equal(t, exitOK, code, stderr)
-	code, _, stderr = runCLI(t, env, "backfill", "--from", from, "--to", to, "--sink", "clickhouse")
+	code, _, stderr = runCLI(t, env, "backfill", "--from", from, "--to", to, "--sink", chSink)
 	require.Equal(t, exitOK, code, stderr)
 	out := t.TempDir()
 	env["ETL_STATE_DIR"] = t.TempDir()

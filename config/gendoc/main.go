@@ -1,13 +1,15 @@
-// Command gendoc writes docs/config.md from the registered sources' config
-// structs (`make generate`); a test in extract/all fails when it is stale.
+// Command gendoc writes docs/config.md from the registered sinks' and
+// sources' config structs (`make generate`); a test in config fails when
+// it is stale.
 package main
 
 import (
 	"fmt"
 	"os"
 
-	"github.com/adoptionlabs/etl/extract"
+	"github.com/adoptionlabs/etl/config"
 	_ "github.com/adoptionlabs/etl/extract/all"
+	_ "github.com/adoptionlabs/etl/load/all"
 )
 
 func main() {
@@ -15,7 +17,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: gendoc OUT.md")
 		os.Exit(2)
 	}
-	doc, err := extract.ConfigDoc()
+	doc, err := config.Doc()
 	if err == nil {
 		err = os.WriteFile(os.Args[1], []byte(doc), 0o644)
 	}

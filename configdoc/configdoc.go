@@ -1,4 +1,8 @@
-package extract
+// Package configdoc renders the reference of a plugin's settings from its
+// config struct: every key of its block in pipelines.yaml, read from the
+// struct's `yaml` and `doc` tags, with the default its constructor sets.
+// Sources and sinks alike are documented this way (docs/config.md).
+package configdoc
 
 import (
 	"fmt"
@@ -8,33 +12,29 @@ import (
 	"time"
 )
 
-// ConfigDoc renders docs/config.md: every key of every registered source's
-// block in pipelines.yaml, read from the `yaml` and `doc` tags of its
-// config struct, with the default its NewConfig sets. A key without a doc
-// tag is an error, so a new setting cannot go undocumented.
-func ConfigDoc() (string, error) {
+// Row is one setting: its key in the block (dotted under a nested
+// group, key[].field in the items of a list), its type, its default as
+// written in pipelines.yaml ("" when empty) and what it means.
+type Row struct{ Key, Type, Default, Doc string }
+
+// Rows reads the settings of a config struct (or a pointer to one) from its
+// `yaml` and `doc` tags, with the values cfg holds as their defaults. A
+// setting without a doc tag is an error, so a new setting cannot go
+// undocumented.
+func Rows(cfg any) ([]Row, error) {
+	var rows []Row
+	err := docRows(&rows, "", reflect.ValueOf(cfg))
+	return rows, err
+}
+
+// Table renders rows as a Markdown table.
+func Table(rows []Row) string {
 	var b strings.Builder
-	b.WriteString(`# Source settings
-
-<!-- Generated from the config structs' doc tags by ` + "`make generate`" + `; do not edit. -->
-
-Each source's block under ` + "`sources:`" + ` in ` + "`pipelines.yaml`" + `. A key left out keeps the
-default shown (an empty default: none). Values may use ` + "`${VAR}`" + ` and ` + "`${VAR:-default}`" + `.
-Durations are written like ` + "`30s`" + ` or ` + "`2h`" + `, sizes like ` + "`512KiB`" + `, ` + "`256MiB`" + ` or ` + "`4GiB`" + `.
-` + "`key[].field`" + ` is a field of each item of the list ` + "`key`" + `.
-`)
-	for _, name := range Names() {
-		p, _ := Lookup(name)
-		var rows [][4]string
-		if err := docRows(&rows, "", reflect.ValueOf(p.NewConfig())); err != nil {
-			return "", fmt.Errorf("source %s: %w", name, err)
-		}
-		fmt.Fprintf(&b, "\n## %s\n\n%s\n\n| key | type | default | meaning |\n|---|---|---|---|\n", name, strings.TrimSuffix(p.Doc, "."))
-		for _, r := range rows {
-			fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", r[0], r[1], r[2], cell(r[3]))
-		}
+	b.WriteString("| key | type | default | meaning |\n|---|---|---|---|\n")
+	for _, r := range rows {
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", r.Key, r.Type, r.Default, cell(r.Doc))
 	}
-	return b.String(), nil
+	return b.String()
 }
 
 var durationType = reflect.TypeFor[time.Duration]()
@@ -42,7 +42,7 @@ var durationType = reflect.TypeFor[time.Duration]()
 // docRows appends a row (key, type, default, meaning) per setting of the
 // struct v, keys prefixed with prefix. Inline structs add their keys at the
 // same level; a nested struct adds its keys under its own.
-func docRows(rows *[][4]string, prefix string, v reflect.Value) error {
+func docRows(rows *[]Row, prefix string, v reflect.Value) error {
 	for v.Kind() == reflect.Pointer {
 		if v.IsNil() {
 			v = reflect.New(v.Type().Elem())
@@ -71,7 +71,7 @@ func docRows(rows *[][4]string, prefix string, v reflect.Value) error {
 		ft := f.Type
 		if ft.Kind() == reflect.Struct && ft != durationType {
 			if doc != "" {
-				*rows = append(*rows, [4]string{key, "group", "", doc})
+				*rows = append(*rows, Row{key, "group", "", doc})
 			}
 			if err := docRows(rows, key+".", fv); err != nil {
 				return err
@@ -81,7 +81,7 @@ func docRows(rows *[][4]string, prefix string, v reflect.Value) error {
 		if doc == "" {
 			return fmt.Errorf("setting %s (%s.%s) has no doc tag", key, t.Name(), f.Name)
 		}
-		*rows = append(*rows, [4]string{key, typeName(ft), defaultValue(fv), doc})
+		*rows = append(*rows, Row{key, typeName(ft), defaultValue(fv), doc})
 		if ft.Kind() == reflect.Slice && ft.Elem().Kind() == reflect.Struct {
 			if err := docRows(rows, key+"[].", reflect.New(ft.Elem()).Elem()); err != nil {
 				return err

@@ -1,3 +1,0 @@
-package all
-
-//go:generate go run ./gendoc ../../docs/config.md
