@@ -45,6 +45,12 @@ func (s *Sink) Migrate(ctx context.Context, tables []*schemas.Table) error {
 	return nil
 }
 
+// migrateStep is called as a conversion passes each step ("routed": the old
+// rows are in staging; "staged": the new table is complete in staging;
+// "swapped": it is in place, the old files not yet deleted); a variable so
+// tests can kill the process there.
+var migrateStep = func(step string) {}
+
 // migrateLocked converts one table if it needs it; the caller holds its
 // commit lock.
 func (s *Sink) migrateLocked(ctx context.Context, t *schemas.Table) error {
@@ -120,6 +126,7 @@ func (s *Sink) migrate(ctx context.Context, t *schemas.Table, tableDir string) e
 	if err := w.finishAll(); err != nil {
 		return err
 	}
+	migrateStep("routed")
 	// Each partition merged on its own, with no live file: the table's
 	// new directory.
 	newTable := filepath.Join(w.staging, "table")
@@ -160,6 +167,7 @@ func (s *Sink) migrate(ctx context.Context, t *schemas.Table, tableDir string) e
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	migrateStep("staged")
 	// One swap of the table's directory: the old layout's files go only
 	// once the new one is in place and durable.
 	st := s.store.stage(t.Name, "", w.dirs()).(*localStage)
@@ -167,6 +175,7 @@ func (s *Sink) migrate(ctx context.Context, t *schemas.Table, tableDir string) e
 	if err := st.swap(); err != nil {
 		return err
 	}
+	migrateStep("swapped")
 	if err := s.store.settle([]partStage{st}, func(err error) {
 		s.opts.Logger.Warn("parquet: could not delete the files of the earlier layout", "table", t.Name, "err", err)
 	}); err != nil {
