@@ -67,19 +67,28 @@ func keyList(t *schemas.Table) string { return `"` + strings.Join(t.Key, `", "`)
 // newestRows is what a reader of the earlier layout had to compute (the
 // row_number() filter docs/bi.md asked for) and what the converted table
 // must hold as it is: per key, the greatest version, then the latest
-// _extracted_at. Every column, as DuckDB reads it, ordered by the key.
-func newestRows(t *testing.T, dir string, tbl *schemas.Table, dedupe bool) []map[string]any {
+// _extracted_at. Every column of every row, as DuckDB reads it (one query
+// for all the tables), ordered by the key, by table.
+func newestRows(t *testing.T, dir string, tables []*schemas.Table, dedupe bool) map[string][]string {
 	t.Helper()
-	glob := strings.ReplaceAll(filepath.Join(dir, tbl.Name, "**", "*.parquet"), "'", "''")
-	cols := make([]string, len(tbl.Columns))
-	for i, c := range tbl.Columns {
-		cols[i] = `"` + c.Name + `"`
+	var selects []string
+	for _, tbl := range tables {
+		glob := strings.ReplaceAll(filepath.Join(dir, tbl.Name, "**", "*.parquet"), "'", "''")
+		cols := make([]string, len(tbl.Columns))
+		for i, c := range tbl.Columns {
+			cols[i] = `"` + c.Name + `"`
+		}
+		q := fmt.Sprintf("SELECT %s FROM read_parquet('%s', union_by_name = true)", strings.Join(cols, ", "), glob)
+		if dedupe {
+			q += fmt.Sprintf(" QUALIFY row_number() OVER (PARTITION BY %s ORDER BY %q DESC, _extracted_at DESC) = 1", keyList(tbl), tbl.Version)
+		}
+		selects = append(selects, fmt.Sprintf("SELECT '%s' AS t, to_json(x)::VARCHAR AS r FROM (%s) x", tbl.Name, q))
 	}
-	q := fmt.Sprintf("SELECT %s FROM read_parquet('%s', union_by_name = true)", strings.Join(cols, ", "), glob)
-	if dedupe {
-		q += fmt.Sprintf(" QUALIFY row_number() OVER (PARTITION BY %s ORDER BY %q DESC, _extracted_at DESC) = 1", keyList(tbl), tbl.Version)
+	out := map[string][]string{}
+	for _, r := range testsupport.DuckDB(t, strings.Join(selects, "\nUNION ALL ")+"\nORDER BY t, r") {
+		out[r["t"].(string)] = append(out[r["t"].(string)], r["r"].(string))
 	}
-	return testsupport.DuckDB(t, q+" ORDER BY "+keyList(tbl))
+	return out
 }
 
 // A directory written by the earlier release converts, table by table, to
@@ -112,9 +121,12 @@ func TestMigrateConvertsADirectoryOfTheEarlierRelease(t *testing.T) {
 		ok, err := inLayout(filepath.Join(dir, tbl.Name), layoutOf(tbl))
 		require.NoError(t, err)
 		assert.True(t, ok, tbl.Name)
-		want := newestRows(t, reference, tbl, true)
-		require.Less(t, len(want), len(newestRows(t, reference, tbl, false)), "%s: the fixture holds keys in two rows", tbl.Name)
-		assert.Equal(t, want, newestRows(t, dir, tbl, false), "%s: one row a key, the newest", tbl.Name)
+	}
+	merged := fixtureTables[:4]
+	want, all, got := newestRows(t, reference, merged, true), newestRows(t, reference, merged, false), newestRows(t, dir, merged, false)
+	for _, tbl := range merged {
+		require.Less(t, len(want[tbl.Name]), len(all[tbl.Name]), "%s: the fixture holds keys in two rows", tbl.Name)
+		assert.Equal(t, want[tbl.Name], got[tbl.Name], "%s: one row a key, the newest", tbl.Name)
 	}
 	glob := filepath.Join(dir, userflow.SessionsTable.Name, "**", "*.parquet")
 	assert.Equal(t, []map[string]any{{"n": int64(manifest.Sessions), "k": int64(manifest.Sessions)}},
@@ -129,10 +141,18 @@ func TestMigrateConvertsADirectoryOfTheEarlierRelease(t *testing.T) {
 	assert.Empty(t, leftovers(t, dir))
 }
 
+// duckJSONTime is how DuckDB's to_json writes a TIMESTAMP WITH TIME ZONE.
+const duckJSONTime = "2006-01-02 15:04:05.999999999-07"
+
 // The first load of a table converts it, then merges into the new layout.
 func TestMigrateOnTheFirstLoad(t *testing.T) {
 	dir := copyTree(t, filepath.Join(earlierRelease, "data"))
-	reference := newestRows(t, dir, userflow.SessionsTable, true)
+	var reference []map[string]any
+	for _, r := range newestRows(t, dir, []*schemas.Table{userflow.SessionsTable}, true)[userflow.SessionsTable.Name] {
+		var m map[string]any
+		require.NoError(t, json.Unmarshal([]byte(r), &m))
+		reference = append(reference, m)
+	}
 	s := newSink(t, dir, Options{})
 	ctx := context.Background()
 	wr, err := s.Begin(ctx, userflow.SessionsTable, days("2026-11-19", "2026-11-20"), "userflow.content_sessions", "run2")
@@ -147,15 +167,16 @@ func TestMigrateOnTheFirstLoad(t *testing.T) {
 			last = r
 		}
 	}
-	created := must(time.Parse(time.RFC3339Nano, last["created_at"].(string)))
-	later := must(time.Parse(time.RFC3339Nano, last["last_activity_at"].(string))).Add(time.Hour)
+	created := must(time.Parse(duckJSONTime, last["created_at"].(string)))
+	later := must(time.Parse(duckJSONTime, last["last_activity_at"].(string))).Add(time.Hour)
 	rec := record(t, userflow.SessionsTable, []row{{"id": last["id"], "content_id": "c", "user_id": "u", "version_id": "v",
 		"created_at": created, "last_activity_at": later, "completed": true, "progress": 1.0,
 		"is_preview": false, "launcher_activated": false, "_extracted_at": day("2026-11-20"), "_run_id": "run2"}})
 	require.NoError(t, wr.Write(ctx, rec))
 	rec.Release()
 	require.NoError(t, wr.Commit(ctx))
-	got := newestRows(t, dir, userflow.SessionsTable, false)
+	glob := filepath.Join(dir, userflow.SessionsTable.Name, "**", "*.parquet")
+	got := testsupport.DuckDB(t, "SELECT id, _run_id FROM read_parquet('"+glob+"')")
 	require.Len(t, got, len(reference))
 	found := false
 	for _, r := range got {
@@ -171,6 +192,8 @@ func TestMigrateOnTheFirstLoad(t *testing.T) {
 // once swapped, the new ones), and the next run finishes it: nothing is
 // lost, every key is one row.
 func TestMigrateKilledMidwayIsFinishedByTheNextRun(t *testing.T) {
+	merged := fixtureTables[:4]
+	want := newestRows(t, filepath.Join(earlierRelease, "data"), merged, true)
 	for _, step := range []string{"routed", "staged", "swapped"} {
 		for _, mode := range []string{"exchange", "trash"} {
 			t.Run(step+"/"+mode, func(t *testing.T) {
@@ -188,10 +211,7 @@ func TestMigrateKilledMidwayIsFinishedByTheNextRun(t *testing.T) {
 				}
 				s := newSink(t, dir, Options{})
 				require.NoError(t, s.Migrate(context.Background(), fixtureTables))
-				reference := copyTree(t, filepath.Join(earlierRelease, "data"))
-				for _, tbl := range fixtureTables[:4] {
-					assert.Equal(t, newestRows(t, reference, tbl, true), newestRows(t, dir, tbl, false), tbl.Name)
-				}
+				assert.Equal(t, want, newestRows(t, dir, merged, false))
 				assert.Empty(t, leftovers(t, dir))
 			})
 		}
