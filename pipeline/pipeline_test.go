@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -19,6 +18,7 @@ import (
 	"github.com/adoptionlabs/etl/config"
 	"github.com/adoptionlabs/etl/engine"
 	_ "github.com/adoptionlabs/etl/load/parquet"
+	pqsink "github.com/adoptionlabs/etl/load/parquet"
 	"github.com/adoptionlabs/etl/pipeline"
 	"github.com/adoptionlabs/etl/pipeline/plan"
 	"github.com/adoptionlabs/etl/schemas"
@@ -221,7 +221,7 @@ func TestParquetCompressionIsCheckedAndUsed(t *testing.T) {
 	src := &source{}
 	res, _ := backfill(t, p, src.stream(), "2026-11-01", "2026-11-02")
 	require.Equal(t, pipeline.StatusOK, res.Status)
-	files, err := filepath.Glob(filepath.Join(p.Config.Sink.Parquet.Dir, "*", "dt=*", "*.parquet"))
+	files, err := pqsink.ListFiles(p.Config.Sink.Parquet.Dir, events.Name)
 	require.NoError(t, err)
 	require.NotEmpty(t, files)
 	f, err := os.Open(files[0])

@@ -12,6 +12,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/adoptionlabs/etl/load/clickhouse"
+	pqsink "github.com/adoptionlabs/etl/load/parquet"
 	"github.com/adoptionlabs/etl/schemas"
 	"github.com/adoptionlabs/etl/views"
 )
@@ -90,7 +91,7 @@ ClickHouse table; merge tables keep the newest row per key) and then the curated
 				return usageError("--dialect clickhouse needs --database NAME or CLICKHOUSE_DSN with a database")
 			}
 			hasFiles := func(table string) bool {
-				files, _ := filepath.Glob(filepath.Join(data, table, "*", "*.parquet"))
+				files, _ := pqsink.ListFiles(data, table)
 				return len(files) > 0
 			}
 			stmts, err := views.Script(d, tables, data, "`"+db+"`", hasFiles)
