@@ -72,14 +72,14 @@ func (w *Writer) Prepare(ctx context.Context) error {
 	w.lock = w.sink.tableMu(w.table.Name)
 	w.lock.Lock()
 	w.state = prepared
-	if err := w.prepare(); err != nil {
+	if err := w.prepare(ctx); err != nil {
 		w.state = failed
 		return fmt.Errorf("table %s stream %s window %s: stage: %w", w.table.Name, w.stream, w.window, err)
 	}
 	return nil
 }
 
-func (w *Writer) prepare() error {
+func (w *Writer) prepare(ctx context.Context) error {
 	if err := w.finishAll(); err != nil {
 		return err
 	}
@@ -96,7 +96,7 @@ func (w *Writer) prepare() error {
 		// The partitions this load's keys live in: those it wrote files
 		// of. A load without rows touches none.
 		for _, part := range slices.Sorted(maps.Keys(w.seq)) {
-			st, err := w.mergePartition(part)
+			st, err := w.mergePartition(ctx, part)
 			if err != nil {
 				return err
 			}

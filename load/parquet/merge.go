@@ -1,6 +1,7 @@
 package parquet
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -54,6 +55,9 @@ type mergeFile struct {
 
 // merger merges one partition.
 type merger struct {
+	// ctx ends a merge between two files (Ctrl-C): the commit is
+	// abandoned before anything is swapped.
+	ctx    context.Context
 	w      *Writer
 	part   int32
 	st     partStage
@@ -73,14 +77,14 @@ type merger struct {
 // so a load of keys new to the partition (most of a backfill) rewrites
 // nothing; small files are rewritten together once there are more than
 // maxSmallFiles.
-func (w *Writer) mergePartition(part int32) (partStage, error) {
+func (w *Writer) mergePartition(ctx context.Context, part int32) (partStage, error) {
 	dir := w.layout.dir(part)
 	entries, err := w.store.list(w.table.Name, dir)
 	if err != nil {
 		return nil, err
 	}
 	st := w.store.stage(w.table.Name, dir, w.dirs())
-	m := &merger{w: w, part: part, st: st, stats: &w.merged}
+	m := &merger{ctx: ctx, w: w, part: part, st: st, stats: &w.merged}
 	for _, e := range entries {
 		switch {
 		case e.name == schemaOnlyName:
@@ -260,6 +264,9 @@ func (m *merger) footer(f *mergeFile) error {
 // eachRowGroup calls fn with every row group of f and the key, version and
 // extraction time of its rows.
 func (m *merger) eachRowGroup(f *mergeFile, fn func(pf *parquetgo.File, rg parquetgo.RowGroup, k *rowKeys) error) error {
+	if err := m.ctx.Err(); err != nil {
+		return err
+	}
 	return m.withFile(f, func(pf *parquetgo.File) error {
 		kc, err := lookupKeyColumns(pf.Schema(), m.w.table)
 		if err != nil {

@@ -138,7 +138,7 @@ func (s *Sink) migrate(ctx context.Context, t *schemas.Table, tableDir string) e
 		if err := os.MkdirAll(next, 0o755); err != nil {
 			return err
 		}
-		m := &merger{w: w, part: part, st: &localStage{next: next}, stats: &w.merged}
+		m := &merger{ctx: ctx, w: w, part: part, st: &localStage{next: next}, stats: &w.merged}
 		scratch := w.scratch(part)
 		names, err := os.ReadDir(scratch)
 		if err != nil {
