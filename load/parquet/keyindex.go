@@ -196,7 +196,8 @@ type keyEntry struct {
 func (e keyEntry) newer(o keyEntry) bool { return e.v > o.v || e.v == o.v && e.x > o.x }
 
 // keyIndex is the keys a load brings to one partition (within one hash
-// range, hashRange), 32 bytes a key: sorted by hash, one entry per key with
+// range, hashRange), 32 bytes a key (and a directory of 1 to 2 bytes a
+// key): sorted by hash, one entry per key with
 // the newest row of that key the load carries. Among the load's rows of a
 // key the greatest version wins, then the latest extraction, then the last
 // written. Against the partition's live rows the greatest version wins and
@@ -213,6 +214,11 @@ type keyIndex struct {
 	// dropped counts the load's rows that lose: repeats and rows of keys
 	// whose live row wins.
 	dropped int64
+	// dir[b] is where the entries of bucket b (the leading bits of their
+	// hash, 64-shift of them) start; dir has a bucket for every 2 to 4
+	// entries.
+	dir   []uint32
+	shift uint
 }
 
 // add appends a row of the load; build sorts and collapses them.
@@ -220,20 +226,50 @@ func (ix *keyIndex) add(h keyHash, v, x int64) {
 	ix.entries = append(ix.entries, keyEntry{h, v, x})
 }
 
+// build sorts the rows added and collapses each key's into one entry. The
+// hashes are uniform, so the entries are first distributed in place among
+// buckets of their leading bits (an American flag sort, O(n)), a few
+// entries each, then each bucket sorted; the bucket boundaries stay as a
+// directory that find looks a hash up in. Rows of one key that tie on
+// (version, extraction time) are the same entry: which of them is written
+// last is counted out in keepLoaded, so their order does not matter.
 func (ix *keyIndex) build() {
-	slices.SortStableFunc(ix.entries, func(a, b keyEntry) int {
-		switch {
-		case a.h.less(b.h):
-			return -1
-		case b.h.less(a.h):
-			return 1
-		case a.newer(b):
-			return 1
-		case b.newer(a):
-			return -1
+	n := len(ix.entries)
+	bits := uint(0)
+	for n>>(bits+2) > 0 && bits < 20 {
+		bits++
+	}
+	ix.shift = 64 - bits
+	nb := 1 << bits
+	ix.dir = make([]uint32, nb+1)
+	for _, e := range ix.entries {
+		ix.dir[ix.bucket(e.h)+1]++
+	}
+	for b := 1; b <= nb; b++ {
+		ix.dir[b] += ix.dir[b-1]
+	}
+	next := slices.Clone(ix.dir[:nb])
+	for b := range nb {
+		for next[b] < ix.dir[b+1] {
+			i := next[b]
+			to := ix.bucket(ix.entries[i].h)
+			if to == b {
+				next[b]++
+				continue
+			}
+			j := next[to]
+			next[to]++
+			ix.entries[i], ix.entries[j] = ix.entries[j], ix.entries[i]
 		}
-		return 0 // stable: among equals, the row written later stays later
-	})
+	}
+	for b := range nb {
+		bucket := ix.entries[ix.dir[b]:ix.dir[b+1]]
+		for i := 1; i < len(bucket); i++ { // a handful of entries: insertion sort
+			for j := i; j > 0 && entryLess(bucket[j], bucket[j-1]); j-- {
+				bucket[j], bucket[j-1] = bucket[j-1], bucket[j]
+			}
+		}
+	}
 	out := ix.entries[:0]
 	for i := 0; i < len(ix.entries); {
 		j := i + 1
@@ -258,19 +294,39 @@ func (ix *keyIndex) build() {
 		i = j
 	}
 	ix.entries = slices.Clip(out)
+	// The directory of the collapsed entries: dir[b] is the first entry of
+	// bucket b or after it.
+	j := 0
+	for b := 0; b <= nb; b++ {
+		for j < len(out) && ix.bucket(out[j].h) < b {
+			j++
+		}
+		ix.dir[b] = uint32(j)
+	}
 	ix.liveWins = make([]uint64, (len(out)+63)/64)
 }
 
+func entryLess(a, b keyEntry) bool {
+	if a.h != b.h {
+		return a.h.less(b.h)
+	}
+	return b.newer(a)
+}
+
+// bucket is the directory bucket of a hash: its leading bits.
+func (ix *keyIndex) bucket(h keyHash) int { return int(h[0] >> ix.shift) }
+
 func (ix *keyIndex) find(h keyHash) (int, bool) {
-	return slices.BinarySearchFunc(ix.entries, h, func(e keyEntry, h keyHash) int {
-		switch {
-		case e.h.less(h):
-			return -1
-		case h.less(e.h):
-			return 1
+	b := ix.bucket(h)
+	for i := ix.dir[b]; i < ix.dir[b+1]; i++ {
+		switch e := ix.entries[i].h; {
+		case e == h:
+			return int(i), true
+		case h.less(e):
+			return 0, false
 		}
-		return 0
-	})
+	}
+	return 0, false
 }
 
 // live looks at a live row of the partition: it reports whether the row

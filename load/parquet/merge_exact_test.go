@@ -182,7 +182,7 @@ func TestMergeTies(t *testing.T) {
 	loadAs(t, s, sessions, w, "r1", []row{v("a", 5, 0.1, "r1", x1), v("b", 5, 0.1, "r1", x1), v("c", 5, 0.1, "r1", x1), v("d", 9, 0.1, "r1", x1)})
 	loadAs(t, s, sessions, w, "r2",
 		[]row{
-			v("a", 5, 0.2, "r2", x1),                         // ties the live row: the load wins
+			v("a", 5, 0.2, "r2", x1),                           // ties the live row: the load wins
 			v("b", 5, 0.2, "r2", x2), v("b", 5, 0.3, "r2", x1), // within the load: the later extraction wins
 			v("c", 5, 0.2, "r2", x1), v("d", 7, 0.9, "r2", x2), // d: older than the live row, which stays
 		},
