@@ -293,7 +293,7 @@ func (ix *keyIndex) build() {
 		out = append(out, win)
 		i = j
 	}
-	ix.entries = slices.Clip(out)
+	ix.entries = out
 	// The directory of the collapsed entries: dir[b] is the first entry of
 	// bucket b or after it.
 	j := 0

@@ -135,10 +135,23 @@ func (m *merger) run(scratch string) error {
 	passes := max(1, int((loadedRows+maxKeys-1)/maxKeys))
 	m.stats.passes += passes
 	if passes > 1 {
-		return m.inPasses(passes)
+		return m.inPasses(passes, loadedRows)
+	}
+	if len(m.live) == 0 && m.smallFiles(m.loaded) <= maxSmallFiles {
+		// Nothing to merge with (a first load of the partition): the
+		// load's files are the new set as they are if no key repeats in
+		// them, which 8 bytes a key tell.
+		unique, err := m.unique(loadedRows)
+		if err != nil || unique {
+			if err == nil {
+				err = m.st.adoptDir(scratch)
+				m.stats.bytes += dirBytes(scratch)
+			}
+			return err
+		}
 	}
 	all := hashRanges(1)[0]
-	ix, err := m.index(all)
+	ix, err := m.index(all, loadedRows)
 	if err != nil {
 		return err
 	}
@@ -161,13 +174,7 @@ func (m *merger) run(scratch string) error {
 			keep = append(keep, f)
 		}
 	}
-	smallLoaded := 0
-	for _, f := range m.loaded {
-		if f.rows < compactRows {
-			smallLoaded++
-		}
-	}
-	compact := len(small)+smallLoaded > maxSmallFiles
+	compact := len(small)+m.smallFiles(m.loaded) > maxSmallFiles
 	if compact {
 		rewrite = append(rewrite, small...)
 	} else {
@@ -203,12 +210,51 @@ func (m *merger) run(scratch string) error {
 	return m.finishOut()
 }
 
+// smallFiles counts the files under a row group's rows.
+func (m *merger) smallFiles(files []*mergeFile) int {
+	n := 0
+	for _, f := range files {
+		if f.rows < int64(m.w.sink.opts.RowGroupRows) {
+			n++
+		}
+	}
+	return n
+}
+
+// unique reports whether no key repeats among the load's rows, comparing
+// the first 64 bits of their hashes: a repeat there (two keys sharing them
+// among n has odds n^2/2^65) only sends the partition through the full
+// merge, which tells.
+func (m *merger) unique(rows int64) (bool, error) {
+	firsts := make([]uint64, 0, rows)
+	for _, f := range m.loaded {
+		err := m.eachRowGroup(f, func(_ *parquetgo.File, _ parquetgo.RowGroup, k *rowKeys) error {
+			for _, h := range k.hash {
+				firsts = append(firsts, h[0])
+			}
+			return nil
+		})
+		if err != nil {
+			return false, fmt.Errorf("read back the keys of the load: %w", err)
+		}
+	}
+	slices.Sort(firsts)
+	for i := 1; i < len(firsts); i++ {
+		if firsts[i] == firsts[i-1] {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
 // inPasses merges a partition whose load brings more keys than
 // MaxMergeKeys: every file is rewritten, a hash range at a time, each row
 // in the pass of its key's range.
-func (m *merger) inPasses(passes int) error {
+func (m *merger) inPasses(passes int, loadedRows int64) error {
 	for _, r := range hashRanges(passes) {
-		ix, err := m.index(r)
+		// A range holds about its share of the rows; a few more than that
+		// grow the slice once.
+		ix, err := m.index(r, loadedRows/int64(passes)*9/8)
 		if err != nil {
 			return err
 		}
@@ -286,8 +332,10 @@ func (m *merger) eachRowGroup(f *mergeFile, fn func(pf *parquetgo.File, rg parqu
 
 // index reads the keys of the load's rows in range r, in the order they
 // were written.
-func (m *merger) index(r hashRange) (*keyIndex, error) {
-	ix := &keyIndex{}
+func (m *merger) index(r hashRange, rows int64) (*keyIndex, error) {
+	// Sized once: growing by doubling would hold up to three times the
+	// index for a moment.
+	ix := &keyIndex{entries: make([]keyEntry, 0, rows)}
 	for _, f := range m.loaded {
 		err := m.eachRowGroup(f, func(_ *parquetgo.File, _ parquetgo.RowGroup, k *rowKeys) error {
 			for i, h := range k.hash {

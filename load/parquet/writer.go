@@ -315,11 +315,26 @@ func (w *Writer) wrote(df *partFile, n int) error {
 }
 
 // bound keeps what the open files hold within MaxBufferedBytes, df being
-// the file just written. Other files are finished first, farthest
-// partition first (victim); then df ends its row group, for a partition
-// bigger than the bound on its own.
+// the file just written. Days: other files are finished first, farthest
+// day first (victim), the days a load in time order has moved past; then
+// df ends its row group, for a day bigger than the bound on its own. A
+// merge table's months take rows all along a load (a day's sessions were
+// created over several months): finishing one would only start another
+// file of it, so the file holding the most ends its row group instead.
 func (w *Writer) bound(df *partFile) error {
 	for w.buffered > w.sink.opts.MaxBufferedBytes {
+		if w.layout.monthly {
+			big := df
+			for _, f := range w.open {
+				if f.buffered > big.buffered {
+					big = f
+				}
+			}
+			if err := w.endRowGroup(big); err != nil {
+				return err
+			}
+			continue
+		}
 		v := w.victim(df.part, df)
 		if v == nil {
 			return w.endRowGroup(df)
