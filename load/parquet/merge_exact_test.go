@@ -354,6 +354,19 @@ func TestMergeCompactsSmallFiles(t *testing.T) {
 	assert.Len(t, sessionState(t, dir), 90)
 }
 
+// preparedLoad is a load of sessions prepared to swap, its table's lock held.
+func preparedLoad(t *testing.T, s *Sink, w window.Window, run string, rows []row) *Writer {
+	t.Helper()
+	ctx := context.Background()
+	wr, err := s.Begin(ctx, sessions, w, "uf.sessions", run)
+	require.NoError(t, err)
+	rec := record(t, sessions, rows)
+	defer rec.Release()
+	require.NoError(t, wr.Write(ctx, rec))
+	require.NoError(t, wr.(*Writer).Prepare(ctx))
+	return wr.(*Writer)
+}
+
 // A crash between the two renames of a partition's swap (the trash path)
 // leaves the old partition in the trash: New puts it back and the table is
 // as before the load, one row a key; the load run again is exact.
@@ -366,18 +379,12 @@ func TestMergeRecoversFromACrashMidSwap(t *testing.T) {
 	loadAs(t, s, sessions, days("2026-11-02", "2026-11-02"), "r1", old)
 	before := sessionState(t, dir)
 
-	ctx := context.Background()
 	next := []row{session{"a", at("2026-11-01", 0), at("2026-11-09", 0), 1}.row("r2", day("2026-11-10"))}
-	wr, err := s.Begin(ctx, sessions, days("2026-11-09", "2026-11-09"), "uf.sessions", "r2")
-	require.NoError(t, err)
-	rec := record(t, sessions, next)
-	require.NoError(t, wr.Write(ctx, rec))
-	rec.Release()
-	require.NoError(t, wr.(*Writer).Prepare(ctx))
-	st := wr.(*Writer).stages[0].(*localStage)
+	wr := preparedLoad(t, s, days("2026-11-09", "2026-11-09"), "r2", next)
+	st := wr.stages[0].(*localStage)
 	require.NoError(t, os.MkdirAll(filepath.Dir(st.trash), 0o755))
 	require.NoError(t, os.Rename(st.live, st.trash), "the first rename of the fallback swap; then the process dies")
-	wr.(*Writer).unlock()
+	wr.unlock()
 	require.NoError(t, s.Close())
 
 	s = newSink(t, dir, Options{})
@@ -400,20 +407,14 @@ func TestMergeCrashBetweenPartitionsLeavesOneRowAKey(t *testing.T) {
 		session{"oct", oct, at("2026-11-02", 0), 0}.row("r1", day("2026-11-03")),
 		session{"nov", nov, at("2026-11-02", 1), 0}.row("r1", day("2026-11-03")),
 	})
-	ctx := context.Background()
 	next := []row{
 		session{"oct", oct, at("2026-11-09", 0), 1}.row("r2", day("2026-11-10")),
 		session{"nov", nov, at("2026-11-09", 1), 1}.row("r2", day("2026-11-10")),
 	}
-	wr, err := s.Begin(ctx, sessions, days("2026-11-09", "2026-11-09"), "uf.sessions", "r2")
-	require.NoError(t, err)
-	rec := record(t, sessions, next)
-	require.NoError(t, wr.Write(ctx, rec))
-	rec.Release()
-	require.NoError(t, wr.(*Writer).Prepare(ctx))
-	require.Len(t, wr.(*Writer).stages, 2)
-	require.NoError(t, wr.(*Writer).stages[0].swap(), "October is swapped in; then the process dies")
-	wr.(*Writer).unlock()
+	wr := preparedLoad(t, s, days("2026-11-09", "2026-11-09"), "r2", next)
+	require.Len(t, wr.stages, 2)
+	require.NoError(t, wr.stages[0].swap(), "October is swapped in; then the process dies")
+	wr.unlock()
 	require.NoError(t, s.Close())
 
 	s = newSink(t, dir, Options{})
