@@ -1,6 +1,9 @@
 // Package engine runs any declared stream over a window: the extractor hands
 // rows to the transform, which builds bounded Arrow batches for the sink.
-// Sources only declare streams and fetch pages; everything else lives here.
+// A source declares its streams and extracts their rows: fetching, paging
+// and decoding are its own, as is any memory its rows point into (Hold).
+// The engine owns the rest: windows and chunks, the batches, rejects, the
+// commit of each window and the walk shared by a backfill's chunks.
 package engine
 
 import (
@@ -102,7 +105,7 @@ type Row struct {
 	Where string
 	// Hold, when set, is the memory Fields point into (Hold says why): the
 	// emitter retains it until the row is built.
-	Hold *Hold
+	Hold Hold
 }
 
 // Emitter receives an extractor's output. It is safe for concurrent use by

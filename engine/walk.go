@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"sort"
@@ -119,7 +118,7 @@ func (w *walk) open(ctx context.Context, c *walkChunk) error {
 	if w.r.opts.OnStart != nil {
 		w.r.opts.OnStart(c.live)
 	}
-	em, err := w.r.begin(ctx, w.s, c.eff, c.live, w.r.opts.Logger.With("source", w.s.Source, "stream", w.s.Name, "window", c.eff.String()))
+	em, err := w.r.begin(ctx, w.s, c.eff, c.live, w.chunkLog(c))
 	if err != nil {
 		return err
 	}
@@ -157,32 +156,14 @@ func (w *walk) commit(ctx context.Context, c *walkChunk) error {
 		w.route = nil
 	}
 	res := w.result(c)
-	committed, err := c.em.commit(ctx)
-	res.Tables, res.Rows, res.Rejects = c.em.results()
-	res.Notices = append(res.Notices, c.em.noticeList()...)
-	if err != nil {
-		c.em.abort()
-		res.Status = StatusFailed
-		res.Err, res.Fix = failure(w.s, where(w.s, c.eff), err, c.eff)
-		if ctx.Err() != nil {
-			res.Err, res.Fix = w.interrupted(ctx, c, committed, err), ""
-		}
-	}
+	err := endWindow(ctx, w.s, c.eff, &w.span, c.em, nil, &res, w.chunkLog(c))
 	c.em.release()
 	w.report(c, res)
 	return err
 }
 
-func (w *walk) interrupted(ctx context.Context, c *walkChunk, committed []string, err error) error {
-	if ctx.Err() == nil {
-		return err
-	}
-	what := "nothing of this window was committed"
-	if len(committed) > 0 {
-		what = fmt.Sprintf("tables %v of this window were committed, the others were not (%v): rerun the window", committed, err)
-	}
-	return fmt.Errorf("%s %s window %s: interrupted, %s: %w", w.s.Source, w.s.Name, c.eff, what, ctx.Err())
-}
+// chunkLog is the logger of chunk c, as Run's is of its window.
+func (w *walk) chunkLog(c *walkChunk) *slog.Logger { return w.log.With("window", c.eff.String()) }
 
 // result starts a chunk's result, taking the walk's requests since the
 // previous chunk's (the pages above a chunk were read to reach it).
@@ -211,12 +192,6 @@ func (w *walk) report(c *walkChunk, res Result) {
 		c.live.HTTP.Retries.Store(res.Retries)
 		c.live.HTTP.Bytes.Store(res.Bytes)
 	}
-	log := w.log.With("window", c.eff.String())
-	if res.Err != nil {
-		log.Error("stream failed", "err", res.Err)
-	} else if res.Status == StatusOK {
-		log.Info("stream done", "rows", res.Rows, "rejects", res.Rejects, "pages", res.Pages, "retries", res.Retries)
-	}
 	if c.live != nil && w.r.opts.OnDone != nil {
 		w.r.opts.OnDone(c.live, res)
 	}
@@ -244,26 +219,12 @@ func (w *walk) finish(ctx context.Context, err error) {
 			return
 		}
 	}
-	var skip *SkipError
 	for ; w.next < len(w.chunks); w.next++ {
 		c := w.chunks[w.next]
 		res := w.result(c)
+		_ = endWindow(ctx, w.s, c.eff, &w.span, c.em, err, &res, w.chunkLog(c))
 		if c.em != nil {
-			res.Tables, res.Rows, res.Rejects = c.em.results()
-			c.em.abort()
 			c.em.release()
-		}
-		switch {
-		case errors.As(err, &skip):
-			res.Status = StatusSkipped
-			res.Notices = append(res.Notices, fmt.Sprintf("%s %s: %s; what was loaded before is kept", w.s.Source, w.s.Name, skip.Reason))
-		default:
-			res.Status = StatusFailed
-			res.Err, res.Fix = failure(w.s, fmt.Sprintf("%s (one walk over %s)", where(w.s, c.eff), w.span), err, w.span, c.eff)
-			if ctx.Err() != nil {
-				res.Fix = ""
-				res.Err = fmt.Errorf("%s %s window %s: interrupted, nothing of this window was committed: %w", w.s.Source, w.s.Name, c.eff, ctx.Err())
-			}
 		}
 		w.report(c, res)
 	}

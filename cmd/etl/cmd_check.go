@@ -9,14 +9,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/adoptionlabs/etl/extract"
-	"github.com/adoptionlabs/etl/extract/httpclient"
 )
-
-// checker is a source config that can test its undocumented guesses
-// against the live API, like a connector's connection check.
-type checker interface {
-	Check(ctx context.Context, env extract.Env) ([]httpclient.Finding, error)
-}
 
 // checkTimeout bounds the whole check: a few small requests per endpoint.
 const checkTimeout = 2 * time.Minute
@@ -44,7 +37,7 @@ func checkCommand() *cli.Command {
 				// Asked for by name, a source that cannot be checked is an
 				// argument to fix, said before any request: its silence
 				// must not pass for a guess that holds.
-				if _, ok := src.Config.(checker); !ok {
+				if _, ok := src.Config.(extract.Checker); !ok {
 					return usageError("--source %s: no check yet (its guesses are listed in docs/guesses.md)", s)
 				}
 				switch missing := src.Config.Missing(); {
@@ -62,7 +55,7 @@ func checkCommand() *cli.Command {
 				if len(want) > 0 && !want[src.Name] {
 					continue
 				}
-				ch, ok := src.Config.(checker)
+				ch, ok := src.Config.(extract.Checker)
 				switch missing := src.Config.Missing(); {
 				case !src.Enabled:
 					fmt.Fprintf(a.stdout, "%s: disabled\n", src.Name)

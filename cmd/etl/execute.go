@@ -11,6 +11,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/adoptionlabs/etl/engine"
+	"github.com/adoptionlabs/etl/extract"
 	"github.com/adoptionlabs/etl/pipeline"
 	"github.com/adoptionlabs/etl/pipeline/plan"
 	"github.com/adoptionlabs/etl/progress"
@@ -181,10 +182,6 @@ func interruptedLine(spec pipeline.Spec, out []pipeline.Outcome) string {
 	return msg + "; the next `etl run` starts from the saved watermarks"
 }
 
-// sourceCounters is what a source may count beyond pages and rows (token
-// fetches of a token-authenticated API).
-type sourceCounters interface{ Counters() map[string]int64 }
-
 func (a *app) printSourceCounters(sel *pipeline.Selection) {
 	seen := map[string]bool{}
 	for _, st := range sel.Streams {
@@ -193,7 +190,7 @@ func (a *app) printSourceCounters(sel *pipeline.Selection) {
 			continue
 		}
 		seen[src.Name] = true
-		c, ok := src.Config.(sourceCounters)
+		c, ok := src.Config.(extract.Counters)
 		if !ok {
 			continue
 		}

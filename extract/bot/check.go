@@ -14,9 +14,11 @@ import (
 	"github.com/adoptionlabs/etl/window"
 )
 
+var _ extract.Checker = (*Config)(nil)
+
 // Check tests the guessed paths, auth scheme and paging keys against the
 // live API (etl check): one token call and one small users page.
-func (c *Config) Check(ctx context.Context, env extract.Env) ([]httpclient.Finding, error) {
+func (c *Config) Check(ctx context.Context, env extract.Env) ([]extract.Finding, error) {
 	if err := c.Validate(); err != nil {
 		return nil, fmt.Errorf("bot: %w", err)
 	}
@@ -25,7 +27,7 @@ func (c *Config) Check(ctx context.Context, env extract.Env) ([]httpclient.Findi
 		return nil, err
 	}
 	base := strings.TrimSuffix(c.BaseURL, "/")
-	f := httpclient.Finding{Endpoint: "users", URL: base + c.Paths.Users}
+	f := extract.Finding{Endpoint: "users", URL: base + c.Paths.Users}
 	end := window.Floor(a.now())
 	ch := c.Channels[0]
 	body := map[string]any{"channelIds": []int{ch}, "startDate": isoUTC(end.AddDate(0, 0, -7)), "endDate": isoUTC(end)}
@@ -34,10 +36,10 @@ func (c *Config) Check(ctx context.Context, env extract.Env) ([]httpclient.Findi
 	switch {
 	case err != nil && httpclient.IsStatus(err, http.StatusNotFound):
 		f.Wrong = append(f.Wrong, "request failed: "+err.Error()+": wrong path? check paths.token and paths.users")
-		return []httpclient.Finding{f}, nil
+		return []extract.Finding{f}, nil
 	case err != nil:
 		f.Wrong = append(f.Wrong, "request failed: "+err.Error())
-		return []httpclient.Finding{f}, nil
+		return []extract.Finding{f}, nil
 	}
 	f.Held = append(f.Held, fmt.Sprintf("token call (%s) and users reachable, %q scheme accepted", c.Paths.Token, c.AuthScheme))
 	keys := httpclient.Keys(raw)
@@ -49,5 +51,5 @@ func (c *Config) Check(ctx context.Context, env extract.Env) ([]httpclient.Findi
 	if f.OK() {
 		f.Held = append(f.Held, "response keys: users, hasNextPage found")
 	}
-	return []httpclient.Finding{f}, nil
+	return []extract.Finding{f}, nil
 }

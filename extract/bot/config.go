@@ -12,6 +12,10 @@ import (
 	"github.com/adoptionlabs/etl/extract/httpclient"
 )
 
+// SourceName is the name under sources: in pipelines.yaml and the prefix of
+// every stream id.
+const SourceName = "bot"
+
 // DefaultChannelNames are the channel codes of the reference.
 var DefaultChannelNames = map[int]string{
 	1010: "webchat", 1011: "workflow", 1012: "googleBusinessMessages", 1013: "general",
@@ -178,6 +182,8 @@ func (c *Config) Secrets() []string {
 	}
 	return []string{c.AppSecret}
 }
+
+var _ extract.Counters = (*Config)(nil)
 
 // Counters reports what the source did beyond requests and rows, for the run
 // summary: token_fetches is the number of tokens obtained by the last Open

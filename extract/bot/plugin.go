@@ -13,7 +13,7 @@ import (
 
 func init() {
 	extract.Register(extract.Plugin{
-		Name:      "bot",
+		Name:      SourceName,
 		Doc:       "Bot platform Open API: users, transcript messages, user custom fields, monthly usage.",
 		NewConfig: func() extract.Config { return NewConfig() },
 		Sandbox:   sandbox,

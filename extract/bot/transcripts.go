@@ -22,7 +22,7 @@ const transcriptsMonths = 3
 
 func (a *api) transcriptsStream() *engine.Stream {
 	return &engine.Stream{
-		Source: "bot",
+		Source: SourceName,
 		Name:   StreamTranscripts,
 		Doc: "Transcript messages and custom fields of every user active in the window " +
 			"(POST /users per channel, then POST /transcripts per user, user_concurrency at a time).",
@@ -121,7 +121,7 @@ func (a *api) userTranscripts(ctx context.Context, u botUser, w window.Window, o
 	// paginationDetails' pages and total are shown but not described: a
 	// page count or total covering one page must not end the walk, so a
 	// full page is always followed by one more request.
-	_, err := httpclient.WalkPages(ctx, httpclient.PageNumbers{Size: a.cfg.TranscriptsLimit, MaxPages: maxPages,
+	_, err := httpclient.WalkPageNumbers(ctx, httpclient.PageNumbers{Size: a.cfg.TranscriptsLimit, MaxPages: maxPages,
 		TotalName: fmt.Sprintf("bot transcripts: user %s channel %d window %s: paginationDetails.total", u.ID, u.Channel, w),
 		Notice:    tally.Notice},
 		func(ctx context.Context, page int) (httpclient.PageInfo, error) {

@@ -16,7 +16,7 @@ import (
 
 func (a *api) usageStream() *engine.Stream {
 	return &engine.Stream{
-		Source:      "bot",
+		Source:      SourceName,
 		Name:        StreamUsage,
 		Doc:         "Monthly totals per configured channel (GET /usage per month and channel); windows widen to whole months.",
 		Tables:      []*schemas.Table{UsageTable},

@@ -45,7 +45,7 @@ func (a *api) listUsers(ctx context.Context, channel int, w window.Window, notic
 	// hasNextPage, a full page or a total not yet read reads on until an
 	// empty or short page, and the longer reading wins.
 	var pageErr error // from a request or fn: returned as is
-	_, err := httpclient.WalkPages(ctx, httpclient.PageNumbers{Size: a.cfg.UsersLimit, MaxPages: maxPages,
+	_, err := httpclient.WalkPageNumbers(ctx, httpclient.PageNumbers{Size: a.cfg.UsersLimit, MaxPages: maxPages,
 		TotalName: fmt.Sprintf("bot users: channel %d window %s: total", channel, w), Notice: notice},
 		func(ctx context.Context, page int) (httpclient.PageInfo, error) {
 			q := url.Values{"page": {strconv.Itoa(page)}, "limit": {strconv.Itoa(a.cfg.UsersLimit)}}
@@ -78,7 +78,7 @@ func (a *api) listUsers(ctx context.Context, channel int, w window.Window, notic
 
 func (a *api) usersStream() *engine.Stream {
 	return &engine.Stream{
-		Source:      "bot",
+		Source:      SourceName,
 		Name:        StreamUsers,
 		Doc:         "Users of each configured channel active in the window (POST /users, one call per channel).",
 		Tables:      []*schemas.Table{UsersTable},

@@ -115,7 +115,7 @@ func (c *Client) JSON(ctx context.Context, req Request, out any) error {
 			return err
 		}
 		var lend func(int) []byte
-		if b, ok := out.(BodyBufferer); ok {
+		if b, ok := out.(BodyDecoder); ok {
 			lend = b.BodyBuffer
 		}
 		data, err := readBody(body, resp.ContentLength, int64(c.cfg.MaxBody)+1, lend)

@@ -9,23 +9,21 @@ import (
 	gojson "github.com/goccy/go-json"
 )
 
-// BodyDecoder is a response type that decodes its own body, for the pages
-// that move most rows: it can decode in one pass into what it needs and
-// let its strings share one copy of the body, where decodeJSON gives each
-// string its own (a reflection walk and an allocation per value). It must
-// leave itself as it was, or return an error a caller can act on: a
-// *json.SyntaxError for a malformed body makes the request retried.
-type BodyDecoder interface {
-	DecodeJSONBody(data []byte) error
-}
-
-// BodyBufferer is a BodyDecoder that lends the buffer its body is read
-// into, so that it can reuse the memory once nothing points into it.
+// BodyDecoder is a response type that reads its body itself, for the pages
+// that move most rows. JSON reads the body into the buffer BodyBuffer
+// lends, so that the type can reuse the memory once nothing points into
+// it, and hands it to DecodeJSONBody, which can decode in one pass into
+// what it needs and let its strings share the body, where decodeJSON gives
+// each string its own (a reflection walk and an allocation per value).
+//
 // BodyBuffer is asked for n bytes (the Content-Length and one more) before
 // each attempt's read; a body without a length is read as usual.
-type BodyBufferer interface {
-	BodyDecoder
+// DecodeJSONBody must leave the value as it was, or return an error a
+// caller can act on: a *json.SyntaxError for a malformed body makes the
+// request retried.
+type BodyDecoder interface {
 	BodyBuffer(n int) []byte
+	DecodeJSONBody(data []byte) error
 }
 
 // decodeJSON is json.Unmarshal at several times its speed: a JSON page is

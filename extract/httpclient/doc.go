@@ -8,4 +8,11 @@
 // file when large). Everything retryable is retried inside the call; what
 // comes back is either success or a final error (*StatusError for an HTTP
 // status, *RequestError otherwise) whose text is safe to log.
+//
+// Lists are walked by a paginator named for how it pages, one file each:
+// WalkPageNumbers (page=1,2,…), WalkBodyCursor (a cursor in the body sent
+// back as a parameter) and WalkNextLink (the path of the next page). They
+// exist because the vendors' documents rarely say how a list ends: where
+// they are silent, a guessed end condition that is wrong must stop the walk
+// loudly (or read on), never end it early with fewer rows.
 package httpclient

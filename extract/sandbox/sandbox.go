@@ -1,6 +1,8 @@
-// Package sandbox holds what every fake vendor API shares: fault injection
-// (5xx, 429, stalls, truncated bodies) and starting a fake on loopback for
-// tests and `etl demo`.
+// Package sandbox holds what every fake vendor API shares: the scaffold
+// around its handler (API: fault injection of 5xx, 429, stalls and
+// truncated bodies, and the count and log of requests), its data's anchor
+// and clock, and starting a fake on loopback for tests and `etl demo`. A
+// fake keeps only what its vendor does its own way: auth, routes, errors.
 package sandbox
 
 import (

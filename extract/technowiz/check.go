@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/adoptionlabs/etl/extract"
-	"github.com/adoptionlabs/etl/extract/httpclient"
 	"github.com/adoptionlabs/etl/window"
 )
 
@@ -19,10 +18,12 @@ import (
 // see whether page_size_param is obeyed.
 const checkPageSize = 2
 
+var _ extract.Checker = (*Config)(nil)
+
 // Check tests the guessed paths, response shapes and page-size parameter
 // against the live API (etl check): one users request for the first
 // filter, one conversation page of its first user.
-func (c *Config) Check(ctx context.Context, env extract.Env) ([]httpclient.Finding, error) {
+func (c *Config) Check(ctx context.Context, env extract.Env) ([]extract.Finding, error) {
 	if err := c.Validate(); err != nil {
 		return nil, fmt.Errorf("technowiz: %w", err)
 	}
@@ -30,11 +31,11 @@ func (c *Config) Check(ctx context.Context, env extract.Env) ([]httpclient.Findi
 	if err != nil {
 		return nil, err
 	}
-	users := httpclient.Finding{Endpoint: "users", URL: strings.TrimSuffix(c.BaseURL, "/") + c.Paths.Users}
+	users := extract.Finding{Endpoint: "users", URL: strings.TrimSuffix(c.BaseURL, "/") + c.Paths.Users}
 	filters := c.filters()
 	if len(filters) == 0 {
 		users.Unknown = append(users.Unknown, "no user_filters: nothing to ask for")
-		return []httpclient.Finding{users}, nil
+		return []extract.Finding{users}, nil
 	}
 	var resp struct {
 		ResponseObject json.RawMessage `json:"responseObject"`
@@ -42,31 +43,31 @@ func (c *Config) Check(ctx context.Context, env extract.Env) ([]httpclient.Findi
 	f := filters[0]
 	if err := a.get(ctx, c.Paths.Users, url.Values{"attribute_name": {f.AttributeName}, "attribute_value": {f.AttributeValue}}, &resp); err != nil {
 		users.Wrong = append(users.Wrong, "request failed: "+err.Error()+": wrong path? check paths.users")
-		return []httpclient.Finding{users}, nil
+		return []extract.Finding{users}, nil
 	}
 	users.Held = append(users.Held, "reachable, auth key accepted (Authorization: Basic)")
 	var list []map[string]any
 	if json.Unmarshal(resp.ResponseObject, &list) != nil {
 		users.Wrong = append(users.Wrong, fmt.Sprintf("responseObject is not a list of users (got %.80s): check paths.users", resp.ResponseObject))
-		return []httpclient.Finding{users}, nil
+		return []extract.Finding{users}, nil
 	}
 	users.Held = append(users.Held, "response keys: responseObject list found")
-	conv := httpclient.Finding{Endpoint: "conversation", URL: strings.TrimSuffix(c.BaseURL, "/") + c.Paths.Conversation}
+	conv := extract.Finding{Endpoint: "conversation", URL: strings.TrimSuffix(c.BaseURL, "/") + c.Paths.Conversation}
 	if len(list) == 0 {
 		users.Unknown = append(users.Unknown, fmt.Sprintf("filter %s matched no users: userId not seen", f))
 		conv.Unknown = append(conv.Unknown, "no user to ask for")
-		return []httpclient.Finding{users, conv}, nil
+		return []extract.Finding{users, conv}, nil
 	}
 	id := idString(list[0]["userId"])
 	if id == "" {
 		users.Wrong = append(users.Wrong, fmt.Sprintf("user items have no userId (keys: %s)", strings.Join(sortedKeys(list[0]), ", ")))
-		return []httpclient.Finding{users}, nil
+		return []extract.Finding{users}, nil
 	}
 	users.Held = append(users.Held, "item keys: userId found")
-	return []httpclient.Finding{users, a.checkConversation(ctx, id, env, conv)}, nil
+	return []extract.Finding{users, a.checkConversation(ctx, id, env, conv)}, nil
 }
 
-func (a *api) checkConversation(ctx context.Context, id string, env extract.Env, f httpclient.Finding) httpclient.Finding {
+func (a *api) checkConversation(ctx context.Context, id string, env extract.Env, f extract.Finding) extract.Finding {
 	end := window.Floor(env.Clock())
 	start := end.AddDate(0, 0, -30)
 	q := url.Values{"start_date": {strconv.FormatInt(start.UnixMilli(), 10)}, "end_date": {strconv.FormatInt(end.UnixMilli(), 10)},

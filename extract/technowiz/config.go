@@ -11,6 +11,10 @@ import (
 	"github.com/adoptionlabs/etl/extract/httpclient"
 )
 
+// SourceName is the name under sources: in pipelines.yaml and the prefix of
+// every stream id.
+const SourceName = "technowiz"
+
 // UserFilter is one attribute filter of the users API. Technowiz cannot list
 // all users: the users extracted are those matching any filter.
 type UserFilter struct {

@@ -23,7 +23,7 @@ const maxPages = 100000
 
 func (a *api) messagesStream() *engine.Stream {
 	return &engine.Stream{
-		Source: "technowiz",
+		Source: SourceName,
 		Name:   StreamMessages,
 		Doc: "Conversation messages in the window of every user the filters match " +
 			"(GET /users/{userId}/conversation, paged, user_concurrency users at a time).",
@@ -74,7 +74,7 @@ func (a *api) userMessages(ctx context.Context, u *twUser, w window.Window, out 
 	// total_records is not described by the reference: it may count the
 	// whole conversation or the page. It never ends the walk alone; a short
 	// or empty page does, and a disagreement is a notice.
-	_, err := httpclient.WalkPages(ctx, httpclient.PageNumbers{Size: a.cfg.PageSize, MaxPages: maxPages,
+	_, err := httpclient.WalkPageNumbers(ctx, httpclient.PageNumbers{Size: a.cfg.PageSize, MaxPages: maxPages,
 		TotalName: "technowiz messages: user " + u.ID + " window " + w.String() + ": total_records",
 		Notice:    tally.Notice,
 		// Asked only after a full page that completed total_records: a 1004,

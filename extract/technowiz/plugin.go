@@ -13,7 +13,7 @@ import (
 
 func init() {
 	extract.Register(extract.Plugin{
-		Name:      "technowiz",
+		Name:      SourceName,
 		Doc:       "Technowiz API: users matched by attribute filters, their conversation messages.",
 		NewConfig: func() extract.Config { return NewConfig() },
 		Sandbox:   sandbox,

@@ -84,7 +84,7 @@ func idString(v any) string {
 
 func (a *api) usersStream() *engine.Stream {
 	return &engine.Stream{
-		Source: "technowiz",
+		Source: SourceName,
 		Name:   StreamUsers,
 		Doc:    "Users matched by the configured attribute filters (GET /users per filter), merged; a full snapshot.",
 		Tables: []*schemas.Table{UsersTable},

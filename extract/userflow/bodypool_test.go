@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/adoptionlabs/etl/engine"
+	"github.com/adoptionlabs/etl/extract/userflow/internal/sessionpage"
 	"github.com/adoptionlabs/etl/load/loadtest"
 	"github.com/adoptionlabs/etl/window"
 )
@@ -20,7 +21,7 @@ import (
 // extractor emitted. Small batches and pages make many blocks and bodies
 // in flight at once.
 func TestPageBodiesAreReusedOnlyOnceTheirRowsAreBuilt(t *testing.T) {
-	require.True(t, pageBodies.poison, "tests poison reused bodies")
+	require.True(t, sessionpage.Poisoned(), "tests poison reused bodies")
 	start := window.Floor(testNow).AddDate(0, 0, -20)
 	w := window.New(start, window.Floor(testNow).AddDate(0, 0, 1))
 
@@ -33,12 +34,12 @@ func TestPageBodiesAreReusedOnlyOnceTheirRowsAreBuilt(t *testing.T) {
 		t.Run(fmt.Sprintf("batches of %d rows", rows), func(t *testing.T) {
 			e := newEnv(t, 0.5, nil)
 			e.cfg.PageSize = 25
-			reused := pageBodies.reused.Load()
+			reused := sessionpage.Reused()
 			sink := loadtest.NewSink()
 			r := engine.NewRunner(engine.Options{Sink: sink, RunID: "r1", BatchRows: rows, Now: func() time.Time { return testNow }})
 			res := r.Run(context.Background(), e.stream(t, "content_sessions"), w)
 			require.NoError(t, res.Err)
-			assert.Greater(t, pageBodies.reused.Load(), reused, "bodies were reused")
+			assert.Greater(t, sessionpage.Reused(), reused, "bodies were reused")
 
 			for _, table := range []string{SessionsTable.Name, AnswersTable.Name} {
 				var emitted, loaded []string

@@ -14,6 +14,7 @@ import (
 
 	"github.com/adoptionlabs/etl/extract"
 	"github.com/adoptionlabs/etl/extract/httpclient"
+	"github.com/adoptionlabs/etl/extract/userflow/internal/sessionpage"
 	"github.com/adoptionlabs/etl/transform"
 )
 
@@ -21,10 +22,12 @@ import (
 // enough that one of them is likely a flow session with answers.
 const checkSessions = 5
 
+var _ extract.Checker = (*Config)(nil)
+
 // Check tests what the reference leaves open, and what the streams rely
 // on, against the live API (etl check): at most two small requests per
 // endpoint, through the client and rate limit the streams use.
-func (c *Config) Check(ctx context.Context, env extract.Env) ([]httpclient.Finding, error) {
+func (c *Config) Check(ctx context.Context, env extract.Env) ([]extract.Finding, error) {
 	if err := c.Validate(); err != nil {
 		return nil, fmt.Errorf("userflow: %w", err)
 	}
@@ -33,7 +36,7 @@ func (c *Config) Check(ctx context.Context, env extract.Env) ([]httpclient.Findi
 		return nil, err
 	}
 	content, contentID, isFlow := s.checkContent(ctx)
-	return []httpclient.Finding{
+	return []extract.Finding{
 		s.checkSessions(ctx),
 		content,
 		s.checkVersions(ctx, contentID, isFlow),
@@ -44,15 +47,15 @@ func (c *Config) Check(ctx context.Context, env extract.Env) ([]httpclient.Findi
 	}, nil
 }
 
-func (s *source) finding(endpoint, path string) httpclient.Finding {
-	return httpclient.Finding{Endpoint: endpoint, URL: strings.TrimSuffix(s.client.BaseURL(), "/") + path}
+func (s *source) finding(endpoint, path string) extract.Finding {
+	return extract.Finding{Endpoint: endpoint, URL: strings.TrimSuffix(s.client.BaseURL(), "/") + path}
 }
 
 // page asks for one page of an endpoint's list (path may carry its query,
 // as next_page_url does) and checks that it is a list object; what it
 // learns goes into f. It is nil when the request failed or the answer is
 // not a list.
-func (s *source) page(ctx context.Context, f *httpclient.Finding, endpoint, path string, q url.Values) *checkedList {
+func (s *source) page(ctx context.Context, f *extract.Finding, endpoint, path string, q url.Values) *checkedList {
 	var raw json.RawMessage
 	if err := s.client.JSON(ctx, httpclient.Request{Path: path, Query: q}, &raw); err != nil {
 		s.explain(f, endpoint, err)
@@ -83,7 +86,7 @@ func (s *source) page(ctx context.Context, f *httpclient.Finding, endpoint, path
 		f.Held = append(f.Held, found)
 	}
 	for _, item := range l.Data {
-		id, _ := lastItem(item)
+		id, _ := sessionpage.Position(item)
 		l.ids = append(l.ids, id)
 	}
 	return &l
@@ -98,7 +101,7 @@ type checkedList struct {
 // explain says what a failed request means, what to change first. Groups
 // missing from the plan (403 or 404 on groups) is what the groups stream
 // skips with a notice: not a wrong guess.
-func (s *source) explain(f *httpclient.Finding, endpoint string, err error) {
+func (s *source) explain(f *extract.Finding, endpoint string, err error) {
 	var se *httpclient.StatusError
 	if !errors.As(err, &se) {
 		f.Wrong = append(f.Wrong, "request failed: "+err.Error())
@@ -149,7 +152,7 @@ func otherPaging(paging string) string {
 // page of a request with parameters q: next_page_url must be usable
 // (nextPageProblem) unless paging is starting_after. It returns the next
 // page's path and query, or "" when there is none to ask for.
-func (s *source) paging(f *httpclient.Finding, path string, q url.Values, l *checkedList) string {
+func (s *source) paging(f *extract.Finding, path string, q url.Values, l *checkedList) string {
 	if !l.HasMore {
 		if l.NextPageURL != "" {
 			f.Held = append(f.Held, "paging: next_page_url found")
@@ -189,7 +192,7 @@ func (s *source) paging(f *httpclient.Finding, path string, q url.Values, l *che
 }
 
 // checkSnapshot reads one item of a list the snapshot streams walk whole.
-func (s *source) checkSnapshot(ctx context.Context, endpoint, path string) httpclient.Finding {
+func (s *source) checkSnapshot(ctx context.Context, endpoint, path string) extract.Finding {
 	f := s.finding(endpoint, path)
 	q := url.Values{"limit": {"1"}}
 	if l := s.page(ctx, &f, endpoint, path, q); l != nil {
@@ -200,7 +203,7 @@ func (s *source) checkSnapshot(ctx context.Context, endpoint, path string) httpc
 
 // checkContent finds a content object whose versions checkVersions asks
 // for: a flow if there is one (only flows have questions).
-func (s *source) checkContent(ctx context.Context) (f httpclient.Finding, id string, isFlow bool) {
+func (s *source) checkContent(ctx context.Context) (f extract.Finding, id string, isFlow bool) {
 	path := s.cfg.Paths.Content
 	f = s.finding("content", path)
 	for _, q := range []url.Values{{"type": {"flow"}, "limit": {"1"}}, {"limit": {"1"}}} {
@@ -219,7 +222,7 @@ func (s *source) checkContent(ctx context.Context) (f httpclient.Finding, id str
 
 // checkVersions asks for one version of the content object id with its
 // questions and tasks expanded, in expand_form.
-func (s *source) checkVersions(ctx context.Context, id string, isFlow bool) httpclient.Finding {
+func (s *source) checkVersions(ctx context.Context, id string, isFlow bool) extract.Finding {
 	const endpoint = "content_versions"
 	path := s.cfg.Paths.ContentVersions
 	f := s.finding(endpoint, path)
@@ -264,7 +267,7 @@ func (s *source) checkVersions(ctx context.Context, id string, isFlow bool) http
 // checkSessions reads the first page of the session walk, small, and the
 // page after it as the walk would ask for it: the answers expanded, the
 // paging marker usable, the cursor and the order honoured.
-func (s *source) checkSessions(ctx context.Context) httpclient.Finding {
+func (s *source) checkSessions(ctx context.Context) extract.Finding {
 	const endpoint = "content_sessions"
 	path := s.cfg.Paths.ContentSessions
 	f := s.finding(endpoint, path)
@@ -337,10 +340,10 @@ func (s *source) checkSessions(ctx context.Context) httpclient.Finding {
 
 // checkedSessions decodes a page's sessions as the walk does; a session
 // the walk would reject is a wrong guess about the item's shape.
-func checkedSessions(l *checkedList, f *httpclient.Finding) ([]rawSessionItem, bool) {
-	out := make([]rawSessionItem, 0, len(l.Data))
+func checkedSessions(l *checkedList, f *extract.Finding) ([]sessionpage.RawItem, bool) {
+	out := make([]sessionpage.RawItem, 0, len(l.Data))
 	for _, raw := range l.Data {
-		it, err := decodeItem[rawSessionItem](raw)
+		it, err := decodeItem[sessionpage.RawItem](raw)
 		if err == nil && it.ID == "" {
 			err = errors.New("no id")
 		}

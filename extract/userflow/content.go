@@ -84,9 +84,9 @@ func (s *source) extractVersions(ctx context.Context, contentID string, out engi
 	q := url.Values{"content_id": {contentID}}
 	s.expand(q, "questions", "tasks")
 	where := "userflow content: versions of content " + contentID
-	return s.walk(ctx, where, s.cfg.Paths.ContentVersions, q, func(page int, items []json.RawMessage) error {
+	return walkList(ctx, s, where, s.cfg.Paths.ContentVersions, q, (*listPage).items, func(page int, p *listPage) error {
 		at := fmt.Sprintf("versions of content %s page %d", contentID, page)
-		for _, raw := range items {
+		for _, raw := range p.Data {
 			v, err := decodeItem[versionItem](raw)
 			if err != nil || v.ID == "" {
 				if err := out.Reject(ctx, VersionsTable.Name, fmt.Sprintf("not a content version object: %v", err), engine.Row{Raw: string(raw), Where: at}); err != nil {

@@ -1,18 +1,17 @@
 package userflow
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
-	"strings"
 	"time"
-	"unsafe"
 
 	"github.com/adoptionlabs/etl/engine"
-	"github.com/adoptionlabs/etl/extract/httpclient"
+	"github.com/adoptionlabs/etl/extract/userflow/internal/ahead"
+	"github.com/adoptionlabs/etl/extract/userflow/internal/idset"
+	"github.com/adoptionlabs/etl/extract/userflow/internal/sessionpage"
 	"github.com/adoptionlabs/etl/schemas"
 	"github.com/adoptionlabs/etl/transform"
 	"github.com/adoptionlabs/etl/window"
@@ -49,256 +48,6 @@ func (s *source) contentSessionsStream() *engine.Stream {
 	}
 }
 
-// sessionFields are a session's own fields.
-type sessionFields struct {
-	ID                string  `json:"id"`
-	ContentID         string  `json:"content_id"`
-	UserID            string  `json:"user_id"`
-	GroupID           *string `json:"group_id"`
-	VersionID         string  `json:"version_id"`
-	CreatedAt         string  `json:"created_at"`
-	LastActivityAt    string  `json:"last_activity_at"`
-	Completed         bool    `json:"completed"`
-	CompletedAt       *string `json:"completed_at"`
-	Progress          any     `json:"progress"`
-	IsPreview         bool    `json:"is_preview"`
-	LauncherActivated bool    `json:"launcher_activated"`
-}
-
-// sessionItem is a session decoded with its answers, as a whole page of
-// them is in the common case.
-type sessionItem struct {
-	sessionFields
-	Answers []answerItem `json:"answers"`
-}
-
-// rawSessionItem keeps each answer raw, so that on a page that did not
-// decode whole, one odd answer becomes a reject and not its session.
-type rawSessionItem struct {
-	sessionFields
-	Answers []json.RawMessage `json:"answers"`
-}
-
-type answerItem struct {
-	ID           string          `json:"id"`
-	AnswerType   string          `json:"answer_type"`
-	AnswerValue  json.RawMessage `json:"answer_value"`
-	CreatedAt    string          `json:"created_at"`
-	QuestionCVID string          `json:"question_cvid"`
-	QuestionName string          `json:"question_name"`
-}
-
-// sessionsPage is a page of the session list. The walk reads only its
-// cursor fields (httpclient.TopLevel) and asks for the next page at once;
-// the page is decoded afterwards, off the walk (httpclient.DecodeAhead).
-// The whole page is decoded in one pass into typed sessions and answers
-// (items) where it can be: one JSON parse per page and no copy per item,
-// where decoding items one by one parsed every byte twice and copied it
-// three times. A page that does not decode whole (an item of another
-// shape) keeps its items raw in Data, and each is decoded on its own, so
-// the odd one becomes a reject and the rest load.
-type sessionsPage struct {
-	listPage
-	items  []sessionItem
-	body   []byte // until decoded
-	number int    // 1-based, in walk order
-	// fromEnds says the cursor fields were read from the body's ends
-	// (httpclient.ListEnds): decode checks them against the full parse.
-	fromEnds bool
-	// hasMore is has_more as read with the cursor: the walk may clear
-	// HasMore (endsBefore), and check compares this one.
-	hasMore bool
-	// oldest is the last item's last_activity_at, read with the cursor:
-	// the list is newest first, so the walk fetches nothing after a page
-	// that reaches below the window (issue 14: no page is fetched ahead
-	// in vain, whatever is decoding).
-	oldest string
-	// buf is the pooled buffer the body was read into (BodyBuffer); it
-	// goes back to pageBodies once the page's rows are built.
-	buf []byte
-	// arrays hold items, when the page decoder made them; they go back to
-	// pageArrayPool once the page is emitted (the rows' values point into
-	// the body, not into them).
-	arrays *pageArrays
-}
-
-// BodyBuffer implements httpclient.BodyBufferer: the body is read into a
-// recycled buffer (bodyPool says why). A retried request reads into the
-// same one.
-func (p *sessionsPage) BodyBuffer(n int) []byte {
-	if cap(p.buf) < n {
-		p.buf = pageBodies.get(n)
-	}
-	return p.buf[:n]
-}
-
-// hold returns what keeps the page's buffer from reuse while rows point
-// into it (nil when the body was not read into one); the caller releases
-// it once the page is emitted.
-func (p *sessionsPage) hold() *engine.Hold {
-	buf := p.buf
-	if buf == nil {
-		return nil
-	}
-	p.buf = nil
-	return engine.NewHold(func() { pageBodies.put(buf) })
-}
-
-// DecodeJSONBody implements httpclient.BodyDecoder: the cursor fields now,
-// the items later (decode).
-func (p *sessionsPage) DecodeJSONBody(data []byte) error {
-	// The ends of the body hold the cursor fields and the last item; read
-	// from there unless the page is of another shape or has no item.
-	var l listPage
-	top, last, fromEnds := httpclient.ListEnds(data, "data", "object", "has_more", "next_page_url")
-	if fromEnds && last != nil {
-		for key, dst := range map[string]any{"object": &l.Object, "has_more": &l.HasMore, "next_page_url": &l.NextPageURL} {
-			if raw, ok := top[key]; ok && string(raw) != "null" {
-				if err := json.Unmarshal(raw, dst); err != nil {
-					return fmt.Errorf("list field %s: %w", key, err)
-				}
-			}
-		}
-	} else {
-		// Rare (a key with escapes, another array or object at the top),
-		// or small (no item, which no decoding checks later): read as
-		// encoding/json reads it, keys spelt in another case included, so
-		// that the walk and the decoded page agree on the items and the
-		// cursor (a malformed body is retried, not taken for an empty page).
-		if err := json.Unmarshal(data, &l); err != nil {
-			return fmt.Errorf("list page (%d bytes): %w", len(data), err)
-		}
-		last = nil
-		if n := len(l.Data); n > 0 {
-			last = l.Data[n-1]
-		}
-		l.Data = nil
-		fromEnds = false
-	}
-	*p = sessionsPage{listPage: l, body: data, fromEnds: fromEnds, hasMore: l.HasMore, buf: p.buf}
-	if last == nil {
-		p.body = nil
-		return nil
-	}
-	// The last item's id is the cursor when the walk builds the next page
-	// (nextPage). One without a readable last_activity_at leaves oldest
-	// empty: the walk goes on and the emitting decides (and rejects it).
-	p.lastID, p.oldest = lastItem(last)
-	return nil
-}
-
-// endsBefore says whether the page reaches below t.
-func (p *sessionsPage) endsBefore(t time.Time) bool {
-	last, err := time.Parse(time.RFC3339Nano, p.oldest)
-	return err == nil && last.Before(t)
-}
-
-// count is how many items the walk should hand on: unknown until decoded,
-// so 1 for a page with a non-empty data array.
-func (p *sessionsPage) count() int {
-	if p.body != nil {
-		return 1
-	}
-	return len(p.items) + len(p.Data)
-}
-
-// decode turns the body into items, with the decoder specialised to the
-// page's shape (decodeSessionsList) when it reads the page; any page it
-// refuses takes the general path. The items' strings may share the body's
-// memory: they are copied into Arrow builders and not kept (the walk's
-// seen-set and the fallback cursor keep their own copy).
-func (p *sessionsPage) decode() error {
-	if p.body == nil {
-		return nil
-	}
-	body := p.body
-	p.body = nil
-	arr := pageArrayPool.get()
-	if l, err := decodeSessionsListInto(body, arr); err == nil {
-		p.arrays = arr
-		return p.typed(l)
-	}
-	pageArrayPool.put(arr)
-	return p.decodeGeneral(body)
-}
-
-// decodeGeneral decodes a page whole with encoding/json or, if it does not
-// decode whole, keeps its items raw to be decoded one by one. It is the
-// reference reading, which the specialised decoder mirrors: a faster
-// general-purpose decoder (goccy/go-json) read some of the pages it refuses
-// otherwise (an escaped unknown key taken for answers, invalid UTF-8 kept,
-// a case-folded key ignored), and refused pages are rare enough for
-// encoding/json's pace not to matter.
-func (p *sessionsPage) decodeGeneral(body []byte) error {
-	var typed sessionsList
-	if json.Unmarshal(body, &typed) == nil {
-		return p.typed(typed)
-	}
-	var raw listPage
-	if err := json.Unmarshal(body, &raw); err != nil {
-		return fmt.Errorf("malformed JSON body (%d bytes): %w", len(body), err)
-	}
-	p.Data = raw.Data
-	last := ""
-	if n := len(raw.Data); n > 0 {
-		// Read as the walk read it ahead: an odd field elsewhere in the
-		// item (a numeric id) makes it a reject, not a mismatch.
-		_, last = lastItem(raw.Data[n-1])
-	}
-	return p.check(raw.Object, raw.HasMore, raw.NextPageURL, last)
-}
-
-// lastItem is an item's id and last_activity_at, each "" when the item has
-// none that is a string. They are copies: the item is in a page's body,
-// whose memory is reused.
-func lastItem(item []byte) (id, at string) {
-	fields, err := httpclient.TopLevel(item, "id", "last_activity_at")
-	if err != nil {
-		return "", ""
-	}
-	return stringField(fields["id"]), stringField(fields["last_activity_at"])
-}
-
-// stringField is a JSON string's value in memory of its own ("" for any
-// other value), read as encoding/json reads it by the page decoder's
-// string reader: on the walk's path, without a reflective decode.
-func stringField(raw json.RawMessage) string {
-	if len(raw) == 0 || raw[0] != '"' {
-		return ""
-	}
-	d := pageDecoder{b: raw}
-	s, err := d.stringValue()
-	if err != nil || d.i != len(raw) {
-		return ""
-	}
-	return strings.Clone(s)
-}
-
-// typed takes a page decoded whole.
-func (p *sessionsPage) typed(l sessionsList) error {
-	p.items = l.Data
-	last := ""
-	if n := len(l.Data); n > 0 {
-		last = l.Data[n-1].LastActivityAt
-	}
-	return p.check(l.Object, l.HasMore, l.NextPageURL, last)
-}
-
-// check compares what the walk went by (read from the body's ends) with
-// the page's full parse. They agree for any valid list; a difference means
-// the walk may have asked for the wrong next page or stopped early, so the
-// window fails rather than load what it cannot vouch for.
-func (p *sessionsPage) check(object string, hasMore bool, next, last string) error {
-	if !p.fromEnds {
-		return nil
-	}
-	if object != p.Object || hasMore != p.hasMore || next != p.NextPageURL || (p.oldest != "" && last != p.oldest) {
-		return fmt.Errorf("the list's cursor fields read ahead (object %q, has_more %t, next_page_url %q, last item at %q) differ from the page's (%q, %t, %q, %q): rerun; if it persists, report it with this message",
-			p.Object, p.hasMore, p.NextPageURL, p.oldest, object, hasMore, next, last)
-	}
-	return nil
-}
-
 // sessionPosition is what places a session in a window.
 type sessionPosition struct {
 	ID             string `json:"id"`
@@ -317,64 +66,60 @@ var (
 type sessionWalk struct {
 	w    window.Window
 	out  engine.Emitter
-	seen seenSet
+	seen idset.Set
 	// A session touched while we walk can be served twice (its cursor
 	// position moves); one row per session per load is enough.
 	sess, ans []transform.Value
 	// hold keeps the body of the page being emitted (its rows' strings
 	// point into it) until the engine has built them.
-	hold *engine.Hold
+	hold engine.Hold
 }
 
 func (s *source) extractSessions(ctx context.Context, w window.Window, out engine.Emitter) error {
 	q := url.Values{"order_by": {"-last_activity_at"}}
 	s.expand(q, "answers")
 	where := fmt.Sprintf("userflow content_sessions window %s", w)
-	sw := &sessionWalk{w: w, out: out, seen: newSeenSet(),
+	sw := &sessionWalk{w: w, out: out, seen: idset.New(),
 		sess: make([]transform.Value, sessionLayout.Len()), ans: make([]transform.Value, answerLayout.Len())}
 	// The walk asks for each next page as soon as the previous one's
 	// cursor is read; two pages decode in parallel while an earlier one is
 	// emitted, so fetching, decoding and emitting overlap across cores.
 	// At most decodeAhead pages wait between the walk and the emitting.
-	err := httpclient.DecodeAhead(ctx, 2, decodeAhead,
-		func(ctx context.Context, emit func(*sessionsPage) error) error {
-			return walkPages(ctx, s, where, s.cfg.Paths.ContentSessions, q,
-				func(p *sessionsPage) (*listPage, int) {
-					if p.endsBefore(w.Start) {
+	err := ahead.Decode(ctx, 2, decodeAhead,
+		func(ctx context.Context, emit func(*sessionpage.Page) error) error {
+			return walkList(ctx, s, where, s.cfg.Paths.ContentSessions, q,
+				func(p *sessionpage.Page) (*listPage, int) {
+					if p.EndsBefore(w.Start) {
 						// Nothing after this page is in the window.
 						p.HasMore = false
 					}
-					return &p.listPage, p.count()
+					return &listPage{Object: p.Object, Data: p.Data, HasMore: p.HasMore, NextPageURL: p.NextPageURL, lastID: p.LastID}, p.Count()
 				},
-				func(page int, p *sessionsPage) error {
-					p.number = page
+				func(page int, p *sessionpage.Page) error {
+					p.Number = page
 					return emit(p)
 				})
 		},
-		func(p *sessionsPage) (*sessionsPage, error) {
-			if err := p.decode(); err != nil {
-				return nil, fmt.Errorf("%s page %d: %w", where, p.number, err)
+		func(p *sessionpage.Page) (*sessionpage.Page, error) {
+			if err := p.Decode(); err != nil {
+				return nil, fmt.Errorf("%s page %d: %w", where, p.Number, err)
 			}
 			return p, nil
 		},
-		func(p *sessionsPage) error {
-			at := fmt.Sprintf("page %d", p.number)
-			sw.hold = p.hold()
+		func(p *sessionpage.Page) error {
+			at := fmt.Sprintf("page %d", p.Number)
+			sw.hold = p.Hold()
 			var err error
 			if p.Data != nil {
 				err = sw.rawPage(ctx, at, p.Data)
 			} else {
-				err = sw.page(ctx, at, p.items)
+				err = sw.page(ctx, at, p.Items)
 			}
 			if sw.hold != nil {
 				sw.hold.Release()
 				sw.hold = nil
 			}
-			if p.arrays != nil {
-				p.items = nil
-				pageArrayPool.put(p.arrays)
-				p.arrays = nil
-			}
+			p.Recycle()
 			if err != nil && !errors.Is(err, errStopWalk) {
 				return fmt.Errorf("%s %s: %w", where, at, err)
 			}
@@ -401,7 +146,7 @@ func (sw *sessionWalk) place(ctx context.Context, id string, last time.Time) (lo
 	}
 	// Marked seen before it is placed (one parse of the id, not two): a
 	// session that stops the walk or fails it is never looked up again.
-	if !sw.seen.add(id) {
+	if !sw.seen.Add(id) {
 		return false, nil
 	}
 	if last.Before(sw.w.Start) {
@@ -414,20 +159,20 @@ func (sw *sessionWalk) place(ctx context.Context, id string, last time.Time) (lo
 }
 
 // page emits the sessions of a page that decoded whole.
-func (sw *sessionWalk) page(ctx context.Context, at string, items []sessionItem) error {
+func (sw *sessionWalk) page(ctx context.Context, at string, items []sessionpage.Item) error {
 	for i := range items {
 		it := &items[i]
-		if load, err := sw.admit(ctx, at, &it.sessionFields, func() string { return jsonText(it) }); !load {
+		if load, err := sw.admit(ctx, at, &it.Fields, func() string { return jsonText(it) }); !load {
 			if err == nil {
 				continue
 			}
 			return err
 		}
-		if err := sw.session(ctx, &it.sessionFields, nil, at); err != nil {
+		if err := sw.session(ctx, &it.Fields, nil, at); err != nil {
 			return err
 		}
 		for j := range it.Answers {
-			if err := sw.answer(ctx, &it.sessionFields, &it.Answers[j], nil, at); err != nil {
+			if err := sw.answer(ctx, &it.Fields, &it.Answers[j], nil, at); err != nil {
 				return err
 			}
 		}
@@ -442,35 +187,35 @@ func (sw *sessionWalk) rawPage(ctx context.Context, at string, items []json.RawM
 	for _, raw := range items {
 		var pos sessionPosition
 		if json.Unmarshal(raw, &pos) == nil && pos.LastActivityAt != "" {
-			if last, err := time.Parse(time.RFC3339Nano, pos.LastActivityAt); err == nil && (!last.Before(sw.w.End) || sw.seen.has(pos.ID)) {
+			if last, err := time.Parse(time.RFC3339Nano, pos.LastActivityAt); err == nil && (!last.Before(sw.w.End) || sw.seen.Has(pos.ID)) {
 				continue
 			}
 		}
-		it, err := decodeItem[rawSessionItem](raw)
+		it, err := decodeItem[sessionpage.RawItem](raw)
 		if err != nil {
 			if err := sw.out.Reject(ctx, SessionsTable.Name, "not a content session object: "+err.Error(), engine.Row{Raw: string(raw), Where: at}); err != nil {
 				return err
 			}
 			continue
 		}
-		if load, err := sw.admit(ctx, at, &it.sessionFields, func() string { return string(raw) }); !load {
+		if load, err := sw.admit(ctx, at, &it.Fields, func() string { return string(raw) }); !load {
 			if err == nil {
 				continue
 			}
 			return err
 		}
-		if err := sw.session(ctx, &it.sessionFields, raw, at); err != nil {
+		if err := sw.session(ctx, &it.Fields, raw, at); err != nil {
 			return err
 		}
 		for _, rawAnswer := range it.Answers {
-			a, err := decodeItem[answerItem](rawAnswer)
+			a, err := decodeItem[sessionpage.Answer](rawAnswer)
 			if err != nil {
 				if err := sw.out.Reject(ctx, AnswersTable.Name, fmt.Sprintf("answer of session %s is not an answer object: %v", it.ID, err), engine.Row{Raw: string(rawAnswer), Where: at}); err != nil {
 					return err
 				}
 				continue
 			}
-			if err := sw.answer(ctx, &it.sessionFields, &a, rawAnswer, at); err != nil {
+			if err := sw.answer(ctx, &it.Fields, &a, rawAnswer, at); err != nil {
 				return err
 			}
 		}
@@ -481,7 +226,7 @@ func (sw *sessionWalk) rawPage(ctx context.Context, at string, items []json.RawM
 // admit says whether a session loads (see place). One whose cursor value
 // is not a time cannot be placed in a window: it is rejected, to stay
 // visible, instead of guessed at; raw gives its text for the reject.
-func (sw *sessionWalk) admit(ctx context.Context, at string, it *sessionFields, raw func() string) (bool, error) {
+func (sw *sessionWalk) admit(ctx context.Context, at string, it *sessionpage.Fields, raw func() string) (bool, error) {
 	last, err := transform.ParseRFC3339(it.LastActivityAt)
 	if err != nil {
 		return false, sw.out.Reject(ctx, SessionsTable.Name, fmt.Sprintf("last_activity_at %q is not an ISO 8601 time", it.LastActivityAt), engine.Row{Raw: raw(), Where: at})
@@ -499,7 +244,7 @@ func jsonText(v any) string {
 
 // session emits a session's row; raw, when known, is its source text for a
 // reject.
-func (sw *sessionWalk) session(ctx context.Context, it *sessionFields, raw json.RawMessage, at string) error {
+func (sw *sessionWalk) session(ctx context.Context, it *sessionpage.Fields, raw json.RawMessage, at string) error {
 	v := sw.sess
 	v[0], v[1], v[2], v[3] = transform.Str(it.ID), transform.Str(it.ContentID), transform.Str(it.UserID), transform.OptStr(it.GroupID)
 	v[4], v[5], v[6] = transform.Str(it.VersionID), transform.Str(it.CreatedAt), transform.Str(it.LastActivityAt)
@@ -509,8 +254,8 @@ func (sw *sessionWalk) session(ctx context.Context, it *sessionFields, raw json.
 }
 
 // answer emits one answer of session s.
-func (sw *sessionWalk) answer(ctx context.Context, s *sessionFields, a *answerItem, raw json.RawMessage, at string) error {
-	value, values := answerValue(a.AnswerValue)
+func (sw *sessionWalk) answer(ctx context.Context, s *sessionpage.Fields, a *sessionpage.Answer, raw json.RawMessage, at string) error {
+	value, values := sessionpage.AnswerValue(a.AnswerValue)
 	number := transform.Null()
 	if a.AnswerType == "number" {
 		// A numeric string; the transform parses it and rejects the row
@@ -524,149 +269,3 @@ func (sw *sessionWalk) answer(ctx context.Context, s *sessionFields, a *answerIt
 	v[10], v[11] = transform.Str(a.CreatedAt), transform.Str(s.LastActivityAt)
 	return sw.out.Emit(ctx, AnswersTable.Name, engine.Row{Layout: answerLayout, Fields: v, RawJSON: raw, Where: at, Hold: sw.hold})
 }
-
-// answerValue renders answer_value for the String column (a string as is,
-// anything else as compact JSON text) and, for arrays, its items. Strings
-// and lists of strings, nearly every answer, are read by the page
-// decoder's own string reader (exactly encoding/json's unescaping); the
-// rest, and anything that reader refuses, by encoding/json.
-func answerValue(raw json.RawMessage) (value, items transform.Value) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
-		return transform.Null(), transform.Null()
-	}
-	switch raw[0] {
-	case '"':
-		d := pageDecoder{b: raw}
-		if s, err := d.stringValue(); err == nil && d.i == len(raw) {
-			return transform.Str(s), transform.Null()
-		}
-		var s string
-		if json.Unmarshal(raw, &s) == nil {
-			return transform.Str(s), transform.Null()
-		}
-	case '[':
-		if list, ok := stringList(raw); ok {
-			text := unsafe.String(&raw[0], len(raw))
-			if bytes.IndexAny(raw, " \t\r\n") >= 0 {
-				var compact bytes.Buffer
-				_ = json.Compact(&compact, raw) // valid: stringList read it whole
-				text = compact.String()
-			}
-			return transform.Str(text), transform.Any(list)
-		}
-	}
-	var compact bytes.Buffer
-	if json.Compact(&compact, raw) != nil {
-		return transform.Str(string(raw)), transform.Null()
-	}
-	if raw[0] == '[' {
-		var list []any
-		if json.Unmarshal(raw, &list) == nil {
-			items = transform.Any(list)
-		}
-	}
-	return transform.Str(compact.String()), items
-}
-
-// stringList reads a JSON array of strings whole; ok is false for any
-// other value (an element of another type included).
-func stringList(raw []byte) (list []string, ok bool) {
-	d := pageDecoder{b: raw, i: 1}
-	list = []string{}
-	if d.next() == ']' {
-		d.i++
-		return list, d.i == len(raw)
-	}
-	for {
-		if d.next() != '"' {
-			return nil, false
-		}
-		s, err := d.stringValue()
-		if err != nil {
-			return nil, false
-		}
-		list = append(list, s)
-		switch d.next() {
-		case ',':
-			d.i++
-		case ']':
-			d.i++
-			return list, d.i == len(raw)
-		default:
-			return nil, false
-		}
-	}
-}
-
-// seenSet holds the sessions a walk has loaded. A backfill of a million
-// sessions keeps a million ids: as strings in a map that was ~100 MiB, half
-// the run's memory budget. Session ids are UUIDs, kept as their 16 bytes
-// (uuidSet, ~20 bytes an id); an id of another shape is kept as text, so
-// nothing is ever taken for another.
-type seenSet struct {
-	uuids *uuidSet
-	other map[string]struct{}
-}
-
-func newSeenSet() seenSet {
-	return seenSet{uuids: newUUIDSet(), other: map[string]struct{}{}}
-}
-
-func (s seenSet) has(id string) bool {
-	if u, ok := parseUUID(id); ok {
-		return s.uuids.contains(u)
-	}
-	_, found := s.other[id]
-	return found
-}
-
-// add marks id seen and says whether it was new.
-func (s seenSet) add(id string) bool {
-	if u, ok := parseUUID(id); ok {
-		return s.uuids.add(u)
-	}
-	if _, found := s.other[id]; found {
-		return false
-	}
-	// Its own copy: the id's bytes belong to the page, which must not be
-	// kept alive for the whole walk.
-	s.other[strings.Clone(id)] = struct{}{}
-	return true
-}
-
-// parseUUID reads the canonical lowercase form
-// xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx; anything else (uppercase included,
-// which would make two spellings of one id) is not taken.
-func parseUUID(s string) (u [16]byte, ok bool) {
-	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
-		return u, false
-	}
-	// One table lookup per digit; bad ORs in 0x10 wherever a digit is not
-	// lowercase hex, so the whole id is checked once at the end.
-	var bad byte
-	for j, i := range uuidDigits {
-		hi, lo := hexValues[s[i]], hexValues[s[i+1]]
-		bad |= hi | lo
-		u[j] = hi<<4 | lo&0x0f
-	}
-	return u, bad&0x10 == 0
-}
-
-// uuidDigits are the offsets of the 16 digit pairs of a canonical UUID.
-var uuidDigits = [16]int{0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34}
-
-// hexValues maps a lowercase hex digit to its value and every other byte
-// to 0x10.
-var hexValues = func() (t [256]byte) {
-	for i := range t {
-		t[i] = 0x10
-	}
-	for c := byte('0'); c <= '9'; c++ {
-		t[c] = c - '0'
-	}
-	for c := byte('a'); c <= 'f'; c++ {
-		t[c] = c - 'a' + 10
-	}
-	return t
-}()

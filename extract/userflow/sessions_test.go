@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/adoptionlabs/etl/engine"
 	"github.com/adoptionlabs/etl/engine/enginetest"
+	"github.com/adoptionlabs/etl/extract/userflow/internal/sessionpage"
 	"github.com/adoptionlabs/etl/extract/userflow/userflowfake"
 	"github.com/adoptionlabs/etl/window"
 )
@@ -335,63 +337,63 @@ func (c *cancellingRecorder) Emit(ctx context.Context, table string, row engine.
 	return nil
 }
 
-func TestSeenSetTellsEveryIDApart(t *testing.T) {
-	s := newSeenSet()
-	ids := []string{
-		"a13466e8-05cb-4401-beff-f6819a3dd4af", "a13466e8-05cb-4401-beff-f6819a3dd4ae",
-		"A13466E8-05CB-4401-BEFF-F6819A3DD4AF", // another spelling is another id to the API
-		"a13466e805cb4401bęff-f6819a3dd4af", "s1", "", "a13466e8-05cb-4401-beff-f6819a3dd4a", "g13466e8-05cb-4401-beff-f6819a3dd4af",
-	}
-	for i, id := range ids {
-		assert.False(t, s.has(id), "%q before it is added", id)
-		assert.True(t, s.add(id), "%q is new", id)
-		assert.False(t, s.add(id), "%q is seen once added", id)
-		for _, earlier := range ids[:i+1] {
-			assert.True(t, s.has(earlier), "%q after %q is added", earlier, id)
-		}
-		for _, later := range ids[i+1:] {
-			assert.False(t, s.has(later), "%q is not %q", later, id)
-		}
-	}
-	assert.Equal(t, 2, s.uuids.len(), "canonical UUIDs are kept as 16 bytes")
+// A page's last item of another shape (here a numeric id) is a reject like
+// any other odd item, not a mismatch between the walk's read-ahead and the
+// page that fails the window.
+func TestOddLastItemIsAReject(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte(`{"object":"list","has_more":false,"next_page_url":"/content_sessions?starting_after=x","data":[
+			{"id":"s1","content_id":"c","user_id":"u","version_id":"v","created_at":"2026-11-19T10:00:00.000+00:00","last_activity_at":"2026-11-19T11:00:00.000+00:00","progress":"0.5"},
+			{"id":5,"last_activity_at":"2026-11-19T09:00:00.000+00:00"}]}`))
+	}))
+	defer srv.Close()
+	cfg := NewConfig()
+	cfg.BaseURL, cfg.APIKey, cfg.RateLimit = srv.URL, "k", "unlimited"
+	rec, err := (&env{srv: srv, cfg: cfg}).run(t, "content_sessions", lastWeek)
+	require.NoError(t, err)
+	assert.Equal(t, []any{"s1"}, rec.Column(SessionsTable.Name, "id"))
+	require.Len(t, rec.Rejects(), 1)
+	assert.Contains(t, rec.Rejects()[0].String(), "userflow_content_sessions: not a content session object")
 }
 
-// What the walk read from a page's ends is checked against the page's full
-// parse; a page whose ends cannot be read that way is scanned whole.
-func TestSessionsPageCursorIsCheckedAgainstTheFullParse(t *testing.T) {
-	body := []byte(`{"object":"list","data":[{"id":"s1","last_activity_at":"2026-11-19T12:00:00.000+00:00"},` +
-		`{"id":"s2","last_activity_at":"2026-11-19T11:00:00.000+00:00"}],"has_more":true,"next_page_url":"/content_sessions?starting_after=s2"}`)
-	var p sessionsPage
-	require.NoError(t, p.DecodeJSONBody(body))
-	assert.True(t, p.fromEnds)
-	assert.Equal(t, "2026-11-19T11:00:00.000+00:00", p.oldest)
-	assert.Equal(t, "/content_sessions?starting_after=s2", p.NextPageURL)
-	require.NoError(t, p.decode())
-	assert.Len(t, p.items, 2)
-
-	require.NoError(t, p.DecodeJSONBody(body))
-	p.oldest = "2026-11-19T10:00:00.000+00:00" // as if misread
-	assert.ErrorContains(t, p.decode(), "differ from the page's")
-
-	// Another container after the items: read by the full scan instead.
-	other := []byte(`{"object":"list","data":[{"id":"s1","last_activity_at":"2026-11-19T12:00:00.000+00:00"}],"meta":{"next_page_url":"/no"},"has_more":false,"next_page_url":null}`)
-	require.NoError(t, p.DecodeJSONBody(other))
-	assert.False(t, p.fromEnds)
-	assert.Equal(t, "2026-11-19T12:00:00.000+00:00", p.oldest)
-	assert.Empty(t, p.NextPageURL)
-	require.NoError(t, p.decode())
-}
-
-func TestParseUUID(t *testing.T) {
-	u, ok := parseUUID("a13466e8-05cb-4401-beff-f6819a3dd4af")
-	require.True(t, ok)
-	assert.Equal(t, [16]byte{0xa1, 0x34, 0x66, 0xe8, 0x05, 0xcb, 0x44, 0x01, 0xbe, 0xff, 0xf6, 0x81, 0x9a, 0x3d, 0xd4, 0xaf}, u)
-	for _, bad := range []string{
-		"A13466e8-05cb-4401-beff-f6819a3dd4af", "a13466e8-05cb-4401-beff-f6819a3dd4aG", "a13466e8-05cb-4401-beff-f6819a3dd4a",
-		"a13466e8_05cb-4401-beff-f6819a3dd4af", "a13466e8-05cb-4401-beff-f6819a3dd4a\x00", "a13466e8-05cb-4401-beff-f6819a3dd4a/",
-		"a13466e8-05cb-4401-beff-f6819a3dd4a:", "a13466e8-05cb-4401-beff-f6819a3dd4a`",
+// Through the stream, the rows of pages the specialised decoder once
+// refused are encoding/json's reading of them (goccy/go-json read them
+// otherwise): an escaped key that spells no field ("\u0061n") adds no
+// answer row, invalid UTF-8 is U+FFFD, and a key encoding/json folds onto
+// a field ("iſ_preview") sets it. On a page the specialised decoder reads
+// and on one it refuses for its folded key.
+func TestTrickyPagesLoadAsEncodingJSONReadsThem(t *testing.T) {
+	session := func(id, user, extra string) string {
+		return `{"id":"` + id + `","content_id":"c","user_id":"` + user + `","version_id":"v",` +
+			`"created_at":"2026-11-19T10:00:00.000+00:00","last_activity_at":"2026-11-19T11:00:00.000+00:00","progress":"0.5"` + extra + `}`
+	}
+	answer := `{"id":"a1","answer_type":"text","answer_value":"ok","created_at":"2026-11-19T10:30:00.000+00:00","question_cvid":"q","question_name":"Q"}`
+	for _, tc := range []struct {
+		name, folded string
+	}{
+		{"read by the page decoder", `,"is_preview":true`},
+		{"refused by it", `,"iſ_preview":true`},
 	} {
-		_, ok := parseUUID(bad)
-		assert.False(t, ok, bad)
+		t.Run(tc.name, func(t *testing.T) {
+			body := `{"object":"list","has_more":false,"next_page_url":"/content_sessions?starting_after=s3","data":[` +
+				session("s1", "u1", `,"\u0061n":[{"id":"phantom","answer_type":"text","answer_value":"boo"}],"answers":[`+answer+`]`) + "," +
+				session("s2", "u\xff\xc3(", "") + "," +
+				session("s3", "u3", tc.folded) + `]}`
+			_, err := sessionpage.DecodeList([]byte(body))
+			require.Equal(t, tc.folded == `,"iſ_preview":true`, err != nil, "the page decoder refuses only the folded key: %v", err)
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				_, _ = w.Write([]byte(body))
+			}))
+			defer srv.Close()
+			cfg := NewConfig()
+			cfg.BaseURL, cfg.APIKey, cfg.RateLimit = srv.URL, "k", "unlimited"
+			rec, err := (&env{srv: srv, cfg: cfg}).run(t, "content_sessions", lastWeek)
+			require.NoError(t, err)
+			assert.Empty(t, rec.Rejects())
+			assert.Equal(t, []any{"s1", "s2", "s3"}, rec.Column(SessionsTable.Name, "id"))
+			assert.Equal(t, []any{"a1"}, rec.Column(AnswersTable.Name, "id"), "no answer row from the escaped key")
+			assert.Equal(t, []any{"u1", "u\ufffd\ufffd(", "u3"}, rec.Column(SessionsTable.Name, "user_id"))
+			assert.Equal(t, []any{false, false, true}, rec.Column(SessionsTable.Name, "is_preview"))
+		})
 	}
 }

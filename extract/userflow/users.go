@@ -76,9 +76,9 @@ func attributed(raw json.RawMessage, lifted ...string) (map[string]any, error) {
 
 func (s *source) snapshot(ctx context.Context, where, path string, t *schemas.Table, out engine.Emitter,
 	mapItem func(json.RawMessage) (map[string]any, error)) (emitted int, err error) {
-	err = s.walk(ctx, where, path, url.Values{}, func(page int, items []json.RawMessage) error {
+	err = walkList(ctx, s, where, path, url.Values{}, (*listPage).items, func(page int, p *listPage) error {
 		at := fmt.Sprintf("page %d", page)
-		for _, raw := range items {
+		for _, raw := range p.Data {
 			values, err := mapItem(raw)
 			if err != nil {
 				if err := out.Reject(ctx, t.Name, fmt.Sprintf("unreadable %s item: %v", t.Name, err), engine.Row{Raw: string(raw), Where: at}); err != nil {

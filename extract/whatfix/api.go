@@ -124,7 +124,7 @@ const maxPages = 100000
 // the line when the count and the pages disagree.
 func (s *source) walkPages(ctx context.Context, where, path string, query url.Values, notice func(string), fn func(page int, items []json.RawMessage) error) error {
 	size := s.cfg.PageSize
-	_, err := httpclient.WalkPages(ctx, httpclient.PageNumbers{Size: size, MaxPages: maxPages, TotalName: where + ": pagination.totalCount",
+	_, err := httpclient.WalkPageNumbers(ctx, httpclient.PageNumbers{Size: size, MaxPages: maxPages, TotalName: where + ": pagination.totalCount",
 		Notice: notice,
 		// A page past the end is an empty page on the OpenAPI reading; a 400
 		// or 404 for it when the count says every item was read is the end.
@@ -166,7 +166,7 @@ func (s *source) cursorPaging(limit int) httpclient.CursorPaging {
 // walkCursor calls first (a v1-group endpoint) and then the same request
 // with the cursor until a page marks itself the last.
 func (s *source) walkCursor(ctx context.Context, where string, req httpclient.Request, limit int, fn func(page int, items []json.RawMessage) error) error {
-	err := httpclient.WalkCursor(ctx, s.v1client, req, s.cursorPaging(limit), fn)
+	err := httpclient.WalkBodyCursor(ctx, s.v1client, req, s.cursorPaging(limit), fn)
 	if err != nil {
 		return fmt.Errorf("%s: %w", where, s.explain(s.v1client, err))
 	}

@@ -15,16 +15,18 @@ import (
 	"github.com/adoptionlabs/etl/extract/httpclient"
 )
 
+var _ extract.Checker = (*Config)(nil)
+
 // Check tests the readings the references leave open against the live API
 // (etl check): at most two small requests per endpoint, through the same
 // rate-limited client the streams use.
-func (c *Config) Check(ctx context.Context, env extract.Env) ([]httpclient.Finding, error) {
+func (c *Config) Check(ctx context.Context, env extract.Env) ([]extract.Finding, error) {
 	s, err := c.newSource(env)
 	if err != nil {
 		return nil, err
 	}
 	day := env.Clock().UTC().Truncate(24*time.Hour).AddDate(0, 0, -1)
-	return []httpclient.Finding{
+	return []extract.Finding{
 		s.checkEndDate(ctx, day),
 		s.checkPaged(ctx, "end_users", s.cfg.Paths.EndUsers),
 		s.checkCursor(ctx, "audit_logs", httpclient.Request{Method: http.MethodPost, Path: s.v1path(s.cfg.Paths.AuditLogs),
@@ -36,13 +38,13 @@ func (c *Config) Check(ctx context.Context, env extract.Env) ([]httpclient.Findi
 	}, nil
 }
 
-func (s *source) finding(endpoint string, c *httpclient.Client, path string) httpclient.Finding {
-	return httpclient.Finding{Endpoint: endpoint, URL: strings.TrimSuffix(c.BaseURL(), "/") + path}
+func (s *source) finding(endpoint string, c *httpclient.Client, path string) extract.Finding {
+	return extract.Finding{Endpoint: endpoint, URL: strings.TrimSuffix(c.BaseURL(), "/") + path}
 }
 
 // fetchRaw sends req and returns the body; an error is explained (URL,
 // "wrong path or layout?", "credentials?") into f.
-func (s *source) fetchRaw(ctx context.Context, c *httpclient.Client, req httpclient.Request, f *httpclient.Finding) (json.RawMessage, bool) {
+func (s *source) fetchRaw(ctx context.Context, c *httpclient.Client, req httpclient.Request, f *extract.Finding) (json.RawMessage, bool) {
 	var raw json.RawMessage
 	if err := c.JSON(ctx, req, &raw); err != nil {
 		f.Wrong = append(f.Wrong, "request failed: "+s.explain(c, err).Error())
@@ -69,7 +71,7 @@ func dataLen(raw json.RawMessage) (int, bool) {
 // checkEndDate asks flow analytics for one day and for that day with the
 // one before: a one-day range that comes back empty while the two-day range
 // has rows means endDate is exclusive.
-func (s *source) checkEndDate(ctx context.Context, day time.Time) httpclient.Finding {
+func (s *source) checkEndDate(ctx context.Context, day time.Time) extract.Finding {
 	path := s.path(s.cfg.Paths.FlowAnalytics)
 	f := s.finding("flow_analytics", s.client, path)
 	one, ok := s.fetchRaw(ctx, s.client, httpclient.Request{Path: path, Query: dayQuery(day)}, &f)
@@ -108,7 +110,7 @@ func (s *source) checkEndDate(ctx context.Context, day time.Time) httpclient.Fin
 }
 
 // checkPaged reads one item of a page/pageSize list.
-func (s *source) checkPaged(ctx context.Context, endpoint, p string) httpclient.Finding {
+func (s *source) checkPaged(ctx context.Context, endpoint, p string) extract.Finding {
 	path := s.path(p)
 	f := s.finding(endpoint, s.client, path)
 	raw, ok := s.fetchRaw(ctx, s.client, httpclient.Request{Path: path, Query: url.Values{"page": {"1"}, "pageSize": {"1"}}}, &f)
@@ -131,7 +133,7 @@ func (s *source) checkPaged(ctx context.Context, endpoint, p string) httpclient.
 
 // checkCursor reads one item of a cursor-paged list and looks for the
 // next-page marker cursor_keys names; item, if not nil, checks the item.
-func (s *source) checkCursor(ctx context.Context, endpoint string, req httpclient.Request, item func(json.RawMessage, *httpclient.Finding)) httpclient.Finding {
+func (s *source) checkCursor(ctx context.Context, endpoint string, req httpclient.Request, item func(json.RawMessage, *extract.Finding)) extract.Finding {
 	f := s.finding(endpoint, s.v1client, req.Path)
 	raw, ok := s.fetchRaw(ctx, s.v1client, req, &f)
 	if !ok {
@@ -158,7 +160,7 @@ func (s *source) checkCursor(ctx context.Context, endpoint string, req httpclien
 
 // checkContentItem: a content-updated item must map to content_id and
 // modified_at, or content is read from the full list.
-func (s *source) checkContentItem(raw json.RawMessage, f *httpclient.Finding) {
+func (s *source) checkContentItem(raw json.RawMessage, f *extract.Finding) {
 	obj, err := decodeObject(raw)
 	if err != nil {
 		f.Wrong = append(f.Wrong, "item is not an object: "+err.Error())

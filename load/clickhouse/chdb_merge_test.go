@@ -48,8 +48,8 @@ func mergeScenarioStatements(db string) (stmts []string, checks []int) {
 	for i, rows := range loads {
 		stg, rebuilt := fmt.Sprintf("_stg_t_sessions_%012d", 2*i), fmt.Sprintf("_stg_t_sessions_%012d", 2*i+1)
 		stmts = append(stmts,
-			fmt.Sprintf("CREATE TABLE %s AS %s", q(stg), q(sessions.Name)),
-			fmt.Sprintf("CREATE TABLE %s AS %s", q(rebuilt), q(sessions.Name)))
+			stagingDDL(q(stg), q(sessions.Name), ""),
+			stagingDDL(q(rebuilt), q(sessions.Name), ""))
 		parts := map[string]bool{}
 		keys := map[string]map[string]int{}
 		var order []string
@@ -83,11 +83,11 @@ func mergeScenarioStatements(db string) (stmts []string, checks []int) {
 			}
 			switch {
 			case live[p] == nil && oneEach(keys[p]):
-				stmts = append(stmts, fmt.Sprintf("ALTER TABLE %s REPLACE PARTITION %s FROM %s", q(sessions.Name), p, q(stg)))
+				stmts = append(stmts, replacePartition(q(sessions.Name), p, q(stg)))
 			case oneEach(keys[p]) && !touched:
-				stmts = append(stmts, fmt.Sprintf("ALTER TABLE %s ATTACH PARTITION %s FROM %s", q(sessions.Name), p, q(stg)))
+				stmts = append(stmts, attachPartition(q(sessions.Name), p, q(stg)))
 			default:
-				stmts = append(stmts, mergeRebuild(sessions, q(sessions.Name), q(stg), q(rebuilt), p, live[p] != nil), fmt.Sprintf("ALTER TABLE %s REPLACE PARTITION %s FROM %s", q(sessions.Name), p, q(rebuilt)))
+				stmts = append(stmts, mergeRebuild(sessions, q(sessions.Name), q(stg), q(rebuilt), p, live[p] != nil), replacePartition(q(sessions.Name), p, q(rebuilt)))
 			}
 			if live[p] == nil {
 				live[p] = map[string]bool{}
@@ -96,7 +96,7 @@ func mergeScenarioStatements(db string) (stmts []string, checks []int) {
 				live[p][k] = true
 			}
 		}
-		stmts = append(stmts, "DROP TABLE "+q(stg), "DROP TABLE "+q(rebuilt))
+		stmts = append(stmts, dropTable(q(stg)), dropTable(q(rebuilt)))
 	}
 	return stmts, checks
 }
@@ -206,9 +206,9 @@ func TestLegacyMoveStatementsOnChDB(t *testing.T) {
 	cols := identList(columnNames(tbl))
 	ids := "'" + strings.Join(newestRunIDs(), "', '") + "'"
 	stmts = append(stmts,
-		"DROP TABLE IF EXISTS "+q(tbl.Name),
-		fmt.Sprintf("RENAME TABLE %s TO %s", tmp, q(tbl.Name)),
-		"DROP TABLE IF EXISTS "+raw,
+		dropTable(q(tbl.Name)),
+		renameTable(tmp, q(tbl.Name)),
+		dropTable(raw),
 		fmt.Sprintf("SELECT %s FROM %s ORDER BY toUInt64(_run_id)", cols, q(tbl.Name)),
 		fmt.Sprintf("SELECT %s FROM %s WHERE _run_id IN (%s) ORDER BY toUInt64(_run_id)", cols, q("snap"), ids),
 		fmt.Sprintf("SELECT count() AS n FROM system.tables WHERE database = 'etl_chdb' AND name IN ('%s', '%s')", LegacyRawTable(tbl), migratingPrefix+tbl.Name),

@@ -33,8 +33,7 @@ func TestClusterDDL(t *testing.T) {
 }
 
 func TestEverywhereDDL(t *testing.T) {
-	s := &Sink{db: "an", cluster: &cluster{names: ClusterNames{Cluster: "prod"}}}
-	got := s.everywhereDDL(stateDDL("`an`")[0])
+	got := ClusterNames{Cluster: "prod"}.everywhereDDL(stateDDL("`an`")[0], "an")
 	assert.Contains(t, got, "CREATE TABLE IF NOT EXISTS `an`.`etl_state` ON CLUSTER `prod` (")
 	assert.Contains(t, got, "ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/all-shards/an/etl_state', '{shard}-{replica}', updated_at_ms)")
 	assert.NotContains(t, got, "COMMENT")

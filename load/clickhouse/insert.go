@@ -172,7 +172,7 @@ func (st *stager) open(ctx context.Context) error {
 		settings["min_insert_block_size_rows"] = st.sink.squashRows
 	}
 	maps.Copy(settings, st.settings)
-	batch, bctx, done, err := prepareBatch(ch.Context(ctx, ch.WithSettings(settings)), st.sink.conn, fmt.Sprintf("INSERT INTO %s (%s)", st.sink.qualified(st.into), identList(st.names)), st.sink.opts.QueryTimeout)
+	batch, bctx, done, err := prepareBatch(ch.Context(ctx, ch.WithSettings(settings)), st.sink.conn, insertInto(st.sink.qualified(st.into), st.names), st.sink.opts.QueryTimeout)
 	if err != nil {
 		st.releaseSlot()
 		return fmt.Errorf("prepare insert into %s: %w", st.into, err)

@@ -3,7 +3,6 @@ package clickhouse
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/adoptionlabs/etl/schemas"
 )
@@ -75,7 +74,7 @@ func (s *Sink) moveLegacyMerge(ctx context.Context, t *schemas.Table) error {
 	}
 	filters := []string{"1"}
 	if t.Partition != "" {
-		ids, err := s.strings(ctx, fmt.Sprintf("SELECT DISTINCT toString(toYYYYMM(%s)) FROM %s", quoteIdent(t.Partition), s.qualified(raw)))
+		ids, err := s.strings(ctx, partitionMonths(t, s.qualified(raw)))
 		if err != nil {
 			return fmt.Errorf("list the months of %s: %w", raw, err)
 		}
@@ -89,15 +88,14 @@ func (s *Sink) moveLegacyMerge(ctx context.Context, t *schemas.Table) error {
 			return fmt.Errorf("copy the newest row per key of %s (%s) into %s: %w", raw, f, tmp, err)
 		}
 	}
-	keys := identList(t.Key)
 	var want, got, distinct uint64
-	if err := s.scalar(ctx, fmt.Sprintf("SELECT uniqExact(%s) FROM %s", keys, s.qualified(raw)), &want); err != nil {
+	if err := s.scalar(ctx, countKeys(t, s.qualified(raw)), &want); err != nil {
 		return fmt.Errorf("count the keys of %s: %w", raw, err)
 	}
-	if err := s.scalar(ctx, fmt.Sprintf("SELECT count() FROM %s", s.qualified(tmp)), &got); err != nil {
+	if err := s.scalar(ctx, countRows(s.qualified(tmp), "tuple()"), &got); err != nil {
 		return fmt.Errorf("count the rows of %s: %w", tmp, err)
 	}
-	if err := s.scalar(ctx, fmt.Sprintf("SELECT uniqExact(%s) FROM %s", keys, s.qualified(tmp)), &distinct); err != nil {
+	if err := s.scalar(ctx, countKeys(t, s.qualified(tmp)), &distinct); err != nil {
 		return fmt.Errorf("count the keys of %s: %w", tmp, err)
 	}
 	if got != want || distinct != got {
@@ -106,7 +104,7 @@ func (s *Sink) moveLegacyMerge(ctx context.Context, t *schemas.Table) error {
 	if err := s.dropTables(ctx, t.Name); err != nil {
 		return err
 	}
-	if err := s.exec(ctx, fmt.Sprintf("RENAME TABLE %s TO %s", s.qualified(tmp), s.qualified(t.Name))); err != nil {
+	if err := s.exec(ctx, renameTable(s.qualified(tmp), s.qualified(t.Name))); err != nil {
 		return fmt.Errorf("rename %s to %s: %w (rerun etl migrate: it starts the move again)", tmp, t.Name, err)
 	}
 	if err := s.dropTables(ctx, raw); err != nil {
@@ -114,18 +112,6 @@ func (s *Sink) moveLegacyMerge(ctx context.Context, t *schemas.Table) error {
 	}
 	s.opts.Logger.Info("moved a merge table to a plain table", "table", t.Name, "rows", got)
 	return nil
-}
-
-// legacyCopy copies the newest row per key, by the declared version, of the
-// rows of raw that filter selects into tmp (qualified names); cols are the
-// columns both have. The same on 18.16 and current releases.
-func legacyCopy(t *schemas.Table, raw, tmp, cols, filter string) string {
-	keys := identList(t.Key)
-	order := keys + ", " + quoteIdent(t.Version) + " DESC"
-	if t.Version != schemas.ExtractedAt && strings.Contains(cols, quoteIdent(schemas.ExtractedAt)) {
-		order += ", " + quoteIdent(schemas.ExtractedAt) + " DESC"
-	}
-	return fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM %s WHERE %s ORDER BY %s LIMIT 1 BY %s", tmp, cols, cols, raw, filter, order, keys)
 }
 
 // legacyColumns is the column list copied from the old raw table: the
@@ -162,11 +148,8 @@ func (s *Sink) legacyColumns(ctx context.Context, t *schemas.Table, raw string) 
 
 // keysMissing counts the keys of raw that table lacks.
 func (s *Sink) keysMissing(ctx context.Context, t *schemas.Table, raw string) (uint64, error) {
-	keys := identList(t.Key)
 	var n uint64
-	q := fmt.Sprintf("SELECT count() FROM (SELECT DISTINCT %s FROM %s) WHERE (%s) NOT IN (SELECT %s FROM %s)",
-		keys, s.qualified(raw), keys, keys, s.qualified(t.Name))
-	if err := s.scalar(ctx, q, &n); err != nil {
+	if err := s.scalar(ctx, keysMissingQuery(t, s.qualified(raw), s.qualified(t.Name)), &n); err != nil {
 		return 0, fmt.Errorf("compare the keys of %s and %s: %w", raw, t.Name, err)
 	}
 	return n, nil
@@ -186,7 +169,7 @@ func (s *Sink) engine(ctx context.Context, table string) (string, error) {
 
 func (s *Sink) dropTables(ctx context.Context, tables ...string) error {
 	for _, n := range tables {
-		if err := s.exec(ctx, "DROP TABLE IF EXISTS "+s.qualified(n)); err != nil {
+		if err := s.exec(ctx, dropTable(s.qualified(n))); err != nil {
 			return fmt.Errorf("drop %s.%s: %w", s.db, n, err)
 		}
 	}

@@ -26,7 +26,6 @@ type Migration struct {
 
 // CreateDatabase creates the DSN's database if missing.
 func (s *Sink) CreateDatabase(ctx context.Context) error {
-	q := "CREATE DATABASE IF NOT EXISTS " + quoteIdent(s.db)
 	if s.cluster != nil {
 		// ON CLUSTER waits for every node (distributed_ddl_task_timeout,
 		// 180 s by default): a run with a replica down must not, when the
@@ -38,9 +37,8 @@ func (s *Sink) CreateDatabase(ctx context.Context) error {
 		if len(have) > 0 {
 			return nil
 		}
-		q += s.cluster.names.on()
 	}
-	if err := s.exec(ctx, q); err != nil {
+	if err := s.exec(ctx, createDatabase(s.db, s.clusterNames())); err != nil {
 		return fmt.Errorf("create database %s: %w", s.db, err)
 	}
 	return nil
@@ -63,7 +61,7 @@ func (s *Sink) Migrate(ctx context.Context, fsys fs.FS) ([]Migration, error) {
 	}
 	applied := map[string]bool{}
 	qctx, cancel := context.WithTimeout(ctx, s.opts.QueryTimeout)
-	rows, err := s.conn.Query(qctx, fmt.Sprintf("SELECT name, version FROM %s", s.qualified(MigrationsTable)))
+	rows, err := s.conn.Query(qctx, appliedMigrations(s.qualified(MigrationsTable), ""))
 	if err != nil {
 		cancel()
 		return nil, fmt.Errorf("read %s: %w", MigrationsTable, err)
@@ -102,8 +100,7 @@ func (s *Sink) Migrate(ctx context.Context, fsys fs.FS) ([]Migration, error) {
 				return out, fmt.Errorf("%s statement %d: %w", name, i+1, err)
 			}
 		}
-		if err := s.exec(ctx, fmt.Sprintf("INSERT INTO %s (name, version, applied_at) SELECT %s, %s, toDateTime(%d, 'UTC')",
-			s.qualified(MigrationsTable), quoteString(m.Name), quoteString(m.Version), time.Now().Unix())); err != nil {
+		if err := s.exec(ctx, recordMigration(s.qualified(MigrationsTable), m, time.Now())); err != nil {
 			return out, fmt.Errorf("record migration %s: %w", name, err)
 		}
 		m.Applied = true
@@ -120,98 +117,9 @@ func (s *Sink) Migrate(ctx context.Context, fsys fs.FS) ([]Migration, error) {
 // createMigrationsTable creates MigrationsTable, replicated to every node
 // in cluster mode.
 func (s *Sink) createMigrationsTable(ctx context.Context) error {
-	q := fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s (name String, version String, applied_at DateTime('UTC')) ENGINE = MergeTree ORDER BY (name, version)`, s.qualified(MigrationsTable))
-	if s.cluster != nil {
-		q = fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s%s (name String, version String, applied_at DateTime('UTC')) ENGINE = %s ORDER BY (name, version)`,
-			s.qualified(MigrationsTable), s.cluster.names.on(), s.everywhereEngine(MigrationsTable, "ReplicatedMergeTree", ""))
-	}
-	if err := s.exec(ctx, q); err != nil {
+	if err := s.exec(ctx, migrationsTableDDL(s.db, s.clusterNames())); err != nil {
 		return fmt.Errorf("create %s: %w", MigrationsTable, err)
 	}
-	return nil
-}
-
-// everywhereEngine is the engine of one of etl's own tables in cluster
-// mode: replicated to every node of every shard, so that whichever node a
-// run talks to has the same state. Replica names combine both macros, which
-// are unique together.
-func (s *Sink) everywhereEngine(table, engine, version string) string {
-	args := quoteString(s.cluster.names.everywherePath(quoteIdent(s.db), table)) + ", '{shard}-{replica}'"
-	if version != "" {
-		args += ", " + version
-	}
-	return engine + "(" + args + ")"
-}
-
-// Ensure makes t exist with every declared column: it creates what is
-// missing and adds new columns (18.16 has no ADD COLUMN IF NOT EXISTS, so
-// system.columns is read first). A column whose type changed is an error to
-// resolve by hand: converting data silently is not this tool's call.
-func (s *Sink) Ensure(ctx context.Context, t *schemas.Table) (err error) {
-	s.mu.Lock()
-	done := s.ensured[t.Name]
-	s.mu.Unlock()
-	if done {
-		return nil
-	}
-	lock := s.tableLock("ensure:" + t.Name)
-	lock.Lock()
-	defer lock.Unlock()
-	if s.cluster != nil {
-		if err := s.ensureCluster(ctx, t); err != nil {
-			return err
-		}
-		s.mu.Lock()
-		s.ensured[t.Name] = true
-		s.mu.Unlock()
-		return nil
-	}
-	legacyRejects := false
-	if t.Name == schemas.Rejects.Name {
-		if legacyRejects, err = s.dropLegacyRejectsView(ctx); err != nil {
-			return err
-		}
-	}
-	if LegacyRawTable(t) != "" {
-		if err := s.moveLegacyMerge(ctx, t); err != nil {
-			return err
-		}
-	}
-	have, err := s.columns(ctx, StorageTable(t))
-	if err != nil {
-		return err
-	}
-	if len(have) == 0 {
-		if err := s.CreateDatabase(ctx); err != nil {
-			return err
-		}
-		for _, stmt := range DDL(t, quoteIdent(s.db)) {
-			if err := s.exec(ctx, stmt); err != nil {
-				return fmt.Errorf("create table %s: %w", t.Name, err)
-			}
-		}
-	} else {
-		for _, c := range t.Columns {
-			typ, ok := have[c.Name]
-			if !ok {
-				if err := s.exec(ctx, fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s%s", s.qualified(StorageTable(t)), strings.TrimSpace(ColumnDefinition(c)), after(t, c))); err != nil {
-					return fmt.Errorf("add column %s to %s: %w", c.Name, t.Name, err)
-				}
-				continue
-			}
-			if want := ColumnType(c); typ != want {
-				return fmt.Errorf("table %s.%s column %s is %s in ClickHouse but declared %s: migrate it by hand (ALTER TABLE ... MODIFY COLUMN) or rename the column", s.db, StorageTable(t), c.Name, typ, want)
-			}
-		}
-	}
-	if legacyRejects {
-		if err := s.copyLegacyRejects(ctx); err != nil {
-			return err
-		}
-	}
-	s.mu.Lock()
-	s.ensured[t.Name] = true
-	s.mu.Unlock()
 	return nil
 }
 
@@ -225,7 +133,7 @@ func (s *Sink) dropLegacyRejectsView(ctx context.Context) (bool, error) {
 		return false, fmt.Errorf("read the engine of %s: %w", schemas.Rejects.Name, err)
 	}
 	if len(engines) == 1 && engines[0] == "View" {
-		if err := s.exec(ctx, "DROP TABLE IF EXISTS "+s.qualified(schemas.Rejects.Name)); err != nil {
+		if err := s.exec(ctx, dropTable(s.qualified(schemas.Rejects.Name))); err != nil {
 			return false, fmt.Errorf("drop the old view %s: %w", schemas.Rejects.Name, err)
 		}
 	}
@@ -255,50 +163,12 @@ func (s *Sink) copyLegacyRejects(ctx context.Context) error {
 				names = append(names, c.Name)
 			}
 		}
-		cols := identList(names)
-		q := fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM %s FINAL ORDER BY window_start DESC LIMIT 1 BY source, stream, table_name, row_hash",
-			s.qualified(schemas.Rejects.Name), cols, cols, raw)
-		if err := s.exec(ctx, q); err != nil {
+		if err := s.exec(ctx, legacyRejectsCopy(s.qualified(schemas.Rejects.Name), raw, names)); err != nil {
 			return fmt.Errorf("copy the rejects of %s into %s: %w", raw, schemas.Rejects.Name, err)
 		}
 	}
-	if err := s.exec(ctx, "DROP TABLE IF EXISTS "+raw); err != nil {
+	if err := s.exec(ctx, dropTable(raw)); err != nil {
 		return fmt.Errorf("drop %s: %w", raw, err)
 	}
 	return nil
-}
-
-// after places a column added to a live table where the declaration has
-// it (after the column declared before it), so that the table reads as a
-// new one does; the first column is appended.
-func after(t *schemas.Table, c schemas.Column) string {
-	i := t.Index(c.Name)
-	if i <= 0 {
-		return ""
-	}
-	return " AFTER " + quoteIdent(t.Columns[i-1].Name)
-}
-
-// columns returns name -> type of a table's columns, empty if it is absent.
-func (s *Sink) columns(ctx context.Context, table string) (map[string]string, error) {
-	return catalogRead(ctx, func() (map[string]string, error) { return s.columnsOnce(ctx, table) })
-}
-
-func (s *Sink) columnsOnce(ctx context.Context, table string) (map[string]string, error) {
-	ctx, cancel := context.WithTimeout(ctx, s.opts.QueryTimeout)
-	defer cancel()
-	rows, err := s.conn.Query(ctx, "SELECT name, type FROM system.columns WHERE database = ? AND table = ?", s.db, table)
-	if err != nil {
-		return nil, fmt.Errorf("read columns of %s.%s: %w", s.db, table, err)
-	}
-	defer rows.Close()
-	out := map[string]string{}
-	for rows.Next() {
-		var n, t string
-		if err := rows.Scan(&n, &t); err != nil {
-			return nil, err
-		}
-		out[n] = t
-	}
-	return out, rows.Err()
 }

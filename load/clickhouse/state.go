@@ -103,7 +103,7 @@ func (s *Sink) StateStore(ctx context.Context, opts ...StateOption) (*StateStore
 			if len(have) > 0 {
 				continue
 			}
-			ddl = s.everywhereDDL(ddl)
+			ddl = s.cluster.names.everywhereDDL(ddl, s.db)
 		}
 		if err := s.exec(ctx, ddl); err != nil {
 			return nil, fmt.Errorf("create state table in ClickHouse database %s: %w (the DSN's user needs CREATE TABLE there)", s.db, err)
@@ -137,58 +137,6 @@ func (st *StateStore) addLastRows(ctx context.Context) error {
 
 // stateTables are the tables stateDDL creates, in its order.
 var stateTables = []string{StateTable, BackfillProgressTable, BackfillPlansTable, LocksTable}
-
-// stateDDL is the state tables' DDL: types 18.16 and current releases share
-// (no Bool, DateTime64 or LowCardinality). DateTime keeps whole seconds, the
-// precision the state package promises; lock times are milliseconds.
-func stateDDL(db string) []string {
-	return []string{
-		`CREATE TABLE IF NOT EXISTS ` + db + `.` + quoteIdent(StateTable) + ` (
-    source String,
-    stream String,
-    watermark DateTime('UTC') COMMENT 'end (exclusive) of the last committed window; 1970-01-01 when none',
-    last_run DateTime('UTC'),
-    last_success DateTime('UTC'),
-    last_status String,
-    last_error String,
-    run_id String,
-    last_rows Int64 COMMENT 'rows the last committed run loaded',
-    deleted UInt8 COMMENT '1 = forgotten by etl state reset',
-    updated_at_ms UInt64
-) ENGINE = ReplacingMergeTree(updated_at_ms) ORDER BY (source, stream)`,
-		`CREATE TABLE IF NOT EXISTS ` + db + `.` + quoteIdent(BackfillProgressTable) + ` (
-    plan_id String,
-    task_key String,
-    source String,
-    stream String,
-    done_at DateTime('UTC'),
-    deleted UInt8,
-    updated_at_ms UInt64
-) ENGINE = ReplacingMergeTree(updated_at_ms) ORDER BY (plan_id, task_key)`,
-		`CREATE TABLE IF NOT EXISTS ` + db + `.` + quoteIdent(BackfillPlansTable) + ` (
-    plan_id String,
-    command String,
-    destination String,
-    tasks UInt32,
-    started DateTime('UTC'),
-    completed DateTime('UTC') COMMENT '1970-01-01 while unfinished',
-    updated_at_ms UInt64
-) ENGINE = ReplacingMergeTree(updated_at_ms) ORDER BY plan_id`,
-		`CREATE TABLE IF NOT EXISTS ` + db + `.` + quoteIdent(LocksTable) + ` (
-    name String,
-    token String,
-    host String,
-    pid Int64,
-    run_id String,
-    command String,
-    since_ms UInt64 COMMENT 'when the holder says it started',
-    claimed_ms UInt64 COMMENT 'when the claim was made: claims are ordered by (claimed_ms, token)',
-    heartbeat_ms UInt64,
-    released UInt8,
-    version UInt64
-) ENGINE = ReplacingMergeTree(version) ORDER BY (name, token)`,
-	}
-}
 
 // queryTimeout bounds each state statement: they are tiny, and a run must
 // not hang on a server that stopped answering.

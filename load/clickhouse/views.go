@@ -29,24 +29,6 @@ func SupportsCreateOrReplaceView(version string) bool {
 	return major >= 21
 }
 
-// ViewStatements are the statements that create v in db, or bring an
-// existing v up to date. With CREATE OR REPLACE VIEW the swap is atomic;
-// without it (18.16) the view is dropped and created, and a dashboard
-// querying in between gets one "table doesn't exist" error.
-func ViewStatements(v views.View, db string, orReplace bool) ([]string, error) {
-	stmts, err := v.Create(views.ClickHouse, orReplace)
-	if err != nil {
-		return nil, err
-	}
-	for i, s := range stmts {
-		stmts[i] = strings.ReplaceAll(s, views.DatabaseToken, db)
-	}
-	if orReplace {
-		return stmts, nil
-	}
-	return append([]string{fmt.Sprintf("DROP TABLE IF EXISTS %s.%s", db, quoteIdent(v.Name))}, stmts...), nil
-}
-
 // viewVersion identifies a view's definition independently of the server
 // version, so that the same definition is not reapplied.
 func viewVersion(v views.View) (string, error) {
@@ -99,16 +81,13 @@ func (s *Sink) ApplyViews(ctx context.Context, vs []views.View) ([]Migration, er
 		}
 		for _, stmt := range stmts {
 			if s.cluster != nil {
-				// The views read the Distributed tables, so each node's
-				// copy sees the whole cluster.
-				stmt = globalSubqueries(onCluster(stmt, s.cluster.names.Cluster))
+				stmt = clusterView(stmt, s.cluster.names)
 			}
 			if err := s.exec(ctx, stmt); err != nil {
 				return out, fmt.Errorf("view %s.%s (ClickHouse %s): %w; the tables it reads come from `etl migrate`", s.db, v.Name, version, err)
 			}
 		}
-		if err := s.exec(ctx, fmt.Sprintf("INSERT INTO %s (name, version, applied_at) SELECT %s, %s, toDateTime(%d, 'UTC')",
-			s.qualified(MigrationsTable), quoteString(m.Name), quoteString(m.Version), time.Now().Unix())); err != nil {
+		if err := s.exec(ctx, recordMigration(s.qualified(MigrationsTable), m, time.Now())); err != nil {
 			return out, fmt.Errorf("record view %s: %w", v.Name, err)
 		}
 		m.Applied = true
@@ -120,7 +99,7 @@ func (s *Sink) ApplyViews(ctx context.Context, vs []views.View) ([]Migration, er
 func (s *Sink) appliedViews(ctx context.Context) (map[string]bool, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.opts.QueryTimeout)
 	defer cancel()
-	rows, err := s.conn.Query(ctx, fmt.Sprintf("SELECT name, version FROM %s WHERE name LIKE %s", s.qualified(MigrationsTable), quoteString(viewPrefix+"%")))
+	rows, err := s.conn.Query(ctx, appliedMigrations(s.qualified(MigrationsTable), viewPrefix))
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", MigrationsTable, err)
 	}
@@ -182,7 +161,7 @@ func (s *Sink) SyncComments(ctx context.Context, tables []*schemas.Table) (int, 
 			if !ok || cur == c.Doc {
 				continue // a missing column is Ensure's to add, with its comment
 			}
-			if err := s.exec(ctx, fmt.Sprintf("ALTER TABLE %s COMMENT COLUMN %s %s", s.qualified(table), quoteIdent(c.Name), quoteString(c.Doc))); err != nil {
+			if err := s.exec(ctx, commentColumn(s.qualified(table), c)); err != nil {
 				return changed, fmt.Errorf("comment column %s.%s.%s: %w", s.db, table, c.Name, err)
 			}
 			changed++

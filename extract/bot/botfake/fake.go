@@ -81,21 +81,17 @@ type Options struct {
 // AuthSchemeNone is Options.AuthScheme for a bare token.
 const AuthSchemeNone = "none"
 
-// Fake is the bot platform API. Use it as an http.Handler.
+// Fake is the bot platform API. Use it as an http.Handler. It counts
+// requests by path (Requests("/users")).
 type Fake struct {
-	// Faults sits in front of the API; switch it on to test retries.
-	Faults *sandbox.Faults
+	*sandbox.API
 
-	opts    Options
-	started time.Time
-	handler http.Handler
-	rng     *mrand.Rand // conflicts only; under stateMu
+	opts  Options
+	clock sandbox.Clock
+	rng   *mrand.Rand // conflicts only; under stateMu
 
 	mu   sync.RWMutex
 	data *dataset
-
-	// requests counts requests by endpoint, faulted ones included.
-	requests sandbox.Counter
 
 	stateMu      sync.Mutex
 	tokens       map[string]time.Time
@@ -104,15 +100,11 @@ type Fake struct {
 	conflictNext int
 	unauthorized int
 	refuseTokens bool
-	requestLog   []string
 }
 
 // New builds a fake with deterministic data.
 func New(opts Options) *Fake {
-	if opts.Now.IsZero() {
-		opts.Now = time.Now()
-	}
-	opts.Now = opts.Now.UTC().Truncate(time.Second)
+	opts.Now = sandbox.Anchor(opts.Now, time.Second)
 	if opts.Scale <= 0 {
 		opts.Scale = 1
 	}
@@ -129,53 +121,26 @@ func New(opts Options) *Fake {
 		opts.ExpireFormat = ExpireISO
 	}
 	f := &Fake{
-		Faults:  sandbox.NewFaults(opts.Seed),
-		opts:    opts,
-		started: time.Now(),
-		rng:     mrand.New(mrand.NewSource(opts.Seed + 1)),
-		data:    generate(opts.Seed, opts.Now, opts.Scale, UsersChannels),
-		tokens:  map[string]time.Time{},
+		opts:   opts,
+		clock:  sandbox.NewClock(opts.Now, opts.Clock),
+		rng:    mrand.New(mrand.NewSource(opts.Seed + 1)),
+		data:   generate(opts.Seed, opts.Now, opts.Scale, UsersChannels),
+		tokens: map[string]time.Time{},
 	}
-	f.handler = f.Faults.Wrap(http.HandlerFunc(f.serveAPI), func(status int, msg string) []byte {
+	f.API = sandbox.NewAPI(opts.Seed, f.serveAPI, func(status int, msg string) []byte {
 		return errorJSON(status, msg, nil)
-	})
+	}, nil)
 	return f
-}
-
-// ServeHTTP counts the request, lets Faults misbehave, then answers.
-func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	f.requests.Inc(r.URL.Path)
-	f.stateMu.Lock()
-	f.requestLog = append(f.requestLog, r.Method+" "+r.URL.RequestURI())
-	f.stateMu.Unlock()
-	f.handler.ServeHTTP(w, r)
 }
 
 // Now is the instant the data was generated up to.
 func (f *Fake) Now() time.Time { return f.opts.Now }
 
 // Clock is the API's current time.
-func (f *Fake) Clock() time.Time {
-	if f.opts.Clock != nil {
-		return f.opts.Clock().UTC()
-	}
-	return f.opts.Now.Add(time.Since(f.started))
-}
+func (f *Fake) Clock() time.Time { return f.clock.Now() }
 
 // Earliest is the oldest startDate transcripts accept at the API's now.
 func (f *Fake) Earliest() time.Time { return f.Clock().AddDate(0, -3, 0) }
-
-// Requests returns how many requests reached path, faulted ones included.
-func (f *Fake) Requests(path string) int {
-	return f.requests.Get(path)
-}
-
-// RequestLog lists "METHOD /path?query" for every request received.
-func (f *Fake) RequestLog() []string {
-	f.stateMu.Lock()
-	defer f.stateMu.Unlock()
-	return append([]string(nil), f.requestLog...)
-}
 
 // TokensIssued counts successful token calls.
 func (f *Fake) TokensIssued() int {

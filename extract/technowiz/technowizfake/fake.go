@@ -76,33 +76,25 @@ type Options struct {
 	PerPageTotal bool
 }
 
-// Fake is the Technowiz API. Use it as an http.Handler.
+// Fake is the Technowiz API. Use it as an http.Handler. It counts
+// requests by endpoint: Requests("users") or Requests("conversation").
 type Fake struct {
-	// Faults sits in front of the API; switch it on to test retries.
-	Faults *sandbox.Faults
+	*sandbox.API
 
-	opts    Options
-	started time.Time
-	handler http.Handler
+	opts  Options
+	clock sandbox.Clock
 
 	mu      sync.RWMutex
 	users   []*User // sorted by id
 	unknown map[string]bool
 
-	// requests counts requests by endpoint, faulted ones included.
-	requests sandbox.Counter
-
-	stateMu    sync.Mutex
-	forbidden  bool
-	requestLog []string
+	stateMu   sync.Mutex
+	forbidden bool
 }
 
 // New builds a fake with deterministic data.
 func New(opts Options) *Fake {
-	if opts.Now.IsZero() {
-		opts.Now = time.Now()
-	}
-	opts.Now = opts.Now.UTC().Truncate(time.Millisecond)
+	opts.Now = sandbox.Anchor(opts.Now, time.Millisecond)
 	if opts.Scale <= 0 {
 		opts.Scale = 1
 	}
@@ -110,54 +102,31 @@ func New(opts Options) *Fake {
 		opts.AuthKey = DemoAuthKey
 	}
 	f := &Fake{
-		Faults:  sandbox.NewFaults(opts.Seed),
 		opts:    opts,
-		started: time.Now(),
+		clock:   sandbox.NewClock(opts.Now, opts.Clock),
 		users:   generate(opts.Seed, opts.Now, opts.Scale),
 		unknown: map[string]bool{},
 	}
-	f.handler = f.Faults.Wrap(http.HandlerFunc(f.serveAPI), func(status int, msg string) []byte {
+	f.API = sandbox.NewAPI(opts.Seed, f.serveAPI, func(status int, msg string) []byte {
 		b, _ := json.Marshal(map[string]any{"errorMessage": msg})
 		return b
-	})
+	}, endpoint)
 	return f
 }
 
-// ServeHTTP counts the request, lets Faults misbehave, then answers.
-func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	kind := "users"
+// endpoint is what a request counts under: "users" or "conversation".
+func endpoint(r *http.Request) string {
 	if strings.HasSuffix(strings.TrimSuffix(r.URL.Path, "/"), "/conversation") {
-		kind = "conversation"
+		return "conversation"
 	}
-	f.requests.Inc(kind)
-	f.stateMu.Lock()
-	f.requestLog = append(f.requestLog, r.Method+" "+r.URL.RequestURI())
-	f.stateMu.Unlock()
-	f.handler.ServeHTTP(w, r)
+	return "users"
 }
 
 // Now is the instant the data was generated up to.
 func (f *Fake) Now() time.Time { return f.opts.Now }
 
 // Clock is the API's current time.
-func (f *Fake) Clock() time.Time {
-	if f.opts.Clock != nil {
-		return f.opts.Clock().UTC()
-	}
-	return f.opts.Now.Add(time.Since(f.started))
-}
-
-// Requests counts requests by endpoint: "users" or "conversation".
-func (f *Fake) Requests(kind string) int {
-	return f.requests.Get(kind)
-}
-
-// RequestLog lists "METHOD /path?query" for every request received.
-func (f *Fake) RequestLog() []string {
-	f.stateMu.Lock()
-	defer f.stateMu.Unlock()
-	return append([]string(nil), f.requestLog...)
-}
+func (f *Fake) Clock() time.Time { return f.clock.Now() }
 
 // SetForbidden makes every call answer 403.
 func (f *Fake) SetForbidden(forbidden bool) {

@@ -83,13 +83,12 @@ var Variants = map[string]Variant{
 	"groups-not-found":       {GroupsStatus: http.StatusNotFound},
 }
 
-// Fake is the Userflow API. Use it as an http.Handler.
+// Fake is the Userflow API. Use it as an http.Handler. It counts requests
+// by path (Requests("/content_sessions")).
 type Fake struct {
-	// Faults sits in front of the API; switch it on to test retries.
-	Faults *sandbox.Faults
+	*sandbox.API
 
-	opts    Options
-	handler http.Handler
+	opts Options
 
 	mu    sync.RWMutex
 	data  *dataset
@@ -100,13 +99,9 @@ type Fake struct {
 	pageCache  map[string][]byte
 	posCache   map[string]map[string]int
 
-	// requests counts requests by endpoint, faulted ones included.
-	requests sandbox.Counter
-
 	stateMu sync.Mutex
 	// groupsStatus, when not 0, is what /groups answers (403, 404).
 	groupsStatus int
-	requestLog   []string
 	requestSeq   int64
 	rateMinute   time.Time
 	rateCount    int
@@ -115,10 +110,7 @@ type Fake struct {
 
 // New builds a fake with deterministic data.
 func New(opts Options) *Fake {
-	if opts.Now.IsZero() {
-		opts.Now = time.Now()
-	}
-	opts.Now = opts.Now.UTC().Truncate(time.Second)
+	opts.Now = sandbox.Anchor(opts.Now, time.Second)
 	if opts.Scale <= 0 {
 		opts.Scale = 1
 	}
@@ -132,7 +124,6 @@ func New(opts Options) *Fake {
 		opts.Clock = time.Now
 	}
 	f := &Fake{
-		Faults:       sandbox.NewFaults(opts.Seed),
 		opts:         opts,
 		data:         generate(opts.Seed, opts.Now, opts.Scale),
 		orderCache:   map[string][]int{},
@@ -141,9 +132,9 @@ func New(opts Options) *Fake {
 		groupsStatus: opts.Variant.GroupsStatus,
 	}
 	f.reindex()
-	f.handler = f.Faults.Wrap(http.HandlerFunc(f.serveAPI), func(status int, msg string) []byte {
+	f.API = sandbox.NewAPI(opts.Seed, f.serveAPI, func(status int, msg string) []byte {
 		return f.errorBody(status, codeFor(status), msg)
-	})
+	}, nil)
 	return f
 }
 
@@ -164,41 +155,11 @@ func (f *Fake) reindex() {
 	add("content_sessions", len(d.sessions), func(i int) string { return d.sessions[i].ID })
 }
 
-// ServeHTTP counts the request, lets Faults misbehave, then answers.
-func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	f.requests.Inc(r.URL.Path)
-	f.stateMu.Lock()
-	f.requestLog = append(f.requestLog, r.Method+" "+r.URL.RequestURI())
-	f.stateMu.Unlock()
-	f.handler.ServeHTTP(w, r)
-}
-
 // Now is the instant the data was generated up to.
 func (f *Fake) Now() time.Time { return f.opts.Now }
 
 // APIKey is the key the fake accepts.
 func (f *Fake) APIKey() string { return f.opts.APIKey }
-
-// Requests returns how many requests reached path (e.g. "/content_sessions"),
-// faulted ones included.
-func (f *Fake) Requests(path string) int {
-	return f.requests.Get(path)
-}
-
-// RequestLog lists "METHOD /path?query" for every request received.
-func (f *Fake) RequestLog() []string {
-	f.stateMu.Lock()
-	defer f.stateMu.Unlock()
-	return append([]string(nil), f.requestLog...)
-}
-
-// ResetRequests clears the counters and the log.
-func (f *Fake) ResetRequests() {
-	f.requests.Reset()
-	f.stateMu.Lock()
-	defer f.stateMu.Unlock()
-	f.requestLog = nil
-}
 
 // SetGroupsForbidden makes /groups answer 403, as on plans without Groups.
 func (f *Fake) SetGroupsForbidden(forbidden bool) {

@@ -83,22 +83,18 @@ var Variants = map[string]Variant{
 // (https://api.whatfix.com/v1 there); paths under it are /accounts/{accountId}/….
 const V1Prefix = "/v1"
 
-// Fake is the Whatfix API. Use it as an http.Handler.
+// Fake is the Whatfix API. Use it as an http.Handler. It counts requests
+// by route, the path after /api/v1/{accountId}/ (e.g.
+// Requests("reports/summary/mostPopularFlows"), Requests("auditlogs")).
 type Fake struct {
-	// Faults sits in front of the API; switch it on to test retries.
-	Faults *sandbox.Faults
+	*sandbox.API
 
-	opts    Options
-	handler http.Handler
+	opts Options
 
 	mu   sync.RWMutex
 	data *dataset
 
-	// requests counts requests by endpoint, faulted ones included.
-	requests sandbox.Counter
-
 	stateMu              sync.Mutex
-	requestLog           []string
 	extraColumns         map[string][]column
 	malformed            map[string]bool
 	forceBOM, forceCRLF  *bool
@@ -107,10 +103,7 @@ type Fake struct {
 
 // New builds a fake with deterministic data.
 func New(opts Options) *Fake {
-	if opts.Now.IsZero() {
-		opts.Now = time.Now()
-	}
-	opts.Now = opts.Now.UTC().Truncate(time.Second)
+	opts.Now = sandbox.Anchor(opts.Now, time.Second)
 	if opts.Scale <= 0 {
 		opts.Scale = 1
 	}
@@ -124,25 +117,15 @@ func New(opts Options) *Fake {
 		opts.User = DemoUser
 	}
 	f := &Fake{
-		Faults:       sandbox.NewFaults(opts.Seed),
 		opts:         opts,
 		data:         generate(opts.Seed, opts.Now, opts.Scale),
 		extraColumns: map[string][]column{},
 		malformed:    map[string]bool{},
 	}
-	f.handler = f.Faults.Wrap(http.HandlerFunc(f.serveAPI), func(status int, msg string) []byte {
+	f.API = sandbox.NewAPI(opts.Seed, f.serveAPI, func(status int, msg string) []byte {
 		return errorBody(status, msg, "")
-	})
+	}, func(r *http.Request) string { return routeOf(r.URL.Path) })
 	return f
-}
-
-// ServeHTTP counts the request, lets Faults misbehave, then answers.
-func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	f.requests.Inc(routeOf(r.URL.Path))
-	f.stateMu.Lock()
-	f.requestLog = append(f.requestLog, r.Method+" "+r.URL.RequestURI())
-	f.stateMu.Unlock()
-	f.handler.ServeHTTP(w, r)
 }
 
 // routeOf is the path after /api/v1/{accountId}/ (or /v1/accounts/{accountId}/).
@@ -167,35 +150,6 @@ func (f *Fake) Now() time.Time { return f.opts.Now }
 func (f *Fake) AccountID() string      { return f.opts.AccountID }
 func (f *Fake) IntegrationKey() string { return f.opts.IntegrationKey }
 func (f *Fake) User() string           { return f.opts.User }
-
-// Requests returns how many requests reached a route, the path after
-// /api/v1/{accountId}/ (e.g. "reports/summary/mostPopularFlows",
-// "analytics/end-users", "auditlogs"), faulted ones included.
-func (f *Fake) Requests(route string) int {
-	return f.requests.Get(route)
-}
-
-// TotalRequests counts every request received.
-func (f *Fake) TotalRequests() int {
-	f.stateMu.Lock()
-	defer f.stateMu.Unlock()
-	return len(f.requestLog)
-}
-
-// RequestLog lists "METHOD /path?query" for every request received.
-func (f *Fake) RequestLog() []string {
-	f.stateMu.Lock()
-	defer f.stateMu.Unlock()
-	return append([]string(nil), f.requestLog...)
-}
-
-// ResetRequests clears the counters and the log.
-func (f *Fake) ResetRequests() {
-	f.requests.Reset()
-	f.stateMu.Lock()
-	defer f.stateMu.Unlock()
-	f.requestLog = nil
-}
 
 // AddReportColumn appends a column the vendor "just added" to a report: it
 // appears in both formats with the same value on every row.

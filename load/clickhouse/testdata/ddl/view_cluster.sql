@@ -1,0 +1,12 @@
+DROP TABLE IF EXISTS `an`.`v_daily` ON CLUSTER `prod`;
+
+CREATE VIEW IF NOT EXISTS `an`.`v_daily` ON CLUSTER `prod`
+(
+    `day` Date COMMENT 'the day',
+    `id` String COMMENT 'the session',
+    `views` Nullable(Float64) COMMENT 'from t_report'
+) AS
+SELECT toDate(created_at) AS day, id, views
+FROM `an`.`t_sessions` AS s
+GLOBAL ALL LEFT JOIN (SELECT flow AS id, views FROM `an`.`t_report`) AS r USING (id)
+WHERE id GLOBAL NOT IN (SELECT id FROM `an`.`t_dims`);
