@@ -35,7 +35,7 @@ MINIO_DIR := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/etl/minio-$(MINIO_VERSION)
 MINIO := $(MINIO_DIR)/minio
 WITH_MINIO := bash scripts/with-minio.sh --minio $(MINIO)
 
-.PHONY: all build test test-cluster demo bench bench-rate bench-e2e bench-dashboards generate deps clickhouse-deps duckdb chdb chclient promtool minio minio-path lint clean distclean
+.PHONY: all build test test-cluster demo bench bench-rate bench-e2e bench-dashboards bench-lake generate deps clickhouse-deps duckdb chdb chclient promtool minio minio-path lint clean distclean
 
 all: build
 
@@ -131,9 +131,10 @@ demo: build
 	./bin/etl demo $(DEMO_ARGS)
 
 bench: deps
-	$(WITH_CLICKHOUSE) $(GO) test -run '^$$' -bench . -skip '^Benchmark(Dashboards|RequestRate|UserflowBackfillPages)$$' -benchmem $(PKGS)
+	$(WITH_CLICKHOUSE) $(GO) test -run '^$$' -bench . -skip '^Benchmark(Dashboards|RequestRate|UserflowBackfillPages|NightlyMerge)$$' -benchmem $(PKGS)
 	$(MAKE) --no-print-directory bench-rate
 	$(MAKE) --no-print-directory bench-dashboards
+	$(MAKE) --no-print-directory bench-lake
 
 # Issue 14's request figures: each source's achieved rate at 50 ms latency and 20 req/s, and the
 # pages of a 120-day Userflow backfill per chunk size (BENCHMARKS.md). No server needed.
@@ -150,6 +151,14 @@ bench-e2e: build deps
 # to a plain MergeTree, and a nightly load of 20,000 changed sessions (BENCHMARKS.md).
 bench-dashboards: deps
 	$(WITH_CLICKHOUSE) $(GO) test ./load/clickhouse/ -run '^$$' -bench '^BenchmarkDashboards$$' -benchtime 1x -timeout 30m -v
+
+# A merge table in the lake (BENCHMARKS-lake.md): 10M Userflow sessions into Parquet over 28 monthly
+# partitions, then nightly loads of 20,000 changed sessions of the two latest months (other sessions
+# each night), as bench-dashboards does into ClickHouse: time, CPU, partitions and bytes rewritten, and
+# DuckDB's count of rows and keys afterwards. No server; ~1 GB of temp disk. LAKE_ROWS= sets the size.
+LAKE_ROWS ?= 10000000
+bench-lake: duckdb
+	ETL_BENCH_LAKE_ROWS=$(LAKE_ROWS) $(GO) test ./load/parquet/ -run '^$$' -bench '^BenchmarkNightlyMerge$$' -benchtime 3x -timeout 30m -v
 
 generate:
 	$(GO) generate ./...

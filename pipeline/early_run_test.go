@@ -13,10 +13,12 @@ import (
 	"testing"
 	"time"
 
+	parquetgo "github.com/parquet-go/parquet-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/adoptionlabs/etl/engine"
+	"github.com/adoptionlabs/etl/load/parquet"
 	"github.com/adoptionlabs/etl/pipeline"
 	"github.com/adoptionlabs/etl/pipeline/plan"
 	"github.com/adoptionlabs/etl/state"
@@ -83,14 +85,20 @@ func openSettling(t *testing.T, p *pipeline.Pipeline) *settlingStore {
 	return &settlingStore{Store: st, settle: 300 * time.Millisecond}
 }
 
-// loadedDays lists the days with a committed file of events, and whether
-// anything is left in the sink's staging.
+// loadedDays lists the days with a committed row of events (a row's id is
+// its day), and whether anything is left in the sink's staging.
 func loadedDays(t *testing.T, p *pipeline.Pipeline) (days []string, staged []string) {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join(parquetSettings(p).Dir, "events", "dt=*", "*.parquet"))
+	files, err := parquet.ListFiles(parquetSettings(p).Dir, "events")
 	require.NoError(t, err)
 	for _, f := range files {
-		days = append(days, strings.TrimPrefix(filepath.Base(filepath.Dir(f)), "dt="))
+		rows, err := parquetgo.ReadFile[struct {
+			ID string `parquet:"id"`
+		}](f)
+		require.NoError(t, err)
+		for _, r := range rows {
+			days = append(days, r.ID)
+		}
 	}
 	sort.Strings(days)
 	_ = filepath.Walk(filepath.Join(parquetSettings(p).Dir, ".staging"), func(path string, info os.FileInfo, err error) error {

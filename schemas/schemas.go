@@ -135,15 +135,17 @@ type Table struct {
 	Key []string
 	// Version orders rows of one key for Merge; the greatest wins.
 	Version string
-	// Day is the column whose UTC day names the Parquet dt= partition and,
-	// for ReplaceWindow, decides which rows a window replaces. Empty for
-	// ReplaceAll (files go under the extraction day).
+	// Day is the column whose UTC day places a row in a window, names the
+	// Parquet dt= partition of a ReplaceWindow table and decides which rows
+	// a window replaces. Empty for ReplaceAll (files go under the
+	// extraction day).
 	Day string
-	// Partition is the column whose month partitions the ClickHouse table.
-	// For Merge it must never change for a key: a load dedupes a key
-	// inside the partition its new row falls in, so a key that moved would
-	// keep a row in its old partition. Empty: unpartitioned (every load of
-	// the table rebuilds it whole).
+	// Partition is the column whose month partitions the ClickHouse table,
+	// and a Merge table's Parquet files (<partition>_month=YYYY-MM). For
+	// Merge it must never change for a key: a load dedupes a key inside
+	// the partition its new row falls in, so a key that moved would keep a
+	// row in its old partition. Empty: unpartitioned (every load of the
+	// table rebuilds it whole).
 	Partition string
 	// OrderBy is the ClickHouse sorting key; defaults to Key.
 	OrderBy []string

@@ -215,12 +215,11 @@ func (v View) File(d Dialect) (string, error) {
 // relative to where DuckDB runs (etl's default --out).
 const DefaultDataDir = "data"
 
-// DuckDBTables renders the base views over the Hive layout
-// <dataDir>/<table>/dt=YYYY-MM-DD/part-*.parquet, one per table, named like
-// the ClickHouse tables. A merge table's view keeps the newest row per key
-// (greatest version, then latest _extracted_at), which is what the
-// ClickHouse name returns; replace-window and replace-all tables are read
-// as they are, since a rerun replaces their dt= directories.
+// DuckDBTables renders the base views over the Parquet layout, one per
+// table, named like the ClickHouse tables, reading <dataDir>/<table>/**/*.parquet
+// (dt= days, a merge table's month partitions, or an unpartitioned table's
+// files). Every table is read as it is: a merge table's files hold one row
+// per key, as its ClickHouse name does, so no view dedupes.
 //
 // hasFiles, when not nil, says whether a table has Parquet files yet: a
 // table without any (a source not configured, a stream not run) gets an
@@ -235,32 +234,18 @@ func DuckDBTables(tables []*schemas.Table, dataDir string, hasFiles func(table s
 		for i, c := range t.Columns {
 			names[i] = `"` + c.Name + `"`
 		}
-		glob := sqlString(path.Join(filepath2slash(dataDir), t.Name, "*", "*.parquet"))
+		glob := sqlString(path.Join(filepath2slash(dataDir), t.Name, "**", "*.parquet"))
 		read := fmt.Sprintf("read_parquet(%s, hive_partitioning = true, union_by_name = true)", glob)
-		var body string
 		if hasFiles != nil && !hasFiles(t.Name) {
 			typed := make([]string, len(t.Columns))
 			for i, c := range t.Columns {
 				typed[i] = fmt.Sprintf("CAST(NULL AS %s) AS \"%s\"", duckType(c.Type), c.Name)
 			}
-			body = fmt.Sprintf("SELECT %s WHERE false", strings.Join(typed, ", "))
+			body := fmt.Sprintf("SELECT %s WHERE false", strings.Join(typed, ", "))
 			out = append(out, fmt.Sprintf("-- %s (%s): no files under %s yet\nCREATE OR REPLACE VIEW \"%s\" AS\n%s", t.Name, t.Disposition, dataDir, t.Name, body))
 			continue
 		}
-		if t.Disposition == schemas.Merge {
-			order := []string{`"` + t.Version + `" DESC`}
-			if t.Version != schemas.ExtractedAt {
-				order = append(order, `"`+schemas.ExtractedAt+`" DESC`)
-			}
-			key := make([]string, len(t.Key))
-			for i, k := range t.Key {
-				key[i] = `"` + k + `"`
-			}
-			body = fmt.Sprintf("SELECT %s FROM (\n    SELECT *, row_number() OVER (PARTITION BY %s ORDER BY %s) AS etl_rn\n    FROM %s\n) WHERE etl_rn = 1",
-				strings.Join(names, ", "), strings.Join(key, ", "), strings.Join(order, ", "), read)
-		} else {
-			body = fmt.Sprintf("SELECT %s FROM %s", strings.Join(names, ", "), read)
-		}
+		body := fmt.Sprintf("SELECT %s FROM %s", strings.Join(names, ", "), read)
 		stmt := fmt.Sprintf("-- %s (%s)\nCREATE OR REPLACE VIEW \"%s\" AS\n%s", t.Name, t.Disposition, t.Name, body)
 		out = append(out, stmt)
 		if t.Doc != "" {
@@ -294,9 +279,9 @@ func filepath2slash(p string) string { return strings.ReplaceAll(p, `\`, "/") }
 // DuckDBTablesFile is sql/duckdb/00_tables.sql.
 func DuckDBTablesFile(tables []*schemas.Table, dataDir string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "-- Base views over the Parquet layout %s/<table>/dt=YYYY-MM-DD/part-*.parquet, named like the ClickHouse tables.\n", dataDir)
+	fmt.Fprintf(&b, "-- Base views over the Parquet files under %s/<table>/, named like the ClickHouse tables.\n", dataDir)
 	b.WriteString("-- Generated from the table declarations by `make generate`; do not edit.\n")
-	b.WriteString("-- Merge tables keep the newest row per key, as their ClickHouse name does.\n")
+	b.WriteString("-- A merge table's files hold one row per key, as its ClickHouse name does.\n")
 	for _, s := range DuckDBTables(tables, dataDir, nil) {
 		b.WriteString("\n")
 		b.WriteString(s)

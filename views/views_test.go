@@ -67,16 +67,18 @@ func TestCreateStatements(t *testing.T) {
 	assert.ErrorContains(t, err, "view bad")
 }
 
-func TestDuckDBTablesKeepTheNewestRowPerKeyOfMergeTables(t *testing.T) {
+// A merge table's files hold one row per key (load/parquet), so its view
+// reads them as they are, like every other table's, with a glob that finds
+// the files of any layout.
+func TestDuckDBTablesReadEveryTableAsItIs(t *testing.T) {
 	merge := &schemas.Table{Name: "m", Disposition: schemas.Merge, Key: []string{"id"}, Version: "updated_at",
 		Columns: schemas.WithMeta(schemas.Column{Name: "id"}, schemas.Column{Name: "updated_at", Type: schemas.Timestamp})}
 	window := &schemas.Table{Name: "w", Disposition: schemas.ReplaceWindow, Columns: schemas.WithMeta(schemas.Column{Name: "d", Type: schemas.Date})}
 	got := DuckDBTables([]*schemas.Table{window, merge}, "/data dir", nil)
 	require.Len(t, got, 2)
-	assert.Equal(t, "-- m (merge)\nCREATE OR REPLACE VIEW \"m\" AS\nSELECT \"id\", \"updated_at\", \"_extracted_at\", \"_run_id\" FROM (\n"+
-		"    SELECT *, row_number() OVER (PARTITION BY \"id\" ORDER BY \"updated_at\" DESC, \"_extracted_at\" DESC) AS etl_rn\n"+
-		"    FROM read_parquet('/data dir/m/*/*.parquet', hive_partitioning = true, union_by_name = true)\n) WHERE etl_rn = 1", got[0])
-	assert.Equal(t, "-- w (replace-window)\nCREATE OR REPLACE VIEW \"w\" AS\nSELECT \"d\", \"_extracted_at\", \"_run_id\" FROM read_parquet('/data dir/w/*/*.parquet', hive_partitioning = true, union_by_name = true)", got[1])
+	assert.Equal(t, "-- m (merge)\nCREATE OR REPLACE VIEW \"m\" AS\nSELECT \"id\", \"updated_at\", \"_extracted_at\", \"_run_id\" FROM read_parquet('/data dir/m/**/*.parquet', hive_partitioning = true, union_by_name = true)", got[0])
+	assert.NotContains(t, got[0], "row_number", "no reader dedupes")
+	assert.Equal(t, "-- w (replace-window)\nCREATE OR REPLACE VIEW \"w\" AS\nSELECT \"d\", \"_extracted_at\", \"_run_id\" FROM read_parquet('/data dir/w/**/*.parquet', hive_partitioning = true, union_by_name = true)", got[1])
 
 	none := DuckDBTables([]*schemas.Table{window}, "/data", func(string) bool { return false })
 	assert.Equal(t, []string{"-- w (replace-window): no files under /data yet\nCREATE OR REPLACE VIEW \"w\" AS\n" +

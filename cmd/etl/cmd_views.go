@@ -1,10 +1,13 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -82,10 +85,7 @@ ClickHouse table; merge tables keep the newest row per key) and then the curated
 			if d == views.ClickHouse && db == "" {
 				return usageError("--dialect clickhouse needs --database NAME or CLICKHOUSE_DSN with a database")
 			}
-			hasFiles := func(table string) bool {
-				files, _ := filepath.Glob(filepath.Join(data, table, "*", "*.parquet"))
-				return len(files) > 0
-			}
+			hasFiles := func(table string) bool { return hasParquetFile(filepath.Join(data, table)) }
 			stmts, err := views.Script(d, tables, data, "`"+db+"`", hasFiles)
 			if err != nil {
 				return cli.Exit(err.Error(), exitFailed)
@@ -96,6 +96,25 @@ ClickHouse table; merge tables keep the newest row per key) and then the curated
 			return nil
 		},
 	}
+}
+
+// hasParquetFile says whether a table's directory holds a file that the
+// readers' glob <table>/**/*.parquet reaches (not below the sink's private
+// dot directories).
+func hasParquetFile(dir string) bool {
+	found := errors.New("found")
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		switch {
+		case err != nil:
+			return err
+		case d.IsDir() && path != dir && strings.HasPrefix(d.Name(), "."):
+			return filepath.SkipDir
+		case !d.IsDir() && strings.HasSuffix(d.Name(), ".parquet"):
+			return found
+		}
+		return nil
+	})
+	return err == found
 }
 
 // writeViewFiles writes the generated view files and removes stale ones, so

@@ -14,8 +14,8 @@ import (
 	"github.com/adoptionlabs/etl/window"
 )
 
-// botNewest is, per table, the bot tables' newest row per key as
-// "channel/user seen_at" lines, in key order.
+// botNewest is, per table, the bot tables' rows as "channel/user seen_at"
+// lines, in key order: one a key, its newest.
 var botNewest = map[string]string{"bot_users": "user_id", "bot_user_custom_fields": "bot_user_id"}
 
 func parquetNewest(t *testing.T, out, table string) []string {
@@ -23,8 +23,7 @@ func parquetNewest(t *testing.T, out, table string) []string {
 	user := botNewest[table]
 	rows := testsupport.DuckDB(t, fmt.Sprintf(`
 SELECT channel_id || '/' || %[1]s || ' ' || strftime(seen_at AT TIME ZONE 'UTC', '%%Y-%%m-%%d %%H:%%M:%%S') AS r
-FROM read_parquet('%[2]s/%[3]s/*/*.parquet', hive_partitioning = true)
-QUALIFY row_number() OVER (PARTITION BY channel_id, %[1]s ORDER BY seen_at DESC) = 1
+FROM read_parquet('%[2]s/%[3]s/**/*.parquet', hive_partitioning = true)
 ORDER BY channel_id, %[1]s`, user, out, table))
 	return column(rows)
 }

@@ -18,6 +18,7 @@ import (
 	etl "github.com/adoptionlabs/etl"
 	"github.com/adoptionlabs/etl/config"
 	"github.com/adoptionlabs/etl/load/clickhouse"
+	pqsink "github.com/adoptionlabs/etl/load/parquet"
 	"github.com/adoptionlabs/etl/schemas"
 	"github.com/adoptionlabs/etl/sql"
 	"github.com/adoptionlabs/etl/testsupport"
@@ -75,8 +76,8 @@ func TestViewsCommandUsage(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(part, "part-0.parquet"), nil, 0o644))
 	code, stdout, stderr := runCLI(t, nil, "views", "--dialect", "duckdb", "--data", data)
 	require.Equal(t, exitOK, code, stderr)
-	assert.Contains(t, stdout, `read_parquet('`+data+`/userflow_content_sessions/*/*.parquet', hive_partitioning = true, union_by_name = true)`)
-	assert.Contains(t, stdout, `PARTITION BY "id" ORDER BY "last_activity_at" DESC, "_extracted_at" DESC`, "merge tables keep the newest row per key")
+	assert.Contains(t, stdout, `read_parquet('`+data+`/userflow_content_sessions/**/*.parquet', hive_partitioning = true, union_by_name = true)`)
+	assert.NotContains(t, stdout, "row_number", "a merge table's files hold one row per key: no view dedupes")
 	assert.Contains(t, stdout, `CREATE OR REPLACE VIEW "daily_overview"`)
 
 	// Before any run (or with a source not configured) a table has no files:
@@ -138,7 +139,7 @@ func loadSandboxEverywhere(t *testing.T) *loaded {
 	l.chdbSetup = append(l.chdbSetup, "CREATE DATABASE `"+db+"`")
 	l.chdbSetup = append(l.chdbSetup, ddlStatements(t, "`"+db+"`")...)
 	for _, tbl := range l.tables {
-		files, _ := filepath.Glob(filepath.Join(out, tbl.Name, "*", "*.parquet"))
+		files, _ := pqsink.ListFiles(out, tbl.Name)
 		if len(files) == 0 {
 			continue
 		}
@@ -147,7 +148,7 @@ func loadSandboxEverywhere(t *testing.T) *loaded {
 			names[i] = "`" + c.Name + "`"
 		}
 		cols := strings.Join(names, ", ")
-		l.chdbSetup = append(l.chdbSetup, fmt.Sprintf("INSERT INTO `%s`.`%s` (%s) SELECT %s FROM file('%s/%s/*/*.parquet', Parquet)",
+		l.chdbSetup = append(l.chdbSetup, fmt.Sprintf("INSERT INTO `%s`.`%s` (%s) SELECT %s FROM file('%s/%s/**/*.parquet', Parquet)",
 			db, clickhouse.StorageTable(tbl), cols, cols, out, tbl.Name))
 	}
 	for _, v := range views.All {

@@ -105,9 +105,8 @@ func TestBotUsersLoadOrderDoesNotMatterClickHouse(t *testing.T) {
 	}
 }
 
-// The same with Parquet: the days hold the same rows in both orders, and
-// the newest row per key (by the table's version, then _extracted_at as the
-// README's query does) is the newest window's.
+// The same with Parquet: the files hold the same rows in both orders, one
+// per key, the newest (by the table's version, then _extracted_at).
 func TestBotUsersLoadOrderDoesNotMatterParquet(t *testing.T) {
 	h := newHarness(t, botfake.Options{}, nil)
 	require.Positive(t, usersInBoth(h), "the windows share users")
@@ -128,7 +127,7 @@ func TestBotUsersLoadOrderDoesNotMatterParquet(t *testing.T) {
 		columns string
 	}{{UsersTable, userColumns}, {CustomFieldsTable, customFieldColumns}} {
 		from := func(dir string) string {
-			return fmt.Sprintf("read_parquet('%s', hive_partitioning = true)", filepath.Join(dir, tc.table.Name, "*", "*.parquet"))
+			return fmt.Sprintf("read_parquet('%s', hive_partitioning = true)", filepath.Join(dir, tc.table.Name, "**", "*.parquet"))
 		}
 		all := func(dir string) string {
 			return "SELECT " + tc.columns + " FROM " + from(dir) + " ORDER BY " + tc.columns
@@ -143,5 +142,6 @@ func TestBotUsersLoadOrderDoesNotMatterParquet(t *testing.T) {
 		assert.Equal(t, a, testsupport.DuckDB(t, all(oldFirst)), "%s: same rows in both orders", tc.table.Name)
 		latest := testsupport.DuckDB(t, newest(newFirst))
 		assert.Equal(t, latest, testsupport.DuckDB(t, newest(oldFirst)), "%s: same newest row per key in both orders", tc.table.Name)
+		assert.Len(t, a, len(latest), "%s: the files hold one row per key", tc.table.Name)
 	}
 }

@@ -20,9 +20,10 @@ import (
 // Sessions change after creation (progress, completion), so both tables
 // merge by id with the newest last_activity_at winning. They are partitioned
 // by created_at, which never changes for a session or an answer, so every
-// version of a row lands in the same ClickHouse partition and collapses.
-// last_activity_at is the Day column: a session's files sit in the dt= of
-// its latest activity, and the answers follow their session there.
+// version of a row lands in the same partition (ClickHouse's, and the
+// Parquet files' created_at_month=) and collapses. last_activity_at is the
+// Day column: it places a session in the window of its latest activity,
+// and the answers follow their session there.
 
 // SessionsChunk is the default backfill chunk. The API has no date filter:
 // a window is a walk from the newest session down to the window's start,

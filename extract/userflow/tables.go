@@ -52,7 +52,7 @@ var AnswersTable = &schemas.Table{
 	Disposition: schemas.Merge,
 	Key:         []string{"id"},
 	// The session's activity, not the answer's: answers are re-fetched
-	// with their session, and must follow it to the same dt= partition.
+	// with their session, and must land in the same window as it.
 	Version:   "session_last_activity_at",
 	Day:       "session_last_activity_at",
 	Partition: "created_at",

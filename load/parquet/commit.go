@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -71,14 +72,14 @@ func (w *Writer) Prepare(ctx context.Context) error {
 	w.lock = w.sink.tableMu(w.table.Name)
 	w.lock.Lock()
 	w.state = prepared
-	if err := w.prepare(); err != nil {
+	if err := w.prepare(ctx); err != nil {
 		w.state = failed
 		return fmt.Errorf("table %s stream %s window %s: stage: %w", w.table.Name, w.stream, w.window, err)
 	}
 	return nil
 }
 
-func (w *Writer) prepare() error {
+func (w *Writer) prepare(ctx context.Context) error {
 	if err := w.finishAll(); err != nil {
 		return err
 	}
@@ -91,39 +92,39 @@ func (w *Writer) prepare() error {
 			return err
 		}
 	}
-	days, err := w.daysToReplace(tableDir)
-	if err != nil {
-		return err
-	}
 	if w.merge {
-		if err := w.keepUncarried(tableDir, days); err != nil {
-			return err
+		// The partitions this load's keys live in: those it wrote files
+		// of. A load without rows touches none.
+		for _, part := range slices.Sorted(maps.Keys(w.seq)) {
+			st, err := w.mergePartition(ctx, part)
+			if err != nil {
+				return err
+			}
+			w.stages = append(w.stages, st)
 		}
-	}
-	if w.keys != nil {
-		// Rejects seen again that live on their window's day (their row
-		// has none): their earlier copies on days outside the window go,
-		// so that such a reject is one row whatever windows saw it.
-		more, err := w.dropSeenAgain(tableDir, days)
+	} else {
+		days, err := w.daysToReplace()
 		if err != nil {
 			return err
 		}
-		days = append(days, more...)
-		slices.Sort(days)
-	}
-	w.tableDir = tableDir
-	plans, err := w.prepareDays(tableDir, days)
-	if err != nil {
-		return err
-	}
-	for _, p := range plans {
-		if p.live != "" {
-			w.plans = append(w.plans, p)
+		if w.keys != nil {
+			// Rejects seen again that live on their window's day (their row
+			// has none): their earlier copies on days outside the window go,
+			// so that such a reject is one row whatever windows saw it.
+			more, err := w.dropSeenAgain(days)
+			if err != nil {
+				return err
+			}
+			days = append(days, more...)
+			slices.Sort(days)
+		}
+		if w.stages, err = w.prepareDays(days); err != nil {
+			return err
 		}
 	}
-	if syncOnce && len(w.plans) > 0 {
-		// The part files and the day directories staged above, in one go:
-		// Swap renames them into the live tree only once they are durable.
+	if syncOnce && len(w.stages) > 0 {
+		// The part files and the partitions staged above, in one go: Swap
+		// renames them into the live tree only once they are durable.
 		if err := syncFS(tableDir); err != nil {
 			return err
 		}
@@ -136,10 +137,11 @@ func (w *Writer) prepare() error {
 // more than they compute (a 125-day backfill: 16 ms a table one by one).
 const prepareDayWorkers = 4
 
-// prepareDays prepares each day independently and returns their plans in
-// the order of days; the first error in that order wins.
-func (w *Writer) prepareDays(tableDir string, days []int32) ([]dayPlan, error) {
-	plans := make([]dayPlan, len(days))
+// prepareDays stages each day independently and returns the stages of the
+// days this stream had or has files in, in the order of days; the first
+// error in that order wins.
+func (w *Writer) prepareDays(days []int32) ([]partStage, error) {
+	stages := make([]partStage, len(days))
 	errs := make([]error, len(days))
 	next := make(chan int)
 	var wg sync.WaitGroup
@@ -148,7 +150,7 @@ func (w *Writer) prepareDays(tableDir string, days []int32) ([]dayPlan, error) {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				plans[i], errs[i] = w.prepareDay(tableDir, days[i])
+				stages[i], errs[i] = w.prepareDay(days[i])
 			}
 		}()
 	}
@@ -157,17 +159,21 @@ func (w *Writer) prepareDays(tableDir string, days []int32) ([]dayPlan, error) {
 	}
 	close(next)
 	wg.Wait()
+	var out []partStage
 	for i, err := range errs {
 		if err != nil {
 			return nil, fmt.Errorf("stage day %s: %w", dayString(days[i]), err)
 		}
+		if stages[i] != nil {
+			out = append(out, stages[i])
+		}
 	}
-	return plans, nil
+	return out, nil
 }
 
-// Swap implements load.Staged: it renames the prepared day directories in
-// and syncs the table directory. Once started it does not look at ctx: a
-// window half replaced is worse than a commit that took a moment longer.
+// Swap implements load.Staged: it swaps the prepared partitions in and
+// makes that durable. Once started it does not look at ctx: a window half
+// replaced is worse than a commit that took a moment longer.
 func (w *Writer) Swap(ctx context.Context) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -180,41 +186,36 @@ func (w *Writer) Swap(ctx context.Context) error {
 	}
 	defer w.unlock()
 	var swapped, emptied int
-	var trashed []string
-	for _, p := range w.plans {
-		trash, err := w.swapDay(p)
-		if err != nil {
+	for _, st := range w.stages {
+		if err := st.swap(); err != nil {
 			w.state = failed
-			return fmt.Errorf("table %s stream %s window %s: replace day %s (%d earlier days are already replaced; rerun the window): %w",
-				w.table.Name, w.stream, w.window, filepath.Base(p.live), swapped, err)
+			what := "day"
+			if w.merge {
+				what = "partition"
+			}
+			return fmt.Errorf("table %s stream %s window %s: replace a %s (%d earlier ones are already replaced; rerun the window): %w",
+				w.table.Name, w.stream, w.window, what, swapped, err)
 		}
 		swapped++
-		if p.next == "" {
+		if !st.staged() {
 			emptied++
 		}
-		if trash != "" {
-			trashed = append(trashed, trash)
-		}
 	}
-	// The renames are durable once the table directory is synced; only then
-	// may the old directories go, since recovery needs them until then.
-	if w.tableDir != "" {
-		if err := syncDir(w.tableDir); err != nil {
-			w.state = failed
-			return fmt.Errorf("table %s stream %s window %s: %w", w.table.Name, w.stream, w.window, err)
-		}
+	// The swaps are durable before the old partitions go: recovery needs
+	// them until then.
+	err := w.store.settle(w.stages, func(err error) {
+		w.log.Warn("parquet: could not delete a replaced partition", "err", err)
+	})
+	if err != nil {
+		w.state = failed
+		return fmt.Errorf("table %s stream %s window %s: %w", w.table.Name, w.stream, w.window, err)
 	}
 	if swapped > 0 {
 		// The commit is durable and stands: a schema-only file that could
 		// not follow only costs readers of an empty table their glob.
 		if err := w.sink.settleEmpty(w.table); err != nil {
 			w.log.Warn("parquet: could not settle the table's schema-only file: a reader's glob over the table may find no file until the next load of it",
-				"file", filepath.Join(w.table.Name, dayDir(schemaOnlyDay), schemaOnlyName), "err", err)
-		}
-	}
-	for _, t := range trashed {
-		if err := os.RemoveAll(t); err != nil {
-			w.log.Warn("parquet: could not delete a replaced day directory", "dir", t, "err", err)
+				"file", filepath.Join(w.table.Name, w.layout.dir(emptyPart), schemaOnlyName), "err", err)
 		}
 	}
 	_ = os.RemoveAll(w.trash)
@@ -222,11 +223,26 @@ func (w *Writer) Swap(ctx context.Context) error {
 	if err := os.RemoveAll(w.staging); err != nil {
 		w.log.Warn("parquet: could not delete the staging directory of a committed load", "dir", w.staging, "err", err)
 	}
-	if w.rows > 0 || swapped > 0 { // a load that wrote and replaced nothing (no rejects) is not news
+	switch {
+	case w.merge && w.rows > 0:
+		m := w.merged
+		w.log.Info("parquet: committed", "rows", w.rows, "files", w.files, "partitions", m.partitions, "files_kept", m.filesKept,
+			"rows_copied", m.rowsCopied, "rows_replaced", m.dropped, "bytes_written", m.bytes,
+			"peak_open_files", w.peakOpen, "peak_buffered_bytes", w.peakBuffered)
+	case !w.merge && (w.rows > 0 || swapped > 0): // a load that wrote and replaced nothing (no rejects) is not news
 		w.log.Info("parquet: committed", "rows", w.rows, "files", w.files, "days_replaced", swapped, "days_emptied", emptied,
 			"peak_open_files", w.peakOpen, "peak_buffered_bytes", w.peakBuffered)
 	}
 	return nil
+}
+
+// MergeStats reports what a committed merge load did to its partitions:
+// the partitions it rewrote, the rows it copied into new files and the
+// bytes of those files (its own rows included).
+func (w *Writer) MergeStats() (partitions int, rowsCopied, bytesWritten int64) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.merged.partitions, w.merged.rowsCopied, w.merged.bytes
 }
 
 func (w *Writer) unlock() {
@@ -239,7 +255,7 @@ func (w *Writer) unlock() {
 // daysToReplace lists the days whose files of this stream the load
 // replaces: every day of the window (days without new rows lose their old
 // files too), or for ReplaceAll every live day plus the load day.
-func (w *Writer) daysToReplace(tableDir string) ([]int32, error) {
+func (w *Writer) daysToReplace() ([]int32, error) {
 	if w.table.Disposition != schemas.ReplaceAll && !w.whole {
 		days := make([]int32, 0, w.endDay-w.firstDay)
 		for d := w.firstDay; d < w.endDay; d++ {
@@ -247,7 +263,7 @@ func (w *Writer) daysToReplace(tableDir string) ([]int32, error) {
 		}
 		return days, nil
 	}
-	entries, err := os.ReadDir(tableDir)
+	parts, err := w.store.partitions(w.table.Name)
 	if err != nil {
 		return nil, err
 	}
@@ -259,8 +275,8 @@ func (w *Writer) daysToReplace(tableDir string) ([]int32, error) {
 		}
 	}
 	days := append([]int32(nil), own...)
-	for _, e := range entries {
-		if d, ok := parseDayDir(e.Name()); ok && e.IsDir() && !slices.Contains(own, d) {
+	for _, name := range parts {
+		if d, ok := w.layout.parse(name); ok && !slices.Contains(own, d) {
 			days = append(days, d)
 		}
 	}
@@ -268,128 +284,48 @@ func (w *Writer) daysToReplace(tableDir string) ([]int32, error) {
 	return days, nil
 }
 
-// dayPlan is one prepared day: next (empty when the day ends up empty)
-// replaces live.
-type dayPlan struct {
-	live       string
-	next       string
-	liveExists bool
-}
-
-// prepareDay builds the new directory of one day in staging. The new day
-// directory is complete before it becomes visible: a reader listing
-// dt=*/*.parquet sees the old set of files or the new one, never a mix.
-// A plan with no live path means this stream has nothing there, before or
-// after.
-func (w *Writer) prepareDay(tableDir string, day int32) (dayPlan, error) {
-	name := dayDir(day)
-	live := filepath.Join(tableDir, name)
-	newDir := filepath.Join(w.staging, "new", name)
-
-	liveEntries, err := os.ReadDir(live)
-	liveExists := err == nil
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return dayPlan{}, err
+// prepareDay stages the new set of files of one day: the other streams'
+// files kept, this load's files in. The new day is complete before it
+// becomes visible: a reader listing dt=*/*.parquet sees the old set of
+// files or the new one, never a mix. A nil stage means this stream has
+// nothing there, before or after.
+func (w *Writer) prepareDay(day int32) (partStage, error) {
+	name := w.layout.dir(day)
+	live, err := w.store.list(w.table.Name, name)
+	if err != nil {
+		return nil, err
 	}
+	newDir := w.scratch(day)
 	newEntries, err := os.ReadDir(newDir)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return dayPlan{}, err
+		return nil, err
 	}
-	var kept []os.DirEntry
+	var kept []partEntry
 	ours := 0
-	for _, e := range liveEntries {
-		if strings.HasPrefix(e.Name(), w.filePrefix) {
+	for _, e := range live {
+		if strings.HasPrefix(e.name, w.filePrefix) {
 			ours++
 		} else {
 			kept = append(kept, e)
 		}
 	}
-	var added []string
-	for _, e := range newEntries {
-		if strings.HasSuffix(e.Name(), ".parquet") {
-			added = append(added, e.Name())
-		}
+	added := slices.ContainsFunc(newEntries, func(e os.DirEntry) bool { return strings.HasSuffix(e.Name(), ".parquet") })
+	if ours == 0 && !added {
+		return nil, nil
 	}
-	if ours == 0 && len(added) == 0 {
-		return dayPlan{}, nil
-	}
-	if len(kept) == 0 && len(added) == 0 {
-		// The day ends up empty: Swap moves it away in one rename.
-		return dayPlan{live: live, liveExists: liveExists}, nil
-	}
-	if len(kept) == 0 {
-		// Only this load's files: its staging directory of the day is the
-		// new day as it stands.
-		if err := syncStaged(newDir); err != nil {
-			return dayPlan{}, err
-		}
-		return dayPlan{live: live, next: newDir, liveExists: liveExists}, nil
-	}
-	next := filepath.Join(w.staging, "swap", name)
-	if err := os.MkdirAll(next, 0o755); err != nil {
-		return dayPlan{}, err
+	st := w.store.stage(w.table.Name, name, w.dirs())
+	// The load's files first: with no other stream's files there, its
+	// scratch directory is the new day as it stands.
+	if err := st.adoptDir(newDir); err != nil {
+		return nil, err
 	}
 	for _, e := range kept {
-		if !e.Type().IsRegular() {
-			return dayPlan{}, fmt.Errorf("%s holds %s, which is not a regular file: the day directory may only hold Parquet files", live, e.Name())
+		if !e.regular {
+			return nil, fmt.Errorf("%s holds %s, which is not a regular file: the day directory may only hold Parquet files", w.store.location(w.table.Name, name, ""), e.name)
 		}
-		if err := linkOrCopy(filepath.Join(live, e.Name()), filepath.Join(next, e.Name())); err != nil {
-			return dayPlan{}, err
-		}
-	}
-	for _, f := range added {
-		if err := os.Rename(filepath.Join(newDir, f), filepath.Join(next, f)); err != nil {
-			return dayPlan{}, err
+		if err := st.keep(e.name); err != nil {
+			return nil, err
 		}
 	}
-	if err := syncStaged(next); err != nil {
-		return dayPlan{}, err
-	}
-	return dayPlan{live: live, next: next, liveExists: liveExists}, nil
-}
-
-// swapDay puts a prepared day in place and returns the old directory to
-// delete once the swap is durable. Where the filesystem can exchange two
-// directories atomically (Linux renameat2) there is not even an instant
-// without the day; elsewhere the old directory is renamed into the trash
-// first and New puts it back if a crash falls between the two renames.
-func (w *Writer) swapDay(p dayPlan) (string, error) {
-	name := filepath.Base(p.live)
-	if p.next == "" {
-		if !p.liveExists {
-			return "", nil
-		}
-		trash := filepath.Join(w.trash, name)
-		if err := os.MkdirAll(w.trash, 0o755); err != nil {
-			return "", err
-		}
-		if err := os.Rename(p.live, trash); err != nil {
-			return "", err
-		}
-		return trash, nil
-	}
-	if !p.liveExists {
-		return "", os.Rename(p.next, p.live)
-	}
-	switch err := exchangeDirs(p.next, p.live); {
-	case err == nil:
-		// next now holds the old day; it is deleted with the staging.
-		return p.next, nil
-	case !errors.Is(err, errExchangeUnsupported):
-		return "", err
-	}
-	trash := filepath.Join(w.trash, name)
-	if err := os.MkdirAll(w.trash, 0o755); err != nil {
-		return "", err
-	}
-	if err := os.Rename(p.live, trash); err != nil {
-		return "", err
-	}
-	if err := os.Rename(p.next, p.live); err != nil {
-		if rerr := os.Rename(trash, p.live); rerr != nil {
-			return "", fmt.Errorf("%w; putting the old day back failed too (%v): the next run restores it from %s", err, rerr, trash)
-		}
-		return "", err
-	}
-	return trash, nil
+	return st, st.ready()
 }

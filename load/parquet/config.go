@@ -94,11 +94,50 @@ func (c *Config) StateHome() (load.StateHome, error) {
 	return load.StateHome{Dir: filepath.Join(abs, StateDir)}, nil
 }
 
-// Migrate has nothing to convert: every layout this sink wrote is read as
-// it is.
-func (c *Config) Migrate(_ context.Context, env load.MigrateEnv) error {
-	_, err := fmt.Fprintf(env.Out, "%s: nothing to migrate\n", c.Place())
-	return err
+// Migrate converts the merge tables an earlier release laid out by the day
+// of a column that moves (Sink.Migrate), naming them; a directory that does
+// not exist yet, or whose tables are all in today's layout, is left as it is.
+func (c *Config) Migrate(ctx context.Context, env load.MigrateEnv) error {
+	abs, err := absDir(c.Dir)
+	if err != nil {
+		return err
+	}
+	var convert []*schemas.Table
+	for _, t := range env.Tables {
+		if t.Disposition != schemas.Merge {
+			continue
+		}
+		ok, err := inLayout(filepath.Join(abs, t.Name), layoutOf(t))
+		if err != nil {
+			return fmt.Errorf("table %s: %w", t.Name, err)
+		}
+		if !ok {
+			convert = append(convert, t)
+		}
+	}
+	if len(convert) == 0 {
+		_, err := fmt.Fprintf(env.Out, "%s: nothing to migrate\n", c.Place())
+		return err
+	}
+	sink, err := c.Open(ctx, env.Env)
+	if err != nil {
+		return err
+	}
+	s := sink.(*Sink)
+	defer s.Close()
+	if err := s.Migrate(ctx, convert); err != nil {
+		return err
+	}
+	for _, t := range convert {
+		where := "one set of files"
+		if l := layoutOf(t); l.key != "" {
+			where = l.key + "= partitions"
+		}
+		if _, err := fmt.Fprintf(env.Out, "%s: %s converted to one row per key, in %s\n", c.Place(), t.Name, where); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // CountRows reads the files' footers as they are, without the directory's

@@ -20,7 +20,7 @@ func TestDuckDBReadsTheFiles(t *testing.T) {
 	dir := t.TempDir()
 	s := newSink(t, dir, Options{})
 	extracted := time.Date(2026, 3, 4, 5, 6, 7, 890_000_000, time.UTC)
-	loadRows(t, s, allTypes, days("2026-01-02", "2026-01-03"), "userflow.content_sessions", []row{
+	loadRows(t, s, allTypesDaily, days("2026-01-02", "2026-01-03"), "userflow.content_sessions", []row{
 		{
 			"id": "a", "at": time.Date(2026, 1, 2, 23, 59, 59, 999_000_000, time.UTC),
 			"label": "Zoë ✓ 日本語", "n": math.MaxInt64, "score": 45.5, "ok": true,
@@ -30,7 +30,7 @@ func TestDuckDBReadsTheFiles(t *testing.T) {
 		},
 		{"id": "b", "at": time.Date(2026, 1, 3, 0, 0, 0, 0, time.UTC), "n": -7, "_extracted_at": extracted, "_run_id": "run1"},
 	})
-	glob := strings.ReplaceAll(filepath.Join(dir, allTypes.Name, "*", "*.parquet"), "'", "''")
+	glob := strings.ReplaceAll(filepath.Join(dir, allTypesDaily.Name, "*", "*.parquet"), "'", "''")
 
 	rows := testsupport.DuckDB(t, `
 SET TimeZone = 'America/Los_Angeles';
@@ -122,8 +122,8 @@ func TestDuckDBReadsManyRowsOfEveryType(t *testing.T) {
 		}
 		rows[i], want[i] = r, w
 	}
-	loadRows(t, s, allTypes, days("2026-01-02", "2026-01-04"), "userflow.content_sessions", rows[:1700], rows[1700:])
-	glob := strings.ReplaceAll(filepath.Join(dir, allTypes.Name, "*", "*.parquet"), "'", "''")
+	loadRows(t, s, allTypesDaily, days("2026-01-02", "2026-01-04"), "userflow.content_sessions", rows[:1700], rows[1700:])
+	glob := strings.ReplaceAll(filepath.Join(dir, allTypesDaily.Name, "*", "*.parquet"), "'", "''")
 
 	got := testsupport.DuckDB(t, `
 SELECT id, epoch_ms("at") AS at_ms, label, n, score, ok, epoch_ms(seen_at) AS seen_ms, on_day, tags, payload, dt

@@ -43,7 +43,7 @@ func fullRow(tbl *schemas.Table, w window.Window, id string) row {
 func schemaOnlyState(t *testing.T, dir string, tbl *schemas.Table) (parts int, schemaOnly bool) {
 	t.Helper()
 	for _, f := range must(ListFiles(dir, tbl.Name)) {
-		if isSchemaOnly(filepath.Base(filepath.Dir(f)), filepath.Base(f)) {
+		if isSchemaOnly(filepath.Base(f)) {
 			schemaOnly = true
 			continue
 		}
@@ -67,6 +67,7 @@ func TestATableWithoutRowsHoldsItsSchemaOnlyFile(t *testing.T) {
 	}{
 		{"replace-window", daily, true},
 		{"merge", allTypes, false},
+		{"merge, unpartitioned", lastSeen, false},
 		{"replace-all", snapshot, true},
 		{"rejects", schemas.Rejects, true},
 	}
@@ -77,7 +78,7 @@ func TestATableWithoutRowsHoldsItsSchemaOnlyFile(t *testing.T) {
 				s := newSink(t, dir, Options{Now: func() time.Time { return w.Start }})
 				loadRows(t, s, tt.tbl, w, "src.one", nil)
 				assert.Equal(t, schemaOnlyTree(tt.tbl), withoutPrivate(tree(t, dir)), "a load without rows leaves the table its schema-only file")
-				file := filepath.Join(dir, tt.tbl.Name, dayDir(schemaOnlyDay), schemaOnlyName)
+				file := filepath.Join(dir, tt.tbl.Name, layoutOf(tt.tbl).dir(emptyPart), schemaOnlyName)
 				assertSchemaOnly(t, file, tt.tbl)
 				before, err := os.Stat(file)
 				require.NoError(t, err)
@@ -91,7 +92,10 @@ func TestATableWithoutRowsHoldsItsSchemaOnlyFile(t *testing.T) {
 				parts, schemaOnly := schemaOnlyState(t, dir, tt.tbl)
 				assert.Equal(t, 1, parts)
 				assert.False(t, schemaOnly, "the table's first rows take the schema-only file away")
-				assert.NoDirExists(t, filepath.Join(dir, tt.tbl.Name, dayDir(schemaOnlyDay)))
+				assert.NoFileExists(t, file)
+				if part := layoutOf(tt.tbl).dir(emptyPart); part != "" {
+					assert.NoDirExists(t, filepath.Join(dir, tt.tbl.Name, part))
+				}
 
 				// Another stream's load without rows: the table still has rows.
 				loadRows(t, s, tt.tbl, w, "src.two", nil)
@@ -123,7 +127,7 @@ func TestSchemaOnlyFileFollowsTheTablesSchema(t *testing.T) {
 	older := &schemas.Table{Name: daily.Name, Columns: daily.Columns[:2], Disposition: daily.Disposition, Key: daily.Key, Day: daily.Day}
 	s := newSink(t, dir, Options{})
 	loadRows(t, s, older, days("2026-01-01", "2026-01-01"), "s.x", nil)
-	file := filepath.Join(dir, daily.Name, dayDir(schemaOnlyDay), schemaOnlyName)
+	file := filepath.Join(dir, daily.Name, dayDir(emptyPart), schemaOnlyName)
 	assertSchemaOnly(t, file, older)
 	require.NoError(t, s.Close())
 
@@ -171,19 +175,27 @@ func TestReadersQueryATableWithoutRows(t *testing.T) {
 	dir := t.TempDir()
 	s := newSink(t, dir, Options{})
 	w := days("2026-01-05", "2026-01-05")
-	loadRows(t, s, schemas.Rejects, w, "src.one", nil)
-	loadRows(t, s, allTypes, w, "src.one", nil)
+	tables := []*schemas.Table{schemas.Rejects, allTypes, lastSeen}
+	for _, tbl := range tables {
+		loadRows(t, s, tbl, w, "src.one", nil)
+	}
 
 	// The types with rows, to compare.
 	withRows := t.TempDir()
 	s2 := newSink(t, withRows, Options{})
-	loadRows(t, s2, schemas.Rejects, w, "src.one", []row{fullRow(schemas.Rejects, w, "a")})
-	loadRows(t, s2, allTypes, w, "src.one", []row{fullRow(allTypes, w, "a")})
+	for _, tbl := range tables {
+		loadRows(t, s2, tbl, w, "src.one", []row{fullRow(tbl, w, "a")})
+	}
 
-	for _, tbl := range []*schemas.Table{schemas.Rejects, allTypes} {
+	for _, tbl := range tables {
 		// One DuckDB process per table: a view per glob over the table
 		// without rows (e*) and with rows (r*), then their rows and columns.
-		patterns := []string{"*/*.parquet", "dt=*/*.parquet", "**/*.parquet"}
+		key := PartitionKey(tbl)
+		patterns := []string{"*/*.parquet", key + "=*/*.parquet", "**/*.parquet"}
+		one := filepath.Join("*", "*.parquet")
+		if key == "" {
+			patterns, one = []string{"*.parquet", "**/*.parquet"}, "*.parquet"
+		}
 		var stmts, selects []string
 		for i, pattern := range patterns {
 			for _, v := range []struct{ name, root string }{{"e", dir}, {"r", withRows}} {
@@ -199,10 +211,14 @@ func TestReadersQueryATableWithoutRows(t *testing.T) {
 		require.Len(t, rows, len(patterns))
 		for i, r := range rows {
 			assert.Equal(t, int64(0), r["n"], "%s %s", tbl.Name, patterns[i])
-			assert.Contains(t, r["columns"], "dt DATE", "%s %s", tbl.Name, patterns[i])
+			if key == dayKey {
+				assert.Contains(t, r["columns"], "dt DATE", "%s %s", tbl.Name, patterns[i])
+			} else if key != "" {
+				assert.Contains(t, r["columns"], key+" VARCHAR", "%s %s", tbl.Name, patterns[i])
+			}
 			assert.Equal(t, r["columns_with_rows"], r["columns"], "%s %s: the columns and types of a table with rows", tbl.Name, patterns[i])
 		}
-		glob := func(root string) string { return filepath.Join(root, tbl.Name, "*", "*.parquet") }
+		glob := func(root string) string { return filepath.Join(root, tbl.Name, one) }
 		out := testsupport.ChDB(t,
 			"SELECT count() AS n FROM file('"+glob(dir)+"', Parquet)",
 			"DESCRIBE file('"+glob(dir)+"', Parquet)",

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -39,6 +40,17 @@ var allTypes = &schemas.Table{
 	Disposition: schemas.Merge,
 	Key:         []string{"id"},
 	Version:     schemas.ExtractedAt,
+	Day:         "at",
+	Partition:   "at",
+}
+
+// allTypesDaily has allTypes' columns, replaced by day: its files sit in
+// the dt= day of "at".
+var allTypesDaily = &schemas.Table{
+	Name:        "all_types_daily",
+	Columns:     allTypes.Columns,
+	Disposition: schemas.ReplaceWindow,
+	Key:         []string{"id"},
 	Day:         "at",
 }
 
@@ -158,7 +170,9 @@ func dailyRows(gen string, ds ...string) []row {
 }
 
 // readTable reads every live file of a table with parquet-go, adding the
-// dt= directory of the row's file as "dt" and the file name as "file".
+// value of the partition directory of the row's file as "dt" (the day of
+// dt=, a merge table's month, "" for an unpartitioned table) and the file
+// name as "file".
 func readTable(t testing.TB, dir string, tbl *schemas.Table) []row {
 	t.Helper()
 	files, err := ListFiles(dir, tbl.Name)
@@ -166,7 +180,10 @@ func readTable(t testing.TB, dir string, tbl *schemas.Table) []row {
 	var out []row
 	for _, path := range files {
 		for _, r := range readFile(t, path, tbl) {
-			r["dt"] = filepath.Base(filepath.Dir(path))[len("dt="):]
+			r["dt"] = ""
+			if d := filepath.Base(filepath.Dir(path)); isPartitionDir(d) {
+				_, r["dt"], _ = strings.Cut(d, "=")
+			}
 			r["file"] = filepath.Base(path)
 			out = append(out, r)
 		}

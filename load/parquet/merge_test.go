@@ -51,19 +51,24 @@ func listUsers(activity map[string][]time.Time, w window.Window) []row {
 	return out
 }
 
-// newestPerKey reads the table with DuckDB, the greatest seen_at per id.
+// newestPerKey reads the table with DuckDB, a reader that did not write
+// it, every row: one per id, its seen_at.
 func newestPerKey(t *testing.T, dir string) []map[string]any {
 	t.Helper()
-	glob := strings.ReplaceAll(filepath.Join(dir, lastSeen.Name, "*", "*.parquet"), "'", "''")
-	return testsupport.DuckDB(t, `
+	glob := strings.ReplaceAll(filepath.Join(dir, lastSeen.Name, "**", "*.parquet"), "'", "''")
+	rows := testsupport.DuckDB(t, `
 SELECT id, seen_at FROM read_parquet('`+glob+`', hive_partitioning = true)
-QUALIFY row_number() OVER (PARTITION BY id ORDER BY seen_at DESC) = 1
-ORDER BY id`)
+ORDER BY id, seen_at`)
+	for i := 1; i < len(rows); i++ {
+		require.NotEqual(t, rows[i-1]["id"], rows[i]["id"], "a key in two rows")
+	}
+	return rows
 }
 
 // Windows loaded in another order give the same keys as one load of the
-// whole range, and per key the newest row any load carried (what ClickHouse
-// keeps): a window that covers a day without listing a key there keeps it.
+// whole range, one row each, the newest row any load carried (what
+// ClickHouse keeps): a window that covers a day without listing a key
+// there keeps it.
 func TestMergeKeepsKeysAWindowDoesNotCarry(t *testing.T) {
 	at := func(d string, h int) time.Time { return day(d).Add(time.Duration(h) * time.Hour) }
 	activity := map[string][]time.Time{
@@ -114,8 +119,9 @@ func TestMergeKeepsKeysAWindowDoesNotCarry(t *testing.T) {
 	assert.Equal(t, want, c, "newest row per key differs from the greatest version loaded")
 }
 
-// Within the days a load replaces, an old row newer than the incoming row of
-// its key stays (the newer version wins, as in ClickHouse); an older one goes.
+// A live row newer than the incoming row of its key stays (the newer
+// version wins, as in ClickHouse) and the incoming row goes; an older live
+// row goes. One row a key, whatever day its versions fall on.
 func TestMergeReplacedDayKeepsNewerVersion(t *testing.T) {
 	dir := t.TempDir()
 	s := newSink(t, dir, Options{})
@@ -129,23 +135,22 @@ func TestMergeReplacedDayKeepsNewerVersion(t *testing.T) {
 
 	got := map[string][]string{}
 	for _, r := range readTable(t, dir, lastSeen) {
-		got[r["id"].(string)] = append(got[r["id"].(string)], r["dt"].(string))
-	}
-	for _, v := range got {
-		slices.Sort(v)
+		got[r["id"].(string)] = append(got[r["id"].(string)], r["seen_at"].(time.Time).Format(time.DateOnly))
 	}
 	assert.Equal(t, map[string][]string{
-		"newer-kept":     {"2026-11-03", "2026-11-09"},
+		"newer-kept":     {"2026-11-09"},
 		"older-replaced": {"2026-11-08"},
-	}, got, fmt.Sprint("rows by key and day: ", got))
+	}, got, fmt.Sprint("rows by key: ", got))
 	assert.Equal(t, []map[string]any{
 		{"id": "newer-kept", "seen_at": "2026-11-09T12:00:00Z"},
 		{"id": "older-replaced", "seen_at": "2026-11-08T12:00:00Z"},
 	}, newestPerKey(t, dir))
 }
 
-// A day holding a file written before a column was added keeps that file's
-// rows of keys a Merge load does not carry, with the new column null.
+// A partition holding a file written before a column was added keeps that
+// file's rows of keys a merge load does not carry, with the new column
+// null: carried over as it is while it loses no row, read in today's
+// schema when a load replaces one of its rows.
 func TestMergeKeepsRowsOfAnOlderSchema(t *testing.T) {
 	dir := t.TempDir()
 	s := newSink(t, dir, Options{})
@@ -161,14 +166,25 @@ func TestMergeKeepsRowsOfAnOlderSchema(t *testing.T) {
 	seen := day("2026-11-04").Add(time.Hour)
 	meta := row{"_extracted_at": time.Unix(0, 0).UTC(), "_run_id": "run1"}
 	with := func(r row) row { maps.Copy(r, meta); return r }
-	loadRows(t, s, &before, w, "bot.users", []row{with(row{"id": "old", "seen_at": seen})})
+	loadRows(t, s, &before, w, "bot.users", []row{with(row{"id": "old", "seen_at": seen}), with(row{"id": "old2", "seen_at": seen})})
 	loadRows(t, s, &after, w, "bot.users", []row{with(row{"id": "new", "seen_at": seen, "note": "x"})})
 
-	got := map[string]any{}
-	for _, r := range readTable(t, dir, &after) {
-		got[r["id"].(string)] = r["note"]
+	read := func() map[string]any {
+		glob := strings.ReplaceAll(filepath.Join(dir, after.Name, "*.parquet"), "'", "''")
+		got := map[string]any{}
+		for _, r := range testsupport.DuckDB(t, "SELECT id, note FROM read_parquet('"+glob+"', union_by_name = true)") {
+			require.NotContains(t, got, r["id"], "a key in two rows")
+			got[r["id"].(string)] = r["note"]
+		}
+		return got
 	}
-	assert.Equal(t, map[string]any{"old": nil, "new": "x"}, got)
+	assert.Equal(t, map[string]any{"old": nil, "old2": nil, "new": "x"}, read())
+
+	loadRows(t, s, &after, w, "bot.users", []row{with(row{"id": "old", "seen_at": seen.Add(time.Hour), "note": "y"})})
+	assert.Equal(t, map[string]any{"old": "y", "old2": nil, "new": "x"}, read(), "the older file rewritten in today's schema")
+	for _, f := range must(ListFiles(dir, after.Name)) {
+		assert.Len(t, readFile(t, f, &after), int(must(fileRows(f))), "every file is in today's schema now")
+	}
 }
 
 // channelUsers has a key of two columns, one of them an integer, like the
@@ -189,7 +205,8 @@ var channelUsers = &schemas.Table{
 // A rerun compares the keys it staged, read back from its files across row
 // groups, with the old rows' keys: an integer key part and a key made of
 // several columns match exactly, so an old row goes only when the load
-// carries its key at the same or a newer version.
+// carries its key at the same or a newer version, and a row of the load
+// goes when the old row of its key is newer.
 func TestMergeRerunMatchesKeysOfSeveralColumns(t *testing.T) {
 	dir := t.TempDir()
 	s := newSink(t, dir, Options{RowGroupRows: 2})
@@ -203,7 +220,7 @@ func TestMergeRerunMatchesKeysOfSeveralColumns(t *testing.T) {
 		u(3, "x", at("2026-11-03", 1)), u(4, "x", at("2026-11-03", 1)), u(5, "x", at("2026-11-03", 1)),
 	})
 	loadRows(t, s, channelUsers, w, "bot.users", []row{
-		u(1, "a", at("2026-11-03", 2)),  // older than the old row: both stay
+		u(1, "a", at("2026-11-03", 2)),  // older than the old row: the old row stays
 		u(1, "b", at("2026-11-08", 2)),  // newer: the old row goes
 		u(10, "a", at("2026-11-05", 1)), // a tie goes to the load
 		u(3, "x", at("2026-11-03", 2)), u(4, "x", at("2026-11-03", 2)), u(5, "x", at("2026-11-03", 2)),
@@ -219,7 +236,7 @@ func TestMergeRerunMatchesKeysOfSeveralColumns(t *testing.T) {
 		slices.Sort(v)
 	}
 	assert.Equal(t, map[string][]string{
-		"1/a":  {"11-03T02", "11-09T01"},
+		"1/a":  {"11-09T01"},
 		"1/b":  {"11-08T02"},
 		"2/a":  {"11-03T01"},
 		"10/a": {"11-05T01"},

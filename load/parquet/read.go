@@ -1,77 +1,61 @@
 package parquet
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	parquetgo "github.com/parquet-go/parquet-go"
 )
 
 // ListFiles returns the live Parquet files of a table, sorted: exactly what
-// a reader globbing <dir>/<table>/dt=*/*.parquet sees: a table without
-// rows has its schema-only file (empty.go). A table never loaded has none.
+// a reader globbing <dir>/<table>/**/*.parquet sees (a table without rows
+// has its schema-only file, empty.go). A table never loaded has none.
 func ListFiles(dir, table string) ([]string, error) {
-	tableDir := filepath.Join(dir, table)
-	days, err := os.ReadDir(tableDir)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
+	files, err := tableFiles(filepath.Join(dir, table), false)
 	if err != nil {
 		return nil, fmt.Errorf("list table %s: %w", table, err)
 	}
-	var files []string
-	for _, d := range days {
-		if !d.IsDir() || !strings.HasPrefix(d.Name(), "dt=") {
-			continue
-		}
-		entries, err := os.ReadDir(filepath.Join(tableDir, d.Name()))
-		if err != nil {
-			return nil, fmt.Errorf("list table %s: %w", table, err)
-		}
-		for _, e := range entries {
-			if e.Type().IsRegular() && strings.HasSuffix(e.Name(), ".parquet") {
-				files = append(files, filepath.Join(tableDir, d.Name(), e.Name()))
-			}
-		}
-	}
-	slices.Sort(files)
 	return files, nil
 }
 
 // CountRows adds up the row counts in the footers of a table's files.
 func CountRows(dir, table string) (int64, error) {
-	byDay, err := RowsByDay(dir, table)
+	byPart, err := RowsByPartition(dir, table)
 	if err != nil {
 		return 0, err
 	}
 	var n int64
-	for _, rows := range byDay {
+	for _, rows := range byPart {
 		n += rows
 	}
 	return n, nil
 }
 
-// RowsByDay returns the rows of each dt= day ("2026-01-02") of a table, read
+// RowsByPartition returns the rows of each partition of a table, keyed by
+// the partition's value ("2026-01-02" for dt=2026-01-02, "2026-11" for
+// created_at_month=2026-11, "" for an unpartitioned table's files), read
 // from the file footers.
-func RowsByDay(dir, table string) (map[string]int64, error) {
+func RowsByPartition(dir, table string) (map[string]int64, error) {
 	files, err := ListFiles(dir, table)
 	if err != nil {
 		return nil, err
 	}
 	out := map[string]int64{}
 	for _, path := range files {
-		if isSchemaOnly(filepath.Base(filepath.Dir(path)), filepath.Base(path)) {
-			continue // no rows, and its day is none of the table's
+		if isSchemaOnly(filepath.Base(path)) {
+			continue // no rows, and its partition is none of the table's
 		}
 		n, err := fileRows(path)
 		if err != nil {
 			return nil, err
 		}
-		out[strings.TrimPrefix(filepath.Base(filepath.Dir(path)), "dt=")] += n
+		part := ""
+		if d := filepath.Base(filepath.Dir(path)); isPartitionDir(d) {
+			_, part, _ = strings.Cut(d, "=")
+		}
+		out[part] += n
 	}
 	return out, nil
 }

@@ -261,15 +261,16 @@ func timestampMillis(unit arrow.TimeUnit) func(int64) int64 {
 	}
 }
 
-// dayFunc returns the UTC day (days since 1970-01-01) of row i of the day
+// dayFunc returns the UTC day (days since 1970-01-01) of row i of a
+// timestamp or date column: the day column, or a merge table's partition
 // column.
-func dayFunc(t *schemas.Table, rec arrow.Record) (func(i int) (int32, error), error) {
-	c := t.Index(t.Day)
+func dayFunc(t *schemas.Table, column string, rec arrow.Record) (func(i int) (int32, error), error) {
+	c := t.Index(column)
 	if c < 0 {
-		return nil, fmt.Errorf("table %s: day column %q is not declared", t.Name, t.Day)
+		return nil, fmt.Errorf("table %s: column %q is not declared", t.Name, column)
 	}
 	null := func(i int) (int32, error) {
-		return 0, fmt.Errorf("table %s: row %d has no %s, so it belongs to no dt= day", t.Name, i, t.Day)
+		return 0, fmt.Errorf("table %s: row %d has no %s, so it belongs to no partition", t.Name, i, column)
 	}
 	switch a := rec.Column(c).(type) {
 	case *array.Timestamp:
@@ -288,7 +289,7 @@ func dayFunc(t *schemas.Table, rec arrow.Record) (func(i int) (int32, error), er
 			return int32(a.Value(i)), nil
 		}, nil
 	}
-	return nil, fmt.Errorf("table %s: day column %s has Arrow type %s, want a timestamp or date32", t.Name, t.Day, rec.Column(c).DataType())
+	return nil, fmt.Errorf("table %s: column %s has Arrow type %s, want a timestamp or date32", t.Name, column, rec.Column(c).DataType())
 }
 
 func floorDiv(a, b int64) int64 {

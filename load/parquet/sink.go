@@ -1,11 +1,15 @@
-// Package parquet loads Arrow batches into Parquet files in a Hive layout,
-// <dir>/<table>/dt=YYYY-MM-DD/part-<stream>-<runID>-<seq>.parquet, that
-// DuckDB and other readers glob. A load is staged under <dir>/.staging and
-// swapped in day by day at Commit; README.md states the contract.
+// Package parquet loads Arrow batches into Parquet files in a Hive layout
+// that DuckDB and other readers glob: <dir>/<table>/dt=YYYY-MM-DD/ for
+// tables replaced by day, <dir>/<table>/<partition>_month=YYYY-MM/ for
+// merge tables, which hold one row per key. A load is staged under
+// <dir>/.staging and swapped in partition by partition at Commit;
+// README.md states the contract.
 package parquet
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -42,10 +46,18 @@ type Options struct {
 	// Compression is the codec of every column chunk. Default zstd at its
 	// fastest level (defaultCodec).
 	Compression compress.Codec
-	Logger      *slog.Logger
+	// MaxMergeKeys bounds the keys of a load a merge holds in memory for
+	// one partition (keyIndex, 32 bytes a key); a partition whose load
+	// brings more is merged in several passes. Default 2^19 (16 MiB).
+	MaxMergeKeys int
+	Logger       *slog.Logger
 	// Now gives the day a ReplaceAll load lands in. Default time.Now.
 	Now func() time.Time
 }
+
+// maxPartRows is where a merge starts another new file of a partition: 20
+// row groups, ~30 MB of Userflow sessions, a size lake engines read well.
+func (o Options) maxPartRows() int { return 20 * o.RowGroupRows }
 
 // Names of the sink's private directories under dir. They start with a dot
 // so that no reader globbing <table>/dt=*/*.parquet ever reaches them.
@@ -66,8 +78,10 @@ type Sink struct {
 	closed   bool
 	begins   atomic.Int64
 
-	// settled: tables whose schema-only file ensureTable has settled.
+	// settled: tables whose layout and schema-only file ensureTable has
+	// settled.
 	settled map[string]bool
+	store   partStore
 }
 
 var _ load.Sink = (*Sink)(nil)
@@ -89,6 +103,9 @@ func New(dir string, opts Options) (*Sink, error) {
 	if opts.Compression == nil {
 		opts.Compression = defaultCodec
 	}
+	if opts.MaxMergeKeys <= 0 {
+		opts.MaxMergeKeys = 1 << 19
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -106,7 +123,7 @@ func New(dir string, opts Options) (*Sink, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parquet output directory %s: %w", abs, err)
 	}
-	s := &Sink{dir: abs, opts: opts, lock: lock, tableMus: map[string]*sync.Mutex{}, settled: map[string]bool{}}
+	s := &Sink{dir: abs, opts: opts, lock: lock, tableMus: map[string]*sync.Mutex{}, settled: map[string]bool{}, store: localStore{abs}}
 	if err := s.recover(); err != nil {
 		unlockDir(lock)
 		return nil, fmt.Errorf("parquet output directory %s: recover from an interrupted run: %w", abs, err)
@@ -173,98 +190,127 @@ func (s *Sink) Begin(ctx context.Context, t *schemas.Table, w window.Window, str
 	if err := t.Validate(); err != nil {
 		return nil, err
 	}
+	if err := checkLayout(t); err != nil {
+		return nil, err
+	}
 	if stream == "" || runID == "" {
 		return nil, fmt.Errorf("table %s: Begin needs a stream name and a run id (got stream %q, run %q)", t.Name, stream, runID)
 	}
-	if err := s.ensureTable(t); err != nil {
+	if err := s.ensureTable(ctx, t); err != nil {
 		return nil, err
 	}
-	wr := &Writer{
-		sink:       s,
-		table:      t,
-		schema:     Schema(t),
-		window:     w,
-		stream:     stream,
-		runID:      runID,
-		filePrefix: "part-" + fileSafe(stream, false) + "-",
-		fileRun:    fileSafe(runID, true),
-		open:       map[int32]*dayFile{},
-		seq:        map[int32]int{},
-		log:        s.opts.Logger.With("sink", "parquet", "table", t.Name, "stream", stream, "window", w.String()),
+	wr, err := s.newWriter(t, w, stream, runID)
+	if err != nil {
+		return nil, err
 	}
 	if t.Disposition == schemas.ReplaceAll {
 		wr.loadDay = dayOf(s.opts.Now())
 	} else {
-		if !w.Start.Equal(window.Floor(w.Start)) || !w.End.Equal(window.Floor(w.End)) {
+		// A merge load replaces rows by key, whatever its window; a
+		// replace-window load replaces whole days.
+		if t.Disposition != schemas.Merge && (!w.Start.Equal(window.Floor(w.Start)) || !w.End.Equal(window.Floor(w.End))) {
 			return nil, fmt.Errorf("table %s stream %s: window %s does not start and end at UTC midnight; the parquet sink replaces whole dt= days, so a partial day would lose the rows of the rest of that day: use whole-day windows and chunks (1d, 7d)", t.Name, stream, w)
 		}
 		wr.firstDay, wr.endDay = dayOf(w.Start), dayOf(w.End)
+		if !w.End.Equal(window.Floor(w.End)) {
+			wr.endDay++ // a merge window that ends within a day
+		}
 		if wr.endDay < wr.firstDay {
 			wr.endDay = wr.firstDay
 		}
 	}
-	switch {
-	case t.Name == schemas.Rejects.Name:
+	if t.Name == schemas.Rejects.Name {
 		wr.keys = map[string]bool{}
-		wr.keyCols = rejectKey
-	case t.Disposition == schemas.Merge:
-		wr.merge = true
-		wr.keyCols = t.Key
-	}
-	if err := wr.lookupKey(); err != nil {
-		return nil, err
-	}
-	if wr.keys != nil {
+		if err := wr.lookupRejectKey(); err != nil {
+			return nil, err
+		}
 		if err := wr.lookupRejectDay(); err != nil {
 			return nil, err
 		}
 	}
-	n := s.begins.Add(1)
-	wr.staging = filepath.Join(s.dir, stagingDir, wr.fileRun, t.Name, fileSafe(stream, true), fmt.Sprint(n))
-	wr.trash = filepath.Join(s.dir, trashDir, wr.fileRun, t.Name, fmt.Sprintf("%s-%d", fileSafe(stream, false), n))
 	if err := os.MkdirAll(wr.staging, 0o755); err != nil {
 		return nil, fmt.Errorf("table %s stream %s: create staging directory: %w", t.Name, stream, err)
 	}
 	return wr, nil
 }
 
-// recover undoes what a crash between the two renames of a day swap left:
-// the old day directory sits in the trash and the live one is missing. A
-// trash entry whose live directory exists belonged to a swap that finished.
+// newWriter makes the Writer of one load: its names and its private
+// directories under staging and trash.
+func (s *Sink) newWriter(t *schemas.Table, w window.Window, stream, runID string) (*Writer, error) {
+	wr := &Writer{
+		sink:       s,
+		table:      t,
+		schema:     Schema(t),
+		layout:     layoutOf(t),
+		store:      s.store,
+		window:     w,
+		stream:     stream,
+		runID:      runID,
+		filePrefix: "part-" + fileSafe(stream, false) + "-",
+		fileRun:    fileSafe(runID, true),
+		open:       map[int32]*partFile{},
+		seq:        map[int32]int{},
+		log:        s.opts.Logger.With("sink", "parquet", "table", t.Name, "stream", stream, "window", w.String()),
+	}
+	if t.Disposition == schemas.Merge {
+		wr.merge = true
+		var b [4]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			return nil, err
+		}
+		wr.fileLoad = hex.EncodeToString(b[:])
+	}
+	n := s.begins.Add(1)
+	wr.staging = filepath.Join(s.dir, stagingDir, wr.fileRun, t.Name, fileSafe(stream, true), fmt.Sprint(n))
+	wr.trash = filepath.Join(s.dir, trashDir, wr.fileRun, t.Name, fmt.Sprintf("%s-%d", fileSafe(stream, false), n))
+	return wr, nil
+}
+
+func (w *Writer) dirs() loadDirs { return loadDirs{work: w.staging, trash: w.trash} }
+
+// recover undoes what a crash between the two renames of a partition
+// swap left: the old directory sits in the trash and the live one is
+// missing. A trash entry whose live directory exists belonged to a swap
+// that finished.
 func (s *Sink) recover() error {
 	trash := filepath.Join(s.dir, trashDir)
-	// .trash/<run>/<table>/<load>/dt=YYYY-MM-DD
-	days, err := filepath.Glob(filepath.Join(globEscape(trash), "*", "*", "*", "dt=*"))
+	// .trash/<run>/<table>/<load>/<partition>, or ~table for an
+	// unpartitioned table's directory (or a table converted to its layout)
+	parts, err := filepath.Glob(filepath.Join(globEscape(trash), "*", "*", "*", "*"))
 	if err != nil {
 		return err
 	}
 	restored := map[string]bool{}
-	for _, old := range days {
+	for _, old := range parts {
 		rel, err := filepath.Rel(trash, old)
 		if err != nil {
 			return err
 		}
-		parts := strings.Split(rel, string(filepath.Separator))
-		table, day := parts[1], parts[3]
-		if _, ok := parseDayDir(day); !ok {
+		elems := strings.Split(rel, string(filepath.Separator))
+		table, part := elems[1], elems[3]
+		var live string
+		switch {
+		case part == tableLevel:
+			live = filepath.Join(s.dir, table)
+		case isPartitionDir(part):
+			live = filepath.Join(s.dir, table, part)
+		default:
 			continue
 		}
-		liveTable := filepath.Join(s.dir, table)
-		live := filepath.Join(liveTable, day)
 		if _, err := os.Lstat(live); err == nil {
 			continue
 		} else if !errors.Is(err, os.ErrNotExist) {
 			return err
 		}
-		if err := os.MkdirAll(liveTable, 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Dir(live), 0o755); err != nil {
 			return err
 		}
 		if err := os.Rename(old, live); err != nil {
 			return fmt.Errorf("put %s back to %s: %w", old, live, err)
 		}
-		restored[liveTable] = true
-		s.opts.Logger.Warn("parquet: restored a day directory an interrupted commit had moved away; rerun that window to load it again",
-			"table", table, "day", strings.TrimPrefix(day, "dt="))
+		restored[filepath.Dir(live)] = true
+		s.opts.Logger.Warn("parquet: restored a partition an interrupted commit had moved away; rerun that window to load it again",
+			"table", table, "partition", part)
 	}
 	for dir := range restored {
 		if err := syncDir(dir); err != nil {
@@ -331,16 +377,4 @@ func dayTime(d int32) time.Time {
 
 func dayString(d int32) string { return dayTime(d).Format(time.DateOnly) }
 
-func dayDir(d int32) string { return "dt=" + dayString(d) }
-
-func parseDayDir(name string) (int32, bool) {
-	s, ok := strings.CutPrefix(name, "dt=")
-	if !ok {
-		return 0, false
-	}
-	t, err := time.Parse(time.DateOnly, s)
-	if err != nil {
-		return 0, false
-	}
-	return dayOf(t), true
-}
+func dayDir(d int32) string { return dayKey + "=" + dayString(d) }

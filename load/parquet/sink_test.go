@@ -70,9 +70,9 @@ func TestWriteCommitReadBackEveryType(t *testing.T) {
 	}
 	dir := t.TempDir()
 	s := newSink(t, dir, Options{})
-	loadRows(t, s, allTypes, days("2026-01-02", "2026-01-03"), "userflow.content_sessions", rows[:2], rows[2:])
+	loadRows(t, s, allTypesDaily, days("2026-01-02", "2026-01-03"), "userflow.content_sessions", rows[:2], rows[2:])
 
-	got := readTable(t, dir, allTypes)
+	got := readTable(t, dir, allTypesDaily)
 	require.Len(t, got, 3)
 	byID := map[string]row{}
 	for _, r := range got {
@@ -80,7 +80,7 @@ func TestWriteCommitReadBackEveryType(t *testing.T) {
 	}
 	for _, want := range rows {
 		r := byID[want["id"].(string)]
-		for _, col := range allTypes.Columns {
+		for _, col := range allTypesDaily.Columns {
 			v, ok := want[col.Name]
 			if !ok {
 				v = nil
@@ -92,7 +92,7 @@ func TestWriteCommitReadBackEveryType(t *testing.T) {
 	assert.Equal(t, "2026-01-03", byID["b"]["dt"])
 	assert.Equal(t, "part-userflow.content_sessions-run1-00000.parquet", byID["a"]["file"])
 
-	files, err := ListFiles(dir, allTypes.Name)
+	files, err := ListFiles(dir, allTypesDaily.Name)
 	require.NoError(t, err)
 	require.Len(t, files, 2, "one file per day: both records' rows of Jan 3 share one file")
 	for _, path := range files {
@@ -107,13 +107,13 @@ func TestWriteCommitReadBackEveryType(t *testing.T) {
 		assert.Equal(t, "userflow.content_sessions", v)
 		_ = f.Close()
 	}
-	n, err := CountRows(dir, allTypes.Name)
+	n, err := CountRows(dir, allTypesDaily.Name)
 	require.NoError(t, err)
 	assert.EqualValues(t, 3, n)
-	assert.Equal(t, []string{"all_types/", "all_types/dt=2026-01-02/", "all_types/dt=2026-01-02/part-userflow.content_sessions-run1-00000.parquet",
-		"all_types/dt=2026-01-03/", "all_types/dt=2026-01-03/part-userflow.content_sessions-run1-00000.parquet"},
+	assert.Equal(t, []string{"all_types_daily/", "all_types_daily/dt=2026-01-02/", "all_types_daily/dt=2026-01-02/part-userflow.content_sessions-run1-00000.parquet",
+		"all_types_daily/dt=2026-01-03/", "all_types_daily/dt=2026-01-03/part-userflow.content_sessions-run1-00000.parquet"},
 		withoutPrivate(tree(t, dir)), "nothing but the committed files is left outside the private directories")
-	assert.NoDirExists(t, filepath.Join(dir, stagingDir, "run1", allTypes.Name, "userflow.content_sessions", "1"))
+	assert.NoDirExists(t, filepath.Join(dir, stagingDir, "run1", allTypesDaily.Name, "userflow.content_sessions", "1"))
 }
 
 // leftovers lists the day directories and files under staging and trash.
@@ -140,8 +140,12 @@ func privateOnly(paths []string) []string {
 // schemaOnlyTree is what tree shows of a table that has no rows: its
 // schema-only file.
 func schemaOnlyTree(tbl *schemas.Table) []string {
-	day := filepath.Join(tbl.Name, dayDir(schemaOnlyDay))
-	return []string{tbl.Name + "/", day + "/", filepath.Join(day, schemaOnlyName)}
+	part := layoutOf(tbl).dir(emptyPart)
+	if part == "" {
+		return []string{tbl.Name + "/", filepath.Join(tbl.Name, schemaOnlyName)}
+	}
+	dir := filepath.Join(tbl.Name, part)
+	return []string{tbl.Name + "/", dir + "/", filepath.Join(dir, schemaOnlyName)}
 }
 
 func withoutPrivate(paths []string) []string {
@@ -220,10 +224,10 @@ func TestReloadsReplaceExactlyTheirWindowDays(t *testing.T) {
 				assert.Equal(t, tt.want, gens(t, dir))
 				var schemaOnly bool
 				for _, p := range tree(t, filepath.Join(dir, daily.Name)) {
-					if p == filepath.Join(dayDir(schemaOnlyDay), schemaOnlyName) {
+					if p == filepath.Join(dayDir(emptyPart), schemaOnlyName) {
 						schemaOnly = true
 					}
-					if strings.HasSuffix(p, "/") && p != dayDir(schemaOnlyDay)+"/" {
+					if strings.HasSuffix(p, "/") && p != dayDir(emptyPart)+"/" {
 						d := strings.TrimSuffix(p, "/")[len("dt="):]
 						assert.Contains(t, tt.want, d, "an emptied day directory is removed")
 					}
@@ -515,7 +519,7 @@ func TestOpenFilesStayBoundedOverALongWindow(t *testing.T) {
 	require.NoError(t, wr.Commit(ctx))
 	assert.Equal(t, 16, wr.(*Writer).PeakOpenFiles(), "the bound was reached, and held")
 
-	byDay, err := RowsByDay(dir, daily.Name)
+	byDay, err := RowsByPartition(dir, daily.Name)
 	require.NoError(t, err)
 	require.Len(t, byDay, 60)
 	for _, d := range ds {
@@ -577,7 +581,7 @@ func TestBufferedBytesStayBoundedWhateverADaysVolume(t *testing.T) {
 			assert.LessOrEqual(t, peak, int64(budget+rowsPerWrite*rowBytes), "at most one call's rows over the bound")
 			assert.Greater(t, peak, int64(budget), "the bound was reached")
 
-			byDay, err := RowsByDay(dir, daily.Name)
+			byDay, err := RowsByPartition(dir, daily.Name)
 			require.NoError(t, err)
 			require.Len(t, byDay, len(tc.days))
 			for _, d := range tc.days {
