@@ -136,18 +136,18 @@ bench: deps
 	$(MAKE) --no-print-directory bench-dashboards
 	$(MAKE) --no-print-directory bench-lake
 
-# Issue 14's request figures: each source's achieved rate at 50 ms latency and 20 req/s, and the
+# Request figures: each source's achieved rate at 50 ms latency and 20 req/s, and the
 # pages of a 120-day Userflow backfill per chunk size (BENCHMARKS.md). No server needed.
 bench-rate:
 	$(GO) test ./cmd/etl/ -run '^$$' -bench '^Benchmark(RequestRate|UserflowBackfillPages)$$' -benchtime 1x -timeout 30m -v
 
-# Issue 14's end-to-end figures: ~200,000 Userflow sessions from `etl sandbox --prerender`, etl
+# End-to-end figures: ~200,000 Userflow sessions from `etl sandbox --prerender`, etl
 # backfill into ClickHouse and Parquet against clickhouse-client JSONEachRow and DuckDB
 # read_json_auto -> Parquet of the same rows (BENCHMARKS.md). SCALE=, RUNS=, CHUNK= pass through.
 bench-e2e: build deps
 	$(WITH_CLICKHOUSE) env ETL=bin/etl bash scripts/bench-e2e.sh
 
-# Issue 13's figures: 10M sessions generated server-side, count()/sum() on the merge table next
+# Dashboard figures: 10M sessions generated server-side, count()/sum() on the merge table next
 # to a plain MergeTree, and a nightly load of 20,000 changed sessions (BENCHMARKS.md).
 bench-dashboards: deps
 	$(WITH_CLICKHOUSE) $(GO) test ./load/clickhouse/ -run '^$$' -bench '^BenchmarkDashboards$$' -benchtime 1x -timeout 30m -v

@@ -181,8 +181,5 @@ func FixOf(err error) string {
 }
 
 // DefaultBatchRows is the rows per Arrow batch and table unless run.batch_rows
-// says otherwise. Against 20,000, a 388k-row Userflow backfill into Parquet
-// took 0.97x the CPU and 99 instead of 114 MiB, into ClickHouse the same CPU
-// and 87 instead of 96 MiB (BENCHMARKS.md, issue 14); 4,096 saved memory
-// again (90 MiB) and nothing else.
-const DefaultBatchRows = 8192
+// says otherwise (transform.DefaultBatchRows says why this many).
+const DefaultBatchRows = transform.DefaultBatchRows

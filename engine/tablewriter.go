@@ -46,7 +46,7 @@ type tableLoad struct {
 	built     chan struct{}
 	buildOnce sync.Once
 	// Built blocks come back for reuse: a fresh block per 256 rows was a
-	// fifth of a Userflow backfill's allocations (issue 14).
+	// large share of a backfill's allocations.
 	spare chan *rowBlock
 }
 

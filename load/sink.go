@@ -58,8 +58,8 @@ type Staged interface {
 // finishing files, checks on its own staging. CommitWindow seals a window's
 // writers concurrently before it prepares them one by one in their fixed
 // order, so that this work overlaps across tables (two tables' last INSERT
-// blocks and staging checks: 45 ms of a 395k-row Userflow backfill's commit
-// one after the other). Nothing may be written after Seal.
+// blocks and staging checks would otherwise wait one after the other at the
+// end of every window). Nothing may be written after Seal.
 type Sealer interface {
 	Seal(ctx context.Context) error
 }
@@ -95,9 +95,9 @@ func CommitWindow(ctx context.Context, ws []TableWriter) (committed []string, er
 	swapCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Minute)
 	defer cancel()
 	// The tables swap side by side: each swap is a few statements or
-	// renames and a sync that wait on the server or the disk, and one after
-	// the other they were 60-70 ms of a 395k-row Userflow backfill's serial
-	// end. Readers see the tables change within the same moment instead.
+	// renames and a sync that wait on the server or the disk, which one
+	// after the other would lengthen every window's serial end. Readers see
+	// the tables change within the same moment instead.
 	errs := sideBySide(len(ws), func(i int) error {
 		if st, ok := ws[i].Writer.(Staged); ok {
 			return st.Swap(swapCtx)

@@ -36,11 +36,10 @@ import (
 // discarded: it wrote nothing.
 
 // earlyHoldBytes bounds the Arrow memory the held writers of a run keep
-// before the lock is decided; a writer over it waits for the lock. 300 ms
-// of a Userflow backfill is ~130k rows, ~30-40 MiB: at 24 MiB two thirds of
-// the wait were hidden, and 48 MiB made that backfill another ~5% faster
-// with the same peak RSS (the batches are held only while the pipeline
-// fills). BENCHMARKS.md, fourth round.
+// before the lock is decided; a writer over it waits for the lock. It is
+// about what a fast stream extracts during the lock's settle, so the wait
+// is hidden without raising the run's peak memory (BENCHMARKS.md,
+// "Defaults these figures chose").
 const earlyHoldBytes = 48 << 20
 
 // ClaimSettler is a state store whose Lock decides only after a wait

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# scripts/bench-e2e.sh: issue 14's end-to-end comparison, run by `make bench-e2e` inside
+# scripts/bench-e2e.sh: the end-to-end comparison, run by `make bench-e2e` inside
 # scripts/with-clickhouse.sh (CLICKHOUSE_DSN, CLICKHOUSE_TCP_PORT set).
 #
 # Serves Userflow sessions with answers from `etl sandbox --prerender` (pages kept in memory
@@ -172,7 +172,7 @@ echo "  $sizes"
 for l in ours_ch theirs_ch ours_pq theirs_pq ours_pq_snappy theirs_pq_zstd; do echo "  $l runs: $(tr '\n' ';' <"$work/$l")"; done
 drop_outputs
 
-# The other sources (issue 14): Whatfix CSV reports and bot transcripts, rows/s end to end
+# The other sources: Whatfix CSV reports and bot transcripts, rows/s end to end
 # and CPU per row, into Parquet (30 days, the sandbox's live fakes at SCALE).
 export ETL_STATE_DIR=$work/state
 other() { # label args...

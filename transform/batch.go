@@ -51,11 +51,17 @@ type Batcher struct {
 	presized bool
 }
 
+// DefaultBatchRows is the rows a batch holds unless its caller says
+// otherwise: smaller batches hold less memory per table, down to where they
+// stop saving any and start costing CPU (BENCHMARKS.md, "Defaults these
+// figures chose").
+const DefaultBatchRows = 8192
+
 // NewBatcher returns a batcher for t. maxRows bounds memory: the caller
-// flushes when Full.
+// flushes when Full; DefaultBatchRows when it is not positive.
 func NewBatcher(mem memory.Allocator, t *schemas.Table, meta Meta, maxRows int, w *window.Window) *Batcher {
 	if maxRows <= 0 {
-		maxRows = 10000
+		maxRows = DefaultBatchRows
 	}
 	schema := ArrowSchema(t)
 	b := &Batcher{

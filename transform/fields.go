@@ -12,7 +12,7 @@ import (
 // Layout names, once per stream, the columns an extractor gives by position.
 // A row built as a map boxes every value into an interface and hashes every
 // name; at hundreds of thousands of rows a window that was most of a
-// backfill's CPU (BENCHMARKS.md, issue 14). With a layout the extractor
+// backfill's CPU (BENCHMARKS.md, "Per stage"). With a layout the extractor
 // fills a []Value in the layout's order and nothing is allocated per row.
 type Layout struct {
 	table *schemas.Table

@@ -17,9 +17,9 @@ import (
 // Arrow's StringBuilder gives its buffers to every array it makes and
 // starts the next one from nothing, growing by doubling; each growth
 // copies what is there and zeroes the new half (bufferBuilder.resize), and
-// the fresh memory is first touched there, page by page. In a Userflow
-// backfill into Parquet that zeroing was 6.5% of the CPU and its page
-// faults most of it. Here the text lands in warm buffers, and each batch
+// the fresh memory is first touched there, page by page: in a backfill
+// that zeroing and its page faults showed in the CPU profile. Here the text
+// lands in warm buffers, and each batch
 // costs one copy into memory that is never zeroed (slices.Clone).
 type textColumn struct {
 	offsets []int32 // offsets[0] == 0; one more than the rows
@@ -45,8 +45,8 @@ func (c *textColumn) append(s string) {
 // reserve makes room for rows rows in all, at the bytes a row of the rows
 // so far took, and a quarter more: grown by doubling instead, the first
 // batch's text was copied about once more and touched twice the memory it
-// ends in, page fault by page fault (9% of a Userflow backfill's CPU,
-// issue 14). A batch that outgrows it grows as before, and so does one
+// ends in, page fault by page fault. A batch that outgrows it grows as
+// before, and so does one
 // whose estimate passes maxReserve: a few long values among the first rows
 // must not reserve (and touch) memory the batch may never fill.
 func (c *textColumn) reserve(rows int) {

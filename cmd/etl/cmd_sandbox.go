@@ -39,11 +39,10 @@ func sandboxCommand() *cli.Command {
 				return sandboxInBackground(c)
 			}
 			// The fakes hold the whole generated account in memory (a
-			// pointer-rich heap of ~1 GiB at --scale 60): under etl's
-			// 200 MiB soft limit the collector ran without pause and took
-			// 28 of the sandbox's 37 CPU seconds, starving the run being
-			// measured on a 2-core machine. The sandbox is not what is
-			// measured, so it gets the Go default.
+			// pointer-rich heap that grows with --scale): under etl's soft
+			// heap limit the collector ran without pause and took most of
+			// the sandbox's CPU, starving the run being measured. The
+			// sandbox is not what is measured, so it gets the Go default.
 			if os.Getenv("GOMEMLIMIT") == "" {
 				debug.SetMemoryLimit(math.MaxInt64)
 				if os.Getenv("GOGC") == "" {

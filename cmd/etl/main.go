@@ -30,22 +30,20 @@ const (
 
 // softMemoryLimit is the Go heap size the garbage collector keeps under
 // unless GOMEMLIMIT says otherwise. Without it the heap grows to twice what
-// is live (GOGC=100): a 1M-session backfill, whose live heap is ~150 MiB,
-// peaked at 430-460 MiB RSS. With it, the collector runs more often as the
-// heap nears the limit instead (BENCHMARKS.md, issue 14).
+// is live, and a long backfill's peak RSS with it; with it the collector
+// runs more often as the heap nears the limit instead, so memory stays
+// bounded however long the window (BENCHMARKS.md, "Defaults these figures
+// chose").
 const softMemoryLimit = 200 << 20
 
 // gcPercent is GOGC unless the environment sets it. Under the soft limit
 // the heap cannot outgrow softMemoryLimit whatever it is; below it, it
 // sets how far the heap grows past what is live before a collection. What
 // is live is mostly byte buffers (pages, Arrow columns, Parquet pages),
-// which the collector does not scan, so a collection is cheap (1% of a
-// backfill's CPU), while every MiB the heap grows into is first touched
-// page by page: on the VMs this project runs on a page fault costs ~10 µs,
-// and faults were 14% of a Parquet backfill's CPU. At 50 instead of 200 a
-// 388k-row Userflow backfill took 0.91x the wall time into Parquet (peak
-// 128 instead of 184 MiB) and 0.96x into ClickHouse (86 instead of 126
-// MiB), 10 pairs each (BENCHMARKS.md, issue 14).
+// which the collector does not scan, so a collection is cheap, while every
+// byte the heap grows into is first touched page by page, and page faults
+// cost more than the collections they save: a lower GOGC is faster and
+// smaller (BENCHMARKS.md, "Defaults these figures chose").
 const gcPercent = 50
 
 func main() {

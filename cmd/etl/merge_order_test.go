@@ -117,7 +117,7 @@ var userflowRows = map[string][2]string{
 	},
 }
 
-// The Userflow session walk (issue 14) commits each chunk as the walk
+// The Userflow session walk commits each chunk as the walk
 // passes below it. Through the built binary: the same 20-day backfill twice
 // into one Parquet directory, and three overlapping windows in another
 // order into a second directory and into ClickHouse, hold the same rows,

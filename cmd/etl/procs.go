@@ -12,11 +12,10 @@ import (
 // ClickHouse server it loads runs on this machine: one fewer than it would
 // otherwise, so the server, which parses, sorts and writes every block etl
 // sends, keeps a core. With all of them, the Go scheduler's idle
-// processors spin looking for work on the core the server needs: on the
-// project's 2-core VM a 395k-row Userflow backfill into a local server used
-// 0.74x the CPU and 0.87x the wall time on one processor (12 runs in turns,
-// BENCHMARKS.md). GOMAXPROCS in the environment decides instead, and a
-// machine with one processor keeps it.
+// processors spin looking for work on the core the server needs, and a
+// backfill into a local server is faster and cheaper on one processor fewer
+// (BENCHMARKS.md, "Defaults these figures chose"). GOMAXPROCS in the
+// environment decides instead, and a machine with one processor keeps it.
 func procsBeside(current int, env string, serverHere bool) int {
 	if env != "" || !serverHere || current < 2 {
 		return current

@@ -16,7 +16,7 @@ import (
 	"github.com/adoptionlabs/etl/window"
 )
 
-// rateLatency and rateLimit are issue 14's setting: an API 50 ms away and a
+// rateLatency and rateLimit are the benchmark's setting: an API 50 ms away and a
 // limit of 20 requests per second, which one request after another cannot
 // reach (each waits its answer), so only overlapped requests can.
 const (
@@ -143,7 +143,7 @@ func runRate(b *testing.B, bin, source string, days int) (sandbox.Reading, []int
 	return r, per
 }
 
-// BenchmarkRequestRate is issue 14's rate figure: each source's whole
+// BenchmarkRequestRate is the request-rate figure: each source's whole
 // backfill (every stream, --parallel at its default) from its fake at 50 ms
 // per request and a limit of 20/s, as requests per second from the first
 // request to the last (`make bench-rate`; BENCHMARKS.md).

@@ -195,7 +195,7 @@ func TestKilledBackfillResumesThenIsRetired(t *testing.T) {
 	assert.Equal(t, complete, sessionsDigest(t, out), "the rerun changes no figure")
 }
 
-// §1 / issue 11: 0 rows where the previous run of the stream had rows is a
+// 0 rows where the previous run of the stream had rows is a
 // WARN line and a mark in the summary, the report and the metrics, not a
 // failure.
 func TestZeroRowsAfterRowsIsFlagged(t *testing.T) {

@@ -71,7 +71,7 @@ var (
 )
 
 // TestDemoOnATerminalShowsProgressAndProblemsNotBookkeeping is the line
-// count of issue 10: `make demo` on a terminal printed about 1,000 log lines
+// count: `make demo` on a terminal printed about 1,000 log lines
 // (2,000 rows once wrapped at 120 columns), a "committed" line per table and
 // window. Now the screen holds one summary row per stream, one row per table
 // and a few lines around them; the log detail goes to --log-file.

@@ -42,7 +42,7 @@ func TestUserflowBackfillWalksTheSessionListOnce(t *testing.T) {
 	}
 }
 
-// BenchmarkUserflowBackfillPages prints issue 14's page figures: a 120-day
+// BenchmarkUserflowBackfillPages prints the page figures: a 120-day
 // Userflow sessions backfill at --chunk 7d and 30d against one walk (the
 // whole range as one chunk), counted by the fake (`make bench-rate`).
 func BenchmarkUserflowBackfillPages(b *testing.B) {

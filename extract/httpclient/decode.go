@@ -27,7 +27,7 @@ type BodyDecoder interface {
 }
 
 // decodeJSON is json.Unmarshal at several times its speed: a JSON page is
-// most of an extraction's CPU (BENCHMARKS.md, issue 14), and encoding/json
+// most of an extraction's CPU (BENCHMARKS.md, "Per stage"), and encoding/json
 // scans every body twice (validation, then decoding). goccy/go-json decodes
 // into a copy of *out that replaces it only on success, so a malformed body
 // still leaves out as it was for the next attempt; on any error the body is

@@ -58,7 +58,7 @@ func TestDecodeJSONKeepsNoBodyAliveThroughAKeptString(t *testing.T) {
 }
 
 // BenchmarkDecodePage decodes a list page of 100 raw items (about 80 KB) the
-// way every cursor walk does, with encoding/json (before issue 14) and with
+// way every cursor walk does, with encoding/json (what every page took before) and with
 // decodeJSON.
 func BenchmarkDecodePage(b *testing.B) {
 	item := `{"id":"cs_%d","content_id":"c_1","user_id":"u_%d","group_id":null,"created_at":"2026-11-01T10:00:00Z","last_activity_at":"2026-11-02T10:00:00.123Z","completed":true,"progress":0.5,` +

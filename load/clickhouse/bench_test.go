@@ -116,7 +116,7 @@ func dashboardsCreated(n int64) time.Time {
 	return time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(n*28*30*86400/dashboardsRows) * time.Second)
 }
 
-// BenchmarkDashboards prints issue 13's figures (make bench-dashboards): a
+// BenchmarkDashboards prints the dashboard figures (make bench-dashboards): a
 // merge table of 10M sessions over 28 monthly partitions, generated
 // server-side, read by `SELECT count(), sum(progress)` next to a plain
 // unpartitioned MergeTree holding the same rows, then a nightly load of

@@ -56,8 +56,8 @@ func parseDSN(dsn string) (*ch.Options, string, error) {
 	switch {
 	case o.Compression == nil && loopbackOnly(o.Addr):
 		// Uncompressed to a server on this machine: the bytes only cross
-		// memory, and LZ4 cost 11% of etl's CPU in a 395k-row Userflow
-		// backfill (and the server's to undo it).
+		// memory, and LZ4 costs etl's CPU to do and the server's to undo
+		// (BENCHMARKS.md, "Defaults these figures chose").
 		o.Compression = &ch.Compression{Method: ch.CompressionNone}
 	case o.Compression == nil:
 		// LZ4 across a network unless the DSN says otherwise: cheap, and

@@ -52,12 +52,11 @@ const (
 	// commit queries need theirs. A writer that finds none free sends each
 	// record as its own INSERT, as before.
 	openInserts = 4
-	// sendRows is the most rows one data block carries: a record (8,192
-	// rows by default, 20,000 when this was measured) goes out in slices of this many. The driver's column buffers
-	// and its connection buffer then stay at ~2 MB instead of ~10 MB and
-	// stay in cache: paired against whole records (12 runs each, 395k-row
-	// Userflow backfill), etl CPU 0.88x, wall 0.95x, peak RSS 144 against
-	// 204 MiB. The server squashes the blocks into parts as before.
+	// sendRows is the most rows one data block carries: a record goes out
+	// in slices of this many, so the driver's column buffers and its
+	// connection buffer stay small enough to stay in cache, which is faster
+	// and smaller than a block a record (BENCHMARKS.md, "Defaults these
+	// figures chose"). The server squashes the blocks into parts as before.
 	sendRows = 4096
 )
 

@@ -29,7 +29,7 @@ func (l *logBuffer) take() string {
 }
 
 // TestEmptyCommitsAreNotLogged: a window with no rejects commits an empty
-// rejects load on every chunk; a line for each buried the log (issue 10).
+// rejects load on every chunk; a line for each buried the log.
 // A load that wrote rows or replaced days is still logged.
 func TestEmptyCommitsAreNotLogged(t *testing.T) {
 	var logs logBuffer

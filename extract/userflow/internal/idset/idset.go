@@ -3,10 +3,10 @@ package idset
 import "strings"
 
 // Set holds the sessions a walk has loaded. A backfill of a million
-// sessions keeps a million ids: as strings in a map that was ~100 MiB, half
-// the run's memory budget. Session ids are UUIDs, kept as their 16 bytes
-// (uuidSet, ~20 bytes an id); an id of another shape is kept as text, so
-// nothing is ever taken for another.
+// sessions keeps a million ids: as strings in a map that was a large part
+// of the run's memory budget. Session ids are UUIDs, kept as their 16 bytes
+// (uuidSet); an id of another shape is kept as text, so nothing is ever
+// taken for another.
 type Set struct {
 	uuids *uuidSet
 	other map[string]struct{}

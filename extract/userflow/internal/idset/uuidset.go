@@ -8,10 +8,10 @@ import (
 // uuidSet is an exact set of 16-byte ids, shaped for the session walk:
 // hundreds of thousands of random ids added, almost none seen twice.
 //
-// A Go map of them cost ~650 ns an add in a backfill (4-5% of its CPU): a
-// cache and TLB miss into a table of several MiB each time, where a
-// micro-benchmark of the same map, with the cache to itself, took 95-180
-// ns. Here an add reads one cache line of a Bloom filter of at least 16
+// A Go map of them cost a cache and TLB miss an add in a backfill, into a
+// table of several MiB, far more than a micro-benchmark of the same map
+// with the cache to itself shows (BENCHMARKS.md, "Per stage"). Here an add
+// reads one cache line of a Bloom filter of at least 16
 // bits an id (512 KiB for 200,000 ids) and appends the id to one of a few
 // thousand buckets, whose ends stay in cache. Only an id the filter may
 // have seen (about 1 in 100, and every real repeat) is looked up: a scan
