@@ -2,7 +2,6 @@ package parquet
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -183,10 +182,10 @@ func probeDir(dir string) error {
 			}
 			break
 		}
-		if !errors.Is(err, os.ErrNotExist) || filepath.Dir(at) == at {
+		if filepath.Dir(at) == at {
 			return err
 		}
-		at = filepath.Dir(at)
+		at = filepath.Dir(at) // missing, or below a file: the parent tells
 	}
 	f, err := os.CreateTemp(at, ".etl-check-*")
 	if err != nil {

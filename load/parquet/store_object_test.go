@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -43,14 +44,14 @@ var objectBackends = []objectBackend{
 		return objs, func() string { return dir }
 	}},
 	{name: "minio", open: func(t *testing.T, opts s3.Options) (objectstore.Store, func() string) {
-		objs := minioStore(t, testsupport.S3(t).Root, opts)
+		srv := testsupport.S3(t)
+		objs := minioStore(t, srv.Root, srv.Prefix(t), opts)
 		return objs, func() string { return mirror(t, objs) }
 	}},
 }
 
-// minioStore is a store on a prefix of the test's own in the MinIO of make
-// test, with creds.
-func minioStore(t *testing.T, creds testsupport.S3Credentials, opts s3.Options) *s3.Store {
+// minioStore is a store on prefix in the MinIO of make test, with creds.
+func minioStore(t *testing.T, creds testsupport.S3Credentials, prefix string, opts s3.Options) *s3.Store {
 	t.Helper()
 	srv := testsupport.S3(t)
 	opts.Config = &aws.Config{
@@ -58,7 +59,7 @@ func minioStore(t *testing.T, creds testsupport.S3Credentials, opts s3.Options) 
 		Credentials:  credentials.NewStaticCredentialsProvider(creds.AccessKeyID, creds.SecretAccessKey, creds.SessionToken),
 		BaseEndpoint: aws.String(srv.Endpoint),
 	}
-	objs, err := s3.Open(context.Background(), objectstore.URL{Bucket: srv.Bucket, Prefix: srv.Prefix(t)}, opts)
+	objs, err := s3.Open(context.Background(), objectstore.URL{Bucket: srv.Bucket, Prefix: prefix}, opts)
 	require.NoError(t, err)
 	return objs
 }
@@ -294,4 +295,61 @@ func TestObjectCommitLogsTheBothPartsWindow(t *testing.T) {
 	assert.NotContains(t, log.String(), "both_parts_ms", "a first load replaces nothing")
 	loadRows(t, s, daily, days("2026-01-01", "2026-01-01"), "s.x", dailyRows("g2", "2026-01-01"))
 	assert.Regexp(t, `both_parts_ms=\d+ both_parts_after_uploads_ms=\d+`, log.String())
+}
+
+// On MinIO: parts bigger than the store's part size go up as multipart
+// uploads, from their files; a merge fetches the live part it rewrites;
+// and chdb's s3(), a reader that did not write the files, reads the table
+// through the same endpoint, one row a key.
+func TestObjectStoreBigPartsOnMinIO(t *testing.T) {
+	srv := testsupport.S3(t)
+	ctx := context.Background()
+	prefix := srv.Prefix(t)
+	objs := minioStore(t, srv.Root, prefix, s3.Options{PartSize: s3.MinPartSize})
+	s := storeSink(t, objs, Options{})
+	const n = 400_000
+	created := at("2026-10-03", 0)
+	load := func(run string, ids []int, progress float64) {
+		wr, err := s.Begin(ctx, sessions, days("2026-10-03", "2026-10-20"), "uf.sessions", run)
+		require.NoError(t, err)
+		for start := 0; start < len(ids); start += 20_000 {
+			var rows []row
+			for _, i := range ids[start:min(start+20_000, len(ids))] {
+				last := created.Add(time.Duration(i) * time.Second)
+				if progress == 1 {
+					last = at("2026-10-20", 0)
+				}
+				rows = append(rows, session{fmt.Sprintf("%016x%016x", uint64(i)*0x9E3779B97F4A7C15, uint64(i)*0xBF58476D1CE4E5B9), created.Add(time.Duration(i%3600) * time.Second), last, progress}.row(run, at("2026-10-20", 1)))
+			}
+			rec := record(t, sessions, rows)
+			require.NoError(t, wr.Write(ctx, rec))
+			rec.Release()
+		}
+		require.NoError(t, wr.Commit(ctx))
+	}
+	all := make([]int, n)
+	for i := range all {
+		all[i] = i
+	}
+	load("r1", all, 0.5)
+	var big int64
+	for info, err := range objs.List(ctx, sessions.Name+"/") {
+		require.NoError(t, err)
+		big = max(big, info.Size)
+	}
+	require.Greater(t, big, int64(s3.MinPartSize), "a part bigger than the store's part size")
+	assert.Positive(t, objs.Requests()["UploadPart"], "sent as a multipart upload")
+
+	changed := make([]int, 1000)
+	for i := range changed {
+		changed[i] = i * 397
+	}
+	load("r2", changed, 1)
+	assert.Positive(t, objs.Requests()["GetObject"], "the merge fetched the live part it rewrote")
+
+	src := fmt.Sprintf("s3('%s/%s/%s/%s/**/*.parquet', '%s', '%s', 'Parquet')",
+		srv.Endpoint, srv.Bucket, prefix, sessions.Name, srv.Root.AccessKeyID, srv.Root.SecretAccessKey)
+	got := testsupport.ChDB(t, "SELECT count() AS n, uniqExact(id) AS k, countIf(progress = 1) AS changed, any(created_at_month) AS month FROM "+src+" SETTINGS use_hive_partitioning = 1")
+	assert.Equal(t, []map[string]any{{"n": int64(n), "k": int64(n), "changed": int64(1000), "month": "2026-10"}}, got[0])
+	assert.Empty(t, intents(t, objs))
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -246,8 +247,12 @@ func TestMultipartFromAFile(t *testing.T) {
 	f, err := os.Open(path)
 	require.NoError(t, err)
 	defer f.Close()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
 	info, err := s.Put(ctx, "big", io.NewSectionReader(f, 0, int64(len(want))), objectstore.PutOptions{IfNoneMatch: true})
+	runtime.ReadMemStats(&after)
 	require.NoError(t, err)
+	assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(s3.MinPartSize/2), "no part is held in memory: %d bytes allocated", after.TotalAlloc-before.TotalAlloc)
 	assert.EqualValues(t, len(want), info.Size)
 	assert.True(t, strings.HasSuffix(strings.Trim(info.ETag, `"`), "-3"), "three parts: %s", info.ETag)
 	got, _, err := objectstore.ReadAll(ctx, s, "big")
