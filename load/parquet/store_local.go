@@ -160,9 +160,11 @@ func (s localStore) ready(_ context.Context, table string, stages []partStage, _
 		}
 	}
 	if syncOnce && len(stages) > 0 {
-		return syncFS(tableDir)
+		if err := syncFS(tableDir); err != nil {
+			return err
+		}
 	}
-	return nil
+	return swapStep("staged")
 }
 
 // swap swaps each stage's directory in, then makes the renames durable and
@@ -171,6 +173,11 @@ func (s localStore) swap(_ context.Context, stages []partStage, warn func(error)
 	for i, st := range stages {
 		if err := st.(*localStage).swap(); err != nil {
 			return i, err
+		}
+		if i == 0 && len(stages) > 1 {
+			if err := swapStep("swapping"); err != nil {
+				return 1, err
+			}
 		}
 	}
 	return len(stages), s.settle(stages, warn)

@@ -148,13 +148,13 @@ func TestObjectCommitKilledWhileUploadingIsRolledBack(t *testing.T) {
 		before := sessionState(t, view())
 
 		next := []row{session{"a", at("2026-11-01", 0), at("2026-11-09", 0), 1}.row("r2", day("2026-11-10"))}
-		stopAt(t, "uploaded")
+		stopAt(t, "staged")
 		wr, err := s.Begin(ctx, sessions, days("2026-11-09", "2026-11-09"), "uf.sessions", "r2")
 		require.NoError(t, err)
 		rec := record(t, sessions, next)
 		defer rec.Release()
 		require.NoError(t, wr.Write(ctx, rec))
-		require.ErrorContains(t, wr.Commit(ctx), "killed at uploaded")
+		require.ErrorContains(t, wr.Commit(ctx), "killed at staged")
 		assert.Equal(t, map[string]int{"a": 2, "b": 2}, rowsOf(t, view()), "killed mid-swap: the rewritten file sits beside the one it replaces")
 		require.Len(t, intents(t, objs), 1)
 		require.NoError(t, s.Close())
@@ -186,13 +186,13 @@ func TestObjectCommitKilledWhileDeletingIsFinished(t *testing.T) {
 		s := storeSink(t, objs, Options{})
 		loadRows(t, s, daily, days("2026-01-01", "2026-01-03"), "s.x", dailyRows("g1", "2026-01-01", "2026-01-02", "2026-01-03"))
 
-		stopAt(t, "marked")
+		stopAt(t, "swapping")
 		wr, err := s.Begin(ctx, daily, days("2026-01-01", "2026-01-03"), "s.x", "run2")
 		require.NoError(t, err)
 		rec := record(t, daily, dailyRows("g2", "2026-01-01", "2026-01-03"))
 		defer rec.Release()
 		require.NoError(t, wr.Write(ctx, rec))
-		require.ErrorContains(t, wr.Commit(ctx), "killed at marked")
+		require.ErrorContains(t, wr.Commit(ctx), "killed at swapping")
 		assert.Equal(t, map[string][]string{"2026-01-01": {"g1", "g2"}, "2026-01-02": {"g1"}, "2026-01-03": {"g1", "g2"}}, gens(t, view()),
 			"killed mid-swap: both sets are there")
 		require.Len(t, intents(t, objs), 1)

@@ -82,13 +82,15 @@ const (
 	uploadWorkers = 4
 )
 
-// swapStep is called as a commit passes each step of its swap on an
-// object store: "uploaded" (the new files are up, the intent says
-// adding) and "marked" (the intent says deleting, the replaced files are
-// not deleted yet). An error stops the commit there as a killed process
-// would, leaving the intent. ETL_TEST_SWAP_PAUSE=<step>:<duration> makes
-// the built binary wait there, saying so on stderr, so that a test can
-// kill it at that step; a variable, so that tests in this package can
+// swapStep is called as a commit passes each step of its swap: "staged"
+// (Prepare is done: on a local disk the new partitions are durable in
+// staging; on an object store the new files are up beside the old and
+// the intent says adding) and "swapping" (a local disk has renamed the
+// first partition in, not the others; an object store's intent says
+// deleting, the replaced files are not deleted yet). An error stops the
+// commit there as a killed process would. ETL_TEST_SWAP_PAUSE=<step>:<duration>
+// makes the built binary wait there, saying so on stderr, so that a test
+// can kill it at that step; a variable, so that tests in this package can
 // stop there.
 var swapStep = pauseAt(os.Getenv("ETL_TEST_SWAP_PAUSE"))
 
@@ -154,7 +156,7 @@ func (s objectStore) ready(ctx context.Context, table string, stages []partStage
 		return errors.Join(err, s.rollback(context.WithoutCancel(ctx), in))
 	}
 	in.lastAdd = time.Now()
-	return swapStep("uploaded")
+	return swapStep("staged")
 }
 
 // upload puts each local file at its key, uploadWorkers at a time; the
@@ -259,7 +261,7 @@ func (s objectStore) swap(ctx context.Context, stages []partStage, warn func(err
 		in.Phase = phaseAdding
 		return 0, errors.Join(fmt.Errorf("mark the commit's intent complete: %w", err), s.rollback(ctx, in))
 	}
-	if err := swapStep("marked"); err != nil {
+	if err := swapStep("swapping"); err != nil {
 		return len(stages), err
 	}
 	if err := s.objs.Delete(ctx, in.Delete...); err != nil {

@@ -51,6 +51,7 @@ import (
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/logging"
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/adoptionlabs/etl/objectstore"
@@ -123,7 +124,10 @@ func Open(ctx context.Context, u objectstore.URL, opts Options) (*Store, error) 
 		cfg = opts.Config.Copy()
 	} else {
 		var err error
-		cfg, err = config.LoadDefaultConfig(ctx)
+		// The SDK's own log lines (a fallback to IMDSv1 while looking
+		// for credentials) would land in the middle of etl's; what
+		// matters reaches the caller as an error.
+		cfg, err = config.LoadDefaultConfig(ctx, config.WithLogger(logging.Nop{}))
 		if err != nil {
 			// The SDK names the setting (a profile that does not exist, a
 			// malformed config file); it never prints a secret.
