@@ -14,7 +14,7 @@ import (
 type Config struct {
 	Dir         string `yaml:"dir" doc:"where the tables are written, in the Hive layout DIR/TABLE/dt=YYYY-MM-DD/part-*.parquet, with their state in DIR/_etl (--out): a local directory, or s3://BUCKET/PREFIX for AWS S3 and S3-compatible stores (MinIO, R2, GCS), with credentials and endpoint from the AWS SDK's standard settings (AWS_ENDPOINT_URL_S3 for another endpoint)"`
 	Compression string `yaml:"compression" doc:"the files' codec: zstd-fast, zstd (1-4% smaller files, 10-45% more writer CPU), snappy (~40% larger files, less CPU) or none"`
-	Scratch     string `yaml:"scratch" doc:"with an s3:// dir, the local directory a load writes its files in before it uploads them, and fetches the files a merge rewrites to (empty: the system's temp directory, TMPDIR); it needs room for one window's files of every table loaded at once"`
+	Scratch     string `yaml:"scratch" doc:"with an s3:// dir, the local directory a load writes its files in before it uploads them, and fetches the files a merge rewrites to (empty: the system's temp directory, TMPDIR); it needs room for the files of the windows loading at once (run.parallel) and of the partitions their merges rewrite"`
 }
 
 // NewConfig returns the defaults.
