@@ -35,7 +35,7 @@ MINIO_DIR := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/etl/minio-$(MINIO_VERSION)
 MINIO := $(MINIO_DIR)/minio
 WITH_MINIO := bash scripts/with-minio.sh --minio $(MINIO)
 
-.PHONY: all build test test-cluster demo bench bench-rate bench-e2e bench-dashboards bench-lake generate deps clickhouse-deps duckdb chdb chclient promtool minio minio-path lint clean distclean
+.PHONY: all build test test-cluster demo bench bench-rate bench-e2e bench-dashboards bench-lake bench-s3 generate deps clickhouse-deps duckdb chdb chclient promtool minio minio-path lint clean distclean
 
 all: build
 
@@ -159,6 +159,12 @@ bench-dashboards: deps
 LAKE_ROWS ?= 10000000
 bench-lake: duckdb
 	ETL_BENCH_LAKE_ROWS=$(LAKE_ROWS) $(GO) test ./load/parquet/ -run '^$$' -bench '^BenchmarkNightlyMerge$$' -benchtime 3x -timeout 30m -v
+
+# The Parquet sink on S3 (BENCHMARKS.md): ~200,000 Userflow sessions into MinIO against local disk
+# (wall, CPU, peak RSS, MinIO's CPU and the requests it served), then how long a reader could see both
+# a partition's old and new files. SCALE=62.5 RUNS=1 WINDOW=0: peak RSS at 1M sessions on S3.
+bench-s3: build minio
+	$(WITH_MINIO) env ETL=bin/etl bash scripts/bench-s3.sh
 
 generate:
 	$(GO) generate ./...

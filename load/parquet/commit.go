@@ -126,6 +126,14 @@ const prepareDayWorkers = 4
 // days this stream had or has files in, in the order of days; the first
 // error in that order wins.
 func (w *Writer) prepareDays(ctx context.Context, days []int32) ([]partStage, error) {
+	names := make([]string, len(days))
+	for i, d := range days {
+		names[i] = w.layout.dir(d)
+	}
+	lives, err := w.store.lists(ctx, w.table.Name, names)
+	if err != nil {
+		return nil, err
+	}
 	stages := make([]partStage, len(days))
 	errs := make([]error, len(days))
 	next := make(chan int)
@@ -135,7 +143,7 @@ func (w *Writer) prepareDays(ctx context.Context, days []int32) ([]partStage, er
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				stages[i], errs[i] = w.prepareDay(ctx, days[i])
+				stages[i], errs[i] = w.prepareDay(days[i], lives[names[i]])
 			}
 		}()
 	}
@@ -273,12 +281,8 @@ func (w *Writer) daysToReplace(ctx context.Context) ([]int32, error) {
 // becomes visible: a reader listing dt=*/*.parquet sees the old set of
 // files or the new one, never a mix. A nil stage means this stream has
 // nothing there, before or after.
-func (w *Writer) prepareDay(ctx context.Context, day int32) (partStage, error) {
+func (w *Writer) prepareDay(day int32, live []partEntry) (partStage, error) {
 	name := w.layout.dir(day)
-	live, err := w.store.list(ctx, w.table.Name, name)
-	if err != nil {
-		return nil, err
-	}
 	newDir := w.scratch(day)
 	newEntries, err := os.ReadDir(newDir)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {

@@ -174,6 +174,7 @@ func (s *Sink) Close() error {
 	}
 	s.closed = true
 	if s.objs != nil {
+		s.logRequests()
 		return closeScratch(s.work, s.lock)
 	}
 	removeEmptyDirs(filepath.Join(s.work, stagingDir))

@@ -3,8 +3,10 @@ package parquet
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 
 	"github.com/adoptionlabs/etl/objectstore"
@@ -104,4 +106,23 @@ func (s *Sink) createPart(path string) (stagedFile, error) {
 		return createLocal(path)
 	}
 	return createScratch(path)
+}
+
+// logRequests says how many requests the sink sent the object store, by
+// operation, every attempt counted: what the store bills and rate-limits.
+func (s *Sink) logRequests() {
+	c, ok := s.objs.(interface{ Requests() map[string]int64 })
+	if !ok {
+		return
+	}
+	byOp := c.Requests()
+	var total int64
+	attrs := []any{"location", s.root}
+	for _, op := range slices.Sorted(maps.Keys(byOp)) {
+		total += byOp[op]
+		attrs = append(attrs, op, byOp[op])
+	}
+	if total > 0 {
+		s.opts.Logger.Info("parquet: requests to the object store", append(attrs, "total", total)...)
+	}
 }

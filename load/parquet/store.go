@@ -32,6 +32,10 @@ type partStore interface {
 	// list returns the entries of one partition, sorted by name; none when
 	// it does not exist. part "" is an unpartitioned table's directory.
 	list(ctx context.Context, table, part string) ([]partEntry, error)
+	// lists is list of each of parts, keyed by part, in as few requests
+	// as the store allows (a load of etl_rejects replaces every day of its
+	// window).
+	lists(ctx context.Context, table string, parts []string) (map[string][]partEntry, error)
 	// files lists what a reader globbing <table>/**/*.parquet finds, sorted
 	// (the table directory's files and its partitions'); with first, only
 	// the first one that is not the schema-only file.

@@ -67,6 +67,18 @@ func (s localStore) list(_ context.Context, table, part string) ([]partEntry, er
 	return out, nil
 }
 
+func (s localStore) lists(ctx context.Context, table string, parts []string) (map[string][]partEntry, error) {
+	out := make(map[string][]partEntry, len(parts))
+	for _, part := range parts {
+		entries, err := s.list(ctx, table, part)
+		if err != nil {
+			return nil, err
+		}
+		out[part] = entries
+	}
+	return out, nil
+}
+
 // files reads the table directory and its partition directories
 // (key=value): empty partitions are removed, so with first the first one
 // read usually answers.
