@@ -152,7 +152,7 @@ bench-e2e: build deps
 bench-dashboards: deps
 	$(WITH_CLICKHOUSE) $(GO) test ./load/clickhouse/ -run '^$$' -bench '^BenchmarkDashboards$$' -benchtime 1x -timeout 30m -v
 
-# A merge table in the lake (BENCHMARKS-lake.md): 10M Userflow sessions into Parquet over 28 monthly
+# A merge table in the lake (BENCHMARKS.md, Lakes): 10M Userflow sessions into Parquet over 28 monthly
 # partitions, then nightly loads of 20,000 changed sessions of the two latest months (other sessions
 # each night), as bench-dashboards does into ClickHouse: time, CPU, partitions and bytes rewritten, and
 # DuckDB's count of rows and keys afterwards. No server; ~1 GB of temp disk. LAKE_ROWS= sets the size.
