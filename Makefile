@@ -35,7 +35,7 @@ MINIO_DIR := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/etl/minio-$(MINIO_VERSION)
 MINIO := $(MINIO_DIR)/minio
 WITH_MINIO := bash scripts/with-minio.sh --minio $(MINIO)
 
-.PHONY: all build test test-cluster demo bench bench-rate bench-e2e bench-dashboards bench-lake generate deps clickhouse-deps duckdb chdb chclient promtool minio minio-path lint clean distclean
+.PHONY: all build test test-cluster demo bench bench-rate bench-e2e bench-dashboards bench-lake bench-s3 generate deps clickhouse-deps duckdb chdb chclient promtool minio minio-path lint clean distclean
 
 all: build
 
@@ -152,13 +152,19 @@ bench-e2e: build deps
 bench-dashboards: deps
 	$(WITH_CLICKHOUSE) $(GO) test ./load/clickhouse/ -run '^$$' -bench '^BenchmarkDashboards$$' -benchtime 1x -timeout 30m -v
 
-# A merge table in the lake (BENCHMARKS-lake.md): 10M Userflow sessions into Parquet over 28 monthly
+# A merge table in the lake (BENCHMARKS.md, Lakes): 10M Userflow sessions into Parquet over 28 monthly
 # partitions, then nightly loads of 20,000 changed sessions of the two latest months (other sessions
 # each night), as bench-dashboards does into ClickHouse: time, CPU, partitions and bytes rewritten, and
 # DuckDB's count of rows and keys afterwards. No server; ~1 GB of temp disk. LAKE_ROWS= sets the size.
 LAKE_ROWS ?= 10000000
 bench-lake: duckdb
 	ETL_BENCH_LAKE_ROWS=$(LAKE_ROWS) $(GO) test ./load/parquet/ -run '^$$' -bench '^BenchmarkNightlyMerge$$' -benchtime 3x -timeout 30m -v
+
+# The Parquet sink on S3 (BENCHMARKS.md): ~200,000 Userflow sessions into MinIO against local disk
+# (wall, CPU, peak RSS, MinIO's CPU and the requests it served), then how long a reader could see both
+# a partition's old and new files. SCALE=62.5 RUNS=1 WINDOW=0: peak RSS at 1M sessions on S3.
+bench-s3: build minio
+	$(WITH_MINIO) env ETL=bin/etl bash scripts/bench-s3.sh
 
 generate:
 	$(GO) generate ./...

@@ -58,6 +58,11 @@ type StateHome struct {
 	// Dir, when Open is nil, is the directory of file state beside the
 	// data (state.dir overrides it).
 	Dir string
+	// Only says the state may live in Open's store alone: state.location
+	// file is refused (an object store's commits are resolved under the
+	// run lock kept beside them, which a lock on one machine's disk would
+	// not keep for runs on other hosts).
+	Only bool
 }
 
 // Migrator is a Config whose destination `etl migrate` brings up to date:
@@ -146,6 +151,13 @@ type LocalServer interface {
 type Viewable interface {
 	ViewDialect() views.Dialect
 	ViewPlace() string
+}
+
+// ViewFiles is a Viewable whose views read files: it says whether a table
+// under place (its ViewPlace, or one the command names) has any, so that
+// the view of a table without files reads nothing instead of failing.
+type ViewFiles interface {
+	HasFiles(ctx context.Context, place, table string) (bool, error)
 }
 
 // Prober is a Config that `etl check` can test before any load: the

@@ -27,7 +27,8 @@ import (
 type Store interface {
 	// Put writes body to key and returns what was written. A body larger
 	// than the store's part size is uploaded in parts, holding one part in
-	// memory at a time; if Put fails or ctx ends, nothing of it stays
+	// memory at a time, or none for a SizedReaderAt (a file), which is sent
+	// in sections of itself; if Put fails or ctx ends, nothing of it stays
 	// visible (an unfinished multipart upload is aborted). The conditions of
 	// opts apply to the whole object: a failed one is ErrPreconditionFailed
 	// and writes nothing.
@@ -55,6 +56,14 @@ type Store interface {
 	// Location is the root as a user would write it ("s3://lake/etl",
 	// "/data/lake"), for messages. It never holds credentials.
 	Location() string
+}
+
+// SizedReaderAt is a body Put can read in sections, as often as a request
+// needs (a checksum, then the send, then a retry), instead of holding a
+// part in memory: io.NewSectionReader over a file.
+type SizedReaderAt interface {
+	io.ReaderAt
+	Size() int64
 }
 
 // PutOptions are the conditions and metadata of a Put. At most one of

@@ -89,7 +89,7 @@ func openSettling(t *testing.T, p *pipeline.Pipeline) *settlingStore {
 // its day), and whether anything is left in the sink's staging.
 func loadedDays(t *testing.T, p *pipeline.Pipeline) (days []string, staged []string) {
 	t.Helper()
-	files, err := parquet.ListFiles(parquetSettings(p).Dir, "events")
+	files, err := parquet.ListFiles(context.Background(), parquetSettings(p).Dir, "events")
 	require.NoError(t, err)
 	for _, f := range files {
 		rows, err := parquetgo.ReadFile[struct {

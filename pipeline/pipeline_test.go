@@ -226,7 +226,7 @@ func TestParquetCompressionIsCheckedAndUsed(t *testing.T) {
 	src := &source{}
 	res, _ := backfill(t, p, src.stream(), "2026-11-01", "2026-11-02")
 	require.Equal(t, pipeline.StatusOK, res.Status)
-	files, err := parquet.ListFiles(parquetSettings(p).Dir, events.Name)
+	files, err := parquet.ListFiles(context.Background(), parquetSettings(p).Dir, events.Name)
 	require.NoError(t, err)
 	require.NotEmpty(t, files)
 	f, err := os.Open(files[0])

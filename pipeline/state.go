@@ -62,6 +62,8 @@ func (p *Pipeline) StatePlace() (StatePlace, error) {
 		return sp, nil
 	case loc == k.Name:
 		return StatePlace{}, usage("state.location %s: %s keeps no state store of its own: set state.location auto or file", loc, sc.Place())
+	case loc == "file" && home.Open != nil && home.Only:
+		return StatePlace{}, usage("state.location file: %s keeps its state in %s, beside the data, and only there: its run lock keeps runs on other hosts from writing there at once; set state.location auto", sc.Place(), home.Where)
 	case loc != "auto" && loc != "file":
 		return StatePlace{}, usage("state.location %s needs the %s sink", loc, loc)
 	}

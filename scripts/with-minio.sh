@@ -14,6 +14,7 @@
 #   ETL_TEST_S3_RO_ACCESS_KEY_ID   temporary credentials limited to listing and reading the bucket
 #   ETL_TEST_S3_RO_SECRET_ACCESS_KEY
 #   ETL_TEST_S3_RO_SESSION_TOKEN
+#   ETL_TEST_S3_PID                MinIO's PID (benchmarks read its CPU time)
 # then stops MinIO by its PID (on exit, failure or interrupt) and exits with CMD's status.
 #
 # The names are ETL_TEST_S3_*, not AWS_*: the test run's own AWS settings (a developer's profile or
@@ -102,8 +103,9 @@ start_minio() {
 		rm -rf "${MINIO_DIR:?}"/*
 		mkdir -p "$MINIO_DIR/data"
 		# The console gets a port of its own choosing (0); nothing uses it.
+		# Metrics without a token: benchmarks count the requests the server served.
 		MINIO_ROOT_USER=$ROOT_USER MINIO_ROOT_PASSWORD=$ROOT_PASSWORD MINIO_BROWSER=off \
-			MINIO_UPDATE=off MINIO_CALLHOME_ENABLE=off \
+			MINIO_UPDATE=off MINIO_CALLHOME_ENABLE=off MINIO_PROMETHEUS_AUTH_TYPE=public \
 			"$bin" server "$MINIO_DIR/data" --address "127.0.0.1:$port" --console-address 127.0.0.1:0 --quiet \
 			>"$MINIO_DIR/minio.log" 2>&1 </dev/null &
 		MINIO_PID=$!
@@ -180,6 +182,7 @@ main() {
 	export ETL_TEST_S3_RO_ACCESS_KEY_ID=$RO_KEY
 	export ETL_TEST_S3_RO_SECRET_ACCESS_KEY=$RO_SECRET
 	export ETL_TEST_S3_RO_SESSION_TOKEN=$RO_TOKEN
+	export ETL_TEST_S3_PID=$MINIO_PID
 	note "ETL_TEST_S3_ENDPOINT=$ENDPOINT ETL_TEST_S3_BUCKET=$BUCKET"
 	local rc=0
 	run_cmd "$@" || rc=$?

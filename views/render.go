@@ -234,7 +234,7 @@ func DuckDBTables(tables []*schemas.Table, dataDir string, hasFiles func(table s
 		for i, c := range t.Columns {
 			names[i] = `"` + c.Name + `"`
 		}
-		glob := sqlString(path.Join(filepath2slash(dataDir), t.Name, "**", "*.parquet"))
+		glob := sqlString(tableGlob(dataDir, t.Name))
 		read := fmt.Sprintf("read_parquet(%s, hive_partitioning = true, union_by_name = true)", glob)
 		if hasFiles != nil && !hasFiles(t.Name) {
 			typed := make([]string, len(t.Columns))
@@ -275,6 +275,15 @@ func duckType(t schemas.Type) string {
 }
 
 func filepath2slash(p string) string { return strings.ReplaceAll(p, `\`, "/") }
+
+// tableGlob is <dataDir>/<table>/**/*.parquet; a URL (s3://bucket/prefix)
+// keeps its "//", which path.Join would clean away.
+func tableGlob(dataDir, table string) string {
+	if scheme, rest, ok := strings.Cut(dataDir, "://"); ok {
+		return scheme + "://" + path.Join(rest, table, "**", "*.parquet")
+	}
+	return path.Join(filepath2slash(dataDir), table, "**", "*.parquet")
+}
 
 // DuckDBTablesFile is sql/duckdb/00_tables.sql.
 func DuckDBTablesFile(tables []*schemas.Table, dataDir string) string {

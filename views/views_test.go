@@ -85,6 +85,16 @@ func TestDuckDBTablesReadEveryTableAsItIs(t *testing.T) {
 		"SELECT CAST(NULL AS DATE) AS \"d\", CAST(NULL AS TIMESTAMPTZ) AS \"_extracted_at\", CAST(NULL AS VARCHAR) AS \"_run_id\" WHERE false"}, none)
 }
 
+// Over S3 the views read the bucket's prefix as DuckDB's httpfs names it:
+// the URL keeps its "//".
+func TestDuckDBTablesOverS3(t *testing.T) {
+	window := &schemas.Table{Name: "w", Disposition: schemas.ReplaceWindow, Columns: schemas.WithMeta(schemas.Column{Name: "d", Type: schemas.Date})}
+	for _, data := range []string{"s3://lake/etl", "s3://lake/etl/"} {
+		got := DuckDBTables([]*schemas.Table{window}, data, nil)
+		assert.Contains(t, got[0], "read_parquet('s3://lake/etl/w/**/*.parquet', hive_partitioning = true", data)
+	}
+}
+
 func TestParseDialect(t *testing.T) {
 	d, err := ParseDialect("duckdb")
 	require.NoError(t, err)

@@ -107,13 +107,20 @@ func checkCommand() *cli.Command {
 				}
 				return cli.Exit(fmt.Sprintf("check: %s: change the settings named above", strings.Join(what, ", ")), exitFailed)
 			}
-			if checked == 0 && !probed {
-				// Nothing contradicted a guess: not a failure (1 is kept for
-				// that), and not an argument to fix (no --source was given).
+			// No source checked is not a failure (1 is kept for a
+			// contradicted guess), and not an argument to fix (no --source
+			// was given); a line says so, so that a green check is not
+			// mistaken for a tested account.
+			switch {
+			case checked == 0 && !probed:
 				fmt.Fprintf(a.stdout, "check: nothing to check: no enabled source has its credentials set\n")
-				return nil
+			case checked == 0:
+				fmt.Fprintf(a.stdout, "check: the sink passed its probes; no source was checked: no enabled source has its credentials set\n")
+			case probed:
+				fmt.Fprintf(a.stdout, "check: every tested guess holds, and the sink passed its probes\n")
+			default:
+				fmt.Fprintf(a.stdout, "check: every tested guess holds\n")
 			}
-			fmt.Fprintf(a.stdout, "check: every tested guess holds\n")
 			return nil
 		},
 	}

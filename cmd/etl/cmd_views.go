@@ -1,13 +1,10 @@
 package main
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -69,9 +66,13 @@ ClickHouse table; merge tables keep the newest row per key) and then the curated
 			// Each dialect reads, by default, what the sink whose loads it
 			// reads is set to (sink.parquet.dir, CLICKHOUSE_DSN's database).
 			places := map[views.Dialect]string{}
+			var files load.ViewFiles
 			for _, name := range load.Names() {
 				if v, ok := a.cfg.Sink.Settings(name).(load.Viewable); ok {
 					places[v.ViewDialect()] = v.ViewPlace()
+					if f, ok := v.(load.ViewFiles); ok && v.ViewDialect() == views.DuckDB {
+						files = f
+					}
 				}
 			}
 			data := c.String("data")
@@ -85,7 +86,20 @@ ClickHouse table; merge tables keep the newest row per key) and then the curated
 			if d == views.ClickHouse && db == "" {
 				return usageError("--dialect clickhouse needs --database NAME or CLICKHOUSE_DSN with a database")
 			}
-			hasFiles := func(table string) bool { return hasParquetFile(filepath.Join(data, table)) }
+			var hasFiles func(table string) bool
+			if d == views.DuckDB && files != nil {
+				// Asked before the script is written: a place that cannot
+				// be read (a bucket denied) fails the command.
+				has := map[string]bool{}
+				for _, t := range tables {
+					ok, err := files.HasFiles(c.Context, data, t.Name)
+					if err != nil {
+						return exitFor(err)
+					}
+					has[t.Name] = ok
+				}
+				hasFiles = func(table string) bool { return has[table] }
+			}
 			stmts, err := views.Script(d, tables, data, "`"+db+"`", hasFiles)
 			if err != nil {
 				return cli.Exit(err.Error(), exitFailed)
@@ -96,25 +110,6 @@ ClickHouse table; merge tables keep the newest row per key) and then the curated
 			return nil
 		},
 	}
-}
-
-// hasParquetFile says whether a table's directory holds a file that the
-// readers' glob <table>/**/*.parquet reaches (not below the sink's private
-// dot directories).
-func hasParquetFile(dir string) bool {
-	found := errors.New("found")
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		switch {
-		case err != nil:
-			return err
-		case d.IsDir() && path != dir && strings.HasPrefix(d.Name(), "."):
-			return filepath.SkipDir
-		case !d.IsDir() && strings.HasSuffix(d.Name(), ".parquet"):
-			return found
-		}
-		return nil
-	})
-	return err == found
 }
 
 // writeViewFiles writes the generated view files and removes stale ones, so

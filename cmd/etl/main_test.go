@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -145,7 +146,7 @@ func TestDemoSummaryMatchesDuckDB(t *testing.T) {
 	counts := parseTableCounts(t, stdout)
 	require.NotEmpty(t, counts)
 	for table, n := range counts {
-		files, _ := pqsink.ListFiles(out, table)
+		files, _ := pqsink.ListFiles(context.Background(), out, table)
 		require.NotEmpty(t, files, "%s: every table of the run has a file, a table without rows its schema-only file", table)
 		rows := testsupport.DuckDB(t, fmt.Sprintf("SELECT count(*) AS n FROM read_parquet('%s/%s/**/*.parquet', hive_partitioning=true)", out, table))
 		assert.EqualValues(t, n, rows[0]["n"], table)

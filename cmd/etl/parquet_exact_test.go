@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"maps"
 	"math/rand"
@@ -130,7 +131,7 @@ func TestParquetMergeTablesHoldEachKeyOnce(t *testing.T) {
 	}
 	run(slow, killed, backfill("1d", "--parallel", "2")...)
 	exact(killed, "kill -9 three times, then resumed")
-	files, err := pqsink.ListFiles(killed, "userflow_content_sessions")
+	files, err := pqsink.ListFiles(context.Background(), killed, "userflow_content_sessions")
 	require.NoError(t, err)
 	for _, f := range files {
 		assert.NotContains(t, f, "/.", "no staging left among the files")

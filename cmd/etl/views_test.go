@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"os"
@@ -139,7 +140,7 @@ func loadSandboxEverywhere(t *testing.T) *loaded {
 	l.chdbSetup = append(l.chdbSetup, "CREATE DATABASE `"+db+"`")
 	l.chdbSetup = append(l.chdbSetup, ddlStatements(t, "`"+db+"`")...)
 	for _, tbl := range l.tables {
-		files, _ := pqsink.ListFiles(out, tbl.Name)
+		files, _ := pqsink.ListFiles(context.Background(), out, tbl.Name)
 		if len(files) == 0 {
 			continue
 		}

@@ -116,7 +116,7 @@ func BenchmarkNightlyMerge(b *testing.B) {
 	}
 	parts := must(os.ReadDir(filepath.Join(dir, tbl.Name)))
 	var size int64
-	files := must(ListFiles(dir, tbl.Name))
+	files := must(ListFiles(context.Background(), dir, tbl.Name))
 	for _, f := range files {
 		size += must(os.Stat(f)).Size()
 	}

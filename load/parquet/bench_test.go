@@ -76,11 +76,11 @@ func BenchmarkWrite(b *testing.B) {
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(b.N*perRecord)/b.Elapsed().Seconds(), "rows/s")
-	n, err := CountRows(s.Dir(), benchTable.Name)
+	n, err := CountRows(context.Background(), s.Out(), benchTable.Name)
 	require.NoError(b, err)
 	require.EqualValues(b, b.N*perRecord, n)
 	var size int64
-	for _, f := range must(ListFiles(s.Dir(), benchTable.Name)) {
+	for _, f := range must(ListFiles(context.Background(), s.Out(), benchTable.Name)) {
 		size += must(os.Stat(f)).Size()
 	}
 	b.ReportMetric(float64(size)/float64(n), "disk-B/row")
@@ -149,11 +149,11 @@ func benchLoad(b *testing.B, tbl *schemas.Table, total, perRecord int, gen func(
 		}
 		b.StopTimer()
 		cpu += processCPU(b)
-		n, err := CountRows(s.Dir(), tbl.Name)
+		n, err := CountRows(context.Background(), s.Out(), tbl.Name)
 		require.NoError(b, err)
 		require.EqualValues(b, total, n)
 		size = 0
-		for _, f := range must(ListFiles(s.Dir(), tbl.Name)) {
+		for _, f := range must(ListFiles(context.Background(), s.Out(), tbl.Name)) {
 			size += must(os.Stat(f)).Size()
 		}
 		b.StartTimer()

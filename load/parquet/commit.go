@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -83,15 +82,6 @@ func (w *Writer) prepare(ctx context.Context) error {
 	if err := w.finishAll(); err != nil {
 		return err
 	}
-	tableDir := filepath.Join(w.sink.dir, w.table.Name)
-	if _, err := os.Stat(tableDir); errors.Is(err, os.ErrNotExist) {
-		if err := os.Mkdir(tableDir, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
-			return err
-		}
-		if err := syncDir(w.sink.dir); err != nil {
-			return err
-		}
-	}
 	if w.merge {
 		// The partitions this load's keys live in: those it wrote files
 		// of. A load without rows touches none.
@@ -103,7 +93,7 @@ func (w *Writer) prepare(ctx context.Context) error {
 			w.stages = append(w.stages, st)
 		}
 	} else {
-		days, err := w.daysToReplace()
+		days, err := w.daysToReplace(ctx)
 		if err != nil {
 			return err
 		}
@@ -111,25 +101,20 @@ func (w *Writer) prepare(ctx context.Context) error {
 			// Rejects seen again that live on their window's day (their row
 			// has none): their earlier copies on days outside the window go,
 			// so that such a reject is one row whatever windows saw it.
-			more, err := w.dropSeenAgain(days)
+			more, err := w.dropSeenAgain(ctx, days)
 			if err != nil {
 				return err
 			}
 			days = append(days, more...)
 			slices.Sort(days)
 		}
-		if w.stages, err = w.prepareDays(days); err != nil {
+		if w.stages, err = w.prepareDays(ctx, days); err != nil {
 			return err
 		}
 	}
-	if syncOnce && len(w.stages) > 0 {
-		// The part files and the partitions staged above, in one go: Swap
-		// renames them into the live tree only once they are durable.
-		if err := syncFS(tableDir); err != nil {
-			return err
-		}
-	}
-	return nil
+	// Durable (a local disk), or uploaded (an object store): Swap only
+	// exchanges.
+	return w.store.ready(ctx, w.table.Name, w.stages, w.dirs())
 }
 
 // prepareDayWorkers prepare the days of a load side by side: each day is
@@ -140,7 +125,15 @@ const prepareDayWorkers = 4
 // prepareDays stages each day independently and returns the stages of the
 // days this stream had or has files in, in the order of days; the first
 // error in that order wins.
-func (w *Writer) prepareDays(days []int32) ([]partStage, error) {
+func (w *Writer) prepareDays(ctx context.Context, days []int32) ([]partStage, error) {
+	names := make([]string, len(days))
+	for i, d := range days {
+		names[i] = w.layout.dir(d)
+	}
+	lives, err := w.store.lists(ctx, w.table.Name, names)
+	if err != nil {
+		return nil, err
+	}
 	stages := make([]partStage, len(days))
 	errs := make([]error, len(days))
 	next := make(chan int)
@@ -150,7 +143,7 @@ func (w *Writer) prepareDays(days []int32) ([]partStage, error) {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				stages[i], errs[i] = w.prepareDay(days[i])
+				stages[i], errs[i] = w.prepareDay(days[i], lives[names[i]])
 			}
 		}()
 	}
@@ -185,37 +178,30 @@ func (w *Writer) Swap(ctx context.Context) error {
 		return fmt.Errorf("table %s stream %s window %s: Swap after the load was %s", w.table.Name, w.stream, w.window, w.state)
 	}
 	defer w.unlock()
-	var swapped, emptied int
-	for _, st := range w.stages {
-		if err := st.swap(); err != nil {
-			w.state = failed
-			what := "day"
-			if w.merge {
-				what = "partition"
-			}
-			return fmt.Errorf("table %s stream %s window %s: replace a %s (%d earlier ones are already replaced; rerun the window): %w",
-				w.table.Name, w.stream, w.window, what, swapped, err)
-		}
-		swapped++
-		if !st.staged() {
-			emptied++
-		}
-	}
-	// The swaps are durable before the old partitions go: recovery needs
-	// them until then.
-	err := w.store.settle(w.stages, func(err error) {
+	swapped, err := w.store.swap(ctx, w.stages, func(err error) {
 		w.log.Warn("parquet: could not delete a replaced partition", "err", err)
 	})
 	if err != nil {
 		w.state = failed
-		return fmt.Errorf("table %s stream %s window %s: %w", w.table.Name, w.stream, w.window, err)
+		what := "day"
+		if w.merge {
+			what = "partition"
+		}
+		return fmt.Errorf("table %s stream %s window %s: replace the %ss (%d of %d are already replaced; rerun the window): %w",
+			w.table.Name, w.stream, w.window, what, swapped, len(w.stages), err)
+	}
+	emptied := 0
+	for _, st := range w.stages {
+		if !st.staged() {
+			emptied++
+		}
 	}
 	if swapped > 0 {
 		// The commit is durable and stands: a schema-only file that could
 		// not follow only costs readers of an empty table their glob.
-		if err := w.sink.settleEmpty(w.table); err != nil {
+		if err := w.sink.settleEmpty(ctx, w.table); err != nil {
 			w.log.Warn("parquet: could not settle the table's schema-only file: a reader's glob over the table may find no file until the next load of it",
-				"file", filepath.Join(w.table.Name, w.layout.dir(emptyPart), schemaOnlyName), "err", err)
+				"file", w.store.location(w.table.Name, w.layout.dir(emptyPart), schemaOnlyName), "err", err)
 		}
 	}
 	_ = os.RemoveAll(w.trash)
@@ -223,15 +209,21 @@ func (w *Writer) Swap(ctx context.Context) error {
 	if err := os.RemoveAll(w.staging); err != nil {
 		w.log.Warn("parquet: could not delete the staging directory of a committed load", "dir", w.staging, "err", err)
 	}
+	var both []any
+	if window, afterAdds, ok := w.bothParts(); ok {
+		// How long a reader could see the replaced files beside the new
+		// ones (an object store has no atomic swap).
+		both = []any{"both_parts_ms", window.Milliseconds(), "both_parts_after_uploads_ms", afterAdds.Milliseconds()}
+	}
 	switch {
 	case w.merge && w.rows > 0:
 		m := w.merged
-		w.log.Info("parquet: committed", "rows", w.rows, "files", w.files, "partitions", m.partitions, "files_kept", m.filesKept,
+		w.log.Info("parquet: committed", append([]any{"rows", w.rows, "files", w.files, "partitions", m.partitions, "files_kept", m.filesKept,
 			"rows_copied", m.rowsCopied, "rows_replaced", m.dropped, "bytes_written", m.bytes,
-			"peak_open_files", w.peakOpen, "peak_buffered_bytes", w.peakBuffered)
+			"peak_open_files", w.peakOpen, "peak_buffered_bytes", w.peakBuffered}, both...)...)
 	case !w.merge && (w.rows > 0 || swapped > 0): // a load that wrote and replaced nothing (no rejects) is not news
-		w.log.Info("parquet: committed", "rows", w.rows, "files", w.files, "days_replaced", swapped, "days_emptied", emptied,
-			"peak_open_files", w.peakOpen, "peak_buffered_bytes", w.peakBuffered)
+		w.log.Info("parquet: committed", append([]any{"rows", w.rows, "files", w.files, "days_replaced", swapped, "days_emptied", emptied,
+			"peak_open_files", w.peakOpen, "peak_buffered_bytes", w.peakBuffered}, both...)...)
 	}
 	return nil
 }
@@ -255,7 +247,7 @@ func (w *Writer) unlock() {
 // daysToReplace lists the days whose files of this stream the load
 // replaces: every day of the window (days without new rows lose their old
 // files too), or for ReplaceAll every live day plus the load day.
-func (w *Writer) daysToReplace() ([]int32, error) {
+func (w *Writer) daysToReplace(ctx context.Context) ([]int32, error) {
 	if w.table.Disposition != schemas.ReplaceAll && !w.whole {
 		days := make([]int32, 0, w.endDay-w.firstDay)
 		for d := w.firstDay; d < w.endDay; d++ {
@@ -263,7 +255,7 @@ func (w *Writer) daysToReplace() ([]int32, error) {
 		}
 		return days, nil
 	}
-	parts, err := w.store.partitions(w.table.Name)
+	parts, err := w.store.partitions(ctx, w.table.Name)
 	if err != nil {
 		return nil, err
 	}
@@ -289,12 +281,8 @@ func (w *Writer) daysToReplace() ([]int32, error) {
 // becomes visible: a reader listing dt=*/*.parquet sees the old set of
 // files or the new one, never a mix. A nil stage means this stream has
 // nothing there, before or after.
-func (w *Writer) prepareDay(day int32) (partStage, error) {
+func (w *Writer) prepareDay(day int32, live []partEntry) (partStage, error) {
 	name := w.layout.dir(day)
-	live, err := w.store.list(w.table.Name, name)
-	if err != nil {
-		return nil, err
-	}
 	newDir := w.scratch(day)
 	newEntries, err := os.ReadDir(newDir)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -309,11 +297,11 @@ func (w *Writer) prepareDay(day int32) (partStage, error) {
 			kept = append(kept, e)
 		}
 	}
-	added := slices.ContainsFunc(newEntries, func(e os.DirEntry) bool { return strings.HasSuffix(e.Name(), ".parquet") })
+	added := slices.ContainsFunc(newEntries, func(e os.DirEntry) bool { return isParquet(e.Name()) })
 	if ours == 0 && !added {
 		return nil, nil
 	}
-	st := w.store.stage(w.table.Name, name, w.dirs())
+	st := w.store.stage(w.table.Name, name, live, w.dirs())
 	// The load's files first: with no other stream's files there, its
 	// scratch directory is the new day as it stands.
 	if err := st.adoptDir(newDir); err != nil {

@@ -15,8 +15,10 @@ import (
 	"github.com/apache/arrow/go/v15/arrow/array"
 	"github.com/apache/arrow/go/v15/arrow/memory"
 	parquetgo "github.com/parquet-go/parquet-go"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/adoptionlabs/etl/objectstore/localfs"
 	"github.com/adoptionlabs/etl/schemas"
 	"github.com/adoptionlabs/etl/transform"
 	"github.com/adoptionlabs/etl/window"
@@ -137,11 +139,52 @@ func record(t testing.TB, tbl *schemas.Table, rows []row) arrow.Record {
 	return b.NewRecord()
 }
 
+// onObjectStore makes newSink open a sink on an object store over dir
+// (swapModes).
+var onObjectStore bool
+
+// localfsLock is the lock file objectstore/localfs keeps in its root.
+const localfsLock = ".localfs.lock"
+
+// lockOf is the lock file a sink, or the object store under it, keeps in
+// dir in the current mode.
+func lockOf(string) string {
+	if onObjectStore {
+		return localfsLock
+	}
+	return lockFile
+}
+
 func newSink(t testing.TB, dir string, opts Options) *Sink {
 	t.Helper()
+	if onObjectStore {
+		return newLocalfsSink(t, dir, opts)
+	}
 	s, err := New(dir, opts)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+// newLocalfsSink opens a sink on an object store whose objects are the
+// files under dir (objectstore/localfs), staging in a scratch directory of
+// the test's; the test fails if Close leaves anything in scratch.
+func newLocalfsSink(t testing.TB, dir string, opts Options) *Sink {
+	t.Helper()
+	objs, err := localfs.Open(dir)
+	require.NoError(t, err)
+	if opts.Scratch == "" {
+		opts.Scratch = t.TempDir()
+	}
+	s, err := newObjectSink(objs, opts)
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		require.NoError(t, s.Close())
+		require.NoError(t, objs.Close())
+		left, err := os.ReadDir(opts.Scratch)
+		require.NoError(t, err)
+		assert.Empty(t, left, "Close removes the sink's scratch")
+	})
 	return s
 }
 
@@ -175,7 +218,7 @@ func dailyRows(gen string, ds ...string) []row {
 // name as "file".
 func readTable(t testing.TB, dir string, tbl *schemas.Table) []row {
 	t.Helper()
-	files, err := ListFiles(dir, tbl.Name)
+	files, err := ListFiles(context.Background(), dir, tbl.Name)
 	require.NoError(t, err)
 	var out []row
 	for _, path := range files {
@@ -311,4 +354,15 @@ func must[T any](v T, err error) T {
 		panic(fmt.Sprint(err))
 	}
 	return v
+}
+
+// footerRows is the row count in a local file's footer.
+func footerRows(t testing.TB, path string) int64 {
+	t.Helper()
+	r, err := openLocal(path)
+	require.NoError(t, err)
+	defer r.Close()
+	pf, err := parquetgo.OpenFile(r, r.Size())
+	require.NoError(t, err)
+	return pf.NumRows()
 }

@@ -79,11 +79,11 @@ type merger struct {
 // maxSmallFiles.
 func (w *Writer) mergePartition(ctx context.Context, part int32) (partStage, error) {
 	dir := w.layout.dir(part)
-	entries, err := w.store.list(w.table.Name, dir)
+	entries, err := w.store.list(ctx, w.table.Name, dir)
 	if err != nil {
 		return nil, err
 	}
-	st := w.store.stage(w.table.Name, dir, w.dirs())
+	st := w.store.stage(w.table.Name, dir, entries, w.dirs())
 	m := &merger{ctx: ctx, w: w, part: part, st: st, stats: &w.merged}
 	for _, e := range entries {
 		switch {
@@ -95,7 +95,7 @@ func (w *Writer) mergePartition(ctx context.Context, part int32) (partStage, err
 		case e.isPart() && strings.HasPrefix(e.name, "part-"):
 			name := e.name
 			m.live = append(m.live, &mergeFile{name: name, where: w.store.location(w.table.Name, dir, name),
-				open: func() (partReader, error) { return w.store.open(w.table.Name, dir, name) }})
+				open: func() (partReader, error) { return w.store.open(ctx, w.table.Name, dir, name, w.dirs()) }})
 		default:
 			if err := st.keep(e.name); err != nil { // not etl's: left as it is
 				return nil, err
@@ -108,7 +108,7 @@ func (w *Writer) mergePartition(ctx context.Context, part int32) (partStage, err
 		return nil, err
 	}
 	for _, f := range files {
-		if strings.HasSuffix(f.Name(), ".parquet") {
+		if isParquet(f.Name()) {
 			path := filepath.Join(scratch, f.Name())
 			m.loaded = append(m.loaded, &mergeFile{name: f.Name(), where: path, open: func() (partReader, error) { return openLocal(path) }})
 		}
@@ -481,7 +481,7 @@ func dirBytes(dir string) int64 {
 	entries, _ := os.ReadDir(dir)
 	var n int64
 	for _, e := range entries {
-		if info, err := e.Info(); err == nil && strings.HasSuffix(e.Name(), ".parquet") {
+		if info, err := e.Info(); err == nil && isParquet(e.Name()) {
 			n += info.Size()
 		}
 	}

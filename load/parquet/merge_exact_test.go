@@ -114,105 +114,111 @@ func TestMergeAKeyMovingBetweenDaysIsOneRow(t *testing.T) {
 // their files, and a partition's files that lose no row are kept as they
 // are.
 func TestMergeRewritesOnlyThePartitionsOfItsKeys(t *testing.T) {
-	dir := t.TempDir()
-	s := newSink(t, dir, Options{})
-	var first []row
-	for i, m := range []string{"2026-09-10", "2026-10-10", "2026-11-10"} {
-		for j := range 5 {
-			first = append(first, session{fmt.Sprintf("m%d-%d", i, j), at(m, j), at("2026-11-20", j), 0}.row("r1", day("2026-11-21")))
+	onBothStores(t, func(t *testing.T) {
+		dir := t.TempDir()
+		s := newSink(t, dir, Options{})
+		var first []row
+		for i, m := range []string{"2026-09-10", "2026-10-10", "2026-11-10"} {
+			for j := range 5 {
+				first = append(first, session{fmt.Sprintf("m%d-%d", i, j), at(m, j), at("2026-11-20", j), 0}.row("r1", day("2026-11-21")))
+			}
 		}
-	}
-	loadAs(t, s, sessions, days("2026-11-20", "2026-11-20"), "r1", first)
-	inodes := func() map[string]os.FileInfo {
-		out := map[string]os.FileInfo{}
-		for _, f := range must(ListFiles(dir, sessions.Name)) {
-			out[strings.TrimPrefix(f, dir)] = must(os.Stat(f))
+		loadAs(t, s, sessions, days("2026-11-20", "2026-11-20"), "r1", first)
+		inodes := func() map[string]os.FileInfo {
+			out := map[string]os.FileInfo{}
+			for _, f := range must(ListFiles(context.Background(), dir, sessions.Name)) {
+				out[strings.TrimPrefix(f, dir)] = must(os.Stat(f))
+			}
+			return out
 		}
-		return out
-	}
-	before := inodes()
-	require.Len(t, before, 3, "one file a month")
+		before := inodes()
+		require.Len(t, before, 3, "one file a month")
 
-	// Two sessions of November come back; one of October is new.
-	ctx := context.Background()
-	wr, err := s.Begin(ctx, sessions, days("2026-11-25", "2026-11-25"), "uf.sessions", "r2")
-	require.NoError(t, err)
-	rec := record(t, sessions, []row{
-		session{"m2-1", at("2026-11-10", 1), at("2026-11-25", 1), 1}.row("r2", day("2026-11-26")),
-		session{"m2-3", at("2026-11-10", 3), at("2026-11-25", 3), 1}.row("r2", day("2026-11-26")),
-		session{"new", at("2026-10-01", 0), at("2026-11-25", 0), 1}.row("r2", day("2026-11-26")),
+		// Two sessions of November come back; one of October is new.
+		ctx := context.Background()
+		wr, err := s.Begin(ctx, sessions, days("2026-11-25", "2026-11-25"), "uf.sessions", "r2")
+		require.NoError(t, err)
+		rec := record(t, sessions, []row{
+			session{"m2-1", at("2026-11-10", 1), at("2026-11-25", 1), 1}.row("r2", day("2026-11-26")),
+			session{"m2-3", at("2026-11-10", 3), at("2026-11-25", 3), 1}.row("r2", day("2026-11-26")),
+			session{"new", at("2026-10-01", 0), at("2026-11-25", 0), 1}.row("r2", day("2026-11-26")),
+		})
+		require.NoError(t, wr.Write(ctx, rec))
+		rec.Release()
+		require.NoError(t, wr.Commit(ctx))
+		parts, rowsCopied, _ := wr.(*Writer).MergeStats()
+		assert.Equal(t, 2, parts, "two partitions touched")
+		assert.EqualValues(t, 3, rowsCopied, "the 3 November rows the load does not replace are copied; nothing else is")
+
+		after := inodes()
+		for path, info := range before {
+			switch {
+			case strings.Contains(path, "created_at_month=2026-11"):
+				assert.NotContains(t, after, path, "November's file lost two rows: rewritten")
+			default:
+				require.Contains(t, after, path)
+				assert.True(t, os.SameFile(info, after[path]), "%s is kept as it is", path)
+			}
+		}
+		state := sessionState(t, dir)
+		assert.Len(t, state, 16)
+		assert.Contains(t, state, "m2-1 11-25T01 1 r2")
+		assert.Contains(t, state, "m2-2 11-20T02 0 r1")
 	})
-	require.NoError(t, wr.Write(ctx, rec))
-	rec.Release()
-	require.NoError(t, wr.Commit(ctx))
-	parts, rowsCopied, _ := wr.(*Writer).MergeStats()
-	assert.Equal(t, 2, parts, "two partitions touched")
-	assert.EqualValues(t, 3, rowsCopied, "the 3 November rows the load does not replace are copied; nothing else is")
-
-	after := inodes()
-	for path, info := range before {
-		switch {
-		case strings.Contains(path, "created_at_month=2026-11"):
-			assert.NotContains(t, after, path, "November's file lost two rows: rewritten")
-		default:
-			require.Contains(t, after, path)
-			assert.True(t, os.SameFile(info, after[path]), "%s is kept as it is", path)
-		}
-	}
-	state := sessionState(t, dir)
-	assert.Len(t, state, 16)
-	assert.Contains(t, state, "m2-1 11-25T01 1 r2")
-	assert.Contains(t, state, "m2-2 11-20T02 0 r1")
 }
 
 // Ties: against the partition's rows a tie on the version goes to the
 // load; within one load the latest _extracted_at wins, then the row
 // written last, across records and files.
 func TestMergeTies(t *testing.T) {
-	dir := t.TempDir()
-	// One open file: the load's rows alternating between two months are
-	// spread over many files of each.
-	s := newSink(t, dir, Options{MaxOpenFiles: 1})
-	w := days("2026-11-01", "2026-11-30")
-	created := map[string]time.Time{"a": at("2026-10-01", 0), "b": at("2026-11-01", 0), "c": at("2026-10-02", 0), "d": at("2026-11-02", 0)}
-	v := func(id string, h int, progress float64, run string, extracted time.Time) row {
-		return session{id, created[id], at("2026-11-05", h), progress}.row(run, extracted)
-	}
-	x1, x2 := day("2026-12-01"), day("2026-12-02")
-	loadAs(t, s, sessions, w, "r1", []row{v("a", 5, 0.1, "r1", x1), v("b", 5, 0.1, "r1", x1), v("c", 5, 0.1, "r1", x1), v("d", 9, 0.1, "r1", x1)})
-	loadAs(t, s, sessions, w, "r2",
-		[]row{
-			v("a", 5, 0.2, "r2", x1),                           // ties the live row: the load wins
-			v("b", 5, 0.2, "r2", x2), v("b", 5, 0.3, "r2", x1), // within the load: the later extraction wins
-			v("c", 5, 0.2, "r2", x1), v("d", 7, 0.9, "r2", x2), // d: older than the live row, which stays
-		},
-		[]row{v("c", 5, 0.3, "r2", x1), v("a", 4, 0.9, "r2", x2)}, // c: written last wins a tie; a: older
-		[]row{v("c", 5, 0.4, "r2", x1)},
-	)
-	assert.Equal(t, []string{"a 11-05T05 0.2 r2", "b 11-05T05 0.2 r2", "c 11-05T05 0.4 r2", "d 11-05T09 0.1 r1"}, sessionState(t, dir))
+	onBothStores(t, func(t *testing.T) {
+		dir := t.TempDir()
+		// One open file: the load's rows alternating between two months are
+		// spread over many files of each.
+		s := newSink(t, dir, Options{MaxOpenFiles: 1})
+		w := days("2026-11-01", "2026-11-30")
+		created := map[string]time.Time{"a": at("2026-10-01", 0), "b": at("2026-11-01", 0), "c": at("2026-10-02", 0), "d": at("2026-11-02", 0)}
+		v := func(id string, h int, progress float64, run string, extracted time.Time) row {
+			return session{id, created[id], at("2026-11-05", h), progress}.row(run, extracted)
+		}
+		x1, x2 := day("2026-12-01"), day("2026-12-02")
+		loadAs(t, s, sessions, w, "r1", []row{v("a", 5, 0.1, "r1", x1), v("b", 5, 0.1, "r1", x1), v("c", 5, 0.1, "r1", x1), v("d", 9, 0.1, "r1", x1)})
+		loadAs(t, s, sessions, w, "r2",
+			[]row{
+				v("a", 5, 0.2, "r2", x1),                           // ties the live row: the load wins
+				v("b", 5, 0.2, "r2", x2), v("b", 5, 0.3, "r2", x1), // within the load: the later extraction wins
+				v("c", 5, 0.2, "r2", x1), v("d", 7, 0.9, "r2", x2), // d: older than the live row, which stays
+			},
+			[]row{v("c", 5, 0.3, "r2", x1), v("a", 4, 0.9, "r2", x2)}, // c: written last wins a tie; a: older
+			[]row{v("c", 5, 0.4, "r2", x1)},
+		)
+		assert.Equal(t, []string{"a 11-05T05 0.2 r2", "b 11-05T05 0.2 r2", "c 11-05T05 0.4 r2", "d 11-05T09 0.1 r1"}, sessionState(t, dir))
+	})
 }
 
 // A key the load carries more than once is one row, its newest version,
 // whether it is new to the partition or not.
 func TestMergeDedupesWithinALoad(t *testing.T) {
-	dir := t.TempDir()
-	s := newSink(t, dir, Options{RowGroupRows: 2})
-	w := days("2026-11-01", "2026-11-30")
-	c := at("2026-11-01", 0)
-	x := day("2026-12-01")
-	loadAs(t, s, sessions, w, "r1", []row{
-		session{"twice", c, at("2026-11-09", 3), 0.3}.row("r1", x),
-		session{"once", c, at("2026-11-02", 0), 0}.row("r1", x),
-		session{"twice", c, at("2026-11-09", 1), 0.1}.row("r1", x),
-	}, []row{session{"twice", c, at("2026-11-09", 2), 0.2}.row("r1", x)})
-	assert.Equal(t, []string{"once 11-02T00 0 r1", "twice 11-09T03 0.3 r1"}, sessionState(t, dir), "a load into an empty table")
+	onBothStores(t, func(t *testing.T) {
+		dir := t.TempDir()
+		s := newSink(t, dir, Options{RowGroupRows: 2})
+		w := days("2026-11-01", "2026-11-30")
+		c := at("2026-11-01", 0)
+		x := day("2026-12-01")
+		loadAs(t, s, sessions, w, "r1", []row{
+			session{"twice", c, at("2026-11-09", 3), 0.3}.row("r1", x),
+			session{"once", c, at("2026-11-02", 0), 0}.row("r1", x),
+			session{"twice", c, at("2026-11-09", 1), 0.1}.row("r1", x),
+		}, []row{session{"twice", c, at("2026-11-09", 2), 0.2}.row("r1", x)})
+		assert.Equal(t, []string{"once 11-02T00 0 r1", "twice 11-09T03 0.3 r1"}, sessionState(t, dir), "a load into an empty table")
 
-	loadAs(t, s, sessions, w, "r2", []row{
-		session{"once", c, at("2026-11-20", 0), 1}.row("r2", x),
-		session{"once", c, at("2026-11-21", 0), 0.5}.row("r2", x),
-		session{"once", c, at("2026-11-19", 0), 0.7}.row("r2", x),
+		loadAs(t, s, sessions, w, "r2", []row{
+			session{"once", c, at("2026-11-20", 0), 1}.row("r2", x),
+			session{"once", c, at("2026-11-21", 0), 0.5}.row("r2", x),
+			session{"once", c, at("2026-11-19", 0), 0.7}.row("r2", x),
+		})
+		assert.Equal(t, []string{"once 11-21T00 0.5 r2", "twice 11-09T03 0.3 r1"}, sessionState(t, dir), "a load over rows of its keys")
 	})
-	assert.Equal(t, []string{"once 11-21T00 0.5 r2", "twice 11-09T03 0.3 r1"}, sessionState(t, dir), "a load over rows of its keys")
 }
 
 // history is a source whose sessions come back: the state of each session
@@ -259,99 +265,105 @@ func (h *history) window(w window.Window) []session {
 // them, end with the rows ClickHouse keeps: per key the greatest version
 // any load carried, a tie going to the later load.
 func TestMergeWindowsInAnyOrderAreExact(t *testing.T) {
-	for seed := int64(1); seed <= 4; seed++ {
-		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
-			h := newHistory(seed, 300)
-			dir := t.TempDir()
-			s := newSink(t, dir, Options{RowGroupRows: 50, MaxMergeKeys: 1 << uint(3+seed)})
-			type newest struct {
-				last time.Time
-				line string
-			}
-			oracle := map[string]newest{}
-			whole := window.New(day("2026-10-01"), day("2027-01-10"))
-			step := 0
-			for round := range 3 {
-				var ws []window.Window
-				chunk := time.Duration(1+h.rng.Intn(10)) * window.Day
-				for start := whole.Start; start.Before(whole.End); start = start.Add(chunk) {
-					end := start.Add(chunk)
-					if end.After(whole.End) {
-						end = whole.End
-					}
-					ws = append(ws, window.New(start, end))
+	onBothStores(t, func(t *testing.T) {
+		for seed := int64(1); seed <= 4; seed++ {
+			t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
+				h := newHistory(seed, 300)
+				dir := t.TempDir()
+				s := newSink(t, dir, Options{RowGroupRows: 50, MaxMergeKeys: 1 << uint(3+seed)})
+				type newest struct {
+					last time.Time
+					line string
 				}
-				h.rng.Shuffle(len(ws), func(i, j int) { ws[i], ws[j] = ws[j], ws[i] })
-				for _, w := range ws[:len(ws)*2/3] {
-					step++
-					run := fmt.Sprintf("r%03d", step)
-					var rows []row
-					for _, ss := range h.window(w) {
-						rows = append(rows, ss.row(run, whole.End))
-						if old, ok := oracle[ss.id]; !ok || !ss.last.Before(old.last) { // a tie goes to the later load
-							oracle[ss.id] = newest{ss.last, fmt.Sprintf("%s %s %v %s", ss.id, ss.last.Format("01-02T15"), ss.progress, run)}
+				oracle := map[string]newest{}
+				whole := window.New(day("2026-10-01"), day("2027-01-10"))
+				step := 0
+				for round := range 3 {
+					var ws []window.Window
+					chunk := time.Duration(1+h.rng.Intn(10)) * window.Day
+					for start := whole.Start; start.Before(whole.End); start = start.Add(chunk) {
+						end := start.Add(chunk)
+						if end.After(whole.End) {
+							end = whole.End
+						}
+						ws = append(ws, window.New(start, end))
+					}
+					h.rng.Shuffle(len(ws), func(i, j int) { ws[i], ws[j] = ws[j], ws[i] })
+					for _, w := range ws[:len(ws)*2/3] {
+						step++
+						run := fmt.Sprintf("r%03d", step)
+						var rows []row
+						for _, ss := range h.window(w) {
+							rows = append(rows, ss.row(run, whole.End))
+							if old, ok := oracle[ss.id]; !ok || !ss.last.Before(old.last) { // a tie goes to the later load
+								oracle[ss.id] = newest{ss.last, fmt.Sprintf("%s %s %v %s", ss.id, ss.last.Format("01-02T15"), ss.progress, run)}
+							}
+						}
+						loadAs(t, s, sessions, w, run, rows)
+					}
+					h.comeBack(0.15 * float64(round+1))
+				}
+				want := slices.Sorted(func(yield func(string) bool) {
+					for _, l := range oracle {
+						if !yield(l.line) {
+							return
 						}
 					}
-					loadAs(t, s, sessions, w, run, rows)
-				}
-				h.comeBack(0.15 * float64(round+1))
-			}
-			want := slices.Sorted(func(yield func(string) bool) {
-				for _, l := range oracle {
-					if !yield(l.line) {
-						return
-					}
-				}
+				})
+				assert.Equal(t, want, sessionState(t, dir))
 			})
-			assert.Equal(t, want, sessionState(t, dir))
-		})
-	}
+		}
+	})
 }
 
 // A load bigger than MaxMergeKeys is merged in passes over hash ranges,
 // with the same rows as one pass.
 func TestMergeInPassesMatchesOnePass(t *testing.T) {
-	h := newHistory(9, 400)
-	var states []string
-	for _, maxKeys := range []int{0, 7, 64} {
-		dir := t.TempDir()
-		s := newSink(t, dir, Options{RowGroupRows: 30, MaxMergeKeys: maxKeys})
-		w := window.New(day("2026-10-01"), day("2027-01-10"))
-		for i, share := range []float64{0, 0.3, 0.3} {
-			h2 := *h
-			h2.rng = rand.New(rand.NewSource(int64(i)))
-			h2.sessions = slices.Clone(h.sessions)
-			for range i {
-				h2.comeBack(share)
+	onBothStores(t, func(t *testing.T) {
+		h := newHistory(9, 400)
+		var states []string
+		for _, maxKeys := range []int{0, 7, 64} {
+			dir := t.TempDir()
+			s := newSink(t, dir, Options{RowGroupRows: 30, MaxMergeKeys: maxKeys})
+			w := window.New(day("2026-10-01"), day("2027-01-10"))
+			for i, share := range []float64{0, 0.3, 0.3} {
+				h2 := *h
+				h2.rng = rand.New(rand.NewSource(int64(i)))
+				h2.sessions = slices.Clone(h.sessions)
+				for range i {
+					h2.comeBack(share)
+				}
+				var rows []row
+				for _, ss := range h2.window(w) {
+					rows = append(rows, ss.row(fmt.Sprint("r", i), w.End), ss.row(fmt.Sprint("r", i), w.End.Add(-time.Hour)))
+				}
+				loadAs(t, s, sessions, w, fmt.Sprint("r", i), rows)
 			}
-			var rows []row
-			for _, ss := range h2.window(w) {
-				rows = append(rows, ss.row(fmt.Sprint("r", i), w.End), ss.row(fmt.Sprint("r", i), w.End.Add(-time.Hour)))
-			}
-			loadAs(t, s, sessions, w, fmt.Sprint("r", i), rows)
+			states = append(states, strings.Join(sessionState(t, dir), "\n"))
 		}
-		states = append(states, strings.Join(sessionState(t, dir), "\n"))
-	}
-	assert.Equal(t, states[0], states[1], "7 keys a pass")
-	assert.Equal(t, states[0], states[2], "64 keys a pass")
+		assert.Equal(t, states[0], states[1], "7 keys a pass")
+		assert.Equal(t, states[0], states[2], "64 keys a pass")
+	})
 }
 
 // Each load of new keys adds a file to their partition; once more than
 // maxSmallFiles small files sit there, a merge rewrites them into one.
 func TestMergeCompactsSmallFiles(t *testing.T) {
-	dir := t.TempDir()
-	s := newSink(t, dir, Options{RowGroupRows: 100})
-	for d := range 30 {
-		ds := day("2026-11-01").AddDate(0, 0, d).Format(time.DateOnly)
-		var rows []row
-		for i := range 3 {
-			rows = append(rows, session{fmt.Sprintf("d%02d-%d", d, i), at("2026-11-01", i), at(ds, i), 0}.row("r1", day("2026-12-01")))
+	onBothStores(t, func(t *testing.T) {
+		dir := t.TempDir()
+		s := newSink(t, dir, Options{RowGroupRows: 100})
+		for d := range 30 {
+			ds := day("2026-11-01").AddDate(0, 0, d).Format(time.DateOnly)
+			var rows []row
+			for i := range 3 {
+				rows = append(rows, session{fmt.Sprintf("d%02d-%d", d, i), at("2026-11-01", i), at(ds, i), 0}.row("r1", day("2026-12-01")))
+			}
+			loadAs(t, s, sessions, days(ds, ds), "r1", rows)
+			files := must(ListFiles(context.Background(), dir, sessions.Name))
+			assert.LessOrEqual(t, len(files), maxSmallFiles+1, "day %d", d)
 		}
-		loadAs(t, s, sessions, days(ds, ds), "r1", rows)
-		files := must(ListFiles(dir, sessions.Name))
-		assert.LessOrEqual(t, len(files), maxSmallFiles+1, "day %d", d)
-	}
-	assert.Len(t, sessionState(t, dir), 90)
+		assert.Len(t, sessionState(t, dir), 90)
+	})
 }
 
 // preparedLoad is a load of sessions prepared to swap, its table's lock held.
@@ -413,7 +425,7 @@ func TestMergeCrashBetweenPartitionsLeavesOneRowAKey(t *testing.T) {
 	}
 	wr := preparedLoad(t, s, days("2026-11-09", "2026-11-09"), "r2", next)
 	require.Len(t, wr.stages, 2)
-	require.NoError(t, wr.stages[0].swap(), "October is swapped in; then the process dies")
+	require.NoError(t, wr.stages[0].(*localStage).swap(), "October is swapped in; then the process dies")
 	wr.unlock()
 	require.NoError(t, s.Close())
 

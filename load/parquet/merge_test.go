@@ -1,6 +1,7 @@
 package parquet
 
 import (
+	"context"
 	"fmt"
 	"maps"
 	"path/filepath"
@@ -123,28 +124,30 @@ func TestMergeKeepsKeysAWindowDoesNotCarry(t *testing.T) {
 // version wins, as in ClickHouse) and the incoming row goes; an older live
 // row goes. One row a key, whatever day its versions fall on.
 func TestMergeReplacedDayKeepsNewerVersion(t *testing.T) {
-	dir := t.TempDir()
-	s := newSink(t, dir, Options{})
-	w := days("2026-11-01", "2026-11-10")
-	ts := func(d string) time.Time { return day(d).Add(12 * time.Hour) }
-	meta := func(id string, seen time.Time) row {
-		return row{"id": id, "seen_at": seen, "_extracted_at": time.Unix(0, 0).UTC(), "_run_id": "run1"}
-	}
-	loadRows(t, s, lastSeen, w, "bot.users", []row{meta("newer-kept", ts("2026-11-09")), meta("older-replaced", ts("2026-11-02"))})
-	loadRows(t, s, lastSeen, w, "bot.users", []row{meta("newer-kept", ts("2026-11-03")), meta("older-replaced", ts("2026-11-08"))})
+	onBothStores(t, func(t *testing.T) {
+		dir := t.TempDir()
+		s := newSink(t, dir, Options{})
+		w := days("2026-11-01", "2026-11-10")
+		ts := func(d string) time.Time { return day(d).Add(12 * time.Hour) }
+		meta := func(id string, seen time.Time) row {
+			return row{"id": id, "seen_at": seen, "_extracted_at": time.Unix(0, 0).UTC(), "_run_id": "run1"}
+		}
+		loadRows(t, s, lastSeen, w, "bot.users", []row{meta("newer-kept", ts("2026-11-09")), meta("older-replaced", ts("2026-11-02"))})
+		loadRows(t, s, lastSeen, w, "bot.users", []row{meta("newer-kept", ts("2026-11-03")), meta("older-replaced", ts("2026-11-08"))})
 
-	got := map[string][]string{}
-	for _, r := range readTable(t, dir, lastSeen) {
-		got[r["id"].(string)] = append(got[r["id"].(string)], r["seen_at"].(time.Time).Format(time.DateOnly))
-	}
-	assert.Equal(t, map[string][]string{
-		"newer-kept":     {"2026-11-09"},
-		"older-replaced": {"2026-11-08"},
-	}, got, fmt.Sprint("rows by key: ", got))
-	assert.Equal(t, []map[string]any{
-		{"id": "newer-kept", "seen_at": "2026-11-09T12:00:00Z"},
-		{"id": "older-replaced", "seen_at": "2026-11-08T12:00:00Z"},
-	}, newestPerKey(t, dir))
+		got := map[string][]string{}
+		for _, r := range readTable(t, dir, lastSeen) {
+			got[r["id"].(string)] = append(got[r["id"].(string)], r["seen_at"].(time.Time).Format(time.DateOnly))
+		}
+		assert.Equal(t, map[string][]string{
+			"newer-kept":     {"2026-11-09"},
+			"older-replaced": {"2026-11-08"},
+		}, got, fmt.Sprint("rows by key: ", got))
+		assert.Equal(t, []map[string]any{
+			{"id": "newer-kept", "seen_at": "2026-11-09T12:00:00Z"},
+			{"id": "older-replaced", "seen_at": "2026-11-08T12:00:00Z"},
+		}, newestPerKey(t, dir))
+	})
 }
 
 // A partition holding a file written before a column was added keeps that
@@ -152,39 +155,41 @@ func TestMergeReplacedDayKeepsNewerVersion(t *testing.T) {
 // null: carried over as it is while it loses no row, read in today's
 // schema when a load replaces one of its rows.
 func TestMergeKeepsRowsOfAnOlderSchema(t *testing.T) {
-	dir := t.TempDir()
-	s := newSink(t, dir, Options{})
-	before := *lastSeen
-	before.Name = "last_seen_v"
-	after := before
-	after.Columns = schemas.WithMeta(
-		schemas.Column{Name: "id", Type: schemas.String},
-		schemas.Column{Name: "seen_at", Type: schemas.Timestamp},
-		schemas.Column{Name: "note", Type: schemas.String, Nullable: true},
-	)
-	w := days("2026-11-01", "2026-11-10")
-	seen := day("2026-11-04").Add(time.Hour)
-	meta := row{"_extracted_at": time.Unix(0, 0).UTC(), "_run_id": "run1"}
-	with := func(r row) row { maps.Copy(r, meta); return r }
-	loadRows(t, s, &before, w, "bot.users", []row{with(row{"id": "old", "seen_at": seen}), with(row{"id": "old2", "seen_at": seen})})
-	loadRows(t, s, &after, w, "bot.users", []row{with(row{"id": "new", "seen_at": seen, "note": "x"})})
+	onBothStores(t, func(t *testing.T) {
+		dir := t.TempDir()
+		s := newSink(t, dir, Options{})
+		before := *lastSeen
+		before.Name = "last_seen_v"
+		after := before
+		after.Columns = schemas.WithMeta(
+			schemas.Column{Name: "id", Type: schemas.String},
+			schemas.Column{Name: "seen_at", Type: schemas.Timestamp},
+			schemas.Column{Name: "note", Type: schemas.String, Nullable: true},
+		)
+		w := days("2026-11-01", "2026-11-10")
+		seen := day("2026-11-04").Add(time.Hour)
+		meta := row{"_extracted_at": time.Unix(0, 0).UTC(), "_run_id": "run1"}
+		with := func(r row) row { maps.Copy(r, meta); return r }
+		loadRows(t, s, &before, w, "bot.users", []row{with(row{"id": "old", "seen_at": seen}), with(row{"id": "old2", "seen_at": seen})})
+		loadRows(t, s, &after, w, "bot.users", []row{with(row{"id": "new", "seen_at": seen, "note": "x"})})
 
-	read := func() map[string]any {
-		glob := strings.ReplaceAll(filepath.Join(dir, after.Name, "*.parquet"), "'", "''")
-		got := map[string]any{}
-		for _, r := range testsupport.DuckDB(t, "SELECT id, note FROM read_parquet('"+glob+"', union_by_name = true)") {
-			require.NotContains(t, got, r["id"], "a key in two rows")
-			got[r["id"].(string)] = r["note"]
+		read := func() map[string]any {
+			glob := strings.ReplaceAll(filepath.Join(dir, after.Name, "*.parquet"), "'", "''")
+			got := map[string]any{}
+			for _, r := range testsupport.DuckDB(t, "SELECT id, note FROM read_parquet('"+glob+"', union_by_name = true)") {
+				require.NotContains(t, got, r["id"], "a key in two rows")
+				got[r["id"].(string)] = r["note"]
+			}
+			return got
 		}
-		return got
-	}
-	assert.Equal(t, map[string]any{"old": nil, "old2": nil, "new": "x"}, read())
+		assert.Equal(t, map[string]any{"old": nil, "old2": nil, "new": "x"}, read())
 
-	loadRows(t, s, &after, w, "bot.users", []row{with(row{"id": "old", "seen_at": seen.Add(time.Hour), "note": "y"})})
-	assert.Equal(t, map[string]any{"old": "y", "old2": nil, "new": "x"}, read(), "the older file rewritten in today's schema")
-	for _, f := range must(ListFiles(dir, after.Name)) {
-		assert.Len(t, readFile(t, f, &after), int(must(fileRows(f))), "every file is in today's schema now")
-	}
+		loadRows(t, s, &after, w, "bot.users", []row{with(row{"id": "old", "seen_at": seen.Add(time.Hour), "note": "y"})})
+		assert.Equal(t, map[string]any{"old": "y", "old2": nil, "new": "x"}, read(), "the older file rewritten in today's schema")
+		for _, f := range must(ListFiles(context.Background(), dir, after.Name)) {
+			assert.Len(t, readFile(t, f, &after), int(footerRows(t, f)), "every file is in today's schema now")
+		}
+	})
 }
 
 // channelUsers has a key of two columns, one of them an integer, like the
@@ -208,40 +213,42 @@ var channelUsers = &schemas.Table{
 // carries its key at the same or a newer version, and a row of the load
 // goes when the old row of its key is newer.
 func TestMergeRerunMatchesKeysOfSeveralColumns(t *testing.T) {
-	dir := t.TempDir()
-	s := newSink(t, dir, Options{RowGroupRows: 2})
-	w := days("2026-11-01", "2026-11-10")
-	at := func(d string, h int) time.Time { return day(d).Add(time.Duration(h) * time.Hour) }
-	u := func(channel int, user string, seen time.Time) row {
-		return row{"channel_id": channel, "user_id": user, "seen_at": seen, "_extracted_at": time.Unix(0, 0).UTC(), "_run_id": "run1"}
-	}
-	loadRows(t, s, channelUsers, w, "bot.users", []row{
-		u(1, "a", at("2026-11-09", 1)), u(1, "b", at("2026-11-02", 1)), u(2, "a", at("2026-11-03", 1)), u(10, "a", at("2026-11-05", 1)),
-		u(3, "x", at("2026-11-03", 1)), u(4, "x", at("2026-11-03", 1)), u(5, "x", at("2026-11-03", 1)),
-	})
-	loadRows(t, s, channelUsers, w, "bot.users", []row{
-		u(1, "a", at("2026-11-03", 2)),  // older than the old row: the old row stays
-		u(1, "b", at("2026-11-08", 2)),  // newer: the old row goes
-		u(10, "a", at("2026-11-05", 1)), // a tie goes to the load
-		u(3, "x", at("2026-11-03", 2)), u(4, "x", at("2026-11-03", 2)), u(5, "x", at("2026-11-03", 2)),
-		// (2, a) is not carried: its old row stays
-	})
+	onBothStores(t, func(t *testing.T) {
+		dir := t.TempDir()
+		s := newSink(t, dir, Options{RowGroupRows: 2})
+		w := days("2026-11-01", "2026-11-10")
+		at := func(d string, h int) time.Time { return day(d).Add(time.Duration(h) * time.Hour) }
+		u := func(channel int, user string, seen time.Time) row {
+			return row{"channel_id": channel, "user_id": user, "seen_at": seen, "_extracted_at": time.Unix(0, 0).UTC(), "_run_id": "run1"}
+		}
+		loadRows(t, s, channelUsers, w, "bot.users", []row{
+			u(1, "a", at("2026-11-09", 1)), u(1, "b", at("2026-11-02", 1)), u(2, "a", at("2026-11-03", 1)), u(10, "a", at("2026-11-05", 1)),
+			u(3, "x", at("2026-11-03", 1)), u(4, "x", at("2026-11-03", 1)), u(5, "x", at("2026-11-03", 1)),
+		})
+		loadRows(t, s, channelUsers, w, "bot.users", []row{
+			u(1, "a", at("2026-11-03", 2)),  // older than the old row: the old row stays
+			u(1, "b", at("2026-11-08", 2)),  // newer: the old row goes
+			u(10, "a", at("2026-11-05", 1)), // a tie goes to the load
+			u(3, "x", at("2026-11-03", 2)), u(4, "x", at("2026-11-03", 2)), u(5, "x", at("2026-11-03", 2)),
+			// (2, a) is not carried: its old row stays
+		})
 
-	got := map[string][]string{}
-	for _, r := range readTable(t, dir, channelUsers) {
-		k := fmt.Sprint(r["channel_id"], "/", r["user_id"])
-		got[k] = append(got[k], r["seen_at"].(time.Time).Format("01-02T15"))
-	}
-	for _, v := range got {
-		slices.Sort(v)
-	}
-	assert.Equal(t, map[string][]string{
-		"1/a":  {"11-09T01"},
-		"1/b":  {"11-08T02"},
-		"2/a":  {"11-03T01"},
-		"10/a": {"11-05T01"},
-		"3/x":  {"11-03T02"},
-		"4/x":  {"11-03T02"},
-		"5/x":  {"11-03T02"},
-	}, got)
+		got := map[string][]string{}
+		for _, r := range readTable(t, dir, channelUsers) {
+			k := fmt.Sprint(r["channel_id"], "/", r["user_id"])
+			got[k] = append(got[k], r["seen_at"].(time.Time).Format("01-02T15"))
+		}
+		for _, v := range got {
+			slices.Sort(v)
+		}
+		assert.Equal(t, map[string][]string{
+			"1/a":  {"11-09T01"},
+			"1/b":  {"11-08T02"},
+			"2/a":  {"11-03T01"},
+			"10/a": {"11-05T01"},
+			"3/x":  {"11-03T02"},
+			"4/x":  {"11-03T02"},
+			"5/x":  {"11-03T02"},
+		}, got)
+	})
 }

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"time"
 
 	parquetgo "github.com/parquet-go/parquet-go"
@@ -54,14 +53,16 @@ var migrateStep = func(step string) {}
 // migrateLocked converts one table if it needs it; the caller holds its
 // commit lock.
 func (s *Sink) migrateLocked(ctx context.Context, t *schemas.Table) error {
-	if t.Disposition != schemas.Merge {
+	local, ok := s.store.(localStore)
+	if t.Disposition != schemas.Merge || !ok {
+		// Earlier releases wrote local directories only.
 		return nil
 	}
-	tableDir := filepath.Join(s.dir, t.Name)
+	tableDir := filepath.Join(local.dir, t.Name)
 	if ok, err := inLayout(tableDir, layoutOf(t)); ok || err != nil {
 		return err
 	}
-	if err := s.migrate(ctx, t, tableDir); err != nil {
+	if err := s.migrate(ctx, t, local); err != nil {
 		return fmt.Errorf("table %s: convert its files from the layout of an earlier release (nothing changed; rerun to try again): %w", t.Name, err)
 	}
 	return nil
@@ -83,7 +84,7 @@ func inLayout(tableDir string, l layout) (bool, error) {
 			if _, ok := l.parse(e.Name()); !ok {
 				return false, nil
 			}
-		case e.Type().IsRegular() && strings.HasSuffix(e.Name(), ".parquet"):
+		case e.Type().IsRegular() && isParquet(e.Name()):
 			if l.key != "" {
 				return false, nil
 			}
@@ -92,13 +93,18 @@ func inLayout(tableDir string, l layout) (bool, error) {
 	return true, nil
 }
 
-func (s *Sink) migrate(ctx context.Context, t *schemas.Table, tableDir string) error {
+func (s *Sink) migrate(ctx context.Context, t *schemas.Table, local localStore) error {
 	start := time.Now()
-	files, err := tableFiles(tableDir, false)
+	live, err := local.files(ctx, t.Name, false)
 	if err != nil {
 		return err
 	}
-	files = slices.DeleteFunc(files, func(f string) bool { return isSchemaOnly(filepath.Base(f)) })
+	var files []string
+	for _, f := range live {
+		if !isSchemaOnly(f.name) {
+			files = append(files, local.location(t.Name, f.part, f.name))
+		}
+	}
 	stream := "migrate"
 	if len(files) > 0 {
 		if st := fileStream(files[len(files)-1]); st != "" {
@@ -160,7 +166,7 @@ func (s *Sink) migrate(ctx context.Context, t *schemas.Table, tableDir string) e
 		return err
 	}
 	if syncOnce {
-		if err := syncFS(s.dir); err != nil {
+		if err := syncFS(local.dir); err != nil {
 			return err
 		}
 	}
@@ -170,13 +176,13 @@ func (s *Sink) migrate(ctx context.Context, t *schemas.Table, tableDir string) e
 	migrateStep("staged")
 	// One swap of the table's directory: the old layout's files go only
 	// once the new one is in place and durable.
-	st := s.store.stage(t.Name, "", w.dirs()).(*localStage)
+	st := local.stage(t.Name, "", nil, w.dirs()).(*localStage)
 	st.next, st.any = newTable, true
 	if err := st.swap(); err != nil {
 		return err
 	}
 	migrateStep("swapped")
-	if err := s.store.settle([]partStage{st}, func(err error) {
+	if err := local.settle([]partStage{st}, func(err error) {
 		s.opts.Logger.Warn("parquet: could not delete the files of the earlier layout", "table", t.Name, "err", err)
 	}); err != nil {
 		return err

@@ -107,7 +107,7 @@ func TestMigrateConvertsADirectoryOfTheEarlierRelease(t *testing.T) {
 	s := newSink(t, dir, Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	untouched := map[string][]string{}
 	for _, tbl := range []*schemas.Table{bot.UsageTable, schemas.Rejects} {
-		untouched[tbl.Name] = must(ListFiles(dir, tbl.Name))
+		untouched[tbl.Name] = must(ListFiles(context.Background(), dir, tbl.Name))
 	}
 	require.NoError(t, s.Migrate(context.Background(), fixtureTables))
 
@@ -115,7 +115,7 @@ func TestMigrateConvertsADirectoryOfTheEarlierRelease(t *testing.T) {
 	assert.Len(t, lines, 4, "one line per converted table: %s", lines)
 	for _, tbl := range fixtureTables {
 		if tbl.Disposition != schemas.Merge {
-			assert.Equal(t, untouched[tbl.Name], must(ListFiles(dir, tbl.Name)), "%s is not a merge table: its files stay", tbl.Name)
+			assert.Equal(t, untouched[tbl.Name], must(ListFiles(context.Background(), dir, tbl.Name)), "%s is not a merge table: its files stay", tbl.Name)
 			continue
 		}
 		ok, err := inLayout(filepath.Join(dir, tbl.Name), layoutOf(tbl))
@@ -198,7 +198,7 @@ func TestMigrateKilledMidwayIsFinishedByTheNextRun(t *testing.T) {
 		for _, mode := range []string{"exchange", "trash"} {
 			t.Run(step+"/"+mode, func(t *testing.T) {
 				dir := copyTree(t, filepath.Join(earlierRelease, "data"))
-				before := must(ListFiles(dir, userflow.SessionsTable.Name))
+				before := must(ListFiles(context.Background(), dir, userflow.SessionsTable.Name))
 				cmd := exec.Command(os.Args[0], "-test.run=^TestMigrateHelperProcess$")
 				cmd.Env = append(os.Environ(), "ETL_TEST_MIGRATE_DIR="+dir, "ETL_TEST_MIGRATE_KILL="+step, "ETL_TEST_MIGRATE_SWAP="+mode)
 				out, err := cmd.CombinedOutput()
@@ -207,7 +207,7 @@ func TestMigrateKilledMidwayIsFinishedByTheNextRun(t *testing.T) {
 				require.Equal(t, syscall.SIGKILL, ee.Sys().(syscall.WaitStatus).Signal(), "killed at %s: %s", step, out)
 
 				if step != "swapped" {
-					assert.Equal(t, before, must(ListFiles(dir, userflow.SessionsTable.Name)), "before the swap the old files are all there")
+					assert.Equal(t, before, must(ListFiles(context.Background(), dir, userflow.SessionsTable.Name)), "before the swap the old files are all there")
 				}
 				s := newSink(t, dir, Options{})
 				require.NoError(t, s.Migrate(context.Background(), fixtureTables))
@@ -245,12 +245,12 @@ func TestMigrateHelperProcess(t *testing.T) {
 // leaves the old table in the trash: New puts it back.
 func TestNewPutsBackATableMovedAwayByAnInterruptedSwap(t *testing.T) {
 	dir := copyTree(t, filepath.Join(earlierRelease, "data"))
-	before := must(ListFiles(dir, bot.CustomFieldsTable.Name))
+	before := must(ListFiles(context.Background(), dir, bot.CustomFieldsTable.Name))
 	trash := filepath.Join(dir, trashDir, "run9", bot.CustomFieldsTable.Name, "migrate-1", tableLevel)
 	require.NoError(t, os.MkdirAll(filepath.Dir(trash), 0o755))
 	require.NoError(t, os.Rename(filepath.Join(dir, bot.CustomFieldsTable.Name), trash))
 	newSink(t, dir, Options{})
-	assert.Equal(t, before, must(ListFiles(dir, bot.CustomFieldsTable.Name)))
+	assert.Equal(t, before, must(ListFiles(context.Background(), dir, bot.CustomFieldsTable.Name)))
 }
 
 // Old layouts made by hand: several streams' files in a day, a file in an

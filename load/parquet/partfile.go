@@ -61,7 +61,7 @@ func (w *Writer) file(part int32) (*partFile, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create staging directory: %w", err)
 	}
-	f, err := createLocal(filepath.Join(dir, w.partName(part)))
+	f, err := w.sink.createPart(filepath.Join(dir, w.partName(part)))
 	if err != nil {
 		return nil, fmt.Errorf("create part file: %w", err)
 	}

@@ -1,28 +1,37 @@
 package parquet
 
 import (
+	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 
 	parquetgo "github.com/parquet-go/parquet-go"
 )
 
-// ListFiles returns the live Parquet files of a table, sorted: exactly what
-// a reader globbing <dir>/<table>/**/*.parquet sees (a table without rows
-// has its schema-only file, empty.go). A table never loaded has none.
-func ListFiles(dir, table string) ([]string, error) {
-	files, err := tableFiles(filepath.Join(dir, table), false)
+// ListFiles returns the live Parquet files of a table under out (a
+// directory or s3://BUCKET/PREFIX), sorted, as paths or s3:// URLs: exactly
+// what a reader globbing <out>/<table>/**/*.parquet sees (a table without
+// rows has its schema-only file, empty.go). A table never loaded has none.
+func ListFiles(ctx context.Context, out, table string) ([]string, error) {
+	st, done, err := openStore(ctx, out)
 	if err != nil {
-		return nil, fmt.Errorf("list table %s: %w", table, err)
+		return nil, err
 	}
-	return files, nil
+	defer done()
+	files, err := st.files(ctx, table, false)
+	if err != nil {
+		return nil, fmt.Errorf("list table %s under %s: %w", table, st.where(), err)
+	}
+	out2 := make([]string, len(files))
+	for i, f := range files {
+		out2[i] = st.location(table, f.part, f.name)
+	}
+	return out2, nil
 }
 
 // CountRows adds up the row counts in the footers of a table's files.
-func CountRows(dir, table string) (int64, error) {
-	byPart, err := RowsByPartition(dir, table)
+func CountRows(ctx context.Context, out, table string) (int64, error) {
+	byPart, err := RowsByPartition(ctx, out, table)
 	if err != nil {
 		return 0, err
 	}
@@ -36,54 +45,45 @@ func CountRows(dir, table string) (int64, error) {
 // RowsByPartition returns the rows of each partition of a table, keyed by
 // the partition's value ("2026-01-02" for dt=2026-01-02, "2026-11" for
 // created_at_month=2026-11, "" for an unpartitioned table's files), read
-// from the file footers.
-func RowsByPartition(dir, table string) (map[string]int64, error) {
-	files, err := ListFiles(dir, table)
+// from the file footers (on S3, a ranged read of each footer).
+func RowsByPartition(ctx context.Context, out, table string) (map[string]int64, error) {
+	st, done, err := openStore(ctx, out)
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]int64{}
-	for _, path := range files {
-		if isSchemaOnly(filepath.Base(path)) {
+	defer done()
+	return rowsByPartition(ctx, st, table)
+}
+
+func rowsByPartition(ctx context.Context, st partStore, table string) (map[string]int64, error) {
+	files, err := st.files(ctx, table, false)
+	if err != nil {
+		return nil, fmt.Errorf("list table %s under %s: %w", table, st.where(), err)
+	}
+	byPart := map[string]int64{}
+	for _, f := range files {
+		if isSchemaOnly(f.name) {
 			continue // no rows, and its partition is none of the table's
 		}
-		n, err := fileRows(path)
+		n, err := fileRows(ctx, st, table, f)
 		if err != nil {
 			return nil, err
 		}
-		part := ""
-		if d := filepath.Base(filepath.Dir(path)); isPartitionDir(d) {
-			_, part, _ = strings.Cut(d, "=")
-		}
-		out[part] += n
+		_, value, _ := strings.Cut(f.part, "=")
+		byPart[value] += n
 	}
-	return out, nil
+	return byPart, nil
 }
 
-func fileRows(path string) (int64, error) {
-	f, pf, err := openParquet(path, parquetgo.SkipPageIndex(true), parquetgo.SkipBloomFilters(true))
+func fileRows(ctx context.Context, st partStore, table string, f tableFile) (int64, error) {
+	r, err := st.open(ctx, table, f.part, f.name, loadDirs{})
 	if err != nil {
 		return 0, err
 	}
-	defer f.Close()
+	defer r.Close()
+	pf, err := parquetgo.OpenFile(r, r.Size(), parquetgo.SkipPageIndex(true), parquetgo.SkipBloomFilters(true))
+	if err != nil {
+		return 0, fmt.Errorf("read the footer of %s: %w", st.location(table, f.part, f.name), err)
+	}
 	return pf.NumRows(), nil
-}
-
-// openParquet opens a Parquet file for reading; the caller closes f.
-func openParquet(path string, opts ...parquetgo.FileOption) (*os.File, *parquetgo.File, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, nil, err
-	}
-	pf, err := parquetgo.OpenFile(f, st.Size(), opts...)
-	if err != nil {
-		f.Close()
-		return nil, nil, fmt.Errorf("read the footer of %s: %w", path, err)
-	}
-	return f, pf, nil
 }

@@ -1,6 +1,7 @@
 package parquet
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -96,11 +97,11 @@ func (w *Writer) withWindowDay(row parquetgo.Row, day int32) {
 // returns the days it staged that way. Only rejects that live on their
 // window's day count as seen again: one on its row's own day goes only
 // with a load of that day.
-func (w *Writer) dropSeenAgain(replacing []int32) ([]int32, error) {
+func (w *Writer) dropSeenAgain(ctx context.Context, replacing []int32) ([]int32, error) {
 	if len(w.keys) == 0 {
 		return nil, nil
 	}
-	parts, err := w.store.partitions(w.table.Name)
+	parts, err := w.store.partitions(ctx, w.table.Name)
 	if err != nil {
 		return nil, err
 	}
@@ -110,7 +111,7 @@ func (w *Writer) dropSeenAgain(replacing []int32) ([]int32, error) {
 		if !ok || slices.Contains(replacing, day) {
 			continue
 		}
-		files, err := w.store.list(w.table.Name, part)
+		files, err := w.store.list(ctx, w.table.Name, part)
 		if err != nil {
 			return nil, err
 		}
@@ -123,7 +124,7 @@ func (w *Writer) dropSeenAgain(replacing []int32) ([]int32, error) {
 		if len(ours) == 0 {
 			continue
 		}
-		dropped, err := w.countSeenAgain(part, ours)
+		dropped, err := w.countSeenAgain(ctx, part, ours)
 		if err != nil {
 			return nil, err
 		}
@@ -131,7 +132,7 @@ func (w *Writer) dropSeenAgain(replacing []int32) ([]int32, error) {
 			continue
 		}
 		for _, name := range ours {
-			if err := w.copyUnseen(part, name, day); err != nil {
+			if err := w.copyUnseen(ctx, part, name, day); err != nil {
 				return nil, err
 			}
 		}
@@ -172,9 +173,9 @@ func (w *Writer) keyOf(row parquetgo.Row) string {
 // read in today's schema, and its key; the row is valid only during the
 // call. Rows are read rowsPerWrite at a time, so memory stays bounded
 // whatever the file's size.
-func (w *Writer) eachRow(part, name string, fn func(row parquetgo.Row, key string) error) error {
+func (w *Writer) eachRow(ctx context.Context, part, name string, fn func(row parquetgo.Row, key string) error) error {
 	path := w.store.location(w.table.Name, part, name)
-	r, err := w.store.open(w.table.Name, part, name)
+	r, err := w.store.open(ctx, w.table.Name, part, name, w.dirs())
 	if err != nil {
 		return err
 	}
@@ -214,10 +215,10 @@ func (w *Writer) eachRow(part, name string, fn func(row parquetgo.Row, key strin
 	return nil
 }
 
-func (w *Writer) countSeenAgain(part string, names []string) (int, error) {
+func (w *Writer) countSeenAgain(ctx context.Context, part string, names []string) (int, error) {
 	n := 0
 	for _, name := range names {
-		err := w.eachRow(part, name, func(row parquetgo.Row, key string) error {
+		err := w.eachRow(ctx, part, name, func(row parquetgo.Row, key string) error {
 			if w.keys[key] && !w.ownDay(row) {
 				n++
 			}
@@ -232,8 +233,8 @@ func (w *Writer) countSeenAgain(part string, names []string) (int, error) {
 
 // copyUnseen writes the rows of a file that this load did not see again
 // into this load's file of day.
-func (w *Writer) copyUnseen(part, name string, day int32) error {
-	return w.eachRow(part, name, func(row parquetgo.Row, key string) error {
+func (w *Writer) copyUnseen(ctx context.Context, part, name string, day int32) error {
+	return w.eachRow(ctx, part, name, func(row parquetgo.Row, key string) error {
 		if w.keys[key] && !w.ownDay(row) {
 			return nil
 		}

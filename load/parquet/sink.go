@@ -8,8 +8,6 @@ package parquet
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -24,6 +22,7 @@ import (
 	"github.com/parquet-go/parquet-go/compress"
 
 	"github.com/adoptionlabs/etl/load"
+	"github.com/adoptionlabs/etl/objectstore"
 	"github.com/adoptionlabs/etl/schemas"
 	"github.com/adoptionlabs/etl/window"
 )
@@ -51,6 +50,10 @@ type Options struct {
 	// brings more is merged in several passes. Default 2^19 (16 MiB).
 	MaxMergeKeys int
 	Logger       *slog.Logger
+	// Scratch is the local directory under which a sink on an object
+	// store writes a load's files before it uploads them, and fetches the
+	// live files a merge rewrites. Default os.TempDir().
+	Scratch string
 	// Now gives the day a ReplaceAll load lands in. Default time.Now.
 	Now func() time.Time
 }
@@ -59,17 +62,25 @@ type Options struct {
 // row groups, ~30 MB of Userflow sessions, a size lake engines read well.
 func (o Options) maxPartRows() int { return 20 * o.RowGroupRows }
 
-// Names of the sink's private directories under dir. They start with a dot
-// so that no reader globbing <table>/dt=*/*.parquet ever reaches them.
+// Names of the sink's private directories under its work directory (the
+// output directory, or an object store sink's scratch). They start with a
+// dot so that no reader globbing <table>/dt=*/*.parquet ever reaches them.
 const (
 	stagingDir = ".staging"
 	trashDir   = ".trash"
 	lockFile   = ".lock"
 )
 
-// Sink writes the tables of one directory. Safe for concurrent use.
+// Sink writes the tables of one directory, or of one prefix of an object
+// store. Safe for concurrent use.
 type Sink struct {
-	dir  string
+	// root is where the tables are, as a person names it: the absolute
+	// output directory, or s3://bucket/prefix.
+	root string
+	// work is the local directory of the loads' staging and trash, and of
+	// the lock that keeps one Sink on it: the output directory itself (so
+	// a swap renames), or an object store sink's scratch directory.
+	work string
 	opts Options
 	lock *os.File
 
@@ -82,15 +93,20 @@ type Sink struct {
 	// settled.
 	settled map[string]bool
 	store   partStore
+	// objs is the object store (nil on a local directory); recovered
+	// says its interrupted commits were resolved (recoverOnce).
+	objs      objectstore.Store
+	recovered bool
+	recoverMu sync.Mutex
 }
 
-var _ load.Sink = (*Sink)(nil)
+var (
+	_ load.Sink           = (*Sink)(nil)
+	_ load.StagingCleaner = (*Sink)(nil)
+)
 
-// New opens dir (created if missing), takes its lock so that no other Sink
-// swaps files in it at the same time, and repairs what a crash mid-commit
-// left behind: a day directory moved to the trash but not yet replaced is put
-// back, and stale staging is deleted.
-func New(dir string, opts Options) (*Sink, error) {
+// defaults fills in the zero options.
+func (opts Options) defaults() Options {
 	if opts.RowGroupRows <= 0 {
 		opts.RowGroupRows = 50_000
 	}
@@ -112,6 +128,15 @@ func New(dir string, opts Options) (*Sink, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	return opts
+}
+
+// New opens dir (created if missing), takes its lock so that no other Sink
+// swaps files in it at the same time, and repairs what a crash mid-commit
+// left behind: a day directory moved to the trash but not yet replaced is put
+// back, and stale staging is deleted.
+func New(dir string, opts Options) (*Sink, error) {
+	opts = opts.defaults()
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, fmt.Errorf("parquet output directory %q: %w", dir, err)
@@ -123,7 +148,7 @@ func New(dir string, opts Options) (*Sink, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parquet output directory %s: %w", abs, err)
 	}
-	s := &Sink{dir: abs, opts: opts, lock: lock, tableMus: map[string]*sync.Mutex{}, settled: map[string]bool{}, store: localStore{abs}}
+	s := &Sink{root: abs, work: abs, opts: opts, lock: lock, tableMus: map[string]*sync.Mutex{}, settled: map[string]bool{}, store: localStore{abs}}
 	if err := s.recover(); err != nil {
 		unlockDir(lock)
 		return nil, fmt.Errorf("parquet output directory %s: recover from an interrupted run: %w", abs, err)
@@ -134,11 +159,13 @@ func New(dir string, opts Options) (*Sink, error) {
 // Name implements load.Sink.
 func (s *Sink) Name() string { return Kind }
 
-// Dir is the absolute output directory.
-func (s *Sink) Dir() string { return s.dir }
+// Out is where the tables are: the absolute output directory, or
+// s3://bucket/prefix (what ListFiles and CountRows take).
+func (s *Sink) Out() string { return s.root }
 
-// Close releases the directory lock and tidies the empty staging and trash
-// directories that finished loads leave. Loads still open are not touched.
+// Close releases the lock and tidies what finished loads leave: the empty
+// staging and trash directories, an object store sink's scratch. Loads
+// still open are not touched.
 func (s *Sink) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -146,8 +173,12 @@ func (s *Sink) Close() error {
 		return nil
 	}
 	s.closed = true
-	removeEmptyDirs(filepath.Join(s.dir, stagingDir))
-	removeEmptyDirs(filepath.Join(s.dir, trashDir))
+	if s.objs != nil {
+		s.logRequests()
+		return closeScratch(s.work, s.lock)
+	}
+	removeEmptyDirs(filepath.Join(s.work, stagingDir))
+	removeEmptyDirs(filepath.Join(s.work, trashDir))
 	return unlockDir(s.lock)
 }
 
@@ -176,7 +207,7 @@ func (s *Sink) Begin(ctx context.Context, t *schemas.Table, w window.Window, str
 	closed := s.closed
 	s.mu.Unlock()
 	if closed {
-		return nil, fmt.Errorf("parquet sink %s is closed", s.dir)
+		return nil, fmt.Errorf("parquet sink %s is closed", s.root)
 	}
 	if t == nil {
 		return nil, errors.New("parquet: Begin without a table")
@@ -185,7 +216,7 @@ func (s *Sink) Begin(ctx context.Context, t *schemas.Table, w window.Window, str
 		return nil, fmt.Errorf("table name %q cannot name a directory (want letters, digits and _)", t.Name)
 	}
 	if t.Name == StateDir {
-		return nil, fmt.Errorf("table name %q is the directory of etl's state under %s: use another table name", t.Name, s.dir)
+		return nil, fmt.Errorf("table name %q is the directory of etl's state under %s: use another table name", t.Name, s.root)
 	}
 	if err := t.Validate(); err != nil {
 		return nil, err
@@ -195,6 +226,9 @@ func (s *Sink) Begin(ctx context.Context, t *schemas.Table, w window.Window, str
 	}
 	if stream == "" || runID == "" {
 		return nil, fmt.Errorf("table %s: Begin needs a stream name and a run id (got stream %q, run %q)", t.Name, stream, runID)
+	}
+	if err := s.recoverOnce(ctx); err != nil {
+		return nil, err
 	}
 	if err := s.ensureTable(ctx, t); err != nil {
 		return nil, err
@@ -254,26 +288,24 @@ func (s *Sink) newWriter(t *schemas.Table, w window.Window, stream, runID string
 	}
 	if t.Disposition == schemas.Merge {
 		wr.merge = true
-		var b [4]byte
-		if _, err := rand.Read(b[:]); err != nil {
-			return nil, err
-		}
-		wr.fileLoad = hex.EncodeToString(b[:])
+		wr.fileLoad = randomHex(4)
 	}
 	n := s.begins.Add(1)
-	wr.staging = filepath.Join(s.dir, stagingDir, wr.fileRun, t.Name, fileSafe(stream, true), fmt.Sprint(n))
-	wr.trash = filepath.Join(s.dir, trashDir, wr.fileRun, t.Name, fmt.Sprintf("%s-%d", fileSafe(stream, false), n))
+	wr.staging = filepath.Join(s.work, stagingDir, wr.fileRun, t.Name, fileSafe(stream, true), fmt.Sprint(n))
+	wr.trash = filepath.Join(s.work, trashDir, wr.fileRun, t.Name, fmt.Sprintf("%s-%d", fileSafe(stream, false), n))
 	return wr, nil
 }
 
-func (w *Writer) dirs() loadDirs { return loadDirs{work: w.staging, trash: w.trash} }
+func (w *Writer) dirs() loadDirs {
+	return loadDirs{work: w.staging, trash: w.trash, stream: w.stream, run: w.runID}
+}
 
 // recover undoes what a crash between the two renames of a partition
 // swap left: the old directory sits in the trash and the live one is
 // missing. A trash entry whose live directory exists belonged to a swap
 // that finished.
 func (s *Sink) recover() error {
-	trash := filepath.Join(s.dir, trashDir)
+	trash := filepath.Join(s.work, trashDir)
 	// .trash/<run>/<table>/<load>/<partition>, or ~table for an
 	// unpartitioned table's directory (or a table converted to its layout)
 	parts, err := filepath.Glob(filepath.Join(globEscape(trash), "*", "*", "*", "*"))
@@ -291,9 +323,9 @@ func (s *Sink) recover() error {
 		var live string
 		switch {
 		case part == tableLevel:
-			live = filepath.Join(s.dir, table)
+			live = filepath.Join(s.root, table)
 		case isPartitionDir(part):
-			live = filepath.Join(s.dir, table, part)
+			live = filepath.Join(s.root, table, part)
 		default:
 			continue
 		}
@@ -320,7 +352,7 @@ func (s *Sink) recover() error {
 	if err := os.RemoveAll(trash); err != nil {
 		return err
 	}
-	staging := filepath.Join(s.dir, stagingDir)
+	staging := filepath.Join(s.work, stagingDir)
 	if entries, _ := os.ReadDir(staging); len(entries) > 0 {
 		s.opts.Logger.Info("parquet: deleting uncommitted files of an interrupted run", "dir", staging)
 	}

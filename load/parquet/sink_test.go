@@ -92,7 +92,7 @@ func TestWriteCommitReadBackEveryType(t *testing.T) {
 	assert.Equal(t, "2026-01-03", byID["b"]["dt"])
 	assert.Equal(t, "part-userflow.content_sessions-run1-00000.parquet", byID["a"]["file"])
 
-	files, err := ListFiles(dir, allTypesDaily.Name)
+	files, err := ListFiles(context.Background(), dir, allTypesDaily.Name)
 	require.NoError(t, err)
 	require.Len(t, files, 2, "one file per day: both records' rows of Jan 3 share one file")
 	for _, path := range files {
@@ -107,7 +107,7 @@ func TestWriteCommitReadBackEveryType(t *testing.T) {
 		assert.Equal(t, "userflow.content_sessions", v)
 		_ = f.Close()
 	}
-	n, err := CountRows(dir, allTypesDaily.Name)
+	n, err := CountRows(context.Background(), dir, allTypesDaily.Name)
 	require.NoError(t, err)
 	assert.EqualValues(t, 3, n)
 	assert.Equal(t, []string{"all_types_daily/", "all_types_daily/dt=2026-01-02/", "all_types_daily/dt=2026-01-02/part-userflow.content_sessions-run1-00000.parquet",
@@ -120,7 +120,7 @@ func TestWriteCommitReadBackEveryType(t *testing.T) {
 func leftovers(t testing.TB, dir string) []string {
 	var out []string
 	for _, p := range privateOnly(tree(t, dir)) {
-		if p != ".lock" && (!strings.HasSuffix(p, "/") || strings.HasPrefix(filepath.Base(p), "dt=")) {
+		if p != lockFile && p != localfsLock && (!strings.HasSuffix(p, "/") || strings.HasPrefix(filepath.Base(p), "dt=")) {
 			out = append(out, p)
 		}
 	}
@@ -159,12 +159,30 @@ func withoutPrivate(paths []string) []string {
 }
 
 // swapModes runs a test with the atomic exchange and with the trash
-// fallback other filesystems get.
+// fallback other filesystems get, and on an object store (objectStore on
+// objectstore/localfs, whose objects are the files a local directory would
+// hold): newSink opens the mode's sink.
 func swapModes(t *testing.T, test func(t *testing.T)) {
 	t.Run("exchange", test)
 	t.Run("trash", func(t *testing.T) {
 		exchangeDirs = func(a, b string) error { return errExchangeUnsupported }
 		t.Cleanup(func() { exchangeDirs = exchangeDirsOS })
+		test(t)
+	})
+	t.Run("object store", func(t *testing.T) {
+		onObjectStore = true
+		t.Cleanup(func() { onObjectStore = false })
+		test(t)
+	})
+}
+
+// onBothStores runs a test on a local directory and on an object store
+// (see swapModes).
+func onBothStores(t *testing.T, test func(t *testing.T)) {
+	t.Run("local", test)
+	t.Run("object store", func(t *testing.T) {
+		onObjectStore = true
+		t.Cleanup(func() { onObjectStore = false })
 		test(t)
 	})
 }
@@ -235,7 +253,7 @@ func TestReloadsReplaceExactlyTheirWindowDays(t *testing.T) {
 				assert.Equal(t, len(tt.want) == 0, schemaOnly, "the schema-only file is there exactly when the table has no rows")
 				assert.Empty(t, leftovers(t, dir), "finished commits leave no day directory or file in staging or trash")
 				require.NoError(t, s.Close())
-				assert.Equal(t, []string{".lock"}, privateOnly(tree(t, dir)), "Close removes the empty private directories")
+				assert.Equal(t, []string{lockOf(dir)}, privateOnly(tree(t, dir)), "Close removes the empty private directories")
 			})
 		}
 	})
@@ -297,30 +315,32 @@ func TestStreamsSharingATableKeepEachOthersFiles(t *testing.T) {
 }
 
 func TestAbortLeavesNothingVisible(t *testing.T) {
-	ctx := context.Background()
-	dir := t.TempDir()
-	s := newSink(t, dir, Options{})
-	loadRows(t, s, daily, days("2026-01-01", "2026-01-01"), "s.x", dailyRows("old", "2026-01-01"))
+	onBothStores(t, func(t *testing.T) {
+		ctx := context.Background()
+		dir := t.TempDir()
+		s := newSink(t, dir, Options{})
+		loadRows(t, s, daily, days("2026-01-01", "2026-01-01"), "s.x", dailyRows("old", "2026-01-01"))
 
-	wr, err := s.Begin(ctx, daily, days("2026-01-01", "2026-01-02"), "s.x", "run2")
-	require.NoError(t, err)
-	rec := record(t, daily, dailyRows("new", "2026-01-01", "2026-01-02"))
-	defer rec.Release()
-	require.NoError(t, wr.Write(ctx, rec))
-	assert.Equal(t, map[string][]string{"2026-01-01": {"old"}}, gens(t, dir), "nothing is visible before Commit")
+		wr, err := s.Begin(ctx, daily, days("2026-01-01", "2026-01-02"), "s.x", "run2")
+		require.NoError(t, err)
+		rec := record(t, daily, dailyRows("new", "2026-01-01", "2026-01-02"))
+		defer rec.Release()
+		require.NoError(t, wr.Write(ctx, rec))
+		assert.Equal(t, map[string][]string{"2026-01-01": {"old"}}, gens(t, dir), "nothing is visible before Commit")
 
-	require.NoError(t, wr.Abort(ctx))
-	assert.Equal(t, map[string][]string{"2026-01-01": {"old"}}, gens(t, dir))
-	assert.NoDirExists(t, filepath.Join(dir, stagingDir, "run2", daily.Name, "s.x", "2"))
-	require.Error(t, wr.Write(ctx, rec), "Write after Abort")
-	require.Error(t, wr.Commit(ctx), "Commit after Abort")
-	require.NoError(t, wr.Abort(ctx), "Abort twice")
+		require.NoError(t, wr.Abort(ctx))
+		assert.Equal(t, map[string][]string{"2026-01-01": {"old"}}, gens(t, dir))
+		assert.NoDirExists(t, filepath.Join(dir, stagingDir, "run2", daily.Name, "s.x", "2"))
+		require.Error(t, wr.Write(ctx, rec), "Write after Abort")
+		require.Error(t, wr.Commit(ctx), "Commit after Abort")
+		require.NoError(t, wr.Abort(ctx), "Abort twice")
 
-	wr, err = s.Begin(ctx, daily, days("2026-01-01", "2026-01-01"), "s.x", "run3")
-	require.NoError(t, err)
-	require.NoError(t, wr.Commit(ctx))
-	require.NoError(t, wr.Abort(ctx), "Abort after Commit is a no-op")
-	assert.Equal(t, map[string][]string{}, gens(t, dir), "the committed empty load stays committed")
+		wr, err = s.Begin(ctx, daily, days("2026-01-01", "2026-01-01"), "s.x", "run3")
+		require.NoError(t, err)
+		require.NoError(t, wr.Commit(ctx))
+		require.NoError(t, wr.Abort(ctx), "Abort after Commit is a no-op")
+		assert.Equal(t, map[string][]string{}, gens(t, dir), "the committed empty load stays committed")
+	})
 }
 
 func TestNewRecoversFromACrashMidSwap(t *testing.T) {
@@ -519,13 +539,13 @@ func TestOpenFilesStayBoundedOverALongWindow(t *testing.T) {
 	require.NoError(t, wr.Commit(ctx))
 	assert.Equal(t, 16, wr.(*Writer).PeakOpenFiles(), "the bound was reached, and held")
 
-	byDay, err := RowsByPartition(dir, daily.Name)
+	byDay, err := RowsByPartition(context.Background(), dir, daily.Name)
 	require.NoError(t, err)
 	require.Len(t, byDay, 60)
 	for _, d := range ds {
 		assert.EqualValues(t, 20, byDay[d], "day %s", d)
 	}
-	files := must(ListFiles(dir, daily.Name))
+	files := must(ListFiles(context.Background(), dir, daily.Name))
 	assert.Greater(t, len(files), 60, "a day whose file was closed continues in the next part")
 	assert.FileExists(t, filepath.Join(dir, daily.Name, "dt="+ds[0], "part-s.x-run1-00001.parquet"))
 
@@ -581,13 +601,13 @@ func TestBufferedBytesStayBoundedWhateverADaysVolume(t *testing.T) {
 			assert.LessOrEqual(t, peak, int64(budget+rowsPerWrite*rowBytes), "at most one call's rows over the bound")
 			assert.Greater(t, peak, int64(budget), "the bound was reached")
 
-			byDay, err := RowsByPartition(dir, daily.Name)
+			byDay, err := RowsByPartition(context.Background(), dir, daily.Name)
 			require.NoError(t, err)
 			require.Len(t, byDay, len(tc.days))
 			for _, d := range tc.days {
 				assert.EqualValues(t, tc.perDay, byDay[d], "day %s", d)
 			}
-			files := must(ListFiles(dir, daily.Name))
+			files := must(ListFiles(context.Background(), dir, daily.Name))
 			assert.Len(t, files, tc.wantFiles, "one file a day: no day was finished while it had rows to come")
 			f := must(os.Open(files[0]))
 			defer f.Close()
@@ -621,7 +641,7 @@ func TestNamesAreFileSafe(t *testing.T) {
 }
 
 func TestCountRowsOfATableNeverLoaded(t *testing.T) {
-	n, err := CountRows(t.TempDir(), "nothing")
+	n, err := CountRows(context.Background(), t.TempDir(), "nothing")
 	require.NoError(t, err)
 	assert.Zero(t, n)
 }
@@ -659,7 +679,7 @@ func TestPagesOfLongStringsStayNearThePageSize(t *testing.T) {
 	}
 	loadRows(t, s, allTypes, days("2026-01-02", "2026-01-02"), "s.x", rows)
 
-	files := must(ListFiles(dir, allTypes.Name))
+	files := must(ListFiles(context.Background(), dir, allTypes.Name))
 	require.Len(t, files, 1)
 	f := must(os.Open(files[0]))
 	defer f.Close()

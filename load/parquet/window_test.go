@@ -106,50 +106,52 @@ func TestWindowIsInvisibleWhenASecondTableFailsToStage(t *testing.T) {
 }
 
 func TestRejectsAreOneRowPerRowAndLeaveWhenFixed(t *testing.T) {
-	dir := t.TempDir()
-	s := newSink(t, dir, Options{})
-	load := func(w window.Window, stream string, whole bool, raws ...string) {
-		t.Helper()
-		st := &engine.Stream{Source: "src", Name: stream, Windowed: !whole, Tables: []*schemas.Table{snapshot}, Extract: func(ctx context.Context, w window.Window, out engine.Emitter) error {
-			for _, raw := range raws {
-				if err := out.Reject(ctx, snapshot.Name, "bad", engine.Row{Raw: raw, Where: "page 1"}); err != nil {
-					return err
+	onBothStores(t, func(t *testing.T) {
+		dir := t.TempDir()
+		s := newSink(t, dir, Options{})
+		load := func(w window.Window, stream string, whole bool, raws ...string) {
+			t.Helper()
+			st := &engine.Stream{Source: "src", Name: stream, Windowed: !whole, Tables: []*schemas.Table{snapshot}, Extract: func(ctx context.Context, w window.Window, out engine.Emitter) error {
+				for _, raw := range raws {
+					if err := out.Reject(ctx, snapshot.Name, "bad", engine.Row{Raw: raw, Where: "page 1"}); err != nil {
+						return err
+					}
 				}
-			}
-			return nil
-		}}
-		require.NoError(t, engine.NewRunner(engine.Options{Sink: s, RunID: "run-" + w.Start.Format("0102")}).Run(context.Background(), st, w).Err)
-	}
-	glob := strings.ReplaceAll(filepath.Join(dir, schemas.Rejects.Name, "*", "*.parquet"), "'", "''")
-	count := func(where string) int64 {
-		t.Helper()
-		rows := testsupport.DuckDB(t, `SELECT count(*) AS n FROM read_parquet('`+glob+`', hive_partitioning = true) WHERE `+where)
-		require.Len(t, rows, 1)
-		switch n := rows[0]["n"].(type) {
-		case int64:
-			return n
-		case float64:
-			return int64(n)
+				return nil
+			}}
+			require.NoError(t, engine.NewRunner(engine.Options{Sink: s, RunID: "run-" + w.Start.Format("0102")}).Run(context.Background(), st, w).Err)
 		}
-		t.Fatalf("count: %v", rows)
-		return 0
-	}
-	// Nightly lookback: each window overlaps the previous one.
-	load(days("2026-11-10", "2026-11-12"), "a", false, "r10", "r11", "r12")
-	load(days("2026-11-01", "2026-11-30"), "other", false, "r11")
-	load(days("2026-11-11", "2026-11-13"), "a", false, "r11", "r12", "r13")
-	assert.Equal(t, int64(5), count("true"), "r10, r11, r12, r13 of stream a once each, and the other stream's r11")
-	assert.Equal(t, int64(4), count("stream = 'a'"))
-	// r12's cause fixed: the next reload of its days no longer sees it.
-	load(days("2026-11-11", "2026-11-13"), "a", false, "r11", "r13")
-	assert.Equal(t, int64(3), count("stream = 'a'"), "r10, r11, r13")
-	assert.Equal(t, int64(0), count("raw = 'r12'"))
-	// A snapshot stream replaces all of its rejects whatever the window.
-	load(days("2026-11-01", "2026-11-01"), "snap", true, "x", "y")
-	load(days("2026-12-01", "2026-12-01"), "snap", true, "y")
-	assert.Equal(t, int64(1), count("stream = 'snap'"))
-	assert.Equal(t, int64(1), count("stream = 'other'"))
-	assert.Empty(t, leftovers(t, dir))
+		glob := strings.ReplaceAll(filepath.Join(dir, schemas.Rejects.Name, "*", "*.parquet"), "'", "''")
+		count := func(where string) int64 {
+			t.Helper()
+			rows := testsupport.DuckDB(t, `SELECT count(*) AS n FROM read_parquet('`+glob+`', hive_partitioning = true) WHERE `+where)
+			require.Len(t, rows, 1)
+			switch n := rows[0]["n"].(type) {
+			case int64:
+				return n
+			case float64:
+				return int64(n)
+			}
+			t.Fatalf("count: %v", rows)
+			return 0
+		}
+		// Nightly lookback: each window overlaps the previous one.
+		load(days("2026-11-10", "2026-11-12"), "a", false, "r10", "r11", "r12")
+		load(days("2026-11-01", "2026-11-30"), "other", false, "r11")
+		load(days("2026-11-11", "2026-11-13"), "a", false, "r11", "r12", "r13")
+		assert.Equal(t, int64(5), count("true"), "r10, r11, r12, r13 of stream a once each, and the other stream's r11")
+		assert.Equal(t, int64(4), count("stream = 'a'"))
+		// r12's cause fixed: the next reload of its days no longer sees it.
+		load(days("2026-11-11", "2026-11-13"), "a", false, "r11", "r13")
+		assert.Equal(t, int64(3), count("stream = 'a'"), "r10, r11, r13")
+		assert.Equal(t, int64(0), count("raw = 'r12'"))
+		// A snapshot stream replaces all of its rejects whatever the window.
+		load(days("2026-11-01", "2026-11-01"), "snap", true, "x", "y")
+		load(days("2026-12-01", "2026-12-01"), "snap", true, "y")
+		assert.Equal(t, int64(1), count("stream = 'snap'"))
+		assert.Equal(t, int64(1), count("stream = 'other'"))
+		assert.Empty(t, leftovers(t, dir))
+	})
 }
 
 // A file finished in the background (the least recently used day, evicted
@@ -198,42 +200,44 @@ func rejectDays(t *testing.T, dir string) []string {
 // load takes the rejects of the rows it now loads, whatever window saw
 // them. The same text on two days is two rejects.
 func TestRejectsAreReplacedByTheLoadOfTheirDay(t *testing.T) {
-	dir := t.TempDir()
-	s := newSink(t, dir, Options{})
-	load := func(w window.Window, fixed bool) {
-		t.Helper()
-		st := &engine.Stream{Source: "src", Name: "report", Windowed: true, Tables: []*schemas.Table{daily}, Extract: func(ctx context.Context, w window.Window, out engine.Emitter) error {
-			for _, d := range w.Days() {
-				n := any("many")
-				if fixed {
-					n = 3
+	onBothStores(t, func(t *testing.T) {
+		dir := t.TempDir()
+		s := newSink(t, dir, Options{})
+		load := func(w window.Window, fixed bool) {
+			t.Helper()
+			st := &engine.Stream{Source: "src", Name: "report", Windowed: true, Tables: []*schemas.Table{daily}, Extract: func(ctx context.Context, w window.Window, out engine.Emitter) error {
+				for _, d := range w.Days() {
+					n := any("many")
+					if fixed {
+						n = 3
+					}
+					// The report's line carries no date: the request does.
+					if err := out.Emit(ctx, daily.Name, engine.Row{Values: row{"day": d, "gen": "g", "n": n}, Raw: "g,many", Where: "line 2"}); err != nil {
+						return err
+					}
 				}
-				// The report's line carries no date: the request does.
-				if err := out.Emit(ctx, daily.Name, engine.Row{Values: row{"day": d, "gen": "g", "n": n}, Raw: "g,many", Where: "line 2"}); err != nil {
-					return err
-				}
-			}
-			// A line without a day that reads lives on the window's day.
-			return out.Reject(ctx, daily.Name, "expected 3 fields", engine.Row{Raw: "torn", Where: "line 3"})
-		}}
-		require.NoError(t, engine.NewRunner(engine.Options{Sink: s, RunID: "run-" + w.Start.Format("0102")}).Run(context.Background(), st, w).Err)
-	}
-	load(days("2026-11-17", "2026-11-19"), false)
-	load(days("2026-11-19", "2026-11-21"), false)
-	assert.Equal(t, []string{
-		"dt=2026-11-17 2026-11-17 row g,many", "dt=2026-11-18 2026-11-18 row g,many",
-		"dt=2026-11-19 2026-11-19 row g,many", "dt=2026-11-19 2026-11-19 window torn",
-		"dt=2026-11-20 2026-11-20 row g,many", "dt=2026-11-21 2026-11-21 row g,many",
-	}, prefixed(rejectDays(t, dir)), "the torn line seen again moved to the later window's day")
+				// A line without a day that reads lives on the window's day.
+				return out.Reject(ctx, daily.Name, "expected 3 fields", engine.Row{Raw: "torn", Where: "line 3"})
+			}}
+			require.NoError(t, engine.NewRunner(engine.Options{Sink: s, RunID: "run-" + w.Start.Format("0102")}).Run(context.Background(), st, w).Err)
+		}
+		load(days("2026-11-17", "2026-11-19"), false)
+		load(days("2026-11-19", "2026-11-21"), false)
+		assert.Equal(t, []string{
+			"dt=2026-11-17 2026-11-17 row g,many", "dt=2026-11-18 2026-11-18 row g,many",
+			"dt=2026-11-19 2026-11-19 row g,many", "dt=2026-11-19 2026-11-19 window torn",
+			"dt=2026-11-20 2026-11-20 row g,many", "dt=2026-11-21 2026-11-21 row g,many",
+		}, prefixed(rejectDays(t, dir)), "the torn line seen again moved to the later window's day")
 
-	load(days("2026-11-18", "2026-11-19"), true)
-	assert.Equal(t, []string{
-		"dt=2026-11-17 2026-11-17 row g,many",
-		"dt=2026-11-18 2026-11-18 window torn",
-		"dt=2026-11-20 2026-11-20 row g,many", "dt=2026-11-21 2026-11-21 row g,many",
-	}, prefixed(rejectDays(t, dir)), "the days 18 and 19 load now; 17, 20 and 21 were not pulled again")
-	assert.Equal(t, map[string][]string{"2026-11-18": {"g"}, "2026-11-19": {"g"}}, gens(t, dir))
-	assert.Empty(t, leftovers(t, dir))
+		load(days("2026-11-18", "2026-11-19"), true)
+		assert.Equal(t, []string{
+			"dt=2026-11-17 2026-11-17 row g,many",
+			"dt=2026-11-18 2026-11-18 window torn",
+			"dt=2026-11-20 2026-11-20 row g,many", "dt=2026-11-21 2026-11-21 row g,many",
+		}, prefixed(rejectDays(t, dir)), "the days 18 and 19 load now; 17, 20 and 21 were not pulled again")
+		assert.Equal(t, map[string][]string{"2026-11-18": {"g"}, "2026-11-19": {"g"}}, gens(t, dir))
+		assert.Empty(t, leftovers(t, dir))
+	})
 }
 
 func prefixed(rows []string) []string {
@@ -248,33 +252,35 @@ func prefixed(rows []string) []string {
 // window's day or when seen again, as before, and a rewrite of its file
 // gives it that day.
 func TestRejectsWrittenBeforeRowDaysKeepTheWindowRule(t *testing.T) {
-	dir := t.TempDir()
-	s := newSink(t, dir, Options{})
-	old := *schemas.Rejects
-	old.Columns = nil
-	for _, c := range schemas.Rejects.Columns {
-		if c.Name != schemas.RowDay && c.Name != schemas.RowDayFrom {
-			old.Columns = append(old.Columns, c)
+	onBothStores(t, func(t *testing.T) {
+		dir := t.TempDir()
+		s := newSink(t, dir, Options{})
+		old := *schemas.Rejects
+		old.Columns = nil
+		for _, c := range schemas.Rejects.Columns {
+			if c.Name != schemas.RowDay && c.Name != schemas.RowDayFrom {
+				old.Columns = append(old.Columns, c)
+			}
 		}
-	}
-	old.Name, old.Day = "old_rejects", "window_start"
-	w := days("2026-11-17", "2026-11-19")
-	legacy := func(raw string) row {
-		return row{"source": "src", "stream": "report", "table_name": daily.Name, "window_start": w.Start, "window_end": w.End,
-			"location": "line 2", "reason": "bad", "raw": raw, "row_hash": raw, "_extracted_at": w.Start, "_run_id": "old"}
-	}
-	loadRows(t, s, &old, w, "src.report", []row{legacy("seen again"), legacy("not seen")})
-	require.NoError(t, os.Rename(filepath.Join(dir, old.Name), filepath.Join(dir, schemas.Rejects.Name)))
+		old.Name, old.Day = "old_rejects", "window_start"
+		w := days("2026-11-17", "2026-11-19")
+		legacy := func(raw string) row {
+			return row{"source": "src", "stream": "report", "table_name": daily.Name, "window_start": w.Start, "window_end": w.End,
+				"location": "line 2", "reason": "bad", "raw": raw, "row_hash": raw, "_extracted_at": w.Start, "_run_id": "old"}
+		}
+		loadRows(t, s, &old, w, "src.report", []row{legacy("seen again"), legacy("not seen")})
+		require.NoError(t, os.Rename(filepath.Join(dir, old.Name), filepath.Join(dir, schemas.Rejects.Name)))
 
-	now := func(raw, from string, d time.Time) row {
-		r := legacy(raw)
-		r["window_start"], r["window_end"], r[schemas.RowDay], r[schemas.RowDayFrom] = d, d.Add(window.Day), d, from
-		return r
-	}
-	loadRows(t, s, schemas.Rejects, days("2026-11-20", "2026-11-20"), "src.report", []row{now("seen again", "row", day("2026-11-20"))})
-	assert.Equal(t, []string{"dt=2026-11-17 2026-11-17 window not seen", "dt=2026-11-20 2026-11-20 row seen again"}, prefixed(rejectDays(t, dir)),
-		"the old copy of the reject seen again goes; the other is rewritten with its window's day")
+		now := func(raw, from string, d time.Time) row {
+			r := legacy(raw)
+			r["window_start"], r["window_end"], r[schemas.RowDay], r[schemas.RowDayFrom] = d, d.Add(window.Day), d, from
+			return r
+		}
+		loadRows(t, s, schemas.Rejects, days("2026-11-20", "2026-11-20"), "src.report", []row{now("seen again", "row", day("2026-11-20"))})
+		assert.Equal(t, []string{"dt=2026-11-17 2026-11-17 window not seen", "dt=2026-11-20 2026-11-20 row seen again"}, prefixed(rejectDays(t, dir)),
+			"the old copy of the reject seen again goes; the other is rewritten with its window's day")
 
-	loadRows(t, s, schemas.Rejects, days("2026-11-17", "2026-11-17"), "src.report")
-	assert.Equal(t, []string{"dt=2026-11-20 2026-11-20 row seen again"}, prefixed(rejectDays(t, dir)), "a load of its window's day replaces it")
+		loadRows(t, s, schemas.Rejects, days("2026-11-17", "2026-11-17"), "src.report")
+		assert.Equal(t, []string{"dt=2026-11-20 2026-11-20 row seen again"}, prefixed(rejectDays(t, dir)), "a load of its window's day replaces it")
+	})
 }

@@ -2,6 +2,7 @@ package parquet
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -423,6 +424,12 @@ func (w *Writer) Abort(ctx context.Context) error {
 	if w.state == committed || w.state == aborted {
 		return nil
 	}
+	var undo error
+	if w.state == prepared {
+		// What Prepare uploaded to an object store goes again, before
+		// another commit of the table may read the partitions.
+		undo = w.store.abort(ctx, w.stages)
+	}
 	w.state = aborted
 	w.unlock()
 	for _, df := range w.open {
@@ -431,7 +438,10 @@ func (w *Writer) Abort(ctx context.Context) error {
 	clear(w.open)
 	w.finishWG.Wait() // nothing may rename into the staging once it is gone
 	if err := os.RemoveAll(w.staging); err != nil {
-		return fmt.Errorf("table %s stream %s window %s: delete staged files: %w", w.table.Name, w.stream, w.window, err)
+		undo = errors.Join(undo, fmt.Errorf("delete staged files: %w", err))
+	}
+	if undo != nil {
+		return fmt.Errorf("table %s stream %s window %s: abort: %w", w.table.Name, w.stream, w.window, undo)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package s3_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -92,4 +93,39 @@ func TestRetries(t *testing.T) {
 			assert.NotContains(t, err.Error(), "SECRETTEST")
 		})
 	}
+}
+
+// A body read in sections of a file (objectstore.SizedReaderAt) is sent
+// whole again by a retry, and Requests counts every attempt by operation.
+func TestSectionsOfAFileAreResentWholeOnRetry(t *testing.T) {
+	body := strings.Repeat("0123456789", 1000)
+	var attempts atomic.Int64
+	var got atomic.Value
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		if attempts.Add(1) == 1 {
+			s3Error(w, 503, "SlowDown")
+			return
+		}
+		got.Store(string(b))
+		w.Header().Set("ETag", `"abc"`)
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer srv.Close()
+	s, err := s3.Open(context.Background(), objectstore.URL{Bucket: "lake", Prefix: "etl"}, s3.Options{
+		Config: &aws.Config{
+			Region:       "us-east-1",
+			Credentials:  credentials.NewStaticCredentialsProvider("AKIDTEST", "SECRETTEST", ""),
+			BaseEndpoint: aws.String(srv.URL),
+		},
+		ClientOptions: []func(*awss3.Options){func(o *awss3.Options) {
+			o.Retryer = retry.AddWithMaxBackoffDelay(o.Retryer, time.Millisecond)
+		}},
+	})
+	require.NoError(t, err)
+	_, err = s.Put(context.Background(), "k", io.NewSectionReader(strings.NewReader(body), 0, int64(len(body))), objectstore.PutOptions{})
+	require.NoError(t, err)
+	assert.EqualValues(t, 2, attempts.Load())
+	assert.Equal(t, body, got.Load(), "the retry sent the whole body again")
+	assert.Equal(t, map[string]int64{"PutObject": 2}, s.Requests())
 }

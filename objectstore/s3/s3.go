@@ -38,6 +38,7 @@ import (
 	"iter"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -50,6 +51,7 @@ import (
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/logging"
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/adoptionlabs/etl/objectstore"
@@ -107,6 +109,8 @@ type Store struct {
 	// bucketSeen: a request on the bucket succeeded, so a 404 without a
 	// body (HEAD) is a missing key, not a missing bucket.
 	bucketSeen atomic.Bool
+	// counts are the requests sent (Open's clients only).
+	counts *requestCounts
 }
 
 var _ objectstore.Store = (*Store)(nil)
@@ -120,7 +124,10 @@ func Open(ctx context.Context, u objectstore.URL, opts Options) (*Store, error) 
 		cfg = opts.Config.Copy()
 	} else {
 		var err error
-		cfg, err = config.LoadDefaultConfig(ctx)
+		// The SDK's own log lines (a fallback to IMDSv1 while looking
+		// for credentials) would land in the middle of etl's; what
+		// matters reaches the caller as an error.
+		cfg, err = config.LoadDefaultConfig(ctx, config.WithLogger(logging.Nop{}))
 		if err != nil {
 			// The SDK names the setting (a profile that does not exist, a
 			// malformed config file); it never prints a secret.
@@ -130,7 +137,9 @@ func Open(ctx context.Context, u objectstore.URL, opts Options) (*Store, error) 
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
 	}
+	counts := &requestCounts{}
 	client := awss3.NewFromConfig(cfg, func(o *awss3.Options) {
+		o.APIOptions = append(o.APIOptions, counts.register)
 		if o.BaseEndpoint != nil {
 			o.UsePathStyle = true
 		}
@@ -153,7 +162,51 @@ func Open(ctx context.Context, u objectstore.URL, opts Options) (*Store, error) 
 			fn(o)
 		}
 	})
-	return New(client, u, opts)
+	s, err := New(client, u, opts)
+	if err != nil {
+		return nil, err
+	}
+	s.counts = counts
+	return s, nil
+}
+
+// requestCounts counts the requests a client sends, by operation, each
+// attempt of a retried one included: what a store's bill and its request
+// rate limits count.
+type requestCounts struct {
+	mu sync.Mutex
+	n  map[string]int64
+}
+
+// register adds the counting step to a client's middleware stack, after
+// the retry step, so that it runs once per attempt.
+func (c *requestCounts) register(stack *middleware.Stack) error {
+	return stack.Finalize.Add(middleware.FinalizeMiddlewareFunc("etlCountRequests",
+		func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+			c.mu.Lock()
+			if c.n == nil {
+				c.n = map[string]int64{}
+			}
+			c.n[awsmiddleware.GetOperationName(ctx)]++
+			c.mu.Unlock()
+			return next.HandleFinalize(ctx, in)
+		}), middleware.After)
+}
+
+// Requests returns how many requests the store sent so far, by S3
+// operation (PutObject, UploadPart, ...), every attempt counted; nil for a
+// store made by New on a client of the caller's.
+func (s *Store) Requests() map[string]int64 {
+	if s.counts == nil {
+		return nil
+	}
+	s.counts.mu.Lock()
+	defer s.counts.mu.Unlock()
+	out := make(map[string]int64, len(s.counts.n))
+	for op, n := range s.counts.n {
+		out[op] = n
+	}
+	return out
 }
 
 // New returns a Store on a client the caller configured.
@@ -215,14 +268,39 @@ func (s *Store) Put(ctx context.Context, key string, body io.Reader, opts object
 	if err := opts.Check(); err != nil {
 		return objectstore.ObjectInfo{}, err
 	}
+	if ra, ok := body.(objectstore.SizedReaderAt); ok {
+		// A file: each request sends a section of it, read (and read
+		// again for the checksums and a retry) from the file itself.
+		size := ra.Size()
+		if size <= s.partSize {
+			return s.putObject(ctx, key, io.NewSectionReader(ra, 0, size), size, opts)
+		}
+		off := int64(0)
+		return s.putMultipart(ctx, key, func() (io.ReadSeeker, int64, bool, error) {
+			n := min(s.partSize, size-off)
+			part := io.NewSectionReader(ra, off, n)
+			off += n
+			return part, n, off < size, nil
+		}, opts)
+	}
 	buf, full, err := readPart(ctx, body, nil, s.partSize)
 	if err != nil {
 		return objectstore.ObjectInfo{}, &objectstore.Error{Op: "PutObject", Location: s.Location(), Key: key, Err: fmt.Errorf("read the body: %w", err)}
 	}
 	if !full {
-		return s.putObject(ctx, key, buf, opts)
+		return s.putObject(ctx, key, bytes.NewReader(buf), int64(len(buf)), opts)
 	}
-	return s.putMultipart(ctx, key, body, buf, opts)
+	first := true
+	return s.putMultipart(ctx, key, func() (io.ReadSeeker, int64, bool, error) {
+		if !first {
+			var err error
+			if buf, full, err = readPart(ctx, body, buf, s.partSize); err != nil {
+				return nil, 0, false, err
+			}
+		}
+		first = false
+		return bytes.NewReader(buf), int64(len(buf)), full, nil
+	}, opts)
 }
 
 // readPart reads up to max bytes into buf (reused when large enough; grown
@@ -271,13 +349,13 @@ func optional(s string) *string {
 	return &s
 }
 
-func (s *Store) putObject(ctx context.Context, key string, body []byte, opts objectstore.PutOptions) (objectstore.ObjectInfo, error) {
+func (s *Store) putObject(ctx context.Context, key string, body io.ReadSeeker, size int64, opts objectstore.PutOptions) (objectstore.ObjectInfo, error) {
 	ifNoneMatch, ifMatch := conditions(opts)
 	out, err := s.client.PutObject(ctx, &awss3.PutObjectInput{
 		Bucket:        aws.String(s.url.Bucket),
 		Key:           aws.String(s.full(key)),
-		Body:          bytes.NewReader(body),
-		ContentLength: aws.Int64(int64(len(body))),
+		Body:          body,
+		ContentLength: aws.Int64(size),
 		ContentType:   optional(opts.ContentType),
 		IfNoneMatch:   ifNoneMatch,
 		IfMatch:       ifMatch,
@@ -287,13 +365,17 @@ func (s *Store) putObject(ctx context.Context, key string, body []byte, opts obj
 	}
 	s.bucketSeen.Store(true)
 	now := serverTime(out.ResultMetadata)
-	return objectstore.ObjectInfo{Key: key, Size: int64(len(body)), ETag: aws.ToString(out.ETag), LastModified: now, ServerTime: now}, nil
+	return objectstore.ObjectInfo{Key: key, Size: size, ETag: aws.ToString(out.ETag), LastModified: now, ServerTime: now}, nil
 }
 
-// putMultipart uploads first and the rest of body part by part, one part
-// buffer at a time, and aborts the upload on any failure so that no
-// unfinished upload (invisible, but stored and billed) stays behind.
-func (s *Store) putMultipart(ctx context.Context, key string, body io.Reader, first []byte, opts objectstore.PutOptions) (info objectstore.ObjectInfo, err error) {
+// nextPart returns the body of the next part of a multipart upload, its
+// size, and whether more parts may follow.
+type nextPart func() (body io.ReadSeeker, size int64, more bool, err error)
+
+// putMultipart uploads the parts next gives, one at a time, and aborts the
+// upload on any failure so that no unfinished upload (invisible, but
+// stored and billed) stays behind.
+func (s *Store) putMultipart(ctx context.Context, key string, next nextPart, opts objectstore.PutOptions) (info objectstore.ObjectInfo, err error) {
 	in := &awss3.CreateMultipartUploadInput{
 		Bucket:      aws.String(s.url.Bucket),
 		Key:         aws.String(s.full(key)),
@@ -326,17 +408,22 @@ func (s *Store) putMultipart(ctx context.Context, key string, body io.Reader, fi
 	var (
 		parts []types.CompletedPart
 		size  int64
-		buf   = first
-		full  = true
 	)
 	for n := int32(1); ; n++ {
 		if n > maxParts {
 			return info, &objectstore.Error{Op: "UploadPart", Location: s.Location(), Key: key,
 				Err: fmt.Errorf("the body needs more than %d parts of %d bytes: raise the part size", maxParts, s.partSize)}
 		}
+		body, n64, more, err := next()
+		if err != nil {
+			return info, &objectstore.Error{Op: "UploadPart", Location: s.Location(), Key: key, Err: fmt.Errorf("read the body: %w", err)}
+		}
+		if n64 == 0 && n > 1 {
+			break // the body ended with the previous part
+		}
 		part := &awss3.UploadPartInput{
 			Bucket: aws.String(s.url.Bucket), Key: aws.String(s.full(key)), UploadId: uploadID,
-			PartNumber: aws.Int32(n), Body: bytes.NewReader(buf), ContentLength: aws.Int64(int64(len(buf))),
+			PartNumber: aws.Int32(n), Body: body, ContentLength: aws.Int64(n64),
 		}
 		if s.checksums {
 			part.ChecksumAlgorithm = types.ChecksumAlgorithmCrc32
@@ -346,15 +433,8 @@ func (s *Store) putMultipart(ctx context.Context, key string, body io.Reader, fi
 			return info, s.fail(ctx, "UploadPart", key, err)
 		}
 		parts = append(parts, types.CompletedPart{PartNumber: aws.Int32(n), ETag: out.ETag, ChecksumCRC32: out.ChecksumCRC32})
-		size += int64(len(buf))
-		if !full {
-			break
-		}
-		buf, full, err = readPart(ctx, body, buf, s.partSize)
-		if err != nil {
-			return info, &objectstore.Error{Op: "UploadPart", Location: s.Location(), Key: key, Err: fmt.Errorf("read the body: %w", err)}
-		}
-		if len(buf) == 0 {
+		size += n64
+		if !more {
 			break
 		}
 	}

@@ -1,9 +1,13 @@
 package s3_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
+	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -227,3 +231,35 @@ func (e errReader) Read([]byte) (int, error) { return 0, e.err }
 type readerFunc func([]byte) (int, error)
 
 func (f readerFunc) Read(p []byte) (int, error) { return f(p) }
+
+// A file is uploaded in sections of itself: multipart above the part size,
+// the bytes read back equal, and the requests counted by operation.
+func TestMultipartFromAFile(t *testing.T) {
+	srv := testsupport.S3(t)
+	ctx := context.Background()
+	s := storeFor(t, srv, srv.Root, objectstore.URL{Bucket: srv.Bucket, Prefix: srv.Prefix(t)}, s3.Options{PartSize: s3.MinPartSize})
+	path := filepath.Join(t.TempDir(), "big")
+	want := make([]byte, 2*s3.MinPartSize+123)
+	for i := range want {
+		want[i] = byte(i * 7 % 251)
+	}
+	require.NoError(t, os.WriteFile(path, want, 0o644))
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	info, err := s.Put(ctx, "big", io.NewSectionReader(f, 0, int64(len(want))), objectstore.PutOptions{IfNoneMatch: true})
+	runtime.ReadMemStats(&after)
+	require.NoError(t, err)
+	assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(s3.MinPartSize/2), "no part is held in memory: %d bytes allocated", after.TotalAlloc-before.TotalAlloc)
+	assert.EqualValues(t, len(want), info.Size)
+	assert.True(t, strings.HasSuffix(strings.Trim(info.ETag, `"`), "-3"), "three parts: %s", info.ETag)
+	got, _, err := objectstore.ReadAll(ctx, s, "big")
+	require.NoError(t, err)
+	assert.True(t, bytes.Equal(want, got), "the object holds the file's bytes")
+	n := s.Requests()
+	assert.EqualValues(t, 1, n["CreateMultipartUpload"])
+	assert.EqualValues(t, 3, n["UploadPart"])
+	assert.EqualValues(t, 1, n["CompleteMultipartUpload"])
+}
