@@ -114,12 +114,12 @@ func textWithoutBounds(t *schemas.Table) []parquetgo.WriterOption {
 	return opts
 }
 
-// defaultCodec is zstd at its fastest level: issue 14 is about write
-// throughput. On Userflow sessions and answers (BenchmarkCompression) its
-// files are 43% smaller than snappy's (DuckDB's default) for 15% more CPU
-// in the writer, about 4% end to end. zstd's default level gives files
-// only 1-4% smaller still, for 10-45% more CPU in the writer; a deployment
-// that pays for storage more than for CPU can set Options.Compression.
+// defaultCodec is zstd at its fastest level: a backfill is bound by write
+// throughput. Its files are smaller than snappy's (DuckDB's default) for
+// a little more CPU in the writer, and zstd's default level gains little
+// more size for much more CPU (BenchmarkCompression, BENCHMARKS.md); a
+// deployment that pays for storage more than for CPU can set
+// Options.Compression.
 // Every reader the files are for (DuckDB, ClickHouse, Spark, pyarrow) reads
 // zstd. Shared: it keeps its encoders and is safe for concurrent use.
 var defaultCodec = newZstdCodec(zstd.SpeedFastest)
