@@ -50,6 +50,10 @@ func (s *Store) fail(ctx context.Context, op, key string, err error) error {
 	case code == "" && status == 0 && isCredentialsFailure(err):
 		e.Kind = objectstore.ErrCredentials
 		e.Hint = "no credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, a web identity token or an instance role"
+	case code == "" && status == 0:
+		// No answer at all, after the retries: a wrong endpoint is as
+		// likely as an outage, so both are named.
+		e.Hint = fmt.Sprintf("no answer from %s: check AWS_ENDPOINT_URL_S3 (or AWS_ENDPOINT_URL) and AWS_REGION, or rerun once the store answers", s.endpoint())
 	}
 	return e
 }
@@ -109,4 +113,13 @@ func (s *Store) policyHint(op string) string {
 		return "check the policy allows s3:ListBucket on bucket " + s.url.Bucket
 	}
 	return ""
+}
+
+// endpoint is where requests go: the custom endpoint, or AWS's regional one.
+func (s *Store) endpoint() string {
+	o := s.client.Options()
+	if o.BaseEndpoint != nil {
+		return *o.BaseEndpoint
+	}
+	return fmt.Sprintf("https://s3.%s.amazonaws.com", o.Region)
 }

@@ -95,6 +95,31 @@ func TestRetries(t *testing.T) {
 	}
 }
 
+// An endpoint that never answers (a typo in AWS_ENDPOINT_URL_S3, a store
+// that is down) is named, with both things to change, after the retries.
+func TestEndpointThatDoesNotAnswerIsNamed(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	endpoint := srv.URL
+	srv.Close() // nothing listens there any more
+	s, err := s3.Open(context.Background(), objectstore.URL{Bucket: "lake", Prefix: "etl"}, s3.Options{
+		Config: &aws.Config{
+			Region:       "us-east-1",
+			Credentials:  credentials.NewStaticCredentialsProvider("AKIDTEST", "SECRETTEST", ""),
+			BaseEndpoint: aws.String(endpoint),
+		},
+		ClientOptions: []func(*awss3.Options){func(o *awss3.Options) {
+			o.Retryer = retry.AddWithMaxBackoffDelay(o.Retryer, time.Millisecond)
+		}},
+	})
+	require.NoError(t, err)
+	_, err = s.Put(context.Background(), "k", strings.NewReader("x"), objectstore.PutOptions{})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "s3://lake/etl key k: PutObject (no answer from "+endpoint+": check AWS_ENDPOINT_URL_S3")
+	assert.NotContains(t, err.Error(), "SECRETTEST")
+	r := objectstore.CheckAccess(context.Background(), s)
+	assert.False(t, r.Reachable, "nothing else is worth trying")
+}
+
 // A body read in sections of a file (objectstore.SizedReaderAt) is sent
 // whole again by a retry, and Requests counts every attempt by operation.
 func TestSectionsOfAFileAreResentWholeOnRetry(t *testing.T) {
