@@ -332,7 +332,7 @@ func TestDemoNextQueryRunsFromTheRepository(t *testing.T) {
 	}
 	require.NotEmpty(t, query, "%s", stdout)
 	assert.Contains(t, string(stdout), "    make duckdb\n", "how to install what the query needs")
-	table := regexp.MustCompile(`read_parquet\('[^']*/(\w+)/\*/\*\.parquet'`).FindStringSubmatch(query)
+	table := regexp.MustCompile(`read_parquet\('[^']*/(\w+)/\*\*/\*\.parquet'`).FindStringSubmatch(query)
 	require.NotNil(t, table, query)
 	want := regexp.MustCompile(`(?m)^` + table[1] + `\s+(\d+)$`).FindStringSubmatch(string(stdout))
 	require.NotNil(t, want, "%s in the table list", table[1])

@@ -104,7 +104,7 @@ func TestDemoOnATerminalShowsProgressAndProblemsNotBookkeeping(t *testing.T) {
 	screen := strings.Join(rows, "") // rows, not lines: a long line wraps
 	assert.Contains(t, screen, "What next")
 	// The suggested query runs as printed and counts what the table list says.
-	m := regexp.MustCompile(`duckdb -c "(SELECT count\(\*\) FROM read_parquet\('[^']*/(\w+)/\*/\*\.parquet'[^"]*)"`).FindStringSubmatch(raw)
+	m := regexp.MustCompile(`duckdb -c "(SELECT count\(\*\) FROM read_parquet\('[^']*/(\w+)/\*\*/\*\.parquet'[^"]*)"`).FindStringSubmatch(raw)
 	require.NotNil(t, m, "a DuckDB query in:\n%s", screen)
 	assert.Contains(t, m[1], fmt.Sprintf("read_parquet('%s/", out), "the query names the real files")
 	want := regexp.MustCompile(`(?m)^` + m[2] + `\s+(\d+)\r?$`).FindStringSubmatch(raw)
@@ -196,7 +196,7 @@ func TestDemoNextStepsFollowTheSink(t *testing.T) {
 	}{
 		{pqSink,
 			[]string{
-				`duckdb -c "SELECT count(*) FROM read_parquet('/srv/etl/data/userflow_content_sessions/*/*.parquet', hive_partitioning = true)"`,
+				`duckdb -c "SELECT count(*) FROM read_parquet('/srv/etl/data/userflow_content_sessions/**/*.parquet', hive_partitioning = true)"`,
 				"    userflow   USERFLOW_API_KEY\n",
 				"    ./bin/etl validate\n    ./bin/etl check\n    ./bin/etl backfill --from 2026-03-01 --to 2026-03-02\n",
 				"export CLICKHOUSE_DSN=",
@@ -220,7 +220,7 @@ func TestDemoNextStepsFollowTheSink(t *testing.T) {
 		want, not []string
 	}{"parquet in the repository",
 		[]string{
-			"    make duckdb\n    node tools/duckdb/query.mjs \"SELECT count(*) FROM read_parquet('/srv/etl/data/userflow_content_sessions/*/*.parquet', hive_partitioning = true)\"\n",
+			"    make duckdb\n    node tools/duckdb/query.mjs \"SELECT count(*) FROM read_parquet('/srv/etl/data/userflow_content_sessions/**/*.parquet', hive_partitioning = true)\"\n",
 		},
 		[]string{"duckdb -c"}})
 	for _, tc := range cases {

@@ -7,17 +7,24 @@ import (
 	"strings"
 
 	"github.com/adoptionlabs/etl/load"
+	"github.com/adoptionlabs/etl/objectstore"
 )
 
 // QueryHint is a DuckDB count over the table's files: in the repository
 // (make demo) through the DuckDB the tests read with, which `make duckdb`
 // installs; elsewhere with DuckDB's own command-line tool.
 func (c *Config) QueryHint(table string) load.Hint {
-	dir, err := filepath.Abs(c.Dir)
-	if err != nil {
-		dir = c.Dir
+	// ** finds a table's files whatever its layout: days, months, or
+	// none for a merge table without a Partition.
+	glob := strings.TrimSuffix(c.Dir, "/") + "/" + table + "/**/*.parquet"
+	if !objectstore.IsURL(c.Dir) {
+		dir, err := filepath.Abs(c.Dir)
+		if err != nil {
+			dir = c.Dir
+		}
+		glob = filepath.Join(dir, table, "**", "*.parquet")
 	}
-	glob := strings.ReplaceAll(filepath.Join(dir, table, "*", "*.parquet"), "'", "''")
+	glob = strings.ReplaceAll(glob, "'", "''")
 	sql := fmt.Sprintf("SELECT count(*) FROM read_parquet('%s', hive_partitioning = true)", glob)
 	if _, err := os.Stat(duckdbQuery); err == nil {
 		return load.Hint{Say: "Query the files with DuckDB (make duckdb installs it under tools/duckdb, once):",
