@@ -173,7 +173,9 @@ func (a *app) selectStreams(sources, streams []string, requireCreds bool) (*pipe
 // applySinkFlags lets --sink and --out override the config, then checks the
 // chosen sink has what it needs.
 func (a *app) applySinkFlags(c *cli.Context) error {
-	a.setSinkFlags(c)
+	if err := a.setSinkFlags(c); err != nil {
+		return err
+	}
 	_, sc, err := a.p.ConfiguredSink()
 	if err != nil {
 		return exitFor(err)
@@ -182,26 +184,52 @@ func (a *app) applySinkFlags(c *cli.Context) error {
 	return nil
 }
 
-// setSinkFlags applies --sink and --out, checking nothing: --out names the
-// destination of the chosen kind (load.OutSetter).
-func (a *app) setSinkFlags(c *cli.Context) {
+// setSinkFlags applies --sink and --out, checking no setting: --out names
+// the destination of the chosen kind (load.OutSetter). An --out the kind
+// has no use for is refused: ignored, it would send the load somewhere the
+// user did not ask for.
+func (a *app) setSinkFlags(c *cli.Context) error {
 	if c.IsSet("sink") {
 		a.cfg.Sink.Type = c.String("sink")
 	}
-	if o, ok := a.cfg.Sink.Settings(a.cfg.Sink.Type).(load.OutSetter); ok && c.IsSet("out") {
-		o.SetOut(c.String("out"))
+	if !c.IsSet("out") {
+		return nil
 	}
+	o, ok := a.cfg.Sink.Settings(a.cfg.Sink.Type).(load.OutSetter)
+	if _, err := load.Lookup(a.cfg.Sink.Type); err != nil {
+		return nil // not a sink: resolving it says so
+	}
+	if !ok {
+		var takers []string
+		for _, name := range kindsTakingOut() {
+			takers = append(takers, "--sink "+name)
+		}
+		return usageError("--out %s: the %s sink has no output directory (its destination is sink.%s in the config): drop --out, or pass %s",
+			c.String("out"), a.cfg.Sink.Type, a.cfg.Sink.Type, strings.Join(takers, " or "))
+	}
+	o.SetOut(c.String("out"))
+	return nil
+}
+
+// kindsTakingOut names the registered kinds whose destination --out sets.
+func kindsTakingOut() []string {
+	var names []string
+	for _, name := range load.Names() {
+		k, _ := load.Lookup(name)
+		if _, ok := k.NewConfig().(load.OutSetter); ok {
+			names = append(names, name)
+		}
+	}
+	return names
 }
 
 // sinkFlags are --sink and --out, their help saying what each registered
 // kind makes of them.
 func sinkFlags() []cli.Flag {
 	var outs []string
-	for _, name := range load.Names() {
+	for _, name := range kindsTakingOut() {
 		k, _ := load.Lookup(name)
-		if o, ok := k.NewConfig().(load.OutSetter); ok {
-			outs = append(outs, o.OutUsage())
-		}
+		outs = append(outs, k.NewConfig().(load.OutSetter).OutUsage())
 	}
 	return []cli.Flag{
 		&cli.StringFlag{Name: "sink", Usage: strings.Join(load.Names(), " or ") + " (default: sink.type in the config)"},

@@ -3,10 +3,14 @@ package main
 import (
 	"context"
 	"errors"
+	"net"
 	"path/filepath"
+	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/adoptionlabs/etl/load"
 	"github.com/adoptionlabs/etl/load/loadtest"
@@ -85,4 +89,43 @@ func TestMigrateOfASinkWithoutAStepIsAUsageError(t *testing.T) {
 	code, _, stderr := runCLI(t, nil, "migrate", "--sink", probedKind, "--out", "ok:/lake")
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, stderr, "--sink probed: the probed sink has nothing to migrate")
+}
+
+// An --out the chosen sink has no use for is refused before any request:
+// ignored, a `--sink clickhouse --out scratch` meant for a scratch copy
+// would load the production database. Every command that takes --sink
+// and --out says so alike.
+func TestOutThatTheSinkCannotTakeIsAUsageError(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	var dialled atomic.Int32
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			dialled.Add(1)
+			c.Close()
+		}
+	}()
+	env := map[string]string{"CLICKHOUSE_DSN": "clickhouse://" + ln.Addr().String() + "/analytics"}
+	for _, args := range [][]string{
+		{"backfill", "--from", "2026-12-01", "--to", "2026-12-02"},
+		{"run"},
+		{"migrate"},
+		{"validate"},
+		{"state", "show"},
+		{"check"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			code, stdout, stderr := runCLI(t, env, append(args, "--sink", chSink, "--out", "scratch")...)
+			assert.Equal(t, exitUsage, code, stdout+stderr)
+			assert.Contains(t, stderr, "--out scratch: the clickhouse sink has no output directory (its destination is sink.clickhouse in the config): drop --out, or pass --sink "+pqSink)
+		})
+	}
+	code, stdout, stderr := runCLI(t, env, "migrate", "--out", "scratch")
+	assert.Equal(t, exitUsage, code, "migrate's default sink is the one with a schema: %s%s", stdout, stderr)
+	assert.Zero(t, dialled.Load(), "no connection before the arguments are right")
 }

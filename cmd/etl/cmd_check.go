@@ -131,7 +131,9 @@ func checkCommand() *cli.Command {
 // failed. A sink that cannot be probed is neither resolved nor checked, so
 // checking the sources never needs the sink's settings.
 func (a *app) probeSink(ctx context.Context, c *cli.Context) (failed int, probed bool, err error) {
-	a.setSinkFlags(c)
+	if err := a.setSinkFlags(c); err != nil {
+		return 0, false, err
+	}
 	prober, ok := a.cfg.Sink.Settings(a.cfg.Sink.Type).(load.Prober)
 	if !ok {
 		return 0, false, nil

@@ -24,7 +24,9 @@ func migrateCommand() *cli.Command {
 				}
 				a.cfg.Sink.Type = k.Name
 			}
-			a.setSinkFlags(c)
+			if err := a.setSinkFlags(c); err != nil {
+				return err
+			}
 			k, sc, err := a.p.ConfiguredSink()
 			if err != nil {
 				return exitFor(err)
