@@ -83,11 +83,18 @@ func TestEverySourceSustainsItsRateLimit(t *testing.T) {
 	bin := buildBinary(t)
 	for _, source := range extract.Names() {
 		t.Run(source, func(t *testing.T) {
-			r := measureRate(t, bin, source, 500*time.Millisecond, 3*time.Second)
-			t.Logf("%s: %d requests in %.1f s = %.1f/s (limit %d/s), at most %d in one second, %d answered 429", source, r.Requests, r.Seconds, r.PerSecond, rateLimit, r.MaxInSecond, r.Throttled)
-			assert.GreaterOrEqual(t, r.PerSecond, 0.8*rateLimit, "achieved rate")
-			assert.LessOrEqual(t, r.MaxInSecond, rateLimit+rateLimit/4, "no burst over the limit")
-			assert.Zero(t, r.Throttled, "no 429")
+			best := 0.0
+			// A machine busy with other tests can starve one measurement;
+			// a limiter that leaves the limit unused fails every one. The
+			// limit itself is held in each.
+			for attempt := 1; attempt <= 3 && best < 0.8*rateLimit; attempt++ {
+				r := measureRate(t, bin, source, 500*time.Millisecond, 3*time.Second)
+				t.Logf("%s, measurement %d: %d requests in %.1f s = %.1f/s (limit %d/s), at most %d in one second, %d answered 429", source, attempt, r.Requests, r.Seconds, r.PerSecond, rateLimit, r.MaxInSecond, r.Throttled)
+				assert.LessOrEqual(t, r.MaxInSecond, rateLimit+rateLimit/4, "no burst over the limit")
+				assert.Zero(t, r.Throttled, "no 429")
+				best = max(best, r.PerSecond)
+			}
+			assert.GreaterOrEqual(t, best, 0.8*rateLimit, "achieved rate, the best of up to three measurements")
 		})
 	}
 }
