@@ -29,6 +29,25 @@ func s3Error(w http.ResponseWriter, status int, code string) {
 	fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>%s</Code><Message>%s</Message><RequestId>r1</RequestId></Error>`, code, code)
 }
 
+// openStandIn opens a store on a stand-in server at endpoint, with static
+// credentials. The attempts and what is retried are the store's own; only
+// the waits are shortened, so that no test sleeps for seconds.
+func openStandIn(t *testing.T, endpoint string) *s3.Store {
+	t.Helper()
+	s, err := s3.Open(context.Background(), objectstore.URL{Bucket: "lake", Prefix: "etl"}, s3.Options{
+		Config: &aws.Config{
+			Region:       "us-east-1",
+			Credentials:  credentials.NewStaticCredentialsProvider("AKIDTEST", "SECRETTEST", ""),
+			BaseEndpoint: aws.String(endpoint),
+		},
+		ClientOptions: []func(*awss3.Options){func(o *awss3.Options) {
+			o.Retryer = retry.AddWithMaxBackoffDelay(o.Retryer, time.Millisecond)
+		}},
+	})
+	require.NoError(t, err)
+	return s
+}
+
 // TestRetries: 5xx and SlowDown are retried with backoff, up to 5 attempts
 // in all; a 4xx is answered at once. A stand-in server answers PutObject
 // with the failures scripted for each case.
@@ -66,19 +85,7 @@ func TestRetries(t *testing.T) {
 				w.WriteHeader(http.StatusOK)
 			}))
 			defer srv.Close()
-			s, err := s3.Open(context.Background(), objectstore.URL{Bucket: "lake", Prefix: "etl"}, s3.Options{
-				Config: &aws.Config{
-					Region:       "us-east-1",
-					Credentials:  credentials.NewStaticCredentialsProvider("AKIDTEST", "SECRETTEST", ""),
-					BaseEndpoint: aws.String(srv.URL),
-				},
-				// The attempts and what is retried are ours; the waits are
-				// shortened so that the test does not sleep for seconds.
-				ClientOptions: []func(*awss3.Options){func(o *awss3.Options) {
-					o.Retryer = retry.AddWithMaxBackoffDelay(o.Retryer, time.Millisecond)
-				}},
-			})
-			require.NoError(t, err)
+			s := openStandIn(t, srv.URL)
 			info, err := s.Put(context.Background(), "k", strings.NewReader("x"), objectstore.PutOptions{})
 			assert.Equal(t, tc.wantAttempts, attempts.Load(), "attempts")
 			if int64(tc.failures) < tc.wantAttempts {
@@ -101,18 +108,8 @@ func TestEndpointThatDoesNotAnswerIsNamed(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	endpoint := srv.URL
 	srv.Close() // nothing listens there any more
-	s, err := s3.Open(context.Background(), objectstore.URL{Bucket: "lake", Prefix: "etl"}, s3.Options{
-		Config: &aws.Config{
-			Region:       "us-east-1",
-			Credentials:  credentials.NewStaticCredentialsProvider("AKIDTEST", "SECRETTEST", ""),
-			BaseEndpoint: aws.String(endpoint),
-		},
-		ClientOptions: []func(*awss3.Options){func(o *awss3.Options) {
-			o.Retryer = retry.AddWithMaxBackoffDelay(o.Retryer, time.Millisecond)
-		}},
-	})
-	require.NoError(t, err)
-	_, err = s.Put(context.Background(), "k", strings.NewReader("x"), objectstore.PutOptions{})
+	s := openStandIn(t, endpoint)
+	_, err := s.Put(context.Background(), "k", strings.NewReader("x"), objectstore.PutOptions{})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "s3://lake/etl key k: PutObject (no answer from "+endpoint+": check AWS_ENDPOINT_URL_S3")
 	assert.NotContains(t, err.Error(), "SECRETTEST")
@@ -137,18 +134,8 @@ func TestSectionsOfAFileAreResentWholeOnRetry(t *testing.T) {
 		w.WriteHeader(http.StatusOK)
 	}))
 	defer srv.Close()
-	s, err := s3.Open(context.Background(), objectstore.URL{Bucket: "lake", Prefix: "etl"}, s3.Options{
-		Config: &aws.Config{
-			Region:       "us-east-1",
-			Credentials:  credentials.NewStaticCredentialsProvider("AKIDTEST", "SECRETTEST", ""),
-			BaseEndpoint: aws.String(srv.URL),
-		},
-		ClientOptions: []func(*awss3.Options){func(o *awss3.Options) {
-			o.Retryer = retry.AddWithMaxBackoffDelay(o.Retryer, time.Millisecond)
-		}},
-	})
-	require.NoError(t, err)
-	_, err = s.Put(context.Background(), "k", io.NewSectionReader(strings.NewReader(body), 0, int64(len(body))), objectstore.PutOptions{})
+	s := openStandIn(t, srv.URL)
+	_, err := s.Put(context.Background(), "k", io.NewSectionReader(strings.NewReader(body), 0, int64(len(body))), objectstore.PutOptions{})
 	require.NoError(t, err)
 	assert.EqualValues(t, 2, attempts.Load())
 	assert.Equal(t, body, got.Load(), "the retry sent the whole body again")
