@@ -195,10 +195,10 @@ func (a *app) setSinkFlags(c *cli.Context) error {
 	if !c.IsSet("out") {
 		return nil
 	}
-	o, ok := a.cfg.Sink.Settings(a.cfg.Sink.Type).(load.OutSetter)
 	if _, err := load.Lookup(a.cfg.Sink.Type); err != nil {
 		return nil // not a sink: resolving it says so
 	}
+	o, ok := a.cfg.Sink.Settings(a.cfg.Sink.Type).(load.OutSetter)
 	if !ok {
 		var takers []string
 		for _, name := range kindsTakingOut() {
