@@ -41,11 +41,8 @@ type lockDoc struct {
 
 // Lock implements Store.
 func (s *FileStore) Lock(ctx context.Context, name string, ttl time.Duration, me Holder) (Lock, *Holder, error) {
-	if err := CheckLockName(name); err != nil {
+	if err := CheckLock(name, ttl); err != nil {
 		return nil, nil, err
-	}
-	if ttl <= 0 {
-		return nil, nil, fmt.Errorf("lock %q: ttl must be positive, got %s", name, ttl)
 	}
 	s.mu.Lock()
 	closed := s.closed

@@ -207,10 +207,14 @@ func SplitTaskKey(key string) (source, stream string, ok bool) {
 
 var lockName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$`)
 
-// CheckLockName rejects names that could not be a file name.
-func CheckLockName(name string) error {
+// CheckLock rejects what no store can lock: a name that could not be a
+// file name, or a ttl that is not positive.
+func CheckLock(name string, ttl time.Duration) error {
 	if !lockName.MatchString(name) {
 		return fmt.Errorf("lock name %q: use letters, digits, '.', '_' or '-' (at most 100, not starting with a symbol)", name)
+	}
+	if ttl <= 0 {
+		return fmt.Errorf("lock %q: ttl must be positive, got %s", name, ttl)
 	}
 	return nil
 }

@@ -170,11 +170,8 @@ func (st *StateStore) Lock(ctx context.Context, name string, ttl time.Duration, 
 // pipeline extracts during the wait and writes once the lock is won (early
 // start); a lock visibly held is refused before settling is called.
 func (st *StateStore) LockSettling(ctx context.Context, name string, ttl time.Duration, me state.Holder, settling func()) (state.Lock, *state.Holder, error) {
-	if err := state.CheckLockName(name); err != nil {
+	if err := state.CheckLock(name, ttl); err != nil {
 		return nil, nil, err
-	}
-	if ttl <= 0 {
-		return nil, nil, fmt.Errorf("lock %q: ttl must be positive, got %s", name, ttl)
 	}
 	st.mu.Lock()
 	err := st.checkOpen()

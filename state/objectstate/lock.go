@@ -66,11 +66,8 @@ func lockKey(name string) string { return locksDir + name + ".json" }
 
 // Lock implements state.Store.
 func (s *Store) Lock(ctx context.Context, name string, ttl time.Duration, me state.Holder) (state.Lock, *state.Holder, error) {
-	if err := state.CheckLockName(name); err != nil {
+	if err := state.CheckLock(name, ttl); err != nil {
 		return nil, nil, err
-	}
-	if ttl <= 0 {
-		return nil, nil, fmt.Errorf("lock %q: ttl must be positive, got %s", name, ttl)
 	}
 	s.mu.Lock()
 	closed := s.closed
