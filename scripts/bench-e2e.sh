@@ -30,28 +30,14 @@ RUNS=${RUNS:-3}
 : "${CLICKHOUSE_TCP_PORT:?run inside scripts/with-clickhouse.sh}"
 
 work=$(mktemp -d)
-sandbox_pid=
+# shellcheck source=scripts/bench-sandbox.sh
+source "$(dirname "${BASH_SOURCE[0]}")/bench-sandbox.sh"
 cleanup() {
-	if [[ -n $sandbox_pid ]]; then kill "$sandbox_pid" 2>/dev/null || true; wait "$sandbox_pid" 2>/dev/null || true; fi
+	stop_sandbox
 	rm -rf "$work"
 }
 trap cleanup EXIT
 
-# start_sandbox [VAR=VALUE...]: (re)starts the sandbox under that environment and sources what it
-# prints.
-start_sandbox() {
-	if [[ -n $sandbox_pid ]]; then kill "$sandbox_pid" 2>/dev/null || true; wait "$sandbox_pid" 2>/dev/null || true; fi
-	rm -f "$work/env"
-	env "$@" "$SANDBOX_ETL" sandbox --scale "$SCALE" --prerender >"$work/env" 2>"$work/sandbox.log" &
-	sandbox_pid=$!
-	for _ in $(seq 1 600); do
-		grep -q USERFLOW_BASE_URL "$work/env" 2>/dev/null && break
-		sleep 0.1
-	done
-	grep -q USERFLOW_BASE_URL "$work/env" || { echo "bench-e2e: the sandbox did not start:" >&2; cat "$work/sandbox.log" >&2; exit 1; }
-	# shellcheck disable=SC1091
-	source "$work/env"
-}
 # One processor for the fake while it serves pre-rendered pages from memory: that needs one, and
 # on a 2-core machine the Go runtime's second processor only spins (futex and nanosleep, ~10 system
 # calls a request) on the cores the measured tool uses. A remote API costs the measured machine

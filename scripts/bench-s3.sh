@@ -30,23 +30,17 @@ WINDOW_CHUNK=${WINDOW_CHUNK:-2d}
 : "${ETL_TEST_S3_PID:?run inside scripts/with-minio.sh}"
 
 work=$(mktemp -d)
-sandbox_pid=
+SANDBOX_ETL=$ETL
+# shellcheck source=scripts/bench-sandbox.sh
+source "$(dirname "${BASH_SOURCE[0]}")/bench-sandbox.sh"
 cleanup() {
-	if [[ -n $sandbox_pid ]]; then kill "$sandbox_pid" 2>/dev/null || true; wait "$sandbox_pid" 2>/dev/null || true; fi
+	stop_sandbox
 	rm -rf "$work"
 }
 trap cleanup EXIT
 
 # One processor for the fake, as in bench-e2e.sh: a remote API costs the measured machine nothing.
-GOMAXPROCS=1 "$ETL" sandbox --scale "$SCALE" --prerender >"$work/env" 2>"$work/sandbox.log" &
-sandbox_pid=$!
-for _ in $(seq 1 600); do
-	grep -q USERFLOW_BASE_URL "$work/env" 2>/dev/null && break
-	sleep 0.1
-done
-grep -q USERFLOW_BASE_URL "$work/env" || { echo "bench-s3: the sandbox did not start:" >&2; cat "$work/sandbox.log" >&2; exit 1; }
-# shellcheck disable=SC1091
-source "$work/env"
+start_sandbox GOMAXPROCS=1
 
 # The S3 settings a user gives: the SDK's standard chain and AWS_ENDPOINT_URL_S3.
 export AWS_ENDPOINT_URL_S3=$ETL_TEST_S3_ENDPOINT AWS_REGION=$ETL_TEST_S3_REGION
