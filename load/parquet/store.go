@@ -130,3 +130,17 @@ func notFound(err error) bool {
 // isParquet reports whether a file name is one a reader's *.parquet glob
 // finds.
 func isParquet(name string) bool { return strings.HasSuffix(name, ".parquet") }
+
+// listEach is lists by a list of each part: what a directory does, and
+// what an object store does for a few.
+func listEach(ctx context.Context, s partStore, table string, parts []string) (map[string][]partEntry, error) {
+	out := make(map[string][]partEntry, len(parts))
+	for _, part := range parts {
+		entries, err := s.list(ctx, table, part)
+		if err != nil {
+			return nil, err
+		}
+		out[part] = entries
+	}
+	return out, nil
+}

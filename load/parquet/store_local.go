@@ -68,15 +68,7 @@ func (s localStore) list(_ context.Context, table, part string) ([]partEntry, er
 }
 
 func (s localStore) lists(ctx context.Context, table string, parts []string) (map[string][]partEntry, error) {
-	out := make(map[string][]partEntry, len(parts))
-	for _, part := range parts {
-		entries, err := s.list(ctx, table, part)
-		if err != nil {
-			return nil, err
-		}
-		out[part] = entries
-	}
-	return out, nil
+	return listEach(ctx, s, table, parts)
 }
 
 // files reads the table directory and its partition directories

@@ -88,17 +88,10 @@ func (s objectStore) list(ctx context.Context, table, part string) ([]partEntry,
 const listEachUpTo = 4
 
 func (s objectStore) lists(ctx context.Context, table string, parts []string) (map[string][]partEntry, error) {
-	out := make(map[string][]partEntry, len(parts))
 	if len(parts) <= listEachUpTo {
-		for _, part := range parts {
-			entries, err := s.list(ctx, table, part)
-			if err != nil {
-				return nil, err
-			}
-			out[part] = entries
-		}
-		return out, nil
+		return listEach(ctx, s, table, parts)
 	}
+	out := make(map[string][]partEntry, len(parts))
 	want := map[string]bool{}
 	for _, part := range parts {
 		want[part] = true
